@@ -1,0 +1,1 @@
+# systemd: see the top-level Makefile.am.

@@ -1,0 +1,1 @@
+# tests/essim: see the top-level Makefile.am.

@@ -1,0 +1,15 @@
+# Unit tests (Check) link the internal library; integration tests are bash
+# scripts that run the real programs.
+UNIT_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAGS) $(LIBEVENT_CFLAGS) \
+	$(LIBCONFIG_CFLAGS) $(CURL_CFLAGS) $(SYSTEMD_CFLAGS)
+UNIT_LIBS = $(CCR_LIBS) $(CHECK_LIBS)
+
+check_PROGRAMS += %reldir%/unit/check_log
+%canon_reldir%_unit_check_log_SOURCES = %reldir%/unit/check_log.c
+%canon_reldir%_unit_check_log_CFLAGS = $(UNIT_CFLAGS)
+%canon_reldir%_unit_check_log_LDADD = $(UNIT_LIBS)
+
+TESTS += %reldir%/unit/check_log
+TESTS += %reldir%/integration/cli.sh
+
+EXTRA_DIST += %reldir%/integration/lib.sh %reldir%/integration/cli.sh
