@@ -2,7 +2,7 @@
  * ccr-failoverctl: reads the daemon's status and hands it operator commands
  * through the control file in its runtime directory.
  */
-#include "config.h"
+#include "autoconf.h"
 
 #include <getopt.h>
 #include <stdio.h>

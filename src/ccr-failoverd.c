@@ -3,7 +3,7 @@
  * replication and promotes the follower when the leader is lost. It never
  * forks: systemd (Type=notify) or the operator's shell supervises it.
  */
-#include "config.h"
+#include "autoconf.h"
 
 #include <getopt.h>
 #include <stdio.h>

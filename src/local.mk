@@ -1,6 +1,8 @@
 # The internal library both programs (and the unit tests) link.
 noinst_LIBRARIES += %reldir%/libccr.a
 %canon_reldir%_libccr_a_SOURCES = \
+	%reldir%/config.h %reldir%/observation.h \
+	%reldir%/events.c %reldir%/events.h \
 	%reldir%/log.c %reldir%/log.h \
 	%reldir%/xmalloc.c %reldir%/xmalloc.h
 %canon_reldir%_libccr_a_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) \

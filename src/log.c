@@ -4,7 +4,7 @@
  * MESSAGE_ID and the CCR_* fields can be queried; anywhere else a record is
  * one line on stderr with a wall-clock stamp and its fields as key=value.
  */
-#include "config.h"
+#include "autoconf.h"
 
 #include <sys/stat.h>
 #include <sys/uio.h>

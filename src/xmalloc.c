@@ -3,7 +3,7 @@
  * memory, so every wrapper aborts with a message instead of returning NULL;
  * callers never check.
  */
-#include "config.h"
+#include "autoconf.h"
 
 #include <errno.h>
 #include <stdarg.h>

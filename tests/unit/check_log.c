@@ -1,5 +1,5 @@
 /* Unit tests for log.c: level names and the stderr line format. */
-#include "config.h"
+#include "autoconf.h"
 
 #include <check.h>
 #include <stdio.h>

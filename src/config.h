@@ -1,0 +1,83 @@
+/*
+ * The daemon's configuration, parsed from libconfig syntax by config.c into
+ * one struct that owns every string in it. A reload parses into a fresh
+ * struct and swaps it in only when it is valid.
+ */
+#ifndef CCR_CONFIG_H
+#define CCR_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CCR_CLUSTERS	2
+
+/* How the peer cluster registers this one under cluster.remote.<name>. */
+struct ccr_remote_config {
+	char	 *mode;			/* "proxy" or "sniff" */
+	char	 *proxy_address;	/* proxy mode: host:port */
+	char	 *server_name;		/* proxy mode, optional */
+	int	  proxy_socket_connections; /* proxy mode, 0 = unset */
+	char	**seeds;		/* sniff mode: host:port list */
+	size_t	  nseeds;
+	int	  node_connections;	/* sniff mode, 0 = unset */
+	bool	  skip_unavailable;
+};
+
+struct ccr_cluster_config {
+	char			*name;		/* also its remote alias */
+	char			**urls;		/* nodes tried in order */
+	size_t			 nurls;
+	struct ccr_remote_config remote;
+	char			*username;
+	char			*password_file;	/* relative: $CREDENTIALS_DIRECTORY */
+	char			*api_key_file;
+	char			*ca_file;
+	bool			 insecure;
+	int			 line;		/* where it was defined */
+};
+
+/* One replicated index: its name on clusters[0] and on clusters[1]. */
+struct ccr_index_pair {
+	char	*leader_index;		/* name on the initial leader */
+	char	*follower_index;	/* name on the initial follower */
+};
+
+struct ccr_hooks_config {
+	char		*on_promote;
+	char		*on_failback;
+	char		*on_state_change;
+	char		*pre_promote;
+	uint64_t	 timeout_ms;
+};
+
+struct ccr_config {
+	char			*path;
+	uint64_t		 poll_interval_ms;
+	uint64_t		 request_timeout_ms;
+	int			 failure_threshold;
+	int			 recovery_threshold;
+	bool			 require_follower_agreement;
+	bool			 confirm_promote;
+	bool			 confirm_failback;
+	bool			 auto_failback;
+	bool			 dry_run;
+	uint64_t		 failover_block_s;
+	uint64_t		 switchover_timeout_ms;
+	int			 max_requests_per_cluster;
+
+	/* clusters[0] is the configured leader, clusters[1] the follower. */
+	struct ccr_cluster_config clusters[CCR_CLUSTERS];
+	char			*leader;
+	char			*follower;
+
+	struct ccr_index_pair	*indices;
+	size_t			 nindices;
+	struct ccr_hooks_config	 hooks;
+
+	char			*state_dir;	/* NULL: not configured */
+	char			*runtime_dir;
+	char			*log_level;
+};
+
+#endif

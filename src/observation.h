@@ -1,0 +1,78 @@
+/*
+ * What one poll round saw, reduced to the facts the state machine decides on.
+ * The poller fills it from HTTP answers; fsm.c reads it and nothing else, so
+ * tests can script any situation without a network.
+ *
+ * "leader" and "follower" are the current roles: after a promotion the
+ * promoted cluster is the leader and the lost one the follower.
+ */
+#ifndef CCR_OBSERVATION_H
+#define CCR_OBSERVATION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* A fact that may not be known: the request failed or was not made. */
+enum tri {
+	TRI_UNKNOWN,
+	TRI_NO,
+	TRI_YES
+};
+
+enum obs_health {
+	OBS_HEALTH_UNKNOWN,	/* no valid answer */
+	OBS_HEALTH_GREEN,
+	OBS_HEALTH_YELLOW,
+	OBS_HEALTH_RED
+};
+
+/* The daemon's own view of one cluster this round. */
+struct obs_cluster {
+	bool		 reachable;	/* _cluster/health answered 200 + JSON */
+	enum obs_health	 health;
+	uint64_t	 latency_ms;
+	char		 error[128];	/* why not reachable, for status/logs */
+};
+
+/*
+ * The follower cluster's view of the leader. Each source has its weakness:
+ * _remote/info's connected can stay true long after a link went silent; CCR
+ * read failures only grow while a follower is active; the probe is direct
+ * but costs a request. The state machine weighs them together.
+ */
+struct obs_link {
+	enum tri	 remote_connected;	/* _remote/info.<alias>.connected */
+	enum tri	 probe_ok;		/* cross-cluster probe answered */
+	uint64_t	 failed_reads_delta;	/* growth of failed_read_requests */
+	uint64_t	 read_exceptions;	/* entries in read_exceptions now */
+	uint64_t	 max_since_last_read_ms; /* UINT64_MAX: unknown */
+};
+
+enum obs_follow_status {
+	OBS_FOLLOW_UNKNOWN,	/* _ccr/info not answered */
+	OBS_FOLLOW_ACTIVE,
+	OBS_FOLLOW_PAUSED,
+	OBS_FOLLOW_NOT_FOLLOWER, /* exists, but is a plain index */
+	OBS_FOLLOW_MISSING	/* no such index */
+};
+
+/* One configured index pair, as seen on the follower cluster. */
+struct obs_index {
+	enum obs_follow_status	 follow;
+	int64_t			 lag_ops;	/* sum over shards; -1 unknown */
+	uint64_t		 read_exceptions;
+	bool			 fatal;
+	char			 fatal_reason[256];
+};
+
+struct observation {
+	uint64_t		 now_ms;	/* CLOCK_MONOTONIC at round end */
+	struct obs_cluster	 leader;
+	struct obs_cluster	 follower;
+	struct obs_link		 link;
+	struct obs_index	*indices;	/* config order; borrowed */
+	size_t			 nindices;
+};
+
+#endif
