@@ -13,3 +13,10 @@ TESTS += %reldir%/unit/check_log
 TESTS += %reldir%/integration/cli.sh
 
 EXTRA_DIST += %reldir%/integration/lib.sh %reldir%/integration/cli.sh
+
+# step: per-index action steps and answer verdicts
+check_PROGRAMS += %reldir%/unit/check_step
+%canon_reldir%_unit_check_step_SOURCES = %reldir%/unit/check_step.c
+%canon_reldir%_unit_check_step_CFLAGS = $(UNIT_CFLAGS)
+%canon_reldir%_unit_check_step_LDADD = $(UNIT_LIBS)
+TESTS += %reldir%/unit/check_step

@@ -1,0 +1,311 @@
+/*
+ * Per-index steps of promotion, failback and switchover, and the meaning of
+ * Elasticsearch's answers to them.
+ *
+ * Every step must be safe to send twice: after a crash the engine replays
+ * the step it had recorded as in flight. The "already done" answers come
+ * from Elasticsearch's own code (see the reference's restartable-promotion
+ * table): a second pause_follow answers 400 "no shard follow tasks for [i]",
+ * an unfollow of a plain index 400 "is not a follower index", closing a
+ * closed index and opening an open one answer 200, deleting a deleted index
+ * 404. An unfollow whose old leader is unreachable converts the index yet
+ * answers 500 with failed_to_remove_retention_leases; that is success too.
+ * Anything else an unfollow answers leaves the index in a state only a read
+ * can tell, so it is verified rather than guessed.
+ */
+#include "autoconf.h"
+
+#include <string.h>
+
+#include "step.h"
+
+static const char *const action_kind_names[ACTION_KIND_MAX] = {
+	"none", "promote", "failback", "switchover"
+};
+
+static const char *const step_names[STEP_MAX] = {
+	"record", "pause_follow", "close", "unfollow", "verify_unfollow",
+	"open", "divergence_check", "write_block", "clone", "delete",
+	"follow", "done", "failed"
+};
+
+static const char *const verdict_names[] = {
+	"done", "retry", "verify", "missing", "fail"
+};
+
+const char *
+action_kind_name(enum action_kind kind)
+{
+	if (kind >= ACTION_KIND_MAX)
+		return ("unknown");
+	return (action_kind_names[kind]);
+}
+
+int
+action_kind_from_name(const char *name, enum action_kind *ret)
+{
+	enum action_kind	k;
+
+	for (k = 0; k < ACTION_KIND_MAX; k++) {
+		if (strcmp(name, action_kind_names[k]) == 0) {
+			*ret = k;
+			return (0);
+		}
+	}
+	return (-1);
+}
+
+const char *
+step_name(enum step step)
+{
+	if (step >= STEP_MAX)
+		return ("unknown");
+	return (step_names[step]);
+}
+
+int
+step_from_name(const char *name, enum step *ret)
+{
+	enum step	s;
+
+	for (s = 0; s < STEP_MAX; s++) {
+		if (strcmp(name, step_names[s]) == 0) {
+			*ret = s;
+			return (0);
+		}
+	}
+	return (-1);
+}
+
+const char *
+verdict_name(enum verdict v)
+{
+	if ((size_t)v >= sizeof verdict_names / sizeof verdict_names[0])
+		return ("unknown");
+	return (verdict_names[v]);
+}
+
+/* The step an action starts each index with. */
+enum step
+step_first(enum action_kind kind)
+{
+	switch (kind) {
+	case ACTION_PROMOTE:
+	case ACTION_SWITCHOVER:
+		return (STEP_RECORD);
+	case ACTION_FAILBACK:
+		return (STEP_DIVERGENCE);
+	default:
+		return (STEP_DONE);
+	}
+}
+
+/*
+ * The step after a finished one. diverged only matters after the divergence
+ * check: the old leader holds operations the new leader never received, so a
+ * copy is kept before anything is deleted.
+ */
+enum step
+step_next(enum action_kind kind, enum step step, bool diverged)
+{
+	switch (step) {
+	case STEP_RECORD:
+		return (STEP_PAUSE);
+	case STEP_PAUSE:
+		return (STEP_CLOSE);
+	case STEP_CLOSE:
+		return (STEP_UNFOLLOW);
+	case STEP_UNFOLLOW:
+	case STEP_VERIFY_UNFOLLOW:
+		return (STEP_OPEN);
+	case STEP_OPEN:
+		return (kind == ACTION_SWITCHOVER ? STEP_DIVERGENCE : STEP_DONE);
+	case STEP_DIVERGENCE:
+		return (diverged ? STEP_BLOCK : STEP_DELETE);
+	case STEP_BLOCK:
+		return (STEP_CLONE);
+	case STEP_CLONE:
+		return (STEP_DELETE);
+	case STEP_DELETE:
+		return (STEP_FOLLOW);
+	case STEP_FOLLOW:
+	case STEP_DONE:
+		return (STEP_DONE);
+	default:
+		return (STEP_FAILED);
+	}
+}
+
+/* Whether a step changes a cluster (a dry run sends none of those). */
+bool
+step_mutates(enum step step)
+{
+	switch (step) {
+	case STEP_RECORD:
+	case STEP_VERIFY_UNFOLLOW:
+	case STEP_DIVERGENCE:
+	case STEP_DONE:
+	case STEP_FAILED:
+		return (false);
+	default:
+		return (true);
+	}
+}
+
+/* True when the answer is the error type given and its reason contains s. */
+static bool
+reply_is(const struct step_reply *r, const char *type, const char *s)
+{
+	if (r->error_type == NULL || strcmp(r->error_type, type) != 0)
+		return (false);
+	return (s == NULL || (r->reason != NULL && strstr(r->reason, s) != NULL));
+}
+
+/* Decide what an answer to a step means. */
+enum verdict
+step_verdict(enum step step, const struct step_reply *r)
+{
+	if (r->transport != TRANSPORT_OK) {
+		/* An unfollow may have converted the index before the wire broke. */
+		return (step == STEP_UNFOLLOW ? VERDICT_VERIFY : VERDICT_RETRY);
+	}
+	if (r->status >= 200 && r->status < 300)
+		return (VERDICT_DONE);
+
+	switch (step) {
+	case STEP_RECORD:
+		/* A paused follower has no stats: nothing new to record. */
+		if (reply_is(r, "resource_not_found_exception", NULL))
+			return (VERDICT_DONE);
+		break;
+	case STEP_PAUSE:
+		if (reply_is(r, "illegal_argument_exception",
+		    "no shard follow tasks") ||
+		    reply_is(r, "illegal_argument_exception",
+		    "is not a follower index"))
+			return (VERDICT_DONE);
+		break;
+	case STEP_UNFOLLOW:
+		if (r->leases_failed ||
+		    reply_is(r, "illegal_argument_exception",
+		    "is not a follower index"))
+			return (VERDICT_DONE);
+		/* Not closed or not paused: the index moved; read it again. */
+		if (reply_is(r, "illegal_argument_exception",
+		    "cannot convert the follower index"))
+			return (VERDICT_VERIFY);
+		if (r->status >= 500)
+			return (VERDICT_VERIFY);
+		break;
+	case STEP_DELETE:
+		if (reply_is(r, "index_not_found_exception", NULL))
+			return (VERDICT_DONE);
+		break;
+	case STEP_CLONE:
+		/* The copy's name is fixed in the record: it is ours. */
+		if (reply_is(r, "resource_already_exists_exception", NULL))
+			return (VERDICT_DONE);
+		break;
+	case STEP_FOLLOW:
+		if (reply_is(r, "resource_already_exists_exception", NULL) ||
+		    reply_is(r, "snapshot_restore_exception", NULL))
+			return (VERDICT_VERIFY);
+		break;
+	default:
+		break;
+	}
+
+	if (reply_is(r, "index_not_found_exception", NULL))
+		return (VERDICT_MISSING);
+	if (r->status == 429 || r->status == 408 || r->status >= 500)
+		return (VERDICT_RETRY);
+	return (VERDICT_FAIL);
+}
+
+/*
+ * Where a promotion resumes once _ccr/info told what an ambiguous unfollow
+ * left behind: a plain index is promoted and only needs opening; a follower
+ * that is still paused needs the close (a no-op if closed) and the unfollow
+ * again; an active one was resumed by someone and starts over at the pause.
+ */
+enum step
+step_after_verify(enum obs_follow_status follow)
+{
+	switch (follow) {
+	case OBS_FOLLOW_NOT_FOLLOWER:
+		return (STEP_OPEN);
+	case OBS_FOLLOW_PAUSED:
+		return (STEP_CLOSE);
+	case OBS_FOLLOW_ACTIVE:
+		return (STEP_PAUSE);
+	case OBS_FOLLOW_MISSING:
+		return (STEP_FAILED);
+	default:
+		return (STEP_VERIFY_UNFOLLOW);
+	}
+}
+
+/*
+ * Delay before retry number attempt (0 = first retry): exponential from
+ * base_ms, capped at cap_ms, with the upper half randomized by rnd so that
+ * many indices retrying together do not hammer a recovering cluster in step.
+ */
+uint64_t
+step_backoff_ms(unsigned int attempt, uint64_t base_ms, uint64_t cap_ms,
+    uint32_t rnd)
+{
+	uint64_t	delay = base_ms;
+	unsigned int	i;
+
+	for (i = 0; i < attempt && delay < cap_ms; i++)
+		delay *= 2;
+	if (delay > cap_ms)
+		delay = cap_ms;
+	return (delay / 2 + rnd % (delay / 2 + 1));
+}
+
+/*
+ * Operations the leader had that the follower never received, summed over
+ * shards, from the follower's own _ccr/stats (leader_max_seq_no against
+ * follower_max_seq_no). -1 when any shard is unknown.
+ */
+int64_t
+step_lost_operations(const int64_t *leader_max, const int64_t *follower_max,
+    size_t nshards)
+{
+	int64_t	total = 0;
+	size_t	i;
+
+	for (i = 0; i < nshards; i++) {
+		if (leader_max[i] == STEP_SEQ_UNKNOWN ||
+		    follower_max[i] == STEP_SEQ_UNKNOWN)
+			return (-1);
+		if (leader_max[i] > follower_max[i])
+			total += leader_max[i] - follower_max[i];
+	}
+	return (total);
+}
+
+/*
+ * Operations the old leader holds beyond what the new leader had received
+ * when it was promoted, per shard max_seq_no against the record. -1 when it
+ * cannot be proven (no record, a shard unknown, shard counts differ): the
+ * caller must then treat the index as divergent.
+ */
+int64_t
+step_divergent_operations(const int64_t *recorded, size_t nrecorded,
+    const int64_t *now, size_t nnow)
+{
+	int64_t	total = 0;
+	size_t	i;
+
+	if (nrecorded == 0 || nrecorded != nnow)
+		return (-1);
+	for (i = 0; i < nnow; i++) {
+		if (recorded[i] == STEP_SEQ_UNKNOWN || now[i] == STEP_SEQ_UNKNOWN)
+			return (-1);
+		if (now[i] > recorded[i])
+			total += now[i] - recorded[i];
+	}
+	return (total);
+}

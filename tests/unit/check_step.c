@@ -1,0 +1,238 @@
+/*
+ * Unit tests for step.c: step order, the meaning of each Elasticsearch
+ * answer (from the reference's lifecycle table), backoff and the counts of
+ * lost and divergent operations.
+ */
+#include "autoconf.h"
+
+#include <check.h>
+#include <stdlib.h>
+
+#include "step.h"
+
+static struct step_reply
+http(int status, const char *type, const char *reason)
+{
+	struct step_reply	r = { TRANSPORT_OK, status, type, reason, false };
+
+	return (r);
+}
+
+START_TEST(promotion_order)
+{
+	enum step	s = step_first(ACTION_PROMOTE);
+	enum step	want[] = { STEP_RECORD, STEP_PAUSE, STEP_CLOSE,
+			    STEP_UNFOLLOW, STEP_OPEN, STEP_DONE };
+	size_t		i;
+
+	for (i = 0; i < sizeof want / sizeof want[0]; i++) {
+		ck_assert_str_eq(step_name(s), step_name(want[i]));
+		s = step_next(ACTION_PROMOTE, s, false);
+	}
+}
+END_TEST
+
+START_TEST(failback_order_with_and_without_divergence)
+{
+	ck_assert_int_eq(step_first(ACTION_FAILBACK), STEP_DIVERGENCE);
+	ck_assert_int_eq(step_next(ACTION_FAILBACK, STEP_DIVERGENCE, false),
+	    STEP_DELETE);
+	ck_assert_int_eq(step_next(ACTION_FAILBACK, STEP_DIVERGENCE, true),
+	    STEP_BLOCK);
+	ck_assert_int_eq(step_next(ACTION_FAILBACK, STEP_BLOCK, true),
+	    STEP_CLONE);
+	ck_assert_int_eq(step_next(ACTION_FAILBACK, STEP_CLONE, true),
+	    STEP_DELETE);
+	ck_assert_int_eq(step_next(ACTION_FAILBACK, STEP_DELETE, false),
+	    STEP_FOLLOW);
+	ck_assert_int_eq(step_next(ACTION_FAILBACK, STEP_FOLLOW, false),
+	    STEP_DONE);
+}
+END_TEST
+
+START_TEST(switchover_runs_promotion_then_failback)
+{
+	ck_assert_int_eq(step_first(ACTION_SWITCHOVER), STEP_RECORD);
+	ck_assert_int_eq(step_next(ACTION_SWITCHOVER, STEP_OPEN, false),
+	    STEP_DIVERGENCE);
+	ck_assert_int_eq(step_next(ACTION_PROMOTE, STEP_OPEN, false),
+	    STEP_DONE);
+}
+END_TEST
+
+START_TEST(names_round_trip)
+{
+	enum step		s, back;
+	enum action_kind	k, kback;
+
+	for (s = 0; s < STEP_MAX; s++) {
+		ck_assert_int_eq(step_from_name(step_name(s), &back), 0);
+		ck_assert_int_eq(back, s);
+	}
+	for (k = 0; k < ACTION_KIND_MAX; k++) {
+		ck_assert_int_eq(action_kind_from_name(action_kind_name(k),
+		    &kback), 0);
+		ck_assert_int_eq(kback, k);
+	}
+	ck_assert_int_eq(step_from_name("reboot", &back), -1);
+}
+END_TEST
+
+START_TEST(already_done_answers_count_as_done)
+{
+	struct step_reply	r;
+
+	r = http(400, "illegal_argument_exception",
+	    "no shard follow tasks for [logs]");
+	ck_assert_int_eq(step_verdict(STEP_PAUSE, &r), VERDICT_DONE);
+	r = http(400, "illegal_argument_exception", "no shard follow tasks found");
+	ck_assert_int_eq(step_verdict(STEP_PAUSE, &r), VERDICT_DONE);
+	r = http(400, "illegal_argument_exception",
+	    "index [logs] is not a follower index");
+	ck_assert_int_eq(step_verdict(STEP_PAUSE, &r), VERDICT_DONE);
+	ck_assert_int_eq(step_verdict(STEP_UNFOLLOW, &r), VERDICT_DONE);
+	r = http(404, "index_not_found_exception", "no such index [logs]");
+	ck_assert_int_eq(step_verdict(STEP_DELETE, &r), VERDICT_DONE);
+	r = http(400, "resource_already_exists_exception",
+	    "index [logs-copy/abc] already exists");
+	ck_assert_int_eq(step_verdict(STEP_CLONE, &r), VERDICT_DONE);
+	r = http(404, "resource_not_found_exception",
+	    "No shard follow tasks for follower indices [logs]");
+	ck_assert_int_eq(step_verdict(STEP_RECORD, &r), VERDICT_DONE);
+	r = http(200, NULL, NULL);
+	ck_assert_int_eq(step_verdict(STEP_CLOSE, &r), VERDICT_DONE);
+	ck_assert_int_eq(step_verdict(STEP_OPEN, &r), VERDICT_DONE);
+}
+END_TEST
+
+START_TEST(unfollow_with_leader_gone_is_done)
+{
+	struct step_reply	r = http(500, "exception",
+			    "NoSuchRemoteClusterException[no such remote cluster: [clusterA]]");
+
+	r.leases_failed = true;
+	ck_assert_int_eq(step_verdict(STEP_UNFOLLOW, &r), VERDICT_DONE);
+	r.leases_failed = false;
+	ck_assert_int_eq(step_verdict(STEP_UNFOLLOW, &r), VERDICT_VERIFY);
+	r.transport = TRANSPORT_TIMEOUT;
+	ck_assert_int_eq(step_verdict(STEP_UNFOLLOW, &r), VERDICT_VERIFY);
+	ck_assert_int_eq(step_verdict(STEP_CLOSE, &r), VERDICT_RETRY);
+}
+END_TEST
+
+START_TEST(unfollow_out_of_order_is_verified)
+{
+	struct step_reply	r = http(400, "illegal_argument_exception",
+			    "cannot convert the follower index [logs] to a "
+			    "non-follower, because it has not been closed");
+
+	ck_assert_int_eq(step_verdict(STEP_UNFOLLOW, &r), VERDICT_VERIFY);
+	ck_assert_int_eq(step_after_verify(OBS_FOLLOW_NOT_FOLLOWER), STEP_OPEN);
+	ck_assert_int_eq(step_after_verify(OBS_FOLLOW_PAUSED), STEP_CLOSE);
+	ck_assert_int_eq(step_after_verify(OBS_FOLLOW_ACTIVE), STEP_PAUSE);
+	ck_assert_int_eq(step_after_verify(OBS_FOLLOW_MISSING), STEP_FAILED);
+	ck_assert_int_eq(step_after_verify(OBS_FOLLOW_UNKNOWN),
+	    STEP_VERIFY_UNFOLLOW);
+}
+END_TEST
+
+START_TEST(transient_answers_are_retried)
+{
+	struct step_reply	r;
+
+	r = http(429, "es_rejected_execution_exception", "rejected execution");
+	ck_assert_int_eq(step_verdict(STEP_CLOSE, &r), VERDICT_RETRY);
+	r = http(503, "cluster_block_exception",
+	    "blocked by: [SERVICE_UNAVAILABLE/2/no master];");
+	ck_assert_int_eq(step_verdict(STEP_PAUSE, &r), VERDICT_RETRY);
+	r = http(503, "master_not_discovered_exception", NULL);
+	ck_assert_int_eq(step_verdict(STEP_OPEN, &r), VERDICT_RETRY);
+	r.transport = TRANSPORT_REFUSED;
+	ck_assert_int_eq(step_verdict(STEP_FOLLOW, &r), VERDICT_RETRY);
+}
+END_TEST
+
+START_TEST(permanent_errors_fail)
+{
+	struct step_reply	r;
+
+	r = http(400, "illegal_argument_exception", "something else entirely");
+	ck_assert_int_eq(step_verdict(STEP_CLOSE, &r), VERDICT_FAIL);
+	r = http(403, "security_exception", "action [indices:admin/close] is "
+	    "unauthorized");
+	ck_assert_int_eq(step_verdict(STEP_CLOSE, &r), VERDICT_FAIL);
+	r = http(404, "index_not_found_exception", "no such index [logs]");
+	ck_assert_int_eq(step_verdict(STEP_PAUSE, &r), VERDICT_MISSING);
+	ck_assert_int_eq(step_verdict(STEP_DIVERGENCE, &r), VERDICT_MISSING);
+	r = http(400, "resource_already_exists_exception",
+	    "index [logs/abc] already exists");
+	ck_assert_int_eq(step_verdict(STEP_FOLLOW, &r), VERDICT_VERIFY);
+}
+END_TEST
+
+START_TEST(backoff_grows_caps_and_jitters)
+{
+	ck_assert_uint_eq(step_backoff_ms(0, 100, 5000, 0), 50);
+	ck_assert_uint_eq(step_backoff_ms(0, 100, 5000, 50), 100);
+	ck_assert_uint_eq(step_backoff_ms(0, 100, 5000, 51), 50);
+	ck_assert_uint_eq(step_backoff_ms(3, 100, 5000, 0), 400);
+	ck_assert_uint_eq(step_backoff_ms(40, 100, 5000, 0), 2500);
+	ck_assert_uint_eq(step_backoff_ms(40, 100, 5000, 2500), 5000);
+}
+END_TEST
+
+START_TEST(lost_and_divergent_operations)
+{
+	int64_t	leader[] = { 10, 5, -1 };
+	int64_t	follower[] = { 7, 5, -1 };
+	int64_t	now[] = { 9, 6, 0 };
+	int64_t	unknown[] = { 9, STEP_SEQ_UNKNOWN, 0 };
+
+	ck_assert_int_eq(step_lost_operations(leader, follower, 3), 3);
+	ck_assert_int_eq(step_lost_operations(leader, unknown, 3), -1);
+	ck_assert_int_eq(step_divergent_operations(follower, 3, now, 3), 4);
+	ck_assert_int_eq(step_divergent_operations(follower, 3, follower, 3), 0);
+	ck_assert_int_eq(step_divergent_operations(follower, 3, now, 2), -1);
+	ck_assert_int_eq(step_divergent_operations(NULL, 0, now, 3), -1);
+	ck_assert_int_eq(step_divergent_operations(follower, 3, unknown, 3), -1);
+}
+END_TEST
+
+START_TEST(only_mutating_steps_are_held_back_in_dry_run)
+{
+	ck_assert(!step_mutates(STEP_RECORD));
+	ck_assert(!step_mutates(STEP_DIVERGENCE));
+	ck_assert(!step_mutates(STEP_VERIFY_UNFOLLOW));
+	ck_assert(step_mutates(STEP_PAUSE));
+	ck_assert(step_mutates(STEP_DELETE));
+	ck_assert(step_mutates(STEP_FOLLOW));
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite	*s = suite_create("step");
+	TCase	*tc = tcase_create("core");
+	SRunner	*sr;
+	int	 failed;
+
+	tcase_add_test(tc, promotion_order);
+	tcase_add_test(tc, failback_order_with_and_without_divergence);
+	tcase_add_test(tc, switchover_runs_promotion_then_failback);
+	tcase_add_test(tc, names_round_trip);
+	tcase_add_test(tc, already_done_answers_count_as_done);
+	tcase_add_test(tc, unfollow_with_leader_gone_is_done);
+	tcase_add_test(tc, unfollow_out_of_order_is_verified);
+	tcase_add_test(tc, transient_answers_are_retried);
+	tcase_add_test(tc, permanent_errors_fail);
+	tcase_add_test(tc, backoff_grows_caps_and_jitters);
+	tcase_add_test(tc, lost_and_divergent_operations);
+	tcase_add_test(tc, only_mutating_steps_are_held_back_in_dry_run);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+}
