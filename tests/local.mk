@@ -13,3 +13,13 @@ TESTS += %reldir%/unit/check_log
 TESTS += %reldir%/integration/cli.sh
 
 EXTRA_DIST += %reldir%/integration/lib.sh %reldir%/integration/cli.sh
+
+# Operator control and hook runner.
+check_PROGRAMS += %reldir%/unit/check_control %reldir%/unit/check_hook
+%canon_reldir%_unit_check_control_SOURCES = %reldir%/unit/check_control.c
+%canon_reldir%_unit_check_control_CFLAGS = $(UNIT_CFLAGS)
+%canon_reldir%_unit_check_control_LDADD = $(UNIT_LIBS)
+%canon_reldir%_unit_check_hook_SOURCES = %reldir%/unit/check_hook.c
+%canon_reldir%_unit_check_hook_CFLAGS = $(UNIT_CFLAGS)
+%canon_reldir%_unit_check_hook_LDADD = $(UNIT_LIBS)
+TESTS += %reldir%/unit/check_control %reldir%/unit/check_hook
