@@ -68,6 +68,7 @@ struct control {
 	unsigned int		 serial;	/* for made-up ids */
 };
 
+/* The source's name for logs and made-up ids. */
 const char *
 control_source_name(enum control_source source)
 {
@@ -411,6 +412,7 @@ control_check(struct control *c)
 	free(word);
 }
 
+/* The interval timer: look for a command. */
 static void
 control_timer_cb(evutil_socket_t fd, short events, void *arg)
 {

@@ -95,6 +95,7 @@ struct hook_runner {
 
 static void	hook_start_queued(struct hook_runner *);
 
+/* Monotonic milliseconds, for durations. */
 static uint64_t
 hook_now_ms(void)
 {
@@ -104,6 +105,7 @@ hook_now_ms(void)
 	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
 }
 
+/* The outcome's name for logs and status. */
 const char *
 hook_outcome_name(enum hook_outcome outcome)
 {
@@ -128,6 +130,7 @@ hook_runner_counts(struct hook_runner *hr, unsigned int *running,
 	*queued = hr->nqueued;
 }
 
+/* Release a hook that is on no list and has no child left. */
 static void
 hook_free(struct hook *h)
 {
@@ -168,6 +171,7 @@ hook_valid_name(const char *name)
 	return (1);
 }
 
+/* True for the variables hook_run sets itself. */
 static int
 hook_reserved_name(const char *name)
 {
@@ -350,6 +354,7 @@ hook_read_output(struct hook *h)
 	}
 }
 
+/* Stop reading the pipe: at end of file, or once the hook is reaped. */
 static void
 hook_close_output(struct hook *h)
 {
@@ -359,6 +364,7 @@ hook_close_output(struct hook *h)
 	h->out_fd = -1;
 }
 
+/* The pipe is readable: keep what came. */
 static void
 hook_output_cb(evutil_socket_t fd, short events, void *arg)
 {

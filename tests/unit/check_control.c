@@ -477,6 +477,71 @@ START_TEST(symlink_refused)
 }
 END_TEST
 
+/* Run control_check with stderr captured; count lines holding needle. */
+static int
+check_counting(struct control *c, const char *needle)
+{
+	char	 buf[8192], *p;
+	FILE	*tmp;
+	int	 saved, n = 0;
+	size_t	 len;
+
+	tmp = tmpfile();
+	ck_assert_ptr_nonnull(tmp);
+	fflush(stderr);
+	saved = dup(STDERR_FILENO);
+	dup2(fileno(tmp), STDERR_FILENO);
+	control_check(c);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	rewind(tmp);
+	len = fread(buf, 1, sizeof buf - 1, tmp);
+	buf[len] = '\0';
+	fclose(tmp);
+	for (p = buf; (p = strstr(p, needle)) != NULL; p++)
+		n++;
+	return (n);
+}
+
+START_TEST(refusal_logged_once)
+{
+	struct event_base	*base;
+	struct control		*c;
+	struct seen		 s;
+
+	c = make_control(&base, &s, 60000);
+	write_control("1 promote\n", 10, 0666);
+	ck_assert_int_eq(check_counting(c, "refusing"), 1);
+	ck_assert_int_eq(check_counting(c, "refusing"), 0);
+	ck_assert_int_eq(check_counting(c, "refusing"), 0);
+
+	/* A different problem is news. */
+	ck_assert_int_eq(chmod(ctlpath, 0622), 0);
+	ck_assert_int_eq(check_counting(c, "refusing"), 1);
+	ck_assert_int_eq(check_counting(c, "refusing"), 0);
+
+	/* Gone and back: logged again. */
+	ck_assert_int_eq(unlink(ctlpath), 0);
+	ck_assert_int_eq(check_counting(c, "refusing"), 0);
+	write_control("1 promote\n", 10, 0622);
+	ck_assert_int_eq(check_counting(c, "refusing"), 1);
+	ck_assert_int_eq(s.commands, 0);
+
+	/* The directory vanishing is refused, not a crash, and recovers. */
+	ck_assert_int_eq(unlink(ctlpath), 0);
+	ck_assert_int_eq(rmdir(rundir), 0);
+	ck_assert_int_eq(check_counting(c, "No such file"), 1);
+	ck_assert_int_eq(mkdir(rundir, 0700), 0);
+	write_line("2 abort\n");
+	control_check(c);
+	ck_assert_int_eq(s.commands, 1);
+	ck_assert_str_eq(s.word, "abort");
+	control_free(c);
+	event_base_free(base);
+}
+END_TEST
+
 START_TEST(fifo_refused)
 {
 	struct event_base	*base;
@@ -620,6 +685,7 @@ main(void)
 	tcase_add_test(tc, writable_file_refused);
 	tcase_add_test(tc, writable_dir_refused);
 	tcase_add_test(tc, symlink_refused);
+	tcase_add_test(tc, refusal_logged_once);
 	tcase_add_test(tc, fifo_refused);
 	tcase_add_test(tc, timer_reads_file);
 	tcase_add_test(tc, interval_can_change);

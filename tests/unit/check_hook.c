@@ -577,6 +577,62 @@ START_TEST(free_kills_running)
 	finish(&s);
 	ck_assert_int_eq(kill((pid_t)pid, 0), -1);
 	ck_assert_int_eq(errno, ESRCH);
+	ck_assert_int_eq(s.n, 0);
+}
+END_TEST
+
+START_TEST(background_child_does_not_delay)
+{
+	struct seen	s;
+	char		pidfile[1024], body[4096], buf[64];
+	long		pid;
+
+	snprintf(pidfile, sizeof pidfile, "%s/pid", tmpdir);
+	snprintf(body, sizeof body,
+	    "sleep 60 &\necho $! > '%s'\necho left running\n", pidfile);
+	start(&s, 4, 4);
+	run(&s, "detach", script("detach.sh", body), 60000);
+	wait_for(&s, 1);
+	ck_assert_int_eq(s.r[0].outcome, HOOK_OUTCOME_EXITED);
+	ck_assert_str_eq(s.r[0].output, "left running\n");
+	slurp(pidfile, buf, sizeof buf);
+	ck_assert_int_eq(sscanf(buf, "%ld", &pid), 1);
+	ck_assert_int_eq(kill((pid_t)pid, SIGKILL), 0);
+	finish(&s);
+}
+END_TEST
+
+static const char	*chain_path;
+
+/* Completion that starts another hook from inside the callback. */
+static void
+chain_done(const struct hook_result *r, void *arg)
+{
+	struct seen	*s = arg;
+
+	on_done(r, arg);
+	if (s->n == 1)
+		run(s, "second", chain_path, 5000);
+}
+
+START_TEST(callback_may_run_another)
+{
+	struct seen		 s;
+	struct hook_request	 req;
+	char			*cause = NULL;
+
+	chain_path = script("second.sh", "exit 4\n");
+	start(&s, 1, 0);
+	memset(&req, 0, sizeof req);
+	req.name = "first";
+	req.path = script("first.sh", "exit 0\n");
+	req.timeout_ms = 5000;
+	ck_assert_int_eq(hook_run(s.runner, &req, chain_done, &s, &cause), 0);
+	wait_for(&s, 2);
+	ck_assert_str_eq(s.r[0].name, "first");
+	ck_assert_str_eq(s.r[1].name, "second");
+	ck_assert_int_eq(s.r[1].exit_status, 4);
+	finish(&s);
 }
 END_TEST
 
@@ -611,6 +667,8 @@ main(void)
 	tcase_add_test(tc, missing_path_fails);
 	tcase_add_test(tc, exec_failure_reported);
 	tcase_add_test(tc, free_kills_running);
+	tcase_add_test(tc, background_child_does_not_delay);
+	tcase_add_test(tc, callback_may_run_another);
 	tcase_add_test(tc, outcome_names);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
