@@ -213,8 +213,9 @@ control_known_word(const char *word, size_t len)
 
 /*
  * Split one written command, "<id> <command>\n" or a bare "<command>\n",
- * into allocated strings; *id is NULL for a bare command. This is the whole
- * of the line format as the daemon reads it.
+ * into allocated strings; *id is NULL for a bare command. The line format
+ * is read here and nowhere else, so the shared control-proto module can take
+ * this function's place without touching the rest.
  */
 static int
 control_parse(const char *buf, size_t len, char **id, char **ret_word,

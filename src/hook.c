@@ -45,7 +45,7 @@ static const char *const hook_outcome_names[HOOK_OUTCOME_MAX] = {
 	"exited", "signaled", "timed-out", "failed"
 };
 
-/* Names a caller's extra variables may not override. */
+/* The variables hook_run sets itself; a caller's extras may not. */
 static const char *const hook_reserved[] = {
 	"PATH", "CCR_HOOK", "CCR_EVENT", "CCR_OLD_LEADER", "CCR_NEW_LEADER",
 	"CCR_LEADER", "CCR_FOLLOWER", "CCR_STATE", "CCR_OLD_STATE",
@@ -220,7 +220,8 @@ hook_build_env(const struct hook_request *req)
 	char	**envp, *s;
 	size_t	  n = 0, i;
 
-	envp = xcalloc(12 + req->nvars, sizeof *envp);
+	envp = xcalloc(sizeof hook_reserved / sizeof hook_reserved[0] +
+	    req->nvars + 1, sizeof *envp);
 	hook_env_add(envp, &n, "PATH", HOOK_PATH);
 	hook_env_add(envp, &n, "CCR_HOOK", req->name);
 	hook_env_add(envp, &n, "CCR_EVENT", req->event);
