@@ -17,3 +17,8 @@ sbin_PROGRAMS += %reldir%/ccr-failoverd %reldir%/ccr-failoverctl
 %canon_reldir%_ccr_failoverd_LDADD = $(CCR_LIBS)
 %canon_reldir%_ccr_failoverctl_SOURCES = %reldir%/ccr-failoverctl.c
 %canon_reldir%_ccr_failoverctl_LDADD = $(CCR_LIBS)
+
+# Operator control (control file, signals) and hook runner.
+%canon_reldir%_libccr_a_SOURCES += \
+	%reldir%/control.c %reldir%/control.h \
+	%reldir%/hook.c %reldir%/hook.h

@@ -20,3 +20,12 @@ check_PROGRAMS += %reldir%/unit/check_step
 %canon_reldir%_unit_check_step_CFLAGS = $(UNIT_CFLAGS)
 %canon_reldir%_unit_check_step_LDADD = $(UNIT_LIBS)
 TESTS += %reldir%/unit/check_step
+# Operator control and hook runner.
+check_PROGRAMS += %reldir%/unit/check_control %reldir%/unit/check_hook
+%canon_reldir%_unit_check_control_SOURCES = %reldir%/unit/check_control.c
+%canon_reldir%_unit_check_control_CFLAGS = $(UNIT_CFLAGS)
+%canon_reldir%_unit_check_control_LDADD = $(UNIT_LIBS)
+%canon_reldir%_unit_check_hook_SOURCES = %reldir%/unit/check_hook.c
+%canon_reldir%_unit_check_hook_CFLAGS = $(UNIT_CFLAGS)
+%canon_reldir%_unit_check_hook_LDADD = $(UNIT_LIBS)
+TESTS += %reldir%/unit/check_control %reldir%/unit/check_hook
