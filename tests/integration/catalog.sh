@@ -8,7 +8,8 @@
 CATALOG="$abs_top_srcdir/systemd/ccr-failoverd.catalog"
 EVENTS="$abs_top_srcdir/src/events.c"
 
-# Fields the daemon attaches to its events (src/log.h, CCR_*).
+# The structured fields the daemon attaches to its events: an entry may
+# substitute only these, or journalctl -x shows the bare field name.
 KNOWN_FIELDS="CCR_CLUSTER CCR_INDEX CCR_STATE"
 
 grep -o '"[0-9a-f]\{32\}"' "$EVENTS" | tr -d '"' | sort >"$TEST_DIR/ids"
