@@ -1,6 +1,8 @@
 #!/bin/bash
 # Every manual page passes mandoc's linter at warning level: no syntax
-# error, no misused macro, no section out of order.
+# error, no misused macro, no section out of order. The pages also agree
+# with the code: every configuration setting is documented, and the journal
+# queries shown use MESSAGE_IDs the daemon logs.
 . "$(dirname "$0")/lib.sh"
 
 : "${MANDOC:=mandoc}"
@@ -29,5 +31,40 @@ for page in $pages; do
 	ok "$page is titled $title($section)" \
 	    grep -qx "\\.Dt $title $section" "$abs_top_srcdir/man/$page"
 done
+
+# settings: the names the example configuration uses (its commented hooks
+# too) and, once the parser is built, every name its key tables accept.
+settings() {
+	sed -n 's/^[#[:space:]]*\([a-z_][a-z_]*\) = .*/\1/p' \
+	    "$abs_top_srcdir/etc/ccr-failoverd.conf"
+	if [ -f "$abs_top_srcdir/src/config.c" ]; then
+		sed -n '/_keys\[\] = {/,/};/p' "$abs_top_srcdir/src/config.c" |
+		    grep -o '"[a-z_]*"' | tr -d '"'
+	fi
+}
+
+# Each has an entry in ccr-failoverd.conf(5).
+undocumented=""
+for key in $(settings | sort -u); do
+	grep -q "^\.It Ic $key " "$abs_top_srcdir/man/ccr-failoverd.conf.5" ||
+	    undocumented="$undocumented $key"
+done
+ok "ccr-failoverd.conf(5) documents every setting${undocumented:+ (missing:$undocumented)}" \
+    [ -z "$undocumented" ]
+
+# The journal queries in ccr-failoverd(8) use MESSAGE_IDs the daemon logs,
+# among them the one that finds a finished promotion.
+promotion=$(sed -n 's/.*"promotion-finished",[[:space:]]*"\([0-9a-f]*\)".*/\1/p' \
+    "$abs_top_srcdir/src/events.c")
+ok "ccr-failoverd(8) shows the query for a finished promotion" \
+    grep -q "MESSAGE_ID=$promotion\$" "$abs_top_srcdir/man/ccr-failoverd.8"
+unknown=""
+for id in $(grep -o 'MESSAGE_ID=[0-9a-f]*' "$abs_top_srcdir/man/ccr-failoverd.8" |
+    cut -d= -f2); do
+	grep -q "\"$id\"" "$abs_top_srcdir/src/events.c" ||
+	    unknown="$unknown $id"
+done
+ok "every MESSAGE_ID in ccr-failoverd(8) is one the daemon logs${unknown:+ (unknown:$unknown)}" \
+    [ -z "$unknown" ]
 
 finish
