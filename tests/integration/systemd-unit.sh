@@ -47,7 +47,13 @@ mkdir -p "$TEST_DIR/man/man5" "$TEST_DIR/man/man8"
 cp "$abs_top_srcdir"/man/*.5 "$TEST_DIR/man/man5/"
 cp "$abs_top_srcdir"/man/*.8 "$TEST_DIR/man/man8/"
 
-out=$(MANPATH="$TEST_DIR/man" "$SYSTEMD_ANALYZE" verify "$unit" 2>&1)
+# Without man(1) verify could only complain that it cannot run it.
+man_check=--man=yes
+if ! command -v man >/dev/null 2>&1; then
+	echo "# man not found: Documentation= not checked"
+	man_check=--man=no
+fi
+out=$(MANPATH="$TEST_DIR/man" "$SYSTEMD_ANALYZE" verify $man_check "$unit" 2>&1)
 rc=$?
 [ -n "$out" ] && echo "$out"
 ok "systemd-analyze verify reports nothing" [ "$rc" -eq 0 -a -z "$out" ]
