@@ -1,8 +1,8 @@
 #!/bin/bash
 # Every manual page passes mandoc's linter at warning level: no syntax
 # error, no misused macro, no section out of order. The pages also agree
-# with the code: every configuration setting is documented, and the journal
-# queries shown use MESSAGE_IDs the daemon logs.
+# with the code: every configuration setting and hook variable is
+# documented, and the journal queries shown use MESSAGE_IDs the daemon logs.
 . "$(dirname "$0")/lib.sh"
 
 : "${MANDOC:=mandoc}"
@@ -51,6 +51,19 @@ for key in $(settings | sort -u); do
 done
 ok "ccr-failoverd.conf(5) documents every setting${undocumented:+ (missing:$undocumented)}" \
     [ -z "$undocumented" ]
+
+# Once the hook runner is built, every CCR_* variable it sets for a hook is
+# described in ccr-failoverd.conf(5).
+if [ -f "$abs_top_srcdir/src/hook.c" ]; then
+	missing=""
+	for var in $(sed -n '/hook_reserved\[\] = {/,/};/p' \
+	    "$abs_top_srcdir/src/hook.c" | grep -o '"CCR_[A-Z_]*"' | tr -d '"'); do
+		grep -q "Ev $var\\>" "$abs_top_srcdir/man/ccr-failoverd.conf.5" ||
+		    missing="$missing $var"
+	done
+	ok "ccr-failoverd.conf(5) describes every hook variable${missing:+ (missing:$missing)}" \
+	    [ -z "$missing" ]
+fi
 
 # The journal queries in ccr-failoverd(8) use MESSAGE_IDs the daemon logs,
 # among them the one that finds a finished promotion.
