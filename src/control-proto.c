@@ -77,15 +77,19 @@ control_outcome_from_name(const char *name, enum control_outcome *ret)
 	return (-1);
 }
 
-/* Make an id no other writer uses: our pid and the time to the nanosecond. */
+/*
+ * Make an id no other writer uses: our pid, the time to the nanosecond, and
+ * a counter for ids made within one clock tick.
+ */
 void
 control_proto_make_id(char *buf, size_t len)
 {
+	static unsigned	serial;
 	struct timespec	ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	snprintf(buf, len, "%ld-%lld.%09ld", (long)getpid(),
-	    (long long)ts.tv_sec, ts.tv_nsec);
+	snprintf(buf, len, "%ld-%lld.%09ld-%u", (long)getpid(),
+	    (long long)ts.tv_sec, ts.tv_nsec, serial++);
 }
 
 /* Ids are short and plain so they can be logged and compared as they are. */

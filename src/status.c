@@ -164,7 +164,7 @@ static json_t *
 status_to_json(const struct status_snapshot *snap)
 {
 	return (json_pack("{s:s s:I s:o s:b s:o s:o s:o s:o s:o s:o s:o s:I"
-	    " s:b s:o s:o s:o s:o s:o}",
+	    " s:b s:o s:o s:o s:o}",
 	    "version", PACKAGE_VERSION,
 	    "pid", (json_int_t)getpid(),
 	    "state", status_string(snap->state),
