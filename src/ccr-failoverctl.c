@@ -82,6 +82,7 @@ static const struct ctl_command ctl_commands[] = {
 	{ "switchover",	ctl_control },
 };
 
+/* Print the usage and exit with status. */
 static void __attribute__((noreturn))
 usage(int status)
 {
@@ -96,6 +97,7 @@ usage(int status)
 	exit(status);
 }
 
+/* Print a message on stderr under the program's name. */
 static void __attribute__((format(printf, 1, 2)))
 ctl_warnx(const char *fmt, ...)
 {
@@ -108,6 +110,7 @@ ctl_warnx(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+/* The monotonic clock in ms, for the command timeout. */
 static uint64_t
 ctl_monotonic_ms(void)
 {
@@ -117,6 +120,7 @@ ctl_monotonic_ms(void)
 	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
 }
 
+/* Sleep ms, resuming after signals. */
 static void
 ctl_sleep_ms(uint64_t ms)
 {
@@ -219,6 +223,7 @@ ctl_field(json_t *obj, const char *key, const char *dflt)
 	return (xstrdup(dflt));
 }
 
+/* Start an empty table of ncols columns. */
 static void
 ctl_table_init(struct ctl_table *t, size_t ncols)
 {
@@ -267,6 +272,7 @@ ctl_table_print(struct ctl_table *t)
 	free(t->cells);
 }
 
+/* Print one row per cluster with its role. */
 static void
 ctl_print_clusters(json_t *doc, const char *leader, const char *follower)
 {
@@ -304,6 +310,7 @@ ctl_print_clusters(json_t *doc, const char *leader, const char *follower)
 	ctl_table_print(&t);
 }
 
+/* Print one row per index pair: lag, follow status, step. */
 static void
 ctl_print_indices(json_t *doc)
 {
@@ -336,6 +343,27 @@ ctl_print_indices(json_t *doc)
 	ctl_table_print(&t);
 }
 
+/* An age for people: "0.4 s", "3 min 05 s", "2 h 10 min", "41 d 3 h". */
+static void
+ctl_format_age(int64_t ms, char *buf, size_t len)
+{
+	int64_t	s = ms / 1000;
+
+	if (ms < 0)
+		snprintf(buf, len, "in the future: clock skew");
+	else if (s < 60)
+		snprintf(buf, len, "%.1f s ago", ms / 1000.0);
+	else if (s < 3600)
+		snprintf(buf, len, "%d min %02d s ago", (int)(s / 60),
+		    (int)(s % 60));
+	else if (s < 86400)
+		snprintf(buf, len, "%d h %02d min ago", (int)(s / 3600),
+		    (int)(s % 3600 / 60));
+	else
+		snprintf(buf, len, "%lld d %d h ago", (long long)(s / 86400),
+		    (int)(s % 86400 / 3600));
+}
+
 /*
  * Print when the daemon last polled, and whether it looks alive; returns
  * false when the status is stale or its daemon is gone.
@@ -348,7 +376,7 @@ ctl_print_liveness(json_t *doc)
 	int64_t		 age_ms, interval_ms = 0, limit_ms;
 	pid_t		 pid = 0;
 	bool		 alive = true;
-	char		*s;
+	char		*s, age[64];
 
 	v = json_object_get(doc, "poll_interval_ms");
 	if (json_is_integer(v))
@@ -367,7 +395,8 @@ ctl_print_liveness(json_t *doc)
 		age_ms = ((int64_t)now.tv_sec - last.tv_sec) * 1000 +
 		    (now.tv_nsec - last.tv_nsec) / 1000000;
 		s = ctl_clean(json_string_value(v));
-		printf("Last poll:    %s (%.1f s ago)", s, age_ms / 1000.0);
+		ctl_format_age(age_ms, age, sizeof age);
+		printf("Last poll:    %s (%s)", s, age);
 		free(s);
 		if (age_ms > limit_ms) {
 			printf("  STALE: the daemon polls every %.1f s",
@@ -394,6 +423,7 @@ ctl_print_liveness(json_t *doc)
 	return (alive);
 }
 
+/* Print the action in flight, divergence and last command. */
 static void
 ctl_print_action(json_t *doc)
 {
@@ -484,6 +514,7 @@ ctl_print_status(json_t *doc)
 	return (alive);
 }
 
+/* The status command: a table, or the file as it is (--json). */
 static int
 ctl_status(struct ctl *ctl, const struct ctl_command *cmd, int argc,
     char **argv)
@@ -576,6 +607,7 @@ ctl_check_outcome(const struct ctl *ctl, const char *id)
 	return (ret);
 }
 
+/* A control command: submit it, wait for its outcome, print it. */
 static int
 ctl_control(struct ctl *ctl, const struct ctl_command *cmd, int argc,
     char **argv)
@@ -587,7 +619,8 @@ ctl_control(struct ctl *ctl, const struct ctl_command *cmd, int argc,
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) {
-			if (ctl_parse_timeout(argv[++i], &ctl->timeout_ms) == -1)
+			if (ctl_parse_timeout(argv[++i],
+			    &ctl->timeout_ms) == -1)
 				usage(CTL_EXIT_USAGE);
 		} else if (strncmp(argv[i], "--timeout=", 10) == 0) {
 			if (ctl_parse_timeout(argv[i] + 10,

@@ -31,6 +31,7 @@ static const char *const control_outcome_names[CONTROL_OUTCOME_MAX] = {
 	"accepted", "rejected"
 };
 
+/* The name of a command, as written in the control file. */
 const char *
 control_command_name(enum control_command command)
 {
@@ -54,6 +55,7 @@ control_command_from_name(const char *name, enum control_command *ret)
 	return (-1);
 }
 
+/* The name of an outcome, as status.json reports it. */
 const char *
 control_outcome_name(enum control_outcome outcome)
 {
@@ -134,8 +136,10 @@ control_proto_parse(const char *buf, size_t len, struct control_request *req,
 			xasprintf(cause, "more than one line");
 			return (-1);
 		}
-		if (!isprint((unsigned char)*p) && !isspace((unsigned char)*p)) {
-			xasprintf(cause, "command contains a control character");
+		if (!isprint((unsigned char)*p) &&
+		    !isspace((unsigned char)*p)) {
+			xasprintf(cause,
+			    "command contains a control character");
 			return (-1);
 		}
 	}
@@ -191,7 +195,8 @@ control_proto_format(const struct control_request *req, char *buf,
 	if (req->command >= CONTROL_COMMAND_MAX)
 		return (-1);
 	if (req->id[0] == '\0')
-		n = snprintf(buf, len, "%s\n", control_command_name(req->command));
+		n = snprintf(buf, len, "%s\n",
+		    control_command_name(req->command));
 	else {
 		if (!control_proto_valid_id(req->id))
 			return (-1);

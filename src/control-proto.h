@@ -17,7 +17,7 @@
 
 #define CONTROL_PROTO_FILE	"control"
 #define CONTROL_PROTO_ID_MAX	64	/* id buffer size, NUL included */
-#define CONTROL_PROTO_LINE_MAX	128	/* longest valid line, newline included */
+#define CONTROL_PROTO_LINE_MAX	128	/* longest line, newline included */
 
 enum control_command {
 	CONTROL_COMMAND_CONFIRM,

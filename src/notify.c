@@ -58,7 +58,7 @@ notify_init(void)
 
 	notify_watchdog_ms = 0;
 	if (notify_enabled && sd_watchdog_enabled(0, &usec) > 0) {
-		/* Ping at half the period, as sd_watchdog_enabled(3) advises. */
+		/* Half the period, as sd_watchdog_enabled(3) advises. */
 		notify_watchdog_ms = usec / 2000;
 		if (notify_watchdog_ms == 0)
 			notify_watchdog_ms = 1;

@@ -80,6 +80,7 @@ state_lookup(const char *const *names, int n, const char *name)
 	return (-1);
 }
 
+/* The name of an action kind, as saved. */
 const char *
 state_action_kind_name(enum state_action_kind kind)
 {
@@ -101,6 +102,7 @@ state_action_kind_from_name(const char *name, enum state_action_kind *ret)
 	return (0);
 }
 
+/* The name of a step, as saved and shown in status.json. */
 const char *
 state_step_name(enum state_step step)
 {
@@ -121,6 +123,7 @@ state_step_from_name(const char *name, enum state_step *ret)
 	return (0);
 }
 
+/* The name of a step status, as saved. */
 const char *
 state_step_status_name(enum state_step_status status)
 {
@@ -208,6 +211,7 @@ state_set_string(char **dst, const char *src)
 	*dst = src != NULL ? xstrdup(src) : NULL;
 }
 
+/* Free what one index record owns. */
 static void
 state_index_clear(struct state_index *x)
 {
@@ -261,6 +265,7 @@ state_clear(struct state *st)
 	memset(st, 0, sizeof *st);
 }
 
+/* Record the current roles (after a promotion or failback). */
 void
 state_set_roles(struct state *st, const char *leader, const char *follower)
 {
@@ -268,6 +273,7 @@ state_set_roles(struct state *st, const char *leader, const char *follower)
 	state_set_string(&st->follower, follower);
 }
 
+/* Record the state machine's state by name. */
 void
 state_set_fsm_state(struct state *st, const char *name)
 {
@@ -425,12 +431,14 @@ state_time_json(const struct timespec *ts)
 	return (json_string(buf));
 }
 
+/* A string, or null for NULL. */
 static json_t *
 state_string_json(const char *s)
 {
 	return (s != NULL ? json_string(s) : json_null());
 }
 
+/* The action in flight, or null when there is none. */
 static json_t *
 state_action_json(const struct state_action *a)
 {
@@ -449,7 +457,8 @@ state_action_json(const struct state_action *a)
 			    "reason", state_string_json(x->error_reason));
 		else
 			err = json_null();
-		json_array_append_new(arr, json_pack("{s:s s:s s:s s:s s:i s:o}",
+		json_array_append_new(arr,
+		    json_pack("{s:s s:s s:s s:s s:i s:o}",
 		    "leader_index", x->leader_index,
 		    "follower_index", x->follower_index,
 		    "step", state_step_name(x->step),
@@ -465,6 +474,7 @@ state_action_json(const struct state_action *a)
 	    "indices", arr));
 }
 
+/* The promotion record, or null when there is none. */
 static json_t *
 state_promotion_json(const struct state_promotion *p)
 {
@@ -558,6 +568,7 @@ state_get_string(json_t *obj, const char *where, const char *key,
 	return (0);
 }
 
+/* Read a required boolean. */
 static int
 state_get_bool(json_t *obj, const char *where, const char *key, bool *ret,
     char **cause)
@@ -572,6 +583,7 @@ state_get_bool(json_t *obj, const char *where, const char *key, bool *ret,
 	return (0);
 }
 
+/* Read a required integer within [min, max]. */
 static int
 state_get_int(json_t *obj, const char *where, const char *key,
     int64_t min, int64_t max, int64_t *ret, char **cause)
@@ -588,6 +600,7 @@ state_get_int(json_t *obj, const char *where, const char *key,
 	return (0);
 }
 
+/* Read an optional time; absent or null is zero. */
 static int
 state_get_time(json_t *obj, const char *where, const char *key,
     struct timespec *ret, char **cause)
@@ -606,6 +619,7 @@ state_get_time(json_t *obj, const char *where, const char *key,
 	return (0);
 }
 
+/* Read an optional action kind; absent or null is none. */
 static int
 state_get_kind(json_t *obj, const char *where, const char *key,
     enum state_action_kind *ret, char **cause)
@@ -623,6 +637,7 @@ state_get_kind(json_t *obj, const char *where, const char *key,
 	return (0);
 }
 
+/* Read one index record of an action of this kind. */
 static int
 state_load_index(json_t *j, enum state_action_kind kind,
     struct state_index *x, const char *where, char **cause)
@@ -674,6 +689,7 @@ state_load_index(json_t *j, enum state_action_kind kind,
 	return (0);
 }
 
+/* Read the action in flight, if there is one. */
 static int
 state_load_action(json_t *j, struct state *st, char **cause)
 {
@@ -714,6 +730,7 @@ state_load_action(json_t *j, struct state *st, char **cause)
 	return (0);
 }
 
+/* Read one follower index's sequence numbers. */
 static int
 state_load_seqnos(json_t *j, struct state_seqnos *s, const char *where,
     char **cause)
@@ -758,6 +775,7 @@ state_load_seqnos(json_t *j, struct state_seqnos *s, const char *where,
 	return (0);
 }
 
+/* Read the promotion record, if there is one. */
 static int
 state_load_promotion(json_t *j, struct state *st, char **cause)
 {

@@ -66,7 +66,7 @@ struct state_index {
 	char			*follower_index; /* action started with */
 	enum state_step		 step;
 	enum state_step_status	 status;
-	int			 attempts;	/* requests sent for this step */
+	int			 attempts;	/* sent for this step */
 	char			*error_type;	/* ES error.type; NULL: none */
 	char			*error_reason;
 };
@@ -74,8 +74,8 @@ struct state_index {
 struct state_action {
 	enum state_action_kind	 kind;		/* NONE: no action in flight */
 	struct timespec		 started;
-	char			*from;		/* the cluster losing leadership */
-	char			*to;		/* the cluster gaining it */
+	char			*from;		/* cluster losing leadership */
+	char			*to;		/* cluster gaining it */
 	struct state_index	*indices;
 	size_t			 nindices;
 };
@@ -84,7 +84,7 @@ struct state_action {
 struct state_shard {
 	int			 shard;
 	int64_t			 follower_max_seq_no;
-	int64_t			 leader_max_seq_no;	/* as the follower knew */
+	int64_t			 leader_max_seq_no; /* as the follower knew */
 };
 
 struct state_seqnos {

@@ -26,6 +26,7 @@ static const char *const status_follow_names[] = {
 	"unknown", "active", "paused", "not_follower", "missing"
 };
 
+/* The status.json name of a cluster health. */
 const char *
 status_health_name(enum obs_health health)
 {
@@ -35,6 +36,7 @@ status_health_name(enum obs_health health)
 	return (status_health_names[health]);
 }
 
+/* The status.json name of a follower index's status. */
 const char *
 status_follow_name(enum obs_follow_status follow)
 {
@@ -81,6 +83,7 @@ status_time(const struct timespec *ts)
 	return (json_string(buf));
 }
 
+/* The clusters object, keyed by cluster name. */
 static json_t *
 status_clusters(const struct status_snapshot *snap)
 {
@@ -102,6 +105,7 @@ status_clusters(const struct status_snapshot *snap)
 	return (obj);
 }
 
+/* The indices array, in configuration order. */
 static json_t *
 status_indices(const struct status_snapshot *snap)
 {
@@ -112,7 +116,8 @@ status_indices(const struct status_snapshot *snap)
 	arr = json_array();
 	for (i = 0; i < snap->nindices; i++) {
 		x = &snap->indices[i];
-		json_array_append_new(arr, json_pack("{s:o s:o s:o s:s s:o s:o}",
+		json_array_append_new(arr,
+		    json_pack("{s:o s:o s:o s:s s:o s:o}",
 		    "leader", status_string(x->leader),
 		    "follower", status_string(x->follower),
 		    "lag_ops", x->lag_ops >= 0 ?
@@ -124,6 +129,7 @@ status_indices(const struct status_snapshot *snap)
 	return (arr);
 }
 
+/* The action in flight with its progress, or null. */
 static json_t *
 status_action(const struct status_action *a)
 {
@@ -137,6 +143,7 @@ status_action(const struct status_action *a)
 	    "failed", (json_int_t)a->failed));
 }
 
+/* What the divergence guard found, or null. */
 static json_t *
 status_divergence(const struct status_divergence *d)
 {
@@ -147,6 +154,7 @@ status_divergence(const struct status_divergence *d)
 	    "operations", (json_int_t)d->operations));
 }
 
+/* The last control command consumed, or null. */
 static json_t *
 status_last_command(const struct status_command *c)
 {

@@ -49,8 +49,8 @@ struct status_action {
 /* What the divergence guard found; fired false when it did not fire. */
 struct status_divergence {
 	bool			 fired;
-	size_t			 indices;	/* indices with extra operations */
-	uint64_t		 operations;	/* operations only the old leader has */
+	size_t			 indices;	/* with extra operations */
+	uint64_t		 operations;	/* only the old leader has */
 };
 
 /* The last control command consumed; id NULL when there was none. */
@@ -73,7 +73,7 @@ struct status_snapshot {
 	struct timespec		 last_poll;	/* wall clock; 0: none yet */
 	uint64_t		 poll_interval_ms;
 	bool			 tilt;
-	const char		*reason;	/* why in this state; NULL: none */
+	const char		*reason;	/* why; NULL: none */
 	struct timespec		 since;		/* wall clock, state entered */
 	struct status_action	 action;
 	struct status_divergence divergence;

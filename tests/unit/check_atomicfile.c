@@ -19,6 +19,7 @@
 static char	 tmpdir[] = "/tmp/check_atomicfile.XXXXXX";
 static char	*target;
 
+/* Make a private directory for each test. */
 static void
 setup(void)
 {

@@ -17,6 +17,7 @@
 static char	 tmpdir[] = "/tmp/check_control_proto.XXXXXX";
 static char	*control;
 
+/* Make a private runtime directory for each test. */
 static void
 setup(void)
 {
@@ -24,6 +25,7 @@ setup(void)
 	xasprintf(&control, "%s/%s", tmpdir, CONTROL_PROTO_FILE);
 }
 
+/* Remove the (flat) runtime directory. */
 static void
 teardown(void)
 {
@@ -48,6 +50,7 @@ teardown(void)
 	strcpy(tmpdir, "/tmp/check_control_proto.XXXXXX");
 }
 
+/* The number of entries in the directory, . and .. aside. */
 static int
 count_entries(void)
 {
@@ -66,6 +69,7 @@ count_entries(void)
 	return (n);
 }
 
+/* Write text as the file at path. */
 static void
 write_file(const char *path, const char *text)
 {
@@ -77,6 +81,7 @@ write_file(const char *path, const char *text)
 	fclose(f);
 }
 
+/* The contents of the file at path, in a static buffer. */
 static char *
 read_file(const char *path)
 {

@@ -18,6 +18,7 @@ static char	tmpdir[] = "/tmp/check_notify.XXXXXX";
 static char	sockpath[sizeof tmpdir + 16];
 static int	sock = -1;
 
+/* Bind our own datagram socket and point NOTIFY_SOCKET at it. */
 static void
 setup(void)
 {
@@ -36,6 +37,7 @@ setup(void)
 	unsetenv("WATCHDOG_PID");
 }
 
+/* Remove the socket and its directory. */
 static void
 teardown(void)
 {

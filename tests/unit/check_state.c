@@ -16,6 +16,7 @@
 static char	 tmpdir[] = "/tmp/check_state.XXXXXX";
 static char	*path;
 
+/* Make a private directory for each test. */
 static void
 setup(void)
 {
@@ -23,6 +24,7 @@ setup(void)
 	xasprintf(&path, "%s/%s", tmpdir, STATE_FILE);
 }
 
+/* Remove the state file and its directory. */
 static void
 teardown(void)
 {
@@ -32,6 +34,7 @@ teardown(void)
 	strcpy(tmpdir, "/tmp/check_state.XXXXXX");
 }
 
+/* Write len bytes of text as the state file. */
 static void
 write_file(const char *text, size_t len)
 {

@@ -19,6 +19,7 @@
 static char	 tmpdir[] = "/tmp/check_status.XXXXXX";
 static char	*path;
 
+/* Make a private directory for each test. */
 static void
 setup(void)
 {
@@ -26,6 +27,7 @@ setup(void)
 	xasprintf(&path, "%s/%s", tmpdir, STATUS_FILE);
 }
 
+/* Remove the status file and its directory. */
 static void
 teardown(void)
 {
@@ -97,6 +99,7 @@ write_and_load(const struct status_snapshot *snap)
 	return (doc);
 }
 
+/* A member that must be a string. */
 static const char *
 str(json_t *obj, const char *key)
 {
@@ -106,6 +109,7 @@ str(json_t *obj, const char *key)
 	return (json_string_value(v));
 }
 
+/* A member that must be an integer. */
 static json_int_t
 num(json_t *obj, const char *key)
 {
@@ -115,6 +119,7 @@ num(json_t *obj, const char *key)
 	return (json_integer_value(v));
 }
 
+/* Assert a member is JSON null. */
 static void
 is_null(json_t *obj, const char *key)
 {
