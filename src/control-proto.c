@@ -254,6 +254,15 @@ control_proto_submit(const char *dir, const struct control_request *req,
 		    strerror(errno));
 		goto out_free;
 	}
+	/*
+	 * Readable by the daemon's user when root submits; writable only by
+	 * the submitter, as the daemon insists.
+	 */
+	if (fchmod(fd, 0644) == -1) {
+		xasprintf(cause, "chmod %s: %s", tmp, strerror(errno));
+		close(fd);
+		goto out;
+	}
 	n = write(fd, line, len);
 	if (n == -1 || (size_t)n != len) {
 		xasprintf(cause, "write %s: %s", tmp,

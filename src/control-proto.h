@@ -3,9 +3,10 @@
  *
  * A command is one line, "<id> <command>\n" (a bare "<command>" written by
  * hand is accepted too, with an empty id), in <runtime_dir>/control. The
- * writer creates the line in a temporary file and hard-links it to
- * "control", which fails while an earlier command is still there, so a
- * command is never overwritten. The daemon reads the file and removes it:
+ * writer creates the line in a temporary file (mode 0644) and hard-links it
+ * to "control", which fails while an earlier command is still there, so a
+ * command is never overwritten. Who may submit is decided by who may create
+ * files in the runtime directory. The daemon reads the file and removes it:
  * each command is consumed exactly once. It then reports the outcome as
  * last_command {id, command, outcome, message} in status.json, which is how
  * the writer learns that its command was seen.

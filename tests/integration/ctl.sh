@@ -134,6 +134,7 @@ fake_daemon() {
 	local line id cmd outcome last
 	while :; do
 		if [ -f "$RUN/control" ]; then
+			stat -c %a "$RUN/control" >>"$RUN/modes"
 			line=$(cat "$RUN/control")
 			rm -f "$RUN/control"
 			printf '%s\n' "$line" >>"$RUN/consumed"
@@ -161,11 +162,14 @@ ok "a rejected command exits 1" [ $? -eq 1 ]
 ok "the rejection is printed" [ "$out" = "promote: rejected: stand-in rejected promote" ]
 ok "the daemon consumed each command exactly once" \
     [ "$(wc -l <"$RUN/consumed")" -eq 2 ]
+ok "command files are mode 0644" [ "$(sort -u "$RUN/modes")" = 644 ]
 ok "each command carried its own id" \
     [ "$(cut -d' ' -f1 "$RUN/consumed" | sort -u | wc -l)" -eq 2 ]
 ok "commands arrive as '<id> <command>'" \
     grep -qE '^[0-9]+-[0-9]+\.[0-9]{9}-[0-9]+ promote$' "$RUN/consumed"
 ok "nothing is left in the control file" [ ! -e "$RUN/control" ]
+ok "nothing else is left in the runtime directory" \
+    [ "$(ls -A "$RUN" | sort | tr '\n' ' ')" = "consumed modes status.json " ]
 ok "status shows the last command" contains "$(ctl status)" \
     "Last command: promote rejected: stand-in rejected promote"
 

@@ -236,7 +236,7 @@ START_TEST(submit_take_once)
 	ck_assert_int_eq(control_proto_submit(tmpdir, &req, &cause), 0);
 	ck_assert_str_eq(read_file(control), "first confirm\n");
 	ck_assert_int_eq(stat(control, &st), 0);
-	ck_assert_int_eq(st.st_mode & 077, 0);
+	ck_assert_int_eq(st.st_mode & 07777, 0644);
 
 	/* An unconsumed command is never overwritten. */
 	snprintf(req.id, sizeof req.id, "second");
