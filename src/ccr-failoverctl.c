@@ -388,8 +388,8 @@ ctl_print_liveness(json_t *doc)
 	v = json_object_get(doc, "last_poll");
 	if (!json_is_string(v) ||
 	    isotime_parse(json_string_value(v), &last) == -1) {
-		printf("Last poll:    never\n");
-		alive = false;
+		/* A daemon still starting; the pid check below still applies. */
+		printf("Last poll:    none yet\n");
 	} else {
 		clock_gettime(CLOCK_REALTIME, &now);
 		age_ms = ((int64_t)now.tv_sec - last.tv_sec) * 1000 +

@@ -383,6 +383,19 @@ state_promotion_begin(struct state *st, const struct timespec *at,
 	st->promotion.lost_leader = xstrdup(lost_leader);
 }
 
+/* The sequence numbers recorded for a follower index; NULL if none. */
+struct state_seqnos *
+state_promotion_find(struct state *st, const char *index)
+{
+	size_t	i;
+
+	for (i = 0; i < st->promotion.nindices; i++) {
+		if (strcmp(st->promotion.indices[i].index, index) == 0)
+			return (&st->promotion.indices[i]);
+	}
+	return (NULL);
+}
+
 /*
  * Record one shard of a follower index at promotion; operations the leader
  * had (as far as the follower knew) and the follower had not count as lost.
@@ -392,16 +405,10 @@ state_promotion_add_shard(struct state *st, const char *index, int shard,
     int64_t follower_max_seq_no, int64_t leader_max_seq_no)
 {
 	struct state_promotion	*p = &st->promotion;
-	struct state_seqnos	*s = NULL;
+	struct state_seqnos	*s;
 	struct state_shard	*sh;
-	size_t			 i;
 
-	for (i = 0; i < p->nindices; i++) {
-		if (strcmp(p->indices[i].index, index) == 0) {
-			s = &p->indices[i];
-			break;
-		}
-	}
+	s = state_promotion_find(st, index);
 	if (s == NULL) {
 		p->indices = xreallocarray(p->indices, p->nindices + 1,
 		    sizeof *p->indices);
@@ -898,8 +905,8 @@ state_read(int fd, char **ret, size_t *len, char **cause)
 }
 
 /*
- * Load the record at path into st (replacing what st held) and remember path
- * for saving. STATE_MISSING leaves st an empty record for path;
+ * Load the record at path into st, which must hold a record (state_init),
+ * replacing it and remembering path for saving. STATE_MISSING leaves st an empty record for path;
  * STATE_INVALID leaves st untouched and sets *cause.
  */
 enum state_load_result

@@ -161,5 +161,6 @@ void		 state_promotion_begin(struct state *,
 void		 state_promotion_add_shard(struct state *, const char *, int,
 		     int64_t, int64_t);
 void		 state_promotion_clear(struct state *);
+struct state_seqnos *state_promotion_find(struct state *, const char *);
 
 #endif

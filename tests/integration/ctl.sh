@@ -62,6 +62,14 @@ ok "unknown lag is shown as such" \
 RUNTIME_DIRECTORY="$RUN" "$FAILOVERCTL" status >/dev/null
 ok "RUNTIME_DIRECTORY is the default runtime directory" [ $? -eq 0 ]
 
+# --- a daemon that has not completed a poll yet ---
+sed -e 's/"@NOW@"/null/' -e "s/@PID@/$$/" \
+    "$FIXTURES/status-replicating.json" >"$RUN/status.json"
+out=$(ctl status)
+ok "a live daemon before its first poll is not stale" [ $? -eq 0 ]
+ok "status says no poll completed yet" contains "$out" \
+    "Last poll:    none yet"
+
 # --- a status file its daemon left behind ---
 install_status status-promoting.json "$dead_pid"
 out=$(ctl status)

@@ -104,7 +104,7 @@ fill(struct state *st)
 
 /* Assert b holds what fill() put into a record. */
 static void
-assert_filled(const struct state *b)
+assert_filled(struct state *b)
 {
 	const struct state_index	*x;
 
@@ -131,6 +131,9 @@ assert_filled(const struct state *b)
 	    103);
 	ck_assert_int_eq(b->promotion.indices[1].shards[0].follower_max_seq_no,
 	    -1);
+	ck_assert_ptr_eq(state_promotion_find(b, "metrics2"),
+	    &b->promotion.indices[1]);
+	ck_assert_ptr_null(state_promotion_find(b, "metrics"));
 
 	ck_assert_int_eq(b->action.kind, STATE_ACTION_PROMOTE);
 	ck_assert_int_eq(b->action.started.tv_sec, 1764107695);
