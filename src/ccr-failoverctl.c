@@ -53,33 +53,11 @@ struct ctl {
 	uint64_t	 timeout_ms;
 };
 
-struct ctl_command {
-	const char	*name;
-	int		(*fn)(struct ctl *, const struct ctl_command *, int,
-			    char **);
-};
-
 /* Rows collected first so each column can be as wide as its widest cell. */
 struct ctl_table {
 	size_t		 ncols;
 	char		**cells;	/* nrows * ncols */
 	size_t		 nrows;
-};
-
-static int	ctl_status(struct ctl *, const struct ctl_command *, int,
-		    char **);
-static int	ctl_control(struct ctl *, const struct ctl_command *, int,
-		    char **);
-
-static const struct ctl_command ctl_commands[] = {
-	{ "status",	ctl_status },
-	{ "confirm",	ctl_control },
-	{ "abort",	ctl_control },
-	{ "hold",	ctl_control },
-	{ "resume",	ctl_control },
-	{ "promote",	ctl_control },
-	{ "failback",	ctl_control },
-	{ "switchover",	ctl_control },
 };
 
 /* Print the usage and exit with status. */
@@ -516,8 +494,7 @@ ctl_print_status(json_t *doc)
 
 /* The status command: a table, or the file as it is (--json). */
 static int
-ctl_status(struct ctl *ctl, const struct ctl_command *cmd, int argc,
-    char **argv)
+ctl_status(struct ctl *ctl, int argc, char **argv)
 {
 	json_t	*doc;
 	char	*text, *cause;
@@ -528,8 +505,7 @@ ctl_status(struct ctl *ctl, const struct ctl_command *cmd, int argc,
 		if (strcmp(argv[i], "--json") == 0)
 			json = true;
 		else {
-			ctl_warnx("%s: unknown argument '%s'", cmd->name,
-			    argv[i]);
+			ctl_warnx("status: unknown argument '%s'", argv[i]);
 			usage(CTL_EXIT_USAGE);
 		}
 	}
@@ -609,11 +585,12 @@ ctl_check_outcome(const struct ctl *ctl, const char *id)
 
 /* A control command: submit it, wait for its outcome, print it. */
 static int
-ctl_control(struct ctl *ctl, const struct ctl_command *cmd, int argc,
+ctl_control(struct ctl *ctl, enum control_command command, int argc,
     char **argv)
 {
 	struct control_request	 req;
 	uint64_t		 deadline_ms;
+	const char		*name = control_command_name(command);
 	char			*cause;
 	int			 i, ret;
 
@@ -627,13 +604,12 @@ ctl_control(struct ctl *ctl, const struct ctl_command *cmd, int argc,
 			    &ctl->timeout_ms) == -1)
 				usage(CTL_EXIT_USAGE);
 		} else {
-			ctl_warnx("%s: unknown argument '%s'", cmd->name,
+			ctl_warnx("%s: unknown argument '%s'", name,
 			    argv[i]);
 			usage(CTL_EXIT_USAGE);
 		}
 	}
-	if (control_command_from_name(cmd->name, &req.command) == -1)
-		usage(CTL_EXIT_USAGE);
+	req.command = command;
 	control_proto_make_id(req.id, sizeof req.id);
 
 	if (control_proto_submit(ctl->runtime_dir, &req, &cause) == -1) {
@@ -653,19 +629,19 @@ ctl_control(struct ctl *ctl, const struct ctl_command *cmd, int argc,
 	switch (control_proto_withdraw(ctl->runtime_dir, req.id, &cause)) {
 	case 1:
 		ctl_warnx("%s: no daemon took the command within %.1f s; "
-		    "withdrawn (is ccr-failoverd running?)", cmd->name,
+		    "withdrawn (is ccr-failoverd running?)", name,
 		    ctl->timeout_ms / 1000.0);
 		break;
 	case 0:
 		if ((ret = ctl_check_outcome(ctl, req.id)) != -1)
 			return (ret);
 		ctl_warnx("%s: the daemon took the command but reported no "
-		    "outcome within %.1f s", cmd->name,
+		    "outcome within %.1f s", name,
 		    ctl->timeout_ms / 1000.0);
 		break;
 	default:
 		ctl_warnx("%s: no answer within %.1f s, and the command could "
-		    "not be withdrawn: %s", cmd->name,
+		    "not be withdrawn: %s", name,
 		    ctl->timeout_ms / 1000.0, cause);
 		free(cause);
 		break;
@@ -696,11 +672,11 @@ main(int argc, char **argv)
 		{ "help",	 no_argument,	    NULL, 'h' },
 		{ NULL,		 0,		    NULL, 0 }
 	};
-	struct ctl	 ctl;
-	const char	*flag_dir = NULL;
-	char		*dir;
-	size_t		 i;
-	int		 ch, ret;
+	struct ctl		 ctl;
+	enum control_command	 command;
+	const char		*flag_dir = NULL;
+	char			*dir;
+	int			 ch, ret;
 
 	ctl.timeout_ms = CTL_DEFAULT_TIMEOUT_MS;
 	while ((ch = getopt_long(argc, argv, "+Vh", longopts, NULL)) != -1) {
@@ -728,17 +704,18 @@ main(int argc, char **argv)
 	if (argc == 0)
 		usage(CTL_EXIT_USAGE);
 
-	for (i = 0; i < sizeof ctl_commands / sizeof ctl_commands[0]; i++) {
-		if (strcmp(argv[0], ctl_commands[i].name) == 0)
-			break;
-	}
-	if (i == sizeof ctl_commands / sizeof ctl_commands[0]) {
+	/* "status", or a word of the control protocol's command table. */
+	if (strcmp(argv[0], "status") != 0 &&
+	    control_command_from_name(argv[0], &command) == -1) {
 		ctl_warnx("unknown command '%s'", argv[0]);
 		usage(CTL_EXIT_USAGE);
 	}
 	dir = ctl_runtime_dir(flag_dir);
 	ctl.runtime_dir = dir;
-	ret = ctl_commands[i].fn(&ctl, &ctl_commands[i], argc, argv);
+	if (strcmp(argv[0], "status") == 0)
+		ret = ctl_status(&ctl, argc, argv);
+	else
+		ret = ctl_control(&ctl, command, argc, argv);
 	free(dir);
 	return (ret);
 }

@@ -1,6 +1,7 @@
 /*
- * Telling systemd (Type=notify) how the daemon is doing. Every call is a
- * no-op when the service manager did not set NOTIFY_SOCKET.
+ * Telling systemd (Type=notify) how the daemon is doing. Call notify_init
+ * once at startup; every other call is a no-op when the service manager did
+ * not set NOTIFY_SOCKET.
  */
 #ifndef CCR_NOTIFY_H
 #define CCR_NOTIFY_H
