@@ -22,3 +22,11 @@ sbin_PROGRAMS += %reldir%/ccr-failoverd %reldir%/ccr-failoverctl
 %canon_reldir%_libccr_a_SOURCES += \
 	%reldir%/control.c %reldir%/control.h \
 	%reldir%/hook.c %reldir%/hook.h
+# runtime: atomic files, sd_notify, state.json, status.json, control protocol
+%canon_reldir%_libccr_a_SOURCES += \
+	%reldir%/atomicfile.c %reldir%/atomicfile.h \
+	%reldir%/control-proto.c %reldir%/control-proto.h \
+	%reldir%/isotime.c %reldir%/isotime.h \
+	%reldir%/notify.c %reldir%/notify.h \
+	%reldir%/state.c %reldir%/state.h \
+	%reldir%/status.c %reldir%/status.h

@@ -29,3 +29,29 @@ check_PROGRAMS += %reldir%/unit/check_control %reldir%/unit/check_hook
 %canon_reldir%_unit_check_hook_CFLAGS = $(UNIT_CFLAGS)
 %canon_reldir%_unit_check_hook_LDADD = $(UNIT_LIBS)
 TESTS += %reldir%/unit/check_control %reldir%/unit/check_hook
+# runtime: atomicfile, notify, state, status, control protocol, ccr-failoverctl
+check_PROGRAMS += %reldir%/unit/check_atomicfile %reldir%/unit/check_notify \
+	%reldir%/unit/check_state %reldir%/unit/check_status \
+	%reldir%/unit/check_control_proto
+%canon_reldir%_unit_check_atomicfile_SOURCES = %reldir%/unit/check_atomicfile.c
+%canon_reldir%_unit_check_atomicfile_CFLAGS = $(UNIT_CFLAGS)
+%canon_reldir%_unit_check_atomicfile_LDADD = $(UNIT_LIBS)
+%canon_reldir%_unit_check_notify_SOURCES = %reldir%/unit/check_notify.c
+%canon_reldir%_unit_check_notify_CFLAGS = $(UNIT_CFLAGS)
+%canon_reldir%_unit_check_notify_LDADD = $(UNIT_LIBS)
+%canon_reldir%_unit_check_state_SOURCES = %reldir%/unit/check_state.c
+%canon_reldir%_unit_check_state_CFLAGS = $(UNIT_CFLAGS)
+%canon_reldir%_unit_check_state_LDADD = $(UNIT_LIBS)
+%canon_reldir%_unit_check_status_SOURCES = %reldir%/unit/check_status.c
+%canon_reldir%_unit_check_status_CFLAGS = $(UNIT_CFLAGS)
+%canon_reldir%_unit_check_status_LDADD = $(UNIT_LIBS)
+%canon_reldir%_unit_check_control_proto_SOURCES = \
+	%reldir%/unit/check_control_proto.c
+%canon_reldir%_unit_check_control_proto_CFLAGS = $(UNIT_CFLAGS)
+%canon_reldir%_unit_check_control_proto_LDADD = $(UNIT_LIBS)
+TESTS += %reldir%/unit/check_atomicfile %reldir%/unit/check_notify \
+	%reldir%/unit/check_state %reldir%/unit/check_status \
+	%reldir%/unit/check_control_proto %reldir%/integration/ctl.sh
+EXTRA_DIST += %reldir%/integration/ctl.sh \
+	%reldir%/integration/ctl/status-replicating.json \
+	%reldir%/integration/ctl/status-promoting.json

@@ -1,0 +1,404 @@
+/*
+ * The control file protocol (see control-proto.h): the command name table,
+ * the line format, and the three file operations on <runtime_dir>/control:
+ * submit (the writer's side, never overwriting an unconsumed command), take
+ * (the daemon's side, consuming it once) and withdraw (a writer giving up on
+ * a command nobody consumed, so that a daemon started later does not act on
+ * a stale order).
+ */
+#include "autoconf.h"
+
+#include <sys/stat.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "control-proto.h"
+#include "xmalloc.h"
+
+static const char *const control_command_names[CONTROL_COMMAND_MAX] = {
+	"confirm", "abort", "hold", "resume", "promote", "failback",
+	"switchover"
+};
+
+static const char *const control_outcome_names[CONTROL_OUTCOME_MAX] = {
+	"accepted", "rejected"
+};
+
+/* The name of a command, as written in the control file. */
+const char *
+control_command_name(enum control_command command)
+{
+	if (command >= CONTROL_COMMAND_MAX)
+		return ("unknown");
+	return (control_command_names[command]);
+}
+
+/* Look a command up by name; -1 when there is none. */
+int
+control_command_from_name(const char *name, enum control_command *ret)
+{
+	enum control_command	c;
+
+	for (c = 0; c < CONTROL_COMMAND_MAX; c++) {
+		if (strcmp(name, control_command_names[c]) == 0) {
+			*ret = c;
+			return (0);
+		}
+	}
+	return (-1);
+}
+
+/* The name of an outcome, as status.json reports it. */
+const char *
+control_outcome_name(enum control_outcome outcome)
+{
+	if (outcome >= CONTROL_OUTCOME_MAX)
+		return ("unknown");
+	return (control_outcome_names[outcome]);
+}
+
+/* Look an outcome up by name; -1 when there is none. */
+int
+control_outcome_from_name(const char *name, enum control_outcome *ret)
+{
+	enum control_outcome	o;
+
+	for (o = 0; o < CONTROL_OUTCOME_MAX; o++) {
+		if (strcmp(name, control_outcome_names[o]) == 0) {
+			*ret = o;
+			return (0);
+		}
+	}
+	return (-1);
+}
+
+/*
+ * Make an id no other writer uses: our pid, the time to the nanosecond, and
+ * a counter for ids made within one clock tick.
+ */
+void
+control_proto_make_id(char *buf, size_t len)
+{
+	static unsigned	serial;
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	snprintf(buf, len, "%ld-%lld.%09ld-%u", (long)getpid(),
+	    (long long)ts.tv_sec, ts.tv_nsec, serial++);
+}
+
+/* Ids are short and plain so they can be logged and compared as they are. */
+static int
+control_proto_valid_id(const char *id)
+{
+	const char	*p;
+
+	if (*id == '\0' || strlen(id) >= CONTROL_PROTO_ID_MAX)
+		return (0);
+	for (p = id; *p != '\0'; p++) {
+		if (!isalnum((unsigned char)*p) && strchr("._:-", *p) == NULL)
+			return (0);
+	}
+	return (1);
+}
+
+/*
+ * Parse a control file's contents (not necessarily NUL-terminated): one line
+ * holding "<id> <command>" or "<command>", blanks around it ignored.
+ */
+int
+control_proto_parse(const char *buf, size_t len, struct control_request *req,
+    char **cause)
+{
+	char	 line[CONTROL_PROTO_LINE_MAX + 1], *p, *end, *word[3];
+	size_t	 nwords = 0, i;
+
+	if (len > CONTROL_PROTO_LINE_MAX) {
+		xasprintf(cause, "command longer than %d bytes",
+		    CONTROL_PROTO_LINE_MAX);
+		return (-1);
+	}
+	memcpy(line, buf, len);
+	line[len] = '\0';
+	if (strlen(line) != len) {
+		xasprintf(cause, "command contains a NUL byte");
+		return (-1);
+	}
+	for (p = line; *p != '\0'; p++) {
+		if (*p == '\n' && p[1] != '\0') {
+			xasprintf(cause, "more than one line");
+			return (-1);
+		}
+		if (!isprint((unsigned char)*p) &&
+		    !isspace((unsigned char)*p)) {
+			xasprintf(cause,
+			    "command contains a control character");
+			return (-1);
+		}
+	}
+
+	p = line;
+	for (;;) {
+		while (isspace((unsigned char)*p))
+			p++;
+		if (*p == '\0')
+			break;
+		if (nwords == 3)
+			break;
+		word[nwords++] = p;
+		end = p;
+		while (*end != '\0' && !isspace((unsigned char)*end))
+			end++;
+		if (*end != '\0')
+			*end++ = '\0';
+		p = end;
+	}
+	if (nwords == 0) {
+		xasprintf(cause, "empty command");
+		return (-1);
+	}
+	if (nwords == 3) {
+		xasprintf(cause, "expected \"[ID] COMMAND\"");
+		return (-1);
+	}
+
+	i = nwords - 1;
+	if (control_command_from_name(word[i], &req->command) == -1) {
+		xasprintf(cause, "unknown command '%s'", word[i]);
+		return (-1);
+	}
+	if (nwords == 2) {
+		if (!control_proto_valid_id(word[0])) {
+			xasprintf(cause, "invalid command id '%s'", word[0]);
+			return (-1);
+		}
+		snprintf(req->id, sizeof req->id, "%s", word[0]);
+	} else
+		req->id[0] = '\0';
+	return (0);
+}
+
+/* Write req as its control line into buf; -1 if it does not fit. */
+int
+control_proto_format(const struct control_request *req, char *buf,
+    size_t len)
+{
+	int	n;
+
+	if (req->command >= CONTROL_COMMAND_MAX)
+		return (-1);
+	if (req->id[0] == '\0')
+		n = snprintf(buf, len, "%s\n",
+		    control_command_name(req->command));
+	else {
+		if (!control_proto_valid_id(req->id))
+			return (-1);
+		n = snprintf(buf, len, "%s %s\n", req->id,
+		    control_command_name(req->command));
+	}
+	if (n < 0 || (size_t)n >= len)
+		return (-1);
+	return (0);
+}
+
+/* Read at most one line's worth (plus one byte, to see overlong files). */
+static int
+control_proto_read(int fd, char *buf, size_t len, size_t *got)
+{
+	ssize_t	n;
+
+	*got = 0;
+	while (*got < len) {
+		n = read(fd, buf + *got, len - *got);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			return (-1);
+		}
+		if (n == 0)
+			break;
+		*got += (size_t)n;
+	}
+	return (0);
+}
+
+/*
+ * Hand req to the daemon through dir's control file. Fails, without touching
+ * it, while an earlier command is still waiting there.
+ */
+int
+control_proto_submit(const char *dir, const struct control_request *req,
+    char **cause)
+{
+	char	 line[CONTROL_PROTO_LINE_MAX + 1], *tmp, *path;
+	size_t	 len;
+	ssize_t	 n;
+	int	 fd, ret = -1;
+
+	if (control_proto_format(req, line, sizeof line) == -1) {
+		xasprintf(cause, "command cannot be formatted");
+		return (-1);
+	}
+	len = strlen(line);
+	xasprintf(&path, "%s/%s", dir, CONTROL_PROTO_FILE);
+	xasprintf(&tmp, "%s/.%s.XXXXXX", dir, CONTROL_PROTO_FILE);
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
+		xasprintf(cause, "create a file in %s: %s", dir,
+		    strerror(errno));
+		goto out_free;
+	}
+	/*
+	 * Readable by the daemon's user when root submits; writable only by
+	 * the submitter, as the daemon insists.
+	 */
+	if (fchmod(fd, 0644) == -1) {
+		xasprintf(cause, "chmod %s: %s", tmp, strerror(errno));
+		close(fd);
+		goto out;
+	}
+	n = write(fd, line, len);
+	if (n == -1 || (size_t)n != len) {
+		xasprintf(cause, "write %s: %s", tmp,
+		    n == -1 ? strerror(errno) : "short write");
+		close(fd);
+		goto out;
+	}
+	if (close(fd) == -1) {
+		xasprintf(cause, "close %s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	if (link(tmp, path) == -1) {
+		if (errno == EEXIST)
+			xasprintf(cause, "an earlier command is still waiting "
+			    "in %s: is the daemon running?", path);
+		else
+			xasprintf(cause, "link %s: %s", path, strerror(errno));
+		goto out;
+	}
+	ret = 0;
+
+out:
+	unlink(tmp);
+out_free:
+	free(tmp);
+	free(path);
+	return (ret);
+}
+
+/*
+ * Consume the command waiting in dir, if any: 1 with *req filled, 0 when
+ * there is none, -1 with *cause when it cannot be read or is malformed (a
+ * malformed command is removed all the same, so it is reported only once).
+ */
+int
+control_proto_take(const char *dir, struct control_request *req,
+    char **cause)
+{
+	char		 buf[CONTROL_PROTO_LINE_MAX + 1], *path, *why;
+	struct stat	 st;
+	size_t		 len;
+	int		 fd, ret = -1;
+
+	xasprintf(&path, "%s/%s", dir, CONTROL_PROTO_FILE);
+	fd = open(path, O_RDONLY|O_NOFOLLOW|O_NONBLOCK|O_CLOEXEC);
+	if (fd == -1) {
+		if (errno == ENOENT)
+			ret = 0;
+		else
+			xasprintf(cause, "open %s: %s", path, strerror(errno));
+		free(path);
+		return (ret);
+	}
+	if (fstat(fd, &st) == -1) {
+		xasprintf(cause, "stat %s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		xasprintf(cause, "%s is not a regular file", path);
+		goto out;
+	}
+	if (control_proto_read(fd, buf, sizeof buf, &len) == -1) {
+		xasprintf(cause, "read %s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (unlink(path) == -1) {
+		xasprintf(cause, "remove %s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (control_proto_parse(buf, len, req, &why) == -1) {
+		xasprintf(cause, "%s: %s", path, why);
+		free(why);
+		goto out;
+	}
+	ret = 1;
+
+out:
+	close(fd);
+	free(path);
+	return (ret);
+}
+
+/*
+ * Take back the command with this id if it is still waiting in dir: 1 when
+ * it was withdrawn, 0 when it is gone (the daemon took it). Another writer's
+ * command found there is put back.
+ */
+int
+control_proto_withdraw(const char *dir, const char *id, char **cause)
+{
+	struct control_request	 req;
+	char			 buf[CONTROL_PROTO_LINE_MAX + 1], *path;
+	char			*mine, *why;
+	size_t			 len;
+	int			 fd, ret = -1, parsed;
+
+	xasprintf(&path, "%s/%s", dir, CONTROL_PROTO_FILE);
+	xasprintf(&mine, "%s/.%s.%ld.withdrawn", dir, CONTROL_PROTO_FILE,
+	    (long)getpid());
+	if (rename(path, mine) == -1) {
+		if (errno == ENOENT)
+			ret = 0;
+		else
+			xasprintf(cause, "rename %s: %s", path,
+			    strerror(errno));
+		goto out;
+	}
+	if ((fd = open(mine, O_RDONLY|O_NOFOLLOW|O_CLOEXEC)) == -1) {
+		xasprintf(cause, "open %s: %s", mine, strerror(errno));
+		goto out;
+	}
+	if (control_proto_read(fd, buf, sizeof buf, &len) == -1) {
+		xasprintf(cause, "read %s: %s", mine, strerror(errno));
+		close(fd);
+		goto out;
+	}
+	close(fd);
+	parsed = control_proto_parse(buf, len, &req, &why);
+	if (parsed == -1)
+		free(why);
+	if (parsed == 0 && strcmp(req.id, id) == 0) {
+		unlink(mine);
+		ret = 1;
+		goto out;
+	}
+	if (link(mine, path) == -1) {
+		xasprintf(cause, "could not put back another command found in "
+		    "%s: %s", path, strerror(errno));
+		unlink(mine);
+		goto out;
+	}
+	unlink(mine);
+	ret = 0;
+
+out:
+	free(mine);
+	free(path);
+	return (ret);
+}

@@ -1,0 +1,88 @@
+/*
+ * <runtime_dir>/status.json: what the daemon sees and does, replaced
+ * atomically every poll for ccr-failoverctl and monitoring. The daemon fills
+ * a flat snapshot; every string in it is borrowed for the call. There is no
+ * field for credentials, so none can reach the file.
+ */
+#ifndef CCR_STATUS_H
+#define CCR_STATUS_H
+
+#include <sys/types.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "config.h"
+#include "control-proto.h"
+#include "observation.h"
+
+#define STATUS_FILE	"status.json"
+
+struct status_cluster {
+	const char		*name;
+	bool			 reachable;
+	enum obs_health		 health;
+	int			 consecutive_failures;
+	const char		*last_error;	/* NULL: none */
+};
+
+struct status_index {
+	const char		*leader;	/* index name on the leader */
+	const char		*follower;	/* ... and on the follower */
+	int64_t			 lag_ops;	/* -1: unknown */
+	enum obs_follow_status	 follow;
+	const char		*action_step;	/* NULL: no action running */
+	const char		*error;		/* NULL: none */
+};
+
+/* The action in flight; kind NULL when there is none. */
+struct status_action {
+	const char		*kind;		/* promote, failback, ... */
+	struct timespec		 started;	/* wall clock */
+	size_t			 total;
+	size_t			 done;
+	size_t			 failed;
+};
+
+/* What the divergence guard found; fired false when it did not fire. */
+struct status_divergence {
+	bool			 fired;
+	size_t			 indices;	/* with extra operations */
+	uint64_t		 operations;	/* only the old leader has */
+};
+
+/* The last control command consumed; id NULL when there was none. */
+struct status_command {
+	const char		*id;
+	enum control_command	 command;
+	enum control_outcome	 outcome;
+	const char		*message;	/* NULL: none */
+};
+
+struct status_snapshot {
+	const char		*state;		/* FSM state name */
+	bool			 held;
+	const char		*pending;	/* NULL, or the gated action */
+	const char		*leader;	/* current roles */
+	const char		*follower;
+	struct status_cluster	 clusters[CCR_CLUSTERS];
+	const struct status_index *indices;
+	size_t			 nindices;
+	struct timespec		 last_poll;	/* wall clock; 0: none yet */
+	uint64_t		 poll_interval_ms;
+	bool			 tilt;
+	const char		*reason;	/* why; NULL: none */
+	struct timespec		 since;		/* wall clock, state entered */
+	struct status_action	 action;
+	struct status_divergence divergence;
+	struct status_command	 last_command;
+};
+
+const char	*status_health_name(enum obs_health);
+const char	*status_follow_name(enum obs_follow_status);
+int		 status_write(const struct status_snapshot *, const char *,
+		     char **);
+
+#endif
