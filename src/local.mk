@@ -16,3 +16,6 @@ sbin_PROGRAMS += %reldir%/ccr-failoverd %reldir%/ccr-failoverctl
 %canon_reldir%_ccr_failoverd_LDADD = $(CCR_LIBS)
 %canon_reldir%_ccr_failoverctl_SOURCES = %reldir%/ccr-failoverctl.c
 %canon_reldir%_ccr_failoverctl_LDADD = $(CCR_LIBS)
+
+# fsm: the pure failover state machine.
+%canon_reldir%_libccr_a_SOURCES += %reldir%/fsm.c %reldir%/fsm.h

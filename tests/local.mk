@@ -13,3 +13,10 @@ TESTS += %reldir%/unit/check_log
 TESTS += %reldir%/integration/cli.sh
 
 EXTRA_DIST += %reldir%/integration/lib.sh %reldir%/integration/cli.sh
+
+# fsm: the state machine's scripted transitions.
+check_PROGRAMS += %reldir%/unit/check_fsm
+%canon_reldir%_unit_check_fsm_SOURCES = %reldir%/unit/check_fsm.c
+%canon_reldir%_unit_check_fsm_CFLAGS = $(UNIT_CFLAGS)
+%canon_reldir%_unit_check_fsm_LDADD = $(UNIT_LIBS)
+TESTS += %reldir%/unit/check_fsm
