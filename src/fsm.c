@@ -18,7 +18,8 @@
  *   REPLICATING		both clusters answer, replication healthy
  *   LEADER_SUSPECT	the leader missed at least one poll, not yet lost
  *   DEGRADED		the follower missed failure_threshold polls, or a
- *			follower index has a fatal exception (reason says which)
+ *			follower index does not replicate: a fatal exception,
+ *			or paused, a plain index, missing (reason says which)
  *   AWAITING_CONFIRMATION	an action waits in "pending" for confirm
  *   PROMOTING		the engine promotes the follower
  *   PROMOTED		the follower was promoted and is now the leader; the
@@ -33,7 +34,7 @@
  *	degradation holds, else LEADER_SUSPECT while the leader fails, else
  *	REPLICATING. When the leader is lost (below) and the operator has not
  *	aborted this episode: held keeps the state and reports; a gate
- *	(confirm_promote, a fatal follower index, the anti-flap block) moves to
+ *	(confirm_promote, a degraded index, the anti-flap block) moves to
  *	AWAITING_CONFIRMATION with pending promote; otherwise PROMOTING.
  *   AWAITING_CONFIRMATION, pending promote: the leader answering, the
  *	follower reaching it (when agreement is required) or the follower down
@@ -65,7 +66,8 @@
  *
  *   hold, resume	any state; held stops every automatic action and
  *			the entry into a gate, counting and status go on
- *   confirm		AWAITING_CONFIRMATION: start the pending action; also
+ *   confirm		AWAITING_CONFIRMATION: start the pending action (held
+ *			or not: the operator decides, nothing is automatic); also
  *			acknowledges (clears) the anti-flap block, alone when
  *			nothing is pending; rejected when neither exists
  *   abort		AWAITING_CONFIRMATION: drop the pending action, back
@@ -82,7 +84,7 @@
  *   failback		PROMOTED when the old leader answered the last poll;
  *			confirms a pending failback; retries from FAILED
  *   switchover		REPLICATING when both clusters answered the last poll
- *			and no follower index is fatal; confirms a pending
+ *			and every follower index replicates; confirms a pending
  *			switchover; retries from FAILED
  *
  * Leader lost: leader_failures has reached failure_threshold, the follower
@@ -98,10 +100,10 @@
  * is the daemon's own, no promotion. No evidence either way is no agreement.
  *
  * DEGRADED and a lost leader: an unreachable follower can neither agree nor
- * be promoted, so it never promotes. A reachable follower with a fatal index
- * can be promoted (its other indices are sound and the leader is gone), but
- * that index stopped replicating and would come up stale: the promotion is
- * gated for an operator, never automatic.
+ * be promoted, so it never promotes. A reachable follower with an index that
+ * does not replicate can be promoted (its other indices are sound and the
+ * leader is gone), but that index would come up stale or not at all: the
+ * promotion is gated for an operator, never automatic.
  *
  * Tilt: a round that ends more than the stall bound after the previous one,
  * or before it (the clock went backwards), counts for nothing: counters
@@ -116,6 +118,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "config.h"
 #include "fsm.h"
 #include "observation.h"
 
@@ -292,6 +295,23 @@ fsm_count(unsigned int *n)
 		(*n)++;
 }
 
+/* The machine's parameters from a validated configuration. */
+void
+fsm_params_from_config(const struct ccr_config *conf, struct fsm_params *p)
+{
+	memset(p, 0, sizeof *p);
+	p->failure_threshold = conf->failure_threshold;
+	p->recovery_threshold = conf->recovery_threshold;
+	p->require_follower_agreement = conf->require_follower_agreement;
+	p->confirm_promote = conf->confirm_promote;
+	p->confirm_failback = conf->confirm_failback;
+	p->auto_failback = conf->auto_failback;
+	p->poll_interval_ms = conf->poll_interval_ms;
+	p->request_timeout_ms = conf->request_timeout_ms;
+	p->failover_block_ms = (conf->failover_block_s > UINT64_MAX / 1000 ?
+	    UINT64_MAX : conf->failover_block_s * 1000);
+}
+
 /* True while the anti-flap block forbids an automatic promotion. */
 bool
 fsm_blocked(const struct fsm *fsm, uint64_t now_ms)
@@ -361,14 +381,18 @@ fsm_begin(const struct fsm *fsm, struct fsm_output *out)
 	out->old_state = fsm->state;
 }
 
-/* Finish an output; a reason given is kept as the machine's last reason. */
+/*
+ * Finish an output. A reason given is kept as the machine's last reason
+ * unless it only explains a refusal: the status shows why the machine is
+ * where it is, the refused operator gets the answer from the output.
+ */
 static void
-fsm_end(struct fsm *fsm, struct fsm_output *out)
+fsm_end(struct fsm *fsm, struct fsm_output *out, bool refused)
 {
 	out->new_state = fsm->state;
 	out->changed = (out->new_state != out->old_state);
 	out->pending = fsm->pending;
-	if (out->reason[0] != '\0')
+	if (out->reason[0] != '\0' && !refused)
 		memcpy(fsm->reason, out->reason, sizeof fsm->reason);
 }
 
@@ -378,7 +402,7 @@ fsm_reset_counters(struct fsm *fsm)
 {
 	fsm->leader_failures = fsm->leader_ok = 0;
 	fsm->follower_failures = fsm->follower_healthy = 0;
-	fsm->seen_leader = fsm->seen_follower = fsm->seen_fatal = false;
+	fsm->seen_leader = fsm->seen_follower = fsm->seen_index_fault = false;
 	fsm->suspect = fsm->lost = fsm->back = fsm->degraded = false;
 }
 
@@ -445,17 +469,43 @@ fsm_agreement(const struct fsm_params *p, const struct observation *obs,
 	return (FSM_AGREE_UNKNOWN);
 }
 
-/* The first follower index with a fatal exception, or -1. */
-static long
-fsm_fatal_index(const struct observation *obs)
+/*
+ * Whether a follower index does not replicate: a fatal exception first,
+ * else one known to be paused, a plain index or missing (an unanswered
+ * _ccr/info proves nothing). buf, if given, says which and why.
+ */
+static bool
+fsm_index_fault(const struct observation *obs, char *buf, size_t len)
 {
-	size_t	i;
+	static const char *const follow[] = {
+		[OBS_FOLLOW_PAUSED] = "paused",
+		[OBS_FOLLOW_NOT_FOLLOWER] = "not a follower",
+		[OBS_FOLLOW_MISSING] = "missing"
+	};
+	const struct obs_index	*ix;
+	size_t			 i;
 
 	for (i = 0; i < obs->nindices; i++) {
-		if (obs->indices[i].fatal)
-			return ((long)i);
+		ix = &obs->indices[i];
+		if (ix->fatal) {
+			if (buf != NULL)
+				snprintf(buf, len, "indices[%zu] fatal: %s", i,
+				    ix->fatal_reason);
+			return (true);
+		}
 	}
-	return (-1);
+	for (i = 0; i < obs->nindices; i++) {
+		ix = &obs->indices[i];
+		if (ix->follow == OBS_FOLLOW_PAUSED ||
+		    ix->follow == OBS_FOLLOW_NOT_FOLLOWER ||
+		    ix->follow == OBS_FOLLOW_MISSING) {
+			if (buf != NULL)
+				snprintf(buf, len, "indices[%zu] %s", i,
+				    follow[ix->follow]);
+			return (true);
+		}
+	}
+	return (false);
 }
 
 /* Monitoring half: update the streaks from one round. */
@@ -481,7 +531,7 @@ fsm_monitor(struct fsm *fsm, const struct observation *obs)
 		fsm->follower_healthy = 0;
 	fsm->seen_leader = obs->leader.reachable;
 	fsm->seen_follower = obs->follower.reachable;
-	fsm->seen_fatal = (fsm_fatal_index(obs) != -1);
+	fsm->seen_index_fault = fsm_index_fault(obs, NULL, 0);
 }
 
 /* Why an automatic promotion must wait for confirm, or NULL. */
@@ -491,8 +541,8 @@ fsm_promote_gate(const struct fsm *fsm, const struct fsm_params *p,
 {
 	if (p->confirm_promote)
 		return ("confirm_promote is set");
-	if (fsm->seen_fatal)
-		return ("a follower index has a fatal exception");
+	if (fsm->seen_index_fault)
+		return ("a follower index does not replicate");
 	if (fsm_blocked(fsm, now_ms)) {
 		snprintf(buf, len, "anti-flap block for %llu more s",
 		    (unsigned long long)
@@ -512,7 +562,6 @@ fsm_act_watch(struct fsm *fsm, const struct fsm_params *p,
 	char			 degraded[FSM_REASON_LEN], why[128], gate[64];
 	const char		*gwhy = NULL, *outcome;
 	enum fsm_state		 base;
-	long			 fatal;
 	bool			 lost = false, lost_edge, degraded_edge;
 	bool			 suspect_edge;
 
@@ -521,10 +570,8 @@ fsm_act_watch(struct fsm *fsm, const struct fsm_params *p,
 		snprintf(degraded, sizeof degraded, "follower cluster "
 		    "unreachable for %u polls: %s", fsm->follower_failures,
 		    obs->follower.error);
-	} else if ((fatal = fsm_fatal_index(obs)) != -1) {
-		snprintf(degraded, sizeof degraded, "indices[%ld] fatal: %s",
-		    fatal, obs->indices[fatal].fatal_reason);
-	}
+	} else
+		fsm_index_fault(obs, degraded, sizeof degraded);
 	degraded_edge = (degraded[0] != '\0' && !fsm->degraded);
 	fsm->degraded = (degraded[0] != '\0');
 	suspect_edge = (fsm->leader_failures > 0 && !fsm->suspect);
@@ -760,7 +807,7 @@ fsm_restore(struct fsm *fsm, const struct fsm_saved *sv, uint64_t now_ms,
 		bad = "failed state without its action";
 	if (bad != NULL) {
 		fsm_reason(out, "state record rejected: %s", bad);
-		fsm_end(fsm, out);
+		fsm_end(fsm, out, false);
 		return (-1);
 	}
 
@@ -799,7 +846,7 @@ fsm_restore(struct fsm *fsm, const struct fsm_saved *sv, uint64_t now_ms,
 		fsm_reason(out, "resuming %s after a restart",
 		    fsm_action_name(fsm->action));
 	}
-	fsm_end(fsm, out);
+	fsm_end(fsm, out, false);
 	return (0);
 }
 
@@ -845,7 +892,7 @@ fsm_observe(struct fsm *fsm, const struct fsm_params *p,
 		fsm->tilt_clean = 0;
 		fsm->last_ms = now;
 		fsm_reset_counters(fsm);
-		fsm_end(fsm, out);
+		fsm_end(fsm, out, false);
 		return;
 	}
 	fsm->have_last = true;
@@ -853,7 +900,7 @@ fsm_observe(struct fsm *fsm, const struct fsm_params *p,
 	fsm_monitor(fsm, obs);
 	if (fsm->tilt) {
 		if (++fsm->tilt_clean < FSM_TILT_ROUNDS) {
-			fsm_end(fsm, out);
+			fsm_end(fsm, out, false);
 			return;
 		}
 		fsm->tilt = false;
@@ -878,7 +925,7 @@ fsm_observe(struct fsm *fsm, const struct fsm_params *p,
 	default:
 		break;
 	}
-	fsm_end(fsm, out);
+	fsm_end(fsm, out, false);
 }
 
 /* Start the pending action because the operator said so. */
@@ -943,7 +990,7 @@ fsm_command_refusal(const struct fsm *fsm, enum fsm_command cmd)
 			return ("the follower did not answer the last poll");
 		if (want == FSM_ACTION_SWITCHOVER &&
 		    (fsm->state != FSM_STATE_REPLICATING || !fsm->seen_leader ||
-		    fsm->seen_fatal))
+		    fsm->seen_index_fault))
 			return ("a switchover needs REPLICATING with both "
 			    "clusters answering");
 		return (NULL);
@@ -1041,7 +1088,7 @@ fsm_command(struct fsm *fsm, enum fsm_command cmd, uint64_t now_ms,
 		rc = -1;
 		break;
 	}
-	fsm_end(fsm, out);
+	fsm_end(fsm, out, rc == -1);
 	return (rc);
 }
 
@@ -1063,7 +1110,7 @@ fsm_action_done(struct fsm *fsm, const struct fsm_params *p,
 	if (a == FSM_ACTION_NONE || (unsigned int)a >= FSM_ACTION_MAX ||
 	    fsm->action != a || fsm_action_state(a) != fsm->state) {
 		fsm_reason(out, "no %s is running", fsm_action_name(a));
-		fsm_end(fsm, out);
+		fsm_end(fsm, out, true);
 		return (-1);
 	}
 	if (detail == NULL)
@@ -1098,6 +1145,6 @@ fsm_action_done(struct fsm *fsm, const struct fsm_params *p,
 		fsm_change_state(fsm, FSM_STATE_FAILED, now_ms);
 		break;
 	}
-	fsm_end(fsm, out);
+	fsm_end(fsm, out, false);
 	return (0);
 }

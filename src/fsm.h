@@ -14,6 +14,7 @@
 
 #include "events.h"
 
+struct ccr_config;
 struct observation;
 
 enum fsm_state {
@@ -153,7 +154,7 @@ struct fsm {
 	/* The last round, for command preconditions (false: not seen). */
 	bool		 seen_leader;
 	bool		 seen_follower;
-	bool		 seen_fatal;
+	bool		 seen_index_fault;
 
 	/* Edges already reported. */
 	bool		 suspect;
@@ -173,6 +174,8 @@ int		 fsm_command_from_name(const char *, enum fsm_command *);
 const char	*fsm_event_name(enum fsm_event);
 enum ccr_event	 fsm_event_kind(enum fsm_event);
 
+void		 fsm_params_from_config(const struct ccr_config *,
+		     struct fsm_params *);
 void		 fsm_init(struct fsm *, uint64_t);
 int		 fsm_restore(struct fsm *, const struct fsm_saved *, uint64_t,
 		     struct fsm_output *);

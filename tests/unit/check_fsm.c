@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "fsm.h"
 #include "observation.h"
 
@@ -209,6 +210,7 @@ START_TEST(names_round_trip)
 	ck_assert_int_eq(fsm_state_from_name("replicating", &st), -1);
 	ck_assert_int_eq(fsm_state_from_name(NULL, &st), -1);
 	ck_assert_int_eq(fsm_command_from_name("reboot", &c), -1);
+	ck_assert_str_eq(fsm_command_name(FSM_COMMAND_MAX), "unknown");
 	ck_assert_int_eq(fsm_action_from_name("", &a), -1);
 	ck_assert_str_eq(fsm_state_name(FSM_STATE_MAX), "UNKNOWN");
 	for (e = 0; e < FSM_EVENT_MAX; e++) {
@@ -372,6 +374,79 @@ START_TEST(follower_down_is_degraded)
 	set_cluster(&s.obs.follower, true);
 	ck_assert_int_eq(round_(&s), FSM_STATE_REPLICATING);
 	ck_assert(reason_has(&s, "leader and follower answer"));
+}
+END_TEST
+
+START_TEST(index_not_following_is_degraded)
+{
+	static const enum obs_follow_status bad[] = {
+		OBS_FOLLOW_PAUSED, OBS_FOLLOW_NOT_FOLLOWER, OBS_FOLLOW_MISSING
+	};
+	static const char *const text[] = {
+		"indices[0] paused", "indices[0] not a follower",
+		"indices[0] missing"
+	};
+	struct sim	s;
+	size_t		i;
+
+	for (i = 0; i < 3; i++) {
+		sim_init(&s);
+		round_(&s);
+		s.idx[0].follow = bad[i];
+		ck_assert_int_eq(round_(&s), FSM_STATE_DEGRADED);
+		ck_assert(has_event(&s, FSM_EVENT_DEGRADED));
+		ck_assert(reason_has(&s, text[i]));
+		ck_assert_int_eq(cmd(&s, FSM_COMMAND_SWITCHOVER), -1);
+		/* A refusal or a second fault is no news for the status. */
+		s.idx[1].fatal = true;
+		round_(&s);
+		ck_assert(!has_event(&s, FSM_EVENT_DEGRADED));
+		ck_assert(strstr(s.fsm.reason, text[i]) != NULL);
+		s.idx[1].fatal = false;
+		s.idx[0].follow = OBS_FOLLOW_ACTIVE;
+		ck_assert_int_eq(round_(&s), FSM_STATE_REPLICATING);
+	}
+	/* _ccr/info unanswered proves nothing. */
+	sim_init(&s);
+	round_(&s);
+	s.idx[0].follow = OBS_FOLLOW_UNKNOWN;
+	ck_assert_int_eq(rounds_quiet(&s, 3), FSM_STATE_REPLICATING);
+	/* Leader lost meanwhile: gated like a fatal index. */
+	s.idx[1].follow = OBS_FOLLOW_PAUSED;
+	leader_dies(&s);
+	rounds_quiet(&s, 2);
+	ck_assert_int_eq(round_(&s), FSM_STATE_AWAITING_CONFIRMATION);
+	ck_assert(reason_has(&s, "does not replicate"));
+}
+END_TEST
+
+START_TEST(params_from_config)
+{
+	struct ccr_config	conf;
+	struct fsm_params	p;
+
+	memset(&conf, 0, sizeof conf);
+	conf.failure_threshold = 4;
+	conf.recovery_threshold = 5;
+	conf.require_follower_agreement = true;
+	conf.confirm_failback = true;
+	conf.auto_failback = true;
+	conf.poll_interval_ms = 1000;
+	conf.request_timeout_ms = 2000;
+	conf.failover_block_s = 3600;
+	fsm_params_from_config(&conf, &p);
+	ck_assert_int_eq(p.failure_threshold, 4);
+	ck_assert_int_eq(p.recovery_threshold, 5);
+	ck_assert(p.require_follower_agreement);
+	ck_assert(!p.confirm_promote);
+	ck_assert(p.confirm_failback);
+	ck_assert(p.auto_failback);
+	ck_assert_uint_eq(p.poll_interval_ms, 1000);
+	ck_assert_uint_eq(p.request_timeout_ms, 2000);
+	ck_assert_uint_eq(p.failover_block_ms, 3600000);
+	conf.failover_block_s = UINT64_MAX / 10;
+	fsm_params_from_config(&conf, &p);
+	ck_assert_uint_eq(p.failover_block_ms, UINT64_MAX);
 }
 END_TEST
 
@@ -1011,6 +1086,7 @@ START_TEST(stale_reports_rejected)
 	ck_assert_int_eq(s.fsm.state, FSM_STATE_REPLICATING);
 	ck_assert(!s.out.changed);
 	ck_assert(reason_has(&s, "no promote is running"));
+	ck_assert(strstr(s.fsm.reason, "running") == NULL);
 	to_promoting(&s);
 	ck_assert_int_eq(done(&s, FSM_ACTION_FAILBACK, FSM_RESULT_DONE), -1);
 	ck_assert_int_eq(done(&s, FSM_ACTION_NONE, FSM_RESULT_DONE), -1);
@@ -1254,6 +1330,10 @@ START_TEST(every_command_in_every_state)
 	enum fsm_command	c;
 	int			want, rc;
 
+	sim_reach(&s, FSM_STATE_REPLICATING);
+	ck_assert_int_eq(cmd(&s, FSM_COMMAND_MAX), -1);
+	ck_assert(reason_has(&s, "unknown command"));
+
 	for (st = 0; st < FSM_STATE_MAX; st++) {
 		for (c = 0; c < FSM_COMMAND_MAX; c++) {
 			sim_reach(&s, st);
@@ -1266,6 +1346,7 @@ START_TEST(every_command_in_every_state)
 			ck_assert(s.out.reason[0] != '\0');
 			if (want == -1) {
 				ck_assert(same_fsm(&before, &s.fsm));
+				ck_assert_str_eq(before.reason, s.fsm.reason);
 				ck_assert_int_eq(s.out.action,
 				    FSM_ACTION_NONE);
 				continue;
@@ -1332,6 +1413,8 @@ main(void)
 	tcase_add_test(tc, unknown_agreement_no_promotion);
 	tcase_add_test(tc, follower_down_is_degraded);
 	tcase_add_test(tc, fatal_exception_is_degraded);
+	tcase_add_test(tc, index_not_following_is_degraded);
+	tcase_add_test(tc, params_from_config);
 	tcase_add_test(tc, degraded_fatal_gates_promotion);
 	tcase_add_test(tc, confirm_promote_gate);
 	tcase_add_test(tc, gate_abort_dismisses_episode);
