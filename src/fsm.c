@@ -10,7 +10,8 @@
  * Monitoring keeps per-role streaks: consecutive rounds the leader failed to
  * answer (leader_failures) or answered (leader_ok), the follower failed
  * (follower_failures) or answered with a health other than red
- * (follower_healthy). Acting turns them into transitions, and events fire only
+ * (follower_healthy), both answered but the follower agreed the leader is
+ * gone (link_failures: replication is cut though the leader lives). Acting turns them into transitions, and events fire only
  * on edges, never every round.
  *
  * States ("leader" and "follower" are the current roles):
@@ -18,13 +19,16 @@
  *   REPLICATING		both clusters answer, replication healthy
  *   LEADER_SUSPECT	the leader missed at least one poll, not yet lost
  *   DEGRADED		the follower missed failure_threshold polls, or a
- *			follower index does not replicate: a fatal exception,
- *			or paused, a plain index, missing (reason says which)
+ *			follower index does not replicate (a fatal exception,
+ *			paused, a plain index, missing), or the follower
+ *			cannot reach a leader the daemon reaches for
+ *			failure_threshold polls; the reason says which
  *   AWAITING_CONFIRMATION	an action waits in "pending" for confirm
  *   PROMOTING		the engine promotes the follower
  *   PROMOTED		the follower was promoted and is now the leader; the
  *			lost cluster is watched as the follower
- *   FAILING_BACK		the engine makes the old leader follow the new one
+ *   FAILING_BACK		the engine makes the old leader follow the new
+ *			one
  *   SWITCHING_OVER	the engine reverses the roles of two healthy clusters
  *   FAILED		an action stopped part way; an operator must act
  *
@@ -66,8 +70,8 @@
  *
  *   hold, resume	any state; held stops every automatic action and
  *			the entry into a gate, counting and status go on
- *   confirm		AWAITING_CONFIRMATION: start the pending action (held
- *			or not: the operator decides, nothing is automatic); also
+ *   confirm		AWAITING_CONFIRMATION: start the pending action
+ *			(held or not: the operator decides); also
  *			acknowledges (clears) the anti-flap block, alone when
  *			nothing is pending; rejected when neither exists
  *   abort		AWAITING_CONFIRMATION: drop the pending action, back
@@ -100,10 +104,12 @@
  * is the daemon's own, no promotion. No evidence either way is no agreement.
  *
  * DEGRADED and a lost leader: an unreachable follower can neither agree nor
- * be promoted, so it never promotes. A reachable follower with an index that
- * does not replicate can be promoted (its other indices are sound and the
- * leader is gone), but that index would come up stale or not at all: the
- * promotion is gated for an operator, never automatic.
+ * be promoted, so it never promotes. A cut link counts only while the daemon
+ * reaches the leader, so a dying leader leaves that DEGRADED by the usual
+ * path. A reachable follower with an index that does not replicate can be
+ * promoted (its other indices are sound and the leader is gone), but that
+ * index would come up stale or not at all: the promotion is gated for an
+ * operator, never automatic.
  *
  * Tilt: a round that ends more than the stall bound after the previous one,
  * or before it (the clock went backwards), counts for nothing: counters
@@ -402,6 +408,7 @@ fsm_reset_counters(struct fsm *fsm)
 {
 	fsm->leader_failures = fsm->leader_ok = 0;
 	fsm->follower_failures = fsm->follower_healthy = 0;
+	fsm->link_failures = 0;
 	fsm->seen_leader = fsm->seen_follower = fsm->seen_index_fault = false;
 	fsm->suspect = fsm->lost = fsm->back = fsm->degraded = false;
 }
@@ -439,6 +446,15 @@ fsm_gate(struct fsm *fsm, enum fsm_action a, enum fsm_state from, bool engine,
 	fsm_event(out, FSM_EVENT_GATE_WAITING);
 }
 
+/* Forget the pending action, and the engine's paused one behind it. */
+static void
+fsm_drop_pending(struct fsm *fsm)
+{
+	fsm->pending = FSM_ACTION_NONE;
+	fsm->pending_engine = false;
+	fsm->action = FSM_ACTION_NONE;
+}
+
 /* Whether the follower agrees the leader is gone; why says on what grounds. */
 static enum fsm_agreement
 fsm_agreement(const struct fsm_params *p, const struct observation *obs,
@@ -462,7 +478,8 @@ fsm_agreement(const struct fsm_params *p, const struct observation *obs,
 	    l->max_since_last_read_ms != UINT64_MAX &&
 	    l->max_since_last_read_ms > fsm_stall_ms(p)) {
 		snprintf(why, len, "the follower's reads fail, last read "
-		    "%llu ms ago", (unsigned long long)l->max_since_last_read_ms);
+		    "%llu ms ago",
+		    (unsigned long long)l->max_since_last_read_ms);
 		return (FSM_AGREE_YES);
 	}
 	snprintf(why, len, "the follower has no evidence the leader is gone");
@@ -510,8 +527,11 @@ fsm_index_fault(const struct observation *obs, char *buf, size_t len)
 
 /* Monitoring half: update the streaks from one round. */
 static void
-fsm_monitor(struct fsm *fsm, const struct observation *obs)
+fsm_monitor(struct fsm *fsm, const struct fsm_params *p,
+    const struct observation *obs)
 {
+	char	why[128];
+
 	if (obs->leader.reachable) {
 		fsm->leader_failures = 0;
 		fsm_count(&fsm->leader_ok);
@@ -529,6 +549,11 @@ fsm_monitor(struct fsm *fsm, const struct observation *obs)
 		fsm_count(&fsm->follower_healthy);
 	else
 		fsm->follower_healthy = 0;
+	if (obs->leader.reachable && obs->follower.reachable &&
+	    fsm_agreement(p, obs, why, sizeof why) == FSM_AGREE_YES)
+		fsm_count(&fsm->link_failures);
+	else
+		fsm->link_failures = 0;
 	fsm->seen_leader = obs->leader.reachable;
 	fsm->seen_follower = obs->follower.reachable;
 	fsm->seen_index_fault = fsm_index_fault(obs, NULL, 0);
@@ -570,8 +595,12 @@ fsm_act_watch(struct fsm *fsm, const struct fsm_params *p,
 		snprintf(degraded, sizeof degraded, "follower cluster "
 		    "unreachable for %u polls: %s", fsm->follower_failures,
 		    obs->follower.error);
-	} else
-		fsm_index_fault(obs, degraded, sizeof degraded);
+	} else if (!fsm_index_fault(obs, degraded, sizeof degraded) &&
+	    fsm->link_failures >= ft) {
+		fsm_agreement(p, obs, why, sizeof why);
+		snprintf(degraded, sizeof degraded, "the follower cannot reach "
+		    "the leader for %u polls: %s", fsm->link_failures, why);
+	}
 	degraded_edge = (degraded[0] != '\0' && !fsm->degraded);
 	fsm->degraded = (degraded[0] != '\0');
 	suspect_edge = (fsm->leader_failures > 0 && !fsm->suspect);
@@ -582,7 +611,8 @@ fsm_act_watch(struct fsm *fsm, const struct fsm_params *p,
 	why[0] = '\0';
 	if (fsm->leader_failures >= ft) {
 		if (!obs->follower.reachable)
-			snprintf(why, sizeof why, "the follower is unreachable");
+			snprintf(why, sizeof why,
+			    "the follower is unreachable");
 		else if (!p->require_follower_agreement) {
 			snprintf(why, sizeof why, "no agreement required");
 			lost = true;
@@ -612,7 +642,8 @@ fsm_act_watch(struct fsm *fsm, const struct fsm_params *p,
 		else
 			outcome = "promoting";
 		if (lost_edge || (!fsm->dismissed && !fsm->held))
-			fsm_reason(out, "leader lost after %u polls (%s): %s%s%s",
+			fsm_reason(out,
+			    "leader lost after %u polls (%s): %s%s%s",
 			    fsm->leader_failures, why, outcome,
 			    gwhy != NULL ? ": " : "", gwhy != NULL ? gwhy : "");
 	}
@@ -673,7 +704,7 @@ fsm_act_gate(struct fsm *fsm, const struct fsm_params *p,
 		if (cancel != NULL) {
 			fsm_reason(out, "pending promotion cancelled: %s",
 			    cancel);
-			fsm->pending = FSM_ACTION_NONE;
+			fsm_drop_pending(fsm);
 			fsm_change_state(fsm, fsm->pending_from, now);
 			fsm_act_watch(fsm, p, obs, out);
 			return;
@@ -689,7 +720,7 @@ fsm_act_gate(struct fsm *fsm, const struct fsm_params *p,
 		if (fsm->follower_healthy == 0) {
 			fsm_reason(out, "pending failback cancelled: the old "
 			    "leader is unhealthy again");
-			fsm->pending = FSM_ACTION_NONE;
+			fsm_drop_pending(fsm);
 			fsm->back = false;
 			fsm->dismissed = false;
 			fsm_change_state(fsm, FSM_STATE_PROMOTED, now);
@@ -897,7 +928,7 @@ fsm_observe(struct fsm *fsm, const struct fsm_params *p,
 	}
 	fsm->have_last = true;
 	fsm->last_ms = now;
-	fsm_monitor(fsm, obs);
+	fsm_monitor(fsm, p, obs);
 	if (fsm->tilt) {
 		if (++fsm->tilt_clean < FSM_TILT_ROUNDS) {
 			fsm_end(fsm, out, false);
@@ -1036,9 +1067,7 @@ fsm_command(struct fsm *fsm, enum fsm_command cmd, uint64_t now_ms,
 		if (fsm->state == FSM_STATE_AWAITING_CONFIRMATION) {
 			fsm_reason(out, "pending %s aborted",
 			    fsm_action_name(fsm->pending));
-			fsm->pending = FSM_ACTION_NONE;
-			fsm->pending_engine = false;
-			fsm->action = FSM_ACTION_NONE;
+			fsm_drop_pending(fsm);
 			fsm->dismissed = true;
 			fsm_change_state(fsm, fsm->pending_from, now_ms);
 		} else if (fsm->state == FSM_STATE_FAILED) {

@@ -59,7 +59,7 @@ enum fsm_result {
 	FSM_RESULT_MAX
 };
 
-/* Events for the daemon to log; fsm_output.events is a mask of FSM_EVENT_BIT. */
+/* Events for the daemon to log; fsm_output.events holds FSM_EVENT_BIT()s. */
 enum fsm_event {
 	FSM_EVENT_LEADER_SUSPECT,
 	FSM_EVENT_LEADER_LOST,
@@ -149,6 +149,7 @@ struct fsm {
 	unsigned int	 leader_failures;
 	unsigned int	 leader_ok;
 	unsigned int	 follower_failures;
+	unsigned int	 link_failures;	/* leader up, follower cut off */
 	unsigned int	 follower_healthy;
 
 	/* The last round, for command preconditions (false: not seen). */

@@ -450,6 +450,31 @@ START_TEST(params_from_config)
 }
 END_TEST
 
+START_TEST(cut_link_is_degraded)
+{
+	struct sim	s;
+
+	sim_init(&s);
+	round_(&s);
+	s.obs.link.probe_ok = TRI_NO;
+	ck_assert_int_eq(rounds_quiet(&s, 2), FSM_STATE_REPLICATING);
+	ck_assert_int_eq(round_(&s), FSM_STATE_DEGRADED);
+	ck_assert(has_event(&s, FSM_EVENT_DEGRADED));
+	ck_assert(reason_has(&s, "the follower cannot reach the leader for 3 "
+	    "polls: the follower's probe of the leader failed"));
+	ck_assert_uint_eq(s.fsm.link_failures, 3);
+	s.obs.link.probe_ok = TRI_UNKNOWN;
+	ck_assert_int_eq(round_(&s), FSM_STATE_REPLICATING);
+	/* Cut, then the leader dies: the normal, ungated promotion. */
+	s.obs.link.probe_ok = TRI_NO;
+	ck_assert_int_eq(rounds_quiet(&s, 3), FSM_STATE_DEGRADED);
+	set_cluster(&s.obs.leader, false);
+	ck_assert_int_eq(rounds_quiet(&s, 2), FSM_STATE_LEADER_SUSPECT);
+	ck_assert_uint_eq(s.fsm.link_failures, 0);
+	ck_assert_int_eq(round_(&s), FSM_STATE_PROMOTING);
+}
+END_TEST
+
 START_TEST(fatal_exception_is_degraded)
 {
 	struct sim	s;
@@ -1056,6 +1081,9 @@ START_TEST(engine_gates)
 	done(&s, FSM_ACTION_PROMOTE, FSM_RESULT_NEEDS_CONFIRM);
 	leader_returns(&s);
 	ck_assert_int_eq(round_(&s), FSM_STATE_REPLICATING);
+	ck_assert_int_eq(s.fsm.action, FSM_ACTION_NONE);
+	ck_assert(!s.fsm.pending_engine);
+	ck_assert_int_eq(cmd(&s, FSM_COMMAND_CONFIRM), -1);
 
 	/* A divergent old leader holds the failback; abort keeps PROMOTED. */
 	sim_init(&s);
@@ -1291,7 +1319,8 @@ sim_reach(struct sim *s, enum fsm_state st)
 static bool
 same_fsm(const struct fsm *a, const struct fsm *b)
 {
-	return (a->state == b->state && a->state_since_ms == b->state_since_ms &&
+	return (a->state == b->state &&
+	    a->state_since_ms == b->state_since_ms &&
 	    a->pending == b->pending && a->action == b->action &&
 	    a->held == b->held && a->dismissed == b->dismissed &&
 	    a->forced == b->forced && a->block_until_ms == b->block_until_ms);
@@ -1413,6 +1442,7 @@ main(void)
 	tcase_add_test(tc, unknown_agreement_no_promotion);
 	tcase_add_test(tc, follower_down_is_degraded);
 	tcase_add_test(tc, fatal_exception_is_degraded);
+	tcase_add_test(tc, cut_link_is_degraded);
 	tcase_add_test(tc, index_not_following_is_degraded);
 	tcase_add_test(tc, params_from_config);
 	tcase_add_test(tc, degraded_fatal_gates_promotion);
