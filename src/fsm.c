@@ -11,8 +11,9 @@
  * answer (leader_failures) or answered (leader_ok), the follower failed
  * (follower_failures) or answered with a health other than red
  * (follower_healthy), both answered but the follower agreed the leader is
- * gone (link_failures: replication is cut though the leader lives). Acting turns them into transitions, and events fire only
- * on edges, never every round.
+ * gone (link_failures: replication is cut though the leader lives). Acting
+ * turns them into transitions, and events fire only on edges, never every
+ * round.
  *
  * States ("leader" and "follower" are the current roles):
  *
