@@ -30,3 +30,5 @@ sbin_PROGRAMS += %reldir%/ccr-failoverd %reldir%/ccr-failoverctl
 	%reldir%/notify.c %reldir%/notify.h \
 	%reldir%/state.c %reldir%/state.h \
 	%reldir%/status.c %reldir%/status.h
+# fsm: the pure failover state machine.
+%canon_reldir%_libccr_a_SOURCES += %reldir%/fsm.c %reldir%/fsm.h

@@ -55,3 +55,9 @@ TESTS += %reldir%/unit/check_atomicfile %reldir%/unit/check_notify \
 EXTRA_DIST += %reldir%/integration/ctl.sh \
 	%reldir%/integration/ctl/status-replicating.json \
 	%reldir%/integration/ctl/status-promoting.json
+# fsm: the state machine's scripted transitions.
+check_PROGRAMS += %reldir%/unit/check_fsm
+%canon_reldir%_unit_check_fsm_SOURCES = %reldir%/unit/check_fsm.c
+%canon_reldir%_unit_check_fsm_CFLAGS = $(UNIT_CFLAGS)
+%canon_reldir%_unit_check_fsm_LDADD = $(UNIT_LIBS)
+TESTS += %reldir%/unit/check_fsm
