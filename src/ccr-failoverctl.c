@@ -585,12 +585,12 @@ ctl_check_outcome(const struct ctl *ctl, const char *id)
 
 /* A control command: submit it, wait for its outcome, print it. */
 static int
-ctl_control(struct ctl *ctl, enum control_command command, int argc,
+ctl_control(struct ctl *ctl, enum fsm_command command, int argc,
     char **argv)
 {
 	struct control_request	 req;
 	uint64_t		 deadline_ms;
-	const char		*name = control_command_name(command);
+	const char		*name = fsm_command_name(command);
 	char			*cause;
 	int			 i, ret;
 
@@ -673,7 +673,7 @@ main(int argc, char **argv)
 		{ NULL,		 0,		    NULL, 0 }
 	};
 	struct ctl		 ctl;
-	enum control_command	 command;
+	enum fsm_command	 command;
 	const char		*flag_dir = NULL;
 	char			*dir;
 	int			 ch, ret;
@@ -706,7 +706,7 @@ main(int argc, char **argv)
 
 	/* "status", or a word of the control protocol's command table. */
 	if (strcmp(argv[0], "status") != 0 &&
-	    control_command_from_name(argv[0], &command) == -1) {
+	    fsm_command_from_name(argv[0], &command) == -1) {
 		ctl_warnx("unknown command '%s'", argv[0]);
 		usage(CTL_EXIT_USAGE);
 	}

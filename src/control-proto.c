@@ -1,8 +1,8 @@
 /*
  * The control file protocol (see control-proto.h): the command name table,
- * the line format, and the three file operations on <runtime_dir>/control:
- * submit (the writer's side, never overwriting an unconsumed command), take
- * (the daemon's side, consuming it once) and withdraw (a writer giving up on
+ * the line format, and the writer's two file operations on
+ * <runtime_dir>/control: submit (never overwriting an unconsumed command)
+ * and withdraw (a writer giving up on
  * a command nobody consumed, so that a daemon started later does not act on
  * a stale order).
  */
@@ -22,38 +22,9 @@
 #include "control-proto.h"
 #include "xmalloc.h"
 
-static const char *const control_command_names[CONTROL_COMMAND_MAX] = {
-	"confirm", "abort", "hold", "resume", "promote", "failback",
-	"switchover"
-};
-
 static const char *const control_outcome_names[CONTROL_OUTCOME_MAX] = {
 	"accepted", "rejected"
 };
-
-/* The name of a command, as written in the control file. */
-const char *
-control_command_name(enum control_command command)
-{
-	if (command >= CONTROL_COMMAND_MAX)
-		return ("unknown");
-	return (control_command_names[command]);
-}
-
-/* Look a command up by name; -1 when there is none. */
-int
-control_command_from_name(const char *name, enum control_command *ret)
-{
-	enum control_command	c;
-
-	for (c = 0; c < CONTROL_COMMAND_MAX; c++) {
-		if (strcmp(name, control_command_names[c]) == 0) {
-			*ret = c;
-			return (0);
-		}
-	}
-	return (-1);
-}
 
 /* The name of an outcome, as status.json reports it. */
 const char *
@@ -170,7 +141,7 @@ control_proto_parse(const char *buf, size_t len, struct control_request *req,
 	}
 
 	i = nwords - 1;
-	if (control_command_from_name(word[i], &req->command) == -1) {
+	if (fsm_command_from_name(word[i], &req->command) == -1) {
 		xasprintf(cause, "unknown command '%s'", word[i]);
 		return (-1);
 	}
@@ -192,16 +163,16 @@ control_proto_format(const struct control_request *req, char *buf,
 {
 	int	n;
 
-	if (req->command >= CONTROL_COMMAND_MAX)
+	if (req->command >= FSM_COMMAND_MAX)
 		return (-1);
 	if (req->id[0] == '\0')
 		n = snprintf(buf, len, "%s\n",
-		    control_command_name(req->command));
+		    fsm_command_name(req->command));
 	else {
 		if (!control_proto_valid_id(req->id))
 			return (-1);
 		n = snprintf(buf, len, "%s %s\n", req->id,
-		    control_command_name(req->command));
+		    fsm_command_name(req->command));
 	}
 	if (n < 0 || (size_t)n >= len)
 		return (-1);
@@ -288,59 +259,6 @@ out:
 	unlink(tmp);
 out_free:
 	free(tmp);
-	free(path);
-	return (ret);
-}
-
-/*
- * Consume the command waiting in dir, if any: 1 with *req filled, 0 when
- * there is none, -1 with *cause when it cannot be read or is malformed (a
- * malformed command is removed all the same, so it is reported only once).
- */
-int
-control_proto_take(const char *dir, struct control_request *req,
-    char **cause)
-{
-	char		 buf[CONTROL_PROTO_LINE_MAX + 1], *path, *why;
-	struct stat	 st;
-	size_t		 len;
-	int		 fd, ret = -1;
-
-	xasprintf(&path, "%s/%s", dir, CONTROL_PROTO_FILE);
-	fd = open(path, O_RDONLY|O_NOFOLLOW|O_NONBLOCK|O_CLOEXEC);
-	if (fd == -1) {
-		if (errno == ENOENT)
-			ret = 0;
-		else
-			xasprintf(cause, "open %s: %s", path, strerror(errno));
-		free(path);
-		return (ret);
-	}
-	if (fstat(fd, &st) == -1) {
-		xasprintf(cause, "stat %s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		xasprintf(cause, "%s is not a regular file", path);
-		goto out;
-	}
-	if (control_proto_read(fd, buf, sizeof buf, &len) == -1) {
-		xasprintf(cause, "read %s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (unlink(path) == -1) {
-		xasprintf(cause, "remove %s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (control_proto_parse(buf, len, req, &why) == -1) {
-		xasprintf(cause, "%s: %s", path, why);
-		free(why);
-		goto out;
-	}
-	ret = 1;
-
-out:
-	close(fd);
 	free(path);
 	return (ret);
 }

@@ -16,20 +16,11 @@
 
 #include <stddef.h>
 
+#include "fsm.h"
+
 #define CONTROL_PROTO_FILE	"control"
 #define CONTROL_PROTO_ID_MAX	64	/* id buffer size, NUL included */
 #define CONTROL_PROTO_LINE_MAX	128	/* longest line, newline included */
-
-enum control_command {
-	CONTROL_COMMAND_CONFIRM,
-	CONTROL_COMMAND_ABORT,
-	CONTROL_COMMAND_HOLD,
-	CONTROL_COMMAND_RESUME,
-	CONTROL_COMMAND_PROMOTE,
-	CONTROL_COMMAND_FAILBACK,
-	CONTROL_COMMAND_SWITCHOVER,
-	CONTROL_COMMAND_MAX
-};
 
 /* What the daemon did with a command, as last_command.outcome says. */
 enum control_outcome {
@@ -40,12 +31,9 @@ enum control_outcome {
 
 struct control_request {
 	char			id[CONTROL_PROTO_ID_MAX];	/* "" if none */
-	enum control_command	command;
+	enum fsm_command		command;
 };
 
-const char	*control_command_name(enum control_command);
-int		 control_command_from_name(const char *,
-		     enum control_command *);
 const char	*control_outcome_name(enum control_outcome);
 int		 control_outcome_from_name(const char *,
 		     enum control_outcome *);
@@ -57,7 +45,6 @@ int	control_proto_format(const struct control_request *, char *, size_t);
 
 int	control_proto_submit(const char *, const struct control_request *,
 	    char **);
-int	control_proto_take(const char *, struct control_request *, char **);
 int	control_proto_withdraw(const char *, const char *, char **);
 
 #endif

@@ -26,25 +26,19 @@
 
 #include <event2/event.h>
 
+#include "control-proto.h"
 #include "control.h"
 #include "log.h"
 #include "xmalloc.h"
 
-#define CONTROL_FILE		"control"
+#define CONTROL_FILE		CONTROL_PROTO_FILE
 #define CONTROL_CLAIMED		"control.reading"
-#define CONTROL_MAX_LEN		256	/* "<id> <command>\n" and then some */
-#define CONTROL_ID_MAX		64
 #define CONTROL_QUOTE_MAX	32	/* bytes of garbage shown in a log line */
 
 static const int control_signals[] = {
 	SIGHUP, SIGINT, SIGTERM, SIGUSR1, SIGUSR2
 };
 #define CONTROL_NSIGNALS (sizeof control_signals / sizeof control_signals[0])
-
-static const char *const control_words[] = {
-	"confirm", "abort", "hold", "resume", "promote", "failback",
-	"switchover"
-};
 
 static const char *const control_source_names[CONTROL_SOURCE_MAX] = {
 	"file", "signal"
@@ -197,93 +191,29 @@ control_quote(const char *buf, size_t len)
 	return (out);
 }
 
-/* True when word is one of the commands the daemon knows. */
-static int
-control_known_word(const char *word, size_t len)
-{
-	size_t	i;
-
-	for (i = 0; i < sizeof control_words / sizeof control_words[0]; i++) {
-		if (strlen(control_words[i]) == len &&
-		    memcmp(control_words[i], word, len) == 0)
-			return (1);
-	}
-	return (0);
-}
-
-/*
- * Split one written command, "<id> <command>\n" or a bare "<command>\n",
- * into allocated strings; *id is NULL for a bare command. The line format
- * is read here and nowhere else, so the shared control-proto module can take
- * this function's place without touching the rest.
- */
-static int
-control_parse(const char *buf, size_t len, char **id, char **ret_word,
-    char **cause)
-{
-	const char	*sp, *word;
-	size_t		 i, idlen = 0, wlen;
-
-	*id = *ret_word = NULL;
-	if (len > CONTROL_MAX_LEN) {
-		xasprintf(cause, "longer than %d bytes", CONTROL_MAX_LEN);
-		return (-1);
-	}
-	if (len > 0 && buf[len - 1] == '\n')
-		len--;
-	if (len == 0) {
-		*cause = xstrdup("empty");
-		return (-1);
-	}
-	for (i = 0; i < len; i++) {
-		if (buf[i] == '\n') {
-			*cause = xstrdup("more than one line");
-			return (-1);
-		}
-		if ((unsigned char)buf[i] < 0x20 ||
-		    (unsigned char)buf[i] >= 0x7f) {
-			*cause = xstrdup("not a line of text");
-			return (-1);
-		}
-	}
-	word = buf;
-	wlen = len;
-	if ((sp = memchr(buf, ' ', len)) != NULL) {
-		idlen = sp - buf;
-		word = sp + 1;
-		wlen = len - idlen - 1;
-		if (idlen == 0 || idlen > CONTROL_ID_MAX ||
-		    memchr(word, ' ', wlen) != NULL) {
-			*cause = xstrdup("not \"<id> <command>\"");
-			return (-1);
-		}
-	}
-	if (!control_known_word(word, wlen)) {
-		*cause = xstrdup("unknown command");
-		return (-1);
-	}
-	if (sp != NULL)
-		*id = xstrndup(buf, idlen);
-	*ret_word = xstrndup(word, wlen);
-	return (0);
-}
-
 /* Hand a command to the daemon, making up an id when it came without. */
 static void
-control_deliver(struct control *c, const char *id, const char *word,
+control_deliver(struct control *c, struct control_request *req,
     enum control_source source)
 {
-	char	*made = NULL;
-
-	if (id == NULL) {
-		xasprintf(&made, "%s-%ld-%u", control_source_name(source),
-		    (long)getpid(), ++c->serial);
-		id = made;
-	}
-	log_debug("control: %s command %s from %s", word, id,
+	if (req->id[0] == '\0')
+		snprintf(req->id, sizeof req->id, "%s-%ld-%u",
+		    control_source_name(source), (long)getpid(), ++c->serial);
+	log_debug("control: %s command %s from %s",
+	    fsm_command_name(req->command), req->id,
 	    control_source_name(source));
-	c->cb.command(id, word, source, c->cb.arg);
-	free(made);
+	c->cb.command(req, source, c->cb.arg);
+}
+
+/* A command raised by a signal. */
+static void
+control_deliver_signal(struct control *c, enum fsm_command command)
+{
+	struct control_request	req;
+
+	req.id[0] = '\0';
+	req.command = command;
+	control_deliver(c, &req, CONTROL_SOURCE_SIGNAL);
 }
 
 /*
@@ -367,8 +297,9 @@ void
 control_check(struct control *c)
 {
 	struct stat	 st;
-	char		 buf[CONTROL_MAX_LEN + 1];
-	char		*cause, *id, *word, *quoted;
+	struct control_request	 req;
+	char		 buf[CONTROL_PROTO_LINE_MAX + 1];
+	char		*cause, *quoted;
 	ssize_t		 len;
 	int		 dfd;
 
@@ -401,16 +332,14 @@ control_check(struct control *c)
 	if (len == -1)
 		return;
 
-	if (control_parse(buf, len, &id, &word, &cause) == -1) {
+	if (control_proto_parse(buf, len, &req, &cause) == -1) {
 		quoted = control_quote(buf, len);
 		log_warnx("control: ignored \"%s\": %s", quoted, cause);
 		free(quoted);
 		free(cause);
 		return;
 	}
-	control_deliver(c, id, word, CONTROL_SOURCE_FILE);
-	free(id);
-	free(word);
+	control_deliver(c, &req, CONTROL_SOURCE_FILE);
 }
 
 /* The interval timer: look for a command. */
@@ -432,10 +361,10 @@ control_signal_cb(evutil_socket_t fd, short events, void *arg)
 	(void)events;
 	switch (signo) {
 	case SIGUSR1:
-		control_deliver(c, NULL, "confirm", CONTROL_SOURCE_SIGNAL);
+		control_deliver_signal(c, FSM_COMMAND_CONFIRM);
 		break;
 	case SIGUSR2:
-		control_deliver(c, NULL, "hold", CONTROL_SOURCE_SIGNAL);
+		control_deliver_signal(c, FSM_COMMAND_HOLD);
 		break;
 	case SIGHUP:
 		log_debug("control: SIGHUP, reload");

@@ -9,6 +9,7 @@
 
 struct event_base;
 struct control;
+struct control_request;
 
 /* Where a command came from. */
 enum control_source {
@@ -18,12 +19,12 @@ enum control_source {
 };
 
 /*
- * What the daemon is told. Strings are borrowed for the call. A command's id
- * is never NULL: one is made up when the writer gave none, and for signals.
+ * What the daemon is told; the request is borrowed for the call. Its id is
+ * never empty: one is made up when the writer gave none, and for signals.
  * stop receives the signal number (SIGTERM or SIGINT).
  */
 struct control_callbacks {
-	void	(*command)(const char *id, const char *word,
+	void	(*command)(const struct control_request *req,
 		    enum control_source source, void *arg);
 	void	(*reload)(void *arg);
 	void	(*stop)(int signo, void *arg);

@@ -162,7 +162,7 @@ status_last_command(const struct status_command *c)
 		return (json_null());
 	return (json_pack("{s:s s:s s:s s:o}",
 	    "id", c->id,
-	    "command", control_command_name(c->command),
+	    "command", fsm_command_name(c->command),
 	    "outcome", control_outcome_name(c->outcome),
 	    "message", status_string(c->message)));
 }

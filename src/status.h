@@ -56,7 +56,7 @@ struct status_divergence {
 /* The last control command consumed; id NULL when there was none. */
 struct status_command {
 	const char		*id;
-	enum control_command	 command;
+	enum fsm_command	 command;
 	enum control_outcome	 outcome;
 	const char		*message;	/* NULL: none */
 };

@@ -78,7 +78,7 @@ fill(struct status_snapshot *snap)
 	snap->divergence.indices = 1;
 	snap->divergence.operations = 17;
 	snap->last_command.id = "123-1764107690.000000001-0";
-	snap->last_command.command = CONTROL_COMMAND_CONFIRM;
+	snap->last_command.command = FSM_COMMAND_CONFIRM;
 	snap->last_command.outcome = CONTROL_OUTCOME_ACCEPTED;
 	snap->last_command.message = "promotion confirmed";
 }
