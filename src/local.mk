@@ -16,3 +16,6 @@ sbin_PROGRAMS += %reldir%/ccr-failoverd %reldir%/ccr-failoverctl
 %canon_reldir%_ccr_failoverd_LDADD = $(CCR_LIBS)
 %canon_reldir%_ccr_failoverctl_SOURCES = %reldir%/ccr-failoverctl.c
 %canon_reldir%_ccr_failoverctl_LDADD = $(CCR_LIBS)
+
+# config: libconfig parsing, validation and canonical print.
+%canon_reldir%_libccr_a_SOURCES += %reldir%/config.c %reldir%/config-print.c
