@@ -34,6 +34,7 @@
 
 struct parse {
 	const char	*path;		/* the file named by the caller */
+	const char	*dir;		/* its directory, where includes are */
 	char		*cause;		/* the first problem found */
 };
 
@@ -88,6 +89,22 @@ setting_path(const config_setting_t *s, char *buf, size_t len)
 }
 
 /*
+ * The name of the file a setting or error comes from. libconfig names an
+ * included file as the @include directive spelled it, though it opened it
+ * in the include directory; name it as opened.
+ */
+static void
+source_name(const struct parse *p, const char *file, char *buf, size_t len)
+{
+	if (file == NULL || strcmp(file, p->path) == 0)
+		snprintf(buf, len, "%s", p->path);
+	else if (file[0] == '/' || strcmp(p->dir, ".") == 0)
+		snprintf(buf, len, "%s", file);
+	else
+		snprintf(buf, len, "%s/%s", p->dir, file);
+}
+
+/*
  * Record a problem at a setting as FILE:LINE: PATH: message (FILE: message
  * for the root, which has no line) and return -1.
  */
@@ -95,8 +112,7 @@ static int __attribute__((format(printf, 3, 4)))
 perr(struct parse *p, const config_setting_t *s, const char *fmt, ...)
 {
 	va_list		 ap;
-	char		 msg[512], where[256] = "";
-	const char	*file;
+	char		 msg[512], where[256] = "", file[4096];
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
@@ -107,8 +123,7 @@ perr(struct parse *p, const config_setting_t *s, const char *fmt, ...)
 		return (-1);
 	}
 	setting_path(s, where, sizeof where);
-	if ((file = config_setting_source_file(s)) == NULL)
-		file = p->path;
+	source_name(p, config_setting_source_file(s), file, sizeof file);
 	xasprintf(&p->cause, "%s:%u: %s: %s", file,
 	    config_setting_source_line(s), where, msg);
 	return (-1);
@@ -169,8 +184,8 @@ static long long
 int_value(struct parse *p, const config_setting_t *s)
 {
 	FILE		*f;
-	const char	*file, *name = config_setting_name(s), *at, *q;
-	char		*line = NULL, *end;
+	const char	*name = config_setting_name(s), *at, *q;
+	char		*line = NULL, *end, file[4096];
 	size_t		 size = 0, len;
 	unsigned int	 n = 0;
 	long long	 v = config_setting_get_int64(s);
@@ -178,8 +193,7 @@ int_value(struct parse *p, const config_setting_t *s)
 
 	if (config_setting_type(s) != CONFIG_TYPE_INT || name == NULL)
 		return (v);
-	if ((file = config_setting_source_file(s)) == NULL)
-		file = p->path;
+	source_name(p, config_setting_source_file(s), file, sizeof file);
 	if ((f = fopen(file, "r")) == NULL)
 		return (v);
 	while (n < config_setting_source_line(s) &&
@@ -821,12 +835,12 @@ config_file_dir(const char *path)
 int
 config_load(const char *path, struct ccr_config **ret, char **cause)
 {
-	struct parse		 p = { path, NULL };
+	struct parse		 p = { path, NULL, NULL };
 	struct ccr_config	*cfg = NULL;
 	config_t		 lc;
 	const config_setting_t	*root;
 	struct stat		 st;
-	char			*dir;
+	char			*dir, file[4096];
 	int			 fd;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
@@ -842,15 +856,17 @@ config_load(const char *path, struct ccr_config **ret, char **cause)
 	close(fd);
 
 	config_init(&lc);
-	dir = config_file_dir(path);
+	p.dir = dir = config_file_dir(path);
 	config_set_include_dir(&lc, dir);
 	if (config_read_file(&lc, path) != CONFIG_TRUE) {
 		if (config_error_type(&lc) == CONFIG_ERR_FILE_IO)
 			xasprintf(cause, "%s: cannot read", path);
-		else
-			xasprintf(cause, "%s:%d: %s", config_error_file(&lc) ?
-			    config_error_file(&lc) : path,
+		else {
+			source_name(&p, config_error_file(&lc), file,
+			    sizeof file);
+			xasprintf(cause, "%s:%d: %s", file,
 			    config_error_line(&lc), config_error_text(&lc));
+		}
 		goto fail;
 	}
 	root = config_root_setting(&lc);
