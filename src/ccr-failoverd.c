@@ -26,7 +26,7 @@ usage(int status)
 	    "[-V] [-h]\n"
 	    "  -c, --config FILE      configuration file (default %s)\n"
 	    "  -t, --test-config      check the configuration and exit\n"
-	    "      --print-config     check it and print it with every default\n"
+	    "      --print-config     check it, print it with every default\n"
 	    "  -n, --dry-run          decide and log, send no mutating request\n"
 	    "      --state-dir DIR    where state.json is kept\n"
 	    "      --runtime-dir DIR  where status.json and the control file live\n"

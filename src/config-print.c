@@ -144,7 +144,8 @@ config_print(FILE *f, const struct ccr_config *cfg)
 	fputs("hooks = {\n", f);
 	print_opt_string(f, "\t", "on_promote", cfg->hooks.on_promote);
 	print_opt_string(f, "\t", "on_failback", cfg->hooks.on_failback);
-	print_opt_string(f, "\t", "on_state_change", cfg->hooks.on_state_change);
+	print_opt_string(f, "\t", "on_state_change",
+	    cfg->hooks.on_state_change);
 	print_opt_string(f, "\t", "pre_promote", cfg->hooks.pre_promote);
 	fprintf(f, "\ttimeout_ms = %" PRIu64 ";\n", cfg->hooks.timeout_ms);
 	fputs("};\n", f);

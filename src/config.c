@@ -82,7 +82,8 @@ setting_path(const config_setting_t *s, char *buf, size_t len)
 	setting_path(parent, buf, len);
 	used = strlen(buf);
 	if (config_setting_name(s) == NULL)
-		snprintf(buf + used, len - used, "[%d]", config_setting_index(s));
+		snprintf(buf + used, len - used, "[%d]",
+		    config_setting_index(s));
 	else
 		snprintf(buf + used, len - used, "%s%s",
 		    used == 0 ? "" : ".", config_setting_name(s));
@@ -557,15 +558,33 @@ parse_cluster(struct parse *p, const config_setting_t *g,
 	return (0);
 }
 
+/* The cluster listing clusters[i].urls[j] before it does, or NULL. */
+static const struct ccr_cluster_config *
+url_seen(const struct ccr_config *cfg, size_t i, size_t j)
+{
+	size_t	k, l, n;
+
+	for (k = 0; k <= i; k++) {
+		n = k == i ? j : cfg->clusters[k].nurls;
+		for (l = 0; l < n; l++) {
+			if (strcmp(cfg->clusters[k].urls[l],
+			    cfg->clusters[i].urls[j]) == 0)
+				return (&cfg->clusters[k]);
+		}
+	}
+	return (NULL);
+}
+
 /* Read the clusters group: exactly two, ordered leader first. */
 static int
 parse_clusters(struct parse *p, const config_setting_t *root,
     struct ccr_config *cfg)
 {
-	const config_setting_t	*g, *s, *ls, *fs;
-	struct ccr_cluster_config tmp;
-	size_t			 i, j, k, l;
-	int			 n;
+	const config_setting_t			*g, *s, *urls, *ls, *fs;
+	const struct ccr_cluster_config		*seen;
+	struct ccr_cluster_config		 tmp;
+	size_t					 i, j;
+	int					 n;
 
 	if (get_group(p, root, "clusters", &g) == -1)
 		return (-1);
@@ -582,23 +601,14 @@ parse_clusters(struct parse *p, const config_setting_t *root,
 
 	/* The same node in both clusters would make one cluster two. */
 	for (i = 0; i < CCR_CLUSTERS; i++) {
+		urls = config_setting_get_member(config_setting_get_elem(g, i),
+		    "urls");
 		for (j = 0; j < cfg->clusters[i].nurls; j++) {
-			for (k = 0; k <= i; k++) {
-				for (l = 0; l < (k == i ? j :
-				    cfg->clusters[k].nurls); l++) {
-					if (strcmp(cfg->clusters[i].urls[j],
-					    cfg->clusters[k].urls[l]) != 0)
-						continue;
-					s = config_setting_get_member(
-					    config_setting_get_elem(g, i),
-					    "urls");
-					return (perr(p,
-					    config_setting_get_elem(s, j),
-					    "'%s' is already listed in "
-					    "clusters.%s", cfg->clusters[i].urls[j],
-					    cfg->clusters[k].name));
-				}
-			}
+			if ((seen = url_seen(cfg, i, j)) == NULL)
+				continue;
+			return (perr(p, config_setting_get_elem(urls, j),
+			    "'%s' is already listed in clusters.%s",
+			    cfg->clusters[i].urls[j], seen->name));
 		}
 	}
 

@@ -157,9 +157,11 @@ END_TEST
 
 START_TEST(defaults)
 {
-	struct ccr_config	*cfg = load_fixture("good-minimal.conf");
-	size_t			 i;
+	struct ccr_config		*cfg;
+	const struct ccr_cluster_config	*c;
+	size_t				 i;
 
+	cfg = load_fixture("good-minimal.conf");
 	ck_assert_uint_eq(cfg->poll_interval_ms, 1000);
 	ck_assert_uint_eq(cfg->request_timeout_ms, 2000);
 	ck_assert_int_eq(cfg->failure_threshold, 3);
@@ -181,13 +183,15 @@ START_TEST(defaults)
 	ck_assert_ptr_null(cfg->hooks.pre_promote);
 	ck_assert_uint_eq(cfg->hooks.timeout_ms, 30000);
 	for (i = 0; i < CCR_CLUSTERS; i++) {
-		ck_assert(!cfg->clusters[i].insecure);
-		ck_assert(!cfg->clusters[i].remote.skip_unavailable);
-		ck_assert_int_eq(cfg->clusters[i].remote.proxy_socket_connections,
-		    0);
-		ck_assert_ptr_null(cfg->clusters[i].username);
-		ck_assert_ptr_null(cfg->clusters[i].api_key_file);
-		ck_assert_ptr_null(cfg->clusters[i].ca_file);
+		c = &cfg->clusters[i];
+		ck_assert(!c->insecure);
+		ck_assert(!c->remote.skip_unavailable);
+		ck_assert_int_eq(c->remote.proxy_socket_connections, 0);
+		ck_assert_ptr_null(c->remote.server_name);
+		ck_assert_ptr_null(c->username);
+		ck_assert_ptr_null(c->password_file);
+		ck_assert_ptr_null(c->api_key_file);
+		ck_assert_ptr_null(c->ca_file);
 	}
 	ck_assert_str_eq(cfg->clusters[0].name, "a");
 	ck_assert_int_eq(cfg->clusters[0].line, 3);
@@ -431,7 +435,8 @@ START_TEST(print_shows_no_secret)
 	    "        api_key_file = \"b.key\"; };\n"
 	    "};\n"
 	    "leader = \"a\"; follower = \"b\";\n"
-	    "indices = ( { leader_index = \"x\"; follower_index = \"y\"; } );\n";
+	    "indices = ( { leader_index = \"x\"; follower_index = \"y\"; }"
+	    " );\n";
 	struct scratch		 s;
 	struct ccr_config	*cfg;
 	char			*out, *cause = NULL;
