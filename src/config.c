@@ -423,7 +423,8 @@ valid_url(const char *url)
 
 /*
  * Read a required array of strings, each checked by valid (HOST:PORT or a
- * URL), into a list *ret owns.
+ * URL), into a list *ret owns. A value that fails is not quoted: a URL
+ * may carry a token in a place this check does not know about.
  */
 static int
 get_string_array(struct parse *p, const config_setting_t *g,
@@ -451,7 +452,7 @@ get_string_array(struct parse *p, const config_setting_t *g,
 			return (perr(p, e, "credentials do not belong here; "
 			    "use username and password_file"));
 		if (!valid(v))
-			return (perr(p, e, "'%s' is not %s", v, form));
+			return (perr(p, e, "expected %s", form));
 		(*ret)[(*nret)++] = xstrdup(v);
 	}
 	return (0);

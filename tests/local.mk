@@ -116,6 +116,7 @@ EXTRA_DIST += \
 	%reldir%/config/bad-url-path.conf \
 	%reldir%/config/bad-url-port-high.conf \
 	%reldir%/config/bad-url-port-zero.conf \
+	%reldir%/config/bad-url-query.conf \
 	%reldir%/config/bad-url-scheme.conf \
 	%reldir%/config/bad-url-twice.conf \
 	%reldir%/config/bad-urls-empty.conf \
