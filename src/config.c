@@ -734,6 +734,8 @@ parse_hooks(struct parse *p, const config_setting_t *root,
 {
 	const config_setting_t	*g, *s;
 	const char *const	*k;
+	const char		*path;
+	struct stat		 st;
 
 	if (get_group(p, root, "hooks", &g) == -1)
 		return (-1);
@@ -747,14 +749,22 @@ parse_hooks(struct parse *p, const config_setting_t *root,
 	    get_u64(p, g, "timeout_ms", 100, 3600000, &h->timeout_ms) == -1)
 		return (-1);
 
-	/* A hook that cannot run would fail only when it matters most. */
+	/*
+	 * A hook that cannot run would fail only when it matters most, and
+	 * one that others may replace would run their code as the daemon.
+	 */
 	for (k = hook_keys; *k != NULL; k++) {
 		s = config_setting_get_member(g, *k);
 		if (s == NULL || config_setting_type(s) != CONFIG_TYPE_STRING)
 			continue;
-		if (access(config_setting_get_string(s), X_OK) == -1)
-			return (perr(p, s, "%s: %s",
-			    config_setting_get_string(s), strerror(errno)));
+		path = config_setting_get_string(s);
+		if (access(path, X_OK) == -1 || stat(path, &st) == -1)
+			return (perr(p, s, "%s: %s", path, strerror(errno)));
+		if (!S_ISREG(st.st_mode))
+			return (perr(p, s, "%s: not a regular file", path));
+		if (st.st_mode & S_IWOTH)
+			return (perr(p, s, "%s: others may write it (chmod "
+			    "o-w)", path));
 	}
 	return (0);
 }
@@ -858,13 +868,22 @@ config_load(const char *path, struct ccr_config **ret, char **cause)
 		xasprintf(cause, "%s: %s", path, strerror(errno));
 		return (-1);
 	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		xasprintf(cause, "%s: %s", path, S_ISDIR(st.st_mode) ?
-		    strerror(EISDIR) : "not a regular file");
+	if (fstat(fd, &st) == -1) {
+		xasprintf(cause, "%s: %s", path, strerror(errno));
 		close(fd);
 		return (-1);
 	}
 	close(fd);
+	if (!S_ISREG(st.st_mode)) {
+		xasprintf(cause, "%s: not a regular file", path);
+		return (-1);
+	}
+
+	/* It names programs the daemon runs: only its owner may change it. */
+	if (st.st_mode & S_IWOTH) {
+		xasprintf(cause, "%s: others may write it (chmod o-w)", path);
+		return (-1);
+	}
 
 	config_init(&lc);
 	p.dir = dir = config_file_dir(path);

@@ -460,6 +460,57 @@ START_TEST(print_shows_no_secret)
 }
 END_TEST
 
+/* Expect config_load(path) to fail with want. */
+static void
+load_fails(const char *path, const char *want)
+{
+	struct ccr_config	*cfg = NULL;
+	char			*cause = NULL;
+
+	ck_assert_int_eq(config_load(path, &cfg, &cause), -1);
+	ck_assert_ptr_null(cfg);
+	ck_assert_str_eq(cause, want);
+	free(cause);
+}
+
+START_TEST(file_permissions)
+{
+	struct scratch	 s;
+	char		*text, conf[4096], want[1024], hook[256];
+	int		 len;
+
+	scratch_init(&s);
+	text = slurp(s.conf);
+	chmod(s.conf, 0646);
+	snprintf(want, sizeof want, "%s: others may write it (chmod o-w)",
+	    s.conf);
+	load_fails(s.conf, want);
+	snprintf(want, sizeof want, "%s: not a regular file", s.dir);
+	load_fails(s.dir, want);
+
+	/* The hooks line follows the 14 lines of good-minimal.conf. */
+	snprintf(hook, sizeof hook, "%s/hook", s.dir);
+	len = snprintf(conf, sizeof conf,
+	    "%shooks = { on_promote = \"%s\"; };\n", text, hook);
+	spew(s.conf, conf, len, 0644);
+	spew(hook, "#!/bin/sh\n", 10, 0757);
+	snprintf(want, sizeof want, "%s:15: hooks.on_promote: %s: others may "
+	    "write it (chmod o-w)", s.conf, hook);
+	load_fails(s.conf, want);
+	chmod(hook, 0644);
+	snprintf(want, sizeof want, "%s:15: hooks.on_promote: %s: Permission "
+	    "denied", s.conf, hook);
+	load_fails(s.conf, want);
+	unlink(hook);
+	ck_assert_int_eq(mkdir(hook, 0755), 0);
+	snprintf(want, sizeof want, "%s:15: hooks.on_promote: %s: not a "
+	    "regular file", s.conf, hook);
+	load_fails(s.conf, want);
+	free(text);
+	scratch_done(&s);
+}
+END_TEST
+
 /* A stand-in for getenv over a fixed table. */
 static const char *fake_state, *fake_runtime;
 
@@ -571,6 +622,7 @@ main(void)
 	tcase_add_test(tc, secret_not_regular);
 	tcase_add_test(tc, credential_path);
 	tcase_add_test(tc, print_shows_no_secret);
+	tcase_add_test(tc, file_permissions);
 	tcase_add_test(tc, directory_precedence);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
