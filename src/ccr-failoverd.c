@@ -9,7 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "config.h"
 #include "log.h"
+
+#define DEFAULT_CONFIG	SYSCONFDIR "/ccr-failoverd/ccr-failoverd.conf"
 
 static void __attribute__((noreturn))
 usage(int status)
@@ -17,18 +20,20 @@ usage(int status)
 	FILE	*f = status == 0 ? stdout : stderr;
 
 	fprintf(f,
-	    "usage: ccr-failoverd [-c FILE] [-t] [-n] [--state-dir DIR] "
-	    "[--runtime-dir DIR]\n"
-	    "                     [--log-level LEVEL] [-V] [-h]\n"
+	    "usage: ccr-failoverd [-c FILE] [-t] [-n] [--print-config] "
+	    "[--state-dir DIR]\n"
+	    "                     [--runtime-dir DIR] [--log-level LEVEL] "
+	    "[-V] [-h]\n"
 	    "  -c, --config FILE      configuration file (default %s)\n"
 	    "  -t, --test-config      check the configuration and exit\n"
+	    "      --print-config     check it, print it with every default\n"
 	    "  -n, --dry-run          decide and log, send no mutating request\n"
 	    "      --state-dir DIR    where state.json is kept\n"
 	    "      --runtime-dir DIR  where status.json and the control file live\n"
 	    "      --log-level LEVEL  error, warning, notice, info or debug\n"
 	    "  -V, --version          print the version and exit\n"
 	    "  -h, --help             print this help and exit\n",
-	    SYSCONFDIR "/ccr-failoverd/ccr-failoverd.conf");
+	    DEFAULT_CONFIG);
 	exit(status);
 }
 
@@ -39,6 +44,7 @@ main(int argc, char **argv)
 		{ "config",	 required_argument, NULL, 'c' },
 		{ "test-config", no_argument,	    NULL, 't' },
 		{ "dry-run",	 no_argument,	    NULL, 'n' },
+		{ "print-config", no_argument,	    NULL, 'P' },
 		{ "state-dir",	 required_argument, NULL, 'S' },
 		{ "runtime-dir", required_argument, NULL, 'R' },
 		{ "log-level",	 required_argument, NULL, 'L' },
@@ -46,16 +52,33 @@ main(int argc, char **argv)
 		{ "help",	 no_argument,	    NULL, 'h' },
 		{ NULL,		 0,		    NULL, 0 }
 	};
-	enum log_level	level = LOG_LEVEL_INFO;
-	int		ch;
+	const char		*path = DEFAULT_CONFIG;
+	const char		*state_flag = NULL, *runtime_flag = NULL;
+	struct ccr_config	*cfg;
+	enum log_level		 level = LOG_LEVEL_INFO;
+	char			*cause, *state_dir, *runtime_dir;
+	int			 ch, test = 0, print = 0, dry_run = 0;
+	int			 level_flag = 0;
 
 	while ((ch = getopt_long(argc, argv, "c:tnVh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
+			path = optarg;
+			break;
 		case 't':
+			test = 1;
+			break;
+		case 'P':
+			test = print = 1;
+			break;
 		case 'n':
+			dry_run = 1;
+			break;
 		case 'S':
+			state_flag = optarg;
+			break;
 		case 'R':
+			runtime_flag = optarg;
 			break;
 		case 'L':
 			if (log_level_from_name(optarg, &level) == -1) {
@@ -63,6 +86,7 @@ main(int argc, char **argv)
 				    "'%s'\n", optarg);
 				usage(2);
 			}
+			level_flag = 1;
 			break;
 		case 'V':
 			printf("ccr-failoverd %s\n", PACKAGE_VERSION);
@@ -75,6 +99,29 @@ main(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage(2);
+
+	if (config_load(path, &cfg, &cause) == -1) {
+		if (test) {
+			fprintf(stderr, "%s\n", cause);
+			free(cause);
+			return (1);
+		}
+		log_init("ccr-failoverd", level);
+		fatalx("%s", cause);
+	}
+	if (test) {
+		if (print)
+			config_print(stdout, cfg);
+		config_free(cfg);
+		return (0);
+	}
+	if (!level_flag)
+		log_level_from_name(cfg->log_level, &level);
+	if (dry_run)
+		cfg->dry_run = true;
 	log_init("ccr-failoverd", level);
+	state_dir = config_dir(cfg, CONFIG_DIR_STATE, state_flag, getenv);
+	runtime_dir = config_dir(cfg, CONFIG_DIR_RUNTIME, runtime_flag, getenv);
+	log_debug("state in %s, runtime files in %s", state_dir, runtime_dir);
 	fatalx("the watcher is not built yet");
 }

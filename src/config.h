@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define CCR_CLUSTERS	2
 
@@ -79,5 +80,32 @@ struct ccr_config {
 	char			*runtime_dir;
 	char			*log_level;
 };
+
+/*
+ * Where state and runtime files go when neither a flag, systemd nor the
+ * configuration names a directory: where systemd's StateDirectory= and
+ * RuntimeDirectory= would put them.
+ */
+#define CONFIG_STATE_DIR	"/var/lib/ccr-failoverd"
+#define CONFIG_RUNTIME_DIR	"/run/ccr-failoverd"
+
+enum config_dir {
+	CONFIG_DIR_STATE,
+	CONFIG_DIR_RUNTIME,
+	CONFIG_DIR_MAX
+};
+
+/* config.c */
+int	 config_load(const char *, struct ccr_config **, char **);
+void	 config_free(struct ccr_config *);
+char	*config_credential_path(const struct ccr_config *, const char *);
+int	 config_read_secret(const struct ccr_config *, const char *, char **,
+	     char **);
+void	 config_secret_free(char *);
+char	*config_dir(const struct ccr_config *, enum config_dir, const char *,
+	     char *(*)(const char *));
+
+/* config-print.c */
+void	 config_print(FILE *, const struct ccr_config *);
 
 #endif

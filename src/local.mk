@@ -32,3 +32,5 @@ sbin_PROGRAMS += %reldir%/ccr-failoverd %reldir%/ccr-failoverctl
 	%reldir%/status.c %reldir%/status.h
 # fsm: the pure failover state machine.
 %canon_reldir%_libccr_a_SOURCES += %reldir%/fsm.c %reldir%/fsm.h
+# config: libconfig parsing, validation and canonical print.
+%canon_reldir%_libccr_a_SOURCES += %reldir%/config.c %reldir%/config-print.c
