@@ -16,3 +16,9 @@ sbin_PROGRAMS += %reldir%/ccr-failoverd %reldir%/ccr-failoverctl
 %canon_reldir%_ccr_failoverd_LDADD = $(CCR_LIBS)
 %canon_reldir%_ccr_failoverctl_SOURCES = %reldir%/ccr-failoverctl.c
 %canon_reldir%_ccr_failoverctl_LDADD = $(CCR_LIBS)
+
+# http, es, es-parse, poller: the watcher's HTTP side.
+%canon_reldir%_libccr_a_SOURCES += \
+	%reldir%/http.c %reldir%/http.h
+%canon_reldir%_libccr_a_SOURCES += \
+	%reldir%/es-parse.c %reldir%/es-parse.h
