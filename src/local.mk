@@ -22,3 +22,5 @@ sbin_PROGRAMS += %reldir%/ccr-failoverd %reldir%/ccr-failoverctl
 	%reldir%/http.c %reldir%/http.h
 %canon_reldir%_libccr_a_SOURCES += \
 	%reldir%/es-parse.c %reldir%/es-parse.h
+%canon_reldir%_libccr_a_SOURCES += \
+	%reldir%/es.c %reldir%/es.h
