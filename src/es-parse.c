@@ -686,3 +686,55 @@ es_parse_search_clusters(const json_t *root, const char *alias, bool *ok,
 	*ok = successful > 0 && skipped == 0 && failed == 0;
 	return (0);
 }
+
+/* GET /_ccr/auto_follow: each pattern's name, remote and state. */
+int
+es_parse_auto_follow(const json_t *root, struct es_auto_follows *af,
+    char **cause)
+{
+	const json_t		*list, *v, *pat;
+	struct es_auto_follow	*p;
+	size_t			 i;
+
+	memset(af, 0, sizeof *af);
+	if (ep_object(root, "auto-follow patterns", cause) != 0)
+		return (-1);
+	if ((list = json_object_get(root, "patterns")) == NULL)
+		return (0);
+	if (!json_is_array(list)) {
+		xasprintf(cause, "patterns is not an array");
+		return (-1);
+	}
+	af->patterns = xcalloc(json_array_size(list) + 1,
+	    sizeof *af->patterns);
+	json_array_foreach(list, i, v) {
+		p = &af->patterns[i];
+		if (ep_object(v, "pattern entry", cause) != 0 ||
+		    ep_string(json_object_get(v, "name"), p->name,
+		    sizeof p->name, "name", cause) != 0)
+			goto fail;
+		pat = json_object_get(v, "pattern");
+		if (ep_object(pat, "pattern", cause) != 0 ||
+		    ep_string(json_object_get(pat, "remote_cluster"),
+		    p->remote_cluster, sizeof p->remote_cluster,
+		    "remote_cluster", cause) != 0)
+			goto fail;
+		p->active = true;
+		if (ep_bool(pat, "active", &p->active, cause) != 0)
+			goto fail;
+		af->npatterns++;
+	}
+	return (0);
+
+fail:
+	es_auto_follows_clear(af);
+	return (-1);
+}
+
+/* Free what es_parse_auto_follow allocated. */
+void
+es_auto_follows_clear(struct es_auto_follows *af)
+{
+	free(af->patterns);
+	memset(af, 0, sizeof *af);
+}

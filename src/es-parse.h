@@ -100,6 +100,18 @@ struct es_resolved {
 	char	error[256];		/* "" when none */
 };
 
+/* One auto-follow pattern of GET /_ccr/auto_follow. */
+struct es_auto_follow {
+	char	name[ES_NAME_MAX];
+	char	remote_cluster[ES_NAME_MAX];
+	bool	active;
+};
+
+struct es_auto_follows {
+	struct es_auto_follow	*patterns;
+	size_t			 npatterns;
+};
+
 int	es_parse_error(const json_t *, struct es_error *, char **);
 int	es_parse_health(const json_t *, struct es_health *, char **);
 int	es_parse_version(const json_t *, int *, int *, char **);
@@ -122,5 +134,8 @@ int	es_parse_resolve_cluster(const json_t *, const char *,
 	    struct es_resolved *, char **);
 int	es_parse_search_clusters(const json_t *, const char *, bool *,
 	    char **);
+int	es_parse_auto_follow(const json_t *, struct es_auto_follows *,
+	    char **);
+void	es_auto_follows_clear(struct es_auto_follows *);
 
 #endif

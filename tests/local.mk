@@ -13,3 +13,10 @@ TESTS += %reldir%/unit/check_log
 TESTS += %reldir%/integration/cli.sh
 
 EXTRA_DIST += %reldir%/integration/lib.sh %reldir%/integration/cli.sh
+
+# http, es, es-parse, poller: the watcher's HTTP side.
+check_PROGRAMS += %reldir%/unit/check_es_parse
+%canon_reldir%_unit_check_es_parse_SOURCES = %reldir%/unit/check_es_parse.c
+%canon_reldir%_unit_check_es_parse_CFLAGS = $(UNIT_CFLAGS)
+%canon_reldir%_unit_check_es_parse_LDADD = $(UNIT_LIBS)
+TESTS += %reldir%/unit/check_es_parse
