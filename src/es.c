@@ -385,7 +385,7 @@ es_cancel(struct es_request *req)
 }
 
 /*
- * Elasticsearch's rules for index names (and our rule for remote aliases):
+ * Elasticsearch's rules for index names:
  * lower case, no path or list separators, no leading '-', '_' or '+', not
  * "." or "..", at most 255 bytes.
  */
@@ -425,7 +425,8 @@ es_escape(char *buf, const char *name)
 	char			*o = buf + strlen(buf);
 
 	for (p = (const unsigned char *)name; *p != '\0'; p++) {
-		if ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') ||
 		    *p == '-' || *p == '_' || *p == '.' || *p == '~')
 			*o++ = *p;
 		else {
@@ -435,6 +436,30 @@ es_escape(char *buf, const char *name)
 		}
 	}
 	*o = '\0';
+}
+
+/*
+ * A remote cluster alias: may hold upper case, but nothing that would
+ * change the meaning of "<alias>:<index>" or of a path.
+ */
+static int
+es_alias_valid(const char *alias, char **cause)
+{
+	const char	*p;
+
+	if (*alias == '\0' || strlen(alias) > 255) {
+		xasprintf(cause, "remote alias is empty or too long");
+		return (-1);
+	}
+	for (p = alias; *p != '\0'; p++) {
+		if (strchr("\\/*?\"<>| ,#:", *p) != NULL ||
+		    (unsigned char)*p < 0x20 || *p == 0x7f) {
+			xasprintf(cause, "invalid character in remote alias "
+			    "\"%.255s\"", alias);
+			return (-1);
+		}
+	}
+	return (0);
 }
 
 /* A validated, escaped name, or NULL with cause. */
@@ -447,6 +472,19 @@ es_name(const char *name, char **cause)
 		return (NULL);
 	out = xcalloc(3, strlen(name) + 1);
 	es_escape(out, name);
+	return (out);
+}
+
+/* A validated, escaped remote alias, or NULL with cause. */
+static char *
+es_alias(const char *alias, char **cause)
+{
+	char	*out;
+
+	if (es_alias_valid(alias, cause) != 0)
+		return (NULL);
+	out = xcalloc(3, strlen(alias) + 1);
+	es_escape(out, alias);
 	return (out);
 }
 
@@ -589,7 +627,7 @@ es_call_resolve_cluster(struct es_call *call, const char *alias,
 	char	*a, *i;
 
 	memset(call, 0, sizeof *call);
-	if ((a = es_name(alias, cause)) == NULL)
+	if ((a = es_alias(alias, cause)) == NULL)
 		return (-1);
 	if ((i = es_name(index, cause)) == NULL) {
 		free(a);
@@ -619,7 +657,7 @@ es_call_probe_search(struct es_call *call, const char *alias,
 	char	*a, *i;
 
 	memset(call, 0, sizeof *call);
-	if ((a = es_name(alias, cause)) == NULL)
+	if ((a = es_alias(alias, cause)) == NULL)
 		return (-1);
 	if ((i = es_name(index, cause)) == NULL) {
 		free(a);
@@ -640,7 +678,7 @@ es_call_count(struct es_call *call, const char *alias, const char *index,
 	char	*a = NULL, *i;
 
 	memset(call, 0, sizeof *call);
-	if (alias != NULL && (a = es_name(alias, cause)) == NULL)
+	if (alias != NULL && (a = es_alias(alias, cause)) == NULL)
 		return (-1);
 	if ((i = es_name(index, cause)) == NULL) {
 		free(a);
@@ -761,7 +799,7 @@ es_call_follow(struct es_call *call, const char *follower, const char *alias,
 {
 	json_t	*body;
 
-	if (es_name_valid(alias, cause) != 0 ||
+	if (es_alias_valid(alias, cause) != 0 ||
 	    es_name_valid(leader, cause) != 0)
 		return (-1);
 	if (es_call_index(call, HTTP_PUT, follower,
@@ -800,7 +838,7 @@ es_call_remote_settings(struct es_call *call, const char *alias,
 	bool	 proxy;
 
 	memset(call, 0, sizeof *call);
-	if (es_name_valid(alias, cause) != 0)
+	if (es_alias_valid(alias, cause) != 0)
 		return (-1);
 	if (strchr(alias, '.') != NULL) {
 		xasprintf(cause, "remote alias \"%s\" contains a dot", alias);
