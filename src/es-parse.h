@@ -47,7 +47,7 @@ struct es_shard_stats {
 	uint64_t	 read_exceptions;	/* entries now */
 	uint64_t	 since_last_read_ms;	/* UINT64_MAX: absent */
 	bool		 fatal;
-	char		 fatal_reason[256];
+	char		 fatal_reason[224];
 };
 
 struct es_index_stats {

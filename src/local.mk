@@ -24,3 +24,5 @@ sbin_PROGRAMS += %reldir%/ccr-failoverd %reldir%/ccr-failoverctl
 	%reldir%/es-parse.c %reldir%/es-parse.h
 %canon_reldir%_libccr_a_SOURCES += \
 	%reldir%/es.c %reldir%/es.h
+%canon_reldir%_libccr_a_SOURCES += \
+	%reldir%/poller.c %reldir%/poller.h
