@@ -94,6 +94,7 @@ struct poller {
 	struct es_ccr_stats	 stats;
 	struct es_ccr_info	 info;
 	enum tri		 probe;
+	bool			 probe_resolve;	/* else a search probe */
 
 	struct observation	 obs;
 	struct obs_index	*obs_indices;
@@ -101,6 +102,7 @@ struct poller {
 };
 
 static void	poller_tick(evutil_socket_t, short, void *);
+static void	poller_send_probe(struct poller *);
 
 /* Monotonic milliseconds. */
 static uint64_t
@@ -297,8 +299,7 @@ poller_probe(struct poller *p, struct poller_slot *slot,
 	}
 	if (!r->ok)
 		return;
-	if (p->version_major > 8 ||
-	    (p->version_major == 8 && p->version_minor >= 13)) {
+	if (p->probe_resolve) {
 		if (es_parse_resolve_cluster(r->root, alias, &rc,
 		    &cause) != 0) {
 			poller_slot_fail(slot, "bad resolve answer", cause);
@@ -452,8 +453,10 @@ poller_fill_indices(struct poller *p, uint64_t now)
 				    OBS_FOLLOW_PAUSED;
 		}
 
-		is = stats_ok ? es_ccr_stats_find(&p->stats, name) : NULL;
-		if (is == NULL) {
+		/* A failed poll keeps the base, so growth is not lost. */
+		if (!stats_ok)
+			continue;
+		if ((is = es_ccr_stats_find(&p->stats, name)) == NULL) {
 			pi->prev_known = false;
 			continue;
 		}
@@ -537,6 +540,9 @@ poller_done(const struct es_result *r, void *arg)
 	poller_absorb(p, slot, r);
 	if (!slot->ok)
 		p->round_failures++;
+	/* The probe's form depends on the version just learnt. */
+	if (slot->id == POLL_FOLLOWER_VERSION)
+		poller_send_probe(p);
 	if (--p->outstanding == 0)
 		poller_round_end(p);
 }
@@ -557,15 +563,45 @@ poller_send(struct poller *p, enum poll_slot id, int cluster,
 	es_call_clear(call);
 }
 
+/*
+ * Send the active probe through the follower, in the form its version
+ * supports; an unknown version gets the form every version has.
+ */
+static void
+poller_send_probe(struct poller *p)
+{
+	struct es_call	 call;
+	const char	*alias, *leader_index;
+	char		*cause = NULL;
+	int		 rc;
+
+	if (p->nindices == 0)
+		return;
+	alias = es_cluster_name(p->clusters[p->leader]);
+	leader_index = p->indices[0].name[p->leader];
+	p->probe_resolve = p->version_major > 8 ||
+	    (p->version_major == 8 && p->version_minor >= 13);
+	if (p->probe_resolve)
+		rc = es_call_resolve_cluster(&call, alias, leader_index,
+		    p->version_major > 8 || p->version_minor >= 18 ?
+		    p->timeout_ms : 0, &cause);
+	else
+		rc = es_call_probe_search(&call, alias, leader_index, &cause);
+	if (rc != 0) {
+		poller_slot_fail(&p->slots[POLL_PROBE], "probe", cause);
+		free(cause);
+		return;
+	}
+	poller_send(p, POLL_PROBE, 1 - p->leader, &call);
+}
+
 /* Launch one round on both clusters. */
 static void
 poller_launch(struct poller *p)
 {
 	struct es_call	 call;
-	const char	*alias, *leader_index;
 	int		 f = 1 - p->leader, s;
 	char		*cause = NULL;
-	int		 rc;
 
 	for (s = 0; s < POLL_SLOT_MAX; s++) {
 		p->slots[s].req = NULL;
@@ -585,10 +621,6 @@ poller_launch(struct poller *p)
 	poller_send(p, POLL_LEADER_HEALTH, p->leader, &call);
 	es_call_health(&call);
 	poller_send(p, POLL_FOLLOWER_HEALTH, f, &call);
-	if (p->version_major < 0) {
-		es_call_root(&call);
-		poller_send(p, POLL_FOLLOWER_VERSION, f, &call);
-	}
 	es_call_remote_info(&call);
 	poller_send(p, POLL_REMOTE_INFO, f, &call);
 	if (es_call_ccr_stats(&call, NULL, &cause) == 0)
@@ -598,26 +630,11 @@ poller_launch(struct poller *p)
 	free(cause);
 	cause = NULL;
 
-	if (p->nindices > 0) {
-		alias = es_cluster_name(p->clusters[p->leader]);
-		leader_index = p->indices[0].name[p->leader];
-		if (p->version_major > 8 ||
-		    (p->version_major == 8 && p->version_minor >= 13))
-			rc = es_call_resolve_cluster(&call, alias,
-			    leader_index, p->version_major > 8 ||
-			    p->version_minor >= 18 ? p->timeout_ms : 0,
-			    &cause);
-		else
-			rc = es_call_probe_search(&call, alias, leader_index,
-			    &cause);
-		if (rc == 0)
-			poller_send(p, POLL_PROBE, f, &call);
-		else {
-			poller_slot_fail(&p->slots[POLL_PROBE], "probe",
-			    cause);
-			free(cause);
-		}
-	}
+	if (p->version_major < 0) {
+		es_call_root(&call);
+		poller_send(p, POLL_FOLLOWER_VERSION, f, &call);
+	} else
+		poller_send_probe(p);
 }
 
 /* Count the unanswered requests of an unfinished round and close it. */
