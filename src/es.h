@@ -1,7 +1,9 @@
 /*
  * Elasticsearch cluster client: the nodes of one cluster behind a bounded
  * request queue, node failover, credentials, and one builder per endpoint
- * the daemon calls. Callbacks get the answer already parsed.
+ * the daemon calls. Callbacks get the answer already parsed, run once from
+ * the loop (never from inside es_request), may queue and cancel requests,
+ * and must not free the cluster client.
  */
 #ifndef CCR_ES_H
 #define CCR_ES_H

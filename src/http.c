@@ -187,7 +187,8 @@ http_socket_cb(__attribute__((unused)) CURL *easy, curl_socket_t fd, int what,
 
 	if (what == CURL_POLL_REMOVE) {
 		if (hs != NULL) {
-			event_free(hs->ev);
+			if (hs->ev != NULL)
+				event_free(hs->ev);
 			free(hs);
 		}
 		return (0);
@@ -209,7 +210,7 @@ http_socket_cb(__attribute__((unused)) CURL *easy, curl_socket_t fd, int what,
 			free(hs);
 			return (-1);
 		}
-	} else
+	} else if (hs->ev != NULL)
 		event_free(hs->ev);
 	hs->ev = event_new(http->base, fd, kind, http_event_cb, http);
 	if (hs->ev == NULL || event_add(hs->ev, NULL) != 0) {
@@ -247,10 +248,15 @@ http_write_cb(char *data, size_t size, size_t nmemb, void *arg)
 static void
 http_request_free(struct http_request *req)
 {
+	struct curl_slist	*l;
+
 	if (req->easy != NULL)
 		curl_easy_cleanup(req->easy);
 	if (req->fail_ev != NULL)
 		event_free(req->fail_ev);
+	/* The list holds its own copy of the Authorization line. */
+	for (l = req->headers; l != NULL; l = l->next)
+		explicit_bzero(l->data, strlen(l->data));
 	curl_slist_free_all(req->headers);
 	http_free_secret(req->password);
 	http_free_secret(req->auth_header);
@@ -424,13 +430,15 @@ void
 http_free(struct http *http)
 {
 	struct http_request	*req;
+	CURLMcode		 rc;
 
 	if (http == NULL)
 		return;
 	while ((req = TAILQ_FIRST(&http->requests)) != NULL)
 		http_cancel(req);
-	if (http->multi != NULL)
-		curl_multi_cleanup(http->multi);
+	if (http->multi != NULL && (rc = curl_multi_cleanup(http->multi)) !=
+	    CURLM_OK)
+		log_warnx("http: cleanup: %s", curl_multi_strerror(rc));
 	if (http->timer != NULL)
 		event_free(http->timer);
 	free(http);

@@ -2,7 +2,9 @@
  * Asynchronous HTTP client: libcurl's multi interface driven by the
  * daemon's libevent loop. Every submitted request ends in exactly one call
  * of its callback, always from the loop and never from inside http_submit,
- * unless it is cancelled first.
+ * unless it is cancelled first. A callback may submit and cancel requests
+ * but must not free the client; the request's pointer is dead once its
+ * callback runs.
  */
 #ifndef CCR_HTTP_H
 #define CCR_HTTP_H
