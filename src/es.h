@@ -27,9 +27,9 @@ struct es_result {
 	bool			 ok;		/* 2xx and JSON or empty body */
 	long			 status;	/* 0: no HTTP answer */
 	enum http_outcome	 outcome;
-	json_t			*root;		/* borrowed; NULL: none/invalid */
-	const char		*error_type;	/* envelope type or a kind; "" */
-	const char		*reason;	/* readable, never a secret; "" */
+	json_t			*root;		/* borrowed, or NULL */
+	const char		*error_type;	/* envelope type, or kind */
+	const char		*reason;	/* readable, no secrets */
 	const char		*node;		/* url of the node last tried */
 	uint64_t		 elapsed_ms;
 	size_t			 bytes;		/* sent and received */

@@ -52,7 +52,7 @@ struct http_request {
 	size_t			 max;
 	int			 too_big;
 
-	struct event		*fail_ev;	/* local failure, reported async */
+	struct event		*fail_ev;	/* setup failed: report later */
 	const char		*fail_error;
 
 	char			 errbuf[CURL_ERROR_SIZE];

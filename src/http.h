@@ -50,20 +50,20 @@ struct http_request_spec {
 	bool			 insecure;	/* skip TLS verification */
 	const char		*username;	/* basic auth with password */
 	const char		*password;
-	const char		*api_key;	/* "Authorization: ApiKey" value */
+	const char		*api_key;	/* sent as "ApiKey <value>" */
 	size_t			 max_body;	/* 0: HTTP_MAX_BODY_DEFAULT */
 };
 
 struct http_response {
 	enum http_outcome	 outcome;
-	long			 status;	/* 0 unless outcome is HTTP_DONE */
-	const char		*error;		/* transport error text, or "" */
+	long			 status;	/* 0 unless HTTP_DONE */
+	const char		*error;		/* transport error, or "" */
 	const char		*body;		/* NUL-terminated, never NULL */
 	size_t			 body_len;
 	size_t			 bytes_in;	/* headers and body received */
 	size_t			 bytes_out;	/* request bytes sent */
 	uint64_t		 elapsed_ms;
-	long			 new_connections; /* connections opened for it */
+	long			 new_connections; /* opened for it */
 };
 
 /* The response and its strings are borrowed for the duration of the call. */

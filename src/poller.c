@@ -277,11 +277,12 @@ static void
 poller_probe(struct poller *p, struct poller_slot *slot,
     const struct es_result *r)
 {
-	const char		*alias = es_cluster_name(p->clusters[p->leader]);
+	const char		*alias;
 	struct es_resolved	 rc;
 	char			*cause = NULL;
 	bool			 ok;
 
+	alias = es_cluster_name(p->clusters[p->leader]);
 	if (r->outcome == HTTP_TIMEOUT) {
 		/* Hanging on the remote is the blackhole case. */
 		p->probe = TRI_NO;
@@ -370,7 +371,8 @@ poller_absorb(struct poller *p, struct poller_slot *slot,
 		break;
 	}
 	if (!slot->ok)
-		poller_slot_fail(slot, "bad answer", cause != NULL ? cause : "");
+		poller_slot_fail(slot, "bad answer",
+		    cause != NULL ? cause : "");
 	free(cause);
 }
 
@@ -605,7 +607,9 @@ poller_launch(struct poller *p)
 
 	for (s = 0; s < POLL_SLOT_MAX; s++) {
 		p->slots[s].req = NULL;
-		p->slots[s].sent = p->slots[s].answered = p->slots[s].ok = false;
+		p->slots[s].sent = false;
+		p->slots[s].answered = false;
+		p->slots[s].ok = false;
 		p->slots[s].outcome = HTTP_DONE;
 		p->slots[s].elapsed_ms = 0;
 		p->slots[s].error[0] = '\0';

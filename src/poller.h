@@ -29,8 +29,8 @@ struct poller_shard {
 struct poller_counters {
 	uint64_t	 rounds;
 	uint64_t	 requests;		/* sent in the last round */
-	uint64_t	 bytes;			/* sent and received, last round */
-	uint64_t	 failures;		/* requests without a good answer */
+	uint64_t	 bytes;			/* in and out, last round */
+	uint64_t	 failures;		/* without a good answer */
 	uint64_t	 total_requests;
 	uint64_t	 total_bytes;
 };

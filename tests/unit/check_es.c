@@ -180,7 +180,8 @@ START_TEST(remote_settings_bodies)
 {
 	struct ccr_remote_config	 rc;
 	struct es_call			 c;
-	char				*cause = NULL, *seeds[] = { "10.0.0.1:9300" };
+	char				*cause = NULL;
+	char				*seeds[] = { "10.0.0.1:9300" };
 
 	memset(&rc, 0, sizeof rc);
 	rc.mode = "proxy";

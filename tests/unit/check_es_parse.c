@@ -135,7 +135,8 @@ static const char *ccr_stats_bad[] = {
 	"{\"indices\":[{\"index\":\"a\",\"shards\":{}}]}",
 	"{\"indices\":[{\"index\":\"a\",\"shards\":[{\"shard_id\":0}]}]}",
 	"{\"indices\":[{\"index\":\"a\",\"shards\":[{\"shard_id\":\"0\","
-	    "\"leader_global_checkpoint\":1,\"follower_global_checkpoint\":1}]}]}",
+	    "\"leader_global_checkpoint\":1,"
+	    "\"follower_global_checkpoint\":1}]}]}",
 	"{\"indices\":[{\"index\":\"a\",\"shards\":[{\"shard_id\":0,"
 	    "\"leader_global_checkpoint\":1.5,"
 	    "\"follower_global_checkpoint\":1}]}]}",

@@ -401,7 +401,9 @@ START_TEST(http_methods_and_body)
 	struct http			*h = client();
 	struct done			 d = { 0 };
 	struct http_request_spec	 spec;
-	const char			*hdr[] = { "Content-Type: application/json" };
+	const char			*hdr[] = {
+		"Content-Type: application/json"
+	};
 	char				 url[64];
 
 	snprintf(url, sizeof url, "http://127.0.0.1:%d/x/_ccr/follow",
@@ -458,7 +460,8 @@ START_TEST(http_auth_headers)
 	ck_assert_str_eq(srv.auth, "Basic ZWxhc3RpYzpjaGFuZ2VtZQ==");
 
 	spec.username = spec.password = NULL;
-	spec.api_key = "VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw==";
+	spec.api_key = "VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6"
+	    "dWkybHAyYXhUTm1zeWFrdzl0dk5udw==";
 	http_submit(h, &spec, http_done, &d);
 	run_until(&d.calls, 2);
 	ck_assert_str_eq(srv.auth, "ApiKey VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6"

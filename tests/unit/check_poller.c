@@ -94,7 +94,8 @@ fake_handle(struct evhttp_request *req, void *arg)
 	} else if (strncmp(uri, "/_ccr/stats", 11) == 0) {
 		if (f->bad_stats) {
 			reply(req, 200, "{\"follow_stats\":{\"indices\":[{"
-			    "\"index\":\"f1\",\"shards\":[{\"shard_id\":0}]}]}}");
+			    "\"index\":\"f1\","
+			    "\"shards\":[{\"shard_id\":0}]}]}}");
 			return;
 		}
 		if (f->paused) {
@@ -104,7 +105,8 @@ fake_handle(struct evhttp_request *req, void *arg)
 		snprintf(buf, sizeof buf, "{\"follow_stats\":{\"indices\":[{"
 		    "\"index\":\"f1\",\"shards\":["
 		    "{\"shard_id\":0,\"leader_global_checkpoint\":100,"
-		    "\"follower_global_checkpoint\":90,\"leader_max_seq_no\":101,"
+		    "\"follower_global_checkpoint\":90,"
+		    "\"leader_max_seq_no\":101,"
 		    "\"follower_max_seq_no\":95,\"failed_read_requests\":%d,"
 		    "\"read_exceptions\":[{\"from_seq_no\":91}],"
 		    "\"time_since_last_read_millis\":40},"
@@ -125,13 +127,17 @@ fake_handle(struct evhttp_request *req, void *arg)
 		reply(req, 200, buf);
 	} else if (strncmp(uri, "/_resolve/cluster/clusterA:l1", 29) == 0) {
 		reply(req, 200, f->probe_ok ?
-		    "{\"clusterA\":{\"connected\":true,\"matching_indices\":true}}" :
-		    "{\"clusterA\":{\"connected\":false,\"error\":\"Request timed "
-		    "out before receiving a response from the remote cluster\"}}");
+		    "{\"clusterA\":{\"connected\":true,"
+		    "\"matching_indices\":true}}" :
+		    "{\"clusterA\":{\"connected\":false,\"error\":"
+		    "\"Request timed out before receiving a response from "
+		    "the remote cluster\"}}");
 	} else if (strncmp(uri, "/clusterA:l1/_search", 20) == 0) {
 		reply(req, 200, f->probe_ok ?
-		    "{\"_clusters\":{\"total\":1,\"successful\":1,\"skipped\":0}}" :
-		    "{\"_clusters\":{\"total\":1,\"successful\":0,\"skipped\":1}}");
+		    "{\"_clusters\":{\"total\":1,\"successful\":1,"
+		    "\"skipped\":0}}" :
+		    "{\"_clusters\":{\"total\":1,\"successful\":0,"
+		    "\"skipped\":1}}");
 	} else
 		reply(req, 404, "{\"error\":{\"type\":\"x\",\"reason\":\"y\"},"
 		    "\"status\":404}");
