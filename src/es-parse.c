@@ -18,6 +18,24 @@
 #include "es-parse.h"
 #include "xmalloc.h"
 
+/* Order index stats by name, for lookups. */
+static int
+ep_index_stats_cmp(const void *a, const void *b)
+{
+	const struct es_index_stats	*x = a, *y = b;
+
+	return (strcmp(x->index, y->index));
+}
+
+/* Order follow info by follower name, for lookups. */
+static int
+ep_follow_info_cmp(const void *a, const void *b)
+{
+	const struct es_follow_info	*x = a, *y = b;
+
+	return (strcmp(x->follower_index, y->follower_index));
+}
+
 /* Copy a JSON string into a fixed buffer; too long or not a string fails. */
 static int
 ep_string(const json_t *v, char *dst, size_t size, const char *what,
@@ -362,6 +380,8 @@ es_parse_ccr_stats(const json_t *root, struct es_ccr_stats *st, char **cause)
 			return (-1);
 		}
 	}
+	qsort(st->indices, st->nindices, sizeof *st->indices,
+	    ep_index_stats_cmp);
 	return (0);
 }
 
@@ -381,13 +401,13 @@ es_ccr_stats_clear(struct es_ccr_stats *st)
 const struct es_index_stats *
 es_ccr_stats_find(const struct es_ccr_stats *st, const char *index)
 {
-	size_t	i;
+	struct es_index_stats	key;
 
-	for (i = 0; i < st->nindices; i++) {
-		if (strcmp(st->indices[i].index, index) == 0)
-			return (&st->indices[i]);
-	}
-	return (NULL);
+	if (st->nindices == 0 || strlen(index) >= sizeof key.index)
+		return (NULL);
+	memcpy(key.index, index, strlen(index) + 1);
+	return (bsearch(&key, st->indices, st->nindices, sizeof key,
+	    ep_index_stats_cmp));
 }
 
 /* Operations the follower lacks: sum of per-shard checkpoint gaps. */
@@ -450,6 +470,8 @@ es_parse_ccr_info(const json_t *root, struct es_ccr_info *ci, char **cause)
 		}
 		ci->nindices++;
 	}
+	qsort(ci->indices, ci->nindices, sizeof *ci->indices,
+	    ep_follow_info_cmp);
 	return (0);
 
 fail:
@@ -469,13 +491,13 @@ es_ccr_info_clear(struct es_ccr_info *ci)
 const struct es_follow_info *
 es_ccr_info_find(const struct es_ccr_info *ci, const char *index)
 {
-	size_t	i;
+	struct es_follow_info	key;
 
-	for (i = 0; i < ci->nindices; i++) {
-		if (strcmp(ci->indices[i].follower_index, index) == 0)
-			return (&ci->indices[i]);
-	}
-	return (NULL);
+	if (ci->nindices == 0 || strlen(index) >= sizeof key.follower_index)
+		return (NULL);
+	memcpy(key.follower_index, index, strlen(index) + 1);
+	return (bsearch(&key, ci->indices, ci->nindices, sizeof key,
+	    ep_follow_info_cmp));
 }
 
 /* Order shards by number. */

@@ -57,7 +57,7 @@ struct es_index_stats {
 };
 
 struct es_ccr_stats {
-	struct es_index_stats	*indices;
+	struct es_index_stats	*indices;	/* sorted by name */
 	size_t			 nindices;
 };
 
@@ -70,7 +70,7 @@ struct es_follow_info {
 };
 
 struct es_ccr_info {
-	struct es_follow_info	*indices;
+	struct es_follow_info	*indices;	/* sorted by name */
 	size_t			 nindices;
 };
 

@@ -83,6 +83,7 @@ es_cluster_create(struct http *http, const struct ccr_cluster_config *cc,
     const char *password, const char *api_key, int max_requests, char **cause)
 {
 	struct es_cluster	*c;
+	const char		*host, *at;
 	size_t			 i, len;
 
 	if (cc->nurls == 0) {
@@ -93,6 +94,15 @@ es_cluster_create(struct http *http, const struct ccr_cluster_config *cc,
 		if (strncmp(cc->urls[i], "http://", 7) != 0 &&
 		    strncmp(cc->urls[i], "https://", 8) != 0) {
 			xasprintf(cause, "cluster %s: url %zu is not http(s)",
+			    cc->name, i + 1);
+			return (NULL);
+		}
+		/* Credentials in a url would end up in error messages. */
+		host = strstr(cc->urls[i], "://") + 3;
+		at = strchr(host, '@');
+		if (at != NULL && at < host + strcspn(host, "/?#")) {
+			xasprintf(cause, "cluster %s: url %zu holds "
+			    "credentials; use username and password_file",
 			    cc->name, i + 1);
 			return (NULL);
 		}

@@ -50,8 +50,6 @@ struct poller_slot {
 	struct poller		*poller;
 	enum poll_slot		 id;
 	struct es_request	*req;		/* in flight, or NULL */
-	bool			 sent;
-	bool			 answered;	/* any HTTP answer */
 	bool			 ok;		/* good answer, parsed */
 	enum http_outcome	 outcome;
 	uint64_t		 elapsed_ms;
@@ -272,7 +270,11 @@ poller_health(struct poller *p, struct poller_slot *slot,
 	slot->ok = true;
 }
 
-/* The probe's answer: did the follower reach the leader just now? */
+/*
+ * The probe's answer: did the follower reach the leader just now? A probe
+ * that hangs is the blackhole case and a 5xx or an unknown remote a
+ * failed link: all say no. Anything else unanswered says nothing.
+ */
 static void
 poller_probe(struct poller *p, struct poller_slot *slot,
     const struct es_result *r)
@@ -283,23 +285,16 @@ poller_probe(struct poller *p, struct poller_slot *slot,
 	bool			 ok;
 
 	alias = es_cluster_name(p->clusters[p->leader]);
-	if (r->outcome == HTTP_TIMEOUT) {
-		/* Hanging on the remote is the blackhole case. */
-		p->probe = TRI_NO;
-		poller_slot_fail(slot, r->error_type, r->reason);
-		slot->ok = true;
+	if (!r->ok) {
+		poller_slot_fail(slot, *r->error_type != '\0' ?
+		    r->error_type : "empty answer", r->reason);
+		if (r->outcome == HTTP_TIMEOUT ||
+		    (r->outcome == HTTP_DONE && r->status >= 500) ||
+		    strcmp(r->error_type,
+		    "no_such_remote_cluster_exception") == 0)
+			p->probe = TRI_NO;
 		return;
 	}
-	if (r->outcome != HTTP_DONE)
-		return;
-	if (r->status >= 500 || strcmp(r->error_type,
-	    "no_such_remote_cluster_exception") == 0) {
-		p->probe = TRI_NO;
-		slot->ok = true;
-		return;
-	}
-	if (!r->ok)
-		return;
 	if (p->probe_resolve) {
 		if (es_parse_resolve_cluster(r->root, alias, &rc,
 		    &cause) != 0) {
@@ -330,8 +325,6 @@ poller_absorb(struct poller *p, struct poller_slot *slot,
 
 	if (slot->id == POLL_PROBE) {
 		poller_probe(p, slot, r);
-		if (!slot->ok && slot->error[0] == '\0')
-			poller_slot_fail(slot, r->error_type, r->reason);
 		return;
 	}
 	if (!r->ok || r->root == NULL) {
@@ -534,7 +527,6 @@ poller_done(const struct es_result *r, void *arg)
 	struct poller		*p = slot->poller;
 
 	slot->req = NULL;
-	slot->answered = r->outcome == HTTP_DONE;
 	slot->outcome = r->outcome;
 	slot->elapsed_ms = r->elapsed_ms;
 	p->round_bytes += r->bytes;
@@ -556,7 +548,6 @@ poller_send(struct poller *p, enum poll_slot id, int cluster,
 {
 	struct poller_slot	*slot = &p->slots[id];
 
-	slot->sent = true;
 	p->round_requests++;
 	p->counters.total_requests++;
 	p->outstanding++;
@@ -607,8 +598,6 @@ poller_launch(struct poller *p)
 
 	for (s = 0; s < POLL_SLOT_MAX; s++) {
 		p->slots[s].req = NULL;
-		p->slots[s].sent = false;
-		p->slots[s].answered = false;
 		p->slots[s].ok = false;
 		p->slots[s].outcome = HTTP_DONE;
 		p->slots[s].elapsed_ms = 0;

@@ -287,6 +287,45 @@ START_TEST(close_open_batched_under_line_limit)
 }
 END_TEST
 
+START_TEST(cluster_config_checked)
+{
+	struct ccr_cluster_config	 cc;
+	char				*cause = NULL;
+	char				*bad[] = { "ftp://a:21" };
+	char				*cred[] = {
+		"http://a:9200", "https://elastic:secret@b:9200/"
+	};
+	char				*fine[] = { "http://a:9200/x@y" };
+	struct es_cluster		*c;
+
+	memset(&cc, 0, sizeof cc);
+	cc.name = "clusterA";
+	ck_assert_ptr_null(es_cluster_create(NULL, &cc, NULL, NULL, 2,
+	    &cause));
+	ck_assert_ptr_nonnull(strstr(cause, "no urls"));
+	free(cause);
+	cc.urls = bad;
+	cc.nurls = 1;
+	ck_assert_ptr_null(es_cluster_create(NULL, &cc, NULL, NULL, 2,
+	    &cause));
+	free(cause);
+	cc.urls = cred;
+	cc.nurls = 2;
+	ck_assert_ptr_null(es_cluster_create(NULL, &cc, NULL, NULL, 2,
+	    &cause));
+	ck_assert_ptr_nonnull(strstr(cause, "url 2"));
+	ck_assert_ptr_null(strstr(cause, "secret"));
+	free(cause);
+	cc.urls = fine;
+	cc.nurls = 1;
+	c = es_cluster_create(NULL, &cc, NULL, NULL, 2, &cause);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_str_eq(es_cluster_name(c), "clusterA");
+	ck_assert_str_eq(es_cluster_node(c), "http://a:9200/x@y");
+	es_cluster_free(c);
+}
+END_TEST
+
 /* Assemble the suite. */
 static Suite *
 es_suite(void)
@@ -301,6 +340,7 @@ es_suite(void)
 	tcase_add_test(tc, follow_body);
 	tcase_add_test(tc, remote_settings_bodies);
 	tcase_add_test(tc, close_open_batched_under_line_limit);
+	tcase_add_test(tc, cluster_config_checked);
 	suite_add_tcase(s, tc);
 	return (s);
 }

@@ -563,6 +563,36 @@ START_TEST(auto_follow_patterns)
 }
 END_TEST
 
+START_TEST(lookups_do_not_depend_on_order)
+{
+	struct es_ccr_info	 ci;
+	struct es_ccr_stats	 st;
+	json_t			*root;
+	char			*cause = NULL;
+
+	root = load("{\"follower_indices\":["
+	    "{\"follower_index\":\"zeta\",\"status\":\"paused\"},"
+	    "{\"follower_index\":\"alpha\",\"status\":\"active\"},"
+	    "{\"follower_index\":\"mid\",\"status\":\"active\"}]}");
+	ck_assert_int_eq(es_parse_ccr_info(root, &ci, &cause), 0);
+	ck_assert(!es_ccr_info_find(&ci, "zeta")->active);
+	ck_assert(es_ccr_info_find(&ci, "alpha")->active);
+	ck_assert(es_ccr_info_find(&ci, "mid")->active);
+	ck_assert_ptr_null(es_ccr_info_find(&ci, "beta"));
+	es_ccr_info_clear(&ci);
+	json_decref(root);
+
+	root = load("{\"indices\":[{\"index\":\"z\"},{\"index\":\"a\","
+	    "\"shards\":[{\"shard_id\":0,\"leader_global_checkpoint\":3,"
+	    "\"follower_global_checkpoint\":1}]}]}");
+	ck_assert_int_eq(es_parse_ccr_stats(root, &st, &cause), 0);
+	ck_assert_int_eq(es_index_stats_lag(es_ccr_stats_find(&st, "a")), 2);
+	ck_assert_uint_eq(es_ccr_stats_find(&st, "z")->nshards, 0);
+	es_ccr_stats_clear(&st);
+	json_decref(root);
+}
+END_TEST
+
 START_TEST(overlong_names_refused)
 {
 	char			 name[400], text[600];
@@ -609,6 +639,7 @@ es_parse_suite(void)
 	tcase_add_test(tc, resolve_cluster_example);
 	tcase_add_test(tc, search_clusters_probe);
 	tcase_add_test(tc, auto_follow_patterns);
+	tcase_add_test(tc, lookups_do_not_depend_on_order);
 	tcase_add_test(tc, overlong_names_refused);
 	suite_add_tcase(s, tc);
 	return (s);

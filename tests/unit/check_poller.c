@@ -31,6 +31,7 @@ struct fake {
 	const char	*version;	/* GET / */
 	const char	*health;	/* "green"... */
 	bool		 hang_health;
+	bool		 hang_probe;
 	bool		 bad_stats;
 	bool		 connected;	/* _remote/info */
 	bool		 probe_ok;
@@ -126,6 +127,8 @@ fake_handle(struct evhttp_request *req, void *arg)
 		    f->paused ? "paused" : "active");
 		reply(req, 200, buf);
 	} else if (strncmp(uri, "/_resolve/cluster/clusterA:l1", 29) == 0) {
+		if (f->hang_probe)
+			return;
 		reply(req, 200, f->probe_ok ?
 		    "{\"clusterA\":{\"connected\":true,"
 		    "\"matching_indices\":true}}" :
@@ -406,6 +409,29 @@ START_TEST(unanswered_requests_fail_at_next_tick)
 }
 END_TEST
 
+START_TEST(probe_that_hangs_says_no)
+{
+	const struct observation	*o;
+
+	fb.hang_probe = true;
+	start(fa.port, 60000, 200, 1);
+	o = &seen.obs[0];
+	ck_assert(o->leader.reachable);
+	ck_assert(o->follower.reachable);
+	ck_assert_int_eq(o->link.remote_connected, TRI_YES);
+	ck_assert_int_eq(o->link.probe_ok, TRI_NO);
+}
+END_TEST
+
+START_TEST(probe_disconnected_says_no)
+{
+	fb.probe_ok = false;
+	start(fa.port, 200, 5000, 1);
+	ck_assert(asked(&fb, "/_resolve/cluster/clusterA:l1"));
+	ck_assert_int_eq(seen.obs[0].link.probe_ok, TRI_NO);
+}
+END_TEST
+
 START_TEST(old_version_probes_with_search)
 {
 	fb.version = "8.12.2";
@@ -494,6 +520,8 @@ poller_suite(void)
 	tcase_add_test(tc, failed_reads_grow_between_rounds);
 	tcase_add_test(tc, leader_refused);
 	tcase_add_test(tc, unanswered_requests_fail_at_next_tick);
+	tcase_add_test(tc, probe_that_hangs_says_no);
+	tcase_add_test(tc, probe_disconnected_says_no);
 	tcase_add_test(tc, old_version_probes_with_search);
 	tcase_add_test(tc, new_version_adds_probe_timeout);
 	tcase_add_test(tc, malformed_stats_are_a_failure);
