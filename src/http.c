@@ -376,7 +376,11 @@ http_fail_cb(__attribute__((unused)) evutil_socket_t fd,
 	http_request_free(req);
 }
 
-/* Create a client on base; maxconns bounds the idle connection cache. */
+/*
+ * Create a client on base. maxconns sizes the connection cache (0: libcurl
+ * picks); below the number of concurrent requests, connections get closed
+ * instead of reused.
+ */
 struct http *
 http_create(struct event_base *base, size_t maxconns, char **cause)
 {

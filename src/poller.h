@@ -35,7 +35,10 @@ struct poller_counters {
 	uint64_t	 total_bytes;
 };
 
-/* The observation and its arrays are borrowed for the call. */
+/*
+ * The observation and its arrays are borrowed for the call. The callback
+ * may change roles but must not free the poller.
+ */
 typedef void (*poller_round_cb)(const struct observation *, void *);
 
 struct poller	*poller_create(struct event_base *, const struct ccr_config *,

@@ -498,6 +498,49 @@ START_TEST(http_cancel_never_calls_back)
 }
 END_TEST
 
+struct chain {
+	struct http		*http;
+	struct http_request	*victim;
+	struct done		*next;
+	int			 calls;
+};
+
+/* A callback that cancels one request and submits another. */
+static void
+chain_done(const struct http_response *r, void *arg)
+{
+	struct chain	*ch = arg;
+
+	ck_assert_int_eq(r->status, 200);
+	ch->calls++;
+	http_cancel(ch->victim);
+	get(ch->http, "/ok", 5000, ch->next);
+}
+
+START_TEST(http_callback_may_cancel_and_submit)
+{
+	struct http			*h = client();
+	struct done			 hung = { 0 }, next = { 0 };
+	struct chain			 ch = { 0 };
+	struct http_request_spec	 spec;
+	char				 url[64];
+
+	ch.http = h;
+	ch.next = &next;
+	ch.victim = get(h, "/hang", 5000, &hung);
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/slow", srv.port);
+	memset(&spec, 0, sizeof spec);
+	spec.url = url;
+	http_submit(h, &spec, chain_done, &ch);
+	run_until(&next.calls, 1);
+	ck_assert_int_eq(ch.calls, 1);
+	ck_assert_int_eq(next.status, 200);
+	ck_assert_int_eq(hung.calls, 0);
+	ck_assert_uint_eq(http_pending(h), 0);
+	http_free(h);
+}
+END_TEST
+
 /* Record an es completion. */
 static void
 es_done(const struct es_result *r, void *arg)
@@ -723,6 +766,7 @@ http_suite(void)
 	tcase_add_test(tc, http_methods_and_body);
 	tcase_add_test(tc, http_auth_headers);
 	tcase_add_test(tc, http_cancel_never_calls_back);
+	tcase_add_test(tc, http_callback_may_cancel_and_submit);
 	suite_add_tcase(s, tc);
 
 	tcase_add_checked_fixture(te, setup, teardown);
