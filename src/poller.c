@@ -131,7 +131,15 @@ poller_create(struct event_base *base, const struct ccr_config *cfg,
 	p->clusters[1] = c1;
 	p->interval_ms = cfg->poll_interval_ms > 0 ? cfg->poll_interval_ms :
 	    1000;
-	p->timeout_ms = cfg->request_timeout_ms;
+	/*
+	 * A request still running at the next tick is cut without telling
+	 * the cluster client, which then never moves off a hung node: keep
+	 * every poll's own timeout inside the interval.
+	 */
+	p->timeout_ms = p->interval_ms - p->interval_ms / 10;
+	if (cfg->request_timeout_ms > 0 &&
+	    cfg->request_timeout_ms < p->timeout_ms)
+		p->timeout_ms = cfg->request_timeout_ms;
 	p->cb = cb;
 	p->arg = arg;
 	p->version_major = p->version_minor = -1;
@@ -206,8 +214,8 @@ poller_leader(const struct poller *p)
 
 /*
  * Swap roles. The link evidence and remembered shards belong to the old
- * follower, so they are forgotten; a round in flight still reports, but
- * under the roles it was launched with.
+ * follower, so they are forgotten, and a round in flight is dropped
+ * unreported: its answers would be read under the wrong roles.
  */
 void
 poller_set_leader(struct poller *p, int leader)
@@ -216,6 +224,11 @@ poller_set_leader(struct poller *p, int leader)
 
 	if (leader == p->leader || leader < 0 || leader >= CCR_CLUSTERS)
 		return;
+	if (p->running) {
+		poller_cancel_all(p);
+		poller_round_clear(p);
+		p->running = false;
+	}
 	p->leader = leader;
 	p->version_major = p->version_minor = -1;
 	for (i = 0; i < p->nindices; i++) {

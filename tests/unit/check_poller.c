@@ -32,6 +32,7 @@ struct fake {
 	const char	*health;	/* "green"... */
 	bool		 hang_health;
 	bool		 hang_probe;
+	bool		 hang_all;
 	bool		 bad_stats;
 	bool		 connected;	/* _remote/info */
 	bool		 probe_ok;
@@ -78,6 +79,8 @@ fake_handle(struct evhttp_request *req, void *arg)
 	f->requests++;
 	if (f->npaths < 16)
 		snprintf(f->paths[f->npaths++], sizeof f->paths[0], "%s", uri);
+	if (f->hang_all)
+		return;
 	if (strncmp(uri, "/_cluster/health", 16) == 0) {
 		if (f->hang_health)
 			return;
@@ -184,9 +187,9 @@ round_cb(const struct observation *o, void *arg)
 		event_base_loopbreak(base);
 }
 
-/* A cluster client for one fake (port 0: nothing listens). */
+/* A cluster client for one fake, at most max requests at a time. */
 static struct es_cluster *
-client_for(const char *name, int port)
+client_for(const char *name, int port, int max)
 {
 	struct ccr_cluster_config	 cc;
 	struct es_cluster		*c;
@@ -197,7 +200,7 @@ client_for(const char *name, int port)
 	cc.name = (char *)name;
 	cc.urls = urls;
 	cc.nurls = 1;
-	c = es_cluster_create(http, &cc, NULL, NULL, 4, &cause);
+	c = es_cluster_create(http, &cc, NULL, NULL, max, &cause);
 	ck_assert_ptr_nonnull(c);
 	return (c);
 }
@@ -223,7 +226,8 @@ closed_port(void)
 
 /* Build the poller over the fakes; leader_port may be a closed port. */
 static void
-start(int leader_port, uint64_t interval_ms, uint64_t timeout_ms, int want)
+start_max(int leader_port, uint64_t interval_ms, uint64_t timeout_ms,
+    int want, int max)
 {
 	struct ccr_config	 cfg;
 	struct ccr_index_pair	 pair = { (char *)"l1", (char *)"f1" };
@@ -231,8 +235,8 @@ start(int leader_port, uint64_t interval_ms, uint64_t timeout_ms, int want)
 
 	http = http_create(base, 16, &cause);
 	ck_assert_ptr_nonnull(http);
-	ca = client_for("clusterA", leader_port);
-	cb = client_for("clusterB", fb.port);
+	ca = client_for("clusterA", leader_port, max);
+	cb = client_for("clusterB", fb.port, max);
 	memset(&cfg, 0, sizeof cfg);
 	cfg.poll_interval_ms = interval_ms;
 	cfg.request_timeout_ms = timeout_ms;
@@ -243,6 +247,13 @@ start(int leader_port, uint64_t interval_ms, uint64_t timeout_ms, int want)
 	poller = poller_create(base, &cfg, ca, cb, round_cb, &seen);
 	poller_start(poller);
 	ck_assert_int_eq(event_base_dispatch(base), 0);
+}
+
+/* start_max with room for a whole round per cluster. */
+static void
+start(int leader_port, uint64_t interval_ms, uint64_t timeout_ms, int want)
+{
+	start_max(leader_port, interval_ms, timeout_ms, want, 8);
 }
 
 /* Fresh loop and fakes. */
@@ -289,7 +300,7 @@ START_TEST(healthy_round)
 	size_t				 n;
 
 	fb.failed_reads = 3;
-	start(fa.port, 200, 5000, 1);
+	start(fa.port, 5000, 5000, 1);
 	o = &seen.obs[0];
 	ck_assert(o->leader.reachable);
 	ck_assert_int_eq(o->leader.health, OBS_HEALTH_GREEN);
@@ -351,10 +362,10 @@ START_TEST(failed_reads_grow_between_rounds)
 	char			*cause = NULL;
 
 	http = http_create(base, 16, &cause);
-	ca = client_for("clusterA", fa.port);
-	cb = client_for("clusterB", fb.port);
+	ca = client_for("clusterA", fa.port, 8);
+	cb = client_for("clusterB", fb.port, 8);
 	memset(&cfg, 0, sizeof cfg);
-	cfg.poll_interval_ms = 200;
+	cfg.poll_interval_ms = 500;
 	cfg.request_timeout_ms = 5000;
 	cfg.indices = &pair;
 	cfg.nindices = 1;
@@ -379,7 +390,7 @@ START_TEST(leader_refused)
 
 	fb.connected = false;
 	fb.probe_ok = false;
-	start(closed_port(), 200, 5000, 1);
+	start(closed_port(), 5000, 5000, 1);
 	o = &seen.obs[0];
 	ck_assert(!o->leader.reachable);
 	ck_assert_int_eq(o->leader.health, OBS_HEALTH_UNKNOWN);
@@ -390,22 +401,46 @@ START_TEST(leader_refused)
 }
 END_TEST
 
-START_TEST(unanswered_requests_fail_at_next_tick)
+START_TEST(poll_timeout_stays_inside_interval)
 {
 	const struct observation	*o;
 	struct poller_counters		 pc;
 
+	/* request_timeout_ms beyond the interval: the interval bounds it. */
 	fa.hang_health = true;
-	start(fa.port, 300, 60000, 2);
+	start(fa.port, 500, 60000, 2);
 	o = &seen.obs[0];
 	ck_assert(!o->leader.reachable);
-	ck_assert_str_eq(o->leader.error,
-	    "no answer within the poll interval");
+	ck_assert_ptr_nonnull(strstr(o->leader.error, "timeout"));
 	ck_assert(o->follower.reachable);
 	ck_assert_int_eq(o->link.probe_ok, TRI_YES);
 	ck_assert(!seen.obs[1].leader.reachable);
 	poller_counters(poller, &pc);
 	ck_assert_uint_eq(pc.failures, 1);
+}
+END_TEST
+
+START_TEST(unanswered_requests_fail_at_next_tick)
+{
+	const struct observation	*o;
+	struct poller_counters		 pc;
+
+	/*
+	 * One request at a time on a follower that never answers: health
+	 * runs into its timeout, the queued rest start late and are cut at
+	 * the tick.
+	 */
+	fb.hang_all = true;
+	start_max(fa.port, 1000, 60000, 1, 1);
+	o = &seen.obs[0];
+	ck_assert(o->leader.reachable);
+	ck_assert(!o->follower.reachable);
+	ck_assert_ptr_nonnull(strstr(o->follower.error, "timeout"));
+	ck_assert_int_eq(o->link.remote_connected, TRI_UNKNOWN);
+	ck_assert_int_eq(o->indices[0].follow, OBS_FOLLOW_UNKNOWN);
+	ck_assert_int_eq(o->indices[0].lag_ops, -1);
+	poller_counters(poller, &pc);
+	ck_assert_uint_eq(pc.failures, 5);
 }
 END_TEST
 
@@ -426,7 +461,7 @@ END_TEST
 START_TEST(probe_disconnected_says_no)
 {
 	fb.probe_ok = false;
-	start(fa.port, 200, 5000, 1);
+	start(fa.port, 5000, 5000, 1);
 	ck_assert(asked(&fb, "/_resolve/cluster/clusterA:l1"));
 	ck_assert_int_eq(seen.obs[0].link.probe_ok, TRI_NO);
 }
@@ -436,7 +471,7 @@ START_TEST(old_version_probes_with_search)
 {
 	fb.version = "8.12.2";
 	fb.probe_ok = false;
-	start(fa.port, 200, 5000, 2);
+	start(fa.port, 500, 5000, 2);
 	/* Before 8.13 the probe is a size-0 cross-cluster search. */
 	ck_assert(asked(&fb, "/clusterA:l1/_search?size=0"));
 	ck_assert(!asked(&fb, "/_resolve/cluster"));
@@ -447,8 +482,8 @@ END_TEST
 START_TEST(new_version_adds_probe_timeout)
 {
 	fb.version = "8.18.0";
-	start(fa.port, 200, 1500, 2);
-	ck_assert(asked(&fb, "/_resolve/cluster/clusterA:l1?timeout=1500ms"));
+	start(fa.port, 800, 300, 2);
+	ck_assert(asked(&fb, "/_resolve/cluster/clusterA:l1?timeout=300ms"));
 	ck_assert_int_eq(seen.obs[1].link.probe_ok, TRI_YES);
 }
 END_TEST
@@ -459,7 +494,7 @@ START_TEST(malformed_stats_are_a_failure)
 	struct poller_counters		 pc;
 
 	fb.bad_stats = true;
-	start(fa.port, 200, 5000, 1);
+	start(fa.port, 5000, 5000, 1);
 	o = &seen.obs[0];
 	ck_assert(o->follower.reachable);
 	ck_assert_int_eq(o->indices[0].follow, OBS_FOLLOW_ACTIVE);
@@ -475,7 +510,7 @@ START_TEST(paused_follower_keeps_last_shards)
 	const struct poller_shard	*sh;
 	size_t				 n;
 
-	start(fa.port, 200, 5000, 1);
+	start(fa.port, 500, 5000, 1);
 	fb.paused = true;
 	seen.want = 2;
 	event_base_dispatch(base);
@@ -489,7 +524,7 @@ END_TEST
 
 START_TEST(roles_swap)
 {
-	start(fa.port, 200, 5000, 1);
+	start(fa.port, 500, 5000, 1);
 	ck_assert_int_eq(poller_leader(poller), 0);
 	poller_set_leader(poller, 1);
 	ck_assert_int_eq(poller_leader(poller), 1);
@@ -516,9 +551,12 @@ poller_suite(void)
 	TCase	*tc = tcase_create("rounds");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
+	/* Rounds follow the poll interval: give multi-round tests room. */
+	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, healthy_round);
 	tcase_add_test(tc, failed_reads_grow_between_rounds);
 	tcase_add_test(tc, leader_refused);
+	tcase_add_test(tc, poll_timeout_stays_inside_interval);
 	tcase_add_test(tc, unanswered_requests_fail_at_next_tick);
 	tcase_add_test(tc, probe_that_hangs_says_no);
 	tcase_add_test(tc, probe_disconnected_says_no);
