@@ -319,17 +319,45 @@ ep_shard_stats(const json_t *o, struct es_shard_stats *s, char **cause)
 	return (0);
 }
 
-/* One index object of _ccr/stats. */
-static int
-ep_index_stats(const json_t *o, struct es_index_stats *is, char **cause)
+/* Note the first stopped shard of an index. */
+static void
+ep_index_fatal(struct es_index_stats *is, const json_t *shard,
+    const char *reason)
 {
-	const json_t	*shards, *v;
+	const json_t	*id;
+
+	if (is->fatal)
+		return;
+	is->fatal = true;
+	id = json_object_get(shard, "shard_id");
+	if (json_is_integer(id))
+		snprintf(is->fatal_reason, sizeof is->fatal_reason,
+		    "shard %d: %s", (int)json_integer_value(id), reason);
+	else
+		snprintf(is->fatal_reason, sizeof is->fatal_reason, "%s",
+		    reason);
+}
+
+/*
+ * One index object of _ccr/stats: with every shard's numbers (detail), or
+ * as a summary of total_global_checkpoint_lag and fatal exceptions.
+ */
+static int
+ep_index_stats(const json_t *o, struct es_index_stats *is, bool detail,
+    char **cause)
+{
+	const json_t	*shards, *v, *fe;
+	char		 reason[224];
 	size_t		 i;
 
+	is->total_lag = -1;
 	if (ep_object(o, "index entry", cause) != 0)
 		return (-1);
 	if (ep_string(json_object_get(o, "index"), is->index,
 	    sizeof is->index, "index", cause) != 0)
+		return (-1);
+	if (ep_int(o, "total_global_checkpoint_lag", !detail, &is->total_lag,
+	    cause) != 0)
 		return (-1);
 	shards = json_object_get(o, "shards");
 	if (shards == NULL)
@@ -338,21 +366,35 @@ ep_index_stats(const json_t *o, struct es_index_stats *is, char **cause)
 		xasprintf(cause, "shards is not an array");
 		return (-1);
 	}
-	is->shards = xcalloc(json_array_size(shards) + 1, sizeof *is->shards);
+	if (detail)
+		is->shards = xcalloc(json_array_size(shards) + 1,
+		    sizeof *is->shards);
 	json_array_foreach(shards, i, v) {
-		if (ep_shard_stats(v, &is->shards[i], cause) != 0)
+		if (detail) {
+			if (ep_shard_stats(v, &is->shards[i], cause) != 0)
+				return (-1);
+			is->nshards++;
+			if (is->shards[i].fatal)
+				ep_index_fatal(is, v,
+				    is->shards[i].fatal_reason);
+			continue;
+		}
+		if (ep_object(v, "shard", cause) != 0)
 			return (-1);
-		is->nshards++;
+		if ((fe = json_object_get(v, "fatal_exception")) == NULL)
+			continue;
+		if (ep_object(fe, "fatal_exception", cause) != 0)
+			return (-1);
+		ep_exception(fe, reason, sizeof reason);
+		ep_index_fatal(is, v, reason);
 	}
 	return (0);
 }
 
-/*
- * GET /<index>/_ccr/stats ({"indices": [...]}) or GET /_ccr/stats
- * ({"follow_stats": {"indices": [...]}}); filter_path may leave {}.
- */
-int
-es_parse_ccr_stats(const json_t *root, struct es_ccr_stats *st, char **cause)
+/* Both shapes of CCR stats, in detail or as a summary. */
+static int
+ep_ccr_stats(const json_t *root, struct es_ccr_stats *st, bool detail,
+    char **cause)
 {
 	const json_t	*list, *fs, *v;
 	size_t		 i;
@@ -375,7 +417,7 @@ es_parse_ccr_stats(const json_t *root, struct es_ccr_stats *st, char **cause)
 	st->indices = xcalloc(json_array_size(list) + 1, sizeof *st->indices);
 	json_array_foreach(list, i, v) {
 		st->nindices++;
-		if (ep_index_stats(v, &st->indices[i], cause) != 0) {
+		if (ep_index_stats(v, &st->indices[i], detail, cause) != 0) {
 			es_ccr_stats_clear(st);
 			return (-1);
 		}
@@ -383,6 +425,29 @@ es_parse_ccr_stats(const json_t *root, struct es_ccr_stats *st, char **cause)
 	qsort(st->indices, st->nindices, sizeof *st->indices,
 	    ep_index_stats_cmp);
 	return (0);
+}
+
+/*
+ * GET /<index>/_ccr/stats ({"indices": [...]}) or GET /_ccr/stats
+ * ({"follow_stats": {"indices": [...]}}) with every shard's numbers;
+ * filter_path may leave {}.
+ */
+int
+es_parse_ccr_stats(const json_t *root, struct es_ccr_stats *st, char **cause)
+{
+	return (ep_ccr_stats(root, st, true, cause));
+}
+
+/*
+ * The same answers trimmed to each index's total_global_checkpoint_lag
+ * (required) and its shards' fatal exceptions: the cheap poll of many
+ * indices. No shards are kept.
+ */
+int
+es_parse_ccr_summary(const json_t *root, struct es_ccr_stats *st,
+    char **cause)
+{
+	return (ep_ccr_stats(root, st, false, cause));
 }
 
 /* Free what es_parse_ccr_stats allocated. */
@@ -410,12 +475,18 @@ es_ccr_stats_find(const struct es_ccr_stats *st, const char *index)
 	    ep_index_stats_cmp));
 }
 
-/* Operations the follower lacks: sum of per-shard checkpoint gaps. */
+/*
+ * Operations the follower lacks: the sum of per-shard checkpoint gaps, or
+ * for a summary Elasticsearch's own total of them (-1 when absent).
+ */
 int64_t
 es_index_stats_lag(const struct es_index_stats *is)
 {
 	int64_t	lag = 0, d;
 	size_t	i;
+
+	if (is->nshards == 0)
+		return (is->total_lag);
 
 	for (i = 0; i < is->nshards; i++) {
 		d = is->shards[i].leader_global_checkpoint -

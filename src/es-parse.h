@@ -52,7 +52,10 @@ struct es_shard_stats {
 
 struct es_index_stats {
 	char			 index[ES_NAME_MAX];
-	struct es_shard_stats	*shards;
+	int64_t			 total_lag;	/* -1 when absent */
+	bool			 fatal;		/* some shard stopped */
+	char			 fatal_reason[256];
+	struct es_shard_stats	*shards;	/* none in a summary */
 	size_t			 nshards;
 };
 
@@ -118,6 +121,7 @@ int	es_parse_version(const json_t *, int *, int *, char **);
 int	es_parse_remote_info(const json_t *, const char *, struct es_remote *,
 	    char **);
 int	es_parse_ccr_stats(const json_t *, struct es_ccr_stats *, char **);
+int	es_parse_ccr_summary(const json_t *, struct es_ccr_stats *, char **);
 void	es_ccr_stats_clear(struct es_ccr_stats *);
 const struct es_index_stats *es_ccr_stats_find(const struct es_ccr_stats *,
 	    const char *);

@@ -593,6 +593,66 @@ es_call_remote_info(struct es_call *call)
 	p "shards.read_exceptions.from_seq_no," \
 	p "shards.time_since_last_read_millis," p "shards.fatal_exception"
 
+/*
+ * Every follower's lag as Elasticsearch totals it, and fatal exceptions:
+ * a few dozen bytes per index, however many shards it has.
+ */
+void
+es_call_ccr_summary(struct es_call *call)
+{
+	es_call_set(call, HTTP_GET, NULL, "/_ccr/stats?filter_path="
+	    "follow_stats.indices.index,"
+	    "follow_stats.indices.total_global_checkpoint_lag,"
+	    "follow_stats.indices.shards.fatal_exception");
+}
+
+/*
+ * Per-shard CCR stats of as many of names (from the first) as fit in one
+ * request line; *used says how many. Elasticsearch answers 404 when none
+ * of them has a follow task.
+ */
+int
+es_call_ccr_stats_list(struct es_call *call, const char *const *names,
+    size_t n, size_t *used, char **cause)
+{
+	static const char	 query[] = "/_ccr/stats?filter_path="
+	    ES_STATS_FIELDS("indices.");
+	char			*path, *esc;
+	size_t			 len, i;
+
+	memset(call, 0, sizeof *call);
+	*used = 0;
+	if (n == 0) {
+		xasprintf(cause, "no index named");
+		return (-1);
+	}
+	path = xmalloc(ES_PATH_MAX + 1);
+	path[0] = '\0';
+	len = 0;
+	for (i = 0; i < n; i++) {
+		if ((esc = es_name(names[i], cause)) == NULL) {
+			free(path);
+			return (-1);
+		}
+		if (len + 1 + strlen(esc) + sizeof query > ES_PATH_MAX) {
+			free(esc);
+			break;
+		}
+		len += snprintf(path + len, ES_PATH_MAX + 1 - len, "%c%s",
+		    i == 0 ? '/' : ',', esc);
+		free(esc);
+	}
+	if (i == 0) {
+		free(path);
+		xasprintf(cause, "index name too long for a request line");
+		return (-1);
+	}
+	es_call_set(call, HTTP_GET, NULL, "%s%s", path, query);
+	free(path);
+	*used = i;
+	return (0);
+}
+
 #define ES_INFO_FIELDS \
 	"follower_indices.follower_index,follower_indices.remote_cluster," \
 	"follower_indices.leader_index,follower_indices.status"

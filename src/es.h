@@ -69,6 +69,9 @@ void	es_call_root(struct es_call *);
 void	es_call_health(struct es_call *);
 void	es_call_remote_info(struct es_call *);
 int	es_call_ccr_stats(struct es_call *, const char *, char **);
+void	es_call_ccr_summary(struct es_call *);
+int	es_call_ccr_stats_list(struct es_call *, const char *const *, size_t,
+	    size_t *, char **);
 int	es_call_ccr_info(struct es_call *, const char *, char **);
 int	es_call_resolve_cluster(struct es_call *, const char *, const char *,
 	    uint64_t, char **);

@@ -7,12 +7,16 @@
  * observation, handed to the round callback with a monotonic stamp.
  *
  * A round asks both clusters for _cluster/health; the follower also for
- * _remote/info, _ccr/stats and _ccr/info (one request each, for every
- * follower index at once) and for an active probe of the leader through
- * the remote connection: _resolve/cluster on 8.13 and later, a size-0
- * cross-cluster search before (a _count cannot tell a skipped remote from
- * an empty index). The follower's version comes from GET /, asked again
- * whenever the follower was unreachable.
+ * _remote/info, _ccr/info and a summary of _ccr/stats (one request each,
+ * covering every follower index: lag and fatal exceptions), per-shard
+ * _ccr/stats for a slice of the indices that rotates from round to round
+ * (the link evidence and the remembered sequence numbers: parsing every
+ * shard of a thousand indices each second would cost more than the rest
+ * of the daemon), and an active probe of the leader through the remote
+ * connection: _resolve/cluster on 8.13 and later, a size-0 cross-cluster
+ * search before (a _count cannot tell a skipped remote from an empty
+ * index). The follower's version comes from GET /, asked again whenever
+ * the follower was unreachable.
  *
  * Roles can swap: "leader" is whichever cluster poller_set_leader names,
  * and an index pair's name on cluster 0 is its leader_index, on cluster 1
@@ -40,7 +44,8 @@ enum poll_slot {
 	POLL_FOLLOWER_HEALTH,
 	POLL_FOLLOWER_VERSION,
 	POLL_REMOTE_INFO,
-	POLL_CCR_STATS,
+	POLL_CCR_SUMMARY,
+	POLL_CCR_DETAIL,
 	POLL_CCR_INFO,
 	POLL_PROBE,
 	POLL_SLOT_MAX
@@ -62,7 +67,11 @@ struct poller_index {
 	size_t			 nshards;
 	bool			 prev_known;
 	uint64_t		 prev_failed_reads;
+	uint64_t		 read_exceptions;	/* last sampled */
 };
+
+/* Indices whose shards one round samples, at most. */
+#define POLLER_DETAIL_MAX	64
 
 struct poller {
 	struct event_base	*base;
@@ -89,7 +98,11 @@ struct poller {
 	struct poller_slot	 slots[POLL_SLOT_MAX];
 	struct es_health	 health[2];	/* 0 leader, 1 follower */
 	struct es_remote	 remote;
-	struct es_ccr_stats	 stats;
+	struct es_ccr_stats	 summary;
+	struct es_ccr_stats	 detail;
+	size_t			 detail_first;	/* slice sampled this round */
+	size_t			 detail_count;
+	size_t			 detail_next;
 	struct es_ccr_info	 info;
 	enum tri		 probe;
 	bool			 probe_resolve;	/* else a search probe */
@@ -164,7 +177,8 @@ poller_create(struct event_base *base, const struct ccr_config *cfg,
 static void
 poller_round_clear(struct poller *p)
 {
-	es_ccr_stats_clear(&p->stats);
+	es_ccr_stats_clear(&p->summary);
+	es_ccr_stats_clear(&p->detail);
 	es_ccr_info_clear(&p->info);
 }
 
@@ -236,6 +250,7 @@ poller_set_leader(struct poller *p, int leader)
 		p->indices[i].shards = NULL;
 		p->indices[i].nshards = 0;
 		p->indices[i].prev_known = false;
+		p->indices[i].read_exceptions = 0;
 	}
 }
 
@@ -340,6 +355,12 @@ poller_absorb(struct poller *p, struct poller_slot *slot,
 		poller_probe(p, slot, r);
 		return;
 	}
+	/* Named followers all paused: no tasks, nothing to sample. */
+	if (slot->id == POLL_CCR_DETAIL && r->status == 404 &&
+	    strcmp(r->error_type, "resource_not_found_exception") == 0) {
+		slot->ok = true;
+		return;
+	}
 	if (!r->ok || r->root == NULL) {
 		poller_slot_fail(slot, *r->error_type != '\0' ?
 		    r->error_type : "empty answer", r->reason);
@@ -365,8 +386,12 @@ poller_absorb(struct poller *p, struct poller_slot *slot,
 		    &cause) == 0)
 			slot->ok = true;
 		break;
-	case POLL_CCR_STATS:
-		if (es_parse_ccr_stats(r->root, &p->stats, &cause) == 0)
+	case POLL_CCR_SUMMARY:
+		if (es_parse_ccr_summary(r->root, &p->summary, &cause) == 0)
+			slot->ok = true;
+		break;
+	case POLL_CCR_DETAIL:
+		if (es_parse_ccr_stats(r->root, &p->detail, &cause) == 0)
 			slot->ok = true;
 		break;
 	case POLL_CCR_INFO:
@@ -425,7 +450,48 @@ poller_keep_shards(struct poller_index *pi, const struct es_index_stats *is,
 	}
 }
 
-/* Per-index facts and the CCR part of the link evidence. */
+/* Whether configured index i is in this round's sampled slice. */
+static bool
+poller_sampled(const struct poller *p, size_t i)
+{
+	return ((i + p->nindices - p->detail_first) % p->nindices <
+	    p->detail_count);
+}
+
+/* Fold one sampled index's shards into the link evidence. */
+static void
+poller_sample(struct poller_index *pi, const struct es_index_stats *is,
+    struct obs_link *link, bool *any, uint64_t now)
+{
+	const struct es_shard_stats	*s;
+	uint64_t			 failed = 0;
+	size_t				 j;
+
+	pi->read_exceptions = 0;
+	for (j = 0; j < is->nshards; j++) {
+		s = &is->shards[j];
+		failed += s->failed_read_requests;
+		pi->read_exceptions += s->read_exceptions;
+		if (s->since_last_read_ms != UINT64_MAX &&
+		    (!*any || s->since_last_read_ms >
+		    link->max_since_last_read_ms)) {
+			link->max_since_last_read_ms = s->since_last_read_ms;
+			*any = true;
+		}
+	}
+	link->read_exceptions += pi->read_exceptions;
+	if (pi->prev_known && failed > pi->prev_failed_reads)
+		link->failed_reads_delta += failed - pi->prev_failed_reads;
+	pi->prev_known = true;
+	pi->prev_failed_reads = failed;
+	poller_keep_shards(pi, is, now);
+}
+
+/*
+ * Per-index facts, and the CCR part of the link evidence from the sampled
+ * slice. A failed poll keeps each index's failed-read base, so growth
+ * across it is not lost.
+ */
 static void
 poller_fill_indices(struct poller *p, uint64_t now)
 {
@@ -434,15 +500,11 @@ poller_fill_indices(struct poller *p, uint64_t now)
 	struct poller_index		*pi;
 	const struct es_index_stats	*is;
 	const struct es_follow_info	*fi;
-	const struct es_shard_stats	*s;
 	const char			*name;
 	int				 f = 1 - p->leader;
-	bool				 stats_ok, info_ok, any = false;
-	uint64_t			 failed;
-	size_t				 i, j;
+	bool				 any = false;
+	size_t				 i;
 
-	stats_ok = p->slots[POLL_CCR_STATS].ok;
-	info_ok = p->slots[POLL_CCR_INFO].ok;
 	link->max_since_last_read_ms = UINT64_MAX;
 	for (i = 0; i < p->nindices; i++) {
 		pi = &p->indices[i];
@@ -452,7 +514,7 @@ poller_fill_indices(struct poller *p, uint64_t now)
 		name = pi->name[f];
 
 		oi->follow = OBS_FOLLOW_UNKNOWN;
-		if (info_ok) {
+		if (p->slots[POLL_CCR_INFO].ok) {
 			fi = es_ccr_info_find(&p->info, name);
 			if (fi == NULL)
 				oi->follow = OBS_FOLLOW_NOT_FOLLOWER;
@@ -461,40 +523,25 @@ poller_fill_indices(struct poller *p, uint64_t now)
 				    OBS_FOLLOW_PAUSED;
 		}
 
-		/* A failed poll keeps the base, so growth is not lost. */
-		if (!stats_ok)
-			continue;
-		if ((is = es_ccr_stats_find(&p->stats, name)) == NULL) {
-			pi->prev_known = false;
-			continue;
-		}
-		oi->lag_ops = es_index_stats_lag(is);
-		failed = 0;
-		for (j = 0; j < is->nshards; j++) {
-			s = &is->shards[j];
-			failed += s->failed_read_requests;
-			oi->read_exceptions += s->read_exceptions;
-			if (s->fatal && !oi->fatal) {
-				oi->fatal = true;
-				snprintf(oi->fatal_reason,
-				    sizeof oi->fatal_reason, "shard %d: %s",
-				    s->shard_id, s->fatal_reason);
-			}
-			if (s->since_last_read_ms != UINT64_MAX) {
-				if (!any || s->since_last_read_ms >
-				    link->max_since_last_read_ms)
-					link->max_since_last_read_ms =
-					    s->since_last_read_ms;
-				any = true;
+		if (p->slots[POLL_CCR_DETAIL].ok && poller_sampled(p, i)) {
+			is = es_ccr_stats_find(&p->detail, name);
+			if (is != NULL)
+				poller_sample(pi, is, link, &any, now);
+			else {
+				pi->prev_known = false;
+				pi->read_exceptions = 0;
 			}
 		}
-		link->read_exceptions += oi->read_exceptions;
-		if (pi->prev_known && failed > pi->prev_failed_reads)
-			link->failed_reads_delta += failed -
-			    pi->prev_failed_reads;
-		pi->prev_known = true;
-		pi->prev_failed_reads = failed;
-		poller_keep_shards(pi, is, now);
+		oi->read_exceptions = pi->read_exceptions;
+
+		if (p->slots[POLL_CCR_SUMMARY].ok &&
+		    (is = es_ccr_stats_find(&p->summary, name)) != NULL) {
+			oi->lag_ops = es_index_stats_lag(is);
+			oi->fatal = is->fatal;
+			memcpy(oi->fatal_reason, is->fatal_reason,
+			    sizeof oi->fatal_reason);
+		} else if (p->slots[POLL_CCR_SUMMARY].ok)
+			oi->read_exceptions = 0;
 	}
 }
 
@@ -601,6 +648,41 @@ poller_send_probe(struct poller *p)
 	poller_send(p, POLL_PROBE, 1 - p->leader, &call);
 }
 
+/* Ask for per-shard stats of the next slice of follower indices. */
+static void
+poller_send_detail(struct poller *p)
+{
+	struct es_call	  call;
+	const char	**names;
+	char		 *cause = NULL;
+	size_t		  n, i, used;
+	int		  f = 1 - p->leader;
+
+	p->detail_count = 0;
+	if (p->nindices == 0)
+		return;
+	if (p->detail_next >= p->nindices)
+		p->detail_next = 0;
+	p->detail_first = p->detail_next;
+	n = p->nindices - p->detail_first;
+	if (n > POLLER_DETAIL_MAX)
+		n = POLLER_DETAIL_MAX;
+	names = xcalloc(n, sizeof *names);
+	for (i = 0; i < n; i++)
+		names[i] = p->indices[p->detail_first + i].name[f];
+	if (es_call_ccr_stats_list(&call, names, n, &used, &cause) != 0) {
+		poller_slot_fail(&p->slots[POLL_CCR_DETAIL], "ccr stats",
+		    cause);
+		free(cause);
+		free(names);
+		return;
+	}
+	free(names);
+	p->detail_count = used;
+	p->detail_next = p->detail_first + used;
+	poller_send(p, POLL_CCR_DETAIL, f, &call);
+}
+
 /* Launch one round on both clusters. */
 static void
 poller_launch(struct poller *p)
@@ -629,8 +711,9 @@ poller_launch(struct poller *p)
 	poller_send(p, POLL_FOLLOWER_HEALTH, f, &call);
 	es_call_remote_info(&call);
 	poller_send(p, POLL_REMOTE_INFO, f, &call);
-	if (es_call_ccr_stats(&call, NULL, &cause) == 0)
-		poller_send(p, POLL_CCR_STATS, f, &call);
+	es_call_ccr_summary(&call);
+	poller_send(p, POLL_CCR_SUMMARY, f, &call);
+	poller_send_detail(p);
 	if (es_call_ccr_info(&call, NULL, &cause) == 0)
 		poller_send(p, POLL_CCR_INFO, f, &call);
 	free(cause);

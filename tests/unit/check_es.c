@@ -89,6 +89,12 @@ START_TEST(polling_paths)
 	ck_assert_ptr_nonnull(strstr(c.path, "/f1/_ccr/stats?filter_path="
 	    "indices.index,"));
 	es_call_clear(&c);
+	es_call_ccr_summary(&c);
+	ck_assert_str_eq(c.path, "/_ccr/stats?filter_path="
+	    "follow_stats.indices.index,"
+	    "follow_stats.indices.total_global_checkpoint_lag,"
+	    "follow_stats.indices.shards.fatal_exception");
+	es_call_clear(&c);
 	ck_assert_int_eq(es_call_ccr_info(&c, NULL, &cause), 0);
 	ck_assert_ptr_nonnull(strstr(c.path, "/_all/_ccr/info?filter_path="));
 	es_call_clear(&c);
@@ -326,6 +332,52 @@ START_TEST(cluster_config_checked)
 }
 END_TEST
 
+START_TEST(ccr_stats_list_fills_one_line)
+{
+	char		**names;
+	struct es_call	  c;
+	size_t		  i, n = 1000, used, done = 0, calls = 0;
+	char		 *cause = NULL, line[8192];
+
+	names = calloc(n, sizeof *names);
+	for (i = 0; i < n; i++)
+		asprintf(&names[i], "follower-index-number-%04zu", i);
+	while (done < n) {
+		ck_assert_int_eq(es_call_ccr_stats_list(&c,
+		    (const char *const *)names + done, n - done, &used,
+		    &cause), 0);
+		ck_assert_uint_gt(used, 0);
+		ck_assert_int_eq(c.method, HTTP_GET);
+		snprintf(line, sizeof line, "GET %s HTTP/1.1", c.path);
+		ck_assert_uint_lt(strlen(line), 4096);
+		ck_assert(strncmp(c.path + 1, names[done],
+		    strlen(names[done])) == 0);
+		ck_assert_ptr_nonnull(strstr(c.path, names[done + used - 1]));
+		if (done + used < n)
+			ck_assert_ptr_null(strstr(c.path, names[done + used]));
+		ck_assert_ptr_nonnull(strstr(c.path, "/_ccr/stats?filter_path="
+		    "indices.index,indices.shards.shard_id,"));
+		es_call_clear(&c);
+		done += used;
+		calls++;
+	}
+	ck_assert_uint_gt(calls, 1);
+	ck_assert_int_eq(es_call_ccr_stats_list(&c, (const char *const *)names,
+	    0, &used, &cause), -1);
+	free(cause);
+	cause = NULL;
+	free(names[0]);
+	names[0] = strdup("Bad");
+	ck_assert_int_eq(es_call_ccr_stats_list(&c, (const char *const *)names,
+	    n, &used, &cause), -1);
+	ck_assert_ptr_null(c.path);
+	free(cause);
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+END_TEST
+
 /* Assemble the suite. */
 static Suite *
 es_suite(void)
@@ -341,6 +393,7 @@ es_suite(void)
 	tcase_add_test(tc, remote_settings_bodies);
 	tcase_add_test(tc, close_open_batched_under_line_limit);
 	tcase_add_test(tc, cluster_config_checked);
+	tcase_add_test(tc, ccr_stats_list_fills_one_line);
 	suite_add_tcase(s, tc);
 	return (s);
 }

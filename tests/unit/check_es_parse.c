@@ -106,7 +106,10 @@ START_TEST(ccr_stats_all_with_failures)
 	ck_assert_ptr_nonnull(strstr(is->shards[1].fatal_reason,
 	    "Unable to open any connections"));
 	ck_assert_ptr_nonnull(strstr(is->shards[1].fatal_reason, "exception"));
+	ck_assert(is->fatal);
+	ck_assert_ptr_nonnull(strstr(is->fatal_reason, "shard 0: exception"));
 	ck_assert_uint_eq(es_ccr_stats_find(&st, "b")->nshards, 0);
+	ck_assert(!es_ccr_stats_find(&st, "b")->fatal);
 	es_ccr_stats_clear(&st);
 	json_decref(root);
 }
@@ -161,6 +164,70 @@ START_TEST(ccr_stats_malformed)
 	ck_assert_int_eq(es_parse_ccr_stats(root, &st, &cause), -1);
 	ck_assert_ptr_nonnull(cause);
 	ck_assert_uint_eq(st.nindices, 0);
+	ck_assert_ptr_null(st.indices);
+	free(cause);
+	json_decref(root);
+}
+END_TEST
+
+START_TEST(ccr_summary)
+{
+	static const char	 text[] = "{\"follow_stats\":{\"indices\":["
+	    "{\"index\":\"b\",\"total_global_checkpoint_lag\":0,"
+	    "\"shards\":[{\"fatal_exception\":{\"type\":\"exception\","
+	    "\"reason\":\"wrapped\",\"caused_by\":{\"type\":"
+	    "\"resource_not_found_exception\",\"reason\":\"Operations are "
+	    "no longer available for replicating.\"}}}]},"
+	    "{\"index\":\"a\",\"total_global_checkpoint_lag\":256}]}}";
+	struct es_ccr_stats		 st;
+	const struct es_index_stats	*is;
+	json_t				*root = load(text);
+	char				*cause = NULL;
+
+	ck_assert_int_eq(es_parse_ccr_summary(root, &st, &cause), 0);
+	ck_assert_uint_eq(st.nindices, 2);
+	is = es_ccr_stats_find(&st, "a");
+	ck_assert_uint_eq(is->nshards, 0);
+	ck_assert_int_eq(es_index_stats_lag(is), 256);
+	ck_assert(!is->fatal);
+	is = es_ccr_stats_find(&st, "b");
+	ck_assert_int_eq(es_index_stats_lag(is), 0);
+	ck_assert(is->fatal);
+	ck_assert_str_eq(is->fatal_reason, "exception: wrapped (caused by "
+	    "resource_not_found_exception: Operations are no longer "
+	    "available for replicating.)");
+	es_ccr_stats_clear(&st);
+	json_decref(root);
+
+	/* The reference's detailed example is a valid summary too. */
+	root = load(ccr_stats_13_1);
+	ck_assert_int_eq(es_parse_ccr_summary(root, &st, &cause), 0);
+	ck_assert_int_eq(es_index_stats_lag(es_ccr_stats_find(&st,
+	    "follower_index")), 256);
+	es_ccr_stats_clear(&st);
+	json_decref(root);
+}
+END_TEST
+
+static const char *ccr_summary_bad[] = {
+	"{\"follow_stats\":{\"indices\":[{\"index\":\"a\"}]}}",
+	"{\"follow_stats\":{\"indices\":[{\"index\":\"a\","
+	    "\"total_global_checkpoint_lag\":\"5\"}]}}",
+	"{\"follow_stats\":{\"indices\":[{\"index\":\"a\","
+	    "\"total_global_checkpoint_lag\":5,\"shards\":[7]}]}}",
+	"{\"follow_stats\":{\"indices\":[{\"index\":\"a\","
+	    "\"total_global_checkpoint_lag\":5,\"shards\":[{"
+	    "\"fatal_exception\":\"boom\"}]}]}}",
+};
+
+START_TEST(ccr_summary_malformed)
+{
+	struct es_ccr_stats	 st;
+	json_t			*root = load(ccr_summary_bad[_i]);
+	char			*cause = NULL;
+
+	ck_assert_int_eq(es_parse_ccr_summary(root, &st, &cause), -1);
+	ck_assert_ptr_nonnull(cause);
 	ck_assert_ptr_null(st.indices);
 	free(cause);
 	json_decref(root);
@@ -623,6 +690,9 @@ es_parse_suite(void)
 	tcase_add_test(tc, ccr_stats_empty_filtered);
 	tcase_add_loop_test(tc, ccr_stats_malformed, 0,
 	    sizeof ccr_stats_bad / sizeof ccr_stats_bad[0]);
+	tcase_add_test(tc, ccr_summary);
+	tcase_add_loop_test(tc, ccr_summary_malformed, 0,
+	    sizeof ccr_summary_bad / sizeof ccr_summary_bad[0]);
 	tcase_add_test(tc, truncated_fixtures_fail_to_load);
 	tcase_add_test(tc, health_example);
 	tcase_add_loop_test(tc, health_cases_table, 0,

@@ -33,6 +33,7 @@ struct fake {
 	bool		 hang_health;
 	bool		 hang_probe;
 	bool		 hang_all;
+	bool		 fatal;		/* f1 stopped */
 	bool		 bad_stats;
 	bool		 connected;	/* _remote/info */
 	bool		 probe_ok;
@@ -68,6 +69,32 @@ reply(struct evhttp_request *req, int code, const char *json)
 	evbuffer_free(b);
 }
 
+/* Detail stats for every "fNNN" named in the path: one shard each. */
+static void
+fake_many_stats(struct evhttp_request *req, const char *uri)
+{
+	struct evbuffer	*b = evbuffer_new();
+	const char	*p = uri + 1;
+	int		 first = 1, num;
+
+	evbuffer_add_printf(b, "{\"indices\":[");
+	while (sscanf(p, "f%3d", &num) == 1) {
+		evbuffer_add_printf(b, "%s{\"index\":\"f%03d\",\"shards\":[{"
+		    "\"shard_id\":0,\"leader_global_checkpoint\":%d,"
+		    "\"follower_global_checkpoint\":%d,"
+		    "\"follower_max_seq_no\":%d}]}", first ? "" : ",", num,
+		    num, num, num);
+		first = 0;
+		p += 4;
+		if (*p != ',')
+			break;
+		p++;
+	}
+	evbuffer_add_printf(b, "]}");
+	evhttp_send_reply(req, 200, "X", b);
+	evbuffer_free(b);
+}
+
 /* One fake Elasticsearch cluster's handler. */
 static void
 fake_handle(struct evhttp_request *req, void *arg)
@@ -95,18 +122,40 @@ fake_handle(struct evhttp_request *req, void *arg)
 		snprintf(buf, sizeof buf, "{\"clusterA\":{\"connected\":%s,"
 		    "\"mode\":\"proxy\"}}", f->connected ? "true" : "false");
 		reply(req, 200, buf);
-	} else if (strncmp(uri, "/_ccr/stats", 11) == 0) {
-		if (f->bad_stats) {
-			reply(req, 200, "{\"follow_stats\":{\"indices\":[{"
-			    "\"index\":\"f1\","
-			    "\"shards\":[{\"shard_id\":0}]}]}}");
-			return;
-		}
+	} else if (strncmp(uri, "/_ccr/stats?", 12) == 0) {
 		if (f->paused) {
 			reply(req, 200, "{}");
 			return;
 		}
-		snprintf(buf, sizeof buf, "{\"follow_stats\":{\"indices\":[{"
+		if (f->fatal) {
+			reply(req, 200, "{\"follow_stats\":{\"indices\":["
+			    "{\"index\":\"f1\",\"total_global_checkpoint_lag\":"
+			    "10,\"shards\":[{\"fatal_exception\":{\"type\":"
+			    "\"exception\",\"reason\":\"wrapped\",\"caused_by\":{"
+			    "\"type\":\"illegal_state_exception\",\"reason\":"
+			    "\"Unable to open any connections to remote cluster "
+			    "[clusterA]\"}}}]}]}}");
+			return;
+		}
+		reply(req, 200, "{\"follow_stats\":{\"indices\":["
+		    "{\"index\":\"f1\",\"total_global_checkpoint_lag\":10},"
+		    "{\"index\":\"other\",\"total_global_checkpoint_lag\":4,"
+		    "\"shards\":[{\"fatal_exception\":{\"type\":\"x\","
+		    "\"reason\":\"y\"}}]}]}}");
+	} else if (strncmp(uri, "/f1/_ccr/stats?", 15) == 0) {
+		if (f->bad_stats) {
+			reply(req, 200, "{\"indices\":[{\"index\":\"f1\","
+			    "\"shards\":[{\"shard_id\":0}]}]}");
+			return;
+		}
+		if (f->paused) {
+			reply(req, 404, "{\"error\":{\"type\":"
+			    "\"resource_not_found_exception\",\"reason\":"
+			    "\"No shard follow tasks for follower indices "
+			    "[f1]\"},\"status\":404}");
+			return;
+		}
+		snprintf(buf, sizeof buf, "{\"indices\":[{"
 		    "\"index\":\"f1\",\"shards\":["
 		    "{\"shard_id\":0,\"leader_global_checkpoint\":100,"
 		    "\"follower_global_checkpoint\":90,"
@@ -117,12 +166,12 @@ fake_handle(struct evhttp_request *req, void *arg)
 		    "{\"shard_id\":1,\"leader_global_checkpoint\":7,"
 		    "\"follower_global_checkpoint\":7,\"leader_max_seq_no\":7,"
 		    "\"follower_max_seq_no\":7,\"failed_read_requests\":0,"
-		    "\"time_since_last_read_millis\":900}]},"
-		    "{\"index\":\"other\",\"shards\":[{\"shard_id\":0,"
-		    "\"leader_global_checkpoint\":5,"
-		    "\"follower_global_checkpoint\":1,"
-		    "\"failed_read_requests\":1000}]}]}}", f->failed_reads);
+		    "\"time_since_last_read_millis\":900}]}]}",
+		    f->failed_reads);
 		reply(req, 200, buf);
+	} else if (strncmp(uri, "/f0", 3) == 0 &&
+	    strstr(uri, "/_ccr/stats?") != NULL) {
+		fake_many_stats(req, uri);
 	} else if (strncmp(uri, "/_all/_ccr/info", 15) == 0) {
 		snprintf(buf, sizeof buf, "{\"follower_indices\":[{"
 		    "\"follower_index\":\"f1\",\"remote_cluster\":\"clusterA\","
@@ -322,7 +371,9 @@ START_TEST(healthy_round)
 	ck_assert_int_eq(fa.requests, 1);
 	ck_assert(asked(&fb, "/_cluster/health?filter_path="));
 	ck_assert(asked(&fb, "/_remote/info?filter_path="));
-	ck_assert(asked(&fb, "/_ccr/stats?filter_path="));
+	ck_assert(asked(&fb, "/_ccr/stats?filter_path=follow_stats.indices."
+	    "index,follow_stats.indices.total_global_checkpoint_lag,"));
+	ck_assert(asked(&fb, "/f1/_ccr/stats?filter_path=indices.index,"));
 	ck_assert(asked(&fb, "/_all/_ccr/info?filter_path="));
 	ck_assert(asked(&fb, "/?filter_path=version.number"));
 	/* 8.17: resolve/cluster, without the 8.18 timeout parameter. */
@@ -339,10 +390,10 @@ START_TEST(healthy_round)
 
 	poller_counters(poller, &pc);
 	ck_assert_uint_eq(pc.rounds, 1);
-	ck_assert_uint_eq(pc.requests, 7);
+	ck_assert_uint_eq(pc.requests, 8);
 	ck_assert_uint_eq(pc.failures, 0);
 	ck_assert_uint_gt(pc.bytes, 0);
-	ck_assert_uint_eq(pc.total_requests, 7);
+	ck_assert_uint_eq(pc.total_requests, 8);
 }
 END_TEST
 
@@ -379,8 +430,8 @@ START_TEST(failed_reads_grow_between_rounds)
 	ck_assert_uint_eq(seen.obs[2].link.failed_reads_delta, 5);
 	/* The version is asked once, while unknown. */
 	poller_counters(poller, &pc);
-	ck_assert_uint_eq(pc.requests, 6);
-	ck_assert_uint_eq(pc.total_requests, 7 + 6 + 6);
+	ck_assert_uint_eq(pc.requests, 7);
+	ck_assert_uint_eq(pc.total_requests, 8 + 7 + 7);
 }
 END_TEST
 
@@ -440,7 +491,7 @@ START_TEST(unanswered_requests_fail_at_next_tick)
 	ck_assert_int_eq(o->indices[0].follow, OBS_FOLLOW_UNKNOWN);
 	ck_assert_int_eq(o->indices[0].lag_ops, -1);
 	poller_counters(poller, &pc);
-	ck_assert_uint_eq(pc.failures, 5);
+	ck_assert_uint_eq(pc.failures, 6);
 }
 END_TEST
 
@@ -492,16 +543,34 @@ START_TEST(malformed_stats_are_a_failure)
 {
 	const struct observation	*o;
 	struct poller_counters		 pc;
+	size_t				 n;
 
 	fb.bad_stats = true;
 	start(fa.port, 5000, 5000, 1);
 	o = &seen.obs[0];
 	ck_assert(o->follower.reachable);
 	ck_assert_int_eq(o->indices[0].follow, OBS_FOLLOW_ACTIVE);
-	ck_assert_int_eq(o->indices[0].lag_ops, -1);
+	/* The summary still gives the lag; the shards are unknown. */
+	ck_assert_int_eq(o->indices[0].lag_ops, 10);
 	ck_assert_uint_eq(o->link.max_since_last_read_ms, UINT64_MAX);
+	ck_assert_ptr_null(poller_shards(poller, 0, &n));
+	ck_assert_uint_eq(n, 0);
 	poller_counters(poller, &pc);
 	ck_assert_uint_eq(pc.failures, 1);
+}
+END_TEST
+
+START_TEST(fatal_follower_reported)
+{
+	const struct observation	*o;
+
+	fb.fatal = true;
+	start(fa.port, 5000, 5000, 1);
+	o = &seen.obs[0];
+	ck_assert(o->indices[0].fatal);
+	ck_assert_str_eq(o->indices[0].fatal_reason,
+	    "exception: wrapped (caused by illegal_state_exception: "
+	    "Unable to open any connections to remote cluster [clusterA])");
 }
 END_TEST
 
@@ -543,6 +612,67 @@ START_TEST(roles_swap)
 }
 END_TEST
 
+/* Count rounds of a many-index poller. */
+static void
+count_cb(__attribute__((unused)) const struct observation *o, void *arg)
+{
+	struct seen	*s = arg;
+
+	if (++s->rounds >= s->want)
+		event_base_loopbreak(base);
+}
+
+START_TEST(shard_samples_rotate)
+{
+	struct ccr_config	 cfg;
+	struct ccr_index_pair	 pairs[100];
+	char			 lnames[100][8], fnames[100][8];
+	const struct poller_shard *sh;
+	char			*cause = NULL;
+	size_t			 i, n;
+
+	for (i = 0; i < 100; i++) {
+		snprintf(lnames[i], sizeof lnames[i], "l%03zu", i);
+		snprintf(fnames[i], sizeof fnames[i], "f%03zu", i);
+		pairs[i].leader_index = lnames[i];
+		pairs[i].follower_index = fnames[i];
+	}
+	http = http_create(base, 16, &cause);
+	ca = client_for("clusterA", fa.port, 8);
+	cb = client_for("clusterB", fb.port, 8);
+	memset(&cfg, 0, sizeof cfg);
+	cfg.poll_interval_ms = 500;
+	cfg.request_timeout_ms = 5000;
+	cfg.indices = pairs;
+	cfg.nindices = 100;
+	memset(&seen, 0, sizeof seen);
+	seen.want = 1;
+	poller = poller_create(base, &cfg, ca, cb, count_cb, &seen);
+	poller_start(poller);
+	event_base_dispatch(base);
+	/* The first slice: 64 indices from the start. */
+	ck_assert_ptr_nonnull(poller_shards(poller, 0, &n));
+	sh = poller_shards(poller, 63, &n);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(sh[0].follower_max_seq_no, 63);
+	ck_assert_ptr_null(poller_shards(poller, 64, &n));
+	ck_assert(asked(&fb, "/f000,f001,"));
+
+	seen.want = 2;
+	event_base_dispatch(base);
+	sh = poller_shards(poller, 99, &n);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(sh[0].follower_max_seq_no, 99);
+	ck_assert(asked(&fb, "/f064,f065,"));
+
+	/* Then around again from the start. */
+	fb.npaths = 0;
+	seen.want = 3;
+	event_base_dispatch(base);
+	ck_assert(asked(&fb, "/f000,f001,"));
+}
+END_TEST
+
 /* Assemble the suite. */
 static Suite *
 poller_suite(void)
@@ -563,8 +693,10 @@ poller_suite(void)
 	tcase_add_test(tc, old_version_probes_with_search);
 	tcase_add_test(tc, new_version_adds_probe_timeout);
 	tcase_add_test(tc, malformed_stats_are_a_failure);
+	tcase_add_test(tc, fatal_follower_reported);
 	tcase_add_test(tc, paused_follower_keeps_last_shards);
 	tcase_add_test(tc, roles_swap);
+	tcase_add_test(tc, shard_samples_rotate);
 	suite_add_tcase(s, tc);
 	return (s);
 }
