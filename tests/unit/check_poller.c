@@ -131,9 +131,11 @@ fake_handle(struct evhttp_request *req, void *arg)
 			reply(req, 200, "{\"follow_stats\":{\"indices\":["
 			    "{\"index\":\"f1\",\"total_global_checkpoint_lag\":"
 			    "10,\"shards\":[{\"fatal_exception\":{\"type\":"
-			    "\"exception\",\"reason\":\"wrapped\",\"caused_by\":{"
-			    "\"type\":\"illegal_state_exception\",\"reason\":"
-			    "\"Unable to open any connections to remote cluster "
+			    "\"exception\",\"reason\":\"wrapped\","
+			    "\"caused_by\":{\"type\":"
+			    "\"illegal_state_exception\",\"reason\":"
+			    "\"Unable to open any connections to remote "
+			    "cluster "
 			    "[clusterA]\"}}}]}]}}");
 			return;
 		}
