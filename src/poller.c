@@ -601,7 +601,7 @@ poller_done(const struct es_result *r, void *arg)
 		poller_round_end(p);
 }
 
-/* Send one request of the round; a builder error fails the slot. */
+/* Send one request of the round to cluster (0 or 1, config order). */
 static void
 poller_send(struct poller *p, enum poll_slot id, int cluster,
     struct es_call *call)

@@ -14,7 +14,12 @@ struct event_base;
 struct observation;
 struct poller;
 
-/* A follower shard as last seen in _ccr/stats (kept after it vanishes). */
+/*
+ * A follower shard as last sampled from _ccr/stats: every index is sampled
+ * at least every ceil(nindices / 64) rounds, and its shards are kept after
+ * it stops following (a paused follower vanishes from _ccr/stats), until
+ * the roles change.
+ */
 struct poller_shard {
 	int		 shard_id;
 	int64_t		 leader_global_checkpoint;
