@@ -15,10 +15,10 @@ struct observation;
 struct poller;
 
 /*
- * A follower shard as last sampled from _ccr/stats: every index is sampled
- * at least every ceil(nindices / 64) rounds, and its shards are kept after
- * it stops following (a paused follower vanishes from _ccr/stats), until
- * the roles change.
+ * A follower shard as last sampled from _ccr/stats. Rounds sample up to 64
+ * indices each, in turn (fewer when names are long), so a sample is a few
+ * rounds old at most; it is kept after the index stops following (a
+ * paused follower vanishes from _ccr/stats), until the roles change.
  */
 struct poller_shard {
 	int		 shard_id;
