@@ -34,3 +34,12 @@ sbin_PROGRAMS += %reldir%/ccr-failoverd %reldir%/ccr-failoverctl
 %canon_reldir%_libccr_a_SOURCES += %reldir%/fsm.c %reldir%/fsm.h
 # config: libconfig parsing, validation and canonical print.
 %canon_reldir%_libccr_a_SOURCES += %reldir%/config.c %reldir%/config-print.c
+# http, es, es-parse, poller: the watcher's HTTP side.
+%canon_reldir%_libccr_a_SOURCES += \
+	%reldir%/http.c %reldir%/http.h
+%canon_reldir%_libccr_a_SOURCES += \
+	%reldir%/es-parse.c %reldir%/es-parse.h
+%canon_reldir%_libccr_a_SOURCES += \
+	%reldir%/es.c %reldir%/es.h
+%canon_reldir%_libccr_a_SOURCES += \
+	%reldir%/poller.c %reldir%/poller.h

@@ -178,3 +178,24 @@ EXTRA_DIST += \
 	%reldir%/config/good-issue-example.ok \
 	%reldir%/config/good-minimal.conf \
 	%reldir%/config/good-minimal.ok
+# http, es, es-parse, poller: the watcher's HTTP side.
+check_PROGRAMS += %reldir%/unit/check_es_parse
+%canon_reldir%_unit_check_es_parse_SOURCES = %reldir%/unit/check_es_parse.c
+%canon_reldir%_unit_check_es_parse_CFLAGS = $(UNIT_CFLAGS)
+%canon_reldir%_unit_check_es_parse_LDADD = $(UNIT_LIBS)
+TESTS += %reldir%/unit/check_es_parse
+check_PROGRAMS += %reldir%/unit/check_http
+%canon_reldir%_unit_check_http_SOURCES = %reldir%/unit/check_http.c
+%canon_reldir%_unit_check_http_CFLAGS = $(UNIT_CFLAGS)
+%canon_reldir%_unit_check_http_LDADD = $(UNIT_LIBS)
+TESTS += %reldir%/unit/check_http
+check_PROGRAMS += %reldir%/unit/check_es
+%canon_reldir%_unit_check_es_SOURCES = %reldir%/unit/check_es.c
+%canon_reldir%_unit_check_es_CFLAGS = $(UNIT_CFLAGS)
+%canon_reldir%_unit_check_es_LDADD = $(UNIT_LIBS)
+TESTS += %reldir%/unit/check_es
+check_PROGRAMS += %reldir%/unit/check_poller
+%canon_reldir%_unit_check_poller_SOURCES = %reldir%/unit/check_poller.c
+%canon_reldir%_unit_check_poller_CFLAGS = $(UNIT_CFLAGS)
+%canon_reldir%_unit_check_poller_LDADD = $(UNIT_LIBS)
+TESTS += %reldir%/unit/check_poller

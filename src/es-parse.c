@@ -1,0 +1,833 @@
+/*
+ * Parsers for the Elasticsearch answers the daemon reads. Each takes a
+ * parsed document (es.c parses the body once) and fills a plain struct;
+ * none keeps a reference into the document. A field of the wrong type, a
+ * name too long, or a missing required part is an error rather than a
+ * guess: the poller then counts the answer as a failure.
+ *
+ * Response shapes follow the reference's sections: health (4), remote info
+ * (6), CCR stats (13), follow info (14), shard stats (16), resolve cluster
+ * and cross-cluster search (24), the error envelope (2.1).
+ */
+#include "autoconf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "es-parse.h"
+#include "xmalloc.h"
+
+/* Order index stats by name, for lookups. */
+static int
+ep_index_stats_cmp(const void *a, const void *b)
+{
+	const struct es_index_stats	*x = a, *y = b;
+
+	return (strcmp(x->index, y->index));
+}
+
+/* Order follow info by follower name, for lookups. */
+static int
+ep_follow_info_cmp(const void *a, const void *b)
+{
+	const struct es_follow_info	*x = a, *y = b;
+
+	return (strcmp(x->follower_index, y->follower_index));
+}
+
+/* Copy a JSON string into a fixed buffer; too long or not a string fails. */
+static int
+ep_string(const json_t *v, char *dst, size_t size, const char *what,
+    char **cause)
+{
+	size_t	len;
+
+	if (!json_is_string(v)) {
+		xasprintf(cause, "%s is not a string", what);
+		return (-1);
+	}
+	len = json_string_length(v);
+	if (len >= size || memchr(json_string_value(v), '\0', len) != NULL) {
+		xasprintf(cause, "%s is too long or holds a NUL", what);
+		return (-1);
+	}
+	memcpy(dst, json_string_value(v), len + 1);
+	return (0);
+}
+
+/* Copy a string for display, truncating quietly: used for reasons. */
+static void
+ep_text(const json_t *v, char *dst, size_t size)
+{
+	if (json_is_string(v))
+		snprintf(dst, size, "%s", json_string_value(v));
+	else
+		dst[0] = '\0';
+}
+
+/* Read an integer member; absent is an error only when required. */
+static int
+ep_int(const json_t *obj, const char *key, bool required, int64_t *out,
+    char **cause)
+{
+	const json_t	*v;
+
+	v = json_object_get(obj, key);
+	if (v == NULL) {
+		if (!required)
+			return (0);
+		xasprintf(cause, "%s is missing", key);
+		return (-1);
+	}
+	if (!json_is_integer(v)) {
+		xasprintf(cause, "%s is not an integer", key);
+		return (-1);
+	}
+	*out = json_integer_value(v);
+	return (0);
+}
+
+/* Read a non-negative integer member, for counters. */
+static int
+ep_count(const json_t *obj, const char *key, bool required, uint64_t *out,
+    char **cause)
+{
+	int64_t	v = 0;
+
+	if (ep_int(obj, key, required, &v, cause) != 0)
+		return (-1);
+	if (v < 0) {
+		xasprintf(cause, "%s is negative", key);
+		return (-1);
+	}
+	if (json_object_get(obj, key) != NULL)
+		*out = (uint64_t)v;
+	return (0);
+}
+
+/* Read an optional boolean member. */
+static int
+ep_bool(const json_t *obj, const char *key, bool *out, char **cause)
+{
+	const json_t	*v;
+
+	if ((v = json_object_get(obj, key)) == NULL)
+		return (0);
+	if (!json_is_boolean(v)) {
+		xasprintf(cause, "%s is not a boolean", key);
+		return (-1);
+	}
+	*out = json_is_true(v);
+	return (0);
+}
+
+/* Fail unless the document is an object. */
+static int
+ep_object(const json_t *v, const char *what, char **cause)
+{
+	if (!json_is_object(v)) {
+		xasprintf(cause, "%s is not an object", what);
+		return (-1);
+	}
+	return (0);
+}
+
+/* The error envelope; an old-style string "error" becomes the reason. */
+int
+es_parse_error(const json_t *root, struct es_error *e, char **cause)
+{
+	const json_t	*err;
+	int64_t		 status = 0;
+
+	memset(e, 0, sizeof *e);
+	if (ep_object(root, "response", cause) != 0)
+		return (-1);
+	if (ep_int(root, "status", false, &status, cause) != 0)
+		return (-1);
+	e->status = status > 0 && status < 1000 ? (int)status : 0;
+	err = json_object_get(root, "error");
+	if (json_is_string(err)) {
+		snprintf(e->type, sizeof e->type, "error");
+		ep_text(err, e->reason, sizeof e->reason);
+		return (0);
+	}
+	if (!json_is_object(err)) {
+		xasprintf(cause, "no error object");
+		return (-1);
+	}
+	if (!json_is_string(json_object_get(err, "type"))) {
+		xasprintf(cause, "error.type is not a string");
+		return (-1);
+	}
+	ep_text(json_object_get(err, "type"), e->type, sizeof e->type);
+	ep_text(json_object_get(err, "reason"), e->reason, sizeof e->reason);
+	return (0);
+}
+
+/* GET /_cluster/health (a 408 wait timeout has the same shape). */
+int
+es_parse_health(const json_t *root, struct es_health *h, char **cause)
+{
+	const json_t	*v;
+	const char	*s;
+	int64_t		 nodes = 0;
+
+	memset(h, 0, sizeof *h);
+	if (ep_object(root, "health", cause) != 0)
+		return (-1);
+	v = json_object_get(root, "status");
+	if (!json_is_string(v)) {
+		xasprintf(cause, "status is missing or not a string");
+		return (-1);
+	}
+	s = json_string_value(v);
+	if (strcmp(s, "green") == 0)
+		h->status = OBS_HEALTH_GREEN;
+	else if (strcmp(s, "yellow") == 0)
+		h->status = OBS_HEALTH_YELLOW;
+	else if (strcmp(s, "red") == 0)
+		h->status = OBS_HEALTH_RED;
+	else {
+		xasprintf(cause, "unknown health status");
+		return (-1);
+	}
+	if ((v = json_object_get(root, "cluster_name")) != NULL &&
+	    ep_string(v, h->cluster_name, sizeof h->cluster_name,
+	    "cluster_name", cause) != 0)
+		return (-1);
+	if (ep_bool(root, "timed_out", &h->timed_out, cause) != 0)
+		return (-1);
+	if (ep_int(root, "number_of_nodes", false, &nodes, cause) != 0)
+		return (-1);
+	h->number_of_nodes = nodes > 0 && nodes < 1000000 ? (int)nodes : 0;
+	return (0);
+}
+
+/* GET /: version.number as major and minor. */
+int
+es_parse_version(const json_t *root, int *major, int *minor, char **cause)
+{
+	const json_t	*v;
+
+	if (ep_object(root, "root", cause) != 0)
+		return (-1);
+	v = json_object_get(json_object_get(root, "version"), "number");
+	if (!json_is_string(v) ||
+	    sscanf(json_string_value(v), "%d.%d", major, minor) != 2 ||
+	    *major < 0 || *minor < 0) {
+		xasprintf(cause, "version.number is missing or malformed");
+		return (-1);
+	}
+	return (0);
+}
+
+/* GET /_remote/info, for one alias. */
+int
+es_parse_remote_info(const json_t *root, const char *alias,
+    struct es_remote *r, char **cause)
+{
+	const json_t	*a, *v;
+
+	memset(r, 0, sizeof *r);
+	if (ep_object(root, "remote info", cause) != 0)
+		return (-1);
+	if ((a = json_object_get(root, alias)) == NULL)
+		return (0);
+	if (ep_object(a, "remote entry", cause) != 0)
+		return (-1);
+	v = json_object_get(a, "connected");
+	if (!json_is_boolean(v)) {
+		xasprintf(cause, "connected is missing or not a boolean");
+		return (-1);
+	}
+	r->found = true;
+	r->connected = json_is_true(v);
+	if ((v = json_object_get(a, "mode")) != NULL &&
+	    ep_string(v, r->mode, sizeof r->mode, "mode", cause) != 0)
+		return (-1);
+	return (0);
+}
+
+/* "type: reason" of an exception object, with its innermost cause. */
+static void
+ep_exception(const json_t *ex, char *dst, size_t size)
+{
+	const json_t	*inner = ex, *next;
+	char		 type[64], reason[160], itype[64], ireason[160];
+
+	ep_text(json_object_get(ex, "type"), type, sizeof type);
+	ep_text(json_object_get(ex, "reason"), reason, sizeof reason);
+	while ((next = json_object_get(inner, "caused_by")) != NULL &&
+	    json_is_object(next))
+		inner = next;
+	if (inner == ex) {
+		snprintf(dst, size, "%s: %s", type, reason);
+		return;
+	}
+	ep_text(json_object_get(inner, "type"), itype, sizeof itype);
+	ep_text(json_object_get(inner, "reason"), ireason, sizeof ireason);
+	snprintf(dst, size, "%s: %s (caused by %s: %s)", type, reason, itype,
+	    ireason);
+}
+
+/* One shard object of _ccr/stats. */
+static int
+ep_shard_stats(const json_t *o, struct es_shard_stats *s, char **cause)
+{
+	const json_t	*v;
+	int64_t		 id = 0;
+
+	memset(s, 0, sizeof *s);
+	s->leader_max_seq_no = s->follower_max_seq_no = -1;
+	s->since_last_read_ms = UINT64_MAX;
+	if (ep_object(o, "shard", cause) != 0)
+		return (-1);
+	if (ep_int(o, "shard_id", true, &id, cause) != 0)
+		return (-1);
+	if (id < 0 || id > 100000) {
+		xasprintf(cause, "shard_id out of range");
+		return (-1);
+	}
+	s->shard_id = (int)id;
+	if (ep_int(o, "leader_global_checkpoint", true,
+	    &s->leader_global_checkpoint, cause) != 0 ||
+	    ep_int(o, "follower_global_checkpoint", true,
+	    &s->follower_global_checkpoint, cause) != 0 ||
+	    ep_int(o, "leader_max_seq_no", false, &s->leader_max_seq_no,
+	    cause) != 0 ||
+	    ep_int(o, "follower_max_seq_no", false, &s->follower_max_seq_no,
+	    cause) != 0 ||
+	    ep_count(o, "failed_read_requests", false,
+	    &s->failed_read_requests, cause) != 0 ||
+	    ep_count(o, "time_since_last_read_millis", false,
+	    &s->since_last_read_ms, cause) != 0)
+		return (-1);
+	if ((v = json_object_get(o, "read_exceptions")) != NULL) {
+		if (!json_is_array(v)) {
+			xasprintf(cause, "read_exceptions is not an array");
+			return (-1);
+		}
+		s->read_exceptions = json_array_size(v);
+	}
+	if ((v = json_object_get(o, "fatal_exception")) != NULL) {
+		if (ep_object(v, "fatal_exception", cause) != 0)
+			return (-1);
+		s->fatal = true;
+		ep_exception(v, s->fatal_reason, sizeof s->fatal_reason);
+	}
+	return (0);
+}
+
+/* Note the first stopped shard of an index. */
+static void
+ep_index_fatal(struct es_index_stats *is, const json_t *shard,
+    const char *reason)
+{
+	const json_t	*id;
+
+	if (is->fatal)
+		return;
+	is->fatal = true;
+	id = json_object_get(shard, "shard_id");
+	if (json_is_integer(id))
+		snprintf(is->fatal_reason, sizeof is->fatal_reason,
+		    "shard %d: %s", (int)json_integer_value(id), reason);
+	else
+		snprintf(is->fatal_reason, sizeof is->fatal_reason, "%s",
+		    reason);
+}
+
+/*
+ * One index object of _ccr/stats: with every shard's numbers (detail), or
+ * as a summary of total_global_checkpoint_lag and fatal exceptions.
+ */
+static int
+ep_index_stats(const json_t *o, struct es_index_stats *is, bool detail,
+    char **cause)
+{
+	const json_t	*shards, *v, *fe;
+	char		 reason[224];
+	size_t		 i;
+
+	is->total_lag = -1;
+	if (ep_object(o, "index entry", cause) != 0)
+		return (-1);
+	if (ep_string(json_object_get(o, "index"), is->index,
+	    sizeof is->index, "index", cause) != 0)
+		return (-1);
+	if (ep_int(o, "total_global_checkpoint_lag", !detail, &is->total_lag,
+	    cause) != 0)
+		return (-1);
+	shards = json_object_get(o, "shards");
+	if (shards == NULL)
+		return (0);
+	if (!json_is_array(shards)) {
+		xasprintf(cause, "shards is not an array");
+		return (-1);
+	}
+	if (detail)
+		is->shards = xcalloc(json_array_size(shards) + 1,
+		    sizeof *is->shards);
+	json_array_foreach(shards, i, v) {
+		if (detail) {
+			if (ep_shard_stats(v, &is->shards[i], cause) != 0)
+				return (-1);
+			is->nshards++;
+			if (is->shards[i].fatal)
+				ep_index_fatal(is, v,
+				    is->shards[i].fatal_reason);
+			continue;
+		}
+		if (ep_object(v, "shard", cause) != 0)
+			return (-1);
+		if ((fe = json_object_get(v, "fatal_exception")) == NULL)
+			continue;
+		if (ep_object(fe, "fatal_exception", cause) != 0)
+			return (-1);
+		ep_exception(fe, reason, sizeof reason);
+		ep_index_fatal(is, v, reason);
+	}
+	return (0);
+}
+
+/* Both shapes of CCR stats, in detail or as a summary. */
+static int
+ep_ccr_stats(const json_t *root, struct es_ccr_stats *st, bool detail,
+    char **cause)
+{
+	const json_t	*list, *fs, *v;
+	size_t		 i;
+
+	memset(st, 0, sizeof *st);
+	if (ep_object(root, "ccr stats", cause) != 0)
+		return (-1);
+	if ((fs = json_object_get(root, "follow_stats")) != NULL) {
+		if (ep_object(fs, "follow_stats", cause) != 0)
+			return (-1);
+		list = json_object_get(fs, "indices");
+	} else
+		list = json_object_get(root, "indices");
+	if (list == NULL)
+		return (0);
+	if (!json_is_array(list)) {
+		xasprintf(cause, "indices is not an array");
+		return (-1);
+	}
+	st->indices = xcalloc(json_array_size(list) + 1, sizeof *st->indices);
+	json_array_foreach(list, i, v) {
+		st->nindices++;
+		if (ep_index_stats(v, &st->indices[i], detail, cause) != 0) {
+			es_ccr_stats_clear(st);
+			return (-1);
+		}
+	}
+	qsort(st->indices, st->nindices, sizeof *st->indices,
+	    ep_index_stats_cmp);
+	return (0);
+}
+
+/*
+ * GET /<index>/_ccr/stats ({"indices": [...]}) or GET /_ccr/stats
+ * ({"follow_stats": {"indices": [...]}}) with every shard's numbers;
+ * filter_path may leave {}.
+ */
+int
+es_parse_ccr_stats(const json_t *root, struct es_ccr_stats *st, char **cause)
+{
+	return (ep_ccr_stats(root, st, true, cause));
+}
+
+/*
+ * The same answers trimmed to each index's total_global_checkpoint_lag
+ * (required) and its shards' fatal exceptions: the cheap poll of many
+ * indices. No shards are kept.
+ */
+int
+es_parse_ccr_summary(const json_t *root, struct es_ccr_stats *st,
+    char **cause)
+{
+	return (ep_ccr_stats(root, st, false, cause));
+}
+
+/* Free what es_parse_ccr_stats allocated. */
+void
+es_ccr_stats_clear(struct es_ccr_stats *st)
+{
+	size_t	i;
+
+	for (i = 0; i < st->nindices; i++)
+		free(st->indices[i].shards);
+	free(st->indices);
+	memset(st, 0, sizeof *st);
+}
+
+/* The stats of one follower index, or NULL. */
+const struct es_index_stats *
+es_ccr_stats_find(const struct es_ccr_stats *st, const char *index)
+{
+	struct es_index_stats	key;
+
+	if (st->nindices == 0 || strlen(index) >= sizeof key.index)
+		return (NULL);
+	memcpy(key.index, index, strlen(index) + 1);
+	return (bsearch(&key, st->indices, st->nindices, sizeof key,
+	    ep_index_stats_cmp));
+}
+
+/*
+ * Operations the follower lacks: the sum of per-shard checkpoint gaps, or
+ * for a summary Elasticsearch's own total of them (-1 when absent).
+ */
+int64_t
+es_index_stats_lag(const struct es_index_stats *is)
+{
+	int64_t	lag = 0, d;
+	size_t	i;
+
+	if (is->nshards == 0)
+		return (is->total_lag);
+
+	for (i = 0; i < is->nshards; i++) {
+		d = is->shards[i].leader_global_checkpoint -
+		    is->shards[i].follower_global_checkpoint;
+		if (d > 0)
+			lag += d;
+	}
+	return (lag);
+}
+
+/* GET /<index>/_ccr/info. */
+int
+es_parse_ccr_info(const json_t *root, struct es_ccr_info *ci, char **cause)
+{
+	const json_t		*list, *v, *f;
+	struct es_follow_info	*fi;
+	const char		*status;
+	size_t			 i;
+
+	memset(ci, 0, sizeof *ci);
+	if (ep_object(root, "ccr info", cause) != 0)
+		return (-1);
+	if ((list = json_object_get(root, "follower_indices")) == NULL)
+		return (0);
+	if (!json_is_array(list)) {
+		xasprintf(cause, "follower_indices is not an array");
+		return (-1);
+	}
+	ci->indices = xcalloc(json_array_size(list) + 1, sizeof *ci->indices);
+	json_array_foreach(list, i, v) {
+		fi = &ci->indices[i];
+		if (ep_object(v, "follower entry", cause) != 0 ||
+		    ep_string(json_object_get(v, "follower_index"),
+		    fi->follower_index, sizeof fi->follower_index,
+		    "follower_index", cause) != 0)
+			goto fail;
+		if ((f = json_object_get(v, "remote_cluster")) != NULL &&
+		    ep_string(f, fi->remote_cluster, sizeof fi->remote_cluster,
+		    "remote_cluster", cause) != 0)
+			goto fail;
+		if ((f = json_object_get(v, "leader_index")) != NULL &&
+		    ep_string(f, fi->leader_index, sizeof fi->leader_index,
+		    "leader_index", cause) != 0)
+			goto fail;
+		f = json_object_get(v, "status");
+		status = json_is_string(f) ? json_string_value(f) : "";
+		if (strcmp(status, "active") == 0)
+			fi->active = true;
+		else if (strcmp(status, "paused") != 0) {
+			xasprintf(cause, "status is not active or paused");
+			goto fail;
+		}
+		ci->nindices++;
+	}
+	qsort(ci->indices, ci->nindices, sizeof *ci->indices,
+	    ep_follow_info_cmp);
+	return (0);
+
+fail:
+	es_ccr_info_clear(ci);
+	return (-1);
+}
+
+/* Free what es_parse_ccr_info allocated. */
+void
+es_ccr_info_clear(struct es_ccr_info *ci)
+{
+	free(ci->indices);
+	memset(ci, 0, sizeof *ci);
+}
+
+/* The follow info of one follower index, or NULL. */
+const struct es_follow_info *
+es_ccr_info_find(const struct es_ccr_info *ci, const char *index)
+{
+	struct es_follow_info	key;
+
+	if (ci->nindices == 0 || strlen(index) >= sizeof key.follower_index)
+		return (NULL);
+	memcpy(key.follower_index, index, strlen(index) + 1);
+	return (bsearch(&key, ci->indices, ci->nindices, sizeof key,
+	    ep_follow_info_cmp));
+}
+
+/* Order shards by number. */
+static int
+ep_shard_seq_cmp(const void *a, const void *b)
+{
+	const struct es_shard_seq	*x = a, *y = b;
+
+	return ((x->shard_id > y->shard_id) - (x->shard_id < y->shard_id));
+}
+
+/* The primary copy in one shard's array of copies; NULL when none. */
+static int
+ep_primary(const json_t *copies, const char *num, struct es_shard_seq *s,
+    bool *found, char **cause)
+{
+	const json_t	*c, *routing, *seq;
+	char		*end;
+	long		 id;
+	bool		 primary;
+	size_t		 i;
+
+	*found = false;
+	if (!json_is_array(copies)) {
+		xasprintf(cause, "shard %s is not an array", num);
+		return (-1);
+	}
+	id = strtol(num, &end, 10);
+	if (*num == '\0' || *end != '\0' || id < 0 || id > 100000) {
+		xasprintf(cause, "bad shard number");
+		return (-1);
+	}
+	json_array_foreach(copies, i, c) {
+		if (ep_object(c, "shard copy", cause) != 0)
+			return (-1);
+		routing = json_object_get(c, "routing");
+		if (ep_object(routing, "routing", cause) != 0)
+			return (-1);
+		primary = false;
+		if (ep_bool(routing, "primary", &primary, cause) != 0)
+			return (-1);
+		if (!primary)
+			continue;
+		seq = json_object_get(c, "seq_no");
+		if (ep_object(seq, "seq_no", cause) != 0)
+			return (-1);
+		s->shard_id = (int)id;
+		s->global_checkpoint = -1;
+		if (ep_int(seq, "max_seq_no", true, &s->max_seq_no,
+		    cause) != 0 || ep_int(seq, "global_checkpoint", false,
+		    &s->global_checkpoint, cause) != 0)
+			return (-1);
+		*found = true;
+		return (0);
+	}
+	return (0);
+}
+
+/* GET /<index>/_stats?level=shards: primaries' sequence numbers. */
+int
+es_parse_shard_seqs(const json_t *root, struct es_shard_seqs *ss,
+    char **cause)
+{
+	const json_t		*indices, *idx, *shards, *copies;
+	struct es_index_seq	*is;
+	const char		*name, *num;
+	bool			 found;
+
+	memset(ss, 0, sizeof *ss);
+	if (ep_object(root, "stats", cause) != 0)
+		return (-1);
+	if ((indices = json_object_get(root, "indices")) == NULL)
+		return (0);
+	if (ep_object(indices, "indices", cause) != 0)
+		return (-1);
+	ss->indices = xcalloc(json_object_size(indices) + 1,
+	    sizeof *ss->indices);
+	json_object_foreach((json_t *)indices, name, idx) {
+		is = &ss->indices[ss->nindices++];
+		if (strlen(name) >= sizeof is->index) {
+			xasprintf(cause, "index name too long");
+			goto fail;
+		}
+		memcpy(is->index, name, strlen(name) + 1);
+		if (ep_object(idx, "index stats", cause) != 0)
+			goto fail;
+		shards = json_object_get(idx, "shards");
+		if (shards == NULL) {
+			xasprintf(cause, "no shards for %s (level=shards?)",
+			    is->index);
+			goto fail;
+		}
+		if (ep_object(shards, "shards", cause) != 0)
+			goto fail;
+		is->shards = xcalloc(json_object_size(shards) + 1,
+		    sizeof *is->shards);
+		json_object_foreach((json_t *)shards, num, copies) {
+			if (ep_primary(copies, num, &is->shards[is->nshards],
+			    &found, cause) != 0)
+				goto fail;
+			if (found)
+				is->nshards++;
+		}
+		qsort(is->shards, is->nshards, sizeof *is->shards,
+		    ep_shard_seq_cmp);
+	}
+	return (0);
+
+fail:
+	es_shard_seqs_clear(ss);
+	return (-1);
+}
+
+/* Free what es_parse_shard_seqs allocated. */
+void
+es_shard_seqs_clear(struct es_shard_seqs *ss)
+{
+	size_t	i;
+
+	for (i = 0; i < ss->nindices; i++)
+		free(ss->indices[i].shards);
+	free(ss->indices);
+	memset(ss, 0, sizeof *ss);
+}
+
+/* The primaries of one index, or NULL. */
+const struct es_index_seq *
+es_shard_seqs_find(const struct es_shard_seqs *ss, const char *index)
+{
+	size_t	i;
+
+	for (i = 0; i < ss->nindices; i++) {
+		if (strcmp(ss->indices[i].index, index) == 0)
+			return (&ss->indices[i]);
+	}
+	return (NULL);
+}
+
+/* GET /_resolve/cluster[/<alias>:<expr>], for one alias. */
+int
+es_parse_resolve_cluster(const json_t *root, const char *alias,
+    struct es_resolved *r, char **cause)
+{
+	const json_t	*a, *v;
+
+	memset(r, 0, sizeof *r);
+	if (ep_object(root, "resolve cluster", cause) != 0)
+		return (-1);
+	if ((a = json_object_get(root, alias)) == NULL)
+		return (0);
+	if (ep_object(a, "resolve entry", cause) != 0)
+		return (-1);
+	v = json_object_get(a, "connected");
+	if (!json_is_boolean(v)) {
+		xasprintf(cause, "connected is missing or not a boolean");
+		return (-1);
+	}
+	r->found = true;
+	r->connected = json_is_true(v);
+	if (ep_bool(a, "matching_indices", &r->matching_indices, cause) != 0)
+		return (-1);
+	if ((v = json_object_get(a, "error")) != NULL) {
+		if (json_is_string(v))
+			ep_text(v, r->error, sizeof r->error);
+		else if (json_is_object(v))
+			ep_exception(v, r->error, sizeof r->error);
+		else {
+			xasprintf(cause, "error is neither string nor object");
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+/*
+ * A cross-cluster search's _clusters section: did the named remote
+ * answer? A skipped or failed remote did not.
+ */
+int
+es_parse_search_clusters(const json_t *root, const char *alias, bool *ok,
+    char **cause)
+{
+	const json_t	*c, *d;
+	uint64_t	 successful = 0, skipped = 0, failed = 0;
+	const char	*status;
+
+	*ok = false;
+	if (ep_object(root, "search", cause) != 0)
+		return (-1);
+	c = json_object_get(root, "_clusters");
+	if (ep_object(c, "_clusters", cause) != 0)
+		return (-1);
+	d = json_object_get(json_object_get(c, "details"), alias);
+	if (d != NULL) {
+		if (!json_is_string(json_object_get(d, "status"))) {
+			xasprintf(cause, "details status is not a string");
+			return (-1);
+		}
+		status = json_string_value(json_object_get(d, "status"));
+		*ok = strcmp(status, "successful") == 0 ||
+		    strcmp(status, "partial") == 0;
+		return (0);
+	}
+	if (ep_count(c, "successful", true, &successful, cause) != 0 ||
+	    ep_count(c, "skipped", false, &skipped, cause) != 0 ||
+	    ep_count(c, "failed", false, &failed, cause) != 0)
+		return (-1);
+	*ok = successful > 0 && skipped == 0 && failed == 0;
+	return (0);
+}
+
+/* GET /_ccr/auto_follow: each pattern's name, remote and state. */
+int
+es_parse_auto_follow(const json_t *root, struct es_auto_follows *af,
+    char **cause)
+{
+	const json_t		*list, *v, *pat;
+	struct es_auto_follow	*p;
+	size_t			 i;
+
+	memset(af, 0, sizeof *af);
+	if (ep_object(root, "auto-follow patterns", cause) != 0)
+		return (-1);
+	if ((list = json_object_get(root, "patterns")) == NULL)
+		return (0);
+	if (!json_is_array(list)) {
+		xasprintf(cause, "patterns is not an array");
+		return (-1);
+	}
+	af->patterns = xcalloc(json_array_size(list) + 1,
+	    sizeof *af->patterns);
+	json_array_foreach(list, i, v) {
+		p = &af->patterns[i];
+		if (ep_object(v, "pattern entry", cause) != 0 ||
+		    ep_string(json_object_get(v, "name"), p->name,
+		    sizeof p->name, "name", cause) != 0)
+			goto fail;
+		pat = json_object_get(v, "pattern");
+		if (ep_object(pat, "pattern", cause) != 0 ||
+		    ep_string(json_object_get(pat, "remote_cluster"),
+		    p->remote_cluster, sizeof p->remote_cluster,
+		    "remote_cluster", cause) != 0)
+			goto fail;
+		p->active = true;
+		if (ep_bool(pat, "active", &p->active, cause) != 0)
+			goto fail;
+		af->npatterns++;
+	}
+	return (0);
+
+fail:
+	es_auto_follows_clear(af);
+	return (-1);
+}
+
+/* Free what es_parse_auto_follow allocated. */
+void
+es_auto_follows_clear(struct es_auto_follows *af)
+{
+	free(af->patterns);
+	memset(af, 0, sizeof *af);
+}

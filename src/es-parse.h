@@ -1,0 +1,145 @@
+/*
+ * Elasticsearch responses mapped to plain structs. Pure functions: a parsed
+ * JSON document in, a struct out, no I/O and no logging. Anything malformed
+ * or of an unexpected type is an error (-1 and a caller-freed cause).
+ */
+#ifndef CCR_ES_PARSE_H
+#define CCR_ES_PARSE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "observation.h"
+
+#define ES_NAME_MAX	256	/* index names are at most 255 bytes */
+
+/* The error envelope: {"error": {"type", "reason", ...}, "status"}. */
+struct es_error {
+	char	type[128];
+	char	reason[512];
+	int	status;			/* 0 when absent */
+};
+
+struct es_health {
+	char		 cluster_name[ES_NAME_MAX];
+	enum obs_health	 status;
+	bool		 timed_out;
+	int		 number_of_nodes;
+};
+
+/* One alias in _remote/info. */
+struct es_remote {
+	bool	found;
+	bool	connected;
+	char	mode[16];		/* "proxy", "sniff" */
+};
+
+/* One follower shard in _ccr/stats. */
+struct es_shard_stats {
+	int		 shard_id;
+	int64_t		 leader_global_checkpoint;
+	int64_t		 follower_global_checkpoint;
+	int64_t		 leader_max_seq_no;	/* -1 when absent */
+	int64_t		 follower_max_seq_no;	/* -1 when absent */
+	uint64_t	 failed_read_requests;
+	uint64_t	 read_exceptions;	/* entries now */
+	uint64_t	 since_last_read_ms;	/* UINT64_MAX: absent */
+	bool		 fatal;
+	char		 fatal_reason[224];
+};
+
+struct es_index_stats {
+	char			 index[ES_NAME_MAX];
+	int64_t			 total_lag;	/* -1 when absent */
+	bool			 fatal;		/* some shard stopped */
+	char			 fatal_reason[256];
+	struct es_shard_stats	*shards;	/* none in a summary */
+	size_t			 nshards;
+};
+
+struct es_ccr_stats {
+	struct es_index_stats	*indices;	/* sorted by name */
+	size_t			 nindices;
+};
+
+/* One entry of _ccr/info's follower_indices. */
+struct es_follow_info {
+	char	follower_index[ES_NAME_MAX];
+	char	remote_cluster[ES_NAME_MAX];
+	char	leader_index[ES_NAME_MAX];
+	bool	active;
+};
+
+struct es_ccr_info {
+	struct es_follow_info	*indices;	/* sorted by name */
+	size_t			 nindices;
+};
+
+/* A primary shard's sequence numbers from _stats?level=shards. */
+struct es_shard_seq {
+	int		 shard_id;
+	int64_t		 max_seq_no;
+	int64_t		 global_checkpoint;	/* -1 when absent */
+};
+
+struct es_index_seq {
+	char			 index[ES_NAME_MAX];
+	struct es_shard_seq	*shards;	/* sorted by shard_id */
+	size_t			 nshards;
+};
+
+struct es_shard_seqs {
+	struct es_index_seq	*indices;
+	size_t			 nindices;
+};
+
+/* One cluster of _resolve/cluster, or of a search's _clusters details. */
+struct es_resolved {
+	bool	found;
+	bool	connected;
+	bool	matching_indices;
+	char	error[256];		/* "" when none */
+};
+
+/* One auto-follow pattern of GET /_ccr/auto_follow. */
+struct es_auto_follow {
+	char	name[ES_NAME_MAX];
+	char	remote_cluster[ES_NAME_MAX];
+	bool	active;
+};
+
+struct es_auto_follows {
+	struct es_auto_follow	*patterns;
+	size_t			 npatterns;
+};
+
+int	es_parse_error(const json_t *, struct es_error *, char **);
+int	es_parse_health(const json_t *, struct es_health *, char **);
+int	es_parse_version(const json_t *, int *, int *, char **);
+int	es_parse_remote_info(const json_t *, const char *, struct es_remote *,
+	    char **);
+int	es_parse_ccr_stats(const json_t *, struct es_ccr_stats *, char **);
+int	es_parse_ccr_summary(const json_t *, struct es_ccr_stats *, char **);
+void	es_ccr_stats_clear(struct es_ccr_stats *);
+const struct es_index_stats *es_ccr_stats_find(const struct es_ccr_stats *,
+	    const char *);
+int64_t	es_index_stats_lag(const struct es_index_stats *);
+int	es_parse_ccr_info(const json_t *, struct es_ccr_info *, char **);
+void	es_ccr_info_clear(struct es_ccr_info *);
+const struct es_follow_info *es_ccr_info_find(const struct es_ccr_info *,
+	    const char *);
+int	es_parse_shard_seqs(const json_t *, struct es_shard_seqs *, char **);
+void	es_shard_seqs_clear(struct es_shard_seqs *);
+const struct es_index_seq *es_shard_seqs_find(const struct es_shard_seqs *,
+	    const char *);
+int	es_parse_resolve_cluster(const json_t *, const char *,
+	    struct es_resolved *, char **);
+int	es_parse_search_clusters(const json_t *, const char *, bool *,
+	    char **);
+int	es_parse_auto_follow(const json_t *, struct es_auto_follows *,
+	    char **);
+void	es_auto_follows_clear(struct es_auto_follows *);
+
+#endif

@@ -1,0 +1,777 @@
+/*
+ * Polling, in the shape of relayd's health checks: a timer fires every
+ * poll_interval_ms, launches one round of requests on both clusters at
+ * once and is re-armed right after launching. A round ends when every
+ * answer is in, or at the next tick, when whatever is still unanswered is
+ * cancelled and counts as a failure. Each round yields one struct
+ * observation, handed to the round callback with a monotonic stamp.
+ *
+ * A round asks both clusters for _cluster/health; the follower also for
+ * _remote/info, _ccr/info and a summary of _ccr/stats (one request each,
+ * covering every follower index: lag and fatal exceptions), per-shard
+ * _ccr/stats for a slice of the indices that rotates from round to round
+ * (the link evidence and the remembered sequence numbers: parsing every
+ * shard of a thousand indices each second would cost more than the rest
+ * of the daemon), and an active probe of the leader through the remote
+ * connection: _resolve/cluster on 8.13 and later, a size-0 cross-cluster
+ * search before (a _count cannot tell a skipped remote from an empty
+ * index). The follower's version comes from GET /, asked again whenever
+ * the follower was unreachable.
+ *
+ * Roles can swap: "leader" is whichever cluster poller_set_leader names,
+ * and an index pair's name on cluster 0 is its leader_index, on cluster 1
+ * its follower_index.
+ */
+#include "autoconf.h"
+
+#include <event2/event.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "es-parse.h"
+#include "es.h"
+#include "log.h"
+#include "observation.h"
+#include "poller.h"
+#include "xmalloc.h"
+
+enum poll_slot {
+	POLL_LEADER_HEALTH,
+	POLL_FOLLOWER_HEALTH,
+	POLL_FOLLOWER_VERSION,
+	POLL_REMOTE_INFO,
+	POLL_CCR_SUMMARY,
+	POLL_CCR_DETAIL,
+	POLL_CCR_INFO,
+	POLL_PROBE,
+	POLL_SLOT_MAX
+};
+
+struct poller_slot {
+	struct poller		*poller;
+	enum poll_slot		 id;
+	struct es_request	*req;		/* in flight, or NULL */
+	bool			 ok;		/* good answer, parsed */
+	enum http_outcome	 outcome;
+	uint64_t		 elapsed_ms;
+	char			 error[128];
+};
+
+struct poller_index {
+	char			*name[CCR_CLUSTERS];	/* per cluster */
+	struct poller_shard	*shards;
+	size_t			 nshards;
+	bool			 prev_known;
+	uint64_t		 prev_failed_reads;
+	uint64_t		 read_exceptions;	/* last sampled */
+};
+
+/* Indices whose shards one round samples, at most. */
+#define POLLER_DETAIL_MAX	64
+
+struct poller {
+	struct event_base	*base;
+	struct es_cluster	*clusters[CCR_CLUSTERS];
+	uint64_t		 interval_ms;
+	uint64_t		 timeout_ms;
+	int			 leader;
+	poller_round_cb		 cb;
+	void			*arg;
+	struct event		*timer;
+
+	struct poller_index	*indices;
+	size_t			 nindices;
+
+	int			 version_major;	/* follower's; -1 unknown */
+	int			 version_minor;
+
+	/* The round in progress. */
+	bool			 running;
+	int			 outstanding;
+	uint64_t		 round_requests;
+	uint64_t		 round_bytes;
+	uint64_t		 round_failures;
+	struct poller_slot	 slots[POLL_SLOT_MAX];
+	struct es_health	 health[2];	/* 0 leader, 1 follower */
+	struct es_remote	 remote;
+	struct es_ccr_stats	 summary;
+	struct es_ccr_stats	 detail;
+	size_t			 detail_first;	/* slice sampled this round */
+	size_t			 detail_count;
+	size_t			 detail_next;
+	struct es_ccr_info	 info;
+	enum tri		 probe;
+	bool			 probe_resolve;	/* else a search probe */
+
+	struct observation	 obs;
+	struct obs_index	*obs_indices;
+	struct poller_counters	 counters;
+};
+
+static void	poller_tick(evutil_socket_t, short, void *);
+static void	poller_send_probe(struct poller *);
+
+/* Monotonic milliseconds. */
+static uint64_t
+poller_now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
+}
+
+/*
+ * Create a poller for config over the two cluster clients (in config
+ * order); it copies what it needs from config and borrows the clients.
+ */
+struct poller *
+poller_create(struct event_base *base, const struct ccr_config *cfg,
+    struct es_cluster *c0, struct es_cluster *c1, poller_round_cb cb,
+    void *arg)
+{
+	struct poller	*p;
+	size_t		 i;
+	int		 s;
+
+	p = xcalloc(1, sizeof *p);
+	p->base = base;
+	p->clusters[0] = c0;
+	p->clusters[1] = c1;
+	p->interval_ms = cfg->poll_interval_ms > 0 ? cfg->poll_interval_ms :
+	    1000;
+	/*
+	 * A request still running at the next tick is cut without telling
+	 * the cluster client, which then never moves off a hung node: keep
+	 * every poll's own timeout inside the interval.
+	 */
+	p->timeout_ms = p->interval_ms - p->interval_ms / 10;
+	if (cfg->request_timeout_ms > 0 &&
+	    cfg->request_timeout_ms < p->timeout_ms)
+		p->timeout_ms = cfg->request_timeout_ms;
+	p->cb = cb;
+	p->arg = arg;
+	p->version_major = p->version_minor = -1;
+	p->nindices = cfg->nindices;
+	p->indices = xcalloc(p->nindices + 1, sizeof *p->indices);
+	p->obs_indices = xcalloc(p->nindices + 1, sizeof *p->obs_indices);
+	for (i = 0; i < p->nindices; i++) {
+		p->indices[i].name[0] = xstrdup(cfg->indices[i].leader_index);
+		p->indices[i].name[1] =
+		    xstrdup(cfg->indices[i].follower_index);
+	}
+	for (s = 0; s < POLL_SLOT_MAX; s++) {
+		p->slots[s].poller = p;
+		p->slots[s].id = s;
+	}
+	if ((p->timer = evtimer_new(base, poller_tick, p)) == NULL)
+		fatalx("poller: cannot create timer");
+	return (p);
+}
+
+/* Drop the parsed answers of the current round. */
+static void
+poller_round_clear(struct poller *p)
+{
+	es_ccr_stats_clear(&p->summary);
+	es_ccr_stats_clear(&p->detail);
+	es_ccr_info_clear(&p->info);
+}
+
+/* Cancel what is in flight without reporting a round. */
+static void
+poller_cancel_all(struct poller *p)
+{
+	int	s;
+
+	/* Last first: queued requests go before active ones free a slot. */
+	for (s = POLL_SLOT_MAX - 1; s >= 0; s--) {
+		if (p->slots[s].req != NULL) {
+			es_cancel(p->slots[s].req);
+			p->slots[s].req = NULL;
+		}
+	}
+	p->outstanding = 0;
+}
+
+/* Stop, cancel and free. */
+void
+poller_free(struct poller *p)
+{
+	size_t	i;
+
+	if (p == NULL)
+		return;
+	poller_cancel_all(p);
+	poller_round_clear(p);
+	event_free(p->timer);
+	for (i = 0; i < p->nindices; i++) {
+		free(p->indices[i].name[0]);
+		free(p->indices[i].name[1]);
+		free(p->indices[i].shards);
+	}
+	free(p->indices);
+	free(p->obs_indices);
+	free(p);
+}
+
+/* The current leader: 0 or 1, in config order. */
+int
+poller_leader(const struct poller *p)
+{
+	return (p->leader);
+}
+
+/*
+ * Swap roles. The link evidence and remembered shards belong to the old
+ * follower, so they are forgotten, and a round in flight is dropped
+ * unreported: its answers would be read under the wrong roles.
+ */
+void
+poller_set_leader(struct poller *p, int leader)
+{
+	size_t	i;
+
+	if (leader == p->leader || leader < 0 || leader >= CCR_CLUSTERS)
+		return;
+	if (p->running) {
+		poller_cancel_all(p);
+		poller_round_clear(p);
+		p->running = false;
+	}
+	p->leader = leader;
+	p->version_major = p->version_minor = -1;
+	for (i = 0; i < p->nindices; i++) {
+		free(p->indices[i].shards);
+		p->indices[i].shards = NULL;
+		p->indices[i].nshards = 0;
+		p->indices[i].prev_known = false;
+		p->indices[i].read_exceptions = 0;
+	}
+}
+
+/* The remembered follower shards of configured index i. */
+const struct poller_shard *
+poller_shards(const struct poller *p, size_t i, size_t *n)
+{
+	if (i >= p->nindices) {
+		*n = 0;
+		return (NULL);
+	}
+	*n = p->indices[i].nshards;
+	return (p->indices[i].shards);
+}
+
+/* Request and byte counts. */
+void
+poller_counters(const struct poller *p, struct poller_counters *pc)
+{
+	*pc = p->counters;
+}
+
+/* Remember a failed request's reason, for status and logs. */
+static void
+poller_slot_fail(struct poller_slot *slot, const char *type,
+    const char *reason)
+{
+	slot->ok = false;
+	snprintf(slot->error, sizeof slot->error, "%s%s%s", type,
+	    *reason != '\0' ? ": " : "", reason);
+}
+
+/* Fill a cluster's view from its health answer. */
+static void
+poller_health(struct poller *p, struct poller_slot *slot,
+    const struct es_result *r, int which)
+{
+	char	*cause = NULL;
+
+	if (es_parse_health(r->root, &p->health[which], &cause) != 0) {
+		poller_slot_fail(slot, "bad health answer", cause);
+		free(cause);
+		return;
+	}
+	slot->ok = true;
+}
+
+/*
+ * The probe's answer: did the follower reach the leader just now? A probe
+ * that hangs is the blackhole case and a 5xx or an unknown remote a
+ * failed link: all say no. Anything else unanswered says nothing.
+ */
+static void
+poller_probe(struct poller *p, struct poller_slot *slot,
+    const struct es_result *r)
+{
+	const char		*alias;
+	struct es_resolved	 rc;
+	char			*cause = NULL;
+	bool			 ok;
+
+	alias = es_cluster_name(p->clusters[p->leader]);
+	if (!r->ok) {
+		poller_slot_fail(slot, *r->error_type != '\0' ?
+		    r->error_type : "empty answer", r->reason);
+		if (r->outcome == HTTP_TIMEOUT ||
+		    (r->outcome == HTTP_DONE && r->status >= 500) ||
+		    strcmp(r->error_type,
+		    "no_such_remote_cluster_exception") == 0)
+			p->probe = TRI_NO;
+		return;
+	}
+	if (p->probe_resolve) {
+		if (es_parse_resolve_cluster(r->root, alias, &rc,
+		    &cause) != 0) {
+			poller_slot_fail(slot, "bad resolve answer", cause);
+			free(cause);
+			return;
+		}
+		p->probe = rc.found && rc.connected ? TRI_YES : TRI_NO;
+	} else {
+		if (es_parse_search_clusters(r->root, alias, &ok,
+		    &cause) != 0) {
+			poller_slot_fail(slot, "bad search answer", cause);
+			free(cause);
+			return;
+		}
+		p->probe = ok ? TRI_YES : TRI_NO;
+	}
+	slot->ok = true;
+}
+
+/* Parse one answer into the round's state. */
+static void
+poller_absorb(struct poller *p, struct poller_slot *slot,
+    const struct es_result *r)
+{
+	char	*cause = NULL;
+	int	 major, minor;
+
+	if (slot->id == POLL_PROBE) {
+		poller_probe(p, slot, r);
+		return;
+	}
+	/* Named followers all paused: no tasks, nothing to sample. */
+	if (slot->id == POLL_CCR_DETAIL && r->status == 404 &&
+	    strcmp(r->error_type, "resource_not_found_exception") == 0) {
+		slot->ok = true;
+		return;
+	}
+	if (!r->ok || r->root == NULL) {
+		poller_slot_fail(slot, *r->error_type != '\0' ?
+		    r->error_type : "empty answer", r->reason);
+		return;
+	}
+	switch (slot->id) {
+	case POLL_LEADER_HEALTH:
+		poller_health(p, slot, r, 0);
+		return;
+	case POLL_FOLLOWER_HEALTH:
+		poller_health(p, slot, r, 1);
+		return;
+	case POLL_FOLLOWER_VERSION:
+		if (es_parse_version(r->root, &major, &minor, &cause) == 0) {
+			p->version_major = major;
+			p->version_minor = minor;
+			slot->ok = true;
+		}
+		break;
+	case POLL_REMOTE_INFO:
+		if (es_parse_remote_info(r->root,
+		    es_cluster_name(p->clusters[p->leader]), &p->remote,
+		    &cause) == 0)
+			slot->ok = true;
+		break;
+	case POLL_CCR_SUMMARY:
+		if (es_parse_ccr_summary(r->root, &p->summary, &cause) == 0)
+			slot->ok = true;
+		break;
+	case POLL_CCR_DETAIL:
+		if (es_parse_ccr_stats(r->root, &p->detail, &cause) == 0)
+			slot->ok = true;
+		break;
+	case POLL_CCR_INFO:
+		if (es_parse_ccr_info(r->root, &p->info, &cause) == 0)
+			slot->ok = true;
+		break;
+	default:
+		break;
+	}
+	if (!slot->ok)
+		poller_slot_fail(slot, "bad answer",
+		    cause != NULL ? cause : "");
+	free(cause);
+}
+
+/* Fill one side's obs_cluster from its health slot. */
+static void
+poller_fill_cluster(struct poller *p, struct obs_cluster *oc, int which)
+{
+	struct poller_slot	*slot;
+
+	slot = &p->slots[which == 0 ? POLL_LEADER_HEALTH :
+	    POLL_FOLLOWER_HEALTH];
+	memset(oc, 0, sizeof *oc);
+	oc->reachable = slot->ok;
+	oc->health = slot->ok ? p->health[which].status : OBS_HEALTH_UNKNOWN;
+	oc->latency_ms = slot->elapsed_ms;
+	if (!slot->ok)
+		snprintf(oc->error, sizeof oc->error, "%s",
+		    slot->error[0] != '\0' ? slot->error : "not polled");
+}
+
+/* Remember a follower index's shards from this round's stats. */
+static void
+poller_keep_shards(struct poller_index *pi, const struct es_index_stats *is,
+    uint64_t now)
+{
+	size_t	i;
+
+	pi->shards = xreallocarray(pi->shards, is->nshards + 1,
+	    sizeof *pi->shards);
+	pi->nshards = is->nshards;
+	for (i = 0; i < is->nshards; i++) {
+		pi->shards[i].shard_id = is->shards[i].shard_id;
+		pi->shards[i].leader_global_checkpoint =
+		    is->shards[i].leader_global_checkpoint;
+		pi->shards[i].follower_global_checkpoint =
+		    is->shards[i].follower_global_checkpoint;
+		pi->shards[i].leader_max_seq_no =
+		    is->shards[i].leader_max_seq_no;
+		pi->shards[i].follower_max_seq_no =
+		    is->shards[i].follower_max_seq_no;
+		pi->shards[i].failed_read_requests =
+		    is->shards[i].failed_read_requests;
+		pi->shards[i].seen_ms = now;
+	}
+}
+
+/* Whether configured index i is in this round's sampled slice. */
+static bool
+poller_sampled(const struct poller *p, size_t i)
+{
+	return ((i + p->nindices - p->detail_first) % p->nindices <
+	    p->detail_count);
+}
+
+/* Fold one sampled index's shards into the link evidence. */
+static void
+poller_sample(struct poller_index *pi, const struct es_index_stats *is,
+    struct obs_link *link, bool *any, uint64_t now)
+{
+	const struct es_shard_stats	*s;
+	uint64_t			 failed = 0;
+	size_t				 j;
+
+	pi->read_exceptions = 0;
+	for (j = 0; j < is->nshards; j++) {
+		s = &is->shards[j];
+		failed += s->failed_read_requests;
+		pi->read_exceptions += s->read_exceptions;
+		if (s->since_last_read_ms != UINT64_MAX &&
+		    (!*any || s->since_last_read_ms >
+		    link->max_since_last_read_ms)) {
+			link->max_since_last_read_ms = s->since_last_read_ms;
+			*any = true;
+		}
+	}
+	link->read_exceptions += pi->read_exceptions;
+	if (pi->prev_known && failed > pi->prev_failed_reads)
+		link->failed_reads_delta += failed - pi->prev_failed_reads;
+	pi->prev_known = true;
+	pi->prev_failed_reads = failed;
+	poller_keep_shards(pi, is, now);
+}
+
+/*
+ * Per-index facts, and the CCR part of the link evidence from the sampled
+ * slice. A failed poll keeps each index's failed-read base, so growth
+ * across it is not lost.
+ */
+static void
+poller_fill_indices(struct poller *p, uint64_t now)
+{
+	struct obs_link			*link = &p->obs.link;
+	struct obs_index		*oi;
+	struct poller_index		*pi;
+	const struct es_index_stats	*is;
+	const struct es_follow_info	*fi;
+	const char			*name;
+	int				 f = 1 - p->leader;
+	bool				 any = false;
+	size_t				 i;
+
+	link->max_since_last_read_ms = UINT64_MAX;
+	for (i = 0; i < p->nindices; i++) {
+		pi = &p->indices[i];
+		oi = &p->obs_indices[i];
+		memset(oi, 0, sizeof *oi);
+		oi->lag_ops = -1;
+		name = pi->name[f];
+
+		oi->follow = OBS_FOLLOW_UNKNOWN;
+		if (p->slots[POLL_CCR_INFO].ok) {
+			fi = es_ccr_info_find(&p->info, name);
+			if (fi == NULL)
+				oi->follow = OBS_FOLLOW_NOT_FOLLOWER;
+			else
+				oi->follow = fi->active ? OBS_FOLLOW_ACTIVE :
+				    OBS_FOLLOW_PAUSED;
+		}
+
+		if (p->slots[POLL_CCR_DETAIL].ok && poller_sampled(p, i)) {
+			is = es_ccr_stats_find(&p->detail, name);
+			if (is != NULL)
+				poller_sample(pi, is, link, &any, now);
+			else {
+				pi->prev_known = false;
+				pi->read_exceptions = 0;
+			}
+		}
+		oi->read_exceptions = pi->read_exceptions;
+
+		if (p->slots[POLL_CCR_SUMMARY].ok &&
+		    (is = es_ccr_stats_find(&p->summary, name)) != NULL) {
+			oi->lag_ops = es_index_stats_lag(is);
+			oi->fatal = is->fatal;
+			memcpy(oi->fatal_reason, is->fatal_reason,
+			    sizeof oi->fatal_reason);
+		} else if (p->slots[POLL_CCR_SUMMARY].ok)
+			oi->read_exceptions = 0;
+	}
+}
+
+/* Close the round: build the observation, report it, reset. */
+static void
+poller_round_end(struct poller *p)
+{
+	struct observation	*o = &p->obs;
+	uint64_t		 now = poller_now_ms();
+
+	memset(o, 0, sizeof *o);
+	o->now_ms = now;
+	poller_fill_cluster(p, &o->leader, 0);
+	poller_fill_cluster(p, &o->follower, 1);
+	o->link.remote_connected = TRI_UNKNOWN;
+	if (p->slots[POLL_REMOTE_INFO].ok)
+		o->link.remote_connected = p->remote.found &&
+		    p->remote.connected ? TRI_YES : TRI_NO;
+	o->link.probe_ok = p->probe;
+	if (p->probe == TRI_NO && !o->follower.reachable &&
+	    p->slots[POLL_PROBE].outcome == HTTP_TIMEOUT)
+		o->link.probe_ok = TRI_UNKNOWN;
+	poller_fill_indices(p, now);
+	o->indices = p->obs_indices;
+	o->nindices = p->nindices;
+	if (!o->follower.reachable)
+		p->version_major = p->version_minor = -1;
+
+	p->counters.rounds++;
+	p->counters.requests = p->round_requests;
+	p->counters.bytes = p->round_bytes;
+	p->counters.failures = p->round_failures;
+	p->running = false;
+	p->cb(o, p->arg);
+	poller_round_clear(p);
+}
+
+/* One request of the round answered (or failed). */
+static void
+poller_done(const struct es_result *r, void *arg)
+{
+	struct poller_slot	*slot = arg;
+	struct poller		*p = slot->poller;
+
+	slot->req = NULL;
+	slot->outcome = r->outcome;
+	slot->elapsed_ms = r->elapsed_ms;
+	p->round_bytes += r->bytes;
+	p->counters.total_bytes += r->bytes;
+	poller_absorb(p, slot, r);
+	if (!slot->ok)
+		p->round_failures++;
+	/* The probe's form depends on the version just learnt. */
+	if (slot->id == POLL_FOLLOWER_VERSION)
+		poller_send_probe(p);
+	if (--p->outstanding == 0)
+		poller_round_end(p);
+}
+
+/* Send one request of the round to cluster (0 or 1, config order). */
+static void
+poller_send(struct poller *p, enum poll_slot id, int cluster,
+    struct es_call *call)
+{
+	struct poller_slot	*slot = &p->slots[id];
+
+	p->round_requests++;
+	p->counters.total_requests++;
+	p->outstanding++;
+	slot->req = es_send(p->clusters[cluster], call, p->timeout_ms,
+	    poller_done, slot);
+	es_call_clear(call);
+}
+
+/*
+ * Send the active probe through the follower, in the form its version
+ * supports; an unknown version gets the form every version has.
+ */
+static void
+poller_send_probe(struct poller *p)
+{
+	struct es_call	 call;
+	const char	*alias, *leader_index;
+	char		*cause = NULL;
+	int		 rc;
+
+	if (p->nindices == 0)
+		return;
+	alias = es_cluster_name(p->clusters[p->leader]);
+	leader_index = p->indices[0].name[p->leader];
+	p->probe_resolve = p->version_major > 8 ||
+	    (p->version_major == 8 && p->version_minor >= 13);
+	if (p->probe_resolve)
+		rc = es_call_resolve_cluster(&call, alias, leader_index,
+		    p->version_major > 8 || p->version_minor >= 18 ?
+		    p->timeout_ms : 0, &cause);
+	else
+		rc = es_call_probe_search(&call, alias, leader_index, &cause);
+	if (rc != 0) {
+		poller_slot_fail(&p->slots[POLL_PROBE], "probe", cause);
+		free(cause);
+		return;
+	}
+	poller_send(p, POLL_PROBE, 1 - p->leader, &call);
+}
+
+/* Ask for per-shard stats of the next slice of follower indices. */
+static void
+poller_send_detail(struct poller *p)
+{
+	struct es_call	  call;
+	const char	**names;
+	char		 *cause = NULL;
+	size_t		  n, i, used;
+	int		  f = 1 - p->leader;
+
+	p->detail_count = 0;
+	if (p->nindices == 0)
+		return;
+	if (p->detail_next >= p->nindices)
+		p->detail_next = 0;
+	p->detail_first = p->detail_next;
+	n = p->nindices - p->detail_first;
+	if (n > POLLER_DETAIL_MAX)
+		n = POLLER_DETAIL_MAX;
+	names = xcalloc(n, sizeof *names);
+	for (i = 0; i < n; i++)
+		names[i] = p->indices[p->detail_first + i].name[f];
+	if (es_call_ccr_stats_list(&call, names, n, &used, &cause) != 0) {
+		poller_slot_fail(&p->slots[POLL_CCR_DETAIL], "ccr stats",
+		    cause);
+		free(cause);
+		free(names);
+		return;
+	}
+	free(names);
+	p->detail_count = used;
+	p->detail_next = p->detail_first + used;
+	poller_send(p, POLL_CCR_DETAIL, f, &call);
+}
+
+/* Launch one round on both clusters. */
+static void
+poller_launch(struct poller *p)
+{
+	struct es_call	 call;
+	int		 f = 1 - p->leader, s;
+	char		*cause = NULL;
+
+	for (s = 0; s < POLL_SLOT_MAX; s++) {
+		p->slots[s].req = NULL;
+		p->slots[s].ok = false;
+		p->slots[s].outcome = HTTP_DONE;
+		p->slots[s].elapsed_ms = 0;
+		p->slots[s].error[0] = '\0';
+	}
+	memset(p->health, 0, sizeof p->health);
+	memset(&p->remote, 0, sizeof p->remote);
+	p->probe = TRI_UNKNOWN;
+	p->round_requests = p->round_bytes = p->round_failures = 0;
+	p->running = true;
+	p->outstanding = 0;
+
+	es_call_health(&call);
+	poller_send(p, POLL_LEADER_HEALTH, p->leader, &call);
+	es_call_health(&call);
+	poller_send(p, POLL_FOLLOWER_HEALTH, f, &call);
+	es_call_remote_info(&call);
+	poller_send(p, POLL_REMOTE_INFO, f, &call);
+	es_call_ccr_summary(&call);
+	poller_send(p, POLL_CCR_SUMMARY, f, &call);
+	poller_send_detail(p);
+	if (es_call_ccr_info(&call, NULL, &cause) == 0)
+		poller_send(p, POLL_CCR_INFO, f, &call);
+	free(cause);
+	cause = NULL;
+
+	if (p->version_major < 0) {
+		es_call_root(&call);
+		poller_send(p, POLL_FOLLOWER_VERSION, f, &call);
+	} else
+		poller_send_probe(p);
+}
+
+/* Count the unanswered requests of an unfinished round and close it. */
+static void
+poller_cut_round(struct poller *p)
+{
+	struct poller_slot	*slot;
+	int			 s;
+
+	for (s = POLL_SLOT_MAX - 1; s >= 0; s--) {
+		slot = &p->slots[s];
+		if (slot->req == NULL)
+			continue;
+		es_cancel(slot->req);
+		slot->req = NULL;
+		slot->ok = false;
+		slot->outcome = HTTP_TIMEOUT;
+		snprintf(slot->error, sizeof slot->error,
+		    "no answer within the poll interval");
+		if (s == POLL_PROBE)
+			p->probe = TRI_NO;
+		p->round_failures++;
+	}
+	p->outstanding = 0;
+	poller_round_end(p);
+}
+
+/* The interval timer: close the last round, launch the next, re-arm. */
+static void
+poller_tick(__attribute__((unused)) evutil_socket_t fd,
+    __attribute__((unused)) short what, void *arg)
+{
+	struct poller	*p = arg;
+	struct timeval	 tv;
+
+	if (p->running)
+		poller_cut_round(p);
+	poller_launch(p);
+	tv.tv_sec = p->interval_ms / 1000;
+	tv.tv_usec = (p->interval_ms % 1000) * 1000;
+	evtimer_add(p->timer, &tv);
+}
+
+/* Start polling: the first round is launched from the loop at once. */
+void
+poller_start(struct poller *p)
+{
+	struct timeval	tv = { 0, 0 };
+
+	evtimer_add(p->timer, &tv);
+}

@@ -1,0 +1,716 @@
+/*
+ * Unit tests for poller.c against two fake clusters: evhttp servers in the
+ * test's own loop on 127.0.0.1 that answer the polled endpoints the way
+ * the reference shows. Each test runs rounds until it has the observations
+ * it needs; nothing asserts on time.
+ */
+#include "autoconf.h"
+
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <check.h>
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "es.h"
+#include "http.h"
+#include "observation.h"
+#include "poller.h"
+
+struct fake {
+	struct evhttp	*evh;
+	int		 port;
+	const char	*version;	/* GET / */
+	const char	*health;	/* "green"... */
+	bool		 hang_health;
+	bool		 hang_probe;
+	bool		 hang_all;
+	bool		 fatal;		/* f1 stopped */
+	bool		 bad_stats;
+	bool		 connected;	/* _remote/info */
+	bool		 probe_ok;
+	bool		 paused;	/* f1 paused: absent from stats */
+	int		 failed_reads;
+	int		 requests;
+	char		 paths[16][256];
+	int		 npaths;
+};
+
+struct seen {
+	int			 rounds;
+	int			 want;
+	struct observation	 obs[8];
+	struct obs_index	 idx[8];
+};
+
+static struct event_base	*base;
+static struct fake		 fa, fb;	/* clusterA, clusterB */
+static struct http		*http;
+static struct es_cluster	*ca, *cb;
+static struct poller		*poller;
+static struct seen		 seen;
+
+/* Send a JSON reply. */
+static void
+reply(struct evhttp_request *req, int code, const char *json)
+{
+	struct evbuffer	*b = evbuffer_new();
+
+	evbuffer_add(b, json, strlen(json));
+	evhttp_send_reply(req, code, "X", b);
+	evbuffer_free(b);
+}
+
+/* Detail stats for every "fNNN" named in the path: one shard each. */
+static void
+fake_many_stats(struct evhttp_request *req, const char *uri)
+{
+	struct evbuffer	*b = evbuffer_new();
+	const char	*p = uri + 1;
+	int		 first = 1, num;
+
+	evbuffer_add_printf(b, "{\"indices\":[");
+	while (sscanf(p, "f%3d", &num) == 1) {
+		evbuffer_add_printf(b, "%s{\"index\":\"f%03d\",\"shards\":[{"
+		    "\"shard_id\":0,\"leader_global_checkpoint\":%d,"
+		    "\"follower_global_checkpoint\":%d,"
+		    "\"follower_max_seq_no\":%d}]}", first ? "" : ",", num,
+		    num, num, num);
+		first = 0;
+		p += 4;
+		if (*p != ',')
+			break;
+		p++;
+	}
+	evbuffer_add_printf(b, "]}");
+	evhttp_send_reply(req, 200, "X", b);
+	evbuffer_free(b);
+}
+
+/* One fake Elasticsearch cluster's handler. */
+static void
+fake_handle(struct evhttp_request *req, void *arg)
+{
+	struct fake	*f = arg;
+	const char	*uri = evhttp_request_get_uri(req);
+	char		 buf[2048];
+
+	f->requests++;
+	if (f->npaths < 16)
+		snprintf(f->paths[f->npaths++], sizeof f->paths[0], "%s", uri);
+	if (f->hang_all)
+		return;
+	if (strncmp(uri, "/_cluster/health", 16) == 0) {
+		if (f->hang_health)
+			return;
+		snprintf(buf, sizeof buf, "{\"cluster_name\":\"x\","
+		    "\"status\":\"%s\",\"timed_out\":false}", f->health);
+		reply(req, 200, buf);
+	} else if (strncmp(uri, "/?", 2) == 0) {
+		snprintf(buf, sizeof buf, "{\"version\":{\"number\":\"%s\"}}",
+		    f->version);
+		reply(req, 200, buf);
+	} else if (strncmp(uri, "/_remote/info", 13) == 0) {
+		snprintf(buf, sizeof buf, "{\"clusterA\":{\"connected\":%s,"
+		    "\"mode\":\"proxy\"}}", f->connected ? "true" : "false");
+		reply(req, 200, buf);
+	} else if (strncmp(uri, "/_ccr/stats?", 12) == 0) {
+		if (f->paused) {
+			reply(req, 200, "{}");
+			return;
+		}
+		if (f->fatal) {
+			reply(req, 200, "{\"follow_stats\":{\"indices\":["
+			    "{\"index\":\"f1\",\"total_global_checkpoint_lag\":"
+			    "10,\"shards\":[{\"fatal_exception\":{\"type\":"
+			    "\"exception\",\"reason\":\"wrapped\","
+			    "\"caused_by\":{\"type\":"
+			    "\"illegal_state_exception\",\"reason\":"
+			    "\"Unable to open any connections to remote "
+			    "cluster "
+			    "[clusterA]\"}}}]}]}}");
+			return;
+		}
+		reply(req, 200, "{\"follow_stats\":{\"indices\":["
+		    "{\"index\":\"f1\",\"total_global_checkpoint_lag\":10},"
+		    "{\"index\":\"other\",\"total_global_checkpoint_lag\":4,"
+		    "\"shards\":[{\"fatal_exception\":{\"type\":\"x\","
+		    "\"reason\":\"y\"}}]}]}}");
+	} else if (strncmp(uri, "/f1/_ccr/stats?", 15) == 0) {
+		if (f->bad_stats) {
+			reply(req, 200, "{\"indices\":[{\"index\":\"f1\","
+			    "\"shards\":[{\"shard_id\":0}]}]}");
+			return;
+		}
+		if (f->paused) {
+			reply(req, 404, "{\"error\":{\"type\":"
+			    "\"resource_not_found_exception\",\"reason\":"
+			    "\"No shard follow tasks for follower indices "
+			    "[f1]\"},\"status\":404}");
+			return;
+		}
+		snprintf(buf, sizeof buf, "{\"indices\":[{"
+		    "\"index\":\"f1\",\"shards\":["
+		    "{\"shard_id\":0,\"leader_global_checkpoint\":100,"
+		    "\"follower_global_checkpoint\":90,"
+		    "\"leader_max_seq_no\":101,"
+		    "\"follower_max_seq_no\":95,\"failed_read_requests\":%d,"
+		    "\"read_exceptions\":[{\"from_seq_no\":91}],"
+		    "\"time_since_last_read_millis\":40},"
+		    "{\"shard_id\":1,\"leader_global_checkpoint\":7,"
+		    "\"follower_global_checkpoint\":7,\"leader_max_seq_no\":7,"
+		    "\"follower_max_seq_no\":7,\"failed_read_requests\":0,"
+		    "\"time_since_last_read_millis\":900}]}]}",
+		    f->failed_reads);
+		reply(req, 200, buf);
+	} else if (strncmp(uri, "/f0", 3) == 0 &&
+	    strstr(uri, "/_ccr/stats?") != NULL) {
+		fake_many_stats(req, uri);
+	} else if (strncmp(uri, "/_all/_ccr/info", 15) == 0) {
+		snprintf(buf, sizeof buf, "{\"follower_indices\":[{"
+		    "\"follower_index\":\"f1\",\"remote_cluster\":\"clusterA\","
+		    "\"leader_index\":\"l1\",\"status\":\"%s\"}]}",
+		    f->paused ? "paused" : "active");
+		reply(req, 200, buf);
+	} else if (strncmp(uri, "/_resolve/cluster/clusterA:l1", 29) == 0) {
+		if (f->hang_probe)
+			return;
+		reply(req, 200, f->probe_ok ?
+		    "{\"clusterA\":{\"connected\":true,"
+		    "\"matching_indices\":true}}" :
+		    "{\"clusterA\":{\"connected\":false,\"error\":"
+		    "\"Request timed out before receiving a response from "
+		    "the remote cluster\"}}");
+	} else if (strncmp(uri, "/clusterA:l1/_search", 20) == 0) {
+		reply(req, 200, f->probe_ok ?
+		    "{\"_clusters\":{\"total\":1,\"successful\":1,"
+		    "\"skipped\":0}}" :
+		    "{\"_clusters\":{\"total\":1,\"successful\":0,"
+		    "\"skipped\":1}}");
+	} else
+		reply(req, 404, "{\"error\":{\"type\":\"x\",\"reason\":\"y\"},"
+		    "\"status\":404}");
+}
+
+/* Start a fake cluster on a fresh port. */
+static void
+fake_start(struct fake *f)
+{
+	struct evhttp_bound_socket	*bound;
+	struct sockaddr_in		 sin;
+	socklen_t			 len = sizeof sin;
+
+	memset(f, 0, sizeof *f);
+	f->version = "8.17.3";
+	f->health = "green";
+	f->connected = true;
+	f->probe_ok = true;
+	f->evh = evhttp_new(base);
+	evhttp_set_gencb(f->evh, fake_handle, f);
+	bound = evhttp_bind_socket_with_handle(f->evh, "127.0.0.1", 0);
+	ck_assert_ptr_nonnull(bound);
+	ck_assert_int_eq(getsockname(evhttp_bound_socket_get_fd(bound),
+	    (struct sockaddr *)&sin, &len), 0);
+	f->port = ntohs(sin.sin_port);
+}
+
+/* Keep a copy of each observation; stop the loop when enough arrived. */
+static void
+round_cb(const struct observation *o, void *arg)
+{
+	struct seen	*s = arg;
+
+	if (s->rounds < 8) {
+		s->obs[s->rounds] = *o;
+		ck_assert_uint_eq(o->nindices, 1);
+		s->idx[s->rounds] = o->indices[0];
+		s->obs[s->rounds].indices = &s->idx[s->rounds];
+	}
+	if (++s->rounds >= s->want)
+		event_base_loopbreak(base);
+}
+
+/* A cluster client for one fake, at most max requests at a time. */
+static struct es_cluster *
+client_for(const char *name, int port, int max)
+{
+	struct ccr_cluster_config	 cc;
+	struct es_cluster		*c;
+	char				 url[64], *urls[1] = { url }, *cause;
+
+	snprintf(url, sizeof url, "http://127.0.0.1:%d", port);
+	memset(&cc, 0, sizeof cc);
+	cc.name = (char *)name;
+	cc.urls = urls;
+	cc.nurls = 1;
+	c = es_cluster_create(http, &cc, NULL, NULL, max, &cause);
+	ck_assert_ptr_nonnull(c);
+	return (c);
+}
+
+/* A port nothing listens on. */
+static int
+closed_port(void)
+{
+	struct sockaddr_in	 sin;
+	socklen_t		 len = sizeof sin;
+	int			 fd, port;
+
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	port = ntohs(sin.sin_port);
+	close(fd);
+	return (port);
+}
+
+/* Build the poller over the fakes; leader_port may be a closed port. */
+static void
+start_max(int leader_port, uint64_t interval_ms, uint64_t timeout_ms,
+    int want, int max)
+{
+	struct ccr_config	 cfg;
+	struct ccr_index_pair	 pair = { (char *)"l1", (char *)"f1" };
+	char			*cause = NULL;
+
+	http = http_create(base, 16, &cause);
+	ck_assert_ptr_nonnull(http);
+	ca = client_for("clusterA", leader_port, max);
+	cb = client_for("clusterB", fb.port, max);
+	memset(&cfg, 0, sizeof cfg);
+	cfg.poll_interval_ms = interval_ms;
+	cfg.request_timeout_ms = timeout_ms;
+	cfg.indices = &pair;
+	cfg.nindices = 1;
+	memset(&seen, 0, sizeof seen);
+	seen.want = want;
+	poller = poller_create(base, &cfg, ca, cb, round_cb, &seen);
+	poller_start(poller);
+	ck_assert_int_eq(event_base_dispatch(base), 0);
+}
+
+/* start_max with room for a whole round per cluster. */
+static void
+start(int leader_port, uint64_t interval_ms, uint64_t timeout_ms, int want)
+{
+	start_max(leader_port, interval_ms, timeout_ms, want, 8);
+}
+
+/* Fresh loop and fakes. */
+static void
+setup(void)
+{
+	base = event_base_new();
+	fake_start(&fa);
+	fake_start(&fb);
+	fb.health = "yellow";
+}
+
+/* Free in dependency order. */
+static void
+teardown(void)
+{
+	poller_free(poller);
+	es_cluster_free(ca);
+	es_cluster_free(cb);
+	http_free(http);
+	evhttp_free(fa.evh);
+	evhttp_free(fb.evh);
+	event_base_free(base);
+}
+
+/* Whether fake f was asked for a path starting with prefix. */
+static bool
+asked(const struct fake *f, const char *prefix)
+{
+	int	i;
+
+	for (i = 0; i < f->npaths; i++) {
+		if (strncmp(f->paths[i], prefix, strlen(prefix)) == 0)
+			return (true);
+	}
+	return (false);
+}
+
+START_TEST(healthy_round)
+{
+	const struct observation	*o;
+	const struct poller_shard	*sh;
+	struct poller_counters		 pc;
+	size_t				 n;
+
+	fb.failed_reads = 3;
+	start(fa.port, 5000, 5000, 1);
+	o = &seen.obs[0];
+	ck_assert(o->leader.reachable);
+	ck_assert_int_eq(o->leader.health, OBS_HEALTH_GREEN);
+	ck_assert(o->follower.reachable);
+	ck_assert_int_eq(o->follower.health, OBS_HEALTH_YELLOW);
+	ck_assert_int_eq(o->link.remote_connected, TRI_YES);
+	ck_assert_int_eq(o->link.probe_ok, TRI_YES);
+	ck_assert_uint_eq(o->link.failed_reads_delta, 0);
+	/* Only the configured index counts, not "other". */
+	ck_assert_uint_eq(o->link.read_exceptions, 1);
+	ck_assert_uint_eq(o->link.max_since_last_read_ms, 900);
+	ck_assert_int_eq(o->indices[0].follow, OBS_FOLLOW_ACTIVE);
+	ck_assert_int_eq(o->indices[0].lag_ops, 10);
+	ck_assert_uint_eq(o->indices[0].read_exceptions, 1);
+	ck_assert(!o->indices[0].fatal);
+	ck_assert_uint_gt(o->now_ms, 0);
+
+	/* Leader polled for health only; the follower for everything. */
+	ck_assert_int_eq(fa.requests, 1);
+	ck_assert(asked(&fb, "/_cluster/health?filter_path="));
+	ck_assert(asked(&fb, "/_remote/info?filter_path="));
+	ck_assert(asked(&fb, "/_ccr/stats?filter_path=follow_stats.indices."
+	    "index,follow_stats.indices.total_global_checkpoint_lag,"));
+	ck_assert(asked(&fb, "/f1/_ccr/stats?filter_path=indices.index,"));
+	ck_assert(asked(&fb, "/_all/_ccr/info?filter_path="));
+	ck_assert(asked(&fb, "/?filter_path=version.number"));
+	/* 8.17: resolve/cluster, without the 8.18 timeout parameter. */
+	ck_assert(asked(&fb, "/_resolve/cluster/clusterA:l1"));
+	ck_assert(!asked(&fb, "/_resolve/cluster/clusterA:l1?timeout"));
+
+	sh = poller_shards(poller, 0, &n);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_int_eq(sh[0].follower_max_seq_no, 95);
+	ck_assert_int_eq(sh[0].leader_max_seq_no, 101);
+	ck_assert_int_eq(sh[0].follower_global_checkpoint, 90);
+	ck_assert_int_eq(sh[1].follower_max_seq_no, 7);
+	ck_assert_ptr_null(poller_shards(poller, 1, &n));
+
+	poller_counters(poller, &pc);
+	ck_assert_uint_eq(pc.rounds, 1);
+	ck_assert_uint_eq(pc.requests, 8);
+	ck_assert_uint_eq(pc.failures, 0);
+	ck_assert_uint_gt(pc.bytes, 0);
+	ck_assert_uint_eq(pc.total_requests, 8);
+}
+END_TEST
+
+/* Raise the fake's failed reads after every round. */
+static void
+growing_cb(const struct observation *o, void *arg)
+{
+	fb.failed_reads += 5;
+	round_cb(o, arg);
+}
+
+START_TEST(failed_reads_grow_between_rounds)
+{
+	struct ccr_config	 cfg;
+	struct ccr_index_pair	 pair = { (char *)"l1", (char *)"f1" };
+	struct poller_counters	 pc;
+	char			*cause = NULL;
+
+	http = http_create(base, 16, &cause);
+	ca = client_for("clusterA", fa.port, 8);
+	cb = client_for("clusterB", fb.port, 8);
+	memset(&cfg, 0, sizeof cfg);
+	cfg.poll_interval_ms = 500;
+	cfg.request_timeout_ms = 5000;
+	cfg.indices = &pair;
+	cfg.nindices = 1;
+	memset(&seen, 0, sizeof seen);
+	seen.want = 3;
+	poller = poller_create(base, &cfg, ca, cb, growing_cb, &seen);
+	poller_start(poller);
+	event_base_dispatch(base);
+	ck_assert_uint_eq(seen.obs[0].link.failed_reads_delta, 0);
+	ck_assert_uint_eq(seen.obs[1].link.failed_reads_delta, 5);
+	ck_assert_uint_eq(seen.obs[2].link.failed_reads_delta, 5);
+	/* The version is asked once, while unknown. */
+	poller_counters(poller, &pc);
+	ck_assert_uint_eq(pc.requests, 7);
+	ck_assert_uint_eq(pc.total_requests, 8 + 7 + 7);
+}
+END_TEST
+
+START_TEST(leader_refused)
+{
+	const struct observation	*o;
+
+	fb.connected = false;
+	fb.probe_ok = false;
+	start(closed_port(), 5000, 5000, 1);
+	o = &seen.obs[0];
+	ck_assert(!o->leader.reachable);
+	ck_assert_int_eq(o->leader.health, OBS_HEALTH_UNKNOWN);
+	ck_assert_ptr_nonnull(strstr(o->leader.error, "refused"));
+	ck_assert(o->follower.reachable);
+	ck_assert_int_eq(o->link.remote_connected, TRI_NO);
+	ck_assert_int_eq(o->link.probe_ok, TRI_NO);
+}
+END_TEST
+
+START_TEST(poll_timeout_stays_inside_interval)
+{
+	const struct observation	*o;
+	struct poller_counters		 pc;
+
+	/* request_timeout_ms beyond the interval: the interval bounds it. */
+	fa.hang_health = true;
+	start(fa.port, 500, 60000, 2);
+	o = &seen.obs[0];
+	ck_assert(!o->leader.reachable);
+	ck_assert_ptr_nonnull(strstr(o->leader.error, "timeout"));
+	ck_assert(o->follower.reachable);
+	ck_assert_int_eq(o->link.probe_ok, TRI_YES);
+	ck_assert(!seen.obs[1].leader.reachable);
+	poller_counters(poller, &pc);
+	ck_assert_uint_eq(pc.failures, 1);
+}
+END_TEST
+
+START_TEST(unanswered_requests_fail_at_next_tick)
+{
+	const struct observation	*o;
+	struct poller_counters		 pc;
+
+	/*
+	 * One request at a time on a follower that never answers: health
+	 * runs into its timeout, the queued rest start late and are cut at
+	 * the tick.
+	 */
+	fb.hang_all = true;
+	start_max(fa.port, 1000, 60000, 1, 1);
+	o = &seen.obs[0];
+	ck_assert(o->leader.reachable);
+	ck_assert(!o->follower.reachable);
+	ck_assert_ptr_nonnull(strstr(o->follower.error, "timeout"));
+	ck_assert_int_eq(o->link.remote_connected, TRI_UNKNOWN);
+	ck_assert_int_eq(o->indices[0].follow, OBS_FOLLOW_UNKNOWN);
+	ck_assert_int_eq(o->indices[0].lag_ops, -1);
+	poller_counters(poller, &pc);
+	ck_assert_uint_eq(pc.failures, 6);
+}
+END_TEST
+
+START_TEST(probe_that_hangs_says_no)
+{
+	const struct observation	*o;
+
+	fb.hang_probe = true;
+	start(fa.port, 60000, 200, 1);
+	o = &seen.obs[0];
+	ck_assert(o->leader.reachable);
+	ck_assert(o->follower.reachable);
+	ck_assert_int_eq(o->link.remote_connected, TRI_YES);
+	ck_assert_int_eq(o->link.probe_ok, TRI_NO);
+}
+END_TEST
+
+START_TEST(probe_disconnected_says_no)
+{
+	fb.probe_ok = false;
+	start(fa.port, 5000, 5000, 1);
+	ck_assert(asked(&fb, "/_resolve/cluster/clusterA:l1"));
+	ck_assert_int_eq(seen.obs[0].link.probe_ok, TRI_NO);
+}
+END_TEST
+
+START_TEST(old_version_probes_with_search)
+{
+	fb.version = "8.12.2";
+	fb.probe_ok = false;
+	start(fa.port, 500, 5000, 2);
+	/* Before 8.13 the probe is a size-0 cross-cluster search. */
+	ck_assert(asked(&fb, "/clusterA:l1/_search?size=0"));
+	ck_assert(!asked(&fb, "/_resolve/cluster"));
+	ck_assert_int_eq(seen.obs[1].link.probe_ok, TRI_NO);
+}
+END_TEST
+
+START_TEST(new_version_adds_probe_timeout)
+{
+	fb.version = "8.18.0";
+	start(fa.port, 800, 300, 2);
+	ck_assert(asked(&fb, "/_resolve/cluster/clusterA:l1?timeout=300ms"));
+	ck_assert_int_eq(seen.obs[1].link.probe_ok, TRI_YES);
+}
+END_TEST
+
+START_TEST(malformed_stats_are_a_failure)
+{
+	const struct observation	*o;
+	struct poller_counters		 pc;
+	size_t				 n;
+
+	fb.bad_stats = true;
+	start(fa.port, 5000, 5000, 1);
+	o = &seen.obs[0];
+	ck_assert(o->follower.reachable);
+	ck_assert_int_eq(o->indices[0].follow, OBS_FOLLOW_ACTIVE);
+	/* The summary still gives the lag; the shards are unknown. */
+	ck_assert_int_eq(o->indices[0].lag_ops, 10);
+	ck_assert_uint_eq(o->link.max_since_last_read_ms, UINT64_MAX);
+	ck_assert_ptr_null(poller_shards(poller, 0, &n));
+	ck_assert_uint_eq(n, 0);
+	poller_counters(poller, &pc);
+	ck_assert_uint_eq(pc.failures, 1);
+}
+END_TEST
+
+START_TEST(fatal_follower_reported)
+{
+	const struct observation	*o;
+
+	fb.fatal = true;
+	start(fa.port, 5000, 5000, 1);
+	o = &seen.obs[0];
+	ck_assert(o->indices[0].fatal);
+	ck_assert_str_eq(o->indices[0].fatal_reason,
+	    "exception: wrapped (caused by illegal_state_exception: "
+	    "Unable to open any connections to remote cluster [clusterA])");
+}
+END_TEST
+
+START_TEST(paused_follower_keeps_last_shards)
+{
+	const struct poller_shard	*sh;
+	size_t				 n;
+
+	start(fa.port, 500, 5000, 1);
+	fb.paused = true;
+	seen.want = 2;
+	event_base_dispatch(base);
+	ck_assert_int_eq(seen.obs[1].indices[0].follow, OBS_FOLLOW_PAUSED);
+	ck_assert_int_eq(seen.obs[1].indices[0].lag_ops, -1);
+	sh = poller_shards(poller, 0, &n);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_int_eq(sh[0].follower_max_seq_no, 95);
+}
+END_TEST
+
+START_TEST(roles_swap)
+{
+	start(fa.port, 500, 5000, 1);
+	ck_assert_int_eq(poller_leader(poller), 0);
+	poller_set_leader(poller, 1);
+	ck_assert_int_eq(poller_leader(poller), 1);
+	fa.npaths = fb.npaths = 0;
+	seen.want = 3;
+	event_base_dispatch(base);
+	/* Now clusterA is the follower and gets the CCR polls. */
+	ck_assert(asked(&fa, "/_ccr/stats"));
+	ck_assert(asked(&fa, "/_remote/info"));
+	ck_assert(!asked(&fb, "/_ccr/stats"));
+	/* Its _remote/info has no clusterB entry: not connected. */
+	ck_assert_int_eq(seen.obs[2].link.remote_connected, TRI_NO);
+	/* clusterB is the leader; the index is "l1" over there. */
+	ck_assert_int_eq(seen.obs[2].indices[0].follow,
+	    OBS_FOLLOW_NOT_FOLLOWER);
+}
+END_TEST
+
+/* Count rounds of a many-index poller. */
+static void
+count_cb(__attribute__((unused)) const struct observation *o, void *arg)
+{
+	struct seen	*s = arg;
+
+	if (++s->rounds >= s->want)
+		event_base_loopbreak(base);
+}
+
+START_TEST(shard_samples_rotate)
+{
+	struct ccr_config	 cfg;
+	struct ccr_index_pair	 pairs[100];
+	char			 lnames[100][8], fnames[100][8];
+	const struct poller_shard *sh;
+	char			*cause = NULL;
+	size_t			 i, n;
+
+	for (i = 0; i < 100; i++) {
+		snprintf(lnames[i], sizeof lnames[i], "l%03zu", i);
+		snprintf(fnames[i], sizeof fnames[i], "f%03zu", i);
+		pairs[i].leader_index = lnames[i];
+		pairs[i].follower_index = fnames[i];
+	}
+	http = http_create(base, 16, &cause);
+	ca = client_for("clusterA", fa.port, 8);
+	cb = client_for("clusterB", fb.port, 8);
+	memset(&cfg, 0, sizeof cfg);
+	cfg.poll_interval_ms = 500;
+	cfg.request_timeout_ms = 5000;
+	cfg.indices = pairs;
+	cfg.nindices = 100;
+	memset(&seen, 0, sizeof seen);
+	seen.want = 1;
+	poller = poller_create(base, &cfg, ca, cb, count_cb, &seen);
+	poller_start(poller);
+	event_base_dispatch(base);
+	/* The first slice: 64 indices from the start. */
+	ck_assert_ptr_nonnull(poller_shards(poller, 0, &n));
+	sh = poller_shards(poller, 63, &n);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(sh[0].follower_max_seq_no, 63);
+	ck_assert_ptr_null(poller_shards(poller, 64, &n));
+	ck_assert(asked(&fb, "/f000,f001,"));
+
+	seen.want = 2;
+	event_base_dispatch(base);
+	sh = poller_shards(poller, 99, &n);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(sh[0].follower_max_seq_no, 99);
+	ck_assert(asked(&fb, "/f064,f065,"));
+
+	/* Then around again from the start. */
+	fb.npaths = 0;
+	seen.want = 3;
+	event_base_dispatch(base);
+	ck_assert(asked(&fb, "/f000,f001,"));
+}
+END_TEST
+
+/* Assemble the suite. */
+static Suite *
+poller_suite(void)
+{
+	Suite	*s = suite_create("poller");
+	TCase	*tc = tcase_create("rounds");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	/* Rounds follow the poll interval: give multi-round tests room. */
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, healthy_round);
+	tcase_add_test(tc, failed_reads_grow_between_rounds);
+	tcase_add_test(tc, leader_refused);
+	tcase_add_test(tc, poll_timeout_stays_inside_interval);
+	tcase_add_test(tc, unanswered_requests_fail_at_next_tick);
+	tcase_add_test(tc, probe_that_hangs_says_no);
+	tcase_add_test(tc, probe_disconnected_says_no);
+	tcase_add_test(tc, old_version_probes_with_search);
+	tcase_add_test(tc, new_version_adds_probe_timeout);
+	tcase_add_test(tc, malformed_stats_are_a_failure);
+	tcase_add_test(tc, fatal_follower_reported);
+	tcase_add_test(tc, paused_follower_keeps_last_shards);
+	tcase_add_test(tc, roles_swap);
+	tcase_add_test(tc, shard_samples_rotate);
+	suite_add_tcase(s, tc);
+	return (s);
+}
+
+int
+main(void)
+{
+	SRunner	*sr = srunner_create(poller_suite());
+	int	 failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+}
