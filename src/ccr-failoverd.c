@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "config.h"
+#include "daemon.h"
 #include "log.h"
 
 #define DEFAULT_CONFIG	SYSCONFDIR "/ccr-failoverd/ccr-failoverd.conf"
@@ -56,7 +57,8 @@ main(int argc, char **argv)
 	const char		*state_flag = NULL, *runtime_flag = NULL;
 	struct ccr_config	*cfg;
 	enum log_level		 level = LOG_LEVEL_INFO;
-	char			*cause, *state_dir, *runtime_dir;
+	struct daemon_options	 opts;
+	char			*cause;
 	int			 ch, test = 0, print = 0, dry_run = 0;
 	int			 level_flag = 0;
 
@@ -100,28 +102,22 @@ main(int argc, char **argv)
 	if (optind != argc)
 		usage(2);
 
+	if (!test) {
+		opts.config_path = path;
+		opts.state_dir = state_flag;
+		opts.runtime_dir = runtime_flag;
+		opts.dry_run = dry_run;
+		opts.level_given = level_flag;
+		opts.level = level;
+		return (daemon_run(&opts));
+	}
 	if (config_load(path, &cfg, &cause) == -1) {
-		if (test) {
-			fprintf(stderr, "%s\n", cause);
-			free(cause);
-			return (1);
-		}
-		log_init("ccr-failoverd", level);
-		fatalx("%s", cause);
+		fprintf(stderr, "%s\n", cause);
+		free(cause);
+		return (1);
 	}
-	if (test) {
-		if (print)
-			config_print(stdout, cfg);
-		config_free(cfg);
-		return (0);
-	}
-	if (!level_flag)
-		log_level_from_name(cfg->log_level, &level);
-	if (dry_run)
-		cfg->dry_run = true;
-	log_init("ccr-failoverd", level);
-	state_dir = config_dir(cfg, CONFIG_DIR_STATE, state_flag, getenv);
-	runtime_dir = config_dir(cfg, CONFIG_DIR_RUNTIME, runtime_flag, getenv);
-	log_debug("state in %s, runtime files in %s", state_dir, runtime_dir);
-	fatalx("the watcher is not built yet");
+	if (print)
+		config_print(stdout, cfg);
+	config_free(cfg);
+	return (0);
 }

@@ -13,7 +13,8 @@ CCR_LIBS = %reldir%/libccr.a $(CURL_LIBS) $(JANSSON_LIBS) $(LIBEVENT_LIBS) \
 	$(LIBCONFIG_LIBS) $(SYSTEMD_LIBS)
 
 sbin_PROGRAMS += %reldir%/ccr-failoverd %reldir%/ccr-failoverctl
-%canon_reldir%_ccr_failoverd_SOURCES = %reldir%/ccr-failoverd.c
+%canon_reldir%_ccr_failoverd_SOURCES = %reldir%/ccr-failoverd.c \
+	%reldir%/daemon.c %reldir%/daemon.h
 %canon_reldir%_ccr_failoverd_LDADD = $(CCR_LIBS)
 %canon_reldir%_ccr_failoverctl_SOURCES = %reldir%/ccr-failoverctl.c
 %canon_reldir%_ccr_failoverctl_LDADD = $(CCR_LIBS)

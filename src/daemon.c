@@ -1,0 +1,760 @@
+/*
+ * The daemon proper. main() hands over a parsed command line; from here on
+ * everything happens on one libevent loop:
+ *
+ *   poller round  -> fsm_observe  -> daemon_apply (log, hooks, persist,
+ *   operator cmd  -> fsm_command  ->  roles, status file, sd_notify)
+ *
+ * Callbacks stay thin: they gather what happened, step the state machine and
+ * hand its output to daemon_apply, the one place decisions take effect.
+ * The state file is written whenever the machine's durable part changes, the
+ * status file after every round and every command.
+ */
+#include "autoconf.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <event2/event.h>
+
+#include "config.h"
+#include "control-proto.h"
+#include "control.h"
+#include "daemon.h"
+#include "es.h"
+#include "events.h"
+#include "fsm.h"
+#include "hook.h"
+#include "http.h"
+#include "notify.h"
+#include "observation.h"
+#include "poller.h"
+#include "state.h"
+#include "status.h"
+#include "xmalloc.h"
+
+#define DAEMON_HOOKS_RUNNING	4
+#define DAEMON_HOOKS_QUEUED	64
+#define DAEMON_HTTP_CONNS	64
+
+struct daemon {
+	struct event_base	*base;
+	const struct daemon_options *opts;
+	struct ccr_config	*config;
+	char			*state_dir;
+	char			*runtime_dir;
+
+	struct http		*http;
+	struct es_cluster	*es[CCR_CLUSTERS];
+	struct poller		*poller;
+	struct control		*control;
+	struct hook_runner	*hooks;
+	struct event		*watchdog;
+
+	struct fsm		 fsm;
+	struct fsm_params	 params;
+	int			 leader;	/* config index of the leader */
+	struct state		 state;
+
+	/* The last round, kept for the status file. */
+	bool			 polled;
+	struct obs_cluster	 seen[CCR_CLUSTERS];	/* by config index */
+	struct obs_index	*seen_indices;
+	struct timespec		 last_poll;
+
+	struct {
+		char			 id[CONTROL_PROTO_ID_MAX];
+		enum fsm_command	 command;
+		enum control_outcome	 outcome;
+		char			 message[FSM_REASON_LEN];
+		bool			 set;
+	}			 last_command;
+
+	bool			 ready;
+	char			 notified[256];
+};
+
+static uint64_t
+daemon_now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
+}
+
+static const char *
+daemon_cluster_name(const struct daemon *d, int i)
+{
+	return (d->config->clusters[i].name);
+}
+
+/* An index pair's name on cluster i (config order: 0 holds leader_index). */
+static const char *
+daemon_index_name(const struct daemon *d, size_t pair, int i)
+{
+	const struct ccr_index_pair	*p = &d->config->indices[pair];
+
+	return (i == 0 ? p->leader_index : p->follower_index);
+}
+
+/* Config index of a cluster name, -1 when the config has no such cluster. */
+static int
+daemon_cluster_index(const struct ccr_config *cfg, const char *name)
+{
+	int	i;
+
+	for (i = 0; i < CCR_CLUSTERS; i++) {
+		if (name != NULL && strcmp(cfg->clusters[i].name, name) == 0)
+			return (i);
+	}
+	return (-1);
+}
+
+/* Convert a monotonic instant in the past to wall-clock time. */
+static struct timespec
+daemon_wall_at(uint64_t mono_ms)
+{
+	struct timespec	now;
+	uint64_t	ago = daemon_now_ms() - mono_ms;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	now.tv_sec -= (time_t)(ago / 1000);
+	now.tv_nsec -= (long)(ago % 1000) * 1000000;
+	if (now.tv_nsec < 0) {
+		now.tv_nsec += 1000000000;
+		now.tv_sec--;
+	}
+	return (now);
+}
+
+/* Write the durable part of the machine and the roles to state.json. */
+static void
+daemon_save_state(struct daemon *d)
+{
+	struct fsm_saved	saved;
+	struct timespec		now;
+	char			*cause;
+
+	fsm_save(&d->fsm, daemon_now_ms(), &saved);
+	state_set_roles(&d->state, daemon_cluster_name(d, d->leader),
+	    daemon_cluster_name(d, 1 - d->leader));
+	state_set_fsm_state(&d->state, fsm_state_name(saved.state));
+	d->state.held = saved.held;
+	d->state.pending = (enum state_action_kind)saved.pending;
+	memset(&d->state.block_until, 0, sizeof d->state.block_until);
+	if (saved.block_left_ms != 0) {
+		clock_gettime(CLOCK_REALTIME, &now);
+		d->state.block_until.tv_sec = now.tv_sec +
+		    (time_t)(saved.block_left_ms / 1000);
+		d->state.block_until.tv_nsec = now.tv_nsec;
+	}
+	if (state_save(&d->state, &cause) == -1) {
+		log_warnx("cannot save state: %s", cause);
+		free(cause);
+	}
+}
+
+/* Build and write status.json, then tell systemd the one-line summary. */
+static void
+daemon_publish(struct daemon *d)
+{
+	struct status_snapshot	 snap;
+	struct status_index	*idx;
+	const struct fsm	*f = &d->fsm;
+	size_t			 i, n = d->config->nindices;
+	int64_t			 lag = 0;
+	bool			 lag_known = true;
+	char			*cause, line[256];
+	int			 c, role;
+
+	memset(&snap, 0, sizeof snap);
+	snap.state = fsm_state_name(f->state);
+	snap.held = f->held;
+	snap.pending = f->pending != FSM_ACTION_NONE ?
+	    fsm_action_name(f->pending) : NULL;
+	snap.leader = daemon_cluster_name(d, d->leader);
+	snap.follower = daemon_cluster_name(d, 1 - d->leader);
+	for (c = 0; c < CCR_CLUSTERS; c++) {
+		role = c == d->leader;
+		snap.clusters[c].name = daemon_cluster_name(d, c);
+		snap.clusters[c].reachable = d->seen[c].reachable;
+		snap.clusters[c].health = d->seen[c].health;
+		snap.clusters[c].consecutive_failures = (int)(role ?
+		    f->leader_failures : f->follower_failures);
+		snap.clusters[c].last_error = d->seen[c].error[0] != '\0' ?
+		    d->seen[c].error : NULL;
+	}
+	idx = xcalloc(n, sizeof *idx);
+	for (i = 0; i < n; i++) {
+		idx[i].leader = daemon_index_name(d, i, d->leader);
+		idx[i].follower = daemon_index_name(d, i, 1 - d->leader);
+		idx[i].lag_ops = d->polled ? d->seen_indices[i].lag_ops : -1;
+		idx[i].follow = d->polled ? d->seen_indices[i].follow :
+		    OBS_FOLLOW_UNKNOWN;
+		idx[i].error = d->polled && d->seen_indices[i].fatal ?
+		    d->seen_indices[i].fatal_reason : NULL;
+		if (idx[i].lag_ops < 0)
+			lag_known = false;
+		else
+			lag += idx[i].lag_ops;
+	}
+	snap.indices = idx;
+	snap.nindices = n;
+	snap.last_poll = d->last_poll;
+	snap.poll_interval_ms = d->config->poll_interval_ms;
+	snap.tilt = f->tilt;
+	snap.reason = f->reason[0] != '\0' ? f->reason : NULL;
+	snap.since = daemon_wall_at(f->state_since_ms);
+	if (d->last_command.set) {
+		snap.last_command.id = d->last_command.id;
+		snap.last_command.command = d->last_command.command;
+		snap.last_command.outcome = d->last_command.outcome;
+		snap.last_command.message = d->last_command.message[0] != '\0' ?
+		    d->last_command.message : NULL;
+	}
+	if (status_write(&snap, d->runtime_dir, &cause) == -1) {
+		log_warnx("cannot write status: %s", cause);
+		free(cause);
+	}
+	free(idx);
+
+	if (lag_known && n > 0)
+		snprintf(line, sizeof line, "%s%s, leader %s, lag %lld ops",
+		    snap.state, f->held ? " (held)" : "", snap.leader,
+		    (long long)lag);
+	else
+		snprintf(line, sizeof line, "%s%s, leader %s", snap.state,
+		    f->held ? " (held)" : "", snap.leader);
+	notify_status(line);
+}
+
+/* A hook finished: its exit status belongs in the journal. */
+static void
+daemon_hook_done(const struct hook_result *r, void *arg)
+{
+	struct log_field	 fields[2];
+	char			 status[32];
+
+	(void)arg;
+	switch (r->outcome) {
+	case HOOK_OUTCOME_EXITED:
+		snprintf(status, sizeof status, "%d", r->exit_status);
+		break;
+	case HOOK_OUTCOME_SIGNALED:
+		snprintf(status, sizeof status, "signal %d", r->signo);
+		break;
+	default:
+		snprintf(status, sizeof status, "%s",
+		    hook_outcome_name(r->outcome));
+		break;
+	}
+	fields[0].name = "CCR_HOOK";
+	fields[0].value = r->name;
+	fields[1].name = "CCR_HOOK_STATUS";
+	fields[1].value = status;
+	log_event(hook_result_succeeded(r) ? LOG_LEVEL_INFO :
+	    LOG_LEVEL_WARNING, ccr_events[CCR_EVENT_HOOK_FINISHED].message_id,
+	    fields, 2, "hook %s (%s) finished: %s after %llu ms%s%s", r->name,
+	    r->path, status, (unsigned long long)r->duration_ms,
+	    r->error != NULL ? ": " : "", r->error != NULL ? r->error : "");
+}
+
+/* Run the on_state_change hook, if one is configured. */
+static void
+daemon_state_hook(struct daemon *d, const struct fsm_output *out)
+{
+	struct hook_request	 req;
+	char			*cause;
+
+	if (d->config->hooks.on_state_change == NULL)
+		return;
+	memset(&req, 0, sizeof req);
+	req.name = "on_state_change";
+	req.path = d->config->hooks.on_state_change;
+	req.timeout_ms = d->config->hooks.timeout_ms;
+	req.event = ccr_events[CCR_EVENT_STATE_CHANGED].name;
+	req.leader = daemon_cluster_name(d, d->leader);
+	req.follower = daemon_cluster_name(d, 1 - d->leader);
+	req.state = fsm_state_name(out->new_state);
+	req.old_state = fsm_state_name(out->old_state);
+	if (hook_run(d->hooks, &req, daemon_hook_done, d, &cause) == -1) {
+		log_warnx("on_state_change not run: %s", cause);
+		free(cause);
+	}
+}
+
+/* The cluster an event is about, for its CCR_CLUSTER field. */
+static const char *
+daemon_event_cluster(const struct daemon *d, enum fsm_event e)
+{
+	switch (e) {
+	case FSM_EVENT_DEGRADED:
+		return (daemon_cluster_name(d, 1 - d->leader));
+	default:
+		return (daemon_cluster_name(d, d->leader));
+	}
+}
+
+/* Log every event a state machine call reported. */
+static void
+daemon_log_events(struct daemon *d, const struct fsm_output *out)
+{
+	struct log_field	fields[2];
+	enum fsm_event		e;
+	enum ccr_event		kind;
+	enum log_level		level;
+
+	for (e = 0; e < FSM_EVENT_MAX; e++) {
+		if ((out->events & FSM_EVENT_BIT(e)) == 0)
+			continue;
+		kind = fsm_event_kind(e);
+		switch (e) {
+		case FSM_EVENT_LEADER_LOST:
+		case FSM_EVENT_ACTION_FAILED:
+		case FSM_EVENT_DEGRADED:
+			level = LOG_LEVEL_WARNING;
+			break;
+		default:
+			level = LOG_LEVEL_NOTICE;
+			break;
+		}
+		fields[0].name = "CCR_CLUSTER";
+		fields[0].value = daemon_event_cluster(d, e);
+		fields[1].name = "CCR_STATE";
+		fields[1].value = fsm_state_name(out->new_state);
+		log_event(level, ccr_events[kind].message_id, fields, 2,
+		    "%s: %s", fsm_event_name(e), out->reason);
+	}
+}
+
+/*
+ * Make a state machine decision take effect: log it, swap roles, start the
+ * action it asks for, run hooks, persist and publish.
+ */
+static void
+daemon_apply(struct daemon *d, const struct fsm_output *out)
+{
+	struct log_field	field;
+
+	daemon_log_events(d, out);
+	if (out->swap_roles) {
+		d->leader = 1 - d->leader;
+		poller_set_leader(d->poller, d->leader);
+		log_notice("roles swapped: leader %s, follower %s",
+		    daemon_cluster_name(d, d->leader),
+		    daemon_cluster_name(d, 1 - d->leader));
+	}
+	if (out->changed) {
+		field.name = "CCR_STATE";
+		field.value = fsm_state_name(out->new_state);
+		log_event(LOG_LEVEL_NOTICE,
+		    ccr_events[CCR_EVENT_STATE_CHANGED].message_id, &field, 1,
+		    "state %s -> %s: %s", fsm_state_name(out->old_state),
+		    fsm_state_name(out->new_state), out->reason);
+		daemon_state_hook(d, out);
+	}
+	if (out->action != FSM_ACTION_NONE)
+		log_notice("decided: %s%s", fsm_action_name(out->action),
+		    d->config->dry_run ? " (dry run: nothing is sent)" : "");
+	if (out->changed || out->swap_roles || out->action != FSM_ACTION_NONE)
+		daemon_save_state(d);
+	daemon_publish(d);
+}
+
+/* A poll round finished: remember what it saw and let the machine decide. */
+static void
+daemon_round(const struct observation *obs, void *arg)
+{
+	struct daemon		*d = arg;
+	struct fsm_output	 out;
+	size_t			 n;
+
+	d->seen[d->leader] = obs->leader;
+	d->seen[1 - d->leader] = obs->follower;
+	n = obs->nindices < d->config->nindices ? obs->nindices :
+	    d->config->nindices;
+	memcpy(d->seen_indices, obs->indices, n * sizeof *obs->indices);
+	d->polled = true;
+	clock_gettime(CLOCK_REALTIME, &d->last_poll);
+
+	fsm_observe(&d->fsm, &d->params, obs, &out);
+	daemon_apply(d, &out);
+	if (!d->ready) {
+		d->ready = true;
+		notify_ready();
+		log_info("first poll done: %s, leader %s",
+		    fsm_state_name(d->fsm.state),
+		    daemon_cluster_name(d, d->leader));
+	}
+}
+
+/* An operator command, from the control file or a signal. */
+static void
+daemon_command(const struct control_request *req, enum control_source source,
+    void *arg)
+{
+	struct daemon		*d = arg;
+	struct fsm_output	 out;
+	struct log_field	 fields[2];
+	int			 accepted;
+
+	accepted = fsm_command(&d->fsm, req->command, daemon_now_ms(),
+	    &out) == 0;
+	snprintf(d->last_command.id, sizeof d->last_command.id, "%s", req->id);
+	d->last_command.command = req->command;
+	d->last_command.outcome = accepted ? CONTROL_OUTCOME_ACCEPTED :
+	    CONTROL_OUTCOME_REJECTED;
+	snprintf(d->last_command.message, sizeof d->last_command.message,
+	    "%s", out.reason);
+	d->last_command.set = true;
+
+	fields[0].name = "CCR_COMMAND";
+	fields[0].value = fsm_command_name(req->command);
+	fields[1].name = "CCR_STATE";
+	fields[1].value = fsm_state_name(out.new_state);
+	log_event(accepted ? LOG_LEVEL_NOTICE : LOG_LEVEL_WARNING,
+	    ccr_events[CCR_EVENT_CONTROL].message_id, fields, 2,
+	    "%s from %s (%s) %s: %s", fsm_command_name(req->command),
+	    control_source_name(source), req->id,
+	    accepted ? "accepted" : "rejected", out.reason);
+	if (accepted)
+		daemon_save_state(d);
+	daemon_apply(d, &out);
+}
+
+/* Read the secrets of cluster i and build its client. */
+static struct es_cluster *
+daemon_open_cluster(struct daemon *d, struct ccr_config *cfg, int i,
+    char **cause)
+{
+	const struct ccr_cluster_config	*cc = &cfg->clusters[i];
+	struct es_cluster		*es;
+	char				*password = NULL, *api_key = NULL;
+
+	if (cc->password_file != NULL &&
+	    config_read_secret(cfg, cc->password_file, &password, cause) == -1)
+		return (NULL);
+	if (cc->api_key_file != NULL &&
+	    config_read_secret(cfg, cc->api_key_file, &api_key, cause) == -1) {
+		config_secret_free(password);
+		return (NULL);
+	}
+	es = es_cluster_create(d->http, cc, password, api_key,
+	    cfg->max_requests_per_cluster, cause);
+	config_secret_free(password);
+	config_secret_free(api_key);
+	return (es);
+}
+
+/* Tear down the poller and the cluster clients. */
+static void
+daemon_close_clusters(struct daemon *d)
+{
+	int	i;
+
+	poller_free(d->poller);
+	d->poller = NULL;
+	for (i = 0; i < CCR_CLUSTERS; i++) {
+		es_cluster_free(d->es[i]);
+		d->es[i] = NULL;
+	}
+}
+
+/*
+ * Build the cluster clients and the poller for cfg. On failure nothing of
+ * the new set survives and the daemon's current set is untouched.
+ */
+static int
+daemon_open_clusters(struct daemon *d, struct ccr_config *cfg,
+    struct es_cluster **es, struct poller **poller, char **cause)
+{
+	int	i;
+
+	for (i = 0; i < CCR_CLUSTERS; i++) {
+		if ((es[i] = daemon_open_cluster(d, cfg, i, cause)) == NULL) {
+			while (i-- > 0)
+				es_cluster_free(es[i]);
+			return (-1);
+		}
+	}
+	*poller = poller_create(d->base, cfg, es[0], es[1], daemon_round, d);
+	return (0);
+}
+
+/* The watchdog ping comes from the loop itself: a stuck loop stops it. */
+static void
+daemon_watchdog_cb(evutil_socket_t fd, short events, void *arg)
+{
+	(void)fd;
+	(void)events;
+	(void)arg;
+	notify_watchdog();
+}
+
+/* SIGHUP: validate the new configuration, swap it in only when it is good. */
+static void
+daemon_reload(void *arg)
+{
+	struct daemon		*d = arg;
+	struct ccr_config	*cfg;
+	struct es_cluster	*es[CCR_CLUSTERS];
+	struct poller		*poller;
+	struct log_field	 field;
+	char			*cause;
+	int			 leader, i;
+
+	notify_reloading();
+	field.name = "CCR_CONFIG";
+	field.value = d->opts->config_path;
+	if (config_load(d->opts->config_path, &cfg, &cause) == -1)
+		goto rejected;
+	leader = daemon_cluster_index(cfg, daemon_cluster_name(d, d->leader));
+	if (leader == -1 || daemon_cluster_index(cfg,
+	    daemon_cluster_name(d, 1 - d->leader)) == -1) {
+		cause = xstrdup("the clusters were renamed; restart the daemon "
+		    "to change them");
+		config_free(cfg);
+		goto rejected;
+	}
+	if (cfg->nindices != d->config->nindices) {
+		cause = xstrdup("the number of indices changed; restart the "
+		    "daemon to change them");
+		config_free(cfg);
+		goto rejected;
+	}
+	if (d->opts->dry_run)
+		cfg->dry_run = true;
+	if (daemon_open_clusters(d, cfg, es, &poller, &cause) == -1) {
+		config_free(cfg);
+		goto rejected;
+	}
+
+	daemon_close_clusters(d);
+	config_free(d->config);
+	d->config = cfg;
+	for (i = 0; i < CCR_CLUSTERS; i++)
+		d->es[i] = es[i];
+	d->poller = poller;
+	d->leader = leader;
+	poller_set_leader(d->poller, d->leader);
+	fsm_params_from_config(cfg, &d->params);
+	control_set_interval(d->control, cfg->poll_interval_ms);
+	if (!d->opts->level_given) {
+		enum log_level	level;
+
+		if (cfg->log_level != NULL &&
+		    log_level_from_name(cfg->log_level, &level) == 0)
+			log_set_level(level);
+	}
+	poller_start(d->poller);
+	log_event(LOG_LEVEL_NOTICE,
+	    ccr_events[CCR_EVENT_CONFIG_RELOADED].message_id, &field, 1,
+	    "configuration reloaded from %s", d->opts->config_path);
+	notify_ready();
+	return;
+
+rejected:
+	log_event(LOG_LEVEL_WARNING,
+	    ccr_events[CCR_EVENT_CONFIG_RELOADED].message_id, &field, 1,
+	    "reload rejected, keeping the running configuration: %s", cause);
+	free(cause);
+	notify_ready();
+}
+
+/* SIGTERM or SIGINT: leave the loop; in-flight requests are abandoned. */
+static void
+daemon_stop(int signo, void *arg)
+{
+	struct daemon	*d = arg;
+
+	log_notice("%s: stopping", strsignal(signo));
+	notify_stopping();
+	event_base_loopbreak(d->base);
+}
+
+/* Load state.json: roles and the machine as they were before a restart. */
+static int
+daemon_restore(struct daemon *d, char **cause)
+{
+	struct fsm_saved	 saved;
+	struct fsm_output	 out;
+	struct timespec		 now;
+	enum fsm_state		 state;
+	char			*why;
+	int			 leader;
+
+	switch (state_load(&d->state, d->state.path, &why)) {
+	case STATE_MISSING:
+		return (0);
+	case STATE_INVALID:
+		xasprintf(cause, "%s (move it away to start from the "
+		    "configured roles)", why);
+		free(why);
+		return (-1);
+	case STATE_LOADED:
+		break;
+	}
+	leader = daemon_cluster_index(d->config, d->state.leader);
+	if (leader == -1 ||
+	    daemon_cluster_index(d->config, d->state.follower) != 1 - leader) {
+		xasprintf(cause, "%s names clusters the configuration does not "
+		    "have", d->state.path);
+		return (-1);
+	}
+	d->leader = leader;
+	if (d->state.fsm_state == NULL ||
+	    fsm_state_from_name(d->state.fsm_state, &state) == -1)
+		state = FSM_STATE_REPLICATING;
+	memset(&saved, 0, sizeof saved);
+	saved.state = state;
+	saved.pending = (enum fsm_action)d->state.pending;
+	saved.pending_from = FSM_STATE_REPLICATING;
+	saved.held = d->state.held;
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (d->state.block_until.tv_sec > now.tv_sec)
+		saved.block_left_ms =
+		    (uint64_t)(d->state.block_until.tv_sec - now.tv_sec) * 1000;
+	if (fsm_restore(&d->fsm, &saved, daemon_now_ms(), &out) == -1) {
+		xasprintf(cause, "%s: inconsistent state machine record",
+		    d->state.path);
+		return (-1);
+	}
+	log_info("restored from %s: %s, leader %s", d->state.path,
+	    fsm_state_name(d->fsm.state), daemon_cluster_name(d, d->leader));
+	return (0);
+}
+
+/* Create a directory the daemon owns, if it is not there yet. */
+static int
+daemon_mkdir(const char *path, mode_t mode, char **cause)
+{
+	if (mkdir(path, mode) == -1 && errno != EEXIST) {
+		xasprintf(cause, "mkdir %s: %s", path, strerror(errno));
+		return (-1);
+	}
+	return (0);
+}
+
+/* Free whatever daemon_run built, in reverse order. */
+static void
+daemon_free(struct daemon *d)
+{
+	if (d->watchdog != NULL)
+		event_free(d->watchdog);
+	control_free(d->control);
+	hook_runner_free(d->hooks);
+	daemon_close_clusters(d);
+	http_free(d->http);
+	state_clear(&d->state);
+	free(d->seen_indices);
+	config_free(d->config);
+	free(d->state_dir);
+	free(d->runtime_dir);
+	if (d->base != NULL)
+		event_base_free(d->base);
+}
+
+/* Run the daemon until it is told to stop; returns the exit status. */
+int
+daemon_run(const struct daemon_options *opts)
+{
+	static const struct control_callbacks	callbacks = {
+		daemon_command, daemon_reload, daemon_stop, NULL
+	};
+	struct control_callbacks	cb = callbacks;
+	struct daemon			d;
+	struct timeval			tv;
+	enum log_level			level;
+	uint64_t			watchdog_ms;
+	char				*cause = NULL, *state_path;
+	int				status = 1;
+
+	memset(&d, 0, sizeof d);
+	d.opts = opts;
+	log_init("ccr-failoverd", opts->level);
+	if (config_load(opts->config_path, &d.config, &cause) == -1) {
+		log_warnx("%s", cause);
+		free(cause);
+		return (1);
+	}
+	if (!opts->level_given && d.config->log_level != NULL &&
+	    log_level_from_name(d.config->log_level, &level) == 0)
+		log_set_level(level);
+	if (opts->dry_run)
+		d.config->dry_run = true;
+	d.state_dir = config_dir(d.config, CONFIG_DIR_STATE, opts->state_dir,
+	    getenv);
+	d.runtime_dir = config_dir(d.config, CONFIG_DIR_RUNTIME,
+	    opts->runtime_dir, getenv);
+	notify_init();
+
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		log_warnx("libcurl could not be initialised");
+		goto out;
+	}
+	if ((d.base = event_base_new()) == NULL) {
+		log_warnx("libevent could not create an event base");
+		goto out;
+	}
+	if (daemon_mkdir(d.state_dir, 0700, &cause) == -1)
+		goto fail;
+	xasprintf(&state_path, "%s/%s", d.state_dir, STATE_FILE);
+	state_init(&d.state, state_path);
+	free(state_path);
+
+	d.leader = 0;
+	fsm_init(&d.fsm, daemon_now_ms());
+	fsm_params_from_config(d.config, &d.params);
+	if (daemon_restore(&d, &cause) == -1)
+		goto fail;
+	d.seen_indices = xcalloc(d.config->nindices, sizeof *d.seen_indices);
+
+	cb.arg = &d;
+	if ((d.control = control_create(d.base, d.runtime_dir,
+	    d.config->poll_interval_ms, &cb, &cause)) == NULL)
+		goto fail;
+	d.hooks = hook_runner_create(d.base, DAEMON_HOOKS_RUNNING,
+	    DAEMON_HOOKS_QUEUED);
+	if ((d.http = http_create(d.base, DAEMON_HTTP_CONNS, &cause)) == NULL)
+		goto fail;
+	if (daemon_open_clusters(&d, d.config, d.es, &d.poller, &cause) == -1)
+		goto fail;
+	poller_set_leader(d.poller, d.leader);
+
+	if ((watchdog_ms = notify_watchdog_interval_ms()) != 0) {
+		d.watchdog = event_new(d.base, -1, EV_PERSIST,
+		    daemon_watchdog_cb, &d);
+		tv.tv_sec = (time_t)(watchdog_ms / 1000);
+		tv.tv_usec = (suseconds_t)(watchdog_ms % 1000) * 1000;
+		event_add(d.watchdog, &tv);
+	}
+
+	log_event(LOG_LEVEL_INFO, ccr_events[CCR_EVENT_STARTED].message_id,
+	    NULL, 0, "started %s: leader %s, follower %s, %zu indices%s",
+	    PACKAGE_VERSION, daemon_cluster_name(&d, d.leader),
+	    daemon_cluster_name(&d, 1 - d.leader), d.config->nindices,
+	    d.config->dry_run ? ", dry run" : "");
+	daemon_save_state(&d);
+	daemon_publish(&d);
+	poller_start(d.poller);
+	event_base_dispatch(d.base);
+	status = 0;
+	goto out;
+
+fail:
+	log_warnx("%s", cause);
+	free(cause);
+out:
+	daemon_free(&d);
+	curl_global_cleanup();
+	return (status);
+}
