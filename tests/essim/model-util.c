@@ -64,14 +64,19 @@ es_root_cause(json_t *cause)
 int
 es_error_cause(json_t **out, int status, json_t *cause)
 {
-	json_t	*env, *roots;
+	json_t		*env, *roots, *err, *v;
+	const char	*key;
 
 	roots = json_array();
 	json_array_append_new(roots, es_root_cause(cause));
 	json_object_del(cause, "root_is_inner");
-	json_object_set_new(cause, "root_cause", roots);
+	err = json_object();
+	json_object_set_new(err, "root_cause", roots);
+	json_object_foreach(cause, key, v)
+		json_object_set(err, key, v);
+	json_decref(cause);
 	env = json_object();
-	json_object_set_new(env, "error", cause);
+	json_object_set_new(env, "error", err);
 	json_object_set_new(env, "status", json_integer(status));
 	*out = env;
 	return (status);

@@ -256,11 +256,11 @@ remote_send(struct remote_call *call, enum evhttp_cmd_type method,
 }
 
 /*
- * Call a remote cluster: the callback always runs later, once, with the
- * outcome. A cut link answers as the cut says (refused at once, or a
- * timeout after timeout_ms).
+ * Call a remote cluster with an optional JSON body (stolen): the callback
+ * always runs later, once, with the outcome. A cut link answers as the cut
+ * says (refused at once, or a timeout after timeout_ms).
  */
-int
+void
 remote_call(struct essim *es, const char *alias, enum evhttp_cmd_type method,
     const char *path, json_t *body, int timeout_ms, remote_cb cb, void *arg)
 {
@@ -278,8 +278,9 @@ remote_call(struct essim *es, const char *alias, enum evhttp_cmd_type method,
 	call->r = r;
 	TAILQ_INSERT_TAIL(&r->calls, call, entry);
 	if (r == &remote_none) {
+		json_decref(body);
 		remote_call_later(call, REMOTE_NO_ALIAS, 0);
-		return (0);
+		return;
 	}
 	cut = fault_link_use(es, alias);
 	if (cut == LINK_REFUSE)
@@ -291,7 +292,7 @@ remote_call(struct essim *es, const char *alias, enum evhttp_cmd_type method,
 		call->conn = NULL;
 		remote_call_later(call, REMOTE_REFUSED, 0);
 	}
-	return (0);
+	json_decref(body);
 }
 
 static void

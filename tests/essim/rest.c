@@ -15,6 +15,7 @@
  */
 #include "autoconf.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -451,7 +452,8 @@ rest_leader_failed(struct rest_ctx *ctx, struct remote_result *res,
 	    "could not be determined", alias, leader, alias);
 	json_object_set_new(cause, "caused_by", remote_failure_cause(res,
 	    "cluster:monitor/xpack/info"));
-	rest_reply(ctx, es_error_cause(&out, 400, cause), out);
+	status = es_error_cause(&out, 400, cause);
+	rest_reply(ctx, status, out);
 }
 
 static void
@@ -616,6 +618,7 @@ rest_unfollow_done(void *arg, struct remote_result *res)
 	json_t		*cause, *wrapper, *out, *b;
 	const char	*type, *reason;
 	char		*cls, *lease;
+	int		 status;
 
 	if (res->outcome == REMOTE_OK && (res->status == 200 ||
 	    res->status == 404)) {
@@ -643,7 +646,8 @@ rest_unfollow_done(void *arg, struct remote_result *res)
 	json_object_set_new(wrapper, "root_is_inner", json_true());
 	free(cls);
 	free(lease);
-	rest_reply(ctx, es_error_cause(&out, 500, wrapper), out);
+	status = es_error_cause(&out, 500, wrapper);
+	rest_reply(ctx, status, out);
 }
 
 static void
@@ -1560,6 +1564,7 @@ rest_fault_error(struct rest_ctx *ctx, struct fault *f)
 {
 	const char	*type = f->type, *reason = f->reason;
 	json_t		*out, *cause;
+	int		 status;
 
 	if (type == NULL) {
 		switch (f->status) {
@@ -1595,7 +1600,8 @@ rest_fault_error(struct rest_ctx *ctx, struct fault *f)
 		}
 	}
 	cause = es_cause(type, "%s", reason);
-	rest_reply(ctx, es_error_cause(&out, f->status, cause), out);
+	status = es_error_cause(&out, f->status, cause);
+	rest_reply(ctx, status, out);
 }
 
 /*
@@ -1673,6 +1679,31 @@ rest_split_path(struct rest_ctx *ctx)
 	}
 	free(copy);
 	return (0);
+}
+
+/* Parse the query string; a bare "name" means "name=" (true). */
+static int
+rest_parse_query(struct rest_ctx *ctx, const char *q)
+{
+	char	*copy, *tok, *save, *eq, *key, *value;
+	int	 rc = 0;
+
+	copy = xstrdup(q);
+	for (tok = strtok_r(copy, "&", &save); tok != NULL && rc == 0;
+	    tok = strtok_r(NULL, "&", &save)) {
+		if ((eq = strchr(tok, '=')) != NULL)
+			*eq++ = '\0';
+		key = evhttp_uridecode(tok, 1, NULL);
+		value = evhttp_uridecode(eq == NULL ? "" : eq, 1, NULL);
+		if (key == NULL || value == NULL || *key == '\0')
+			rc = -1;
+		else
+			evhttp_add_header(&ctx->query, key, value);
+		free(key);
+		free(value);
+	}
+	free(copy);
+	return (rc);
 }
 
 /* Parse the body as JSON if there is one; -1 after answering 400. */
@@ -1753,7 +1784,7 @@ rest_handle(struct evhttp_request *req, void *arg)
 		    "An HTTP line is larger than %d bytes.", REST_MAX_LINE);
 		return;
 	}
-	if ((q != NULL && evhttp_parse_query_str(q + 1, &ctx->query) == -1) ||
+	if ((q != NULL && rest_parse_query(ctx, q + 1) == -1) ||
 	    rest_split_path(ctx) == -1) {
 		rest_error(ctx, 400, "illegal_argument_exception",
 		    "cannot parse request [%s]", ctx->path);
