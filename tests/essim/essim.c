@@ -270,7 +270,6 @@ main(int argc, char **argv)
 	event_base_dispatch(es.base);
 
 	log_notice("cluster %s stopping", name);
-	rest_shutdown(&es);
 	remote_shutdown(&es);
 	rest_shutdown(&es);
 	for (i = 0; i < 4; i++)

@@ -81,7 +81,7 @@ struct essim_options {
 
 struct hung {
 	TAILQ_ENTRY(hung)	 entry;
-	struct evhttp_request	*req;
+	struct rest_ctx		*ctx;
 };
 TAILQ_HEAD(hung_list, hung);
 
@@ -135,6 +135,7 @@ uint64_t	 essim_wall_ms(void);
 void		 rest_handle(struct evhttp_request *, void *);
 void		 rest_wake_parked(struct essim *);
 void		 rest_shutdown(struct essim *);
+void		 rest_release_hung(struct essim *);
 
 /* remote.c */
 void		 remote_init(struct essim *);
@@ -156,7 +157,6 @@ struct fault	*fault_match(struct essim *, const char *, const char *);
 void		 fault_used(struct essim *, struct fault *);
 int		 fault_refuse(struct essim *, int);
 void		 fault_accept(struct essim *);
-void		 fault_release_hung(struct essim *);
 void		 fault_drop_request(struct evhttp_request *);
 int		 fault_link(struct essim *, json_t *, json_t **);
 enum link_cut	 fault_link_use(struct essim *, const char *);

@@ -135,7 +135,7 @@ fault_clear(struct essim *es)
 	es->link_cut = LINK_OK;
 	free(es->link_alias);
 	es->link_alias = NULL;
-	fault_release_hung(es);
+	rest_release_hung(es);
 }
 
 int
@@ -233,26 +233,6 @@ fault_accept(struct essim *es)
 		fatalx("cannot listen again on %s:%d", es->host, es->port);
 	es->refusing = 0;
 	log_info("accepting connections again");
-}
-
-/* Answer every hung request (503, connection closed) so none is left. */
-void
-fault_release_hung(struct essim *es)
-{
-	struct hung		*h;
-	struct evbuffer		*buf;
-
-	while ((h = TAILQ_FIRST(&es->hung)) != NULL) {
-		TAILQ_REMOVE(&es->hung, h, entry);
-		buf = evbuffer_new();
-		evbuffer_add_printf(buf, "{\"error\":\"essim: hung request "
-		    "released\",\"status\":503}");
-		evhttp_add_header(evhttp_request_get_output_headers(h->req),
-		    "Connection", "close");
-		evhttp_send_reply(h->req, 503, "Service Unavailable", buf);
-		evbuffer_free(buf);
-		free(h);
-	}
 }
 
 /*

@@ -33,6 +33,11 @@
 #define REST_MAX_LINE		4096
 #define REST_MAX_SEGS		8
 #define REST_COMMON_PARAMS	"pretty human error_trace filter_path"
+/*
+ * Cross-cluster calls have no transport timeout in Elasticsearch: only the
+ * client's own timeout bounds them. An hour stands for "never".
+ */
+#define REST_NO_TIMEOUT_MS	3600000
 
 struct rest_ctx {
 	TAILQ_ENTRY(rest_ctx)	 entry;
@@ -774,7 +779,7 @@ rest_split_expr(const char *expr)
 
 /*
  * GET /_resolve/cluster[/<expr>]: contact every named remote now, each
- * bounded by ?timeout (else the transport timeout).
+ * bounded by ?timeout (without it, a hung remote hangs the call).
  */
 static void
 rest_resolve(struct rest_ctx *ctx)
@@ -792,10 +797,9 @@ rest_resolve(struct rest_ctx *ctx)
 	    "expand_wildcards ignore_throttled") == -1)
 		return;
 	expr = ctx->nsegs > 2 ? ctx->segs[2] : NULL;
-	timeout = (int)rest_time_param(ctx, "timeout",
-	    es->opt.transport_timeout_ms);
+	timeout = (int)rest_time_param(ctx, "timeout", REST_NO_TIMEOUT_MS);
 	if (timeout <= 0)
-		timeout = es->opt.transport_timeout_ms;
+		timeout = REST_NO_TIMEOUT_MS;
 	aliases = es_remote_aliases(es->cluster);
 	if (expr == NULL) {
 		groups = json_object();
@@ -805,11 +809,11 @@ rest_resolve(struct rest_ctx *ctx)
 		groups = rest_split_expr(expr);
 	json_object_foreach(groups, alias, v) {
 		if (*alias != '\0' && json_object_get(aliases, alias) == NULL) {
-			json_decref(groups);
-			json_decref(aliases);
 			status = es_error(&out, 404,
 			    "no_such_remote_cluster_exception",
 			    "no such remote cluster: [%s]", alias);
+			json_decref(groups);
+			json_decref(aliases);
 			rest_reply(ctx, status, out);
 			return;
 		}
@@ -913,11 +917,11 @@ rest_ccs_count(struct rest_ctx *ctx)
 	aliases = es_remote_aliases(es->cluster);
 	json_object_foreach(groups, alias, v) {
 		if (*alias != '\0' && json_object_get(aliases, alias) == NULL) {
-			json_decref(groups);
-			json_decref(aliases);
 			status = es_error(&out, 404,
 			    "no_such_remote_cluster_exception",
 			    "no such remote cluster: [%s]", alias);
+			json_decref(groups);
+			json_decref(aliases);
 			rest_reply(ctx, status, out);
 			return;
 		}
@@ -957,7 +961,7 @@ rest_ccs_count(struct rest_ctx *ctx)
 			xasprintf(&path, "/%s/_count", enc);
 		free(enc);
 		remote_call(es, alias, EVHTTP_REQ_GET, path, NULL,
-		    es->opt.transport_timeout_ms, rest_ccs_count_done, p);
+		    REST_NO_TIMEOUT_MS, rest_ccs_count_done, p);
 		free(path);
 	}
 	json_decref(groups);
@@ -1050,8 +1054,10 @@ rest_drop_parked(struct essim *es)
 	}
 	while ((h = TAILQ_FIRST(&es->hung)) != NULL) {
 		TAILQ_REMOVE(&es->hung, h, entry);
-		fault_drop_request(h->req);
+		ctx = h->ctx;
 		free(h);
+		fault_drop_request(ctx->req);
+		rest_ctx_free(ctx);
 	}
 }
 
@@ -1639,9 +1645,8 @@ rest_fault(struct rest_ctx *ctx)
 	case FAULT_HANG:
 		fault_used(es, f);
 		h = xcalloc(1, sizeof *h);
-		h->req = ctx->req;
+		h->ctx = ctx;
 		TAILQ_INSERT_TAIL(&es->hung, h, entry);
-		rest_ctx_free(ctx);
 		return (1);
 	case FAULT_MALFORMED:
 		fault_used(es, f);
@@ -1798,12 +1803,32 @@ rest_handle(struct evhttp_request *req, void *arg)
 	rest_dispatch(ctx);
 }
 
+/*
+ * The hang is over: hung requests are served now, as a node that
+ * recovers answers what it had received (clients that gave up meanwhile
+ * get nothing).
+ */
+void
+rest_release_hung(struct essim *es)
+{
+	struct hung	*h;
+	struct rest_ctx	*ctx;
+
+	while ((h = TAILQ_FIRST(&es->hung)) != NULL) {
+		TAILQ_REMOVE(&es->hung, h, entry);
+		ctx = h->ctx;
+		free(h);
+		rest_dispatch(ctx);
+	}
+}
+
 /* Answer everything still waiting, before the server goes away. */
 void
 rest_shutdown(struct essim *es)
 {
 	struct parked	*pk;
 	struct rest_ctx	*ctx;
+	struct hung	*h;
 
 	while ((pk = TAILQ_FIRST(&es->parked)) != NULL) {
 		ctx = pk->ctx;
@@ -1812,10 +1837,13 @@ rest_shutdown(struct essim *es)
 		    "Connection", "close");
 		rest_error(ctx, 503, "node_closed_exception", "node closed");
 	}
+	while ((h = TAILQ_FIRST(&es->hung)) != NULL) {
+		TAILQ_REMOVE(&es->hung, h, entry);
+		free(h);
+	}
 	while ((ctx = TAILQ_FIRST(&es->ctxs)) != NULL) {
 		evhttp_add_header(evhttp_request_get_output_headers(ctx->req),
 		    "Connection", "close");
 		rest_error(ctx, 503, "node_closed_exception", "node closed");
 	}
-	fault_release_hung(es);
 }
