@@ -1,1 +1,21 @@
-# tests/essim: see the top-level Makefile.am.
+# tests/essim: the Elasticsearch CCR simulator (built by plain make, the
+# demo and the integration tests use it) and its tests.
+noinst_PROGRAMS += %reldir%/essim
+%canon_reldir%_essim_SOURCES = %reldir%/essim.c %reldir%/essim.h \
+	%reldir%/model.c %reldir%/model-util.c %reldir%/model.h \
+	%reldir%/filter.c %reldir%/filter.h %reldir%/rest.c \
+	%reldir%/remote.c %reldir%/fault.c %reldir%/journal.c
+%canon_reldir%_essim_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(LIBEVENT_CFLAGS)
+%canon_reldir%_essim_LDADD = $(CCR_LIBS)
+
+check_PROGRAMS += %reldir%/check_model
+%canon_reldir%_check_model_SOURCES = %reldir%/check_model.c \
+	%reldir%/model.c %reldir%/model-util.c %reldir%/model.h \
+	%reldir%/filter.c %reldir%/filter.h
+%canon_reldir%_check_model_CFLAGS = $(UNIT_CFLAGS)
+%canon_reldir%_check_model_LDADD = $(UNIT_LIBS)
+
+TESTS += %reldir%/check_model
+TESTS += tests/integration/essim-tutorial.sh tests/integration/essim-faults.sh
+EXTRA_DIST += %reldir%/README tests/integration/essim-tutorial.sh \
+	tests/integration/essim-faults.sh

@@ -66,3 +66,102 @@ wait_for() {
 		sleep 0.05
 	done
 }
+
+# --- essim helpers -----------------------------------------------------------
+ESSIM_NAMES=""
+
+# essim_start NAME [ESSIM FLAGS...]: start an essim cluster on 127.0.0.1 with
+# an ephemeral port, remember its pid, wait until it answers. Sets
+# ESSIM_<NAME>_URL (http://127.0.0.1:PORT), ESSIM_<NAME>_PORT and
+# ESSIM_<NAME>_PID; NAME must be a valid shell identifier part. A fixed port
+# can be asked for with "--listen 127.0.0.1:PORT" among the flags.
+essim_start() {
+	local name=$1 listen=127.0.0.1:0 port pid arg
+	shift
+	for arg in "$@"; do
+		case $arg in
+		--listen) listen= ;;
+		esac
+	done
+	rm -f "$TEST_DIR/essim-$name.port"
+	if [ -n "$listen" ]; then
+		"$ESSIM" --name "$name" --listen "$listen" \
+		    --port-file "$TEST_DIR/essim-$name.port" "$@" \
+		    2>>"$TEST_DIR/essim-$name.log" &
+	else
+		"$ESSIM" --name "$name" \
+		    --port-file "$TEST_DIR/essim-$name.port" "$@" \
+		    2>>"$TEST_DIR/essim-$name.log" &
+	fi
+	pid=$!
+	track_pid "$pid"
+	case " $ESSIM_NAMES " in
+	*" $name "*) ;;
+	*) ESSIM_NAMES="$ESSIM_NAMES $name" ;;
+	esac
+	if ! wait_for 10 test -s "$TEST_DIR/essim-$name.port"; then
+		echo "# essim $name did not start" >&2
+		cat "$TEST_DIR/essim-$name.log" >&2
+		return 1
+	fi
+	port=$(cat "$TEST_DIR/essim-$name.port")
+	eval "ESSIM_${name}_URL=http://127.0.0.1:$port"
+	eval "ESSIM_${name}_PORT=$port"
+	eval "ESSIM_${name}_PID=$pid"
+}
+
+# essim_kill NAME [SIGNAL]: end an essim started by essim_start (default
+# SIGTERM; -9 for a crash) and wait for it.
+essim_kill() {
+	local pidvar="ESSIM_${1}_PID"
+	kill "-${2:-TERM}" "${!pidvar}" 2>/dev/null || true
+	wait "${!pidvar}" 2>/dev/null || true
+}
+
+# essim_stop_all: stop every essim with SIGTERM; fails if one did not exit
+# 0 or a sanitizer reported anything in its log.
+essim_stop_all() {
+	local name pidvar rc=0
+	for name in $ESSIM_NAMES; do
+		pidvar="ESSIM_${name}_PID"
+		kill -TERM "${!pidvar}" 2>/dev/null || continue
+		wait "${!pidvar}" || rc=1
+	done
+	for name in $ESSIM_NAMES; do
+		if grep -q 'Sanitizer' "$TEST_DIR/essim-$name.log"; then
+			cat "$TEST_DIR/essim-$name.log" >&2
+			rc=1
+		fi
+	done
+	return $rc
+}
+
+# es METHOD URL [BODY]: one JSON request; prints the body, then the status
+# on the last line.
+es() {
+	if [ $# -ge 3 ]; then
+		"$CURL" -s -m 20 -X "$1" -H 'Content-Type: application/json' \
+		    -d "$3" -w '\n%{http_code}\n' "$2"
+	else
+		"$CURL" -s -m 20 -X "$1" -w '\n%{http_code}\n' "$2"
+	fi
+}
+
+# es_status METHOD URL [BODY]: only the HTTP status of a request.
+es_status() {
+	es "$@" | tail -n 1
+}
+
+# es_body METHOD URL [BODY]: only the body of a request.
+es_body() {
+	es "$@" | sed '$d'
+}
+
+# has TEXT FIXED-STRING: whether a (compact JSON) text contains a string;
+# combine with filter_path to pick the field a check is about.
+has() {
+	case $1 in
+	*"$2"*) return 0 ;;
+	*) return 1 ;;
+	esac
+}

@@ -1,0 +1,566 @@
+/*
+ * Unit tests for the essim model: routing, globbing, filter_path, index
+ * lifecycle, the follower state table of the reference (section 20),
+ * cluster settings for remotes, replication through es_changes and
+ * es_apply_changes, and journal replay.
+ */
+#include "autoconf.h"
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "filter.h"
+#include "model.h"
+
+/* The error type of an envelope, or "" for a success body. */
+static const char *
+err_type(json_t *out)
+{
+	const char	*t;
+
+	t = json_string_value(json_object_get(json_object_get(out, "error"),
+	    "type"));
+	return (t == NULL ? "" : t);
+}
+
+static const char *
+err_reason(json_t *out)
+{
+	const char	*t;
+
+	t = json_string_value(json_object_get(json_object_get(out, "error"),
+	    "reason"));
+	return (t == NULL ? "" : t);
+}
+
+/* Run an operation, check status (and error type when given), free. */
+#define EXPECT(call, want, type) do {					\
+	json_t	*out_ = NULL;						\
+	int	 st_ = (call);						\
+	ck_assert_int_eq(st_, (want));					\
+	if ((type) != NULL)						\
+		ck_assert_str_eq(err_type(out_), (type));		\
+	json_decref(out_);						\
+} while (0)
+#define OUT (&out_)
+
+static struct es_cluster *
+cluster_with_remote(void)
+{
+	struct es_cluster	*c = es_cluster_new("clusterB");
+	json_t			*body, *out;
+
+	body = json_pack("{s:{s:{s:{s:{s:s, s:s}}}}}", "persistent", "cluster",
+	    "remote", "clusterA", "mode", "proxy", "proxy_address",
+	    "127.0.0.1:9200");
+	ck_assert_int_eq(es_put_cluster_settings(c, body, 0, &out), 200);
+	json_decref(out);
+	json_decref(body);
+	return (c);
+}
+
+/* Make "f" a follower of leader index "l" with the given shard count. */
+static void
+make_follower(struct es_cluster *c, int shards)
+{
+	json_t	*body, *leader, *out = NULL;
+
+	body = json_pack("{s:s, s:s}", "remote_cluster", "clusterA",
+	    "leader_index", "l");
+	ck_assert_int_eq(es_follow_check(c, "f", body, &out), 0);
+	leader = json_pack("{s:s, s:s, s:i, s:i, s:b}", "index", "l", "uuid",
+	    "LEADERUUID000000000000", "shards", shards, "replicas", 1, "open", 1);
+	ck_assert_int_eq(es_follow_create(c, "f", body, leader, 1, &out), 0);
+	json_decref(body);
+	json_decref(leader);
+}
+
+START_TEST(murmur3_known_values)
+{
+	ck_assert_uint_eq(es_murmur3("", 0, 0), 0);
+	ck_assert_uint_eq(es_murmur3("hello", 5, 0), 0x248bfa47);
+	ck_assert_uint_eq(es_murmur3("The quick brown fox jumps over the lazy dog",
+	    43, 0), 0x2e4ff723);
+}
+END_TEST
+
+START_TEST(routing_is_stable_and_in_range)
+{
+	char	id[16];
+	int	i, sh, seen[5] = { 0 };
+
+	ck_assert_int_eq(es_shard_for_id("anything", 1), 0);
+	for (i = 0; i < 200; i++) {
+		snprintf(id, sizeof id, "doc-%d", i);
+		sh = es_shard_for_id(id, 5);
+		ck_assert_int_ge(sh, 0);
+		ck_assert_int_lt(sh, 5);
+		ck_assert_int_eq(sh, es_shard_for_id(id, 5));
+		seen[sh]++;
+	}
+	for (i = 0; i < 5; i++)
+		ck_assert_int_gt(seen[i], 0);
+}
+END_TEST
+
+START_TEST(glob_matching)
+{
+	ck_assert(es_glob("*", "abc"));
+	ck_assert(es_glob("a*c", "abbbc"));
+	ck_assert(!es_glob("a*c", "abcd"));
+	ck_assert(es_glob("logs-*-x", "logs-1-x"));
+	ck_assert(!es_glob("abc", "abd"));
+}
+END_TEST
+
+static json_t *
+filtered(const char *in, const char *spec)
+{
+	json_t	*j = json_loads(in, 0, NULL), *f;
+
+	ck_assert_ptr_nonnull(j);
+	f = filter_path(j, spec);
+	json_decref(j);
+	return (f);
+}
+
+static void
+assert_json(json_t *got, const char *want)
+{
+	json_t	*w = json_loads(want, 0, NULL);
+
+	ck_assert_ptr_nonnull(w);
+	if (!json_equal(got, w)) {
+		char	*s = json_dumps(got, JSON_COMPACT);
+
+		ck_abort_msg("got %s want %s", s, want);
+	}
+	json_decref(w);
+	json_decref(got);
+}
+
+START_TEST(filter_path_rules)
+{
+	const char	*doc = "{\"took\":3,\"hits\":{\"total\":1,\"hits\":"
+	    "[{\"_id\":\"0\",\"_score\":1.5,\"_source\":{\"a\":1}},"
+	    "{\"_id\":\"1\",\"_score\":1.0}]},\"_shards\":{\"total\":1}}";
+
+	assert_json(filtered(doc, "took,hits.hits._id"),
+	    "{\"took\":3,\"hits\":{\"hits\":[{\"_id\":\"0\"},{\"_id\":\"1\"}]}}");
+	assert_json(filtered(doc, "-_shards,-hits"), "{\"took\":3}");
+	assert_json(filtered(doc, "**._id"),
+	    "{\"hits\":{\"hits\":[{\"_id\":\"0\"},{\"_id\":\"1\"}]}}");
+	assert_json(filtered(doc, "hits.*.total"), "{}");
+	assert_json(filtered(doc, "nothing"), "{}");
+	assert_json(filtered(doc, "_sh*"), "{\"_shards\":{\"total\":1}}");
+	assert_json(filtered(doc, "hits,-hits.hits"),
+	    "{\"hits\":{\"total\":1}}");
+}
+END_TEST
+
+START_TEST(index_lifecycle_and_errors)
+{
+	struct es_cluster	*c = es_cluster_new("a");
+	json_t			*body;
+
+	EXPECT(es_create_index(c, "idx", NULL, 1, OUT), 200, "");
+	EXPECT(es_create_index(c, "idx", NULL, 1, OUT), 400,
+	    "resource_already_exists_exception");
+	EXPECT(es_create_index(c, "Bad", NULL, 1, OUT), 400,
+	    "invalid_index_name_exception");
+	ck_assert_int_eq(es_exists(c, "idx"), 200);
+	ck_assert_int_eq(es_exists(c, "idx,nope"), 404);
+	body = json_pack("{s:s}", "user", "kimchy");
+	EXPECT(es_index_doc(c, "idx", "1", body, NULL, 1, OUT), 201, "");
+	EXPECT(es_index_doc(c, "idx", "1", body, NULL, 1, OUT), 200, "");
+	EXPECT(es_search(c, "idx", "kimchy", NULL, 0, 10, 1, OUT), 200, "");
+	EXPECT(es_close(c, "idx", 0, OUT), 200, "");
+	EXPECT(es_index_doc(c, "idx", "2", body, NULL, 1, OUT), 400,
+	    "index_closed_exception");
+	EXPECT(es_search(c, "idx", NULL, NULL, 0, 10, 0, OUT), 400,
+	    "index_closed_exception");
+	EXPECT(es_close(c, "idx,nope", 0, OUT), 404, "index_not_found_exception");
+	EXPECT(es_close(c, "*", 0, OUT), 400, "illegal_argument_exception");
+	EXPECT(es_open(c, "idx", 0, OUT), 200, "");
+	EXPECT(es_delete_index(c, "idx", OUT), 200, "");
+	EXPECT(es_delete_index(c, "idx", OUT), 404, "index_not_found_exception");
+	json_decref(body);
+	es_cluster_free(c);
+}
+END_TEST
+
+START_TEST(search_sees_refreshed_documents_only)
+{
+	struct es_cluster	*c = es_cluster_new("a");
+	json_t			*body, *out;
+
+	body = json_pack("{s:s}", "user", "Kimchy Banon");
+	EXPECT(es_index_doc(c, "idx", NULL, body, NULL, 1, OUT), 201, "");
+	ck_assert_int_eq(es_search(c, "idx", "user:kimchy", NULL, 0, 10, 1,
+	    &out), 200);
+	ck_assert_int_eq(json_integer_value(json_object_get(out, "count")), 0);
+	json_decref(out);
+	EXPECT(es_refresh(c, "idx", OUT), 200, "");
+	ck_assert_int_eq(es_search(c, "idx", "user:kimchy", NULL, 0, 10, 1,
+	    &out), 200);
+	ck_assert_int_eq(json_integer_value(json_object_get(out, "count")), 1);
+	json_decref(out);
+	ck_assert_int_eq(es_search(c, "idx", "user:other", NULL, 0, 10, 1,
+	    &out), 200);
+	ck_assert_int_eq(json_integer_value(json_object_get(out, "count")), 0);
+	json_decref(out);
+	json_decref(body);
+	es_cluster_free(c);
+}
+END_TEST
+
+START_TEST(cluster_settings_remote_modes)
+{
+	struct es_cluster	*c = cluster_with_remote();
+	json_t			*body, *out, *aliases;
+	char			*addr;
+
+	ck_assert_int_eq(es_remote_address(c, "clusterA", &addr), 0);
+	ck_assert_str_eq(addr, "127.0.0.1:9200");
+	free(addr);
+	body = json_pack("{s:{s:[s]}}", "persistent",
+	    "cluster.remote.clusterA.seeds", "127.0.0.1:9300");
+	ck_assert_int_eq(es_put_cluster_settings(c, body, 0, &out), 400);
+	ck_assert_str_eq(err_reason(out), "Setting \"cluster.remote.clusterA."
+	    "seeds\" cannot be used with the configured \"cluster.remote."
+	    "clusterA.mode\" [required=SNIFF, configured=PROXY]");
+	json_decref(out);
+	json_decref(body);
+	body = json_pack("{s:{s:s}}", "persistent", "cluster.nope", "1");
+	EXPECT(es_put_cluster_settings(c, body, 0, OUT), 400,
+	    "illegal_argument_exception");
+	json_decref(body);
+	body = json_pack("{s:{s:n, s:n}}", "persistent",
+	    "cluster.remote.clusterA.mode", "cluster.remote.clusterA."
+	    "proxy_address");
+	ck_assert_int_eq(es_put_cluster_settings(c, body, 0, &out), 200);
+	assert_json(out, "{\"acknowledged\":true,\"persistent\":{},"
+	    "\"transient\":{}}");
+	json_decref(body);
+	aliases = es_remote_aliases(c);
+	ck_assert_int_eq(json_object_size(aliases), 0);
+	json_decref(aliases);
+	es_cluster_free(c);
+}
+END_TEST
+
+/* The follower lifecycle table: pause, close, unfollow, open in order. */
+START_TEST(follower_lifecycle_table)
+{
+	struct es_cluster	*c = cluster_with_remote();
+	json_t			*body, *forget;
+
+	make_follower(c, 2);
+	body = json_pack("{s:s}", "user", "kimchy");
+	/* ACTIVE */
+	EXPECT(es_index_doc(c, "f", NULL, body, NULL, 1, OUT), 403,
+	    "status_exception");
+	EXPECT(es_unfollow(c, "f", &forget, OUT), 400,
+	    "illegal_argument_exception");
+	EXPECT(es_follow_stats(c, "f", 0, OUT), 200, "");
+	/* CLOSED_ACTIVE: unfollow says "not been paused" */
+	EXPECT(es_close(c, "f", 0, OUT), 200, "");
+	{
+		json_t	*out;
+
+		ck_assert_int_eq(es_unfollow(c, "f", &forget, &out), 400);
+		ck_assert_ptr_null(forget);
+		ck_assert_ptr_nonnull(strstr(err_reason(out),
+		    "has not been paused"));
+		json_decref(out);
+	}
+	EXPECT(es_open(c, "f", 0, OUT), 200, "");
+	/* PAUSED */
+	EXPECT(es_pause_follow(c, "f", OUT), 200, "");
+	{
+		json_t	*out;
+
+		ck_assert_int_eq(es_pause_follow(c, "f", &out), 400);
+		ck_assert_str_eq(err_reason(out), "no shard follow tasks found");
+		json_decref(out);
+	}
+	EXPECT(es_follow_stats(c, "f", 0, OUT), 404,
+	    "resource_not_found_exception");
+	EXPECT(es_follow_stats(c, "_all", 0, OUT), 200, "");
+	EXPECT(es_index_doc(c, "f", NULL, body, NULL, 1, OUT), 403,
+	    "status_exception");
+	{
+		json_t	*out;
+
+		ck_assert_int_eq(es_unfollow(c, "f", &forget, &out), 400);
+		ck_assert_ptr_nonnull(strstr(err_reason(out),
+		    "has not been closed"));
+		json_decref(out);
+	}
+	/* CLOSED_PAUSED -> REGULAR_CLOSED */
+	EXPECT(es_close(c, "f", 0, OUT), 200, "");
+	EXPECT(es_unfollow(c, "f", &forget, OUT), 200, "");
+	ck_assert_ptr_nonnull(forget);
+	ck_assert_str_eq(json_string_value(json_object_get(forget, "remote")),
+	    "clusterA");
+	json_decref(forget);
+	EXPECT(es_unfollow(c, "f", &forget, OUT), 400,
+	    "illegal_argument_exception");
+	EXPECT(es_pause_follow(c, "f", OUT), 400, "illegal_argument_exception");
+	EXPECT(es_resume_check(c, "f", NULL, OUT), 400,
+	    "illegal_argument_exception");
+	/* REGULAR_OPEN accepts writes */
+	EXPECT(es_open(c, "f", 0, OUT), 200, "");
+	EXPECT(es_index_doc(c, "f", NULL, body, NULL, 1, OUT), 201, "");
+	EXPECT(es_pause_follow(c, "missing", OUT), 404,
+	    "index_not_found_exception");
+	json_decref(body);
+	es_cluster_free(c);
+}
+END_TEST
+
+START_TEST(follow_errors)
+{
+	struct es_cluster	*c = cluster_with_remote();
+	json_t			*body, *leader, *out;
+
+	body = json_pack("{}");
+	ck_assert_int_eq(es_follow_check(c, "f", body, &out), 400);
+	ck_assert_str_eq(err_reason(out), "Validation Failed: 1: remote_cluster "
+	    "is missing;2: leader_index is missing;");
+	json_decref(out);
+	json_decref(body);
+	body = json_pack("{s:s, s:s}", "remote_cluster", "nope",
+	    "leader_index", "l");
+	EXPECT(es_follow_check(c, "f", body, OUT), 404,
+	    "no_such_remote_cluster_exception");
+	json_decref(body);
+	body = json_pack("{s:s, s:s, s:i}", "remote_cluster", "clusterA",
+	    "leader_index", "l", "bogus", 1);
+	EXPECT(es_follow_check(c, "f", body, OUT), 400,
+	    "x_content_parse_exception");
+	json_decref(body);
+	EXPECT(es_create_index(c, "f", NULL, 1, OUT), 200, "");
+	body = json_pack("{s:s, s:s}", "remote_cluster", "clusterA",
+	    "leader_index", "l");
+	leader = json_pack("{s:s, s:s, s:i, s:i, s:b}", "index", "l", "uuid",
+	    "LEADERUUID000000000000", "shards", 1, "replicas", 0, "open", 1);
+	EXPECT(es_follow_create(c, "f", body, leader, 1, OUT), 500,
+	    "snapshot_restore_exception");
+	EXPECT(es_close(c, "f", 0, OUT), 200, "");
+	EXPECT(es_follow_create(c, "f", body, leader, 1, OUT), 0, "");
+	/* resume of an active follower: task already exists */
+	EXPECT(es_resume_leader(c, "f", leader, NULL, OUT), 400,
+	    "resource_already_exists_exception");
+	EXPECT(es_pause_follow(c, "f", OUT), 200, "");
+	EXPECT(es_resume_leader(c, "f", leader, NULL, OUT), 200, "");
+	json_object_set_new(leader, "uuid", json_string("OTHER"));
+	EXPECT(es_pause_follow(c, "f", OUT), 200, "");
+	EXPECT(es_resume_leader(c, "f", leader, NULL, OUT), 400,
+	    "illegal_argument_exception");
+	json_decref(leader);
+	json_decref(body);
+	es_cluster_free(c);
+}
+END_TEST
+
+/* A leader's changes replayed on a follower keep the leader's seq_nos. */
+START_TEST(replication_keeps_seq_nos)
+{
+	struct es_cluster	*a = es_cluster_new("clusterA");
+	struct es_cluster	*b = cluster_with_remote();
+	struct es_index		*l, *f;
+	json_t			*doc, *req, *resp, *out;
+	char			 id[16];
+	int			 i, empty, sh;
+
+	doc = json_pack("{s:{s:i}}", "settings", "number_of_shards", 3);
+	EXPECT(es_create_index(a, "l", doc, 1, OUT), 200, "");
+	json_decref(doc);
+	doc = json_pack("{s:s}", "user", "kimchy");
+	for (i = 0; i < 20; i++) {
+		snprintf(id, sizeof id, "%d", i);
+		EXPECT(es_index_doc(a, "l", id, doc, NULL, 1, OUT), 201, "");
+	}
+	l = es_index_find(a, "l");
+	make_follower(b, 3);
+	f = es_index_find(b, "f");
+	snprintf(f->leader_uuid, sizeof f->leader_uuid, "%s", l->uuid);
+	req = json_pack("{s:[{s:s, s:s, s:i, s:i}, {s:s, s:s, s:i, s:i},"
+	    " {s:s, s:s, s:i, s:i}]}", "shards",
+	    "index", "l", "uuid", l->uuid, "shard", 0, "from_seq_no", 0,
+	    "index", "l", "uuid", l->uuid, "shard", 1, "from_seq_no", 0,
+	    "index", "l", "uuid", l->uuid, "shard", 2, "from_seq_no", 0);
+	resp = es_changes(a, req, 1, &empty);
+	ck_assert_int_eq(empty, 0);
+	for (sh = 0; sh < 3; sh++) {
+		es_apply_changes(b, f, sh, json_array_get(json_object_get(resp,
+		    "shards"), sh), 1);
+		ck_assert_int_eq(f->shards[sh].max_seq_no,
+		    l->shards[sh].max_seq_no);
+		ck_assert_int_eq(f->shards[sh].follow.leader_global_checkpoint,
+		    l->shards[sh].max_seq_no);
+	}
+	json_decref(resp);
+	/* nothing new: empty, and the lease is registered */
+	json_object_set_new(json_array_get(json_object_get(req, "shards"), 0),
+	    "from_seq_no", json_integer(l->shards[0].max_seq_no + 1));
+	resp = es_changes(a, req, 1, &empty);
+	json_decref(resp);
+	EXPECT(es_refresh(b, "f", OUT), 200, "");
+	ck_assert_int_eq(es_search(b, "f", "kimchy", NULL, 0, 10, 1, &out), 200);
+	ck_assert_int_eq(json_integer_value(json_object_get(out, "count")), 20);
+	json_decref(out);
+	/* a missing leader is fatal for the task */
+	json_object_set_new(json_array_get(json_object_get(req, "shards"), 0),
+	    "uuid", json_string("gone"));
+	resp = es_changes(a, req, 1, &empty);
+	es_read_failed(f, 0, json_deep_copy(json_object_get(json_array_get(
+	    json_object_get(resp, "shards"), 0), "error")), 1, 1);
+	ck_assert_ptr_nonnull(f->shards[0].follow.fatal_exception);
+	ck_assert_int_eq(f->shards[0].follow.failed_reads, 1);
+	/* a connection error is retried */
+	es_read_failed(f, 1, es_cause("connect_transport_exception", "x"), 1, 1);
+	es_read_failed(f, 1, es_cause("connect_transport_exception", "x"), 1, 1);
+	ck_assert_ptr_null(f->shards[1].follow.fatal_exception);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(
+	    f->shards[1].follow.read_exceptions, 0), "retries")), 1);
+	json_decref(resp);
+	json_decref(req);
+	json_decref(doc);
+	es_cluster_free(a);
+	es_cluster_free(b);
+}
+END_TEST
+
+static void
+collect(void *arg, json_t *rec)
+{
+	json_array_append((json_t *)arg, rec);
+}
+
+/* Every journal record replayed rebuilds the same cluster. */
+START_TEST(journal_replay_round_trip)
+{
+	struct es_cluster	*c = cluster_with_remote(), *d;
+	json_t			*recs = json_array(), *rec, *doc, *snap1, *snap2;
+	size_t			 i;
+	char			*why = NULL;
+
+	c->journal = collect;
+	c->journal_arg = recs;
+	doc = json_pack("{s:s}", "user", "kimchy");
+	EXPECT(es_index_doc(c, "x", "1", doc, NULL, 5, OUT), 201, "");
+	EXPECT(es_index_doc(c, "x", "2", doc, NULL, 5, OUT), 201, "");
+	EXPECT(es_close(c, "x", 0, OUT), 200, "");
+	make_follower(c, 1);
+	EXPECT(es_pause_follow(c, "f", OUT), 200, "");
+	EXPECT(es_create_index(c, "gone", NULL, 1, OUT), 200, "");
+	EXPECT(es_delete_index(c, "gone", OUT), 200, "");
+	d = es_cluster_new("clusterB");
+	json_array_foreach(recs, i, rec)
+		ck_assert_int_eq(es_replay(d, rec, &why), 0);
+	snap1 = es_snapshot(c);
+	snap2 = es_snapshot(d);
+	/* the remote settings were set before the hook: compare the rest */
+	json_array_remove(snap1, 0);
+	json_array_remove(snap2, 0);
+	ck_assert(json_equal(snap1, snap2));
+	ck_assert_ptr_null(es_index_find(d, "gone"));
+	ck_assert_int_eq(es_index_find(d, "x")->open, 0);
+	ck_assert_int_eq(es_index_find(d, "f")->tasks, 0);
+	rec = json_pack("{s:s}", "t", "bogus");
+	ck_assert_int_eq(es_replay(d, rec, &why), -1);
+	free(why);
+	json_decref(rec);
+	json_decref(snap1);
+	json_decref(snap2);
+	json_decref(doc);
+	json_decref(recs);
+	es_cluster_free(c);
+	es_cluster_free(d);
+}
+END_TEST
+
+START_TEST(blocks_and_clone)
+{
+	struct es_cluster	*c = es_cluster_new("a");
+	json_t			*doc, *out;
+
+	doc = json_pack("{s:s}", "user", "kimchy");
+	EXPECT(es_index_doc(c, "x", "1", doc, NULL, 1, OUT), 201, "");
+	EXPECT(es_clone(c, "x", "x-copy", NULL, 1, OUT), 400,
+	    "illegal_state_exception");
+	EXPECT(es_add_block(c, "x", "write", OUT), 200, "");
+	EXPECT(es_index_doc(c, "x", "2", doc, NULL, 1, OUT), 403,
+	    "cluster_block_exception");
+	EXPECT(es_clone(c, "x", "x-copy", NULL, 1, OUT), 200, "");
+	EXPECT(es_clone(c, "x", "x-copy", NULL, 1, OUT), 400,
+	    "resource_already_exists_exception");
+	ck_assert_int_eq(es_search(c, "x-copy", NULL, NULL, 0, 10, 1, &out),
+	    200);
+	ck_assert_int_eq(json_integer_value(json_object_get(out, "count")), 1);
+	json_decref(out);
+	EXPECT(es_index_doc(c, "x-copy", "2", doc, NULL, 1, OUT), 201, "");
+	json_decref(doc);
+	es_cluster_free(c);
+}
+END_TEST
+
+START_TEST(auto_follow_patterns)
+{
+	struct es_cluster	*c = cluster_with_remote();
+	json_t			*body, *out;
+
+	EXPECT(es_auto_follow_get(c, NULL, OUT), 200, "");
+	EXPECT(es_auto_follow_get(c, "p", OUT), 404,
+	    "resource_not_found_exception");
+	body = json_pack("{s:s, s:[s], s:s}", "remote_cluster", "clusterA",
+	    "leader_index_patterns", "logs-*", "follow_index_pattern",
+	    "{{leader_index}}-copy");
+	EXPECT(es_auto_follow_put(c, "p", body, OUT), 200, "");
+	json_decref(body);
+	EXPECT(es_auto_follow_activate(c, "p", 0, OUT), 200, "");
+	EXPECT(es_auto_follow_activate(c, "p", 0, OUT), 200, "");
+	ck_assert_int_eq(es_auto_follow_get(c, "p", &out), 200);
+	ck_assert(json_is_false(json_object_get(json_object_get(json_array_get(
+	    json_object_get(out, "patterns"), 0), "pattern"), "active")));
+	json_decref(out);
+	EXPECT(es_auto_follow_delete(c, "p", OUT), 200, "");
+	EXPECT(es_auto_follow_delete(c, "p", OUT), 404,
+	    "resource_not_found_exception");
+	es_cluster_free(c);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite	*s = suite_create("essim model");
+	TCase	*tc = tcase_create("model");
+	SRunner	*sr;
+	int	 failed;
+
+	tcase_add_test(tc, murmur3_known_values);
+	tcase_add_test(tc, routing_is_stable_and_in_range);
+	tcase_add_test(tc, glob_matching);
+	tcase_add_test(tc, filter_path_rules);
+	tcase_add_test(tc, index_lifecycle_and_errors);
+	tcase_add_test(tc, search_sees_refreshed_documents_only);
+	tcase_add_test(tc, cluster_settings_remote_modes);
+	tcase_add_test(tc, follower_lifecycle_table);
+	tcase_add_test(tc, follow_errors);
+	tcase_add_test(tc, replication_keeps_seq_nos);
+	tcase_add_test(tc, journal_replay_round_trip);
+	tcase_add_test(tc, blocks_and_clone);
+	tcase_add_test(tc, auto_follow_patterns);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+}

@@ -1,0 +1,287 @@
+/*
+ * essim: one process is one single-node Elasticsearch 8.x cluster with CCR,
+ * for tests and the demo. It listens on a loopback address (refusing any
+ * other unless --allow-non-loopback is given), serves the REST API on the
+ * libevent loop, replicates followers from peer essims over HTTP, takes
+ * faults over /_essim/..., and with --data keeps its state in a journal.
+ *
+ * Signals: SIGTERM and SIGINT stop it; SIGUSR1 ends a "refuse connections"
+ * fault started without a duration.
+ */
+#include "autoconf.h"
+
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/http.h>
+#include <jansson.h>
+
+#include "essim.h"
+#include "log.h"
+#include "xmalloc.h"
+
+uint64_t
+essim_now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
+}
+
+uint64_t
+essim_wall_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: essim --name NAME --listen HOST:PORT [--data FILE] "
+	    "[--port-file FILE]\n"
+	    "             [--transport-timeout-ms MS] [--refresh-interval-ms MS]"
+	    "\n             [--log-level LEVEL] [--allow-non-loopback] [-V] "
+	    "[-h]\n");
+}
+
+/* Whether host is a loopback address (or "localhost"). */
+static int
+essim_loopback(const char *host)
+{
+	struct in_addr	a4;
+	struct in6_addr	a6;
+
+	if (strcmp(host, "localhost") == 0)
+		return (1);
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return ((ntohl(a4.s_addr) >> 24) == 127);
+	if (inet_pton(AF_INET6, host, &a6) == 1)
+		return (IN6_IS_ADDR_LOOPBACK(&a6));
+	return (0);
+}
+
+/* Write the bound port to a file atomically (temporary, then rename). */
+static void
+essim_write_port(const char *path, int port)
+{
+	char	*tmp;
+	FILE	*f;
+
+	xasprintf(&tmp, "%s.tmp", path);
+	if ((f = fopen(tmp, "w")) == NULL)
+		fatal("%s", tmp);
+	fprintf(f, "%d\n", port);
+	if (fclose(f) != 0 || rename(tmp, path) == -1)
+		fatal("%s", path);
+	free(tmp);
+}
+
+static void
+essim_signal(evutil_socket_t sig, short events, void *arg)
+{
+	struct essim	*es = arg;
+
+	(void)events;
+	if (sig == SIGUSR1)
+		fault_accept(es);
+	else
+		event_base_loopbreak(es->base);
+}
+
+static void
+essim_refresh(evutil_socket_t fd, short events, void *arg)
+{
+	struct essim	*es = arg;
+
+	(void)fd;
+	(void)events;
+	es_refresh_all(es->cluster);
+}
+
+static int
+essim_int_arg(const char *s, int min, int max, const char *what)
+{
+	char	*end;
+	long	 v;
+
+	v = strtol(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || v < min || v > max) {
+		fprintf(stderr, "essim: bad %s: %s\n", what, s);
+		exit(2);
+	}
+	return ((int)v);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option	 longopts[] = {
+		{ "name", required_argument, NULL, 'n' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "data", required_argument, NULL, 'd' },
+		{ "port-file", required_argument, NULL, 'p' },
+		{ "transport-timeout-ms", required_argument, NULL, 't' },
+		{ "refresh-interval-ms", required_argument, NULL, 'r' },
+		{ "log-level", required_argument, NULL, 'L' },
+		{ "allow-non-loopback", no_argument, NULL, 'A' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct essim			 es;
+	const char			*name = NULL, *listen = NULL;
+	const char			*data = NULL, *port_file = NULL;
+	char				*colon, *cause = NULL;
+	enum log_level			 level = LOG_LEVEL_NOTICE;
+	int				 ch, allow_any = 0, sigs[4], i;
+	struct event			*sigev[4];
+	struct sockaddr_storage		 ss;
+	socklen_t			 sslen = sizeof ss;
+	struct timeval			 tv;
+
+	memset(&es, 0, sizeof es);
+	es.opt.transport_timeout_ms = 5000;
+	es.opt.refresh_interval_ms = 1000;
+	es.opt.tick_ms = 20;
+	while ((ch = getopt_long(argc, argv, "Vh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'n':
+			name = optarg;
+			break;
+		case 'l':
+			listen = optarg;
+			break;
+		case 'd':
+			data = optarg;
+			break;
+		case 'p':
+			port_file = optarg;
+			break;
+		case 't':
+			es.opt.transport_timeout_ms = essim_int_arg(optarg, 1,
+			    3600000, "--transport-timeout-ms");
+			break;
+		case 'r':
+			es.opt.refresh_interval_ms = essim_int_arg(optarg, 1,
+			    3600000, "--refresh-interval-ms");
+			break;
+		case 'L':
+			if (log_level_from_name(optarg, &level) == -1) {
+				fprintf(stderr, "essim: unknown log level %s\n",
+				    optarg);
+				return (2);
+			}
+			break;
+		case 'A':
+			allow_any = 1;
+			break;
+		case 'V':
+			printf("essim %s (Elasticsearch %s)\n", PACKAGE_VERSION,
+			    ES_VERSION);
+			return (0);
+		case 'h':
+			usage(stdout);
+			return (0);
+		default:
+			usage(stderr);
+			return (2);
+		}
+	}
+	if (optind != argc || name == NULL || listen == NULL ||
+	    (colon = strrchr(listen, ':')) == NULL) {
+		usage(stderr);
+		return (2);
+	}
+	log_init("essim", level);
+	es.host = xstrndup(listen, colon - listen);
+	if (es.host[0] == '[' && es.host[strlen(es.host) - 1] == ']') {
+		memmove(es.host, es.host + 1, strlen(es.host));
+		es.host[strlen(es.host) - 1] = '\0';
+	}
+	es.port = essim_int_arg(colon + 1, 0, 65535, "port");
+	if (!allow_any && !essim_loopback(es.host)) {
+		fprintf(stderr, "essim: %s is not a loopback address (use "
+		    "--allow-non-loopback to force)\n", es.host);
+		return (2);
+	}
+	signal(SIGPIPE, SIG_IGN);
+
+	es.cluster = es_cluster_new(name);
+	if (data != NULL && (es.journal = journal_open(data, es.cluster,
+	    &cause)) == NULL)
+		fatalx("%s", cause);
+	TAILQ_INIT(&es.faults);
+	TAILQ_INIT(&es.hung);
+	TAILQ_INIT(&es.parked);
+	TAILQ_INIT(&es.ctxs);
+	if ((es.base = event_base_new()) == NULL)
+		fatalx("event_base_new");
+	es.http = evhttp_new(es.base);
+	evhttp_set_max_headers_size(es.http, 65536);
+	evhttp_set_max_body_size(es.http, 100 * 1024 * 1024);
+	evhttp_set_allowed_methods(es.http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
+	    EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE);
+	evhttp_set_gencb(es.http, rest_handle, &es);
+	es.bound = evhttp_bind_socket_with_handle(es.http, es.host,
+	    (ev_uint16_t)es.port);
+	if (es.bound == NULL)
+		fatal("cannot listen on %s", listen);
+	if (getsockname(evhttp_bound_socket_get_fd(es.bound),
+	    (struct sockaddr *)&ss, &sslen) == -1)
+		fatal("getsockname");
+	es.port = ntohs(ss.ss_family == AF_INET6 ?
+	    ((struct sockaddr_in6 *)&ss)->sin6_port :
+	    ((struct sockaddr_in *)&ss)->sin_port);
+	fault_init(&es);
+	es.refresh = event_new(es.base, -1, EV_PERSIST, essim_refresh, &es);
+	tv.tv_sec = es.opt.refresh_interval_ms / 1000;
+	tv.tv_usec = (es.opt.refresh_interval_ms % 1000) * 1000;
+	event_add(es.refresh, &tv);
+	remote_init(&es);
+
+	sigs[0] = SIGTERM;
+	sigs[1] = SIGINT;
+	sigs[2] = SIGUSR1;
+	sigs[3] = SIGHUP;
+	for (i = 0; i < 4; i++) {
+		sigev[i] = evsignal_new(es.base, sigs[i], essim_signal, &es);
+		evsignal_add(sigev[i], NULL);
+	}
+	if (port_file != NULL)
+		essim_write_port(port_file, es.port);
+	log_notice("cluster %s listening on %s:%d", name, es.host, es.port);
+
+	event_base_dispatch(es.base);
+
+	log_notice("cluster %s stopping", name);
+	remote_shutdown(&es);
+	rest_shutdown(&es);
+	for (i = 0; i < 4; i++)
+		event_free(sigev[i]);
+	event_free(es.refresh);
+	event_free(es.refuse_timer);
+	fault_clear(&es);
+	evhttp_free(es.http);
+	event_base_free(es.base);
+	journal_close(es.journal);
+	es_cluster_free(es.cluster);
+	free(es.link_alias);
+	free(es.host);
+	return (0);
+}

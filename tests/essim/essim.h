@@ -1,0 +1,168 @@
+/*
+ * essim's internal header: the server state shared by the HTTP front end
+ * (rest.c), the outgoing client and replication (remote.c), fault injection
+ * (fault.c) and persistence (journal.c). The model (model.h) knows nothing
+ * of these.
+ */
+#ifndef ESSIM_ESSIM_H
+#define ESSIM_ESSIM_H
+
+#include <sys/queue.h>
+
+#include <stdint.h>
+
+#include <event2/event.h>
+#include <event2/http.h>
+#include <jansson.h>
+
+#include "model.h"
+
+struct essim;
+struct rest_ctx;
+
+/* How an outgoing call ended. */
+enum remote_outcome {
+	REMOTE_OK,		/* an HTTP answer arrived (any status) */
+	REMOTE_REFUSED,		/* connect refused or connection lost */
+	REMOTE_TIMEOUT,		/* no answer within the timeout */
+	REMOTE_NO_ALIAS,	/* the alias is not (or no longer) configured */
+	REMOTE_OUTCOME_MAX
+};
+
+struct remote_result {
+	enum remote_outcome	 outcome;
+	int			 status;
+	json_t			*body;		/* NULL when not JSON */
+	const char		*alias;
+	const char		*address;
+	uint64_t		 elapsed_ms;
+};
+
+typedef void (*remote_cb)(void *, struct remote_result *);
+
+/* A fault rule on incoming requests. */
+enum fault_action {
+	FAULT_ERROR,
+	FAULT_DELAY,
+	FAULT_HANG,
+	FAULT_MALFORMED,
+	FAULT_DROP,
+	FAULT_ACTION_MAX
+};
+
+struct fault {
+	TAILQ_ENTRY(fault)	 entry;
+	int			 id;
+	enum fault_action	 action;
+	char			*method;	/* NULL: any */
+	char			*path;		/* prefix, or glob with '*' */
+	int			 status;
+	char			*type;
+	char			*reason;
+	int			 delay_ms;
+	int			 remaining;	/* -1: until cleared */
+	int			 hits;
+};
+TAILQ_HEAD(fault_list, fault);
+
+/* A cut of the outgoing link to a peer. */
+enum link_cut {
+	LINK_OK,
+	LINK_REFUSE,
+	LINK_HANG,
+	LINK_CUT_MAX
+};
+
+struct essim_options {
+	int		 transport_timeout_ms;
+	int		 refresh_interval_ms;
+	int		 tick_ms;
+};
+
+struct hung {
+	TAILQ_ENTRY(hung)	 entry;
+	struct rest_ctx		*ctx;
+};
+TAILQ_HEAD(hung_list, hung);
+
+struct parked;
+TAILQ_HEAD(parked_list, parked);
+struct rest_ctx;
+TAILQ_HEAD(rest_ctx_list, rest_ctx);
+struct remote;
+TAILQ_HEAD(remote_list, remote);
+struct remote_call;
+struct graveyard;
+
+struct essim {
+	struct event_base		*base;
+	struct evhttp			*http;
+	struct evhttp_bound_socket	*bound;
+	char				*host;
+	int				 port;
+	struct es_cluster		*cluster;
+	struct essim_options		 opt;
+
+	struct journal			*journal;
+
+	struct fault_list		 faults;
+	int				 fault_next_id;
+	struct event			*refuse_timer;
+	int				 refusing;
+	struct hung_list		 hung;
+
+	enum link_cut			 link_cut;
+	char				*link_alias;	/* NULL: every remote */
+	int				 link_remaining;
+
+	struct parked_list		 parked;
+	struct rest_ctx_list		 ctxs;
+	uint64_t			 woken_generation;
+
+	struct remote_list		 remotes;
+	uint64_t			 request_id;
+	struct event			*tick;
+	struct event			*refresh;
+	struct event			*reaper;
+	struct evhttp_connection	**dead;
+	size_t				 ndead;
+};
+
+uint64_t	 essim_now_ms(void);
+uint64_t	 essim_wall_ms(void);
+
+/* rest.c */
+void		 rest_handle(struct evhttp_request *, void *);
+void		 rest_wake_parked(struct essim *);
+void		 rest_shutdown(struct essim *);
+void		 rest_release_hung(struct essim *);
+
+/* remote.c */
+void		 remote_init(struct essim *);
+void		 remote_sync(struct essim *);
+void		 remote_shutdown(struct essim *);
+void		 remote_call(struct essim *, const char *, enum evhttp_cmd_type,
+		    const char *, json_t *, int, remote_cb, void *);
+json_t		*remote_info(struct essim *);
+int		 remote_connected(struct essim *, const char *);
+json_t		*remote_failure_cause(struct remote_result *, const char *);
+
+/* fault.c */
+void		 fault_init(struct essim *);
+int		 fault_add(struct essim *, json_t *, json_t **);
+json_t		*fault_list_json(struct essim *);
+void		 fault_clear(struct essim *);
+int		 fault_remove(struct essim *, int);
+struct fault	*fault_match(struct essim *, const char *, const char *);
+void		 fault_used(struct essim *, struct fault *);
+int		 fault_refuse(struct essim *, int);
+void		 fault_accept(struct essim *);
+void		 fault_drop_request(struct evhttp_request *);
+int		 fault_link(struct essim *, json_t *, json_t **);
+enum link_cut	 fault_link_use(struct essim *, const char *);
+
+/* journal.c */
+struct journal	*journal_open(const char *, struct es_cluster *, char **);
+void		 journal_close(struct journal *);
+
+#endif

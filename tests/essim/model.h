@@ -1,0 +1,191 @@
+/*
+ * The cluster model of essim: indices, shards, documents, sequence numbers,
+ * follower metadata and cluster settings, with the preconditions and errors
+ * of Elasticsearch 8.x. No I/O: every operation takes the time it needs as an
+ * argument and answers with an HTTP status and a JSON body (the success body
+ * or the Elasticsearch error envelope). Mutations are reported through the
+ * journal hook so a caller can persist them.
+ */
+#ifndef ESSIM_MODEL_H
+#define ESSIM_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#define ES_VERSION		"8.17.3"
+#define ES_UUID_LEN		22
+
+/* One operation in a shard's history, in sequence number order. */
+struct es_op {
+	int64_t		 seq_no;
+	int64_t		 version;
+	char		*id;
+	json_t		*source;
+};
+
+/* What a shard follow task has seen and done. */
+struct es_follow_shard {
+	int64_t		 leader_global_checkpoint;
+	int64_t		 leader_max_seq_no;
+	int64_t		 last_requested_seq_no;
+	int		 outstanding_reads;
+	uint64_t	 total_read_time_ms;
+	uint64_t	 successful_reads;
+	uint64_t	 failed_reads;
+	uint64_t	 operations_read;
+	uint64_t	 bytes_read;
+	uint64_t	 successful_writes;
+	uint64_t	 operations_written;
+	uint64_t	 last_read_ms;
+	json_t		*read_exceptions;	/* array, newest last */
+	json_t		*fatal_exception;	/* NULL unless the task stopped */
+};
+
+struct es_shard {
+	int		 id;
+	int64_t		 max_seq_no;		/* -1 when empty */
+	int64_t		 refreshed_seq_no;	/* searches see up to here */
+	struct es_op	*ops;
+	size_t		 nops;
+	size_t		 opsalloc;
+	json_t		*docs;			/* id -> integer index in ops */
+	json_t		*leases;		/* retention lease id -> object */
+	struct es_follow_shard	 follow;
+};
+
+struct es_index {
+	char		*name;
+	char		 uuid[ES_UUID_LEN + 1];
+	int		 nshards;
+	int		 nreplicas;
+	uint64_t	 creation_date;		/* wall clock, ms */
+	int		 open;
+	int		 block_write;
+	int		 block_read_only;
+	int		 block_read;
+	int		 block_metadata;
+
+	int		 follower;		/* CCR metadata present */
+	char		*remote;
+	char		*leader_index;
+	char		 leader_uuid[ES_UUID_LEN + 1];
+	int		 tasks;			/* shard follow tasks exist */
+	json_t		*follow_params;		/* explicit follow parameters */
+
+	struct es_shard	*shards;
+};
+
+typedef void (*es_journal_fn)(void *, json_t *);
+
+struct es_cluster {
+	char		*name;
+	char		 uuid[ES_UUID_LEN + 1];
+	char		 node_id[ES_UUID_LEN + 1];
+	struct es_index	**indices;		/* sorted by name */
+	size_t		 nindices;
+	json_t		*persistent;		/* flat key -> string or array */
+	json_t		*transient;
+	json_t		*auto_follow;		/* name -> pattern */
+	uint64_t	 write_generation;	/* bumps on every document write */
+	es_journal_fn	 journal;
+	void		*journal_arg;
+};
+
+/* Flags for es_resolve(). */
+#define ES_RESOLVE_OPEN		0x1	/* wildcards expand to open indices */
+#define ES_RESOLVE_CLOSED	0x2	/* wildcards expand to closed indices */
+#define ES_RESOLVE_NO_WILDCARD	0x4	/* destructive: names only */
+#define ES_RESOLVE_IGNORE_MISSING 0x8
+
+struct es_cluster	*es_cluster_new(const char *);
+void			 es_cluster_free(struct es_cluster *);
+struct es_index		*es_index_find(struct es_cluster *, const char *);
+
+int	 es_error(json_t **, int, const char *, const char *, ...)
+	    __attribute__((format(printf, 4, 5)));
+json_t	*es_cause(const char *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+int	 es_error_cause(json_t **, int, json_t *);
+int	 es_index_not_found(json_t **, const char *);
+int	 es_index_closed(json_t **, struct es_index *);
+
+void	 es_random_id(char *, size_t);
+int	 es_shard_for_id(const char *, int);
+uint32_t es_murmur3(const void *, size_t, uint32_t);
+int	 es_glob(const char *, const char *);
+int	 es_valid_index_name(const char *, json_t **);
+
+int	 es_resolve(struct es_cluster *, const char *, int,
+	    struct es_index ***, size_t *, json_t **);
+
+json_t	*es_info(struct es_cluster *);
+int	 es_health(struct es_cluster *, const char *, const char *, json_t **);
+int	 es_create_index(struct es_cluster *, const char *, json_t *,
+	    uint64_t, json_t **);
+int	 es_delete_index(struct es_cluster *, const char *, json_t **);
+int	 es_exists(struct es_cluster *, const char *);
+int	 es_close(struct es_cluster *, const char *, int, json_t **);
+int	 es_open(struct es_cluster *, const char *, int, json_t **);
+int	 es_add_block(struct es_cluster *, const char *, const char *,
+	    json_t **);
+int	 es_clone(struct es_cluster *, const char *, const char *, json_t *,
+	    uint64_t, json_t **);
+int	 es_get_settings(struct es_cluster *, const char *, const char *, int,
+	    json_t **);
+int	 es_put_settings(struct es_cluster *, const char *, json_t *,
+	    json_t **);
+int	 es_index_doc(struct es_cluster *, const char *, const char *,
+	    json_t *, const char *, uint64_t, json_t **);
+int	 es_get_doc(struct es_cluster *, const char *, const char *,
+	    json_t **);
+int	 es_search(struct es_cluster *, const char *, const char *, json_t *,
+	    int, int, int, json_t **);
+int	 es_refresh(struct es_cluster *, const char *, json_t **);
+int	 es_stats(struct es_cluster *, const char *, const char *, json_t **);
+
+int	 es_get_cluster_settings(struct es_cluster *, int, json_t **);
+int	 es_put_cluster_settings(struct es_cluster *, json_t *, int,
+	    json_t **);
+const char *es_remote_setting(struct es_cluster *, const char *,
+	    const char *);
+json_t	*es_remote_aliases(struct es_cluster *);
+int	 es_remote_address(struct es_cluster *, const char *, char **);
+
+int	 es_follow_check(struct es_cluster *, const char *, json_t *,
+	    json_t **);
+int	 es_follow_create(struct es_cluster *, const char *, json_t *,
+	    json_t *, uint64_t, json_t **);
+int	 es_pause_follow(struct es_cluster *, const char *, json_t **);
+int	 es_resume_check(struct es_cluster *, const char *, json_t *,
+	    json_t **);
+int	 es_resume_leader(struct es_cluster *, const char *, json_t *,
+	    json_t *, json_t **);
+int	 es_unfollow(struct es_cluster *, const char *, json_t **,
+	    json_t **);
+int	 es_follow_info(struct es_cluster *, const char *, json_t **);
+int	 es_follow_stats(struct es_cluster *, const char *, uint64_t,
+	    json_t **);
+json_t	*es_auto_follow_stats(struct es_cluster *);
+int	 es_forget_follower(struct es_cluster *, const char *, json_t *,
+	    json_t **);
+
+int	 es_auto_follow_put(struct es_cluster *, const char *, json_t *,
+	    json_t **);
+int	 es_auto_follow_get(struct es_cluster *, const char *, json_t **);
+int	 es_auto_follow_delete(struct es_cluster *, const char *, json_t **);
+int	 es_auto_follow_activate(struct es_cluster *, const char *, int,
+	    json_t **);
+
+json_t	*es_leader_meta(struct es_cluster *, const char *, int *);
+json_t	*es_changes(struct es_cluster *, json_t *, uint64_t, int *);
+int	 es_apply_changes(struct es_cluster *, struct es_index *, int,
+	    json_t *, uint64_t);
+void	 es_read_failed(struct es_index *, int, json_t *, int, uint64_t);
+void	 es_refresh_all(struct es_cluster *);
+
+json_t	*es_snapshot(struct es_cluster *);
+int	 es_replay(struct es_cluster *, json_t *, char **);
+
+#endif

@@ -1,0 +1,1849 @@
+/*
+ * The HTTP front end of essim: parses a request (request line at most 4096
+ * bytes, as http.max_initial_line_length), applies injected faults, routes
+ * it to the model or to an asynchronous operation that needs the peer, and
+ * answers with Elasticsearch's headers, error envelopes and filter_path
+ * (never applied to errors). Unknown query parameters are rejected as
+ * Elasticsearch rejects them.
+ *
+ * Internal endpoints under /_essim/ccr/ serve the peer: "leader/<index>"
+ * (leader metadata for put-follow and resume), "changes" (batched shard
+ * changes, long-polled while there is nothing new), "hold" (parked until
+ * the process goes away, standing for a transport connection) and
+ * "resolve" (for _resolve/cluster). Fault administration lives under
+ * /_essim/faults, /_essim/refuse and /_essim/link.
+ */
+#include "autoconf.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <jansson.h>
+
+#include "essim.h"
+#include "filter.h"
+#include "log.h"
+#include "xmalloc.h"
+
+#define REST_MAX_LINE		4096
+#define REST_MAX_SEGS		8
+#define REST_COMMON_PARAMS	"pretty human error_trace filter_path"
+/*
+ * Cross-cluster calls have no transport timeout in Elasticsearch: only the
+ * client's own timeout bounds them. An hour stands for "never".
+ */
+#define REST_NO_TIMEOUT_MS	3600000
+
+struct rest_ctx {
+	TAILQ_ENTRY(rest_ctx)	 entry;
+	struct essim		*es;
+	struct evhttp_request	*req;
+	enum evhttp_cmd_type	 cmd;
+	const char		*method;
+	char			*path;
+	char			*segs[REST_MAX_SEGS];
+	int			 nsegs;
+	struct evkeyvalq	 query;
+	json_t			*body;
+	int			 pretty;
+
+	struct event		*timer;
+	json_t			*saved;
+	json_t			*acc;
+	int			 pending;
+	int			 wait;
+};
+
+struct parked {
+	TAILQ_ENTRY(parked)	 entry;
+	struct rest_ctx		*ctx;
+	struct event		*timer;
+	int			 hold;
+};
+
+static void	rest_dispatch(struct rest_ctx *);
+
+static const char *
+rest_status_text(int status)
+{
+	switch (status) {
+	case 200:
+		return ("OK");
+	case 201:
+		return ("Created");
+	case 400:
+		return ("Bad Request");
+	case 401:
+		return ("Unauthorized");
+	case 403:
+		return ("Forbidden");
+	case 404:
+		return ("Not Found");
+	case 405:
+		return ("Method Not Allowed");
+	case 408:
+		return ("Request Timeout");
+	case 429:
+		return ("Too Many Requests");
+	case 500:
+		return ("Internal Server Error");
+	case 503:
+		return ("Service Unavailable");
+	default:
+		return ("Status");
+	}
+}
+
+static const char *
+rest_param(struct rest_ctx *ctx, const char *name)
+{
+	return (evhttp_find_header(&ctx->query, name));
+}
+
+/* A boolean query parameter; a bare "?flag" is true. */
+static int
+rest_flag(struct rest_ctx *ctx, const char *name)
+{
+	const char	*v = rest_param(ctx, name);
+
+	return (v != NULL && strcmp(v, "false") != 0);
+}
+
+static void
+rest_ctx_free(struct rest_ctx *ctx)
+{
+	int	i;
+
+	TAILQ_REMOVE(&ctx->es->ctxs, ctx, entry);
+	for (i = 0; i < ctx->nsegs; i++)
+		free(ctx->segs[i]);
+	evhttp_clear_headers(&ctx->query);
+	free(ctx->path);
+	json_decref(ctx->body);
+	json_decref(ctx->saved);
+	json_decref(ctx->acc);
+	if (ctx->timer != NULL)
+		event_free(ctx->timer);
+	free(ctx);
+}
+
+/* Send raw text with Elasticsearch's headers; frees the context. */
+static void
+rest_send_text(struct rest_ctx *ctx, int status, const char *text)
+{
+	struct evkeyvalq	*h;
+	struct evbuffer		*buf;
+
+	h = evhttp_request_get_output_headers(ctx->req);
+	evhttp_add_header(h, "X-elastic-product", "Elasticsearch");
+	evhttp_add_header(h, "Content-Type", "application/json");
+	buf = evbuffer_new();
+	if (ctx->cmd != EVHTTP_REQ_HEAD && text != NULL)
+		evbuffer_add(buf, text, strlen(text));
+	evhttp_send_reply(ctx->req, status, rest_status_text(status), buf);
+	evbuffer_free(buf);
+	rest_ctx_free(ctx);
+}
+
+/*
+ * Answer with a JSON body (stolen): filter_path applies to successful
+ * answers only, pretty indents. Frees the context.
+ */
+static void
+rest_reply(struct rest_ctx *ctx, int status, json_t *body)
+{
+	const char	*filter;
+	json_t		*f;
+	char		*text, *nl;
+
+	filter = rest_param(ctx, "filter_path");
+	if (filter != NULL && status < 400 && body != NULL) {
+		f = filter_path(body, filter);
+		json_decref(body);
+		body = f;
+	}
+	text = body == NULL ? NULL : json_dumps(body, JSON_ENCODE_ANY |
+	    (ctx->pretty ? JSON_INDENT(2) : JSON_COMPACT));
+	if (text != NULL && ctx->pretty) {
+		xasprintf(&nl, "%s\n", text);
+		free(text);
+		text = nl;
+	}
+	json_decref(body);
+	rest_send_text(ctx, status, text);
+	free(text);
+}
+
+/* Answer an error envelope built by es_error(). */
+static void
+rest_error(struct rest_ctx *ctx, int status, const char *type,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void
+rest_error(struct rest_ctx *ctx, int status, const char *type,
+    const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*reason;
+	json_t	*out;
+
+	va_start(ap, fmt);
+	if (vasprintf(&reason, fmt, ap) == -1)
+		fatal("vasprintf");
+	va_end(ap);
+	es_error(&out, status, type, "%s", reason);
+	free(reason);
+	rest_reply(ctx, status, out);
+}
+
+/* 405 as RestController answers a path that exists for other methods. */
+static void
+rest_bad_method(struct rest_ctx *ctx, const char *allowed)
+{
+	char	*msg;
+
+	evhttp_add_header(evhttp_request_get_output_headers(ctx->req),
+	    "Allow", allowed);
+	xasprintf(&msg, "Incorrect HTTP method for uri [%s] and method [%s], "
+	    "allowed: [%s]", evhttp_request_get_uri(ctx->req), ctx->method,
+	    allowed);
+	rest_reply(ctx, 405, json_pack("{s:s, s:i}", "error", msg, "status",
+	    405));
+	free(msg);
+}
+
+static void
+rest_no_handler(struct rest_ctx *ctx)
+{
+	char	*msg;
+
+	xasprintf(&msg, "no handler found for uri [%s] and method [%s]",
+	    evhttp_request_get_uri(ctx->req), ctx->method);
+	rest_reply(ctx, 400, json_pack("{s:s}", "error", msg));
+	free(msg);
+}
+
+/*
+ * Reject query parameters the endpoint does not know, as Elasticsearch
+ * does. Returns -1 after answering.
+ */
+static int
+rest_params(struct rest_ctx *ctx, const char *allowed)
+{
+	struct evkeyval	*kv;
+	char		*list, *bad = NULL, *tmp;
+	size_t		 len;
+	const char	*p;
+	int		 nbad = 0, ok;
+
+	TAILQ_FOREACH(kv, &ctx->query, next) {
+		ok = 0;
+		len = strlen(kv->key);
+		for (p = allowed; p != NULL && *p != '\0' && !ok;) {
+			if (strncmp(p, kv->key, len) == 0 &&
+			    (p[len] == ' ' || p[len] == '\0'))
+				ok = 1;
+			p = strchr(p, ' ');
+			if (p != NULL)
+				p++;
+		}
+		for (p = REST_COMMON_PARAMS; *p != '\0' && !ok;) {
+			if (strncmp(p, kv->key, len) == 0 &&
+			    (p[len] == ' ' || p[len] == '\0'))
+				ok = 1;
+			if ((p = strchr(p, ' ')) == NULL)
+				break;
+			p++;
+		}
+		if (ok)
+			continue;
+		nbad++;
+		if (bad == NULL)
+			xasprintf(&bad, "[%s]", kv->key);
+		else {
+			xasprintf(&tmp, "%s, [%s]", bad, kv->key);
+			free(bad);
+			bad = tmp;
+		}
+	}
+	if (nbad == 0)
+		return (0);
+	list = bad;
+	rest_error(ctx, 400, "illegal_argument_exception",
+	    "request [%s] contains unrecognized parameter%s: %s", ctx->path,
+	    nbad > 1 ? "s" : "", list);
+	free(list);
+	return (-1);
+}
+
+/* A time parameter in milliseconds ("30s", "500ms"); def when absent. */
+static int64_t
+rest_time_param(struct rest_ctx *ctx, const char *name, int64_t def)
+{
+	const char	*v = rest_param(ctx, name);
+	char		*end;
+	double		 d;
+
+	if (v == NULL)
+		return (def);
+	if (strcmp(v, "-1") == 0)
+		return (-1);
+	d = strtod(v, &end);
+	if (end == v)
+		return (def);
+	if (strcmp(end, "ms") == 0)
+		return ((int64_t)d);
+	if (strcmp(end, "s") == 0)
+		return ((int64_t)(d * 1000));
+	if (strcmp(end, "m") == 0)
+		return ((int64_t)(d * 60000));
+	if (strcmp(end, "h") == 0)
+		return ((int64_t)(d * 3600000));
+	return (def);
+}
+
+static void
+rest_ctx_timer(struct rest_ctx *ctx, int64_t ms,
+    void (*cb)(evutil_socket_t, short, void *))
+{
+	struct timeval	tv;
+
+	if (ctx->timer != NULL)
+		event_free(ctx->timer);
+	ctx->timer = evtimer_new(ctx->es->base, cb, ctx);
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(ctx->timer, &tv);
+}
+
+/* GET /_cluster/health: wait_for_status waits up to timeout, then 408. */
+static int
+rest_health_status(struct rest_ctx *ctx, json_t **out)
+{
+	const char	*want, *have;
+	int		 status;
+	static const char *const order = "red yellow green";
+
+	status = es_health(ctx->es->cluster, ctx->nsegs > 2 ? ctx->segs[2] :
+	    NULL, rest_param(ctx, "level"), out);
+	if (status != 200)
+		return (status);
+	if ((want = rest_param(ctx, "wait_for_status")) == NULL)
+		return (200);
+	have = json_string_value(json_object_get(*out, "status"));
+	if (strstr(order, have) >= strstr(order, want))
+		return (200);
+	return (408);
+}
+
+static void
+rest_health_timeout(evutil_socket_t fd, short events, void *arg)
+{
+	struct rest_ctx	*ctx = arg;
+	json_t		*out;
+	int		 status;
+
+	(void)fd;
+	(void)events;
+	status = rest_health_status(ctx, &out);
+	if (status == 408)
+		json_object_set_new(out, "timed_out", json_true());
+	rest_reply(ctx, status, out);
+}
+
+static void
+rest_health(struct rest_ctx *ctx)
+{
+	const char	*want;
+	json_t		*out;
+	int		 status;
+
+	if (rest_params(ctx, "level local master_timeout timeout "
+	    "wait_for_status wait_for_active_shards wait_for_nodes "
+	    "wait_for_events wait_for_no_relocating_shards "
+	    "wait_for_no_initializing_shards expand_wildcards") == -1)
+		return;
+	want = rest_param(ctx, "wait_for_status");
+	if (want != NULL && strcmp(want, "green") != 0 &&
+	    strcmp(want, "yellow") != 0 && strcmp(want, "red") != 0) {
+		rest_error(ctx, 400, "illegal_argument_exception",
+		    "unknown health status [%s]", want);
+		return;
+	}
+	status = rest_health_status(ctx, &out);
+	if (status != 408) {
+		rest_reply(ctx, status, out);
+		return;
+	}
+	json_decref(out);
+	rest_ctx_timer(ctx, rest_time_param(ctx, "timeout", 30000),
+	    rest_health_timeout);
+}
+
+static void
+rest_cluster_settings(struct rest_ctx *ctx)
+{
+	json_t	*out;
+	int	 status;
+
+	if (rest_params(ctx, "flat_settings include_defaults master_timeout "
+	    "timeout") == -1)
+		return;
+	if (ctx->cmd == EVHTTP_REQ_GET) {
+		status = es_get_cluster_settings(ctx->es->cluster,
+		    rest_flag(ctx, "flat_settings"), &out);
+		if (rest_flag(ctx, "include_defaults"))
+			json_object_set_new(out, "defaults", json_object());
+		rest_reply(ctx, status, out);
+		return;
+	}
+	if (ctx->cmd != EVHTTP_REQ_PUT) {
+		rest_bad_method(ctx, "GET, PUT");
+		return;
+	}
+	status = es_put_cluster_settings(ctx->es->cluster, ctx->body,
+	    rest_flag(ctx, "flat_settings"), &out);
+	if (status == 200)
+		remote_sync(ctx->es);
+	rest_reply(ctx, status, out);
+}
+
+/* Snake-case exception type to the Java class name in wrapper reasons. */
+static char *
+rest_class_name(const char *type)
+{
+	char	*out, *o;
+	int	 up = 1;
+
+	o = out = xmalloc(strlen(type) + 1);
+	for (; *type != '\0'; type++) {
+		if (*type == '_') {
+			up = 1;
+			continue;
+		}
+		*o++ = up && *type >= 'a' && *type <= 'z' ? *type - 32 : *type;
+		up = 0;
+	}
+	*o = '\0';
+	return (out);
+}
+
+/* The leader metadata fetch of put-follow and resume failed: answer. */
+static void
+rest_leader_failed(struct rest_ctx *ctx, struct remote_result *res,
+    const char *alias, const char *leader)
+{
+	json_t	*cause, *out;
+	int	 status;
+
+	if (res->outcome == REMOTE_NO_ALIAS) {
+		status = es_error(&out, 404, "no_such_remote_cluster_exception",
+		    "no such remote cluster: [%s]", alias);
+		rest_reply(ctx, status, out);
+		return;
+	}
+	if (res->outcome == REMOTE_OK && res->body != NULL &&
+	    json_object_get(res->body, "error") != NULL) {
+		rest_reply(ctx, res->status, json_incref(res->body));
+		return;
+	}
+	cause = es_cause("status_exception", "can not fetch remote index "
+	    "[%s:%s] metadata as the license state of the remote cluster [%s] "
+	    "could not be determined", alias, leader, alias);
+	json_object_set_new(cause, "caused_by", remote_failure_cause(res,
+	    "cluster:monitor/xpack/info"));
+	status = es_error_cause(&out, 400, cause);
+	rest_reply(ctx, status, out);
+}
+
+static void
+rest_follow_restored(void *arg, struct remote_result *res)
+{
+	struct rest_ctx	*ctx = arg;
+	struct es_index	*ix;
+	json_t		*shards;
+	size_t		 i;
+	int		 ok = 0;
+
+	ix = es_index_find(ctx->es->cluster, ctx->segs[0]);
+	shards = res->outcome == REMOTE_OK && res->status == 200 ?
+	    json_object_get(res->body, "shards") : NULL;
+	if (ix != NULL && shards != NULL &&
+	    json_array_size(shards) == (size_t)ix->nshards) {
+		ok = 1;
+		for (i = 0; i < (size_t)ix->nshards; i++) {
+			if (json_object_get(json_array_get(shards, i),
+			    "error") != NULL) {
+				ok = 0;
+				continue;
+			}
+			es_apply_changes(ctx->es->cluster, ix, (int)i,
+			    json_array_get(shards, i), res->elapsed_ms);
+			ix->shards[i].refreshed_seq_no = ix->shards[i].max_seq_no;
+		}
+		rest_wake_parked(ctx->es);
+	}
+	rest_reply(ctx, 200, json_pack("{s:b, s:b, s:b}", "follow_index_created",
+	    1, "follow_index_shards_acked", ok, "index_following_started", ok));
+}
+
+/*
+ * The leader's metadata arrived: create the follower, then either answer
+ * at once (wait_for_active_shards=0) or restore its shards first.
+ */
+static void
+rest_follow_leader(void *arg, struct remote_result *res)
+{
+	struct rest_ctx	*ctx = arg;
+	struct es_index	*ix;
+	const char	*alias, *leader;
+	json_t		*out, *shards;
+	int		 status, sh;
+
+	alias = json_string_value(json_object_get(ctx->body, "remote_cluster"));
+	leader = json_string_value(json_object_get(ctx->body, "leader_index"));
+	if (res->outcome != REMOTE_OK || res->status != 200) {
+		rest_leader_failed(ctx, res, alias, leader);
+		return;
+	}
+	if ((status = es_follow_create(ctx->es->cluster, ctx->segs[0],
+	    ctx->body, res->body, essim_wall_ms(), &out)) != 0) {
+		rest_reply(ctx, status, out);
+		return;
+	}
+	if (!ctx->wait) {
+		rest_reply(ctx, 200, json_pack("{s:b, s:b, s:b}",
+		    "follow_index_created", 1, "follow_index_shards_acked", 0,
+		    "index_following_started", 0));
+		return;
+	}
+	ix = es_index_find(ctx->es->cluster, ctx->segs[0]);
+	shards = json_array();
+	for (sh = 0; sh < ix->nshards; sh++)
+		json_array_append_new(shards, json_pack("{s:s, s:s, s:i, s:i}",
+		    "index", ix->leader_index, "uuid", ix->leader_uuid,
+		    "shard", sh, "from_seq_no", 0));
+	remote_call(ctx->es, alias, EVHTTP_REQ_POST, "/_essim/ccr/changes",
+	    json_pack("{s:o, s:i, s:i}", "shards", shards, "poll_timeout_ms", 0,
+	    "max_ops", 1 << 30), ctx->es->opt.transport_timeout_ms,
+	    rest_follow_restored, ctx);
+}
+
+/* Fetch the leader index's metadata from the remote for ctx. */
+static void
+rest_fetch_leader(struct rest_ctx *ctx, const char *alias, const char *leader,
+    remote_cb cb)
+{
+	char	*path, *enc;
+	json_t	*done;
+
+	enc = evhttp_encode_uri(leader);
+	xasprintf(&path, "/_essim/ccr/leader/%s", enc);
+	free(enc);
+	done = json_pack("{s:s, s:s}", "alias", alias, "leader", leader);
+	json_decref(ctx->saved);
+	ctx->saved = done;
+	remote_call(ctx->es, alias, EVHTTP_REQ_GET, path, NULL,
+	    ctx->es->opt.transport_timeout_ms, cb, ctx);
+	free(path);
+}
+
+static void
+rest_follow(struct rest_ctx *ctx)
+{
+	json_t		*out;
+	const char	*w;
+	int		 status;
+
+	if (rest_params(ctx, "wait_for_active_shards master_timeout") == -1)
+		return;
+	w = rest_param(ctx, "wait_for_active_shards");
+	ctx->wait = w != NULL && strcmp(w, "0") != 0;
+	if ((status = es_follow_check(ctx->es->cluster, ctx->segs[0],
+	    ctx->body, &out)) != 0) {
+		rest_reply(ctx, status, out);
+		return;
+	}
+	rest_fetch_leader(ctx, json_string_value(json_object_get(ctx->body,
+	    "remote_cluster")), json_string_value(json_object_get(ctx->body,
+	    "leader_index")), rest_follow_leader);
+}
+
+static void
+rest_resume_leader(void *arg, struct remote_result *res)
+{
+	struct rest_ctx	*ctx = arg;
+	json_t		*out;
+	int		 status;
+
+	if (res->outcome != REMOTE_OK || res->status != 200) {
+		rest_leader_failed(ctx, res, json_string_value(json_object_get(
+		    ctx->saved, "alias")), json_string_value(json_object_get(
+		    ctx->saved, "leader")));
+		return;
+	}
+	status = es_resume_leader(ctx->es->cluster, ctx->segs[0], res->body,
+	    ctx->body, &out);
+	rest_reply(ctx, status, out);
+}
+
+static void
+rest_resume(struct rest_ctx *ctx)
+{
+	struct es_index	*ix;
+	json_t		*out;
+	int		 status;
+
+	if (rest_params(ctx, "master_timeout") == -1)
+		return;
+	if ((status = es_resume_check(ctx->es->cluster, ctx->segs[0],
+	    ctx->body, &out)) != 0) {
+		rest_reply(ctx, status, out);
+		return;
+	}
+	ix = es_index_find(ctx->es->cluster, ctx->segs[0]);
+	rest_fetch_leader(ctx, ix->remote, ix->leader_index,
+	    rest_resume_leader);
+}
+
+/*
+ * The leader answered (or not) the retention lease removal of an unfollow
+ * that already converted the index: success, or the 500 wrapper that
+ * Elasticsearch answers although the index is no longer a follower.
+ */
+static void
+rest_unfollow_done(void *arg, struct remote_result *res)
+{
+	struct rest_ctx	*ctx = arg;
+	json_t		*cause, *wrapper, *out, *b;
+	const char	*type, *reason;
+	char		*cls, *lease;
+	int		 status;
+
+	if (res->outcome == REMOTE_OK && (res->status == 200 ||
+	    res->status == 404)) {
+		rest_reply(ctx, 200, json_pack("{s:b}", "acknowledged", 1));
+		return;
+	}
+	cause = remote_failure_cause(res,
+	    "indices:admin/seq_no/remove_retention_lease");
+	type = json_string_value(json_object_get(cause, "type"));
+	reason = json_string_value(json_object_get(cause, "reason"));
+	cls = rest_class_name(type == NULL ? "exception" : type);
+	b = json_object_get(ctx->saved, "body");
+	xasprintf(&lease, "%s/%s/%s-following-%s/%s/%s",
+	    json_string_value(json_object_get(b, "follower_cluster")),
+	    json_string_value(json_object_get(b, "follower_index")),
+	    json_string_value(json_object_get(b, "follower_index_uuid")),
+	    json_string_value(json_object_get(ctx->saved, "remote")),
+	    json_string_value(json_object_get(ctx->saved, "leader_index")),
+	    json_string_value(json_object_get(ctx->saved, "leader_uuid")));
+	wrapper = es_cause("exception", "%s[%s]", cls,
+	    reason == NULL ? "null" : reason);
+	json_object_set_new(wrapper, "failed_to_remove_retention_leases",
+	    json_string(lease));
+	json_object_set_new(wrapper, "caused_by", cause);
+	json_object_set_new(wrapper, "root_is_inner", json_true());
+	free(cls);
+	free(lease);
+	status = es_error_cause(&out, 500, wrapper);
+	rest_reply(ctx, status, out);
+}
+
+static void
+rest_unfollow(struct rest_ctx *ctx)
+{
+	json_t	*out, *forget;
+	char	*path, *enc;
+	int	 status;
+
+	if (rest_params(ctx, "master_timeout") == -1)
+		return;
+	status = es_unfollow(ctx->es->cluster, ctx->segs[0], &forget, &out);
+	if (status != 200) {
+		rest_reply(ctx, status, out);
+		return;
+	}
+	json_decref(out);
+	json_decref(ctx->saved);
+	ctx->saved = forget;
+	enc = evhttp_encode_uri(json_string_value(json_object_get(forget,
+	    "leader_index")));
+	xasprintf(&path, "/%s/_ccr/forget_follower", enc);
+	free(enc);
+	remote_call(ctx->es, json_string_value(json_object_get(forget,
+	    "remote")), EVHTTP_REQ_POST, path,
+	    json_incref(json_object_get(forget, "body")),
+	    ctx->es->opt.transport_timeout_ms, rest_unfollow_done, ctx);
+	free(path);
+}
+
+/* The skip_unavailable setting of a remote as a boolean. */
+static int
+rest_skip_unavailable(struct essim *es, const char *alias)
+{
+	const char	*s = es_remote_setting(es->cluster, alias,
+	    "skip_unavailable");
+
+	return (s != NULL && strcmp(s, "true") == 0);
+}
+
+static json_t *
+rest_version_short(void)
+{
+	return (json_pack("{s:s, s:s, s:s, s:s}", "number", ES_VERSION,
+	    "build_flavor", "default", "minimum_wire_compatibility_version",
+	    "7.17.0", "minimum_index_compatibility_version", "7.0.0"));
+}
+
+struct rest_probe {
+	struct rest_ctx	*ctx;
+	char		*alias;
+};
+
+/* One remote's _resolve/cluster answer; the last one answers the client. */
+static void
+rest_resolve_done(void *arg, struct remote_result *res)
+{
+	struct rest_probe	*p = arg;
+	struct rest_ctx		*ctx = p->ctx;
+	json_t			*e, *v;
+	int			 skip;
+
+	skip = rest_skip_unavailable(ctx->es, p->alias);
+	if (res->outcome == REMOTE_OK && res->status == 200) {
+		e = json_pack("{s:b, s:b}", "connected", 1, "skip_unavailable",
+		    skip);
+		if ((v = json_object_get(res->body, "matching_indices")) !=
+		    NULL)
+			json_object_set(e, "matching_indices", v);
+		if ((v = json_object_get(res->body, "error")) != NULL)
+			json_object_set(e, "error", v);
+		else
+			json_object_set_new(e, "version", rest_version_short());
+	} else if (res->outcome == REMOTE_OK) {
+		e = json_pack("{s:b, s:b, s:s}", "connected", 1,
+		    "skip_unavailable", skip, "error", "remote cluster answered "
+		    "with an error");
+	} else if (res->outcome == REMOTE_TIMEOUT)
+		e = json_pack("{s:b, s:b, s:s}", "connected", 0,
+		    "skip_unavailable", skip, "error", "Request timed out "
+		    "before receiving a response from the remote cluster");
+	else
+		e = json_pack("{s:b, s:b}", "connected", 0, "skip_unavailable",
+		    skip);
+	json_object_set_new(ctx->acc, p->alias, e);
+	free(p->alias);
+	free(p);
+	if (--ctx->pending == 0)
+		rest_reply(ctx, 200, json_incref(ctx->acc));
+}
+
+/* Group an index expression by cluster: alias -> "idx,idx", "" local. */
+static json_t *
+rest_split_expr(const char *expr)
+{
+	json_t		*groups, *cur;
+	char		*copy, *tok, *save, *colon, *joined;
+	const char	*key, *idx;
+
+	groups = json_object();
+	if (expr == NULL)
+		return (groups);
+	copy = xstrdup(expr);
+	for (tok = strtok_r(copy, ",", &save); tok != NULL;
+	    tok = strtok_r(NULL, ",", &save)) {
+		if ((colon = strchr(tok, ':')) != NULL) {
+			*colon = '\0';
+			key = tok;
+			idx = colon + 1;
+		} else {
+			key = "";
+			idx = tok;
+		}
+		if ((cur = json_object_get(groups, key)) != NULL) {
+			xasprintf(&joined, "%s,%s", json_string_value(cur), idx);
+			json_object_set_new(groups, key, json_string(joined));
+			free(joined);
+		} else
+			json_object_set_new(groups, key, json_string(idx));
+	}
+	free(copy);
+	return (groups);
+}
+
+/*
+ * GET /_resolve/cluster[/<expr>]: contact every named remote now, each
+ * bounded by ?timeout (without it, a hung remote hangs the call).
+ */
+static void
+rest_resolve(struct rest_ctx *ctx)
+{
+	struct essim		*es = ctx->es;
+	struct rest_probe	*p;
+	json_t			*groups, *v, *aliases, *out, *none;
+	const char		*alias, *expr;
+	struct es_index		**list;
+	size_t			 n;
+	char			*path, *enc;
+	int			 timeout, status;
+
+	if (rest_params(ctx, "timeout ignore_unavailable allow_no_indices "
+	    "expand_wildcards ignore_throttled") == -1)
+		return;
+	expr = ctx->nsegs > 2 ? ctx->segs[2] : NULL;
+	timeout = (int)rest_time_param(ctx, "timeout", REST_NO_TIMEOUT_MS);
+	if (timeout <= 0)
+		timeout = REST_NO_TIMEOUT_MS;
+	aliases = es_remote_aliases(es->cluster);
+	if (expr == NULL) {
+		groups = json_object();
+		json_object_foreach(aliases, alias, v)
+			json_object_set_new(groups, alias, json_null());
+	} else
+		groups = rest_split_expr(expr);
+	json_object_foreach(groups, alias, v) {
+		if (*alias != '\0' && json_object_get(aliases, alias) == NULL) {
+			status = es_error(&out, 404,
+			    "no_such_remote_cluster_exception",
+			    "no such remote cluster: [%s]", alias);
+			json_decref(groups);
+			json_decref(aliases);
+			rest_reply(ctx, status, out);
+			return;
+		}
+	}
+	json_decref(aliases);
+	ctx->acc = json_object();
+	if ((v = json_object_get(groups, "")) != NULL) {
+		none = NULL;
+		status = es_resolve(es->cluster, json_string_value(v),
+		    ES_RESOLVE_OPEN, &list, &n, &none);
+		json_decref(none);
+		if (status == 0)
+			free(list);
+		json_object_set_new(ctx->acc, "(local)", json_pack(
+		    "{s:b, s:b, s:b, s:o}", "connected", 1, "skip_unavailable",
+		    0, "matching_indices", status == 0 && n > 0, "version",
+		    rest_version_short()));
+		json_object_del(groups, "");
+	}
+	ctx->pending = (int)json_object_size(groups);
+	if (ctx->pending == 0) {
+		json_decref(groups);
+		rest_reply(ctx, 200, json_incref(ctx->acc));
+		return;
+	}
+	json_object_foreach(groups, alias, v) {
+		p = xcalloc(1, sizeof *p);
+		p->ctx = ctx;
+		p->alias = xstrdup(alias);
+		if (json_is_string(v)) {
+			enc = evhttp_encode_uri(json_string_value(v));
+			xasprintf(&path, "/_essim/ccr/resolve?index=%s", enc);
+			free(enc);
+		} else
+			path = xstrdup("/_essim/ccr/resolve");
+		remote_call(es, alias, EVHTTP_REQ_GET, path, NULL, timeout,
+		    rest_resolve_done, p);
+		free(path);
+	}
+	json_decref(groups);
+}
+
+/* One remote's part of a cross-cluster _count. */
+static void
+rest_ccs_count_done(void *arg, struct remote_result *res)
+{
+	struct rest_probe	*p = arg;
+	struct rest_ctx		*ctx = p->ctx;
+	json_t			*cause;
+	json_int_t		 n;
+
+	if (res->outcome == REMOTE_OK && res->status == 200 &&
+	    json_is_integer(json_object_get(res->body, "count"))) {
+		n = json_integer_value(json_object_get(ctx->acc, "count"));
+		json_object_set_new(ctx->acc, "count", json_integer(n +
+		    json_integer_value(json_object_get(res->body, "count"))));
+	} else if (!rest_skip_unavailable(ctx->es, p->alias) &&
+	    ctx->saved == NULL) {
+		if (res->outcome == REMOTE_OK && res->body != NULL &&
+		    json_object_get(res->body, "error") != NULL)
+			ctx->saved = json_pack("{s:i, s:O}", "status",
+			    res->status, "body", res->body);
+		else {
+			cause = remote_failure_cause(res,
+			    "indices:data/read/search");
+			json_t	*env;
+			int	 st = es_error_cause(&env, 500, cause);
+
+			ctx->saved = json_pack("{s:i, s:o}", "status", st,
+			    "body", env);
+		}
+	}
+	free(p->alias);
+	free(p);
+	if (--ctx->pending > 0)
+		return;
+	if (ctx->saved != NULL)
+		rest_reply(ctx, (int)json_integer_value(json_object_get(
+		    ctx->saved, "status")), json_incref(json_object_get(
+		    ctx->saved, "body")));
+	else
+		rest_reply(ctx, 200, json_incref(ctx->acc));
+}
+
+/*
+ * GET /<alias>:<index>[,...]/_count: local parts counted here, remote
+ * parts asked of the peer. An unreachable remote with skip_unavailable
+ * counts as 0 (the count response has no _clusters section).
+ */
+static void
+rest_ccs_count(struct rest_ctx *ctx)
+{
+	struct essim		*es = ctx->es;
+	struct rest_probe	*p;
+	json_t			*groups, *v, *out, *aliases;
+	const char		*alias, *q;
+	char			*path, *enc, *qenc;
+	int			 status;
+
+	groups = rest_split_expr(ctx->segs[0]);
+	aliases = es_remote_aliases(es->cluster);
+	json_object_foreach(groups, alias, v) {
+		if (*alias != '\0' && json_object_get(aliases, alias) == NULL) {
+			status = es_error(&out, 404,
+			    "no_such_remote_cluster_exception",
+			    "no such remote cluster: [%s]", alias);
+			json_decref(groups);
+			json_decref(aliases);
+			rest_reply(ctx, status, out);
+			return;
+		}
+	}
+	json_decref(aliases);
+	q = rest_param(ctx, "q");
+	ctx->acc = json_pack("{s:i, s:{s:i, s:i, s:i, s:i}}", "count", 0,
+	    "_shards", "total", 0, "successful", 0, "skipped", 0, "failed", 0);
+	if ((v = json_object_get(groups, "")) != NULL) {
+		status = es_search(es->cluster, json_string_value(v), q,
+		    ctx->body, 0, 0, 1, &out);
+		if (status != 200) {
+			json_decref(groups);
+			rest_reply(ctx, status, out);
+			return;
+		}
+		json_decref(ctx->acc);
+		ctx->acc = out;
+		json_object_del(groups, "");
+	}
+	ctx->pending = (int)json_object_size(groups);
+	if (ctx->pending == 0) {
+		json_decref(groups);
+		rest_reply(ctx, 200, json_incref(ctx->acc));
+		return;
+	}
+	json_object_foreach(groups, alias, v) {
+		p = xcalloc(1, sizeof *p);
+		p->ctx = ctx;
+		p->alias = xstrdup(alias);
+		enc = evhttp_encode_uri(json_string_value(v));
+		if (q != NULL) {
+			qenc = evhttp_encode_uri(q);
+			xasprintf(&path, "/%s/_count?q=%s", enc, qenc);
+			free(qenc);
+		} else
+			xasprintf(&path, "/%s/_count", enc);
+		free(enc);
+		remote_call(es, alias, EVHTTP_REQ_GET, path, NULL,
+		    REST_NO_TIMEOUT_MS, rest_ccs_count_done, p);
+		free(path);
+	}
+	json_decref(groups);
+}
+
+static void
+rest_parked_free(struct essim *es, struct parked *pk)
+{
+	TAILQ_REMOVE(&es->parked, pk, entry);
+	if (pk->timer != NULL)
+		event_free(pk->timer);
+	free(pk);
+}
+
+/* Answer a parked changes request with what there is now. */
+static void
+rest_parked_answer(struct essim *es, struct parked *pk)
+{
+	struct rest_ctx	*ctx = pk->ctx;
+	json_t		*out;
+	int		 empty;
+
+	rest_parked_free(es, pk);
+	out = es_changes(es->cluster, ctx->body, essim_wall_ms(), &empty);
+	rest_reply(ctx, 200, out);
+}
+
+static void
+rest_parked_timeout(evutil_socket_t fd, short events, void *arg)
+{
+	struct parked	*pk = arg;
+
+	(void)fd;
+	(void)events;
+	rest_parked_answer(pk->ctx->es, pk);
+}
+
+/* New operations arrived: answer long-polls that now have something. */
+void
+rest_wake_parked(struct essim *es)
+{
+	struct parked	*pk, *next;
+	json_t		*out;
+	int		 empty;
+
+	es->woken_generation = es->cluster->write_generation;
+	for (pk = TAILQ_FIRST(&es->parked); pk != NULL; pk = next) {
+		next = TAILQ_NEXT(pk, entry);
+		if (pk->hold)
+			continue;
+		out = es_changes(es->cluster, pk->ctx->body, essim_wall_ms(),
+		    &empty);
+		json_decref(out);
+		if (!empty)
+			rest_parked_answer(es, pk);
+	}
+}
+
+static void
+rest_park(struct rest_ctx *ctx, int64_t timeout_ms, int hold)
+{
+	struct parked	*pk;
+	struct timeval	 tv;
+
+	pk = xcalloc(1, sizeof *pk);
+	pk->ctx = ctx;
+	pk->hold = hold;
+	if (!hold) {
+		pk->timer = evtimer_new(ctx->es->base, rest_parked_timeout, pk);
+		tv.tv_sec = timeout_ms / 1000;
+		tv.tv_usec = (timeout_ms % 1000) * 1000;
+		evtimer_add(pk->timer, &tv);
+	}
+	TAILQ_INSERT_TAIL(&ctx->es->parked, pk, entry);
+}
+
+/* Drop every parked request's connection, as a dying process would. */
+static void
+rest_drop_parked(struct essim *es)
+{
+	struct parked	*pk;
+	struct rest_ctx	*ctx;
+	struct hung	*h;
+
+	while ((pk = TAILQ_FIRST(&es->parked)) != NULL) {
+		ctx = pk->ctx;
+		rest_parked_free(es, pk);
+		fault_drop_request(ctx->req);
+		rest_ctx_free(ctx);
+	}
+	while ((h = TAILQ_FIRST(&es->hung)) != NULL) {
+		TAILQ_REMOVE(&es->hung, h, entry);
+		ctx = h->ctx;
+		free(h);
+		fault_drop_request(ctx->req);
+		rest_ctx_free(ctx);
+	}
+}
+
+/* The internal endpoints the peer essim calls. */
+static void
+rest_internal(struct rest_ctx *ctx)
+{
+	struct es_cluster	*c = ctx->es->cluster;
+	struct es_index		**list;
+	json_t			*out;
+	const char		*idx;
+	size_t			 n;
+	int			 status, empty;
+	int64_t			 poll;
+
+	if (ctx->nsegs == 4 && strcmp(ctx->segs[2], "leader") == 0) {
+		out = es_leader_meta(c, ctx->segs[3], &status);
+		rest_reply(ctx, status, out);
+	} else if (ctx->nsegs == 3 && strcmp(ctx->segs[2], "changes") == 0) {
+		if (ctx->body == NULL || !json_is_array(json_object_get(
+		    ctx->body, "shards"))) {
+			rest_error(ctx, 400, "illegal_argument_exception",
+			    "changes request without shards");
+			return;
+		}
+		out = es_changes(c, ctx->body, essim_wall_ms(), &empty);
+		poll = json_integer_value(json_object_get(ctx->body,
+		    "poll_timeout_ms"));
+		if (!empty || poll <= 0) {
+			rest_reply(ctx, 200, out);
+			return;
+		}
+		json_decref(out);
+		rest_park(ctx, poll, 0);
+	} else if (ctx->nsegs == 3 && strcmp(ctx->segs[2], "hold") == 0)
+		rest_park(ctx, 0, 1);
+	else if (ctx->nsegs == 3 && strcmp(ctx->segs[2], "resolve") == 0) {
+		if ((idx = rest_param(ctx, "index")) == NULL) {
+			rest_reply(ctx, 200, json_object());
+			return;
+		}
+		status = es_resolve(c, idx, ES_RESOLVE_OPEN | ES_RESOLVE_CLOSED,
+		    &list, &n, &out);
+		if (status != 0) {
+			json_t	*e = json_pack("{s:O}", "error", json_object_get(
+			    json_object_get(out, "error"), "reason"));
+
+			json_decref(out);
+			rest_reply(ctx, 200, e);
+			return;
+		}
+		free(list);
+		rest_reply(ctx, 200, json_pack("{s:b}", "matching_indices",
+		    n > 0));
+	} else
+		rest_no_handler(ctx);
+}
+
+/* /_essim/faults, /_essim/refuse, /_essim/link. */
+static void
+rest_admin(struct rest_ctx *ctx)
+{
+	struct essim	*es = ctx->es;
+	json_t		*out;
+	int		 status, ms;
+
+	if (ctx->nsegs >= 2 && strcmp(ctx->segs[1], "ccr") == 0) {
+		rest_internal(ctx);
+		return;
+	}
+	if (ctx->nsegs == 2 && strcmp(ctx->segs[1], "faults") == 0) {
+		if (ctx->cmd == EVHTTP_REQ_GET) {
+			out = fault_list_json(es);
+			rest_reply(ctx, 200, out);
+		} else if (ctx->cmd == EVHTTP_REQ_POST) {
+			status = fault_add(es, ctx->body, &out);
+			rest_reply(ctx, status, out);
+		} else if (ctx->cmd == EVHTTP_REQ_DELETE) {
+			fault_clear(es);
+			rest_reply(ctx, 200, json_pack("{s:b}", "acknowledged",
+			    1));
+		} else
+			rest_bad_method(ctx, "GET, POST, DELETE");
+		return;
+	}
+	if (ctx->nsegs == 3 && strcmp(ctx->segs[1], "faults") == 0 &&
+	    ctx->cmd == EVHTTP_REQ_DELETE) {
+		if (fault_remove(es, atoi(ctx->segs[2])) == -1)
+			rest_error(ctx, 404, "resource_not_found_exception",
+			    "no fault [%s]", ctx->segs[2]);
+		else
+			rest_reply(ctx, 200, json_pack("{s:b}", "acknowledged",
+			    1));
+		return;
+	}
+	if (ctx->nsegs == 2 && strcmp(ctx->segs[1], "refuse") == 0 &&
+	    ctx->cmd == EVHTTP_REQ_POST) {
+		ms = (int)json_integer_value(json_object_get(ctx->body,
+		    "duration_ms"));
+		evhttp_add_header(evhttp_request_get_output_headers(ctx->req),
+		    "Connection", "close");
+		rest_reply(ctx, 200, json_pack("{s:b}", "acknowledged", 1));
+		fault_refuse(es, ms);
+		rest_drop_parked(es);
+		return;
+	}
+	if (ctx->nsegs == 2 && strcmp(ctx->segs[1], "link") == 0 &&
+	    ctx->cmd == EVHTTP_REQ_POST) {
+		status = fault_link(es, ctx->body, &out);
+		rest_reply(ctx, status, out);
+		return;
+	}
+	rest_no_handler(ctx);
+}
+
+/* Routes under /_<api> that take no index. */
+static void
+rest_global(struct rest_ctx *ctx)
+{
+	struct essim	*es = ctx->es;
+	json_t		*out, *stats;
+	const char	*s0 = ctx->segs[0];
+	const char	*s1 = ctx->nsegs > 1 ? ctx->segs[1] : "";
+	int		 status;
+
+	if (strcmp(s0, "_cluster") == 0 && strcmp(s1, "health") == 0 &&
+	    ctx->nsegs <= 3) {
+		if (ctx->cmd != EVHTTP_REQ_GET)
+			rest_bad_method(ctx, "GET");
+		else
+			rest_health(ctx);
+	} else if (strcmp(s0, "_cluster") == 0 &&
+	    strcmp(s1, "settings") == 0 && ctx->nsegs == 2)
+		rest_cluster_settings(ctx);
+	else if (strcmp(s0, "_remote") == 0 && strcmp(s1, "info") == 0 &&
+	    ctx->nsegs == 2) {
+		if (ctx->cmd != EVHTTP_REQ_GET)
+			rest_bad_method(ctx, "GET");
+		else if (rest_params(ctx, NULL) == 0)
+			rest_reply(ctx, 200, remote_info(es));
+	} else if (strcmp(s0, "_resolve") == 0 && strcmp(s1, "cluster") == 0 &&
+	    ctx->nsegs <= 3) {
+		if (ctx->cmd != EVHTTP_REQ_GET)
+			rest_bad_method(ctx, "GET");
+		else
+			rest_resolve(ctx);
+	} else if (strcmp(s0, "_ccr") == 0 && strcmp(s1, "stats") == 0 &&
+	    ctx->nsegs == 2) {
+		if (ctx->cmd != EVHTTP_REQ_GET)
+			rest_bad_method(ctx, "GET");
+		else if (rest_params(ctx, "timeout master_timeout") == 0) {
+			es_follow_stats(es->cluster, "_all", essim_now_ms(),
+			    &stats);
+			rest_reply(ctx, 200, json_pack("{s:o, s:o}",
+			    "auto_follow_stats", es_auto_follow_stats(es->cluster),
+			    "follow_stats", stats));
+		}
+	} else if (strcmp(s0, "_ccr") == 0 && strcmp(s1, "auto_follow") == 0) {
+		if (rest_params(ctx, "master_timeout") == -1)
+			return;
+		if (ctx->nsegs == 2 && ctx->cmd == EVHTTP_REQ_GET)
+			status = es_auto_follow_get(es->cluster, NULL, &out);
+		else if (ctx->nsegs == 3 && ctx->cmd == EVHTTP_REQ_GET)
+			status = es_auto_follow_get(es->cluster, ctx->segs[2],
+			    &out);
+		else if (ctx->nsegs == 3 && ctx->cmd == EVHTTP_REQ_PUT)
+			status = es_auto_follow_put(es->cluster, ctx->segs[2],
+			    ctx->body, &out);
+		else if (ctx->nsegs == 3 && ctx->cmd == EVHTTP_REQ_DELETE)
+			status = es_auto_follow_delete(es->cluster,
+			    ctx->segs[2], &out);
+		else if (ctx->nsegs == 4 && ctx->cmd == EVHTTP_REQ_POST &&
+		    (strcmp(ctx->segs[3], "pause") == 0 ||
+		    strcmp(ctx->segs[3], "resume") == 0))
+			status = es_auto_follow_activate(es->cluster,
+			    ctx->segs[2], strcmp(ctx->segs[3], "resume") == 0,
+			    &out);
+		else {
+			rest_no_handler(ctx);
+			return;
+		}
+		rest_reply(ctx, status, out);
+	} else if (strcmp(s0, "_essim") == 0)
+		rest_admin(ctx);
+	else
+		rest_no_handler(ctx);
+}
+
+static void
+rest_index_search(struct rest_ctx *ctx, int count_only)
+{
+	const char	*s;
+	json_t		*out;
+	int		 status, from = 0, size = 10;
+
+	if (strchr(ctx->segs[0], ':') != NULL && count_only) {
+		if (rest_params(ctx, "q df default_operator analyzer "
+		    "ignore_unavailable allow_no_indices expand_wildcards "
+		    "min_score preference routing terminate_after lenient "
+		    "analyze_wildcard ignore_throttled") == 0)
+			rest_ccs_count(ctx);
+		return;
+	}
+	if (rest_params(ctx, count_only ? "q df default_operator analyzer "
+	    "ignore_unavailable allow_no_indices expand_wildcards min_score "
+	    "preference routing terminate_after lenient analyze_wildcard "
+	    "ignore_throttled" : "q df default_operator analyzer from size "
+	    "sort track_total_hits rest_total_hits_as_int ignore_unavailable "
+	    "allow_no_indices expand_wildcards preference routing timeout "
+	    "lenient analyze_wildcard _source _source_includes "
+	    "_source_excludes request_cache search_type "
+	    "ccs_minimize_roundtrips ignore_throttled seq_no_primary_term "
+	    "version explain stored_fields terminate_after scroll") == -1)
+		return;
+	if ((s = rest_param(ctx, "from")) != NULL)
+		from = atoi(s);
+	if ((s = rest_param(ctx, "size")) != NULL)
+		size = atoi(s);
+	if (ctx->body != NULL && json_is_integer(json_object_get(ctx->body,
+	    "size")))
+		size = (int)json_integer_value(json_object_get(ctx->body,
+		    "size"));
+	status = es_search(ctx->es->cluster, ctx->segs[0], rest_param(ctx, "q"),
+	    ctx->body, from, size, count_only, &out);
+	if (status == 200 && !count_only &&
+	    rest_flag(ctx, "rest_total_hits_as_int"))
+		json_object_set(json_object_get(out, "hits"), "total",
+		    json_object_get(json_object_get(json_object_get(out,
+		    "hits"), "total"), "value"));
+	rest_reply(ctx, status, out);
+}
+
+/* /<index>/_ccr/<action>. */
+static void
+rest_index_ccr(struct rest_ctx *ctx)
+{
+	struct es_cluster	*c = ctx->es->cluster;
+	const char		*a = ctx->nsegs > 2 ? ctx->segs[2] : "";
+	json_t			*out;
+	int			 status;
+
+	if (ctx->nsegs != 3) {
+		rest_no_handler(ctx);
+		return;
+	}
+	if (strcmp(a, "follow") == 0) {
+		if (ctx->cmd != EVHTTP_REQ_PUT)
+			rest_bad_method(ctx, "PUT");
+		else
+			rest_follow(ctx);
+	} else if (strcmp(a, "pause_follow") == 0) {
+		if (ctx->cmd != EVHTTP_REQ_POST)
+			rest_bad_method(ctx, "POST");
+		else if (rest_params(ctx, "master_timeout") == 0) {
+			status = es_pause_follow(c, ctx->segs[0], &out);
+			rest_reply(ctx, status, out);
+		}
+	} else if (strcmp(a, "resume_follow") == 0) {
+		if (ctx->cmd != EVHTTP_REQ_POST)
+			rest_bad_method(ctx, "POST");
+		else
+			rest_resume(ctx);
+	} else if (strcmp(a, "unfollow") == 0) {
+		if (ctx->cmd != EVHTTP_REQ_POST)
+			rest_bad_method(ctx, "POST");
+		else
+			rest_unfollow(ctx);
+	} else if (strcmp(a, "stats") == 0) {
+		if (ctx->cmd != EVHTTP_REQ_GET)
+			rest_bad_method(ctx, "GET");
+		else if (rest_params(ctx, "timeout") == 0) {
+			status = es_follow_stats(c, ctx->segs[0],
+			    essim_now_ms(), &out);
+			rest_reply(ctx, status, out);
+		}
+	} else if (strcmp(a, "info") == 0) {
+		if (ctx->cmd != EVHTTP_REQ_GET)
+			rest_bad_method(ctx, "GET");
+		else if (rest_params(ctx, "master_timeout") == 0) {
+			status = es_follow_info(c, ctx->segs[0], &out);
+			rest_reply(ctx, status, out);
+		}
+	} else if (strcmp(a, "forget_follower") == 0) {
+		if (ctx->cmd != EVHTTP_REQ_POST)
+			rest_bad_method(ctx, "POST");
+		else if (rest_params(ctx, "timeout") == 0) {
+			status = es_forget_follower(c, ctx->segs[0], ctx->body,
+			    &out);
+			rest_reply(ctx, status, out);
+		}
+	} else
+		rest_no_handler(ctx);
+}
+
+/* GET /<index>: the index with its (nested) settings. */
+static void
+rest_get_index(struct rest_ctx *ctx)
+{
+	json_t		*out, *v;
+	const char	*name;
+	int		 status;
+
+	status = es_get_settings(ctx->es->cluster, ctx->segs[0], NULL, 0, &out);
+	if (status == 200) {
+		json_object_foreach(out, name, v) {
+			json_object_set_new(v, "aliases", json_object());
+			json_object_set_new(v, "mappings", json_object());
+		}
+	}
+	rest_reply(ctx, status, out);
+}
+
+/* Routes under /<index>. */
+static void
+rest_index(struct rest_ctx *ctx)
+{
+	struct es_cluster	*c = ctx->es->cluster;
+	const char		*a = ctx->nsegs > 1 ? ctx->segs[1] : NULL;
+	json_t			*out;
+	int			 status;
+
+	if (a == NULL) {
+		switch (ctx->cmd) {
+		case EVHTTP_REQ_PUT:
+			if (rest_params(ctx, "wait_for_active_shards timeout "
+			    "master_timeout") == 0) {
+				status = es_create_index(c, ctx->segs[0],
+				    ctx->body, essim_wall_ms(), &out);
+				rest_reply(ctx, status, out);
+			}
+			return;
+		case EVHTTP_REQ_HEAD:
+			if (rest_params(ctx, "local ignore_unavailable "
+			    "allow_no_indices expand_wildcards flat_settings "
+			    "include_defaults") == 0)
+				rest_send_text(ctx, es_exists(c, ctx->segs[0]),
+				    NULL);
+			return;
+		case EVHTTP_REQ_DELETE:
+			if (rest_params(ctx, "timeout master_timeout "
+			    "ignore_unavailable allow_no_indices "
+			    "expand_wildcards") == 0) {
+				status = es_delete_index(c, ctx->segs[0], &out);
+				rest_reply(ctx, status, out);
+			}
+			return;
+		case EVHTTP_REQ_GET:
+			if (rest_params(ctx, "local ignore_unavailable "
+			    "allow_no_indices expand_wildcards flat_settings "
+			    "include_defaults master_timeout features") == 0)
+				rest_get_index(ctx);
+			return;
+		default:
+			rest_bad_method(ctx, "GET, PUT, DELETE, HEAD");
+			return;
+		}
+	}
+	if (strcmp(a, "_close") == 0 || strcmp(a, "_open") == 0) {
+		if (ctx->nsegs != 2 || ctx->cmd != EVHTTP_REQ_POST) {
+			rest_bad_method(ctx, "POST");
+			return;
+		}
+		if (rest_params(ctx, "timeout master_timeout ignore_unavailable "
+		    "allow_no_indices expand_wildcards wait_for_active_shards") ==
+		    -1)
+			return;
+		if (strcmp(a, "_close") == 0)
+			status = es_close(c, ctx->segs[0], rest_flag(ctx,
+			    "ignore_unavailable"), &out);
+		else
+			status = es_open(c, ctx->segs[0], rest_flag(ctx,
+			    "ignore_unavailable"), &out);
+		rest_reply(ctx, status, out);
+	} else if (strcmp(a, "_refresh") == 0 && ctx->nsegs == 2) {
+		if (rest_params(ctx, "ignore_unavailable allow_no_indices "
+		    "expand_wildcards") == 0) {
+			status = es_refresh(c, ctx->segs[0], &out);
+			rest_reply(ctx, status, out);
+		}
+	} else if (strcmp(a, "_search") == 0 && ctx->nsegs == 2)
+		rest_index_search(ctx, 0);
+	else if (strcmp(a, "_count") == 0 && ctx->nsegs == 2)
+		rest_index_search(ctx, 1);
+	else if (strcmp(a, "_stats") == 0 && ctx->nsegs <= 3) {
+		if (rest_params(ctx, "level expand_wildcards "
+		    "forbid_closed_indices completion_fields fielddata_fields "
+		    "fields groups include_segment_file_sizes "
+		    "include_unloaded_segments") == 0) {
+			status = es_stats(c, ctx->segs[0], rest_param(ctx,
+			    "level"), &out);
+			rest_reply(ctx, status, out);
+		}
+	} else if (strcmp(a, "_settings") == 0 && ctx->nsegs <= 3) {
+		if (rest_params(ctx, "flat_settings include_defaults local "
+		    "master_timeout ignore_unavailable allow_no_indices "
+		    "expand_wildcards timeout preserve_existing "
+		    "reopen") == -1)
+			return;
+		if (ctx->cmd == EVHTTP_REQ_PUT && ctx->nsegs == 2)
+			status = es_put_settings(c, ctx->segs[0], ctx->body,
+			    &out);
+		else if (ctx->cmd == EVHTTP_REQ_GET)
+			status = es_get_settings(c, ctx->segs[0],
+			    ctx->nsegs == 3 ? ctx->segs[2] : NULL,
+			    rest_flag(ctx, "flat_settings"), &out);
+		else {
+			rest_bad_method(ctx, "GET, PUT");
+			return;
+		}
+		rest_reply(ctx, status, out);
+	} else if (strcmp(a, "_doc") == 0 && ctx->nsegs <= 3) {
+		if (rest_params(ctx, "refresh wait_for_active_shards timeout "
+		    "routing op_type if_seq_no if_primary_term pipeline "
+		    "require_alias version version_type realtime preference "
+		    "stored_fields _source _source_includes "
+		    "_source_excludes") == -1)
+			return;
+		if (ctx->nsegs == 3 && ctx->cmd == EVHTTP_REQ_GET)
+			status = es_get_doc(c, ctx->segs[0], ctx->segs[2], &out);
+		else if ((ctx->nsegs == 2 && ctx->cmd == EVHTTP_REQ_POST) ||
+		    (ctx->nsegs == 3 && (ctx->cmd == EVHTTP_REQ_PUT ||
+		    ctx->cmd == EVHTTP_REQ_POST)))
+			status = es_index_doc(c, ctx->segs[0], ctx->nsegs == 3 ?
+			    ctx->segs[2] : NULL, ctx->body, rest_param(ctx,
+			    "refresh"), essim_wall_ms(), &out);
+		else {
+			rest_bad_method(ctx, ctx->nsegs == 2 ? "POST" :
+			    "GET, PUT, POST");
+			return;
+		}
+		rest_reply(ctx, status, out);
+	} else if (strcmp(a, "_block") == 0 && ctx->nsegs == 3) {
+		if (ctx->cmd != EVHTTP_REQ_PUT)
+			rest_bad_method(ctx, "PUT");
+		else if (rest_params(ctx, "timeout master_timeout "
+		    "ignore_unavailable allow_no_indices expand_wildcards") ==
+		    0) {
+			status = es_add_block(c, ctx->segs[0], ctx->segs[2],
+			    &out);
+			rest_reply(ctx, status, out);
+		}
+	} else if (strcmp(a, "_clone") == 0 && ctx->nsegs == 3) {
+		if (ctx->cmd != EVHTTP_REQ_PUT && ctx->cmd != EVHTTP_REQ_POST)
+			rest_bad_method(ctx, "PUT, POST");
+		else if (rest_params(ctx, "timeout master_timeout "
+		    "wait_for_active_shards") == 0) {
+			status = es_clone(c, ctx->segs[0], ctx->segs[2],
+			    ctx->body, essim_wall_ms(), &out);
+			rest_reply(ctx, status, out);
+		}
+	} else if (strcmp(a, "_ccr") == 0)
+		rest_index_ccr(ctx);
+	else
+		rest_no_handler(ctx);
+}
+
+/* APIs that, without an index in the path, apply to all indices. */
+static int
+rest_all_indices(const char *api)
+{
+	return (strcmp(api, "_stats") == 0 || strcmp(api, "_settings") == 0 ||
+	    strcmp(api, "_refresh") == 0 || strcmp(api, "_search") == 0 ||
+	    strcmp(api, "_count") == 0);
+}
+
+/* Route a parsed request; writes wake long-polls waiting for them. */
+static void
+rest_dispatch(struct rest_ctx *ctx)
+{
+	struct essim	*es = ctx->es;
+	const char	*s0;
+
+	if (ctx->nsegs == 0) {
+		if (ctx->cmd != EVHTTP_REQ_GET && ctx->cmd != EVHTTP_REQ_HEAD)
+			rest_bad_method(ctx, "GET, HEAD");
+		else if (rest_params(ctx, NULL) == 0)
+			rest_reply(ctx, 200, es_info(es->cluster));
+	} else {
+		s0 = ctx->segs[0];
+		if (*s0 != '_' || strcmp(s0, "_all") == 0)
+			rest_index(ctx);
+		else if (rest_all_indices(s0) && ctx->nsegs < REST_MAX_SEGS) {
+			memmove(ctx->segs + 1, ctx->segs,
+			    ctx->nsegs * sizeof *ctx->segs);
+			ctx->segs[0] = xstrdup("_all");
+			ctx->nsegs++;
+			rest_index(ctx);
+		} else
+			rest_global(ctx);
+	}
+	if (es->cluster->write_generation != es->woken_generation)
+		rest_wake_parked(es);
+}
+
+static void
+rest_delayed(evutil_socket_t fd, short events, void *arg)
+{
+	struct rest_ctx	*ctx = arg;
+
+	(void)fd;
+	(void)events;
+	event_free(ctx->timer);
+	ctx->timer = NULL;
+	rest_dispatch(ctx);
+}
+
+/* The error a fault rule answers with, defaulting by status. */
+static void
+rest_fault_error(struct rest_ctx *ctx, struct fault *f)
+{
+	const char	*type = f->type, *reason = f->reason;
+	json_t		*out, *cause;
+	int		 status;
+
+	if (type == NULL) {
+		switch (f->status) {
+		case 429:
+			type = "es_rejected_execution_exception";
+			break;
+		case 503:
+			type = "cluster_block_exception";
+			break;
+		case 500:
+			type = "exception";
+			break;
+		default:
+			type = "status_exception";
+			break;
+		}
+	}
+	if (reason == NULL) {
+		switch (f->status) {
+		case 429:
+			reason = "rejected execution of coordinating operation "
+			    "[coordinating_and_primary_bytes=0, "
+			    "replica_bytes=0, all_bytes=0, "
+			    "coordinating_operation_bytes=0, "
+			    "max_coordinating_and_primary_bytes=0]";
+			break;
+		case 503:
+			reason = "blocked by: [SERVICE_UNAVAILABLE/2/no master];";
+			break;
+		default:
+			reason = "essim injected fault";
+			break;
+		}
+	}
+	cause = es_cause(type, "%s", reason);
+	status = es_error_cause(&out, f->status, cause);
+	rest_reply(ctx, status, out);
+}
+
+/*
+ * Apply the first matching fault rule. Returns 1 when the request was
+ * consumed (answered, hung, dropped or delayed).
+ */
+static int
+rest_fault(struct rest_ctx *ctx)
+{
+	struct essim	*es = ctx->es;
+	struct fault	*f;
+	struct hung	*h;
+	enum fault_action action;
+	int		 delay, status;
+
+	if (strncmp(ctx->path, "/_essim/", 8) == 0 &&
+	    strcmp(ctx->path, "/_essim/ccr/changes") != 0 &&
+	    strncmp(ctx->path, "/_essim/ccr/leader/", 19) != 0 &&
+	    strcmp(ctx->path, "/_essim/ccr/resolve") != 0)
+		return (0);
+	if ((f = fault_match(es, ctx->method, ctx->path)) == NULL)
+		return (0);
+	action = f->action;
+	delay = f->delay_ms;
+	status = f->status;
+	switch (action) {
+	case FAULT_ERROR:
+		rest_fault_error(ctx, f);
+		fault_used(es, f);
+		return (1);
+	case FAULT_DELAY:
+		fault_used(es, f);
+		rest_ctx_timer(ctx, delay, rest_delayed);
+		return (1);
+	case FAULT_HANG:
+		fault_used(es, f);
+		h = xcalloc(1, sizeof *h);
+		h->ctx = ctx;
+		TAILQ_INSERT_TAIL(&es->hung, h, entry);
+		return (1);
+	case FAULT_MALFORMED:
+		fault_used(es, f);
+		rest_send_text(ctx, status, "{\"acknowledged\":tr");
+		return (1);
+	case FAULT_DROP:
+		fault_used(es, f);
+		fault_drop_request(ctx->req);
+		rest_ctx_free(ctx);
+		return (1);
+	default:
+		return (0);
+	}
+}
+
+/* Split the path into decoded segments; -1 on too many or bad ones. */
+static int
+rest_split_path(struct rest_ctx *ctx)
+{
+	char	*copy, *tok, *save;
+
+	copy = xstrdup(ctx->path);
+	for (tok = strtok_r(copy, "/", &save); tok != NULL;
+	    tok = strtok_r(NULL, "/", &save)) {
+		if (ctx->nsegs == REST_MAX_SEGS) {
+			free(copy);
+			return (-1);
+		}
+		if ((ctx->segs[ctx->nsegs] = evhttp_uridecode(tok, 0,
+		    NULL)) == NULL) {
+			free(copy);
+			return (-1);
+		}
+		ctx->nsegs++;
+	}
+	free(copy);
+	return (0);
+}
+
+/* Parse the query string; a bare "name" means "name=" (true). */
+static int
+rest_parse_query(struct rest_ctx *ctx, const char *q)
+{
+	char	*copy, *tok, *save, *eq, *key, *value;
+	int	 rc = 0;
+
+	copy = xstrdup(q);
+	for (tok = strtok_r(copy, "&", &save); tok != NULL && rc == 0;
+	    tok = strtok_r(NULL, "&", &save)) {
+		if ((eq = strchr(tok, '=')) != NULL)
+			*eq++ = '\0';
+		key = evhttp_uridecode(tok, 1, NULL);
+		value = evhttp_uridecode(eq == NULL ? "" : eq, 1, NULL);
+		if (key == NULL || value == NULL || *key == '\0')
+			rc = -1;
+		else
+			evhttp_add_header(&ctx->query, key, value);
+		free(key);
+		free(value);
+	}
+	free(copy);
+	return (rc);
+}
+
+/* Parse the body as JSON if there is one; -1 after answering 400. */
+static int
+rest_parse_body(struct rest_ctx *ctx)
+{
+	struct evbuffer	*buf;
+	size_t		 len;
+	char		*text;
+	json_error_t	 jerr;
+
+	buf = evhttp_request_get_input_buffer(ctx->req);
+	if ((len = evbuffer_get_length(buf)) == 0)
+		return (0);
+	text = xmalloc(len + 1);
+	evbuffer_copyout(buf, text, len);
+	text[len] = '\0';
+	ctx->body = json_loads(text, JSON_DECODE_ANY, &jerr);
+	free(text);
+	if (ctx->body != NULL)
+		return (0);
+	rest_error(ctx, 400, "x_content_parse_exception", "[%d:%d] %s",
+	    jerr.line, jerr.column, jerr.text);
+	return (-1);
+}
+
+static const char *
+rest_method_name(enum evhttp_cmd_type cmd)
+{
+	switch (cmd) {
+	case EVHTTP_REQ_GET:
+		return ("GET");
+	case EVHTTP_REQ_POST:
+		return ("POST");
+	case EVHTTP_REQ_HEAD:
+		return ("HEAD");
+	case EVHTTP_REQ_PUT:
+		return ("PUT");
+	case EVHTTP_REQ_DELETE:
+		return ("DELETE");
+	case EVHTTP_REQ_OPTIONS:
+		return ("OPTIONS");
+	case EVHTTP_REQ_PATCH:
+		return ("PATCH");
+	default:
+		return ("OTHER");
+	}
+}
+
+/* The evhttp callback for every request. */
+void
+rest_handle(struct evhttp_request *req, void *arg)
+{
+	struct essim	*es = arg;
+	struct rest_ctx	*ctx;
+	const char	*uri, *q;
+	size_t		 plen;
+
+	ctx = xcalloc(1, sizeof *ctx);
+	ctx->es = es;
+	TAILQ_INSERT_TAIL(&es->ctxs, ctx, entry);
+	ctx->req = req;
+	ctx->cmd = evhttp_request_get_command(req);
+	ctx->method = rest_method_name(ctx->cmd);
+	TAILQ_INIT(&ctx->query);
+	uri = evhttp_request_get_uri(req);
+	if (es->refusing) {
+		fault_drop_request(req);
+		rest_ctx_free(ctx);
+		return;
+	}
+	q = strchr(uri, '?');
+	plen = q == NULL ? strlen(uri) : (size_t)(q - uri);
+	ctx->path = xstrndup(uri, plen);
+	if (strlen(ctx->method) + strlen(uri) + strlen(" HTTP/1.1") + 1 >
+	    REST_MAX_LINE) {
+		rest_error(ctx, 400, "too_long_http_line_exception",
+		    "An HTTP line is larger than %d bytes.", REST_MAX_LINE);
+		return;
+	}
+	if ((q != NULL && rest_parse_query(ctx, q + 1) == -1) ||
+	    rest_split_path(ctx) == -1) {
+		rest_error(ctx, 400, "illegal_argument_exception",
+		    "cannot parse request [%s]", ctx->path);
+		return;
+	}
+	ctx->pretty = rest_flag(ctx, "pretty");
+	if (rest_parse_body(ctx) == -1)
+		return;
+	if (rest_fault(ctx))
+		return;
+	rest_dispatch(ctx);
+}
+
+/*
+ * The hang is over: hung requests are served now, as a node that
+ * recovers answers what it had received (clients that gave up meanwhile
+ * get nothing).
+ */
+void
+rest_release_hung(struct essim *es)
+{
+	struct hung	*h;
+	struct rest_ctx	*ctx;
+
+	while ((h = TAILQ_FIRST(&es->hung)) != NULL) {
+		TAILQ_REMOVE(&es->hung, h, entry);
+		ctx = h->ctx;
+		free(h);
+		rest_dispatch(ctx);
+	}
+}
+
+/* Answer everything still waiting, before the server goes away. */
+void
+rest_shutdown(struct essim *es)
+{
+	struct parked	*pk;
+	struct rest_ctx	*ctx;
+	struct hung	*h;
+
+	while ((pk = TAILQ_FIRST(&es->parked)) != NULL) {
+		ctx = pk->ctx;
+		rest_parked_free(es, pk);
+		evhttp_add_header(evhttp_request_get_output_headers(ctx->req),
+		    "Connection", "close");
+		rest_error(ctx, 503, "node_closed_exception", "node closed");
+	}
+	while ((h = TAILQ_FIRST(&es->hung)) != NULL) {
+		TAILQ_REMOVE(&es->hung, h, entry);
+		free(h);
+	}
+	while ((ctx = TAILQ_FIRST(&es->ctxs)) != NULL) {
+		evhttp_add_header(evhttp_request_get_output_headers(ctx->req),
+		    "Connection", "close");
+		rest_error(ctx, 503, "node_closed_exception", "node closed");
+	}
+}
