@@ -51,6 +51,7 @@ struct daemon {
 	struct ccr_config	*config;
 	char			*state_dir;
 	char			*runtime_dir;
+	char			*state_path;
 
 	struct http		*http;
 	struct es_cluster	*es[CCR_CLUSTERS];
@@ -592,7 +593,7 @@ daemon_restore(struct daemon *d, char **cause)
 	char			*why;
 	int			 leader;
 
-	switch (state_load(&d->state, d->state.path, &why)) {
+	switch (state_load(&d->state, d->state_path, &why)) {
 	case STATE_MISSING:
 		return (0);
 	case STATE_INVALID:
@@ -658,6 +659,7 @@ daemon_free(struct daemon *d)
 	free(d->seen_indices);
 	config_free(d->config);
 	free(d->state_dir);
+	free(d->state_path);
 	free(d->runtime_dir);
 	if (d->base != NULL)
 		event_base_free(d->base);
@@ -675,7 +677,7 @@ daemon_run(const struct daemon_options *opts)
 	struct timeval			tv;
 	enum log_level			level;
 	uint64_t			watchdog_ms;
-	char				*cause = NULL, *state_path;
+	char				*cause = NULL;
 	int				status = 1;
 
 	memset(&d, 0, sizeof d);
@@ -707,9 +709,8 @@ daemon_run(const struct daemon_options *opts)
 	}
 	if (daemon_mkdir(d.state_dir, 0700, &cause) == -1)
 		goto fail;
-	xasprintf(&state_path, "%s/%s", d.state_dir, STATE_FILE);
-	state_init(&d.state, state_path);
-	free(state_path);
+	xasprintf(&d.state_path, "%s/%s", d.state_dir, STATE_FILE);
+	state_init(&d.state, d.state_path);
 
 	d.leader = 0;
 	fsm_init(&d.fsm, daemon_now_ms());
