@@ -141,21 +141,17 @@ daemon_wall_at(uint64_t mono_ms)
 static void
 daemon_save_state(struct daemon *d)
 {
-	struct fsm_saved	saved;
-	struct timespec		now;
-	char			*cause;
+	struct timespec	 now;
+	char		*cause;
 
-	fsm_save(&d->fsm, daemon_now_ms(), &saved);
+	fsm_save(&d->fsm, daemon_now_ms(), &d->state.fsm);
 	state_set_roles(&d->state, daemon_cluster_name(d, d->leader),
 	    daemon_cluster_name(d, 1 - d->leader));
-	state_set_fsm_state(&d->state, fsm_state_name(saved.state));
-	d->state.held = saved.held;
-	d->state.pending = (enum state_action_kind)saved.pending;
 	memset(&d->state.block_until, 0, sizeof d->state.block_until);
-	if (saved.block_left_ms != 0) {
+	if (d->state.fsm.block_left_ms != 0) {
 		clock_gettime(CLOCK_REALTIME, &now);
 		d->state.block_until.tv_sec = now.tv_sec +
-		    (time_t)(saved.block_left_ms / 1000);
+		    (time_t)(d->state.fsm.block_left_ms / 1000);
 		d->state.block_until.tv_nsec = now.tv_nsec;
 	}
 	if (state_save(&d->state, &cause) == -1) {
@@ -589,7 +585,6 @@ daemon_restore(struct daemon *d, char **cause)
 	struct fsm_saved	 saved;
 	struct fsm_output	 out;
 	struct timespec		 now;
-	enum fsm_state		 state;
 	char			*why;
 	int			 leader;
 
@@ -612,14 +607,8 @@ daemon_restore(struct daemon *d, char **cause)
 		return (-1);
 	}
 	d->leader = leader;
-	if (d->state.fsm_state == NULL ||
-	    fsm_state_from_name(d->state.fsm_state, &state) == -1)
-		state = FSM_STATE_REPLICATING;
-	memset(&saved, 0, sizeof saved);
-	saved.state = state;
-	saved.pending = (enum fsm_action)d->state.pending;
-	saved.pending_from = FSM_STATE_REPLICATING;
-	saved.held = d->state.held;
+	saved = d->state.fsm;
+	saved.block_left_ms = 0;
 	clock_gettime(CLOCK_REALTIME, &now);
 	if (d->state.block_until.tv_sec > now.tv_sec)
 		saved.block_left_ms =
