@@ -7,7 +7,9 @@
  *
  * Response shapes follow the reference's sections: health (4), remote info
  * (6), CCR stats (13), follow info (14), shard stats (16), resolve cluster
- * and cross-cluster search (24), the error envelope (2.1).
+ * and cross-cluster search (24), the error envelope (2.1), and the answers
+ * of the action calls: acknowledgements, close (11), follow (7), the
+ * following_index setting (12.3), auto-follow patterns (15), counts (17).
  */
 #include "autoconf.h"
 
@@ -830,4 +832,118 @@ es_auto_follows_clear(struct es_auto_follows *af)
 {
 	free(af->patterns);
 	memset(af, 0, sizeof *af);
+}
+
+/* {"acknowledged": bool, ...}: the answer of most mutating calls. */
+int
+es_parse_acknowledged(const json_t *root, bool *ack, char **cause)
+{
+	const json_t	*v;
+
+	*ack = false;
+	if (ep_object(root, "answer", cause) != 0)
+		return (-1);
+	v = json_object_get(root, "acknowledged");
+	if (!json_is_boolean(v)) {
+		xasprintf(cause, "acknowledged is missing or not a boolean");
+		return (-1);
+	}
+	*ack = json_is_true(v);
+	return (0);
+}
+
+/*
+ * POST /<list>/_close: whether index is closed now. An index missing from
+ * "indices" was already closed (Elasticsearch skips it), so it counts too.
+ */
+int
+es_parse_closed(const json_t *root, const char *index, bool *closed,
+    char **cause)
+{
+	const json_t	*indices, *entry;
+
+	*closed = false;
+	if (ep_object(root, "close answer", cause) != 0)
+		return (-1);
+	if ((indices = json_object_get(root, "indices")) == NULL) {
+		*closed = true;
+		return (0);
+	}
+	if (ep_object(indices, "indices", cause) != 0)
+		return (-1);
+	if ((entry = json_object_get(indices, index)) == NULL) {
+		*closed = true;
+		return (0);
+	}
+	if (ep_object(entry, "close entry", cause) != 0 ||
+	    ep_bool(entry, "closed", closed, cause) != 0)
+		return (-1);
+	return (0);
+}
+
+/*
+ * GET /<index>/_settings/index.xpack.ccr.following_index: whether index is
+ * still a follower (the setting is removed by unfollow). Settings are
+ * strings; flat or nested form.
+ */
+int
+es_parse_following(const json_t *root, const char *index, bool *following,
+    char **cause)
+{
+	const json_t	*settings, *v;
+
+	*following = false;
+	if (ep_object(root, "settings answer", cause) != 0)
+		return (-1);
+	settings = json_object_get(json_object_get(root, index), "settings");
+	if (ep_object(settings, "settings", cause) != 0)
+		return (-1);
+	v = json_object_get(settings, "index.xpack.ccr.following_index");
+	if (v == NULL)
+		v = json_object_get(json_object_get(json_object_get(
+		    json_object_get(settings, "index"), "xpack"), "ccr"),
+		    "following_index");
+	if (v == NULL)
+		return (0);
+	if (json_is_boolean(v))
+		*following = json_is_true(v);
+	else if (json_is_string(v))
+		*following = strcmp(json_string_value(v), "true") == 0;
+	else {
+		xasprintf(cause, "following_index is neither string nor "
+		    "boolean");
+		return (-1);
+	}
+	return (0);
+}
+
+/* PUT /<follower>/_ccr/follow. */
+int
+es_parse_follow_result(const json_t *root, struct es_follow_result *fr,
+    char **cause)
+{
+	memset(fr, 0, sizeof *fr);
+	if (ep_object(root, "follow answer", cause) != 0)
+		return (-1);
+	if (!json_is_boolean(json_object_get(root, "follow_index_created"))) {
+		xasprintf(cause, "follow_index_created is missing");
+		return (-1);
+	}
+	if (ep_bool(root, "follow_index_created", &fr->follow_index_created,
+	    cause) != 0 || ep_bool(root, "follow_index_shards_acked",
+	    &fr->follow_index_shards_acked, cause) != 0 ||
+	    ep_bool(root, "index_following_started",
+	    &fr->index_following_started, cause) != 0)
+		return (-1);
+	return (0);
+}
+
+/* GET /<index>/_count. */
+int
+es_parse_count(const json_t *root, uint64_t *count, char **cause)
+{
+	*count = 0;
+	if (ep_object(root, "count answer", cause) != 0)
+		return (-1);
+	return (ep_count(root, "count", true, count, cause));
 }

@@ -138,6 +138,19 @@ int	es_parse_resolve_cluster(const json_t *, const char *,
 	    struct es_resolved *, char **);
 int	es_parse_search_clusters(const json_t *, const char *, bool *,
 	    char **);
+/* PUT /<follower>/_ccr/follow's three booleans. */
+struct es_follow_result {
+	bool	follow_index_created;
+	bool	follow_index_shards_acked;
+	bool	index_following_started;
+};
+
+int	es_parse_acknowledged(const json_t *, bool *, char **);
+int	es_parse_closed(const json_t *, const char *, bool *, char **);
+int	es_parse_following(const json_t *, const char *, bool *, char **);
+int	es_parse_follow_result(const json_t *, struct es_follow_result *,
+	    char **);
+int	es_parse_count(const json_t *, uint64_t *, char **);
 int	es_parse_auto_follow(const json_t *, struct es_auto_follows *,
 	    char **);
 void	es_auto_follows_clear(struct es_auto_follows *);

@@ -507,7 +507,12 @@ http_setup(struct http_request *req, const struct http_request_spec *spec)
 	http_opt(e, CURLOPT_WRITEFUNCTION, &rc, (void *)http_write_cb);
 	http_opt(e, CURLOPT_WRITEDATA, &rc, (void *)req);
 	http_opt(e, CURLOPT_HTTP_VERSION, &rc, (long)CURL_HTTP_VERSION_1_1);
+#if LIBCURL_VERSION_NUM >= 0x075500
 	http_opt(e, CURLOPT_PROTOCOLS_STR, &rc, (void *)"http,https");
+#else
+	http_opt(e, CURLOPT_PROTOCOLS, &rc,
+	    (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
 	http_opt(e, CURLOPT_TCP_NODELAY, &rc, 1L);
 	http_opt(e, CURLOPT_TCP_KEEPALIVE, &rc, 1L);
 	if (spec->timeout_ms > 0) {

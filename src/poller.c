@@ -538,8 +538,8 @@ poller_fill_indices(struct poller *p, uint64_t now)
 		    (is = es_ccr_stats_find(&p->summary, name)) != NULL) {
 			oi->lag_ops = es_index_stats_lag(is);
 			oi->fatal = is->fatal;
-			memcpy(oi->fatal_reason, is->fatal_reason,
-			    sizeof oi->fatal_reason);
+			snprintf(oi->fatal_reason, sizeof oi->fatal_reason,
+			    "%s", is->fatal_reason);
 		} else if (p->slots[POLL_CCR_SUMMARY].ok)
 			oi->read_exceptions = 0;
 	}

@@ -199,3 +199,14 @@ check_PROGRAMS += %reldir%/unit/check_poller
 %canon_reldir%_unit_check_poller_CFLAGS = $(UNIT_CFLAGS)
 %canon_reldir%_unit_check_poller_LDADD = $(UNIT_LIBS)
 TESTS += %reldir%/unit/check_poller
+if HAVE_LIBEVENT_OPENSSL
+check_PROGRAMS += %reldir%/unit/check_http_tls
+%canon_reldir%_unit_check_http_tls_SOURCES = %reldir%/unit/check_http_tls.c
+%canon_reldir%_unit_check_http_tls_CFLAGS = $(UNIT_CFLAGS) \
+	$(LIBEVENT_OPENSSL_CFLAGS)
+%canon_reldir%_unit_check_http_tls_LDADD = $(UNIT_LIBS) \
+	$(LIBEVENT_OPENSSL_LIBS)
+TESTS += %reldir%/unit/check_http_tls
+endif
+EXTRA_DIST += %reldir%/fixtures/http-tls-cert.pem \
+	%reldir%/fixtures/http-tls-key.pem

@@ -678,6 +678,87 @@ START_TEST(overlong_names_refused)
 }
 END_TEST
 
+START_TEST(action_answers)
+{
+	struct es_follow_result	 fr;
+	json_t			*root;
+	uint64_t		 count;
+	bool			 b;
+	char			*cause = NULL;
+
+	root = load("{\"acknowledged\":true}");
+	ck_assert_int_eq(es_parse_acknowledged(root, &b, &cause), 0);
+	ck_assert(b);
+	json_decref(root);
+	root = load("{\"acknowledged\":\"true\"}");
+	ck_assert_int_eq(es_parse_acknowledged(root, &b, &cause), -1);
+	free(cause);
+	cause = NULL;
+	json_decref(root);
+
+	root = load("{\"acknowledged\":true,\"shards_acknowledged\":true,"
+	    "\"indices\":{\"logs-follower\":{\"closed\":true},"
+	    "\"other\":{\"closed\":false}}}");
+	ck_assert_int_eq(es_parse_closed(root, "logs-follower", &b, &cause),
+	    0);
+	ck_assert(b);
+	ck_assert_int_eq(es_parse_closed(root, "other", &b, &cause), 0);
+	ck_assert(!b);
+	/* Already closed indices are left out of the answer. */
+	ck_assert_int_eq(es_parse_closed(root, "third", &b, &cause), 0);
+	ck_assert(b);
+	json_decref(root);
+	root = load("{\"acknowledged\":true,\"indices\":{\"a\":"
+	    "{\"closed\":1}}}");
+	ck_assert_int_eq(es_parse_closed(root, "a", &b, &cause), -1);
+	free(cause);
+	cause = NULL;
+	json_decref(root);
+
+	root = load("{\"kibana_sample_data_ecommerce2\":{\"settings\":{"
+	    "\"index.xpack.ccr.following_index\":\"true\"}}}");
+	ck_assert_int_eq(es_parse_following(root,
+	    "kibana_sample_data_ecommerce2", &b, &cause), 0);
+	ck_assert(b);
+	ck_assert_int_eq(es_parse_following(root, "other", &b, &cause), -1);
+	free(cause);
+	cause = NULL;
+	json_decref(root);
+	root = load("{\"f\":{\"settings\":{\"index\":{\"xpack\":{"
+	    "\"ccr\":{\"following_index\":\"true\"}}}}}}");
+	ck_assert_int_eq(es_parse_following(root, "f", &b, &cause), 0);
+	ck_assert(b);
+	json_decref(root);
+	root = load("{\"f\":{\"settings\":{}}}");
+	ck_assert_int_eq(es_parse_following(root, "f", &b, &cause), 0);
+	ck_assert(!b);
+	json_decref(root);
+
+	root = load("{\"follow_index_created\":true,"
+	    "\"follow_index_shards_acked\":false,"
+	    "\"index_following_started\":false}");
+	ck_assert_int_eq(es_parse_follow_result(root, &fr, &cause), 0);
+	ck_assert(fr.follow_index_created);
+	ck_assert(!fr.follow_index_shards_acked);
+	ck_assert(!fr.index_following_started);
+	json_decref(root);
+	root = load("{\"acknowledged\":true}");
+	ck_assert_int_eq(es_parse_follow_result(root, &fr, &cause), -1);
+	free(cause);
+	cause = NULL;
+	json_decref(root);
+
+	root = load("{\"count\":5}");
+	ck_assert_int_eq(es_parse_count(root, &count, &cause), 0);
+	ck_assert_uint_eq(count, 5);
+	json_decref(root);
+	root = load("{\"count\":-1}");
+	ck_assert_int_eq(es_parse_count(root, &count, &cause), -1);
+	free(cause);
+	json_decref(root);
+}
+END_TEST
+
 /* Assemble the suite. */
 static Suite *
 es_parse_suite(void)
@@ -711,6 +792,7 @@ es_parse_suite(void)
 	tcase_add_test(tc, auto_follow_patterns);
 	tcase_add_test(tc, lookups_do_not_depend_on_order);
 	tcase_add_test(tc, overlong_names_refused);
+	tcase_add_test(tc, action_answers);
 	suite_add_tcase(s, tc);
 	return (s);
 }

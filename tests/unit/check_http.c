@@ -590,18 +590,22 @@ START_TEST(es_parsed_results)
 	struct es_cluster	*c = cluster(h, 4, NULL, NULL, NULL, 1,
 				    srv.port);
 	struct done		 ok = { 0 }, err = { 0 }, bad = { 0 },
-				 nf = { 0 };
+				 nf = { 0 }, head = { 0 }, exists = { 0 };
 
 	es_request(c, HTTP_GET, "/_cluster/health", NULL, 5000, es_done, &ok);
 	es_request(c, HTTP_GET, "/error", NULL, 5000, es_done, &err);
 	es_request(c, HTTP_GET, "/bad", NULL, 5000, es_done, &bad);
 	es_request(c, HTTP_GET, "/missing", NULL, 5000, es_done, &nf);
+	es_request(c, HTTP_HEAD, "/missing", NULL, 5000, es_done, &head);
+	es_request(c, HTTP_HEAD, "/idx", NULL, 5000, es_done, &exists);
+	run_until(&head.calls, 1);
+	run_until(&exists.calls, 1);
 	run_until(&ok.calls, 1);
 	run_until(&err.calls, 1);
 	run_until(&bad.calls, 1);
 	run_until(&nf.calls, 1);
 	/* The trailing slash of the url is not doubled. */
-	ck_assert_ptr_nonnull(strstr(srv.path, "/missing"));
+	ck_assert(srv.path[0] == '/' && srv.path[1] != '/');
 	ck_assert(ok.ok && ok.had_root && ok.status == 200);
 	ck_assert_str_eq(ok.type, "");
 	ck_assert(!err.ok && err.had_root && err.status == 503);
@@ -611,6 +615,10 @@ START_TEST(es_parsed_results)
 	ck_assert(!nf.ok && nf.status == 404);
 	ck_assert_str_eq(nf.type, "index_not_found_exception");
 	ck_assert_str_eq(nf.reason, "no such index [x]");
+	/* HEAD: no body either way; the status says it. */
+	ck_assert(!head.ok && !head.had_root && head.status == 404);
+	ck_assert_str_eq(head.type, "http_error");
+	ck_assert(exists.ok && !exists.had_root && exists.status == 200);
 	es_cluster_free(c);
 	http_free(h);
 }
