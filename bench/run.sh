@@ -1,0 +1,455 @@
+#!/bin/bash
+# make bench: how fast a lost leader is detected, how fast the follower
+# indices are writable again (by the daemon, and by one curl process per
+# REST call in order, in the same run), how fast the old leader is taken
+# back, what watching costs, and how much essim itself can serve, all on
+# loopback against essim. Every figure is the median of BENCH_RUNS runs
+# (default 3) with min and max; targets are printed next to the figures,
+# not asserted. Writes bench/results/bench.md, bench.csv, samples.csv and
+# promotion.png (with gnuplot).
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+
+RUNS=${BENCH_RUNS:-3}
+RESULTS="$abs_top_builddir/bench/results"
+SAMPLES="$RESULTS/samples.csv"
+CLK_TCK=$(getconf CLK_TCK)
+DAEMON_ENGINE=unknown	# whether the daemon carries promotions out
+
+# Detection: 500 ms polls, 400 ms request timeout, 3 failed polls.
+DET_POLL_MS=500
+DET_TIMEOUT_MS=400
+DET_THRESHOLD=3
+# Promotion and failback runs detect fast so the runs stay short.
+ACT_POLL_MS=200
+ACT_TIMEOUT_MS=150
+ACT_THRESHOLD=2
+
+sample() {	# METRIC N SHARDS UNIT VALUE
+	echo "$1,$2,$3,$4,$5" >>"$SAMPLES"
+}
+
+say() {
+	printf '[%4ds] %s\n' $(( ($(now_ms) - BENCH_START_MS) / 1000 )) "$*"
+}
+
+# A fresh directory per run, so nothing carries over between runs.
+run_dir() {
+	local d="$BENCH_TMP/$1"
+	rm -rf "$d"
+	mkdir -p "$d"
+	echo "$d"
+}
+
+# Wait until just before the daemon's next poll tick (status.json's
+# last_poll plus whole intervals), so the fault lands right before a poll
+# and the figure measures the daemon's decision, not a random wait of up to
+# one interval for the next poll.
+align_before_tick() {
+	local status=$1 interval=$2 last now next
+	last=$(bench_iso_ms "$(jq -r .last_poll "$status")")
+	now=$(now_ms)
+	next=$((last + interval))
+	while [ $((next - now)) -lt 80 ]; do
+		next=$((next + interval))
+	done
+	sleep "$(awk -v ms=$((next - 20 - now)) 'BEGIN { printf "%.3f", ms / 1000 }')"
+}
+
+# --- essim's own throughput -------------------------------------------------
+bench_throughput() {
+	local d run c out
+	d=$(run_dir throughput)
+	essim_up T clusterA "$d" || return 1
+	for ((run = 1; run <= RUNS; run++)); do
+		for c in 1 8; do
+			out=$("$LOADGEN" -c "$c" -n 20000 "127.0.0.1:$T_PORT" \
+			    /_cluster/health) || return 1
+			sample essim_get_rps "$c" - 'req/s' \
+			    "$(echo "$out" | sed 's/.*rps=\([0-9]*\).*/\1/')"
+		done
+	done
+	bench_stop "$T_PID"
+	say "essim throughput: $out"
+}
+
+# --- detection ---------------------------------------------------------------
+# bench_detection MODE: refused (kill -9 of the leader) or blackholed (the
+# leader's essim hangs every request).
+bench_detection() {
+	local mode=$1 d run fault_ms lost_ms bound hang='{"path":"/","action":"hang"}'
+	bound=$(( (DET_THRESHOLD - 1) * DET_POLL_MS ))
+	[ "$mode" = blackholed ] && bound=$((bound + DET_TIMEOUT_MS))
+	for ((run = 1; run <= RUNS; run++)); do
+		d=$(run_dir "detect-$mode-$run")
+		essim_up A clusterA "$d" && essim_up B clusterB "$d" &&
+		    pairs_setup "$d" "$A_PORT" "$B_PORT" 1 1 || return 1
+		daemon_conf "$d/d.conf" "$A_PORT" "$B_PORT" 1 "$DET_POLL_MS" \
+		    "$DET_TIMEOUT_MS" "$DET_THRESHOLD"
+		daemon_up D "$d" "$d/d.conf" || return 1
+		# A few clean polls first: the follower's version is known.
+		sleep 1
+		[ "$mode" = refused ] &&
+		    align_before_tick "$D_STATUS" "$DET_POLL_MS"
+		if [ "$mode" = refused ]; then
+			fault_ms=$(now_ms)
+			bench_stop "$A_PID" KILL
+		else
+			# A connection opened beforehand: starting curl
+			# would take longer than the margin before the tick.
+			exec 3<>"/dev/tcp/127.0.0.1/$A_PORT"
+			align_before_tick "$D_STATUS" "$DET_POLL_MS"
+			fault_ms=$(now_ms)
+			printf 'POST /_essim/faults HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s' \
+			    ${#hang} "$hang" >&3
+			cat <&3 >/dev/null
+			exec 3<&-
+		fi
+		if ! wait_until 30 log_has "$D_LOG" leader-lost; then
+			echo "bench: no leader-lost ($mode)" >&2
+			tail -n 20 "$D_LOG" >&2
+			return 1
+		fi
+		lost_ms=$(log_ms "$D_LOG" leader-lost)
+		sample "detect_${mode}_ms" 1 1 ms $((lost_ms - fault_ms))
+		sample "detect_${mode}_ratio" 1 1 'x bound' \
+		    "$(bench_ratio $((lost_ms - fault_ms)) "$bound")"
+		bench_stop "$D_PID"
+		bench_stop "$B_PID"
+		bench_stop "$A_PID"
+		rm -rf "$d"
+	done
+	say "detection ($mode): last $((lost_ms - fault_ms)) ms, bound $bound ms"
+}
+
+# --- steady polling ----------------------------------------------------------
+# Sizes of one round's requests replayed with curl, as sent (with
+# filter_path) and with filter_path removed: "filtered unfiltered" bytes,
+# request plus response headers and body.
+replay_round() {
+	local lines=$1 cluster method path port f=0 u=0 b
+	while read -r cluster method path; do
+		[ "$cluster" = clusterA ] && port=$A_PORT || port=$B_PORT
+		b=$("$CURL" -s -o /dev/null -X "$method" -m 10 \
+		    -w '%{size_request} %{size_header} %{size_download}' \
+		    "http://127.0.0.1:$port$path" | awk '{ print $1 + $2 + $3 }')
+		f=$((f + b))
+		path=$(echo "$path" | sed -E 's/([?&])filter_path=[^&]*&?/\1/; s/[?&]$//')
+		b=$("$CURL" -s -o /dev/null -X "$method" -m 10 \
+		    -w '%{size_request} %{size_header} %{size_download}' \
+		    "http://127.0.0.1:$port$path" | awk '{ print $1 + $2 + $3 }')
+		u=$((u + b))
+	done <"$lines"
+	echo "$f $u"
+}
+
+# bench_polling N WINDOW_S: N pairs of 5 shards, 1 s polls; CPU over RUNS
+# windows of WINDOW_S seconds after a warm-up.
+bench_polling() {
+	local n=$1 window=$2 d run t0 t1 c0 c1 cpu first last r fu
+	d=$(run_dir "poll-$n")
+	essim_up A clusterA "$d" && essim_up B clusterB "$d" &&
+	    pairs_setup "$d" "$A_PORT" "$B_PORT" "$n" 5 || return 1
+	daemon_conf "$d/d.conf" "$A_PORT" "$B_PORT" "$n" 1000 2000 3
+	daemon_up D "$d" "$d/d.conf" || return 1
+	sleep 3
+	first=$(grep -c ': poll: round ' "$D_LOG")
+	for ((run = 1; run <= RUNS; run++)); do
+		t0=$(now_ms)
+		c0=$(cpu_ticks "$D_PID")
+		sleep "$window"
+		c1=$(cpu_ticks "$D_PID")
+		t1=$(now_ms)
+		cpu=$(awk -v c=$((c1 - c0)) -v hz="$CLK_TCK" -v ms=$((t1 - t0)) \
+		    'BEGIN { printf "%.2f", c / hz / (ms / 1000) * 3600 }')
+		sample poll_cpu_s_per_h "$n" 5 'CPU-s/h' "$cpu"
+		sample poll_core_pct "$n" 5 '% core' \
+		    "$(awk -v s="$cpu" 'BEGIN { printf "%.3f", s / 36 }')"
+		sample poll_rss_peak "$n" 5 MiB "$(awk -v k="$(vm_kib "$D_PID" VmHWM)" \
+		    'BEGIN { printf "%.2f", k / 1024 }')"
+		if [ "$n" -ge 1000 ]; then
+			sample essim_rss_leader "$n" 5 MiB "$(awk -v k="$(vm_kib "$A_PID" VmRSS)" \
+			    'BEGIN { printf "%.2f", k / 1024 }')"
+			sample essim_rss_follower "$n" 5 MiB "$(awk -v k="$(vm_kib "$B_PID" VmRSS)" \
+			    'BEGIN { printf "%.2f", k / 1024 }')"
+		fi
+	done
+	# The daemon's own count of each round after the warm-up: "poll:
+	# round K: R requests, B bytes, F failed".
+	grep ': poll: round ' "$D_LOG" | tail -n +"$((first + 1))" |
+	    sed 's/.*: \([0-9]*\) requests, \([0-9]*\) bytes, \([0-9]*\) failed.*/\1 \2 \3/' |
+	    while read -r r b f; do
+		sample poll_requests "$n" 5 'req/poll' "$r"
+		sample poll_bytes "$n" 5 'bytes/poll' "$b"
+		[ "$f" -eq 0 ] || echo "bench: a poll round had $f failures" >&2
+	done
+	# The requests of the last RUNS complete rounds, replayed.
+	last=$(grep -c ': poll: round ' "$D_LOG")
+	for ((r = last - RUNS + 1; r <= last; r++)); do
+		awk -v want="$r" '
+		    / poll: round / { k++; next }
+		    / poll: cluster/ && k == want - 1 {
+			sub(/.* poll: /, ""); print }' "$D_LOG" >"$d/round.txt"
+		fu=$(replay_round "$d/round.txt")
+		sample poll_bytes_replay_filtered "$n" 5 'bytes/poll' "${fu% *}"
+		sample poll_bytes_replay_unfiltered "$n" 5 'bytes/poll' "${fu#* }"
+	done
+	bench_stop "$D_PID"
+	bench_stop "$B_PID"
+	bench_stop "$A_PID"
+	rm -rf "$d"
+	say "polling $n x 5: $cpu CPU-s/h in the last window"
+}
+
+# --- promotion and failback ---------------------------------------------------
+# The sequential way: one curl process per REST call, the four calls of an
+# index in order, index after index.
+promote_sequential() {
+	local port=$1 n=$2 i name
+	for ((i = 1; i <= n; i++)); do
+		printf -v name 's-f-%04d' "$i"
+		"$CURL" -s -o /dev/null -X POST "http://127.0.0.1:$port/$name/_ccr/pause_follow"
+		"$CURL" -s -o /dev/null -X POST "http://127.0.0.1:$port/$name/_close"
+		"$CURL" -s -o /dev/null -X POST "http://127.0.0.1:$port/$name/_ccr/unfollow"
+		"$CURL" -s -o /dev/null -X POST "http://127.0.0.1:$port/$name/_open"
+	done
+}
+
+# How many indices matching PATTERN on the cluster at PORT are still
+# followers (of any status).
+followers_left() {
+	"$CURL" -s "http://127.0.0.1:$1/$2/_ccr/info?filter_path=follower_indices.follower_index" |
+	    jq '.follower_indices // [] | length'
+}
+
+# Whether the daemon engaged an action: the promotion finished or a step
+# shows in the status file.
+engine_engaged() {
+	log_has "$D_LOG" promotion-finished ||
+	    [ "$(jq -r '.action // empty | .kind // empty' "$D_STATUS" 2>/dev/null)" != "" ]
+}
+
+# bench_promotion N SHARDS RUN: one run, the daemon and the sequential way
+# on two sets of N follower indices of the same clusters after the leader's
+# kill -9, then the old leader's return.
+bench_promotion() {
+	local n=$1 shards=$2 run=$3 d t0 t1 started finished seq_ms dmn_ms=
+	d=$(run_dir "promote-$n-$shards-$run")
+	essim_up A clusterA "$d" --data "$d/a.journal" &&
+	    essim_up B clusterB "$d" &&
+	    pairs_setup "$d" "$A_PORT" "$B_PORT" "$n" "$shards" p &&
+	    pairs_setup "$d" "$A_PORT" "$B_PORT" "$n" "$shards" s || return 1
+	daemon_conf "$d/d.conf" "$A_PORT" "$B_PORT" "$n" "$ACT_POLL_MS" \
+	    "$ACT_TIMEOUT_MS" "$ACT_THRESHOLD" p
+	daemon_up D "$d" "$d/d.conf" || return 1
+	bench_stop "$A_PID" KILL
+
+	if [ "$DAEMON_ENGINE" != no ]; then
+		wait_until 30 log_has "$D_LOG" promotion-started || return 1
+		if [ "$DAEMON_ENGINE" = unknown ]; then
+			if wait_until 5 engine_engaged; then
+				DAEMON_ENGINE=yes
+			else
+				DAEMON_ENGINE=no
+				say "the daemon decided to promote but ran no step:" \
+				    "no action engine in this build"
+			fi
+		fi
+	fi
+	if [ "$DAEMON_ENGINE" = yes ]; then
+		if ! wait_until 120 log_has "$D_LOG" promotion-finished; then
+			echo "bench: promotion of $n x $shards did not finish" >&2
+			tail -n 20 "$D_LOG" >&2
+			return 1
+		fi
+		started=$(log_ms "$D_LOG" promotion-started)
+		finished=$(log_ms "$D_LOG" promotion-finished)
+		dmn_ms=$((finished - started))
+		sample promote_ms "$n" "$shards" ms "$dmn_ms"
+		[ "$(followers_left "$B_PORT" 'p-f-*')" = 0 ] ||
+		    echo "bench: followers left after the daemon's promotion" >&2
+	fi
+
+	t0=$(now_ms)
+	promote_sequential "$B_PORT" "$n"
+	t1=$(now_ms)
+	seq_ms=$((t1 - t0))
+	sample promote_seq_ms "$n" "$shards" ms "$seq_ms"
+	[ "$(followers_left "$B_PORT" 's-f-*')" = 0 ] ||
+	    echo "bench: followers left after the sequential promotion" >&2
+	[ -n "$dmn_ms" ] && sample promote_speedup "$n" "$shards" x \
+	    "$(bench_ratio "$seq_ms" "$dmn_ms")"
+
+	if [ "$DAEMON_ENGINE" = yes ]; then
+		essim_up A clusterA "$d" --data "$d/a.journal" \
+		    --listen "127.0.0.1:$A_PORT" || return 1
+		if ! wait_until 120 log_has "$D_LOG" failback-finished; then
+			echo "bench: failback of $n x $shards did not finish" >&2
+			tail -n 20 "$D_LOG" >&2
+			return 1
+		fi
+		started=$(log_ms "$D_LOG" failback-started)
+		finished=$(log_ms "$D_LOG" failback-finished)
+		sample failback_ms "$n" "$shards" ms $((finished - started))
+		bench_stop "$A_PID"
+	fi
+	bench_stop "$D_PID"
+	bench_stop "$B_PID"
+	rm -rf "$d"
+	say "promotion $n x $shards run $run: sequential $seq_ms ms${dmn_ms:+, daemon $dmn_ms ms}"
+}
+
+# --- report ---------------------------------------------------------------------
+label() {	# METRIC -> what the row measures
+	case $1 in
+	essim_get_rps) echo 'essim: GET /_cluster/health, N keep-alive connections' ;;
+	essim_rss_leader) echo 'essim: RSS of the leader cluster' ;;
+	essim_rss_follower) echo 'essim: RSS of the follower cluster' ;;
+	detect_refused_ms) echo 'detection, leader refused (kill -9)' ;;
+	detect_refused_ratio) echo '... relative to the bound' ;;
+	detect_blackholed_ms) echo 'detection, leader blackholed (hang)' ;;
+	detect_blackholed_ratio) echo '... relative to the bound' ;;
+	poll_cpu_s_per_h) echo 'polling: CPU per hour of polling' ;;
+	poll_core_pct) echo 'polling: share of one core' ;;
+	poll_rss_peak) echo 'polling: peak RSS (VmHWM)' ;;
+	poll_requests) echo 'polling: requests per poll' ;;
+	poll_bytes) echo 'polling: bytes per poll (daemon count, filter_path)' ;;
+	poll_bytes_replay_filtered) echo 'polling: bytes per poll, replayed with filter_path' ;;
+	poll_bytes_replay_unfiltered) echo 'polling: bytes per poll, replayed without filter_path' ;;
+	promote_ms) echo 'promotion by the daemon (started -> finished)' ;;
+	promote_seq_ms) echo 'promotion, sequential curl (4 calls per index)' ;;
+	promote_speedup) echo '... sequential / daemon' ;;
+	failback_ms) echo 'failback by the daemon (started -> finished)' ;;
+	*) echo "$1" ;;
+	esac
+}
+
+target() {	# METRIC N -> the target, if any
+	case $1,$2 in
+	detect_refused_ms,*) echo "bound $(( (DET_THRESHOLD - 1) * DET_POLL_MS )) ms" ;;
+	detect_blackholed_ms,*) echo "bound $(( (DET_THRESHOLD - 1) * DET_POLL_MS + DET_TIMEOUT_MS )) ms" ;;
+	detect_*_ratio,*) echo '<= 1.10' ;;
+	poll_cpu_s_per_h,1000) echo '< 72' ;;
+	poll_core_pct,1000) echo '< 2' ;;
+	poll_rss_peak,1000) echo '< 16' ;;
+	promote_ms,1000) echo '< 1000' ;;
+	promote_speedup,1000) echo '>= 20' ;;
+	*) echo '' ;;
+	esac
+}
+
+bench_report() {
+	local csv="$RESULTS/bench.csv" md="$RESULTS/bench.md" \
+	    metric n shards unit runs med min max t
+	echo 'metric,n,shards,unit,runs,median,min,max,target' >"$csv"
+	bench_aggregate <"$SAMPLES" |
+	    while IFS=, read -r metric n shards unit runs med min max; do
+		echo "$metric,$n,$shards,$unit,$runs,$med,$min,$max,$(target "$metric" "$n")"
+	done >>"$csv"
+	{
+		echo "Measured by \`make bench\` on $(date -u +%Y-%m-%d), $(nproc) CPUs" \
+		    "($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1))," \
+		    "loopback, $("$ESSIM" -V 2>&1 | head -n 1)."
+		echo "Median of $RUNS runs (polling: $RUNS windows; per-poll figures: every poll)."
+		echo
+		echo '| Measure | N | Shards | Median | Min | Max | Unit | Runs | Target |'
+		echo '|---|---:|---:|---:|---:|---:|---|---:|---|'
+		tail -n +2 "$csv" | while IFS=, read -r metric n shards unit runs med min max t; do
+			echo "| $(label "$metric") | $n | $shards | $med | $min | $max | $unit | $runs | $t |"
+		done
+		echo
+		echo "Detection: polls every $DET_POLL_MS ms, request_timeout_ms $DET_TIMEOUT_MS," \
+		    "failure_threshold $DET_THRESHOLD; the fault is injected 20 ms before a poll," \
+		    "and the time runs to the daemon's leader-lost log line. The bound is" \
+		    "(failure_threshold - 1) x poll_interval_ms, plus request_timeout_ms when" \
+		    "blackholed. A fault at a random moment adds up to one interval."
+		echo "Polling: poll_interval_ms 1000, N index pairs of 5 shards; CPU is utime +" \
+		    "stime from /proc/PID/stat over ${POLL_WINDOW_LARGE:-}s windows (N = 1000) and" \
+		    "${POLL_WINDOW_SMALL:-}s windows (N = 10); requests and bytes per poll are the" \
+		    "daemon's own counters (debug log), bytes are request and response headers" \
+		    "and bodies. The daemon always sends filter_path; the unfiltered size comes" \
+		    "from replaying a poll's requests with curl without it."
+		echo "Promotion: the daemon's time runs from its promotion-started to its" \
+		    "promotion-finished log line; the sequential way runs one curl process per" \
+		    "call (pause_follow, _close, unfollow, _open, index after index) on another" \
+		    "N follower indices of the same clusters, right after, with the leader dead" \
+		    "in both cases."
+		if [ "$DAEMON_ENGINE" != yes ]; then
+			echo
+			echo "**Not measured: promotion and failback by the daemon.** This build's" \
+			    "daemon decides to promote (promotion-started) but carries out no step:" \
+			    "its action engine is not part of it yet. Only the sequential way was timed."
+		fi
+	} >"$md"
+}
+
+bench_plot() {
+	local dat="$BENCH_TMP/plot" f
+	command -v gnuplot >/dev/null || { say "no gnuplot: no plot"; return 0; }
+	mkdir -p "$dat"
+	for f in promote_ms promote_seq_ms; do
+		for s in 1 5; do
+			awk -F, -v m="$f" -v s="$s" '$1 == m && $3 == s { print $2, $6, $7, $8 }' \
+			    "$RESULTS/bench.csv" >"$dat/$f-$s.dat"
+		done
+	done
+	if ! cat "$dat"/*.dat | grep -q .; then
+		say "no promotion figures: no plot"
+		return 0
+	fi
+	gnuplot -e "dir='$dat'; out='$RESULTS/promotion.png'" "$here/plot.gp" ||
+	    say "gnuplot failed: no plot"
+}
+
+# --- main ------------------------------------------------------------------------
+BENCH_START_MS=$(now_ms)
+POLL_WINDOW_SMALL=${BENCH_POLL_WINDOW_SMALL:-6}
+POLL_WINDOW_LARGE=${BENCH_POLL_WINDOW_LARGE:-15}
+for p in "$FAILOVERD" "$ESSIM" "$LOADGEN"; do
+	[ -x "$p" ] || { echo "bench: $p is not built" >&2; exit 1; }
+done
+for p in "$CURL" jq; do
+	command -v "$p" >/dev/null || { echo "bench: $p is missing" >&2; exit 1; }
+done
+bench_tmp_init
+mkdir -p "$RESULTS"
+rm -f "$RESULTS/bench.md" "$RESULTS/bench.csv" "$RESULTS/promotion.png"
+: >"$SAMPLES"
+
+want() {
+	case " ${BENCH_SECTIONS:-throughput detection polling promotion} " in
+	*" $1 "*) return 0 ;;
+	*) return 1 ;;
+	esac
+}
+if want throughput; then
+	say "essim throughput"
+	bench_throughput || exit 1
+fi
+if want detection; then
+	say "detection"
+	bench_detection refused || exit 1
+	bench_detection blackholed || exit 1
+fi
+if want polling; then
+	say "steady polling"
+	bench_polling 10 "$POLL_WINDOW_SMALL" || exit 1
+	bench_polling 1000 "$POLL_WINDOW_LARGE" || exit 1
+fi
+if want promotion; then
+	say "promotion and failback"
+	for shards in 1 5; do
+		for n in ${BENCH_SIZES:-1 10 100 1000}; do
+			for ((run = 1; run <= RUNS; run++)); do
+				bench_promotion "$n" "$shards" "$run" || exit 1
+			done
+		done
+	done
+fi
+bench_report
+bench_plot
+cat "$RESULTS/bench.md"
+echo
+say "results in $RESULTS (bench.md, bench.csv, samples.csv$([ -f "$RESULTS/promotion.png" ] && echo ', promotion.png'))"
+echo "total time: $(( ($(now_ms) - BENCH_START_MS) / 1000 )) s"
