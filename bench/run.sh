@@ -234,12 +234,14 @@ engine_engaged() {
 # on two sets of N follower indices of the same clusters after the leader's
 # kill -9, then the old leader's return.
 bench_promotion() {
-	local n=$1 shards=$2 run=$3 d t0 t1 started finished seq_ms dmn_ms=
+	local n=$1 shards=$2 run=$3 d t0 t1 started finished seq_ms dmn_ms= \
+	    i name out
 	d=$(run_dir "promote-$n-$shards-$run")
 	essim_up A clusterA "$d" --data "$d/a.journal" &&
 	    essim_up B clusterB "$d" &&
 	    pairs_setup "$d" "$A_PORT" "$B_PORT" "$n" "$shards" p &&
-	    pairs_setup "$d" "$A_PORT" "$B_PORT" "$n" "$shards" s || return 1
+	    pairs_setup "$d" "$A_PORT" "$B_PORT" "$n" "$shards" s &&
+	    pairs_setup "$d" "$A_PORT" "$B_PORT" "$n" "$shards" k || return 1
 	daemon_conf "$d/d.conf" "$A_PORT" "$B_PORT" "$n" "$ACT_POLL_MS" \
 	    "$ACT_TIMEOUT_MS" "$ACT_THRESHOLD" p
 	daemon_up D "$d" "$d/d.conf" || return 1
@@ -278,6 +280,22 @@ bench_promotion() {
 	sample promote_seq_ms "$n" "$shards" ms "$seq_ms"
 	[ "$(followers_left "$B_PORT" 's-f-*')" = 0 ] ||
 	    echo "bench: followers left after the sequential promotion" >&2
+
+	# The same calls over one keep-alive connection, in order: what
+	# essim itself needs to serve them.
+	for ((i = 1; i <= n; i++)); do
+		printf -v name 'k-f-%04d' "$i"
+		printf 'POST /%s/_ccr/pause_follow\nPOST /%s/_close\nPOST /%s/_ccr/unfollow\nPOST /%s/_open\n' \
+		    "$name" "$name" "$name" "$name"
+	done >"$d/keepalive.req"
+	# unfollow answers 500 with the leader down (the retention leases
+	# could not be removed) yet converts the index: errors are expected.
+	out=$("$LOADGEN" -c 1 -f "$d/keepalive.req" "127.0.0.1:$B_PORT" 2>/dev/null)
+	sample promote_keepalive_ms "$n" "$shards" ms \
+	    "$(echo "$out" | sed 's/.*elapsed_ms=\([0-9]*\).*/\1/')"
+	[ "$(followers_left "$B_PORT" 'k-f-*')" = 0 ] ||
+	    echo "bench: followers left after the keep-alive promotion" >&2
+
 	[ -n "$dmn_ms" ] && sample promote_speedup "$n" "$shards" x \
 	    "$(bench_ratio "$seq_ms" "$dmn_ms")"
 
@@ -320,6 +338,7 @@ label() {	# METRIC -> what the row measures
 	promote_ms) echo 'promotion by the daemon (started -> finished)' ;;
 	promote_seq_ms) echo 'promotion, sequential curl (4 calls per index)' ;;
 	promote_speedup) echo '... sequential / daemon' ;;
+	promote_keepalive_ms) echo 'essim: the same 4N calls over one keep-alive connection' ;;
 	failback_ms) echo 'failback by the daemon (started -> finished)' ;;
 	*) echo "$1" ;;
 	esac
