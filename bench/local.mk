@@ -24,4 +24,5 @@ bench:
 	    echo "make bench: gnuplot-nox missing, no plot will be drawn" >&2
 	@$(MAKE) $(AM_MAKEFLAGS) src/ccr-failoverd tests/essim/essim \
 	    %reldir%/loadgen
-	@$(BASH) $(srcdir)/%reldir%/run.sh
+	@abs_top_builddir='$(abs_top_builddir)' CURL='$(CURL_PROG)' \
+	    $(BASH) $(srcdir)/%reldir%/run.sh
