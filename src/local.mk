@@ -22,3 +22,5 @@ sbin_PROGRAMS += %reldir%/ccr-failoverd %reldir%/ccr-failoverctl
 %canon_reldir%_libccr_a_SOURCES += \
 	%reldir%/control.c %reldir%/control.h \
 	%reldir%/hook.c %reldir%/hook.h
+# action: the engine that carries out promotion, failback and switchover.
+%canon_reldir%_libccr_a_SOURCES += %reldir%/action.c %reldir%/action.h
