@@ -220,8 +220,10 @@ action_record_free(struct action_record *rec)
 static void
 action_set_string(char **dst, const char *src)
 {
+	char	*copy = src != NULL ? xstrdup(src) : NULL;
+
 	free(*dst);
-	*dst = src != NULL ? xstrdup(src) : NULL;
+	*dst = copy;
 }
 
 /* Percent-encode an index or pattern name for a path segment. */
@@ -398,9 +400,9 @@ action_index_fail(struct action_engine *e, size_t i, const char *type,
 	action_changed(e);
 }
 
-/* Move an index on to step next with a clean slate. */
+/* Move an index to step next; the last error stays until it is done. */
 static void
-action_index_advance(struct action_engine *e, size_t i, enum step next)
+action_index_move(struct action_engine *e, size_t i, enum step next)
 {
 	struct action_index_record	*ir = &e->rec->indices[i];
 
@@ -410,10 +412,20 @@ action_index_advance(struct action_engine *e, size_t i, enum step next)
 	ir->step = next;
 	ir->sent = false;
 	ir->attempts = 0;
+	e->runs[i].verify_follow = false;
+	e->runs[i].solo = false;
+	action_changed(e);
+}
+
+/* Move an index on to step next with a clean slate. */
+static void
+action_index_advance(struct action_engine *e, size_t i, enum step next)
+{
+	struct action_index_record	*ir = &e->rec->indices[i];
+
+	action_index_move(e, i, next);
 	action_set_string(&ir->error_type, NULL);
 	action_set_string(&ir->error_reason, NULL);
-	e->runs[i].verify_follow = false;
-	action_changed(e);
 }
 
 static void
@@ -697,14 +709,19 @@ action_unfollow_verified(struct action_engine *e, size_t i, json_t *root,
 		action_index_retry(e, i, r);
 		return;
 	}
-	if (++run->verify_rounds > e->params.max_attempts &&
-	    e->params.max_attempts != 0 && next != STEP_OPEN) {
-		action_index_fail(e, i, ir->error_type != NULL ?
-		    ir->error_type : "unfollow_failed",
-		    "the index is still a follower after repeated unfollows");
+	if (next == STEP_OPEN) {
+		action_index_advance(e, i, next);
 		return;
 	}
-	action_index_advance(e, i, next);
+	/* Back to an earlier step: keep the error that sent it there. */
+	if (e->params.max_attempts != 0 &&
+	    ++run->verify_rounds >= e->params.max_attempts) {
+		action_index_fail(e, i, ir->error_type != NULL ?
+		    ir->error_type : "unfollow_failed", ir->error_reason != NULL ?
+		    ir->error_reason : "the index is still a follower");
+		return;
+	}
+	action_index_move(e, i, next);
 }
 
 /* After a follow that met an existing index: is it the follower we want? */
@@ -800,11 +817,14 @@ action_index_answer(struct action_engine *e, size_t i, enum step step,
 		action_index_retry(e, i, &r);
 		break;
 	case VERDICT_VERIFY:
-		if (step == STEP_FOLLOW) {
+		if (step == STEP_FOLLOW)
 			e->runs[i].verify_follow = true;
-			action_kick(e);
-		} else
-			action_index_advance(e, i, STEP_VERIFY_UNFOLLOW);
+		else
+			action_index_move(e, i, STEP_VERIFY_UNFOLLOW);
+		action_set_string(&ir->error_type, action_reply_type(&r));
+		action_set_string(&ir->error_reason,
+		    action_reply_reason(&r, buf, sizeof buf));
+		action_changed(e);
 		break;
 	case VERDICT_MISSING:
 		if (step == STEP_DIVERGENCE) {

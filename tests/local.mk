@@ -29,3 +29,9 @@ check_PROGRAMS += %reldir%/unit/check_control %reldir%/unit/check_hook
 %canon_reldir%_unit_check_hook_CFLAGS = $(UNIT_CFLAGS)
 %canon_reldir%_unit_check_hook_LDADD = $(UNIT_LIBS)
 TESTS += %reldir%/unit/check_control %reldir%/unit/check_hook
+# action: the action engine against an in-test fake Elasticsearch.
+check_PROGRAMS += %reldir%/unit/check_action
+%canon_reldir%_unit_check_action_SOURCES = %reldir%/unit/check_action.c
+%canon_reldir%_unit_check_action_CFLAGS = $(UNIT_CFLAGS)
+%canon_reldir%_unit_check_action_LDADD = $(UNIT_LIBS)
+TESTS += %reldir%/unit/check_action
