@@ -1168,10 +1168,10 @@ action_index_ready(struct action_engine *e, size_t i)
 }
 
 /*
- * Send what the indices can send within the in-flight bound. A _close (or
- * _open) waits while other indices are still busy with earlier promotion
- * steps, so that it goes out in as few batches as possible; indices that
- * are backing off do not hold it up.
+ * Send what the indices can send within the in-flight bound. Single-index
+ * steps take the free slots first and _close/_open batches what is left:
+ * while the singles keep the slots busy the batches grow, and no index ever
+ * waits for a slow or backing-off one.
  */
 static void
 action_pump_indices(struct action_engine *e)
@@ -1180,21 +1180,9 @@ action_pump_indices(struct action_engine *e)
 	struct action_request	**out = NULL;
 	size_t			 *closing = NULL, *opening = NULL, nclose = 0;
 	size_t			  nopen = 0, nout = 0, nsingle, i, k;
-	size_t			  early_close = 0, early_open = 0;
 	unsigned int		  slots;
 	enum step		  s;
 
-	for (i = 0; i < rec->nindices; i++) {
-		s = rec->indices[i].step;
-		if (e->runs[i].waiting ||
-		    action_index_status(&rec->indices[i]) !=
-		    ACTION_INDEX_RUNNING)
-			continue;
-		if (s < STEP_CLOSE)
-			early_close++;
-		if (s < STEP_OPEN)
-			early_open++;
-	}
 	slots = e->params.max_in_flight > e->in_flight ?
 	    e->params.max_in_flight - e->in_flight : 0;
 	for (i = 0; i < rec->nindices; i++) {
@@ -1220,9 +1208,9 @@ action_pump_indices(struct action_engine *e)
 		out[nout++] = action_index_request(e, i);
 	}
 	nsingle = nout;
-	if (nclose > 0 && early_close == 0)
+	if (nclose > 0 && slots > 0)
 		action_batches(e, STEP_CLOSE, closing, nclose, &out, &nout);
-	if (nopen > 0 && early_open == 0)
+	if (nopen > 0 && slots > 0)
 		action_batches(e, STEP_OPEN, opening, nopen, &out, &nout);
 	free(closing);
 	free(opening);

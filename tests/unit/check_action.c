@@ -111,6 +111,8 @@ struct fake {
 	int				 closes;	/* _close requests */
 	int				 opens;
 	int				 lag_reads;
+	int				 infos;		/* _ccr/info reads */
+	int				 refuse;	/* sends to turn down */
 	size_t				 max_line;
 	int				 crash_at;	/* k-th mutating request */
 	bool				 crash_apply;
@@ -566,6 +568,7 @@ fake_index_call(struct fake *f, int cluster, const char *method,
 		return (fake_ack(status));
 	}
 	if (strcmp(op, "info") == 0) {
+		f->infos++;
 		*status = 200;
 		if (!fstate_follower(x->state))
 			return (json_pack("{s:[]}", "follower_indices"));
@@ -741,6 +744,10 @@ fake_send(void *ctx, int cluster, const char *method, const char *path,
 	if (line > f->max_line)
 		f->max_line = line;
 	ck_assert_uint_le(line, 4096);
+	if (f->refuse > 0) {
+		f->refuse--;
+		return (NULL);
+	}
 
 	p = calloc(1, sizeof *p);
 	ck_assert_ptr_nonnull(p);
@@ -1119,6 +1126,7 @@ START_TEST(transient_errors_are_retried)
 	fake_inject(&h.f, BETA, "t3-f", "pause_follow", 0, NULL, 1);
 	fake_inject(&h.f, BETA, "t0-f", "stats", 503,
 	    "cluster_block_exception", 2);
+	h.f.refuse = 2;		/* the transport could not even queue them */
 	harness_start(&h, ACTION_PROMOTE, NULL);
 	harness_run(&h);
 	ck_assert(h.finished);
@@ -1200,6 +1208,8 @@ START_TEST(unfollow_500_with_leases_and_second_pause_are_done)
 	ck_assert(h.finished);
 	assert_promoted(&h, 2);
 	ck_assert_uint_eq(h.sum.failed, 0);
+	/* The 500 was taken for what it is, not merely verified. */
+	ck_assert_int_eq(h.f.infos, 0);
 	/* Nothing was recorded for the paused one: lost is unknown. */
 	ck_assert_int_eq(index_record(&h, 1)->lost_operations, -1);
 	ck_assert_int_eq(h.sum.lost_operations, -1);
@@ -1332,6 +1342,58 @@ START_TEST(failback_with_divergence_waits_then_copies)
 	ck_assert_str_eq(fstate_names[x->state], "ACTIVE");
 	ck_assert_int_eq(fake_docs(x), new_docs);
 	action_record_free(promotion);
+	harness_free(&h);
+}
+END_TEST
+
+START_TEST(follow_onto_a_foreign_index_fails)
+{
+	static const char	 text[] =
+	    "{\"version\":1,\"kind\":\"failback\",\"old_leader\":0,"
+	    "\"clusters\":[\"alpha\",\"beta\"],\"started\":"
+	    "\"2026-01-01T00:00:00Z\",\"phase\":\"indices\",\"indices\":["
+	    "{\"names\":[\"ff0\",\"ff0-f\"],\"step\":\"follow\","
+	    "\"sent\":true,\"attempts\":0,\"confirmed\":false,\"shards\":[],"
+	    "\"lost_operations\":-1,\"divergent_operations\":0},"
+	    "{\"names\":[\"ff1\",\"ff1-f\"],\"step\":\"follow\","
+	    "\"sent\":true,\"attempts\":0,\"confirmed\":false,\"shards\":[],"
+	    "\"lost_operations\":-1,\"divergent_operations\":0},"
+	    "{\"names\":[\"ff2\",\"ff2-f\"],\"step\":\"follow\","
+	    "\"sent\":true,\"attempts\":0,\"confirmed\":false,\"shards\":[],"
+	    "\"lost_operations\":-1,\"divergent_operations\":0}]}";
+	struct harness		 h;
+	struct action_record	*rec;
+	struct fake_index	*x;
+	char			*cause = NULL;
+
+	harness_init(&h, 3, "ff", 0);
+	snprintf(h.f.c[ALPHA].remotes[h.f.c[ALPHA].nremotes++], 64, "beta");
+	fake_find(&h.f.c[BETA], "ff0-f")->state = F_REGULAR_OPEN;
+	fake_find(&h.f.c[BETA], "ff1-f")->state = F_REGULAR_OPEN;
+	fake_find(&h.f.c[BETA], "ff2-f")->state = F_REGULAR_OPEN;
+	/* ff0 is a plain index (never deleted); ff1 follows someone else. */
+	x = fake_find(&h.f.c[ALPHA], "ff1");
+	x->state = F_ACTIVE;
+	snprintf(x->remote, sizeof x->remote, "gamma");
+	snprintf(x->leader, sizeof x->leader, "other");
+	/* ff2 already follows the right leader: a replayed follow. */
+	x = fake_find(&h.f.c[ALPHA], "ff2");
+	x->state = F_ACTIVE;
+	snprintf(x->remote, sizeof x->remote, "beta");
+	snprintf(x->leader, sizeof x->leader, "ff2-f");
+	rec = record_copy(text);
+	harness_engine(&h);
+	if (action_resume(h.e, rec, &cause) != 0)
+		ck_abort_msg("resume: %s", cause);
+	action_record_free(rec);
+	harness_run(&h);
+	ck_assert(h.finished);
+	ck_assert_int_eq(index_record(&h, 0)->step, STEP_FAILED);
+	ck_assert_str_eq(index_record(&h, 0)->error_type, "follow_conflict");
+	ck_assert_int_eq(index_record(&h, 1)->step, STEP_FAILED);
+	ck_assert_str_eq(index_record(&h, 1)->error_reason,
+	    "the index follows gamma:other");
+	ck_assert_int_eq(index_record(&h, 2)->step, STEP_DONE);
 	harness_free(&h);
 }
 END_TEST
@@ -1710,6 +1772,7 @@ main(void)
 	tcase_add_test(tc, missing_follower_fails);
 	tcase_add_test(tc, failback_without_divergence_deletes_and_follows);
 	tcase_add_test(tc, failback_with_divergence_waits_then_copies);
+	tcase_add_test(tc, follow_onto_a_foreign_index_fails);
 	tcase_add_test(tc, failback_without_record_holds_every_index);
 	tcase_add_test(tc, switchover_waits_for_lag_then_swaps);
 	tcase_add_test(tc, switchover_times_out_without_change);
