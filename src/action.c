@@ -377,8 +377,9 @@ action_log_failed(struct action_engine *e, size_t i, enum step step)
 		{ "CCR_ERROR_TYPE", ir->error_type },
 	};
 
-	log_event(LOG_LEVEL_ERROR, ccr_events[CCR_EVENT_ACTION_FAILED].message_id,
-	    f, sizeof f / sizeof f[0], "%s: index %s on %s failed at %s: %s: %s",
+	log_event(LOG_LEVEL_ERROR,
+	    ccr_events[CCR_EVENT_ACTION_FAILED].message_id, f,
+	    sizeof f / sizeof f[0], "%s: index %s on %s failed at %s: %s: %s",
 	    action_kind_name(e->rec->kind), ir->names[c], e->rec->clusters[c],
 	    step_name(step), ir->error_type,
 	    ir->error_reason != NULL ? ir->error_reason : "");
@@ -480,8 +481,8 @@ action_clone_name(const char *index)
 	struct tm	 tm;
 	time_t		 now = time(NULL);
 	size_t		 len = strlen(index);
-	size_t		 room = ACTION_INDEX_NAME_MAX - strlen(ACTION_CLONE_INFIX) -
-			    14;
+	size_t		 room = ACTION_INDEX_NAME_MAX -
+			    strlen(ACTION_CLONE_INFIX) - 14;
 
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof stamp, "%Y%m%d%H%M%S", &tm);
@@ -518,7 +519,8 @@ action_json_find(json_t *array, const char *key, const char *name)
 
 	json_array_foreach(array, i, v) {
 		s = json_object_get(v, key);
-		if (json_is_string(s) && strcmp(json_string_value(s), name) == 0)
+		if (json_is_string(s) &&
+		    strcmp(json_string_value(s), name) == 0)
 			return (v);
 	}
 	return (NULL);
@@ -529,11 +531,12 @@ static void
 action_record_stats(struct action_engine *e, size_t i, json_t *root)
 {
 	struct action_index_record	*ir = &e->rec->indices[i];
-	const char			*name = ir->names[action_promoted(e->rec)];
+	const char			*name;
 	json_t				*index, *shards, *shard, *id;
 	size_t				 n, nshards = 0, k;
 	int64_t				*lmax, *fmax;
 
+	name = ir->names[action_promoted(e->rec)];
 	index = action_json_find(json_object_get(root, "indices"), "index",
 	    name);
 	shards = json_object_get(index, "shards");
@@ -659,8 +662,9 @@ action_check_divergence(struct action_engine *e, size_t i, json_t *root)
 		snprintf(count, sizeof count, "%" PRId64, divergent);
 	else
 		snprintf(count, sizeof count, "unknown");
-	log_event(LOG_LEVEL_WARNING, ccr_events[CCR_EVENT_DIVERGENCE].message_id,
-	    f, sizeof f / sizeof f[0], "%s: index %s on %s holds %s operations "
+	log_event(LOG_LEVEL_WARNING,
+	    ccr_events[CCR_EVENT_DIVERGENCE].message_id, f,
+	    sizeof f / sizeof f[0], "%s: index %s on %s holds %s operations "
 	    "the new leader never received; kept until confirmed, then copied "
 	    "to %s", action_kind_name(e->rec->kind), name,
 	    e->rec->clusters[e->rec->old_leader], count, ir->clone);
@@ -709,6 +713,11 @@ action_unfollow_verified(struct action_engine *e, size_t i, json_t *root,
 		action_index_retry(e, i, r);
 		return;
 	}
+	if (next == STEP_FAILED) {
+		action_index_fail(e, i, "index_not_found_exception",
+		    "the index is gone");
+		return;
+	}
 	if (next == STEP_OPEN) {
 		action_index_advance(e, i, next);
 		return;
@@ -716,9 +725,10 @@ action_unfollow_verified(struct action_engine *e, size_t i, json_t *root,
 	/* Back to an earlier step: keep the error that sent it there. */
 	if (e->params.max_attempts != 0 &&
 	    ++run->verify_rounds >= e->params.max_attempts) {
-		action_index_fail(e, i, ir->error_type != NULL ?
-		    ir->error_type : "unfollow_failed", ir->error_reason != NULL ?
-		    ir->error_reason : "the index is still a follower");
+		action_index_fail(e, i,
+		    ir->error_type != NULL ? ir->error_type : "unfollow_failed",
+		    ir->error_reason != NULL ? ir->error_reason :
+		    "the index is still a follower");
 		return;
 	}
 	action_index_move(e, i, next);
@@ -1028,11 +1038,13 @@ static struct action_request *
 action_index_request(struct action_engine *e, size_t i)
 {
 	struct action_index_record	*ir = &e->rec->indices[i];
-	int				 c = action_step_cluster(e->rec, ir->step);
+	int				 c;
 	struct action_request		*req;
-	char				*n = action_escape(ir->names[c]), *clone;
+	char				*n, *clone;
 	const char			*method = "GET", *suffix = "";
 
+	c = action_step_cluster(e->rec, ir->step);
+	n = action_escape(ir->names[c]);
 	if (e->runs[i].verify_follow) {
 		req = action_request_new(e, REQUEST_INDEX, ir->step, c, "GET",
 		    false);
@@ -1765,7 +1777,8 @@ void
 action_stop(struct action_engine *e)
 {
 	if (e->running)
-		log_info("%s stopped at phase %s", action_kind_name(e->rec->kind),
+		log_info("%s stopped at phase %s",
+		    action_kind_name(e->rec->kind),
 		    action_phase_name(e->rec->phase));
 	action_clear_runtime(e);
 }
@@ -1902,8 +1915,9 @@ action_start(struct action_engine *e, enum action_kind kind, int old_leader,
 	f[0].value = rec->clusters[1 - old_leader];
 	f[1].name = "CCR_OLD_LEADER";
 	f[1].value = rec->clusters[old_leader];
-	log_event(LOG_LEVEL_NOTICE, ccr_events[action_events[kind][0]].message_id,
-	    f, 2, "%s started: %s to lead, %s to follow, %zu indices%s",
+	log_event(LOG_LEVEL_NOTICE,
+	    ccr_events[action_events[kind][0]].message_id, f, 2,
+	    "%s started: %s to lead, %s to follow, %zu indices%s",
 	    action_kind_name(kind), rec->clusters[1 - old_leader],
 	    rec->clusters[old_leader], rec->nindices,
 	    e->params.dry_run ? " (dry run)" : "");
@@ -1929,7 +1943,8 @@ action_resume(struct action_engine *e, const struct action_record *rec,
 		return (-1);
 	}
 	for (i = 0; i < 2; i++) {
-		if (strcmp(rec->clusters[i], e->config->clusters[i].name) != 0) {
+		if (strcmp(rec->clusters[i],
+		    e->config->clusters[i].name) != 0) {
 			xasprintf(cause, "recorded cluster %s is not "
 			    "configured", rec->clusters[i]);
 			return (-1);
@@ -2018,8 +2033,9 @@ action_record_to_json(const struct action_record *rec)
 			json_object_set_new(o, "failed_step",
 			    json_string(step_name(ir->failed_step)));
 		if (ir->error_type != NULL)
-			json_object_set_new(o, "error", json_pack("{s:s, s:s?}",
-			    "type", ir->error_type, "reason", ir->error_reason));
+			json_object_set_new(o, "error",
+			    json_pack("{s:s, s:s?}", "type", ir->error_type,
+			    "reason", ir->error_reason));
 		if (ir->clone != NULL)
 			json_object_set_new(o, "clone", json_string(ir->clone));
 		json_array_append_new(list, o);
@@ -2187,13 +2203,15 @@ action_index_from_json(const json_t *o, struct action_index_record *ir,
 		v = json_object_get(s, "leader_max_seq_no");
 		if (!json_is_object(s) || !(json_is_null(v) ||
 		    json_is_integer(v))) {
-			xasprintf(cause, "%s: shard %zu is malformed", where, k);
+			xasprintf(cause, "%s: shard %zu is malformed", where,
+			    k);
 			return (-1);
 		}
 		ir->leader_max_seq_no[k] = action_json_seq(v);
 		v = json_object_get(s, "follower_max_seq_no");
 		if (!(json_is_null(v) || json_is_integer(v))) {
-			xasprintf(cause, "%s: shard %zu is malformed", where, k);
+			xasprintf(cause, "%s: shard %zu is malformed", where,
+			    k);
 			return (-1);
 		}
 		ir->follower_max_seq_no[k] = action_json_seq(v);

@@ -69,7 +69,7 @@ enum action_phase {
 	ACTION_PHASE_LAG,	/* switchover: wait until every lag is 0 */
 	ACTION_PHASE_REMOTE,	/* register the new leader on the old one */
 	ACTION_PHASE_INDICES,	/* per-index steps */
-	ACTION_PHASE_AUTO_FOLLOW, /* pause patterns pointing at the old leader */
+	ACTION_PHASE_AUTO_FOLLOW, /* pause patterns following the old leader */
 	ACTION_PHASE_FINISHED,
 	ACTION_PHASE_MAX
 };
@@ -84,11 +84,11 @@ enum action_index_status {
 
 /* One index pair's progress. Strings and arrays are owned by the record. */
 struct action_index_record {
-	char		*names[2];	/* the index's name on cluster 0 and 1 */
-	enum step	 step;		/* next step, or STEP_DONE/STEP_FAILED */
+	char		*names[2];	/* its name on cluster 0 and 1 */
+	enum step	 step;		/* next step, or DONE/FAILED */
 	bool		 sent;		/* step was (maybe) sent: resend it */
 	unsigned int	 attempts;	/* transient failures of this step */
-	bool		 confirmed;	/* divergence released by the operator */
+	bool		 confirmed;	/* divergence released by operator */
 	enum step	 failed_step;	/* with STEP_FAILED */
 	char		*error_type;	/* last error, NULL if none */
 	char		*error_reason;
@@ -122,7 +122,7 @@ struct action_summary {
 	size_t				 failed;
 	int64_t				 lost_operations; /* -1: unknown */
 	size_t				 divergent;	/* indices copied */
-	const char			*error_type;	/* action-level, or NULL */
+	const char			*error_type; /* action-level or NULL */
 	const char			*error_reason;
 	const struct action_record	*record;
 };
@@ -151,7 +151,8 @@ const struct action_record *action_record(const struct action_engine *);
 
 const char		*action_phase_name(enum action_phase);
 const char		*action_index_status_name(enum action_index_status);
-enum action_index_status action_index_status(const struct action_index_record *);
+enum action_index_status action_index_status(
+			     const struct action_index_record *);
 
 json_t			*action_record_to_json(const struct action_record *);
 struct action_record	*action_record_from_json(const json_t *, char **);

@@ -114,7 +114,7 @@ struct fake {
 	int				 infos;		/* _ccr/info reads */
 	int				 refuse;	/* sends to turn down */
 	size_t				 max_line;
-	int				 crash_at;	/* k-th mutating request */
+	int				 crash_at;	/* k-th mutation */
 	bool				 crash_apply;
 	bool				 crashed;
 	const char *const		*wal;	/* last persisted record */
@@ -349,7 +349,8 @@ fake_shard_stats(struct fake_index *x, bool lag_read)
 		    "leader_index", x->leader, "follower_index", x->name,
 		    "shard_id", s,
 		    "leader_global_checkpoint",
-		    (json_int_t)(lag_read ? x->max_seq[s] : x->seen_leader_max[s]),
+		    (json_int_t)(lag_read ? x->max_seq[s] :
+		    x->seen_leader_max[s]),
 		    "leader_max_seq_no", (json_int_t)x->seen_leader_max[s],
 		    "follower_global_checkpoint", (json_int_t)fgcp,
 		    "follower_max_seq_no", (json_int_t)x->max_seq[s]));
@@ -369,8 +370,9 @@ fake_ccr_stats_all(struct fake *f, struct fake_cluster *c, int *status)
 		if (!c->idx[i].exists || !fstate_tasks(c->idx[i].state))
 			continue;
 		json_array_append_new(list, json_pack("{s:s,s:i,s:o}", "index",
-		    c->idx[i].name, "total_global_checkpoint_lag", c->idx[i].lag,
-		    "shards", fake_shard_stats(&c->idx[i], true)));
+		    c->idx[i].name, "total_global_checkpoint_lag",
+		    c->idx[i].lag, "shards",
+		    fake_shard_stats(&c->idx[i], true)));
 		if (c->idx[i].lag > 0 && !c->idx[i].stuck)
 			c->idx[i].lag--;
 	}
@@ -585,7 +587,8 @@ fake_index_call(struct fake *f, int cluster, const char *method,
 	}
 	if (strcmp(op, "clone") == 0) {
 		if (!x->write_block)
-			return (fake_error(status, 400, "illegal_state_exception",
+			return (fake_error(status, 400,
+			    "illegal_state_exception",
 			    "index must be read-only to resize index"));
 		if (fake_find(c, arg) != NULL) {
 			snprintf(reason, sizeof reason, "index [%s/x] already "
@@ -609,7 +612,8 @@ fake_route(struct fake *f, int cluster, const char *method, const char *path,
 {
 	struct fake_cluster	*c = &f->c[cluster];
 	struct fake_inject	*in;
-	char			 buf[8192], *p = buf, *query, *seg[4], *names[FAKE_INDICES_MAX];
+	char			 buf[8192], *p = buf, *query, *seg[4];
+	char			*names[FAKE_INDICES_MAX];
 	char			 list[8192], reason[128];
 	const char		*op;
 	json_t			*root;
@@ -636,8 +640,8 @@ fake_route(struct fake *f, int cluster, const char *method, const char *path,
 				return (fake_ack(status));
 		}
 		if (strstr(body, reason) != NULL && c->nremotes < 4) {
-			memcpy(c->remotes[c->nremotes++], f->c[1 - cluster].name,
-			    sizeof c->remotes[0]);
+			memcpy(c->remotes[c->nremotes++],
+			    f->c[1 - cluster].name, sizeof c->remotes[0]);
 		}
 		return (fake_ack(status));
 	}
@@ -822,7 +826,8 @@ fake_dump(struct fake *f)
 				free(tmp);
 			}
 			tmp = out;
-			ck_assert_int_ge(asprintf(&out, "%s%s\n", tmp, line), 0);
+			ck_assert_int_ge(asprintf(&out, "%s%s\n", tmp, line),
+			    0);
 			free(tmp);
 			free(line);
 		}
@@ -1600,8 +1605,8 @@ START_TEST(record_round_trips)
 	char			*again;
 
 	harness_init(&h, 3, "rt", 2);
-	fake_inject(&h.f, BETA, "rt1-f", "close", 400, "illegal_argument_exception",
-	    -1);
+	fake_inject(&h.f, BETA, "rt1-f", "close", 400,
+	    "illegal_argument_exception", -1);
 	harness_start(&h, ACTION_PROMOTE, NULL);
 	harness_run(&h);
 	ck_assert(h.finished);
@@ -1649,7 +1654,8 @@ START_TEST(garbage_records_are_rejected)
 		"{\"version\":1,\"kind\":\"promote\",\"old_leader\":0,"
 		    "\"clusters\":[\"a\",\"b\"],\"started\":"
 		    "\"2026-01-01T00:00:00Z\",\"phase\":\"indices\","
-		    "\"indices\":[{\"names\":[\"x\",\"y\"],\"step\":\"jump\"}]}",
+		    "\"indices\":[{\"names\":[\"x\",\"y\"],"
+		    "\"step\":\"jump\"}]}",
 		"{\"version\":1,\"kind\":\"promote\",\"old_leader\":0,"
 		    "\"clusters\":[\"a\",\"b\"],\"started\":"
 		    "\"2026-01-01T00:00:00Z\",\"phase\":\"indices\","
