@@ -53,12 +53,19 @@ struct action_transport {
 	void	  *ctx;
 };
 
+/*
+ * Retries: a transient answer (429, 408, 5xx, no answer) is retried after
+ * step_backoff_ms(attempt, retry_base_ms, retry_cap_ms, jitter); an index
+ * whose current step failed max_attempts times in a row is FAILED with the
+ * last error. request_timeout_ms guards against a transport that never
+ * answers; set it above the transport's own timeout.
+ */
 struct action_params {
 	unsigned int	 max_in_flight;		/* requests at once, >= 1 */
 	uint64_t	 retry_base_ms;
 	uint64_t	 retry_cap_ms;
 	unsigned int	 max_attempts;		/* per step; 0: no limit */
-	uint64_t	 request_timeout_ms;	/* engine-side guard; 0: none */
+	uint64_t	 request_timeout_ms;	/* 0: none */
 	uint64_t	 switchover_timeout_ms;	/* lag must reach 0 within */
 	uint64_t	 lag_poll_ms;		/* between lag reads */
 	bool		 dry_run;
@@ -102,7 +109,25 @@ struct action_index_record {
 	char		*clone;		/* the copy's name, fixed before it */
 };
 
-/* The engine's whole progress: enough to resume after a crash. */
+/*
+ * The engine's whole progress: enough to resume after a crash. Its JSON
+ * form (action_record_to_json), version 1:
+ *
+ *   {"version": 1, "kind": "promote"|"failback"|"switchover",
+ *    "old_leader": 0|1, "clusters": ["<name 0>", "<name 1>"],
+ *    "started": "YYYY-MM-DDTHH:MM:SSZ",
+ *    "phase": "lag"|"remote"|"indices"|"auto_follow"|"finished",
+ *    "error": {"type": "...", "reason": "..."},	(action-level, optional)
+ *    "indices": [{
+ *      "names": ["<on cluster 0>", "<on cluster 1>"],
+ *      "step": "<step_name()>", "sent": bool, "attempts": n,
+ *      "confirmed": bool, "failed_step": "<step>" (only when "failed"),
+ *      "error": {"type": "...", "reason": "..."}	(optional),
+ *      "shards": [{"leader_max_seq_no": n|null,
+ *                  "follower_max_seq_no": n|null}, ...],
+ *      "lost_operations": n|-1, "divergent_operations": n|-1,
+ *      "clone": "<copy's name>" (optional)}]}
+ */
 struct action_record {
 	enum action_kind		 kind;
 	int				 old_leader; /* ends as follower */
