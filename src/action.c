@@ -1668,15 +1668,24 @@ action_finish(struct action_engine *e)
 		snprintf(lost, sizeof lost, "%" PRId64, sum.lost_operations);
 	else
 		snprintf(lost, sizeof lost, "unknown");
-	log_event(sum.failed > 0 || rec->error_type != NULL ?
-	    LOG_LEVEL_WARNING : LOG_LEVEL_NOTICE,
-	    ccr_events[action_events[rec->kind][1]].message_id, f,
-	    rec->error_type != NULL ? 6 : 5,
-	    "%s finished: %s now leads; %zu indices done, %zu failed, "
-	    "%s operations lost%s%s", action_kind_name(rec->kind),
-	    rec->clusters[action_promoted(rec)], sum.done, sum.failed, lost,
-	    rec->error_reason != NULL ? "; " : "",
-	    rec->error_reason != NULL ? rec->error_reason : "");
+	if (sum.done == 0 && sum.failed == 0 && rec->error_type != NULL) {
+		/* Given up before any index was touched. */
+		log_event(LOG_LEVEL_WARNING,
+		    ccr_events[action_events[rec->kind][1]].message_id, f, 6,
+		    "%s gave up, nothing changed: %s: %s",
+		    action_kind_name(rec->kind), rec->error_type,
+		    rec->error_reason != NULL ? rec->error_reason : "");
+	} else {
+		log_event(sum.failed > 0 || rec->error_type != NULL ?
+		    LOG_LEVEL_WARNING : LOG_LEVEL_NOTICE,
+		    ccr_events[action_events[rec->kind][1]].message_id, f,
+		    rec->error_type != NULL ? 6 : 5,
+		    "%s finished: %s leads; %zu indices done, %zu failed, "
+		    "%s operations lost%s%s", action_kind_name(rec->kind),
+		    rec->clusters[action_promoted(rec)], sum.done, sum.failed,
+		    lost, rec->error_reason != NULL ? "; " : "",
+		    rec->error_reason != NULL ? rec->error_reason : "");
+	}
 	e->running = false;
 	e->dirty = true;
 	action_notify(e);

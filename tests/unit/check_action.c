@@ -1423,6 +1423,39 @@ START_TEST(failback_without_record_holds_every_index)
 }
 END_TEST
 
+START_TEST(odd_and_long_names)
+{
+	struct harness			 h;
+	const struct action_index_record *ir;
+	char				 prefix[246];
+
+	/* Escaped in paths, found again by Elasticsearch. */
+	harness_init(&h, 2, "caf\xc3\xa9+", 0);
+	harness_start(&h, ACTION_PROMOTE, NULL);
+	harness_run(&h);
+	ck_assert(h.finished);
+	assert_promoted(&h, 2);
+	harness_free(&h);
+
+	/* A copy's name stays within Elasticsearch's 255 bytes. */
+	memset(prefix, 'l', sizeof prefix - 1);
+	prefix[sizeof prefix - 1] = '\0';
+	harness_init(&h, 1, prefix, 0);
+	harness_start(&h, ACTION_FAILBACK, NULL);
+	harness_run(&h);
+	ck_assert(!h.finished);
+	ir = index_record(&h, 0);
+	ck_assert_ptr_nonnull(ir->clone);
+	ck_assert_uint_le(strlen(ir->clone), 255);
+	ck_assert_ptr_nonnull(strstr(ir->clone, "-diverged-"));
+	ck_assert_uint_eq(action_confirm(h.e), 1);
+	harness_run(&h);
+	ck_assert(h.finished);
+	ck_assert_ptr_nonnull(fake_find(&h.f.c[ALPHA], ir->clone));
+	harness_free(&h);
+}
+END_TEST
+
 START_TEST(switchover_waits_for_lag_then_swaps)
 {
 	struct harness		 h;
@@ -1780,6 +1813,7 @@ main(void)
 	tcase_add_test(tc, failback_with_divergence_waits_then_copies);
 	tcase_add_test(tc, follow_onto_a_foreign_index_fails);
 	tcase_add_test(tc, failback_without_record_holds_every_index);
+	tcase_add_test(tc, odd_and_long_names);
 	tcase_add_test(tc, switchover_waits_for_lag_then_swaps);
 	tcase_add_test(tc, switchover_times_out_without_change);
 	tcase_add_test(tc, dry_run_sends_no_mutating_request);
