@@ -1328,8 +1328,8 @@ action_deadline_cb(int fd, short events, void *arg)
 	}
 	e->phase_busy = false;
 	evtimer_del(e->phase_timer);
-	xasprintf(&why, "lag did not reach 0 within %" PRIu64 " ms; "
-	    "nothing was changed", e->params.switchover_timeout_ms);
+	xasprintf(&why, "lag did not reach 0 within %" PRIu64 " ms",
+	    e->params.switchover_timeout_ms);
 	action_set_string(&e->rec->error_type, "lag_timeout");
 	action_set_string(&e->rec->error_reason, why);
 	free(why);
