@@ -2091,12 +2091,12 @@ action_json_error(const json_t *o, char **type, char **reason,
 	if ((t = action_json_string(e, "type", where, cause)) == NULL)
 		return (-1);
 	r = json_object_get(e, "reason");
-	if (r != NULL && !json_is_string(r)) {
+	if (r != NULL && !json_is_null(r) && !json_is_string(r)) {
 		xasprintf(cause, "%s: error reason is not a string", where);
 		return (-1);
 	}
 	*type = xstrdup(t);
-	*reason = r != NULL ? xstrdup(json_string_value(r)) : NULL;
+	*reason = json_is_string(r) ? xstrdup(json_string_value(r)) : NULL;
 	return (0);
 }
 
