@@ -1731,7 +1731,8 @@ START_TEST(garbage_records_are_rejected)
 	static const char good[] =
 	    "{\"version\":1,\"kind\":\"promote\",\"old_leader\":0,"
 	    "\"clusters\":[\"a\",\"b\"],\"started\":\"2026-01-01T00:00:00Z\","
-	    "\"phase\":\"indices\",\"indices\":[{\"names\":[\"x\",\"y\"],"
+	    "\"phase\":\"indices\",\"error\":{\"type\":\"t\",\"reason\":null},"
+	    "\"indices\":[{\"names\":[\"x\",\"y\"],"
 	    "\"step\":\"close\",\"sent\":true,\"confirmed\":false,"
 	    "\"attempts\":0,\"lost_operations\":0,"
 	    "\"divergent_operations\":-1,\"shards\":[{\"leader_max_seq_no\":"
@@ -1759,6 +1760,8 @@ START_TEST(garbage_records_are_rejected)
 	ck_assert_int_eq(rec->indices[0].leader_max_seq_no[0],
 	    STEP_SEQ_UNKNOWN);
 	ck_assert_int_eq(rec->indices[0].follower_max_seq_no[0], 4);
+	ck_assert_str_eq(rec->error_type, "t");
+	ck_assert_ptr_null(rec->error_reason);
 	action_record_free(rec);
 	json_decref(j);
 }
