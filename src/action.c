@@ -385,19 +385,35 @@ action_log_failed(struct action_engine *e, size_t i, enum step step)
 	    ir->error_reason != NULL ? ir->error_reason : "");
 }
 
-/* Give an index up with an error. */
+/*
+ * Give an index up with an error. A follower that failed between _close
+ * and _open is opened again first (as the paused follower it still is), so
+ * that no index is left closed; failed_step set on a live step means that.
+ */
 static void
 action_index_fail(struct action_engine *e, size_t i, const char *type,
     const char *reason)
 {
 	struct action_index_record	*ir = &e->rec->indices[i];
+	enum step			 at = ir->step;
+	bool				 reopen;
 
-	ir->failed_step = ir->step;
-	ir->step = STEP_FAILED;
+	reopen = ir->failed_step == STEP_FAILED &&
+	    (ir->step == STEP_UNFOLLOW || ir->step == STEP_VERIFY_UNFOLLOW);
+	if (ir->failed_step == STEP_FAILED)
+		ir->failed_step = ir->step;
+	ir->step = reopen ? STEP_OPEN : STEP_FAILED;
 	ir->sent = false;
+	ir->attempts = 0;
+	e->runs[i].solo = false;
 	action_set_string(&ir->error_type, type);
 	action_set_string(&ir->error_reason, reason);
-	action_log_failed(e, i, ir->failed_step);
+	action_log_failed(e, i, at);
+	if (reopen) {
+		log_info("%s: %s: opening it again",
+		    action_kind_name(e->rec->kind),
+		    ir->names[action_promoted(e->rec)]);
+	}
 	action_changed(e);
 }
 
@@ -424,6 +440,11 @@ action_index_advance(struct action_engine *e, size_t i, enum step next)
 {
 	struct action_index_record	*ir = &e->rec->indices[i];
 
+	/* Reopened after a failure: it stays failed, with its error. */
+	if (ir->failed_step != STEP_FAILED) {
+		action_index_move(e, i, STEP_FAILED);
+		return;
+	}
 	action_index_move(e, i, next);
 	action_set_string(&ir->error_type, NULL);
 	action_set_string(&ir->error_reason, NULL);
@@ -2038,7 +2059,7 @@ action_record_to_json(const struct action_record *rec)
 		    "lost_operations", (json_int_t)ir->lost_operations,
 		    "divergent_operations",
 		    (json_int_t)ir->divergent_operations);
-		if (ir->step == STEP_FAILED)
+		if (ir->failed_step != STEP_FAILED)
 			json_object_set_new(o, "failed_step",
 			    json_string(step_name(ir->failed_step)));
 		if (ir->error_type != NULL)
@@ -2171,12 +2192,20 @@ action_index_from_json(const json_t *o, struct action_index_record *ir,
 	    where, cause) != 0)
 		return (-1);
 	ir->divergent_operations = x;
-	if (ir->step == STEP_FAILED) {
+	if (ir->step == STEP_FAILED ||
+	    json_object_get(o, "failed_step") != NULL) {
 		if ((str = action_json_string(o, "failed_step", where,
 		    cause)) == NULL)
 			return (-1);
-		if (step_from_name(str, &ir->failed_step) != 0) {
-			xasprintf(cause, "%s: unknown step %s", where, str);
+		if (step_from_name(str, &ir->failed_step) != 0 ||
+		    ir->failed_step >= STEP_DONE) {
+			xasprintf(cause, "%s: bad failed_step %s", where, str);
+			return (-1);
+		}
+		/* Only a failed index, or one being reopened, has one. */
+		if (ir->step != STEP_FAILED && ir->step != STEP_OPEN) {
+			xasprintf(cause, "%s: failed_step with step %s", where,
+			    step_name(ir->step));
 			return (-1);
 		}
 	}

@@ -96,7 +96,7 @@ struct action_index_record {
 	bool		 sent;		/* step was (maybe) sent: resend it */
 	unsigned int	 attempts;	/* transient failures of this step */
 	bool		 confirmed;	/* divergence released by operator */
-	enum step	 failed_step;	/* with STEP_FAILED */
+	enum step	 failed_step;	/* where it failed, or FAILED */
 	char		*error_type;	/* last error, NULL if none */
 	char		*error_reason;
 
@@ -121,7 +121,8 @@ struct action_index_record {
  *    "indices": [{
  *      "names": ["<on cluster 0>", "<on cluster 1>"],
  *      "step": "<step_name()>", "sent": bool, "attempts": n,
- *      "confirmed": bool, "failed_step": "<step>" (only when "failed"),
+ *      "confirmed": bool,
+ *      "failed_step": "<step>" (when "failed", or "open" to reopen it),
  *      "error": {"type": "...", "reason": "..."}	(optional),
  *      "shards": [{"leader_max_seq_no": n|null,
  *                  "follower_max_seq_no": n|null}, ...],

@@ -1171,6 +1171,48 @@ START_TEST(permanent_error_fails_one_index_only)
 }
 END_TEST
 
+START_TEST(failed_unfollow_leaves_the_index_open)
+{
+	struct harness			 h;
+	const struct action_index_record *ir;
+	struct action_record		*rec;
+	char				*cause = NULL;
+
+	harness_init(&h, 3, "o", 0);
+	fake_inject(&h.f, BETA, "o1-f", "unfollow", 403, "security_exception",
+	    -1);
+	harness_start(&h, ACTION_PROMOTE, NULL);
+	harness_run(&h);
+	ck_assert(h.finished);
+	ck_assert_uint_eq(h.sum.done, 2);
+	ck_assert_uint_eq(h.sum.failed, 1);
+	ir = index_record(&h, 1);
+	ck_assert_int_eq(ir->step, STEP_FAILED);
+	ck_assert_int_eq(ir->failed_step, STEP_UNFOLLOW);
+	ck_assert_str_eq(ir->error_type, "security_exception");
+	/* Still a follower, paused, but readable: not left closed. */
+	ck_assert_str_eq(fstate_names[fake_find(&h.f.c[BETA],
+	    "o1-f")->state], "PAUSED");
+	/* A crash while reopening: the resumed engine reopens it. */
+	rec = record_copy(h.last);
+	rec->phase = ACTION_PHASE_INDICES;
+	rec->indices[1].step = STEP_OPEN;
+	fake_find(&h.f.c[BETA], "o1-f")->state = F_CLOSED_PAUSED;
+	harness_engine(&h);
+	ck_assert_int_eq(action_resume(h.e, rec, &cause), 0);
+	action_record_free(rec);
+	harness_run(&h);
+	ck_assert(h.finished);
+	ir = index_record(&h, 1);
+	ck_assert_int_eq(ir->step, STEP_FAILED);
+	ck_assert_int_eq(ir->failed_step, STEP_UNFOLLOW);
+	ck_assert_str_eq(ir->error_type, "security_exception");
+	ck_assert_str_eq(fstate_names[fake_find(&h.f.c[BETA],
+	    "o1-f")->state], "PAUSED");
+	harness_free(&h);
+}
+END_TEST
+
 START_TEST(retries_end_at_max_attempts)
 {
 	struct harness			 h;
@@ -1727,6 +1769,14 @@ START_TEST(garbage_records_are_rejected)
 		    "\"sent\":false,\"confirmed\":false,\"attempts\":0,"
 		    "\"lost_operations\":0,\"divergent_operations\":-1,"
 		    "\"shards\":[]}]}",
+		"{\"version\":1,\"kind\":\"promote\",\"old_leader\":0,"
+		    "\"clusters\":[\"a\",\"b\"],\"started\":"
+		    "\"2026-01-01T00:00:00Z\",\"phase\":\"indices\","
+		    "\"indices\":[{\"names\":[\"x\",\"y\"],\"step\":\"close\","
+		    "\"failed_step\":\"unfollow\","
+		    "\"sent\":false,\"confirmed\":false,\"attempts\":0,"
+		    "\"lost_operations\":0,\"divergent_operations\":-1,"
+		    "\"shards\":[]}]}",
 	};
 	static const char good[] =
 	    "{\"version\":1,\"kind\":\"promote\",\"old_leader\":0,"
@@ -1808,6 +1858,7 @@ main(void)
 	tcase_add_test(tc, batches_stay_under_the_request_line_limit);
 	tcase_add_test(tc, transient_errors_are_retried);
 	tcase_add_test(tc, permanent_error_fails_one_index_only);
+	tcase_add_test(tc, failed_unfollow_leaves_the_index_open);
 	tcase_add_test(tc, retries_end_at_max_attempts);
 	tcase_add_test(tc, unfollow_500_with_leases_and_second_pause_are_done);
 	tcase_add_test(tc, ambiguous_unfollow_is_verified);
