@@ -1889,6 +1889,16 @@ action_copy_seqs(struct action_index_record *ir,
 	}
 }
 
+/* Whether a name can go into the record (JSON strings are UTF-8). */
+static bool
+action_utf8(const char *s)
+{
+	json_t	*j = json_string(s);
+
+	json_decref(j);
+	return (j != NULL);
+}
+
 /*
  * Start an action. old_leader is the cluster (config index) that leads now
  * or led until it was lost: promotion and switchover promote the other one;
@@ -1920,6 +1930,19 @@ action_start(struct action_engine *e, enum action_kind kind, int old_leader,
 	if (old_leader != 0 && old_leader != 1) {
 		xasprintf(cause, "no cluster %d", old_leader);
 		return (-1);
+	}
+	if (!action_utf8(cf->clusters[0].name) ||
+	    !action_utf8(cf->clusters[1].name)) {
+		xasprintf(cause, "a cluster name is not valid UTF-8");
+		return (-1);
+	}
+	for (i = 0; i < cf->nindices; i++) {
+		if (!action_utf8(cf->indices[i].leader_index) ||
+		    !action_utf8(cf->indices[i].follower_index)) {
+			xasprintf(cause, "index pair %zu: a name is not valid "
+			    "UTF-8", i);
+			return (-1);
+		}
 	}
 	rec = xcalloc(1, sizeof *rec);
 	rec->kind = kind;

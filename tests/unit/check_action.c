@@ -1817,13 +1817,23 @@ START_TEST(garbage_records_are_rejected)
 }
 END_TEST
 
-START_TEST(resume_refuses_foreign_or_finished_records)
+START_TEST(refuses_bad_names_foreign_or_finished_records)
 {
 	struct harness		 h;
 	struct action_record	*rec;
 	char			*cause = NULL;
 
 	harness_init(&h, 1, "f", 0);
+	/* A name that cannot be recorded is refused up front. */
+	h.pairs[0].follower_index = "\xff\xfe";
+	harness_engine(&h);
+	ck_assert_int_eq(action_start(h.e, ACTION_PROMOTE, ALPHA, NULL, &cause),
+	    -1);
+	ck_assert_ptr_nonnull(strstr(cause, "UTF-8"));
+	free(cause);
+	cause = NULL;
+	ck_assert(!action_running(h.e));
+	h.pairs[0].follower_index = h.names[1][0];
 	harness_start(&h, ACTION_PROMOTE, NULL);
 	harness_run(&h);
 	ck_assert(h.finished);
@@ -1876,7 +1886,7 @@ main(void)
 	tcase_add_test(tc, resume_switchover_at_every_step);
 	tcase_add_test(tc, record_round_trips);
 	tcase_add_test(tc, garbage_records_are_rejected);
-	tcase_add_test(tc, resume_refuses_foreign_or_finished_records);
+	tcase_add_test(tc, refuses_bad_names_foreign_or_finished_records);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
