@@ -17,7 +17,9 @@
  * known. Every step is idempotent, so a resumed engine simply sends a "sent"
  * step again. Transient answers are retried with capped, jittered backoff
  * up to max_attempts per step; an index that cannot go on is FAILED with
- * Elasticsearch's error type and reason, and the others carry on.
+ * Elasticsearch's error type and reason, and the others carry on. A
+ * follower that fails between _close and _open is opened again first, so
+ * no index is left closed.
  *
  * A batch that Elasticsearch refuses outright cannot say which index was at
  * fault, so its indices are retried one by one ("solo"). An old leader's
@@ -76,7 +78,6 @@ TAILQ_HEAD(action_requests, action_request);
 /* What the engine knows about an index beyond its record. */
 struct index_run {
 	struct action_engine	*engine;
-	size_t			 i;
 	struct event		*backoff;
 	bool			 busy;		/* a request is out */
 	bool			 waiting;	/* backing off */
@@ -1851,7 +1852,6 @@ action_go(struct action_engine *e, struct action_record *rec)
 	e->runs = xcalloc(rec->nindices, sizeof *e->runs);
 	for (i = 0; i < rec->nindices; i++) {
 		e->runs[i].engine = e;
-		e->runs[i].i = i;
 	}
 	e->running = true;
 	if (rec->phase == ACTION_PHASE_LAG)
