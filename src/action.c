@@ -122,12 +122,12 @@ static const char *const action_index_status_names[ACTION_INDEX_STATUS_MAX] = {
 };
 
 /* Journal events per kind: started, finished. */
-static const enum ccr_event action_events[ACTION_KIND_MAX][2] = {
-	[ACTION_PROMOTE] = {
+static const enum ccr_event action_events[FSM_ACTION_MAX][2] = {
+	[FSM_ACTION_PROMOTE] = {
 	    CCR_EVENT_PROMOTION_STARTED, CCR_EVENT_PROMOTION_FINISHED },
-	[ACTION_FAILBACK] = {
+	[FSM_ACTION_FAILBACK] = {
 	    CCR_EVENT_FAILBACK_STARTED, CCR_EVENT_FAILBACK_FINISHED },
-	[ACTION_SWITCHOVER] = {
+	[FSM_ACTION_SWITCHOVER] = {
 	    CCR_EVENT_SWITCHOVER_STARTED, CCR_EVENT_SWITCHOVER_FINISHED },
 };
 
@@ -381,7 +381,7 @@ action_log_failed(struct action_engine *e, size_t i, enum step step)
 	log_event(LOG_LEVEL_ERROR,
 	    ccr_events[CCR_EVENT_ACTION_FAILED].message_id, f,
 	    sizeof f / sizeof f[0], "%s: index %s on %s failed at %s: %s: %s",
-	    action_kind_name(e->rec->kind), ir->names[c], e->rec->clusters[c],
+	    fsm_action_name(e->rec->kind), ir->names[c], e->rec->clusters[c],
 	    step_name(step), ir->error_type,
 	    ir->error_reason != NULL ? ir->error_reason : "");
 }
@@ -412,7 +412,7 @@ action_index_fail(struct action_engine *e, size_t i, const char *type,
 	action_log_failed(e, i, at);
 	if (reopen) {
 		log_info("%s: %s: opening it again",
-		    action_kind_name(e->rec->kind),
+		    fsm_action_name(e->rec->kind),
 		    ir->names[action_promoted(e->rec)]);
 	}
 	action_changed(e);
@@ -424,7 +424,7 @@ action_index_move(struct action_engine *e, size_t i, enum step next)
 {
 	struct action_index_record	*ir = &e->rec->indices[i];
 
-	log_debug("%s: %s: %s -> %s", action_kind_name(e->rec->kind),
+	log_debug("%s: %s: %s -> %s", fsm_action_name(e->rec->kind),
 	    ir->names[action_step_cluster(e->rec, ir->step)],
 	    step_name(ir->step), step_name(next));
 	ir->step = next;
@@ -485,7 +485,7 @@ action_index_retry(struct action_engine *e, size_t i,
 	action_set_string(&ir->error_type, action_reply_type(r));
 	action_set_string(&ir->error_reason, reason);
 	log_debug("%s: %s: %s: %s (%s), retry %u in %" PRIu64 " ms",
-	    action_kind_name(e->rec->kind),
+	    fsm_action_name(e->rec->kind),
 	    ir->names[action_step_cluster(e->rec, ir->step)],
 	    step_name(ir->step), ir->error_type, reason, ir->attempts, delay);
 	if (run->backoff == NULL)
@@ -571,7 +571,7 @@ action_record_stats(struct action_engine *e, size_t i, json_t *root)
 	}
 	if (nshards == 0) {
 		log_warnx("%s: %s: _ccr/stats without shards",
-		    action_kind_name(e->rec->kind), name);
+		    fsm_action_name(e->rec->kind), name);
 		return;
 	}
 	lmax = xreallocarray(NULL, nshards, sizeof *lmax);
@@ -597,7 +597,7 @@ action_record_stats(struct action_engine *e, size_t i, json_t *root)
 	ir->lost_operations = step_lost_operations(lmax, fmax, nshards);
 	if (ir->lost_operations > 0) {
 		log_warnx("%s: %s: %" PRId64 " operations of the old leader "
-		    "never arrived", action_kind_name(e->rec->kind), name,
+		    "never arrived", fsm_action_name(e->rec->kind), name,
 		    ir->lost_operations);
 	}
 }
@@ -688,7 +688,7 @@ action_check_divergence(struct action_engine *e, size_t i, json_t *root)
 	    ccr_events[CCR_EVENT_DIVERGENCE].message_id, f,
 	    sizeof f / sizeof f[0], "%s: index %s on %s holds %s operations "
 	    "the new leader never received; kept until confirmed, then copied "
-	    "to %s", action_kind_name(e->rec->kind), name,
+	    "to %s", fsm_action_name(e->rec->kind), name,
 	    e->rec->clusters[e->rec->old_leader], count, ir->clone);
 	action_index_advance(e, i, step_next(e->rec->kind, STEP_DIVERGENCE,
 	    true));
@@ -827,7 +827,7 @@ action_index_answer(struct action_engine *e, size_t i, enum step step,
 
 	v = step_verdict(step, &r);
 	log_debug("%s: %s: %s answered %d: %s",
-	    action_kind_name(e->rec->kind),
+	    fsm_action_name(e->rec->kind),
 	    ir->names[action_step_cluster(e->rec, step)], step_name(step),
 	    r.status, verdict_name(v));
 	switch (v) {
@@ -1300,7 +1300,7 @@ action_indices_finished(const struct action_record *rec)
 
 /* The phase after this one for the record's kind. */
 static enum action_phase
-action_phase_next(enum action_kind kind, enum action_phase phase)
+action_phase_next(enum fsm_action kind, enum action_phase phase)
 {
 	switch (phase) {
 	case ACTION_PHASE_LAG:
@@ -1308,7 +1308,7 @@ action_phase_next(enum action_kind kind, enum action_phase phase)
 	case ACTION_PHASE_REMOTE:
 		return (ACTION_PHASE_INDICES);
 	case ACTION_PHASE_INDICES:
-		return (kind == ACTION_FAILBACK ? ACTION_PHASE_FINISHED :
+		return (kind == FSM_ACTION_FAILBACK ? ACTION_PHASE_FINISHED :
 		    ACTION_PHASE_AUTO_FOLLOW);
 	default:
 		return (ACTION_PHASE_FINISHED);
@@ -1317,12 +1317,12 @@ action_phase_next(enum action_kind kind, enum action_phase phase)
 
 /* The phase an action starts in. */
 static enum action_phase
-action_phase_first(enum action_kind kind)
+action_phase_first(enum fsm_action kind)
 {
 	switch (kind) {
-	case ACTION_SWITCHOVER:
+	case FSM_ACTION_SWITCHOVER:
 		return (ACTION_PHASE_LAG);
-	case ACTION_FAILBACK:
+	case FSM_ACTION_FAILBACK:
 		return (ACTION_PHASE_REMOTE);
 	default:
 		return (ACTION_PHASE_INDICES);
@@ -1379,7 +1379,7 @@ action_phase_enter(struct action_engine *e, enum action_phase phase)
 		action_timer_add(e->deadline, e->params.switchover_timeout_ms);
 	else
 		evtimer_del(e->deadline);
-	log_debug("%s: phase %s", action_kind_name(e->rec->kind),
+	log_debug("%s: phase %s", fsm_action_name(e->rec->kind),
 	    action_phase_name(phase));
 	action_changed(e);
 }
@@ -1412,7 +1412,7 @@ action_phase_retry(struct action_engine *e, const struct step_reply *r,
 	if (permanent || (e->params.max_attempts != 0 &&
 	    e->phase_attempts + 1 >= e->params.max_attempts)) {
 		log_warnx("%s: %s failed: %s: %s",
-		    action_kind_name(e->rec->kind),
+		    fsm_action_name(e->rec->kind),
 		    action_phase_name(e->rec->phase), action_reply_type(r),
 		    reason);
 		action_set_string(&e->rec->error_type, action_reply_type(r));
@@ -1498,7 +1498,7 @@ action_phase_answer(struct action_engine *e, struct action_request *req,
 	case ACTION_PHASE_LAG:
 		if (ok && action_lag_zero(e, a->root)) {
 			log_info("%s: every follower caught up",
-			    action_kind_name(e->rec->kind));
+			    fsm_action_name(e->rec->kind));
 			action_phase_enter(e, action_phase_next(e->rec->kind,
 			    ACTION_PHASE_LAG));
 		} else
@@ -1523,7 +1523,7 @@ action_phase_answer(struct action_engine *e, struct action_request *req,
 			action_list_patterns(e, a->root);
 		else {
 			log_info("%s: auto-follow pattern %s paused",
-			    action_kind_name(e->rec->kind),
+			    fsm_action_name(e->rec->kind),
 			    e->patterns[e->next_pattern]);
 			e->next_pattern++;
 		}
@@ -1682,7 +1682,7 @@ action_finish(struct action_engine *e)
 		else
 			sum.lost_operations += rec->indices[i].lost_operations;
 	}
-	if (unknown || rec->kind == ACTION_FAILBACK)
+	if (unknown || rec->kind == FSM_ACTION_FAILBACK)
 		sum.lost_operations = -1;
 	snprintf(done, sizeof done, "%zu", sum.done);
 	snprintf(failed, sizeof failed, "%zu", sum.failed);
@@ -1695,7 +1695,7 @@ action_finish(struct action_engine *e)
 		log_event(LOG_LEVEL_WARNING,
 		    ccr_events[action_events[rec->kind][1]].message_id, f, 6,
 		    "%s gave up, nothing changed: %s: %s",
-		    action_kind_name(rec->kind), rec->error_type,
+		    fsm_action_name(rec->kind), rec->error_type,
 		    rec->error_reason != NULL ? rec->error_reason : "");
 	} else {
 		log_event(sum.failed > 0 || rec->error_type != NULL ?
@@ -1703,7 +1703,7 @@ action_finish(struct action_engine *e)
 		    ccr_events[action_events[rec->kind][1]].message_id, f,
 		    rec->error_type != NULL ? 6 : 5,
 		    "%s finished: %s leads; %zu indices done, %zu failed, "
-		    "%s operations lost%s%s", action_kind_name(rec->kind),
+		    "%s operations lost%s%s", fsm_action_name(rec->kind),
 		    rec->clusters[action_promoted(rec)], sum.done, sum.failed,
 		    lost, rec->error_reason != NULL ? "; " : "",
 		    rec->error_reason != NULL ? rec->error_reason : "");
@@ -1809,7 +1809,7 @@ action_stop(struct action_engine *e)
 {
 	if (e->running)
 		log_info("%s stopped at phase %s",
-		    action_kind_name(e->rec->kind),
+		    fsm_action_name(e->rec->kind),
 		    action_phase_name(e->rec->phase));
 	action_clear_runtime(e);
 }
@@ -1907,7 +1907,7 @@ action_utf8(const char *s)
  * guard; without it every index counts as divergent.
  */
 int
-action_start(struct action_engine *e, enum action_kind kind, int old_leader,
+action_start(struct action_engine *e, enum fsm_action kind, int old_leader,
     const struct action_record *promotion, char **cause)
 {
 	const struct ccr_config		*cf = e->config;
@@ -1918,13 +1918,13 @@ action_start(struct action_engine *e, enum action_kind kind, int old_leader,
 
 	if (e->running) {
 		xasprintf(cause, "%s is already running",
-		    action_kind_name(e->rec->kind));
+		    fsm_action_name(e->rec->kind));
 		return (-1);
 	}
-	if (kind != ACTION_PROMOTE && kind != ACTION_FAILBACK &&
-	    kind != ACTION_SWITCHOVER) {
+	if (kind != FSM_ACTION_PROMOTE && kind != FSM_ACTION_FAILBACK &&
+	    kind != FSM_ACTION_SWITCHOVER) {
 		xasprintf(cause, "cannot start action %s",
-		    action_kind_name(kind));
+		    fsm_action_name(kind));
 		return (-1);
 	}
 	if (old_leader != 0 && old_leader != 1) {
@@ -1961,7 +1961,7 @@ action_start(struct action_engine *e, enum action_kind kind, int old_leader,
 		ir->failed_step = STEP_FAILED;
 		ir->lost_operations = -1;
 		ir->divergent_operations = -1;
-		if (kind == ACTION_FAILBACK && promotion != NULL)
+		if (kind == FSM_ACTION_FAILBACK && promotion != NULL)
 			action_copy_seqs(ir, promotion);
 	}
 	f[0].name = "CCR_CLUSTER";
@@ -1971,7 +1971,7 @@ action_start(struct action_engine *e, enum action_kind kind, int old_leader,
 	log_event(LOG_LEVEL_NOTICE,
 	    ccr_events[action_events[kind][0]].message_id, f, 2,
 	    "%s started: %s to lead, %s to follow, %zu indices%s",
-	    action_kind_name(kind), rec->clusters[1 - old_leader],
+	    fsm_action_name(kind), rec->clusters[1 - old_leader],
 	    rec->clusters[old_leader], rec->nindices,
 	    e->params.dry_run ? " (dry run)" : "");
 	action_go(e, rec);
@@ -1992,7 +1992,7 @@ action_resume(struct action_engine *e, const struct action_record *rec,
 
 	if (e->running) {
 		xasprintf(cause, "%s is already running",
-		    action_kind_name(e->rec->kind));
+		    fsm_action_name(e->rec->kind));
 		return (-1);
 	}
 	for (i = 0; i < 2; i++) {
@@ -2005,7 +2005,7 @@ action_resume(struct action_engine *e, const struct action_record *rec,
 	}
 	if (rec->phase == ACTION_PHASE_FINISHED) {
 		xasprintf(cause, "the recorded %s has finished",
-		    action_kind_name(rec->kind));
+		    fsm_action_name(rec->kind));
 		return (-1);
 	}
 	j = action_record_to_json(rec);
@@ -2013,7 +2013,7 @@ action_resume(struct action_engine *e, const struct action_record *rec,
 	json_decref(j);
 	if (copy == NULL)
 		return (-1);
-	log_info("%s resumed at phase %s", action_kind_name(copy->kind),
+	log_info("%s resumed at phase %s", fsm_action_name(copy->kind),
 	    action_phase_name(copy->phase));
 	action_go(e, copy);
 	return (0);
@@ -2036,7 +2036,7 @@ action_confirm(struct action_engine *e)
 	}
 	if (n > 0) {
 		log_info("%s: %zu divergent indices confirmed: copying, then "
-		    "deleting", action_kind_name(e->rec->kind), n);
+		    "deleting", fsm_action_name(e->rec->kind), n);
 		action_changed(e);
 	}
 	return (n);
@@ -2095,7 +2095,7 @@ action_record_to_json(const struct action_record *rec)
 	}
 	root = json_pack("{s:i, s:s, s:i, s:[s,s], s:s, s:s, s:o}",
 	    "version", ACTION_RECORD_VERSION,
-	    "kind", action_kind_name(rec->kind),
+	    "kind", fsm_action_name(rec->kind),
 	    "old_leader", rec->old_leader,
 	    "clusters", rec->clusters[0], rec->clusters[1],
 	    "started", started,
@@ -2304,8 +2304,8 @@ action_record_from_json(const json_t *root, char **cause)
 	if ((s = action_json_string(root, "kind", "action record",
 	    cause)) == NULL)
 		goto fail;
-	if (action_kind_from_name(s, &rec->kind) != 0 ||
-	    rec->kind == ACTION_NONE) {
+	if (fsm_action_from_name(s, &rec->kind) != 0 ||
+	    rec->kind == FSM_ACTION_NONE) {
 		xasprintf(cause, "action record: unknown kind %s", s);
 		goto fail;
 	}
@@ -2360,14 +2360,14 @@ action_record_from_json(const json_t *root, char **cause)
 		if (action_index_from_json(o, &rec->indices[i], i, cause) != 0)
 			goto fail;
 		/* A promotion never reaches failback steps, and vice versa. */
-		if ((rec->kind == ACTION_PROMOTE &&
+		if ((rec->kind == FSM_ACTION_PROMOTE &&
 		    rec->indices[i].step > STEP_OPEN &&
 		    rec->indices[i].step < STEP_DONE) ||
-		    (rec->kind == ACTION_FAILBACK &&
+		    (rec->kind == FSM_ACTION_FAILBACK &&
 		    rec->indices[i].step < first)) {
 			xasprintf(cause, "index %zu: step %s is not part of a "
 			    "%s", i, step_name(rec->indices[i].step),
-			    action_kind_name(rec->kind));
+			    fsm_action_name(rec->kind));
 			goto fail;
 		}
 	}

@@ -130,7 +130,7 @@ struct action_index_record {
  *      "clone": "<copy's name>" (optional)}]}
  */
 struct action_record {
-	enum action_kind		 kind;
+	enum fsm_action		 kind;
 	int				 old_leader; /* ends as follower */
 	char				*clusters[2]; /* cluster names */
 	time_t				 started;    /* wall clock, display */
@@ -143,7 +143,7 @@ struct action_record {
 
 /* Given to on_finished; record is borrowed. */
 struct action_summary {
-	enum action_kind		 kind;
+	enum fsm_action		 kind;
 	size_t				 done;
 	size_t				 failed;
 	int64_t				 lost_operations; /* -1: unknown */
@@ -166,7 +166,7 @@ struct action_engine	*action_create(struct event_base *,
 			     const struct action_params *,
 			     const struct action_callbacks *);
 void			 action_free(struct action_engine *);
-int			 action_start(struct action_engine *, enum action_kind,
+int			 action_start(struct action_engine *, enum fsm_action,
 			     int, const struct action_record *, char **);
 int			 action_resume(struct action_engine *,
 			     const struct action_record *, char **);

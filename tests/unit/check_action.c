@@ -975,7 +975,7 @@ harness_free(struct harness *h)
 }
 
 static void
-harness_start(struct harness *h, enum action_kind kind,
+harness_start(struct harness *h, enum fsm_action kind,
     const struct action_record *promotion)
 {
 	char	*cause = NULL;
@@ -1038,7 +1038,7 @@ assert_promoted(struct harness *h, size_t n)
 static struct action_record *
 promote_and_keep(struct harness *h)
 {
-	harness_start(h, ACTION_PROMOTE, NULL);
+	harness_start(h, FSM_ACTION_PROMOTE, NULL);
 	harness_run(h);
 	ck_assert(h->finished);
 	return (record_copy(h->last));
@@ -1050,7 +1050,7 @@ START_TEST(promote_one_index)
 
 	harness_init(&h, 1, "logs", 3);
 	h.f.c[ALPHA].down = true;
-	harness_start(&h, ACTION_PROMOTE, NULL);
+	harness_start(&h, FSM_ACTION_PROMOTE, NULL);
 	harness_run(&h);
 	ck_assert(h.finished);
 	assert_promoted(&h, 1);
@@ -1082,7 +1082,7 @@ START_TEST(promote_many_indices_in_batches)
 	h.f.c[ALPHA].down = true;
 	for (i = 0; i < 60; i++)
 		want += 2 * (1 + (int64_t)(i % FAKE_SHARDS_MAX));
-	harness_start(&h, ACTION_PROMOTE, NULL);
+	harness_start(&h, FSM_ACTION_PROMOTE, NULL);
 	harness_run(&h);
 	ck_assert(h.finished);
 	assert_promoted(&h, 60);
@@ -1105,7 +1105,7 @@ START_TEST(batches_stay_under_the_request_line_limit)
 	prefix[sizeof prefix - 1] = '\0';
 	harness_init(&h, 50, prefix, 0);
 	h.params.max_in_flight = 64;
-	harness_start(&h, ACTION_PROMOTE, NULL);
+	harness_start(&h, FSM_ACTION_PROMOTE, NULL);
 	harness_run(&h);
 	ck_assert(h.finished);
 	assert_promoted(&h, 50);
@@ -1132,7 +1132,7 @@ START_TEST(transient_errors_are_retried)
 	fake_inject(&h.f, BETA, "t0-f", "stats", 503,
 	    "cluster_block_exception", 2);
 	h.f.refuse = 2;		/* the transport could not even queue them */
-	harness_start(&h, ACTION_PROMOTE, NULL);
+	harness_start(&h, FSM_ACTION_PROMOTE, NULL);
 	harness_run(&h);
 	ck_assert(h.finished);
 	assert_promoted(&h, 4);
@@ -1150,7 +1150,7 @@ START_TEST(permanent_error_fails_one_index_only)
 	harness_init(&h, 5, "p", 0);
 	fake_inject(&h.f, BETA, "p2-f", "close", 400,
 	    "illegal_argument_exception", -1);
-	harness_start(&h, ACTION_PROMOTE, NULL);
+	harness_start(&h, FSM_ACTION_PROMOTE, NULL);
 	harness_run(&h);
 	ck_assert(h.finished);
 	ck_assert_uint_eq(h.sum.done, 4);
@@ -1181,7 +1181,7 @@ START_TEST(failed_unfollow_leaves_the_index_open)
 	harness_init(&h, 3, "o", 0);
 	fake_inject(&h.f, BETA, "o1-f", "unfollow", 403, "security_exception",
 	    -1);
-	harness_start(&h, ACTION_PROMOTE, NULL);
+	harness_start(&h, FSM_ACTION_PROMOTE, NULL);
 	harness_run(&h);
 	ck_assert(h.finished);
 	ck_assert_uint_eq(h.sum.done, 2);
@@ -1225,7 +1225,7 @@ START_TEST(retries_end_at_max_attempts)
 	/* A 5xx unfollow is verified, not retried blindly; still bounded. */
 	fake_inject(&h.f, BETA, "m1-f", "unfollow", 503,
 	    "cluster_block_exception", -1);
-	harness_start(&h, ACTION_PROMOTE, NULL);
+	harness_start(&h, FSM_ACTION_PROMOTE, NULL);
 	harness_run(&h);
 	ck_assert(h.finished);
 	ir = index_record(&h, 0);
@@ -1250,7 +1250,7 @@ START_TEST(unfollow_500_with_leases_and_second_pause_are_done)
 	h.f.c[ALPHA].down = true;
 	/* Already paused by someone: _ccr/stats 404, pause_follow 400. */
 	fake_find(&h.f.c[BETA], "u1-f")->state = F_PAUSED;
-	harness_start(&h, ACTION_PROMOTE, NULL);
+	harness_start(&h, FSM_ACTION_PROMOTE, NULL);
 	harness_run(&h);
 	ck_assert(h.finished);
 	assert_promoted(&h, 2);
@@ -1272,7 +1272,7 @@ START_TEST(ambiguous_unfollow_is_verified)
 	/* The wire breaks on the first unfollow: _ccr/info decides. */
 	fake_inject(&h.f, BETA, "v0-f", "unfollow", 0, NULL, 1);
 	fake_inject(&h.f, BETA, "v1-f", "unfollow", 502, "exception", 1);
-	harness_start(&h, ACTION_PROMOTE, NULL);
+	harness_start(&h, FSM_ACTION_PROMOTE, NULL);
 	harness_run(&h);
 	ck_assert(h.finished);
 	assert_promoted(&h, 2);
@@ -1287,7 +1287,7 @@ START_TEST(missing_follower_fails)
 
 	harness_init(&h, 2, "g", 0);
 	fake_find(&h.f.c[BETA], "g0-f")->exists = false;
-	harness_start(&h, ACTION_PROMOTE, NULL);
+	harness_start(&h, FSM_ACTION_PROMOTE, NULL);
 	harness_run(&h);
 	ck_assert(h.finished);
 	ir = index_record(&h, 0);
@@ -1309,7 +1309,7 @@ START_TEST(failback_without_divergence_deletes_and_follows)
 	h.f.c[ALPHA].down = true;
 	promotion = promote_and_keep(&h);
 	h.f.c[ALPHA].down = false;
-	harness_start(&h, ACTION_FAILBACK, promotion);
+	harness_start(&h, FSM_ACTION_FAILBACK, promotion);
 	harness_run(&h);
 	ck_assert(h.finished);
 	ck_assert_uint_eq(h.sum.done, 3);
@@ -1358,7 +1358,7 @@ START_TEST(failback_with_divergence_waits_then_copies)
 	new_docs = fake_docs(fake_find(&h.f.c[BETA], "dv0-f"));
 	ck_assert_int_eq(old_docs - new_docs, 5);
 
-	harness_start(&h, ACTION_FAILBACK, promotion);
+	harness_start(&h, FSM_ACTION_FAILBACK, promotion);
 	harness_run(&h);
 	ck_assert(!h.finished);
 	ir = index_record(&h, 0);
@@ -1451,7 +1451,7 @@ START_TEST(failback_without_record_holds_every_index)
 
 	harness_init(&h, 2, "nr", 0);
 	fake_find(&h.f.c[ALPHA], "nr1")->exists = false;
-	harness_start(&h, ACTION_FAILBACK, NULL);
+	harness_start(&h, FSM_ACTION_FAILBACK, NULL);
 	harness_run(&h);
 	ck_assert(!h.finished);
 	ck_assert_int_eq(action_index_status(index_record(&h, 0)),
@@ -1473,7 +1473,7 @@ START_TEST(odd_and_long_names)
 
 	/* Escaped in paths, found again by Elasticsearch. */
 	harness_init(&h, 2, "caf\xc3\xa9+", 0);
-	harness_start(&h, ACTION_PROMOTE, NULL);
+	harness_start(&h, FSM_ACTION_PROMOTE, NULL);
 	harness_run(&h);
 	ck_assert(h.finished);
 	assert_promoted(&h, 2);
@@ -1483,7 +1483,7 @@ START_TEST(odd_and_long_names)
 	memset(prefix, 'l', sizeof prefix - 1);
 	prefix[sizeof prefix - 1] = '\0';
 	harness_init(&h, 1, prefix, 0);
-	harness_start(&h, ACTION_FAILBACK, NULL);
+	harness_start(&h, FSM_ACTION_FAILBACK, NULL);
 	harness_run(&h);
 	ck_assert(!h.finished);
 	ir = index_record(&h, 0);
@@ -1506,7 +1506,7 @@ START_TEST(switchover_waits_for_lag_then_swaps)
 
 	harness_init(&h, 3, "sw", 0);
 	fake_find(&h.f.c[BETA], "sw1-f")->lag = 4;
-	harness_start(&h, ACTION_SWITCHOVER, NULL);
+	harness_start(&h, FSM_ACTION_SWITCHOVER, NULL);
 	harness_run(&h);
 	ck_assert(h.finished);
 	ck_assert_int_ge(h.f.lag_reads, 5);
@@ -1536,7 +1536,7 @@ START_TEST(switchover_times_out_without_change)
 	fake_find(&h.f.c[BETA], "so0-f")->stuck = true;
 	h.params.switchover_timeout_ms = 30;
 	before = fake_dump(&h.f);
-	harness_start(&h, ACTION_SWITCHOVER, NULL);
+	harness_start(&h, FSM_ACTION_SWITCHOVER, NULL);
 	harness_run(&h);
 	ck_assert(h.finished);
 	ck_assert_str_eq(h.sum.error_type, "lag_timeout");
@@ -1563,7 +1563,7 @@ START_TEST(dry_run_sends_no_mutating_request)
 	ck_assert_uint_eq(h.sum.done, 4);
 	ck_assert_int_eq(h.f.mutating, 0);
 	ck_assert_int_gt(h.f.requests, 0);	/* the reads went out */
-	harness_start(&h, ACTION_FAILBACK, promotion);
+	harness_start(&h, FSM_ACTION_FAILBACK, promotion);
 	harness_run(&h);
 	ck_assert(h.finished);
 	ck_assert_int_eq(h.f.mutating, 0);
@@ -1583,7 +1583,7 @@ END_TEST
  * confirmed whenever the run goes idle.
  */
 static void
-resume_scenario(enum action_kind kind, bool diverge)
+resume_scenario(enum fsm_action kind, bool diverge)
 {
 	struct harness		 h;
 	struct action_record	*promotion = NULL, *rec;
@@ -1593,8 +1593,8 @@ resume_scenario(enum action_kind kind, bool diverge)
 	for (apply = 0; apply < 2; apply++) {
 		for (k = 0; ; k++) {
 			/* Only a failover loses operations. */
-			harness_init(&h, 3, "r", kind == ACTION_PROMOTE);
-			if (kind == ACTION_FAILBACK) {
+			harness_init(&h, 3, "r", kind == FSM_ACTION_PROMOTE);
+			if (kind == FSM_ACTION_FAILBACK) {
 				h.f.c[ALPHA].down = true;
 				promotion = promote_and_keep(&h);
 				h.f.c[ALPHA].down = false;
@@ -1602,7 +1602,7 @@ resume_scenario(enum action_kind kind, bool diverge)
 					fake_find(&h.f.c[ALPHA],
 					    "r1")->max_seq[0] += 3;
 			}
-			if (kind == ACTION_PROMOTE)
+			if (kind == FSM_ACTION_PROMOTE)
 				h.f.c[ALPHA].down = true;
 			h.f.mutating = 0;
 			h.f.crash_at = k;
@@ -1656,19 +1656,19 @@ resume_scenario(enum action_kind kind, bool diverge)
 
 START_TEST(resume_promotion_at_every_step)
 {
-	resume_scenario(ACTION_PROMOTE, false);
+	resume_scenario(FSM_ACTION_PROMOTE, false);
 }
 END_TEST
 
 START_TEST(resume_failback_at_every_step)
 {
-	resume_scenario(ACTION_FAILBACK, true);
+	resume_scenario(FSM_ACTION_FAILBACK, true);
 }
 END_TEST
 
 START_TEST(resume_switchover_at_every_step)
 {
-	resume_scenario(ACTION_SWITCHOVER, false);
+	resume_scenario(FSM_ACTION_SWITCHOVER, false);
 }
 END_TEST
 
@@ -1682,7 +1682,7 @@ START_TEST(record_round_trips)
 	harness_init(&h, 3, "rt", 2);
 	fake_inject(&h.f, BETA, "rt1-f", "close", 400,
 	    "illegal_argument_exception", -1);
-	harness_start(&h, ACTION_PROMOTE, NULL);
+	harness_start(&h, FSM_ACTION_PROMOTE, NULL);
 	harness_run(&h);
 	ck_assert(h.finished);
 	rec = record_copy(h.last);
@@ -1827,14 +1827,14 @@ START_TEST(refuses_bad_names_foreign_or_finished_records)
 	/* A name that cannot be recorded is refused up front. */
 	h.pairs[0].follower_index = "\xff\xfe";
 	harness_engine(&h);
-	ck_assert_int_eq(action_start(h.e, ACTION_PROMOTE, ALPHA, NULL, &cause),
+	ck_assert_int_eq(action_start(h.e, FSM_ACTION_PROMOTE, ALPHA, NULL, &cause),
 	    -1);
 	ck_assert_ptr_nonnull(strstr(cause, "UTF-8"));
 	free(cause);
 	cause = NULL;
 	ck_assert(!action_running(h.e));
 	h.pairs[0].follower_index = h.names[1][0];
-	harness_start(&h, ACTION_PROMOTE, NULL);
+	harness_start(&h, FSM_ACTION_PROMOTE, NULL);
 	harness_run(&h);
 	ck_assert(h.finished);
 	rec = record_copy(h.last);
