@@ -1329,15 +1329,12 @@ action_phase_first(enum action_kind kind)
 	}
 }
 
+/* End a lag wait, which has changed nothing, with an error. */
 static void
-action_deadline_cb(int fd, short events, void *arg)
+action_give_up(struct action_engine *e, const char *type, const char *why)
 {
-	struct action_engine	*e = arg;
 	struct action_request	*req, *next;
-	char			*why;
 
-	(void)fd;
-	(void)events;
 	for (req = TAILQ_FIRST(&e->requests); req != NULL; req = next) {
 		next = TAILQ_NEXT(req, entry);
 		if (req->kind != REQUEST_PHASE)
@@ -1348,15 +1345,27 @@ action_deadline_cb(int fd, short events, void *arg)
 		e->in_flight--;
 		action_request_free(req);
 	}
-	e->phase_busy = false;
+	e->phase_busy = e->phase_waiting = false;
 	evtimer_del(e->phase_timer);
-	xasprintf(&why, "lag did not reach 0 within %" PRIu64 " ms",
-	    e->params.switchover_timeout_ms);
-	action_set_string(&e->rec->error_type, "lag_timeout");
+	evtimer_del(e->deadline);
+	action_set_string(&e->rec->error_type, type);
 	action_set_string(&e->rec->error_reason, why);
-	free(why);
 	e->rec->phase = ACTION_PHASE_FINISHED;
 	action_changed(e);
+}
+
+static void
+action_deadline_cb(int fd, short events, void *arg)
+{
+	struct action_engine	*e = arg;
+	char			*why;
+
+	(void)fd;
+	(void)events;
+	xasprintf(&why, "lag did not reach 0 within %" PRIu64 " ms",
+	    e->params.switchover_timeout_ms);
+	action_give_up(e, "lag_timeout", why);
+	free(why);
 }
 
 /* Enter a phase: reset its runtime state, arm what it needs. */
@@ -2016,6 +2025,28 @@ action_resume(struct action_engine *e, const struct action_record *rec,
 	log_info("%s resumed at phase %s", action_kind_name(copy->kind),
 	    action_phase_name(copy->phase));
 	action_go(e, copy);
+	return (0);
+}
+
+/*
+ * Abort an action that has not changed anything yet: a switchover still
+ * waiting for the followers to catch up. Past that point an action is only
+ * ever stopped (action_stop) and resumed, never left half done.
+ */
+int
+action_abort(struct action_engine *e, char **cause)
+{
+	if (!e->running) {
+		xasprintf(cause, "no action is running");
+		return (-1);
+	}
+	if (e->rec->phase != ACTION_PHASE_LAG) {
+		xasprintf(cause, "%s is past the point of no return",
+		    action_kind_name(e->rec->kind));
+		return (-1);
+	}
+	log_info("%s aborted by the operator", action_kind_name(e->rec->kind));
+	action_give_up(e, "aborted", "aborted by the operator");
 	return (0);
 }
 

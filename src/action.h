@@ -171,6 +171,7 @@ int			 action_start(struct action_engine *, enum action_kind,
 int			 action_resume(struct action_engine *,
 			     const struct action_record *, char **);
 size_t			 action_confirm(struct action_engine *);
+int			 action_abort(struct action_engine *, char **);
 void			 action_stop(struct action_engine *);
 bool			 action_running(const struct action_engine *);
 const struct action_record *action_record(const struct action_engine *);
