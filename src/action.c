@@ -1871,7 +1871,11 @@ action_go(struct action_engine *e, struct action_record *rec)
 	action_kick(e);
 }
 
-/* Copy the per-shard record of promotion's matching index into ir. */
+/*
+ * Take what the promotion recorded for ir's index pair: its per-shard seq
+ * nos for the divergence guard. An index whose promotion did not finish is
+ * not failed back: its old leader is still the only copy that is written.
+ */
 static void
 action_copy_seqs(struct action_index_record *ir,
     const struct action_record *promotion)
@@ -1882,8 +1886,18 @@ action_copy_seqs(struct action_index_record *ir,
 	for (i = 0; i < promotion->nindices; i++) {
 		p = &promotion->indices[i];
 		if (strcmp(p->names[0], ir->names[0]) != 0 ||
-		    strcmp(p->names[1], ir->names[1]) != 0 || p->nshards == 0)
+		    strcmp(p->names[1], ir->names[1]) != 0)
 			continue;
+		if (p->step != STEP_DONE) {
+			ir->failed_step = ir->step;
+			ir->step = STEP_FAILED;
+			ir->error_type = xstrdup("not_promoted");
+			ir->error_reason = xstrdup("its promotion did not "
+			    "finish; left as it is");
+			return;
+		}
+		if (p->nshards == 0)
+			return;
 		ir->nshards = p->nshards;
 		ir->leader_max_seq_no = xreallocarray(NULL, p->nshards,
 		    sizeof *ir->leader_max_seq_no);
@@ -1940,6 +1954,14 @@ action_start(struct action_engine *e, enum action_kind kind, int old_leader,
 		xasprintf(cause, "no cluster %d", old_leader);
 		return (-1);
 	}
+	if (promotion != NULL && (promotion->kind != ACTION_PROMOTE ||
+	    promotion->old_leader != old_leader)) {
+		/* Another direction's numbers would prove nothing here. */
+		log_warnx("%s: ignoring a %s record that replaced %s",
+		    action_kind_name(kind), action_kind_name(promotion->kind),
+		    promotion->clusters[promotion->old_leader]);
+		promotion = NULL;
+	}
 	if (!action_utf8(cf->clusters[0].name) ||
 	    !action_utf8(cf->clusters[1].name)) {
 		xasprintf(cause, "a cluster name is not valid UTF-8");
@@ -1984,6 +2006,10 @@ action_start(struct action_engine *e, enum action_kind kind, int old_leader,
 	    rec->clusters[old_leader], rec->nindices,
 	    e->params.dry_run ? " (dry run)" : "");
 	action_go(e, rec);
+	for (i = 0; i < rec->nindices; i++) {
+		if (rec->indices[i].step == STEP_FAILED)
+			action_log_failed(e, i, rec->indices[i].failed_step);
+	}
 	return (0);
 }
 

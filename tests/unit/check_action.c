@@ -1395,6 +1395,51 @@ START_TEST(failback_with_divergence_waits_then_copies)
 }
 END_TEST
 
+START_TEST(failback_leaves_unpromoted_indices_alone)
+{
+	struct harness		 h;
+	struct action_record	*promotion;
+	struct fake_index	*x;
+
+	harness_init(&h, 3, "np", 0);
+	h.f.c[ALPHA].down = true;
+	fake_inject(&h.f, BETA, "np1-f", "pause_follow", 400,
+	    "illegal_argument_exception", -1);
+	promotion = promote_and_keep(&h);
+	ck_assert_uint_eq(h.sum.failed, 1);
+	h.f.c[ALPHA].down = false;
+	harness_start(&h, ACTION_FAILBACK, promotion);
+	harness_run(&h);
+	ck_assert(h.finished);
+	ck_assert_uint_eq(h.sum.done, 2);
+	ck_assert_uint_eq(h.sum.failed, 1);
+	ck_assert_str_eq(index_record(&h, 1)->error_type, "not_promoted");
+	/* Alpha's np1 is still the leader index, untouched. */
+	x = fake_find(&h.f.c[ALPHA], "np1");
+	ck_assert_ptr_nonnull(x);
+	ck_assert_str_eq(fstate_names[x->state], "REGULAR_OPEN");
+	ck_assert(!x->write_block);
+	ck_assert_str_eq(fstate_names[fake_find(&h.f.c[ALPHA],
+	    "np0")->state], "ACTIVE");
+	action_record_free(promotion);
+	harness_free(&h);
+
+	/* A record of the other direction proves nothing: hold. */
+	harness_init(&h, 1, "od", 0);
+	h.f.c[ALPHA].down = true;
+	promotion = promote_and_keep(&h);
+	promotion->old_leader = BETA;
+	h.f.c[ALPHA].down = false;
+	harness_start(&h, ACTION_FAILBACK, promotion);
+	harness_run(&h);
+	ck_assert(!h.finished);
+	ck_assert_int_eq(action_index_status(index_record(&h, 0)),
+	    ACTION_INDEX_AWAITING_CONFIRMATION);
+	action_record_free(promotion);
+	harness_free(&h);
+}
+END_TEST
+
 START_TEST(follow_onto_a_foreign_index_fails)
 {
 	static const char	 text[] =
@@ -1933,6 +1978,7 @@ main(void)
 	tcase_add_test(tc, missing_follower_fails);
 	tcase_add_test(tc, failback_without_divergence_deletes_and_follows);
 	tcase_add_test(tc, failback_with_divergence_waits_then_copies);
+	tcase_add_test(tc, failback_leaves_unpromoted_indices_alone);
 	tcase_add_test(tc, follow_onto_a_foreign_index_fails);
 	tcase_add_test(tc, failback_without_record_holds_every_index);
 	tcase_add_test(tc, odd_and_long_names);
