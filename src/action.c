@@ -1329,15 +1329,12 @@ action_phase_first(enum fsm_action kind)
 	}
 }
 
+/* End a lag wait, which has changed nothing, with an error. */
 static void
-action_deadline_cb(int fd, short events, void *arg)
+action_give_up(struct action_engine *e, const char *type, const char *why)
 {
-	struct action_engine	*e = arg;
 	struct action_request	*req, *next;
-	char			*why;
 
-	(void)fd;
-	(void)events;
 	for (req = TAILQ_FIRST(&e->requests); req != NULL; req = next) {
 		next = TAILQ_NEXT(req, entry);
 		if (req->kind != REQUEST_PHASE)
@@ -1348,15 +1345,27 @@ action_deadline_cb(int fd, short events, void *arg)
 		e->in_flight--;
 		action_request_free(req);
 	}
-	e->phase_busy = false;
+	e->phase_busy = e->phase_waiting = false;
 	evtimer_del(e->phase_timer);
-	xasprintf(&why, "lag did not reach 0 within %" PRIu64 " ms",
-	    e->params.switchover_timeout_ms);
-	action_set_string(&e->rec->error_type, "lag_timeout");
+	evtimer_del(e->deadline);
+	action_set_string(&e->rec->error_type, type);
 	action_set_string(&e->rec->error_reason, why);
-	free(why);
 	e->rec->phase = ACTION_PHASE_FINISHED;
 	action_changed(e);
+}
+
+static void
+action_deadline_cb(int fd, short events, void *arg)
+{
+	struct action_engine	*e = arg;
+	char			*why;
+
+	(void)fd;
+	(void)events;
+	xasprintf(&why, "lag did not reach 0 within %" PRIu64 " ms",
+	    e->params.switchover_timeout_ms);
+	action_give_up(e, "lag_timeout", why);
+	free(why);
 }
 
 /* Enter a phase: reset its runtime state, arm what it needs. */
@@ -1862,7 +1871,11 @@ action_go(struct action_engine *e, struct action_record *rec)
 	action_kick(e);
 }
 
-/* Copy the per-shard record of promotion's matching index into ir. */
+/*
+ * Take what the promotion recorded for ir's index pair: its per-shard seq
+ * nos for the divergence guard. An index whose promotion did not finish is
+ * not failed back: its old leader is still the only copy that is written.
+ */
 static void
 action_copy_seqs(struct action_index_record *ir,
     const struct action_record *promotion)
@@ -1873,8 +1886,18 @@ action_copy_seqs(struct action_index_record *ir,
 	for (i = 0; i < promotion->nindices; i++) {
 		p = &promotion->indices[i];
 		if (strcmp(p->names[0], ir->names[0]) != 0 ||
-		    strcmp(p->names[1], ir->names[1]) != 0 || p->nshards == 0)
+		    strcmp(p->names[1], ir->names[1]) != 0)
 			continue;
+		if (p->step != STEP_DONE) {
+			ir->failed_step = ir->step;
+			ir->step = STEP_FAILED;
+			ir->error_type = xstrdup("not_promoted");
+			ir->error_reason = xstrdup("its promotion did not "
+			    "finish; left as it is");
+			return;
+		}
+		if (p->nshards == 0)
+			return;
 		ir->nshards = p->nshards;
 		ir->leader_max_seq_no = xreallocarray(NULL, p->nshards,
 		    sizeof *ir->leader_max_seq_no);
@@ -1931,6 +1954,14 @@ action_start(struct action_engine *e, enum fsm_action kind, int old_leader,
 		xasprintf(cause, "no cluster %d", old_leader);
 		return (-1);
 	}
+	if (promotion != NULL && (promotion->kind != ACTION_PROMOTE ||
+	    promotion->old_leader != old_leader)) {
+		/* Another direction's numbers would prove nothing here. */
+		log_warnx("%s: ignoring a %s record that replaced %s",
+		    action_kind_name(kind), action_kind_name(promotion->kind),
+		    promotion->clusters[promotion->old_leader]);
+		promotion = NULL;
+	}
 	if (!action_utf8(cf->clusters[0].name) ||
 	    !action_utf8(cf->clusters[1].name)) {
 		xasprintf(cause, "a cluster name is not valid UTF-8");
@@ -1975,6 +2006,10 @@ action_start(struct action_engine *e, enum fsm_action kind, int old_leader,
 	    rec->clusters[old_leader], rec->nindices,
 	    e->params.dry_run ? " (dry run)" : "");
 	action_go(e, rec);
+	for (i = 0; i < rec->nindices; i++) {
+		if (rec->indices[i].step == STEP_FAILED)
+			action_log_failed(e, i, rec->indices[i].failed_step);
+	}
 	return (0);
 }
 
@@ -2016,6 +2051,28 @@ action_resume(struct action_engine *e, const struct action_record *rec,
 	log_info("%s resumed at phase %s", fsm_action_name(copy->kind),
 	    action_phase_name(copy->phase));
 	action_go(e, copy);
+	return (0);
+}
+
+/*
+ * Abort an action that has not changed anything yet: a switchover still
+ * waiting for the followers to catch up. Past that point an action is only
+ * ever stopped (action_stop) and resumed, never left half done.
+ */
+int
+action_abort(struct action_engine *e, char **cause)
+{
+	if (!e->running) {
+		xasprintf(cause, "no action is running");
+		return (-1);
+	}
+	if (e->rec->phase != ACTION_PHASE_LAG) {
+		xasprintf(cause, "%s is past the point of no return",
+		    action_kind_name(e->rec->kind));
+		return (-1);
+	}
+	log_info("%s aborted by the operator", action_kind_name(e->rec->kind));
+	action_give_up(e, "aborted", "aborted by the operator");
 	return (0);
 }
 

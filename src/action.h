@@ -153,8 +153,13 @@ struct action_summary {
 	const struct action_record	*record;
 };
 
+/*
+ * on_change: the record changed; persist it before returning (a mutating
+ * request may be about to leave). It must not call into the engine.
+ * on_finished: every index is DONE or FAILED, or the action gave up
+ * (summary.error_type); the engine may be freed or reused from here.
+ */
 struct action_callbacks {
-	/* The record changed; persist it before returning. */
 	void	(*on_change)(const struct action_record *, void *);
 	void	(*on_finished)(const struct action_summary *, void *);
 	void	 *arg;
@@ -171,6 +176,7 @@ int			 action_start(struct action_engine *, enum fsm_action,
 int			 action_resume(struct action_engine *,
 			     const struct action_record *, char **);
 size_t			 action_confirm(struct action_engine *);
+int			 action_abort(struct action_engine *, char **);
 void			 action_stop(struct action_engine *);
 bool			 action_running(const struct action_engine *);
 const struct action_record *action_record(const struct action_engine *);

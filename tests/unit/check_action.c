@@ -940,7 +940,7 @@ harness_init(struct harness *h, size_t n, const char *prefix, int64_t behind)
 	h->params.retry_base_ms = 1;
 	h->params.retry_cap_ms = 4;
 	h->params.max_attempts = 12;
-	h->params.request_timeout_ms = 200;
+	h->params.request_timeout_ms = 0;	/* tests that hang set it */
 	h->params.switchover_timeout_ms = 5000;
 	h->params.lag_poll_ms = 1;
 }
@@ -1129,6 +1129,7 @@ START_TEST(transient_errors_are_retried)
 	fake_inject(&h.f, BETA, "t2-f", "close", 503,
 	    "master_not_discovered_exception", 2);
 	fake_inject(&h.f, BETA, "t3-f", "pause_follow", 0, NULL, 1);
+	h.params.request_timeout_ms = 50;
 	fake_inject(&h.f, BETA, "t0-f", "stats", 503,
 	    "cluster_block_exception", 2);
 	h.f.refuse = 2;		/* the transport could not even queue them */
@@ -1271,6 +1272,7 @@ START_TEST(ambiguous_unfollow_is_verified)
 	harness_init(&h, 2, "v", 0);
 	/* The wire breaks on the first unfollow: _ccr/info decides. */
 	fake_inject(&h.f, BETA, "v0-f", "unfollow", 0, NULL, 1);
+	h.params.request_timeout_ms = 50;
 	fake_inject(&h.f, BETA, "v1-f", "unfollow", 502, "exception", 1);
 	harness_start(&h, FSM_ACTION_PROMOTE, NULL);
 	harness_run(&h);
@@ -1388,6 +1390,51 @@ START_TEST(failback_with_divergence_waits_then_copies)
 	x = fake_find(&h.f.c[ALPHA], "dv0");
 	ck_assert_str_eq(fstate_names[x->state], "ACTIVE");
 	ck_assert_int_eq(fake_docs(x), new_docs);
+	action_record_free(promotion);
+	harness_free(&h);
+}
+END_TEST
+
+START_TEST(failback_leaves_unpromoted_indices_alone)
+{
+	struct harness		 h;
+	struct action_record	*promotion;
+	struct fake_index	*x;
+
+	harness_init(&h, 3, "np", 0);
+	h.f.c[ALPHA].down = true;
+	fake_inject(&h.f, BETA, "np1-f", "pause_follow", 400,
+	    "illegal_argument_exception", -1);
+	promotion = promote_and_keep(&h);
+	ck_assert_uint_eq(h.sum.failed, 1);
+	h.f.c[ALPHA].down = false;
+	harness_start(&h, ACTION_FAILBACK, promotion);
+	harness_run(&h);
+	ck_assert(h.finished);
+	ck_assert_uint_eq(h.sum.done, 2);
+	ck_assert_uint_eq(h.sum.failed, 1);
+	ck_assert_str_eq(index_record(&h, 1)->error_type, "not_promoted");
+	/* Alpha's np1 is still the leader index, untouched. */
+	x = fake_find(&h.f.c[ALPHA], "np1");
+	ck_assert_ptr_nonnull(x);
+	ck_assert_str_eq(fstate_names[x->state], "REGULAR_OPEN");
+	ck_assert(!x->write_block);
+	ck_assert_str_eq(fstate_names[fake_find(&h.f.c[ALPHA],
+	    "np0")->state], "ACTIVE");
+	action_record_free(promotion);
+	harness_free(&h);
+
+	/* A record of the other direction proves nothing: hold. */
+	harness_init(&h, 1, "od", 0);
+	h.f.c[ALPHA].down = true;
+	promotion = promote_and_keep(&h);
+	promotion->old_leader = BETA;
+	h.f.c[ALPHA].down = false;
+	harness_start(&h, ACTION_FAILBACK, promotion);
+	harness_run(&h);
+	ck_assert(!h.finished);
+	ck_assert_int_eq(action_index_status(index_record(&h, 0)),
+	    ACTION_INDEX_AWAITING_CONFIRMATION);
 	action_record_free(promotion);
 	harness_free(&h);
 }
@@ -1546,6 +1593,62 @@ START_TEST(switchover_times_out_without_change)
 	ck_assert_str_eq(before, after);
 	free(before);
 	free(after);
+	harness_free(&h);
+}
+END_TEST
+
+static void
+abort_on_third_read(int fd, short events, void *arg)
+{
+	struct harness	*h = arg;
+	char		*cause = NULL;
+
+	(void)fd;
+	(void)events;
+	if (h->f.lag_reads < 3) {
+		event_base_once(h->base, -1, EV_TIMEOUT, abort_on_third_read,
+		    h, &(struct timeval){ 0, 1000 });
+		return;
+	}
+	ck_assert_int_eq(action_abort(h->e, &cause), 0);
+}
+
+START_TEST(switchover_abort_only_before_any_change)
+{
+	struct harness	h;
+	char		*before, *after, *cause = NULL;
+
+	/* Lag that never shrinks: only the operator ends the wait. */
+	harness_init(&h, 2, "ab", 0);
+	fake_find(&h.f.c[BETA], "ab0-f")->lag = 2;
+	fake_find(&h.f.c[BETA], "ab0-f")->stuck = true;
+	h.params.lag_poll_ms = 5;
+	harness_start(&h, ACTION_SWITCHOVER, NULL);
+	before = fake_dump(&h.f);
+	event_base_once(h.base, -1, EV_TIMEOUT, abort_on_third_read, &h,
+	    &(struct timeval){ 0, 1000 });
+	harness_run(&h);
+	ck_assert(h.finished);
+	ck_assert_str_eq(h.sum.error_type, "aborted");
+	ck_assert_int_eq(h.f.mutating, 0);
+	after = fake_dump(&h.f);
+	ck_assert_str_eq(before, after);
+	free(before);
+	free(after);
+	ck_assert_int_eq(action_abort(h.e, &cause), -1);
+	free(cause);
+	harness_free(&h);
+
+	/* Once indices move, abort is refused and the action goes on. */
+	harness_init(&h, 2, "ab", 0);
+	harness_start(&h, ACTION_PROMOTE, NULL);
+	cause = NULL;
+	ck_assert_int_eq(action_abort(h.e, &cause), -1);
+	ck_assert_ptr_nonnull(strstr(cause, "point of no return"));
+	free(cause);
+	harness_run(&h);
+	ck_assert(h.finished);
+	ck_assert_uint_eq(h.sum.done, 2);
 	harness_free(&h);
 }
 END_TEST
@@ -1875,11 +1978,13 @@ main(void)
 	tcase_add_test(tc, missing_follower_fails);
 	tcase_add_test(tc, failback_without_divergence_deletes_and_follows);
 	tcase_add_test(tc, failback_with_divergence_waits_then_copies);
+	tcase_add_test(tc, failback_leaves_unpromoted_indices_alone);
 	tcase_add_test(tc, follow_onto_a_foreign_index_fails);
 	tcase_add_test(tc, failback_without_record_holds_every_index);
 	tcase_add_test(tc, odd_and_long_names);
 	tcase_add_test(tc, switchover_waits_for_lag_then_swaps);
 	tcase_add_test(tc, switchover_times_out_without_change);
+	tcase_add_test(tc, switchover_abort_only_before_any_change);
 	tcase_add_test(tc, dry_run_sends_no_mutating_request);
 	tcase_add_test(tc, resume_promotion_at_every_step);
 	tcase_add_test(tc, resume_failback_at_every_step);
