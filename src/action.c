@@ -1954,11 +1954,11 @@ action_start(struct action_engine *e, enum fsm_action kind, int old_leader,
 		xasprintf(cause, "no cluster %d", old_leader);
 		return (-1);
 	}
-	if (promotion != NULL && (promotion->kind != ACTION_PROMOTE ||
+	if (promotion != NULL && (promotion->kind != FSM_ACTION_PROMOTE ||
 	    promotion->old_leader != old_leader)) {
 		/* Another direction's numbers would prove nothing here. */
 		log_warnx("%s: ignoring a %s record that replaced %s",
-		    action_kind_name(kind), action_kind_name(promotion->kind),
+		    fsm_action_name(kind), fsm_action_name(promotion->kind),
 		    promotion->clusters[promotion->old_leader]);
 		promotion = NULL;
 	}
@@ -2068,10 +2068,10 @@ action_abort(struct action_engine *e, char **cause)
 	}
 	if (e->rec->phase != ACTION_PHASE_LAG) {
 		xasprintf(cause, "%s is past the point of no return",
-		    action_kind_name(e->rec->kind));
+		    fsm_action_name(e->rec->kind));
 		return (-1);
 	}
-	log_info("%s aborted by the operator", action_kind_name(e->rec->kind));
+	log_info("%s aborted by the operator", fsm_action_name(e->rec->kind));
 	action_give_up(e, "aborted", "aborted by the operator");
 	return (0);
 }

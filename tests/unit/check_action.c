@@ -1408,7 +1408,7 @@ START_TEST(failback_leaves_unpromoted_indices_alone)
 	promotion = promote_and_keep(&h);
 	ck_assert_uint_eq(h.sum.failed, 1);
 	h.f.c[ALPHA].down = false;
-	harness_start(&h, ACTION_FAILBACK, promotion);
+	harness_start(&h, FSM_ACTION_FAILBACK, promotion);
 	harness_run(&h);
 	ck_assert(h.finished);
 	ck_assert_uint_eq(h.sum.done, 2);
@@ -1430,7 +1430,7 @@ START_TEST(failback_leaves_unpromoted_indices_alone)
 	promotion = promote_and_keep(&h);
 	promotion->old_leader = BETA;
 	h.f.c[ALPHA].down = false;
-	harness_start(&h, ACTION_FAILBACK, promotion);
+	harness_start(&h, FSM_ACTION_FAILBACK, promotion);
 	harness_run(&h);
 	ck_assert(!h.finished);
 	ck_assert_int_eq(action_index_status(index_record(&h, 0)),
@@ -1623,7 +1623,7 @@ START_TEST(switchover_abort_only_before_any_change)
 	fake_find(&h.f.c[BETA], "ab0-f")->lag = 2;
 	fake_find(&h.f.c[BETA], "ab0-f")->stuck = true;
 	h.params.lag_poll_ms = 5;
-	harness_start(&h, ACTION_SWITCHOVER, NULL);
+	harness_start(&h, FSM_ACTION_SWITCHOVER, NULL);
 	before = fake_dump(&h.f);
 	event_base_once(h.base, -1, EV_TIMEOUT, abort_on_third_read, &h,
 	    &(struct timeval){ 0, 1000 });
@@ -1641,7 +1641,7 @@ START_TEST(switchover_abort_only_before_any_change)
 
 	/* Once indices move, abort is refused and the action goes on. */
 	harness_init(&h, 2, "ab", 0);
-	harness_start(&h, ACTION_PROMOTE, NULL);
+	harness_start(&h, FSM_ACTION_PROMOTE, NULL);
 	cause = NULL;
 	ck_assert_int_eq(action_abort(h.e, &cause), -1);
 	ck_assert_ptr_nonnull(strstr(cause, "point of no return"));
