@@ -1661,7 +1661,7 @@ action_finish(struct action_engine *e)
 {
 	struct action_record	*rec = e->rec;
 	struct action_summary	 sum;
-	char			 done[32], failed[32], lost[32];
+	char			 done[32], failed[32], lost[32], outcome[64];
 	size_t			 i;
 	bool			 unknown = false;
 	struct log_field	 f[] = {
@@ -1699,6 +1699,11 @@ action_finish(struct action_engine *e)
 		snprintf(lost, sizeof lost, "%" PRId64, sum.lost_operations);
 	else
 		snprintf(lost, sizeof lost, "unknown");
+	if (rec->kind == FSM_ACTION_FAILBACK)
+		snprintf(outcome, sizeof outcome, "%zu divergent indices copied",
+		    sum.divergent);
+	else
+		snprintf(outcome, sizeof outcome, "%s operations lost", lost);
 	if (sum.done == 0 && sum.failed == 0 && rec->error_type != NULL) {
 		/* Given up before any index was touched. */
 		log_event(LOG_LEVEL_WARNING,
@@ -1712,9 +1717,9 @@ action_finish(struct action_engine *e)
 		    ccr_events[action_events[rec->kind][1]].message_id, f,
 		    rec->error_type != NULL ? 6 : 5,
 		    "%s finished: %s leads; %zu indices done, %zu failed, "
-		    "%s operations lost%s%s", fsm_action_name(rec->kind),
+		    "%s%s%s", fsm_action_name(rec->kind),
 		    rec->clusters[action_promoted(rec)], sum.done, sum.failed,
-		    lost, rec->error_reason != NULL ? "; " : "",
+		    outcome, rec->error_reason != NULL ? "; " : "",
 		    rec->error_reason != NULL ? rec->error_reason : "");
 	}
 	e->running = false;
