@@ -216,3 +216,7 @@ check_PROGRAMS += %reldir%/unit/check_action
 %canon_reldir%_unit_check_action_CFLAGS = $(UNIT_CFLAGS)
 %canon_reldir%_unit_check_action_LDADD = $(UNIT_LIBS)
 TESTS += %reldir%/unit/check_action
+
+# The example configuration passes -t.
+TESTS += %reldir%/integration/example-config.sh
+EXTRA_DIST += %reldir%/integration/example-config.sh
