@@ -12,6 +12,7 @@
  */
 #include "autoconf.h"
 
+#include <sys/queue.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -25,6 +26,7 @@
 #include <curl/curl.h>
 #include <event2/event.h>
 
+#include "action.h"
 #include "config.h"
 #include "control-proto.h"
 #include "control.h"
@@ -44,6 +46,22 @@
 #define DAEMON_HOOKS_RUNNING	4
 #define DAEMON_HOOKS_QUEUED	64
 #define DAEMON_HTTP_CONNS	64
+#define DAEMON_ACTION_TIMEOUT_MS 30000	/* one action request */
+#define DAEMON_RETRY_BASE_MS	200
+#define DAEMON_RETRY_CAP_MS	5000
+
+/* One action request, queued until the state file is written. */
+struct daemon_call {
+	TAILQ_ENTRY(daemon_call) entry;
+	struct daemon		*d;
+	int			 cluster;
+	enum http_method	 method;
+	char			*path;
+	char			*body;
+	struct es_request	*req;	/* NULL while queued */
+	void			(*done)(const struct action_answer *, void *);
+	void			*done_arg;
+};
 
 struct daemon {
 	struct event_base	*base;
@@ -59,6 +77,17 @@ struct daemon {
 	struct control		*control;
 	struct hook_runner	*hooks;
 	struct event		*watchdog;
+
+	/*
+	 * The action engine's requests wait here until the record they follow
+	 * is on disk: one state file write covers every request queued in the
+	 * same loop iteration (group commit) instead of one fsync per step.
+	 */
+	struct action_engine	*engine;
+	TAILQ_HEAD(, daemon_call) calls;
+	struct event		*flush;
+	bool			 state_dirty;
+	bool			 awaiting_divergence;
 
 	struct fsm		 fsm;
 	struct fsm_params	 params;
@@ -80,8 +109,11 @@ struct daemon {
 	}			 last_command;
 
 	bool			 ready;
-	char			 notified[256];
+	struct fsm_output	 restored;	/* what fsm_restore asked for */
 };
+
+static void	daemon_apply(struct daemon *, const struct fsm_output *);
+static void	daemon_start_action(struct daemon *, const struct fsm_output *);
 
 static uint64_t
 daemon_now_ms(void)
@@ -167,6 +199,8 @@ daemon_publish(struct daemon *d)
 	struct status_snapshot	 snap;
 	struct status_index	*idx;
 	const struct fsm	*f = &d->fsm;
+	const struct action_record *rec = NULL;
+	const struct action_index_record *ir;
 	size_t			 i, n = d->config->nindices;
 	int64_t			 lag = 0;
 	bool			 lag_known = true;
@@ -203,6 +237,36 @@ daemon_publish(struct daemon *d)
 			lag_known = false;
 		else
 			lag += idx[i].lag_ops;
+	}
+	if (action_running(d->engine))
+		rec = action_record(d->engine);
+	if (rec != NULL && rec->nindices == n) {
+		snap.action.kind = fsm_action_name(rec->kind);
+		snap.action.started.tv_sec = rec->started;
+		snap.action.total = n;
+		for (i = 0; i < n; i++) {
+			ir = &rec->indices[i];
+			idx[i].action_step = step_name(ir->step);
+			if (ir->error_reason != NULL)
+				idx[i].error = ir->error_reason;
+			switch (action_index_status(ir)) {
+			case ACTION_INDEX_DONE:
+				snap.action.done++;
+				break;
+			case ACTION_INDEX_FAILED:
+				snap.action.failed++;
+				break;
+			case ACTION_INDEX_AWAITING_CONFIRMATION:
+				snap.divergence.fired = true;
+				snap.divergence.indices++;
+				if (ir->divergent_operations > 0)
+					snap.divergence.operations +=
+					    (uint64_t)ir->divergent_operations;
+				break;
+			default:
+				break;
+			}
+		}
 	}
 	snap.indices = idx;
 	snap.nindices = n;
@@ -295,13 +359,14 @@ daemon_event_cluster(const struct daemon *d, enum fsm_event e)
 {
 	switch (e) {
 	case FSM_EVENT_DEGRADED:
+	case FSM_EVENT_LEADER_BACK:
 		return (daemon_cluster_name(d, 1 - d->leader));
 	default:
 		return (daemon_cluster_name(d, d->leader));
 	}
 }
 
-/* Log every event a state machine call reported. */
+/* Log the events a state machine call reported that only it knows of. */
 static void
 daemon_log_events(struct daemon *d, const struct fsm_output *out)
 {
@@ -313,6 +378,19 @@ daemon_log_events(struct daemon *d, const struct fsm_output *out)
 	for (e = 0; e < FSM_EVENT_MAX; e++) {
 		if ((out->events & FSM_EVENT_BIT(e)) == 0)
 			continue;
+		switch (e) {
+		case FSM_EVENT_PROMOTION_STARTED:
+		case FSM_EVENT_PROMOTION_FINISHED:
+		case FSM_EVENT_FAILBACK_STARTED:
+		case FSM_EVENT_FAILBACK_FINISHED:
+		case FSM_EVENT_SWITCHOVER_STARTED:
+		case FSM_EVENT_SWITCHOVER_FINISHED:
+		case FSM_EVENT_ACTION_FAILED:
+			/* The engine logs these itself, with its counts. */
+			continue;
+		default:
+			break;
+		}
 		kind = fsm_event_kind(e);
 		switch (e) {
 		case FSM_EVENT_LEADER_LOST:
@@ -359,11 +437,18 @@ daemon_apply(struct daemon *d, const struct fsm_output *out)
 		    fsm_state_name(out->new_state), out->reason);
 		daemon_state_hook(d, out);
 	}
-	if (out->action != FSM_ACTION_NONE)
-		log_notice("decided: %s%s", fsm_action_name(out->action),
-		    d->config->dry_run ? " (dry run: nothing is sent)" : "");
 	if (out->changed || out->swap_roles || out->action != FSM_ACTION_NONE)
 		daemon_save_state(d);
+	if (out->action != FSM_ACTION_NONE)
+		daemon_start_action(d, out);
+	else if (action_running(d->engine) && d->awaiting_divergence &&
+	    out->new_state != FSM_STATE_AWAITING_CONFIRMATION) {
+		/* Aborted at the divergence gate: nothing more is deleted. */
+		action_stop(d->engine);
+		state_set_action(&d->state, NULL);
+		d->awaiting_divergence = false;
+		daemon_save_state(d);
+	}
 	daemon_publish(d);
 }
 
@@ -428,6 +513,334 @@ daemon_command(const struct control_request *req, enum control_source source,
 	daemon_apply(d, &out);
 }
 
+/* The HTTP verb for a method name the engine uses. */
+static int
+daemon_method(const char *name, enum http_method *ret)
+{
+	enum http_method	m;
+
+	for (m = 0; m < HTTP_METHOD_MAX; m++) {
+		if (strcmp(http_method_name(m), name) == 0) {
+			*ret = m;
+			return (0);
+		}
+	}
+	return (-1);
+}
+
+static void
+daemon_call_free(struct daemon_call *c)
+{
+	free(c->path);
+	free(c->body);
+	free(c);
+}
+
+/* An action request was answered: translate for the engine. */
+static void
+daemon_call_done(const struct es_result *r, void *arg)
+{
+	struct daemon_call	*c = arg;
+	struct action_answer	 a;
+
+	memset(&a, 0, sizeof a);
+	switch (r->outcome) {
+	case HTTP_DONE:
+		a.transport = TRANSPORT_OK;
+		break;
+	case HTTP_TIMEOUT:
+		a.transport = TRANSPORT_TIMEOUT;
+		break;
+	case HTTP_REFUSED:
+		a.transport = TRANSPORT_REFUSED;
+		break;
+	default:
+		a.transport = TRANSPORT_ERROR;
+		break;
+	}
+	a.status = (int)r->status;
+	a.root = r->root;
+	if (a.transport != TRANSPORT_OK)
+		a.reason = r->reason;
+	c->req = NULL;
+	c->done(&a, c->done_arg);
+	daemon_call_free(c);
+}
+
+/* The engine's send: queue until the record it follows is saved. */
+static void *
+daemon_send(void *ctx, int cluster, const char *method,
+    const char *path_and_query, const char *body,
+    void (*done)(const struct action_answer *, void *), void *done_arg)
+{
+	struct daemon		*d = ctx;
+	struct daemon_call	*c;
+	enum http_method	 m;
+
+	if (cluster < 0 || cluster >= CCR_CLUSTERS ||
+	    daemon_method(method, &m) == -1)
+		return (NULL);
+	c = xcalloc(1, sizeof *c);
+	c->d = d;
+	c->cluster = cluster;
+	c->method = m;
+	c->path = xstrdup(path_and_query);
+	c->body = body != NULL ? xstrdup(body) : NULL;
+	c->done = done;
+	c->done_arg = done_arg;
+	TAILQ_INSERT_TAIL(&d->calls, c, entry);
+	event_active(d->flush, EV_TIMEOUT, 0);
+	return (c);
+}
+
+/* The engine's cancel: a queued request is dropped, a sent one cancelled. */
+static void
+daemon_cancel(void *ctx, void *handle)
+{
+	struct daemon		*d = ctx;
+	struct daemon_call	*c = handle;
+
+	if (c->req != NULL)
+		es_cancel(c->req);
+	else
+		TAILQ_REMOVE(&d->calls, c, entry);
+	daemon_call_free(c);
+}
+
+/* Save the record if it changed, then send every request queued behind it. */
+static void
+daemon_flush_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct daemon		*d = arg;
+	struct daemon_call	*c;
+	struct action_answer	 a;
+
+	(void)fd;
+	(void)events;
+	if (d->state_dirty) {
+		d->state_dirty = false;
+		daemon_save_state(d);
+	}
+	while ((c = TAILQ_FIRST(&d->calls)) != NULL) {
+		TAILQ_REMOVE(&d->calls, c, entry);
+		c->req = es_request(d->es[c->cluster], c->method, c->path,
+		    c->body, DAEMON_ACTION_TIMEOUT_MS, daemon_call_done, c);
+		if (c->req == NULL) {
+			memset(&a, 0, sizeof a);
+			a.transport = TRANSPORT_ERROR;
+			a.reason = "request could not be queued";
+			c->done(&a, c->done_arg);
+			daemon_call_free(c);
+		}
+	}
+}
+
+/* Run a hook about an action; hooks are optional. */
+static void
+daemon_action_hook(struct daemon *d, const char *name, const char *path,
+    enum ccr_event event, const struct action_record *rec,
+    int64_t lost_operations)
+{
+	struct hook_request	 req;
+	const char		**names;
+	size_t			 i;
+	int			 promoted = 1 - rec->old_leader;
+	char			*cause;
+
+	if (path == NULL)
+		return;
+	names = xcalloc(rec->nindices, sizeof *names);
+	for (i = 0; i < rec->nindices; i++)
+		names[i] = rec->indices[i].names[promoted];
+	memset(&req, 0, sizeof req);
+	req.name = name;
+	req.path = path;
+	req.timeout_ms = d->config->hooks.timeout_ms;
+	req.event = ccr_events[event].name;
+	req.old_leader = rec->clusters[rec->old_leader];
+	req.new_leader = rec->clusters[promoted];
+	req.leader = daemon_cluster_name(d, d->leader);
+	req.follower = daemon_cluster_name(d, 1 - d->leader);
+	req.state = fsm_state_name(d->fsm.state);
+	req.indices = names;
+	req.nindices = rec->nindices;
+	if (lost_operations >= 0) {
+		req.has_lost_operations = true;
+		req.lost_operations = (uint64_t)lost_operations;
+	}
+	if (hook_run(d->hooks, &req, daemon_hook_done, d, &cause) == -1) {
+		log_warnx("%s not run: %s", name, cause);
+		free(cause);
+	}
+	free(names);
+}
+
+/* The engine's record changed: it must reach the disk before what follows. */
+static void
+daemon_action_change(const struct action_record *rec, void *arg)
+{
+	struct daemon		*d = arg;
+	struct fsm_output	 out;
+	size_t			 i, waiting = 0;
+	char			 detail[128];
+
+	state_set_action(&d->state, action_record_to_json(rec));
+	d->state_dirty = true;
+	event_active(d->flush, EV_TIMEOUT, 0);
+
+	for (i = 0; i < rec->nindices; i++) {
+		if (action_index_status(&rec->indices[i]) ==
+		    ACTION_INDEX_AWAITING_CONFIRMATION)
+			waiting++;
+	}
+	if (waiting == 0 || d->awaiting_divergence)
+		return;
+	d->awaiting_divergence = true;
+	snprintf(detail, sizeof detail, "%zu indices on %s hold operations the "
+	    "new leader never received: confirm to copy them and continue",
+	    waiting, rec->clusters[rec->old_leader]);
+	if (fsm_action_done(&d->fsm, &d->params, rec->kind,
+	    FSM_RESULT_NEEDS_CONFIRM, detail, daemon_now_ms(), &out) == 0)
+		daemon_apply(d, &out);
+}
+
+/* The engine finished: record what a failback will need, run hooks, decide. */
+static void
+daemon_action_finished(const struct action_summary *sum, void *arg)
+{
+	struct daemon		*d = arg;
+	struct fsm_output	 out;
+	enum fsm_result		 result;
+	char			 detail[256];
+
+	result = sum->failed == 0 && sum->error_type == NULL ?
+	    FSM_RESULT_DONE : FSM_RESULT_FAILED;
+	if (sum->error_type != NULL)
+		snprintf(detail, sizeof detail, "%s: %s", sum->error_type,
+		    sum->error_reason != NULL ? sum->error_reason : "");
+	else
+		snprintf(detail, sizeof detail, "%zu indices done, %zu failed",
+		    sum->done, sum->failed);
+	if (sum->kind == FSM_ACTION_PROMOTE && sum->done > 0)
+		state_set_promotion(&d->state,
+		    action_record_to_json(sum->record));
+	else if (sum->kind != FSM_ACTION_PROMOTE && result == FSM_RESULT_DONE)
+		state_set_promotion(&d->state, NULL);
+	state_set_action(&d->state, NULL);
+	d->awaiting_divergence = false;
+
+	if (fsm_action_done(&d->fsm, &d->params, sum->kind, result, detail,
+	    daemon_now_ms(), &out) == 0)
+		daemon_apply(d, &out);
+	else
+		daemon_save_state(d);
+	if (result != FSM_RESULT_DONE)
+		return;
+	if (sum->kind == FSM_ACTION_PROMOTE)
+		daemon_action_hook(d, "on_promote", d->config->hooks.on_promote,
+		    CCR_EVENT_PROMOTION_FINISHED, sum->record,
+		    sum->lost_operations);
+	else
+		daemon_action_hook(d, "on_failback",
+		    d->config->hooks.on_failback,
+		    sum->kind == FSM_ACTION_FAILBACK ?
+		    CCR_EVENT_FAILBACK_FINISHED :
+		    CCR_EVENT_SWITCHOVER_FINISHED, sum->record, -1);
+}
+
+/* Start an action now; a failure to start is the action's failure. */
+static void
+daemon_launch(struct daemon *d, enum fsm_action kind)
+{
+	struct action_record	*promotion = NULL;
+	struct fsm_output	 out;
+	char			*cause;
+	int			 old_leader;
+
+	old_leader = kind == FSM_ACTION_FAILBACK ? 1 - d->leader : d->leader;
+	if (kind == FSM_ACTION_FAILBACK && d->state.promotion != NULL &&
+	    (promotion = action_record_from_json(d->state.promotion,
+	    &cause)) == NULL) {
+		log_warnx("the promotion record is unusable, every index counts "
+		    "as divergent: %s", cause);
+		free(cause);
+	}
+	if (action_start(d->engine, kind, old_leader, promotion,
+	    &cause) == -1) {
+		log_event(LOG_LEVEL_ERROR,
+		    ccr_events[CCR_EVENT_ACTION_FAILED].message_id, NULL, 0,
+		    "%s could not start: %s", fsm_action_name(kind), cause);
+		if (fsm_action_done(&d->fsm, &d->params, kind,
+		    FSM_RESULT_FAILED, cause, daemon_now_ms(), &out) == 0)
+			daemon_apply(d, &out);
+		free(cause);
+	}
+	action_record_free(promotion);
+}
+
+/* pre_promote answered: go on, or hold the promotion for the operator. */
+static void
+daemon_veto_done(const struct hook_result *r, void *arg)
+{
+	struct daemon		*d = arg;
+	struct fsm_output	 out;
+
+	daemon_hook_done(r, arg);
+	if (d->fsm.state != FSM_STATE_PROMOTING || action_running(d->engine))
+		return;
+	if (hook_result_succeeded(r)) {
+		daemon_launch(d, FSM_ACTION_PROMOTE);
+		return;
+	}
+	if (fsm_action_done(&d->fsm, &d->params, FSM_ACTION_PROMOTE,
+	    FSM_RESULT_NEEDS_CONFIRM, "the pre_promote hook vetoed the "
+	    "promotion", daemon_now_ms(), &out) == 0)
+		daemon_apply(d, &out);
+}
+
+/*
+ * Carry out the action a decision asked for. A promotion first asks the
+ * pre_promote hook unless the operator already confirmed it; a confirm while
+ * the engine waits on divergent indices releases them.
+ */
+static void
+daemon_start_action(struct daemon *d, const struct fsm_output *out)
+{
+	struct hook_request	 req;
+	char			*cause;
+	size_t			 n;
+
+	if (action_running(d->engine)) {
+		if (out->confirmed && d->awaiting_divergence) {
+			n = action_confirm(d->engine);
+			d->awaiting_divergence = false;
+			log_notice("operator confirmed: %zu divergent indices "
+			    "are copied before they are replaced", n);
+		}
+		return;
+	}
+	if (out->action != FSM_ACTION_PROMOTE || out->confirmed ||
+	    d->config->hooks.pre_promote == NULL) {
+		daemon_launch(d, out->action);
+		return;
+	}
+	memset(&req, 0, sizeof req);
+	req.name = "pre_promote";
+	req.path = d->config->hooks.pre_promote;
+	req.timeout_ms = d->config->hooks.timeout_ms;
+	req.event = "pre-promote";
+	req.old_leader = daemon_cluster_name(d, d->leader);
+	req.new_leader = daemon_cluster_name(d, 1 - d->leader);
+	req.leader = req.old_leader;
+	req.follower = req.new_leader;
+	req.state = fsm_state_name(d->fsm.state);
+	if (hook_run(d->hooks, &req, daemon_veto_done, d, &cause) == -1) {
+		log_warnx("pre_promote not run (%s): promoting", cause);
+		free(cause);
+		daemon_launch(d, FSM_ACTION_PROMOTE);
+	}
+}
+
 /* Read the secrets of cluster i and build its client. */
 static struct es_cluster *
 daemon_open_cluster(struct daemon *d, struct ccr_config *cfg, int i,
@@ -487,6 +900,33 @@ daemon_open_clusters(struct daemon *d, struct ccr_config *cfg,
 	return (0);
 }
 
+/* A fresh engine for the configuration in force (it borrows it). */
+static struct action_engine *
+daemon_engine_create(struct daemon *d)
+{
+	struct action_transport	transport;
+	struct action_params	params;
+	struct action_callbacks	callbacks;
+
+	transport.send = daemon_send;
+	transport.cancel = daemon_cancel;
+	transport.ctx = d;
+	memset(&params, 0, sizeof params);
+	params.max_in_flight = (unsigned int)d->config->max_requests_per_cluster;
+	params.retry_base_ms = DAEMON_RETRY_BASE_MS;
+	params.retry_cap_ms = DAEMON_RETRY_CAP_MS;
+	params.max_attempts = 0;
+	params.request_timeout_ms = DAEMON_ACTION_TIMEOUT_MS + 5000;
+	params.switchover_timeout_ms = d->config->switchover_timeout_ms;
+	params.lag_poll_ms = d->config->poll_interval_ms / 2;
+	params.dry_run = d->config->dry_run;
+	callbacks.on_change = daemon_action_change;
+	callbacks.on_finished = daemon_action_finished;
+	callbacks.arg = d;
+	return (action_create(d->base, d->config, &transport, &params,
+	    &callbacks));
+}
+
 /* The watchdog ping comes from the loop itself: a stuck loop stops it. */
 static void
 daemon_watchdog_cb(evutil_socket_t fd, short events, void *arg)
@@ -512,6 +952,11 @@ daemon_reload(void *arg)
 	notify_reloading();
 	field.name = "CCR_CONFIG";
 	field.value = d->opts->config_path;
+	if (action_running(d->engine)) {
+		xasprintf(&cause, "a %s is running; reload again when it is "
+		    "done", fsm_action_name(action_record(d->engine)->kind));
+		goto rejected;
+	}
 	if (config_load(d->opts->config_path, &cfg, &cause) == -1)
 		goto rejected;
 	leader = daemon_cluster_index(cfg, daemon_cluster_name(d, d->leader));
@@ -535,9 +980,11 @@ daemon_reload(void *arg)
 		goto rejected;
 	}
 
+	action_free(d->engine);
 	daemon_close_clusters(d);
 	config_free(d->config);
 	d->config = cfg;
+	d->engine = daemon_engine_create(d);
 	for (i = 0; i < CCR_CLUSTERS; i++)
 		d->es[i] = es[i];
 	d->poller = poller;
@@ -583,7 +1030,6 @@ static int
 daemon_restore(struct daemon *d, char **cause)
 {
 	struct fsm_saved	 saved;
-	struct fsm_output	 out;
 	struct timespec		 now;
 	char			*why;
 	int			 leader;
@@ -613,7 +1059,7 @@ daemon_restore(struct daemon *d, char **cause)
 	if (d->state.block_until.tv_sec > now.tv_sec)
 		saved.block_left_ms =
 		    (uint64_t)(d->state.block_until.tv_sec - now.tv_sec) * 1000;
-	if (fsm_restore(&d->fsm, &saved, daemon_now_ms(), &out) == -1) {
+	if (fsm_restore(&d->fsm, &saved, daemon_now_ms(), &d->restored) == -1) {
 		xasprintf(cause, "%s: inconsistent state machine record",
 		    d->state.path);
 		return (-1);
@@ -621,6 +1067,39 @@ daemon_restore(struct daemon *d, char **cause)
 	log_info("restored from %s: %s, leader %s", d->state.path,
 	    fsm_state_name(d->fsm.state), daemon_cluster_name(d, d->leader));
 	return (0);
+}
+
+/*
+ * After a restart: an action recorded in the state file is finished from
+ * where it stood; one the state machine re-issues without a record (the
+ * daemon stopped between deciding and starting) starts afresh.
+ */
+static void
+daemon_resume(struct daemon *d)
+{
+	struct action_record	*rec;
+	struct fsm_output	 out;
+	char			*cause;
+
+	if (d->state.action != NULL) {
+		rec = action_record_from_json(d->state.action, &cause);
+		if (rec == NULL || action_resume(d->engine, rec, &cause) == -1) {
+			log_event(LOG_LEVEL_ERROR,
+			    ccr_events[CCR_EVENT_ACTION_FAILED].message_id,
+			    NULL, 0, "the recorded action cannot be resumed: %s",
+			    cause);
+			if (fsm_action_done(&d->fsm, &d->params,
+			    d->fsm.action, FSM_RESULT_FAILED, cause,
+			    daemon_now_ms(), &out) == 0)
+				daemon_apply(d, &out);
+			free(cause);
+		} else
+			log_notice("resuming the recorded %s",
+			    fsm_action_name(rec->kind));
+		action_record_free(rec);
+	}
+	if (d->restored.action != FSM_ACTION_NONE && !action_running(d->engine))
+		daemon_start_action(d, &d->restored);
 }
 
 /* Create a directory the daemon owns, if it is not there yet. */
@@ -638,10 +1117,19 @@ daemon_mkdir(const char *path, mode_t mode, char **cause)
 static void
 daemon_free(struct daemon *d)
 {
+	struct daemon_call	*c;
+
 	if (d->watchdog != NULL)
 		event_free(d->watchdog);
 	control_free(d->control);
 	hook_runner_free(d->hooks);
+	action_free(d->engine);
+	while ((c = TAILQ_FIRST(&d->calls)) != NULL) {
+		TAILQ_REMOVE(&d->calls, c, entry);
+		daemon_call_free(c);
+	}
+	if (d->flush != NULL)
+		event_free(d->flush);
 	daemon_close_clusters(d);
 	http_free(d->http);
 	state_clear(&d->state);
@@ -671,6 +1159,7 @@ daemon_run(const struct daemon_options *opts)
 
 	memset(&d, 0, sizeof d);
 	d.opts = opts;
+	TAILQ_INIT(&d.calls);
 	log_init("ccr-failoverd", opts->level);
 	if (config_load(opts->config_path, &d.config, &cause) == -1) {
 		log_warnx("%s", cause);
@@ -719,6 +1208,8 @@ daemon_run(const struct daemon_options *opts)
 	if (daemon_open_clusters(&d, d.config, d.es, &d.poller, &cause) == -1)
 		goto fail;
 	poller_set_leader(d.poller, d.leader);
+	d.flush = event_new(d.base, -1, 0, daemon_flush_cb, &d);
+	d.engine = daemon_engine_create(&d);
 
 	if ((watchdog_ms = notify_watchdog_interval_ms()) != 0) {
 		d.watchdog = event_new(d.base, -1, EV_PERSIST,
@@ -734,6 +1225,7 @@ daemon_run(const struct daemon_options *opts)
 	    daemon_cluster_name(&d, 1 - d.leader), d.config->nindices,
 	    d.config->dry_run ? ", dry run" : "");
 	daemon_save_state(&d);
+	daemon_resume(&d);
 	daemon_publish(&d);
 	poller_start(d.poller);
 	event_base_dispatch(d.base);

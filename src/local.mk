@@ -44,3 +44,5 @@ sbin_PROGRAMS += %reldir%/ccr-failoverd %reldir%/ccr-failoverctl
 	%reldir%/es.c %reldir%/es.h
 %canon_reldir%_libccr_a_SOURCES += \
 	%reldir%/poller.c %reldir%/poller.h
+# action: the engine that carries out promotion, failback and switchover.
+%canon_reldir%_libccr_a_SOURCES += %reldir%/action.c %reldir%/action.h

@@ -19,10 +19,6 @@
 
 #include "step.h"
 
-static const char *const action_kind_names[ACTION_KIND_MAX] = {
-	"none", "promote", "failback", "switchover"
-};
-
 static const char *const step_names[STEP_MAX] = {
 	"record", "pause_follow", "close", "unfollow", "verify_unfollow",
 	"open", "divergence_check", "write_block", "clone", "delete",
@@ -32,28 +28,6 @@ static const char *const step_names[STEP_MAX] = {
 static const char *const verdict_names[] = {
 	"done", "retry", "verify", "missing", "fail"
 };
-
-const char *
-action_kind_name(enum action_kind kind)
-{
-	if (kind >= ACTION_KIND_MAX)
-		return ("unknown");
-	return (action_kind_names[kind]);
-}
-
-int
-action_kind_from_name(const char *name, enum action_kind *ret)
-{
-	enum action_kind	k;
-
-	for (k = 0; k < ACTION_KIND_MAX; k++) {
-		if (strcmp(name, action_kind_names[k]) == 0) {
-			*ret = k;
-			return (0);
-		}
-	}
-	return (-1);
-}
 
 const char *
 step_name(enum step step)
@@ -87,13 +61,13 @@ verdict_name(enum verdict v)
 
 /* The step an action starts each index with. */
 enum step
-step_first(enum action_kind kind)
+step_first(enum fsm_action kind)
 {
 	switch (kind) {
-	case ACTION_PROMOTE:
-	case ACTION_SWITCHOVER:
+	case FSM_ACTION_PROMOTE:
+	case FSM_ACTION_SWITCHOVER:
 		return (STEP_RECORD);
-	case ACTION_FAILBACK:
+	case FSM_ACTION_FAILBACK:
 		return (STEP_DIVERGENCE);
 	default:
 		return (STEP_DONE);
@@ -106,7 +80,7 @@ step_first(enum action_kind kind)
  * copy is kept before anything is deleted.
  */
 enum step
-step_next(enum action_kind kind, enum step step, bool diverged)
+step_next(enum fsm_action kind, enum step step, bool diverged)
 {
 	switch (step) {
 	case STEP_RECORD:
@@ -119,7 +93,7 @@ step_next(enum action_kind kind, enum step step, bool diverged)
 	case STEP_VERIFY_UNFOLLOW:
 		return (STEP_OPEN);
 	case STEP_OPEN:
-		return (kind == ACTION_SWITCHOVER ? STEP_DIVERGENCE : STEP_DONE);
+		return (kind == FSM_ACTION_SWITCHOVER ? STEP_DIVERGENCE : STEP_DONE);
 	case STEP_DIVERGENCE:
 		return (diverged ? STEP_BLOCK : STEP_DELETE);
 	case STEP_BLOCK:

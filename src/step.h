@@ -10,18 +10,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fsm.h"
 #include "observation.h"
 
 /* A sequence number nobody reported; -1 is a real value (an empty shard). */
 #define STEP_SEQ_UNKNOWN	INT64_MIN
-
-enum action_kind {
-	ACTION_NONE,
-	ACTION_PROMOTE,
-	ACTION_FAILBACK,
-	ACTION_SWITCHOVER,
-	ACTION_KIND_MAX
-};
 
 /*
  * Per-index steps in the order an action runs them. Promotion runs on the
@@ -70,14 +63,12 @@ enum verdict {
 	VERDICT_FAIL		/* retrying cannot fix it */
 };
 
-const char	*action_kind_name(enum action_kind);
-int		 action_kind_from_name(const char *, enum action_kind *);
 const char	*step_name(enum step);
 int		 step_from_name(const char *, enum step *);
 const char	*verdict_name(enum verdict);
 
-enum step	 step_first(enum action_kind);
-enum step	 step_next(enum action_kind, enum step, bool);
+enum step	 step_first(enum fsm_action);
+enum step	 step_next(enum fsm_action, enum step, bool);
 bool		 step_mutates(enum step);
 enum verdict	 step_verdict(enum step, const struct step_reply *);
 enum step	 step_after_verify(enum obs_follow_status);

@@ -210,3 +210,13 @@ TESTS += %reldir%/unit/check_http_tls
 endif
 EXTRA_DIST += %reldir%/fixtures/http-tls-cert.pem \
 	%reldir%/fixtures/http-tls-key.pem
+# action: the action engine against an in-test fake Elasticsearch.
+check_PROGRAMS += %reldir%/unit/check_action
+%canon_reldir%_unit_check_action_SOURCES = %reldir%/unit/check_action.c
+%canon_reldir%_unit_check_action_CFLAGS = $(UNIT_CFLAGS)
+%canon_reldir%_unit_check_action_LDADD = $(UNIT_LIBS)
+TESTS += %reldir%/unit/check_action
+
+# The example configuration passes -t.
+TESTS += %reldir%/integration/example-config.sh
+EXTRA_DIST += %reldir%/integration/example-config.sh

@@ -20,42 +20,42 @@ http(int status, const char *type, const char *reason)
 
 START_TEST(promotion_order)
 {
-	enum step	s = step_first(ACTION_PROMOTE);
+	enum step	s = step_first(FSM_ACTION_PROMOTE);
 	enum step	want[] = { STEP_RECORD, STEP_PAUSE, STEP_CLOSE,
 			    STEP_UNFOLLOW, STEP_OPEN, STEP_DONE };
 	size_t		i;
 
 	for (i = 0; i < sizeof want / sizeof want[0]; i++) {
 		ck_assert_str_eq(step_name(s), step_name(want[i]));
-		s = step_next(ACTION_PROMOTE, s, false);
+		s = step_next(FSM_ACTION_PROMOTE, s, false);
 	}
 }
 END_TEST
 
 START_TEST(failback_order_with_and_without_divergence)
 {
-	ck_assert_int_eq(step_first(ACTION_FAILBACK), STEP_DIVERGENCE);
-	ck_assert_int_eq(step_next(ACTION_FAILBACK, STEP_DIVERGENCE, false),
+	ck_assert_int_eq(step_first(FSM_ACTION_FAILBACK), STEP_DIVERGENCE);
+	ck_assert_int_eq(step_next(FSM_ACTION_FAILBACK, STEP_DIVERGENCE, false),
 	    STEP_DELETE);
-	ck_assert_int_eq(step_next(ACTION_FAILBACK, STEP_DIVERGENCE, true),
+	ck_assert_int_eq(step_next(FSM_ACTION_FAILBACK, STEP_DIVERGENCE, true),
 	    STEP_BLOCK);
-	ck_assert_int_eq(step_next(ACTION_FAILBACK, STEP_BLOCK, true),
+	ck_assert_int_eq(step_next(FSM_ACTION_FAILBACK, STEP_BLOCK, true),
 	    STEP_CLONE);
-	ck_assert_int_eq(step_next(ACTION_FAILBACK, STEP_CLONE, true),
+	ck_assert_int_eq(step_next(FSM_ACTION_FAILBACK, STEP_CLONE, true),
 	    STEP_DELETE);
-	ck_assert_int_eq(step_next(ACTION_FAILBACK, STEP_DELETE, false),
+	ck_assert_int_eq(step_next(FSM_ACTION_FAILBACK, STEP_DELETE, false),
 	    STEP_FOLLOW);
-	ck_assert_int_eq(step_next(ACTION_FAILBACK, STEP_FOLLOW, false),
+	ck_assert_int_eq(step_next(FSM_ACTION_FAILBACK, STEP_FOLLOW, false),
 	    STEP_DONE);
 }
 END_TEST
 
 START_TEST(switchover_runs_promotion_then_failback)
 {
-	ck_assert_int_eq(step_first(ACTION_SWITCHOVER), STEP_RECORD);
-	ck_assert_int_eq(step_next(ACTION_SWITCHOVER, STEP_OPEN, false),
+	ck_assert_int_eq(step_first(FSM_ACTION_SWITCHOVER), STEP_RECORD);
+	ck_assert_int_eq(step_next(FSM_ACTION_SWITCHOVER, STEP_OPEN, false),
 	    STEP_DIVERGENCE);
-	ck_assert_int_eq(step_next(ACTION_PROMOTE, STEP_OPEN, false),
+	ck_assert_int_eq(step_next(FSM_ACTION_PROMOTE, STEP_OPEN, false),
 	    STEP_DONE);
 }
 END_TEST
@@ -63,14 +63,14 @@ END_TEST
 START_TEST(names_round_trip)
 {
 	enum step		s, back;
-	enum action_kind	k, kback;
+	enum fsm_action	k, kback;
 
 	for (s = 0; s < STEP_MAX; s++) {
 		ck_assert_int_eq(step_from_name(step_name(s), &back), 0);
 		ck_assert_int_eq(back, s);
 	}
-	for (k = 0; k < ACTION_KIND_MAX; k++) {
-		ck_assert_int_eq(action_kind_from_name(action_kind_name(k),
+	for (k = 0; k < FSM_ACTION_MAX; k++) {
+		ck_assert_int_eq(fsm_action_from_name(fsm_action_name(k),
 		    &kback), 0);
 		ck_assert_int_eq(kback, k);
 	}
