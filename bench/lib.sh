@@ -210,14 +210,14 @@ EOF
 	} >"$file"
 }
 
-# daemon_up VAR DIR CONF: start the daemon (log level debug: the poll
-# rounds' figures are debug lines) and wait for its first REPLICATING
-# status; sets VAR_PID, VAR_LOG and VAR_STATUS.
+# daemon_up VAR DIR CONF [LEVEL]: start the daemon (log level info unless
+# told; the poll rounds' figures are debug lines) and wait for its first
+# REPLICATING status; sets VAR_PID, VAR_LOG and VAR_STATUS.
 daemon_up() {
-	local var=$1 dir=$2 conf=$3 pid
+	local var=$1 dir=$2 conf=$3 level=${4:-info} pid
 	mkdir -p "$dir/state" "$dir/run"
 	"$FAILOVERD" -c "$conf" --state-dir "$dir/state" --runtime-dir "$dir/run" \
-	    --log-level debug 2>>"$dir/daemon.log" &
+	    --log-level "$level" 2>>"$dir/daemon.log" &
 	pid=$!
 	bench_track "$pid"
 	printf -v "${var}_PID" %s "$pid"

@@ -23,8 +23,8 @@ DET_POLL_MS=500
 DET_TIMEOUT_MS=400
 DET_THRESHOLD=3
 # Promotion and failback runs detect fast so the runs stay short.
-ACT_POLL_MS=200
-ACT_TIMEOUT_MS=150
+ACT_POLL_MS=500
+ACT_TIMEOUT_MS=400
 ACT_THRESHOLD=2
 
 sample() {	# METRIC N SHARDS UNIT VALUE
@@ -153,7 +153,7 @@ bench_polling() {
 	essim_up A clusterA "$d" && essim_up B clusterB "$d" &&
 	    pairs_setup "$d" "$A_PORT" "$B_PORT" "$n" 5 || return 1
 	daemon_conf "$d/d.conf" "$A_PORT" "$B_PORT" "$n" 1000 2000 3
-	daemon_up D "$d" "$d/d.conf" || return 1
+	daemon_up D "$d" "$d/d.conf" debug || return 1
 	sleep 3
 	first=$(grep -c ': poll: round ' "$D_LOG")
 	for ((run = 1; run <= RUNS; run++)); do
@@ -224,52 +224,59 @@ followers_left() {
 	    jq '.follower_indices // [] | length'
 }
 
-# Whether the daemon engaged an action: the promotion finished or a step
-# shows in the status file.
-engine_engaged() {
-	log_has "$D_LOG" promotion-finished ||
-	    [ "$(jq -r '.action // empty | .kind // empty' "$D_STATUS" 2>/dev/null)" != "" ]
-}
-
-# bench_promotion N SHARDS RUN: one run, the daemon and the sequential way
-# on two sets of N follower indices of the same clusters after the leader's
-# kill -9, then the old leader's return.
+# bench_promotion N SHARDS RUN: one run. Two pairs of clusters are built
+# alike, N follower indices each; both leaders die by kill -9 at once. The
+# daemon promotes the first pair's followers; then, on the second pair (so
+# the daemon's clusters hold only its own indices), the sequential way
+# promotes N followers and one keep-alive connection another N. Then the
+# daemon's old leader comes back with its data and is failed back.
 bench_promotion() {
-	local n=$1 shards=$2 run=$3 d t0 t1 started finished seq_ms= dmn_ms= \
+	local n=$1 shards=$2 run=$3 d t0 t1 started finished seq_ms= dmn_ms= fb_ms= \
 	    i name out
 	d=$(run_dir "promote-$n-$shards-$run")
+	mkdir -p "$d/seq"
 	essim_up A clusterA "$d" --data "$d/a.journal" &&
 	    essim_up B clusterB "$d" &&
 	    pairs_setup "$d" "$A_PORT" "$B_PORT" "$n" "$shards" p &&
-	    pairs_setup "$d" "$A_PORT" "$B_PORT" "$n" "$shards" s &&
-	    pairs_setup "$d" "$A_PORT" "$B_PORT" "$n" "$shards" k || return 1
+	    essim_up C clusterA "$d/seq" && essim_up S clusterB "$d/seq" &&
+	    pairs_setup "$d/seq" "$C_PORT" "$S_PORT" "$n" "$shards" s &&
+	    pairs_setup "$d/seq" "$C_PORT" "$S_PORT" "$n" "$shards" k || return 1
 	daemon_conf "$d/d.conf" "$A_PORT" "$B_PORT" "$n" "$ACT_POLL_MS" \
 	    "$ACT_TIMEOUT_MS" "$ACT_THRESHOLD" p
 	daemon_up D "$d" "$d/d.conf" || return 1
 	bench_stop "$A_PID" KILL
+	bench_stop "$C_PID" KILL
 
+	# The decision is the leader-lost line; the engine then logs
+	# "promote started" (MESSAGE_ID promotion-started) and "promote
+	# finished" (promotion-finished) once the last index is open.
 	if [ "$DAEMON_ENGINE" != no ]; then
-		wait_until 30 log_has "$D_LOG" promotion-started || return 1
+		if ! wait_until 30 log_has "$D_LOG" leader-lost; then
+			echo "bench: no leader-lost after the kill" >&2
+			return 1
+		fi
 		if [ "$DAEMON_ENGINE" = unknown ]; then
-			if wait_until 5 engine_engaged; then
+			if wait_until 5 log_has "$D_LOG" 'promote started'; then
 				DAEMON_ENGINE=yes
 			else
 				DAEMON_ENGINE=no
-				say "the daemon decided to promote but ran no step:" \
-				    "no action engine in this build"
+				say "the daemon decided to promote but started no" \
+				    "action: no action engine in this build"
 			fi
 		fi
 	fi
 	if [ "$DAEMON_ENGINE" = yes ]; then
-		if ! wait_until 120 log_has "$D_LOG" promotion-finished; then
+		if ! wait_until 120 log_has "$D_LOG" 'promote finished'; then
 			echo "bench: promotion of $n x $shards did not finish" >&2
 			tail -n 20 "$D_LOG" >&2
 			return 1
 		fi
-		started=$(log_ms "$D_LOG" promotion-started)
-		finished=$(log_ms "$D_LOG" promotion-finished)
+		started=$(log_ms "$D_LOG" 'promote started')
+		finished=$(log_ms "$D_LOG" 'promote finished')
 		dmn_ms=$((finished - started))
 		sample promote_ms "$n" "$shards" ms "$dmn_ms"
+		sample promote_decision_ms "$n" "$shards" ms \
+		    $((finished - $(log_ms "$D_LOG" leader-lost)))
 		[ "$(followers_left "$B_PORT" 'p-f-*')" = 0 ] ||
 		    echo "bench: followers left after the daemon's promotion" >&2
 	fi
@@ -278,11 +285,11 @@ bench_promotion() {
 	# curl processes): fewer runs keep make bench within its budget.
 	if [ "$n" -lt 1000 ] || [ "$run" -le "$SEQ_RUNS_1000" ]; then
 		t0=$(now_ms)
-		promote_sequential "$B_PORT" "$n"
+		promote_sequential "$S_PORT" "$n"
 		t1=$(now_ms)
 		seq_ms=$((t1 - t0))
 		sample promote_seq_ms "$n" "$shards" ms "$seq_ms"
-		[ "$(followers_left "$B_PORT" 's-f-*')" = 0 ] ||
+		[ "$(followers_left "$S_PORT" 's-f-*')" = 0 ] ||
 		    echo "bench: followers left after the sequential promotion" >&2
 	fi
 
@@ -295,10 +302,10 @@ bench_promotion() {
 	done >"$d/keepalive.req"
 	# unfollow answers 500 with the leader down (the retention leases
 	# could not be removed) yet converts the index: errors are expected.
-	out=$("$LOADGEN" -c 1 -f "$d/keepalive.req" "127.0.0.1:$B_PORT" 2>/dev/null)
+	out=$("$LOADGEN" -c 1 -f "$d/keepalive.req" "127.0.0.1:$S_PORT" 2>/dev/null)
 	sample promote_keepalive_ms "$n" "$shards" ms \
 	    "$(echo "$out" | sed 's/.*elapsed_ms=\([0-9]*\).*/\1/')"
-	[ "$(followers_left "$B_PORT" 'k-f-*')" = 0 ] ||
+	[ "$(followers_left "$S_PORT" 'k-f-*')" = 0 ] ||
 	    echo "bench: followers left after the keep-alive promotion" >&2
 
 	[ -n "$dmn_ms" ] && [ -n "$seq_ms" ] && sample promote_speedup "$n" "$shards" x \
@@ -307,20 +314,22 @@ bench_promotion() {
 	if [ "$DAEMON_ENGINE" = yes ]; then
 		essim_up A clusterA "$d" --data "$d/a.journal" \
 		    --listen "127.0.0.1:$A_PORT" || return 1
-		if ! wait_until 120 log_has "$D_LOG" failback-finished; then
+		if ! wait_until 120 log_has "$D_LOG" 'failback finished'; then
 			echo "bench: failback of $n x $shards did not finish" >&2
 			tail -n 20 "$D_LOG" >&2
 			return 1
 		fi
-		started=$(log_ms "$D_LOG" failback-started)
-		finished=$(log_ms "$D_LOG" failback-finished)
-		sample failback_ms "$n" "$shards" ms $((finished - started))
+		started=$(log_ms "$D_LOG" 'failback started')
+		finished=$(log_ms "$D_LOG" 'failback finished')
+		fb_ms=$((finished - started))
+		sample failback_ms "$n" "$shards" ms "$fb_ms"
 		bench_stop "$A_PID"
 	fi
 	bench_stop "$D_PID"
 	bench_stop "$B_PID"
+	bench_stop "$S_PID"
 	rm -rf "$d"
-	say "promotion $n x $shards run $run:${seq_ms:+ sequential $seq_ms ms}${dmn_ms:+ daemon $dmn_ms ms}"
+	say "promotion $n x $shards run $run:${dmn_ms:+ daemon $dmn_ms ms}${fb_ms:+ failback $fb_ms ms}${seq_ms:+ sequential $seq_ms ms}"
 }
 
 # --- report ---------------------------------------------------------------------
@@ -341,6 +350,7 @@ label() {	# METRIC -> what the row measures
 	poll_bytes_replay_filtered) echo 'polling: bytes per poll, replayed with filter_path' ;;
 	poll_bytes_replay_unfiltered) echo 'polling: bytes per poll, replayed without filter_path' ;;
 	promote_ms) echo 'promotion by the daemon (started -> finished)' ;;
+	promote_decision_ms) echo '... from the leader-lost decision' ;;
 	promote_seq_ms) echo 'promotion, sequential curl (4 calls per index)' ;;
 	promote_speedup) echo '... sequential / daemon' ;;
 	promote_keepalive_ms) echo 'essim: the same 4N calls over one keep-alive connection' ;;
@@ -395,8 +405,10 @@ bench_report() {
 		    "daemon's own counters (debug log), bytes are request and response headers" \
 		    "and bodies. The daemon always sends filter_path; the unfiltered size comes" \
 		    "from replaying a poll's requests with curl without it."
-		echo "Promotion: the daemon's time runs from its promotion-started to its" \
-		    "promotion-finished log line; the sequential way runs one curl process per" \
+		echo "Promotion: the daemon's time runs from its \"promote started\" to its" \
+		    "\"promote finished\" log line (journal MESSAGE_IDs promotion-started and" \
+		    "promotion-finished; the second follows the last index's _open), failback's" \
+		    "likewise; the sequential way runs one curl process per" \
 		    "call (pause_follow, _close, unfollow, _open, index after index) on another" \
 		    "N follower indices of the same clusters, right after, with the leader dead" \
 		    "in both cases."
