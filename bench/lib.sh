@@ -248,10 +248,11 @@ log_ms() {
 	bench_iso_ms "$ts"
 }
 
-# cpu_ticks PID: user plus system time so far, in clock ticks. The command
-# name (field 2) may hold spaces, so count fields after its ")".
-cpu_ticks() {
-	sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
+# cpu_ns PID: CPU time so far, in nanoseconds, summed over the process's
+# threads (/proc/PID/task/*/schedstat). utime and stime in /proc/PID/stat
+# count 10 ms ticks: too coarse for a daemon that idles most of a second.
+cpu_ns() {
+	cat /proc/"$1"/task/*/schedstat | awk '{ t += $1 } END { printf "%d\n", t }'
 }
 
 # vm_kib PID FIELD: a memory figure from /proc/PID/status in KiB.

@@ -15,7 +15,6 @@ RUNS=${BENCH_RUNS:-3}
 SEQ_RUNS_1000=${BENCH_SEQ_RUNS_1000:-1}
 RESULTS="$abs_top_builddir/bench/results"
 SAMPLES="$RESULTS/samples.csv"
-CLK_TCK=$(getconf CLK_TCK)
 DAEMON_ENGINE=unknown	# whether the daemon carries promotions out
 
 # Detection: 500 ms polls, 400 ms request timeout, 3 failed polls.
@@ -158,12 +157,12 @@ bench_polling() {
 	first=$(grep -c ': poll: round ' "$D_LOG")
 	for ((run = 1; run <= RUNS; run++)); do
 		t0=$(now_ms)
-		c0=$(cpu_ticks "$D_PID")
+		c0=$(cpu_ns "$D_PID")
 		sleep "$window"
-		c1=$(cpu_ticks "$D_PID")
+		c1=$(cpu_ns "$D_PID")
 		t1=$(now_ms)
-		cpu=$(awk -v c=$((c1 - c0)) -v hz="$CLK_TCK" -v ms=$((t1 - t0)) \
-		    'BEGIN { printf "%.2f", c / hz / (ms / 1000) * 3600 }')
+		cpu=$(awk -v ns=$((c1 - c0)) -v ms=$((t1 - t0)) \
+		    'BEGIN { printf "%.2f", ns / 1e9 / (ms / 1000) * 3600 }')
 		sample poll_cpu_s_per_h "$n" 5 'CPU-s/h' "$cpu"
 		sample poll_core_pct "$n" 5 '% core' \
 		    "$(awk -v s="$cpu" 'BEGIN { printf "%.3f", s / 36 }')"
@@ -333,36 +332,8 @@ bench_promotion() {
 }
 
 # --- report ---------------------------------------------------------------------
-label() {	# METRIC -> what the row measures
-	case $1 in
-	essim_get_rps) echo 'essim: GET /_cluster/health, N keep-alive connections' ;;
-	essim_rss_leader) echo 'essim: RSS of the leader cluster' ;;
-	essim_rss_follower) echo 'essim: RSS of the follower cluster' ;;
-	detect_refused_ms) echo 'detection, leader refused (kill -9)' ;;
-	detect_refused_ratio) echo '... relative to the bound' ;;
-	detect_blackholed_ms) echo 'detection, leader blackholed (hang)' ;;
-	detect_blackholed_ratio) echo '... relative to the bound' ;;
-	poll_cpu_s_per_h) echo 'polling: CPU per hour of polling' ;;
-	poll_core_pct) echo 'polling: share of one core' ;;
-	poll_rss_peak) echo 'polling: peak RSS (VmHWM)' ;;
-	poll_requests) echo 'polling: requests per poll' ;;
-	poll_bytes) echo 'polling: bytes per poll (daemon count, filter_path)' ;;
-	poll_bytes_replay_filtered) echo 'polling: bytes per poll, replayed with filter_path' ;;
-	poll_bytes_replay_unfiltered) echo 'polling: bytes per poll, replayed without filter_path' ;;
-	promote_ms) echo 'promotion by the daemon (started -> finished)' ;;
-	promote_decision_ms) echo '... from the leader-lost decision' ;;
-	promote_seq_ms) echo 'promotion, sequential curl (4 calls per index)' ;;
-	promote_speedup) echo '... sequential / daemon' ;;
-	promote_keepalive_ms) echo 'essim: the same 4N calls over one keep-alive connection' ;;
-	failback_ms) echo 'failback by the daemon (started -> finished)' ;;
-	*) echo "$1" ;;
-	esac
-}
-
-target() {	# METRIC N -> the target, if any
+target() {	# METRIC N -> the target, if any (bench.csv's last column)
 	case $1,$2 in
-	detect_refused_ms,*) echo "bound $(( (DET_THRESHOLD - 1) * DET_POLL_MS )) ms" ;;
-	detect_blackholed_ms,*) echo "bound $(( (DET_THRESHOLD - 1) * DET_POLL_MS + DET_TIMEOUT_MS )) ms" ;;
 	detect_*_ratio,*) echo '<= 1.10' ;;
 	poll_cpu_s_per_h,1000) echo '< 72' ;;
 	poll_core_pct,1000) echo '< 2' ;;
@@ -373,9 +344,22 @@ target() {	# METRIC N -> the target, if any
 	esac
 }
 
+# cell METRIC N SHARDS: "median (min-max)" from bench.csv, "median (1 run)"
+# for a single run, "-" when not measured.
+cell() {
+	awk -F, -v m="$1" -v n="$2" -v s="$3" '
+	    $1 == m && $2 == n && $3 == s {
+		if ($5 == 1) print $6 " (1 run)"
+		else if ($7 == $8) print $6
+		else print $6 " (" $7 "-" $8 ")"
+		found = 1
+	    }
+	    END { if (!found) print "-" }' "$RESULTS/bench.csv"
+}
+
 bench_report() {
 	local csv="$RESULTS/bench.csv" md="$RESULTS/bench.md" \
-	    metric n shards unit runs med min max t
+	    metric n shards unit runs med min max mode bound
 	echo 'metric,n,shards,unit,runs,median,min,max,target' >"$csv"
 	bench_aggregate <"$SAMPLES" |
 	    while IFS=, read -r metric n shards unit runs med min max; do
@@ -384,40 +368,83 @@ bench_report() {
 	{
 		echo "Measured by \`make bench\` on $(date -u +%Y-%m-%d), $(nproc) CPUs" \
 		    "($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1))," \
-		    "loopback, $("$ESSIM" -V 2>&1 | head -n 1)."
-		echo "Median of $RUNS runs (polling: $RUNS windows; per-poll figures: every poll;" \
-		    "the sequential way at N = 1000: $SEQ_RUNS_1000, see Runs)."
+		    "loopback, $("$ESSIM" -V 2>&1 | head -n 1). Each cell: median" \
+		    "(min-max) of $RUNS runs unless marked; targets in the last row or column."
 		echo
-		echo '| Measure | N | Shards | Median | Min | Max | Unit | Runs | Target |'
-		echo '|---|---:|---:|---:|---:|---:|---|---:|---|'
-		tail -n +2 "$csv" | while IFS=, read -r metric n shards unit runs med min max t; do
-			echo "| $(label "$metric") | $n | $shards | $med | $min | $max | $unit | $runs | $t |"
+		echo '**essim** (a reader can check it is not the bottleneck)'
+		echo
+		echo '| Figure | Median (min-max) |'
+		echo '|---|---:|'
+		echo "| GET /_cluster/health, 1 keep-alive connection, req/s | $(cell essim_get_rps 1 -) |"
+		echo "| GET /_cluster/health, 8 keep-alive connections, req/s | $(cell essim_get_rps 8 -) |"
+		echo "| RSS of the leader, 1,000 indices x 5 shards, MiB | $(cell essim_rss_leader 1000 5) |"
+		echo "| RSS of the follower, 1,000 followers x 5 shards, MiB | $(cell essim_rss_follower 1000 5) |"
+		echo "| the 4,000 promotion calls for 1,000 followers x 1 shard, in order on one keep-alive connection, ms | $(cell promote_keepalive_ms 1000 1) |"
+		echo "| the same, 5 shards, ms | $(cell promote_keepalive_ms 1000 5) |"
+		echo
+		echo "**Detection** (poll_interval_ms $DET_POLL_MS, request_timeout_ms" \
+		    "$DET_TIMEOUT_MS, failure_threshold $DET_THRESHOLD)"
+		echo
+		echo '| Leader | Fault to leader-lost, ms | Bound, ms | Ratio | Target |'
+		echo '|---|---:|---:|---:|---|'
+		for mode in refused blackholed; do
+			bound=$(( (DET_THRESHOLD - 1) * DET_POLL_MS ))
+			[ "$mode" = blackholed ] && bound=$((bound + DET_TIMEOUT_MS))
+			echo "| $mode$([ "$mode" = refused ] && echo ' (kill -9)' || echo ' (every request hangs)') |" \
+			    "$(cell "detect_${mode}_ms" 1 1) | $bound |" \
+			    "$(cell "detect_${mode}_ratio" 1 1) | <= 1.10 |"
 		done
 		echo
-		echo "Detection: polls every $DET_POLL_MS ms, request_timeout_ms $DET_TIMEOUT_MS," \
-		    "failure_threshold $DET_THRESHOLD; the fault is injected 20 ms before a poll," \
-		    "and the time runs to the daemon's leader-lost log line. The bound is" \
-		    "(failure_threshold - 1) x poll_interval_ms, plus request_timeout_ms when" \
-		    "blackholed. A fault at a random moment adds up to one interval."
-		echo "Polling: poll_interval_ms 1000, N index pairs of 5 shards; CPU is utime +" \
-		    "stime from /proc/PID/stat over ${POLL_WINDOW_LARGE:-}s windows (N = 1000) and" \
-		    "${POLL_WINDOW_SMALL:-}s windows (N = 10); requests and bytes per poll are the" \
-		    "daemon's own counters (debug log), bytes are request and response headers" \
-		    "and bodies. The daemon always sends filter_path; the unfiltered size comes" \
-		    "from replaying a poll's requests with curl without it."
-		echo "Promotion: the daemon's time runs from its \"promote started\" to its" \
-		    "\"promote finished\" log line (journal MESSAGE_IDs promotion-started and" \
-		    "promotion-finished; the second follows the last index's _open), failback's" \
-		    "likewise; the sequential way runs one curl process per" \
-		    "call (pause_follow, _close, unfollow, _open, index after index) on another" \
-		    "N follower indices of the same clusters, right after, with the leader dead" \
-		    "in both cases."
+		echo '**Steady polling** (poll_interval_ms 1000, index pairs of 5 shards)'
+		echo
+		echo '| Index pairs | CPU-s per hour | % of a core | Peak RSS, MiB | Requests per poll | Bytes per poll | Replayed with filter_path | Without filter_path |'
+		echo '|---:|---:|---:|---:|---:|---:|---:|---:|'
+		for n in 10 1000; do
+			echo "| $n | $(cell poll_cpu_s_per_h "$n" 5) | $(cell poll_core_pct "$n" 5) |" \
+			    "$(cell poll_rss_peak "$n" 5) | $(cell poll_requests "$n" 5) |" \
+			    "$(cell poll_bytes "$n" 5) | $(cell poll_bytes_replay_filtered "$n" 5) |" \
+			    "$(cell poll_bytes_replay_unfiltered "$n" 5) |"
+		done
+		echo '| target, 1,000 | < 72 | < 2 | < 16 | | | | |'
+		echo
+		echo '**Promotion and failback** (leader killed with kill -9; times in ms)'
+		echo
+		echo '| Follower indices | Shards | Daemon: promote started to finished | Sequential curl | Sequential / daemon | Daemon: failback |'
+		echo '|---:|---:|---:|---:|---:|---:|'
+		for shards in 1 5; do
+			for n in ${BENCH_SIZES:-1 10 100 1000}; do
+				echo "| $n | $shards | $(cell promote_ms "$n" "$shards") |" \
+				    "$(cell promote_seq_ms "$n" "$shards") |" \
+				    "$(cell promote_speedup "$n" "$shards") |" \
+				    "$(cell failback_ms "$n" "$shards") |"
+			done
+		done
+		echo '| target, 1,000 | | < 1000 | | >= 20 | |'
 		if [ "$DAEMON_ENGINE" != yes ]; then
 			echo
 			echo "**Not measured: promotion and failback by the daemon.** This build's" \
-			    "daemon decides to promote (promotion-started) but carries out no step:" \
-			    "its action engine is not part of it yet. Only the sequential way was timed."
+			    "daemon decides to promote (leader-lost) but starts no action: its" \
+			    "action engine is not part of it. Only the sequential way was timed."
 		fi
+		echo
+		echo "How: detection injects the fault 20 ms before a poll (a fault at a random" \
+		    "moment adds up to one interval) and ends at the daemon's leader-lost log line;" \
+		    "the bound is (failure_threshold - 1) x poll_interval_ms, plus" \
+		    "request_timeout_ms when blackholed. Polling CPU is the daemon's on-CPU time" \
+		    "(/proc/PID/task/*/schedstat) over $RUNS windows of ${POLL_WINDOW_SMALL}s (10 pairs)" \
+		    "and ${POLL_WINDOW_LARGE}s (1,000 pairs) after a warm-up; requests and bytes (request" \
+		    "and response, headers and bodies) are the daemon's own per-poll counters, over" \
+		    "every poll of the windows; the daemon always sends filter_path, so the" \
+		    "unfiltered size comes from replaying a poll's requests with curl without it." \
+		    "Promotion runs from the engine's \"promote started\" to its \"promote" \
+		    "finished\" log line (journal MESSAGE_IDs promotion-started and" \
+		    "promotion-finished; the latter comes after the last index's _open), with the" \
+		    "daemon's defaults (max_requests_per_cluster 16) and its state directory on" \
+		    "$(df -T "$BENCH_TMP" | awk 'NR == 2 { print $2 }'); failback likewise once the" \
+		    "old leader is back with its data. The sequential way runs one curl process" \
+		    "per call, pause_follow, _close, unfollow, _open, index after index, on a second" \
+		    "pair of clusters built alike whose leader was killed at the same moment" \
+		    "(at 1,000 indices it takes over half a minute, so it runs $SEQ_RUNS_1000 time(s))."
 	} >"$md"
 }
 
