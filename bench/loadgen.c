@@ -153,6 +153,24 @@ bad:
 
 static void	loadgen_send(struct loadgen_conn *);
 
+/* Describe a failed request on stderr: its path, status and answer. */
+static void
+loadgen_show_error(const struct loadgen_req *r, struct evhttp_request *req,
+    int status)
+{
+	struct evbuffer	*b;
+	size_t		 len;
+
+	if (status == 0) {
+		fprintf(stderr, "loadgen: %s: no answer\n", r->path);
+		return;
+	}
+	b = evhttp_request_get_input_buffer(req);
+	len = evbuffer_get_length(b);
+	fprintf(stderr, "loadgen: %s: %d %.*s\n", r->path, status,
+	    (int)(len < 300 ? len : 300), (char *)evbuffer_pullup(b, -1));
+}
+
 /* A request finished: count it and keep the connection busy. */
 static void
 loadgen_done(struct evhttp_request *req, void *arg)
@@ -164,17 +182,7 @@ loadgen_done(struct evhttp_request *req, void *arg)
 	status = req != NULL ? evhttp_request_get_response_code(req) : 0;
 	if (status == 0 || status >= 300) {
 		if (lg->errors < LOADGEN_ERRORS_SHOWN)
-			fprintf(stderr, "loadgen: %s: %s\n", c->cur->path,
-			    status == 0 ? "no answer" : "error status");
-		if (status != 0 && lg->errors < LOADGEN_ERRORS_SHOWN) {
-			struct evbuffer	*b;
-
-			b = evhttp_request_get_input_buffer(req);
-			fprintf(stderr, "loadgen: %d %.*s\n", status,
-			    (int)(evbuffer_get_length(b) < 300 ?
-			    evbuffer_get_length(b) : 300),
-			    (char *)evbuffer_pullup(b, -1));
-		}
+			loadgen_show_error(c->cur, req, status);
 		lg->errors++;
 	}
 	c->cur = NULL;
