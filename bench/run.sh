@@ -369,7 +369,9 @@ bench_report() {
 		echo "Measured by \`make bench\` on $(date -u +%Y-%m-%d), $(nproc) CPUs" \
 		    "($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1))," \
 		    "loopback, $("$ESSIM" -V 2>&1 | head -n 1). Each cell: median" \
-		    "(min-max) of $RUNS runs unless marked; targets in the last row or column."
+		    "(min-max) of $RUNS runs unless marked; targets in the last row or column." \
+		    "Load average $LOAD_START at the start, $(cut -d ' ' -f 1-3 /proc/loadavg)" \
+		    "at the end (anything else running on the machine shows here)."
 		echo
 		echo '**essim** (a reader can check it is not the bottleneck)'
 		echo
@@ -468,6 +470,7 @@ bench_plot() {
 
 # --- main ------------------------------------------------------------------------
 BENCH_START_MS=$(now_ms)
+LOAD_START=$(cut -d ' ' -f 1-3 /proc/loadavg)
 POLL_WINDOW_SMALL=${BENCH_POLL_WINDOW_SMALL:-5}
 POLL_WINDOW_LARGE=${BENCH_POLL_WINDOW_LARGE:-12}
 for p in "$FAILOVERD" "$ESSIM" "$LOADGEN"; do
