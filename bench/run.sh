@@ -422,7 +422,7 @@ bench_report() {
 			done
 		done
 		echo '| target, 1,000 | | < 1000 | | >= 20 | |'
-		if [ "$DAEMON_ENGINE" != yes ]; then
+		if [ "$DAEMON_ENGINE" = no ]; then
 			echo
 			echo "**Not measured: promotion and failback by the daemon.** This build's" \
 			    "daemon decides to promote (leader-lost) but starts no action: its" \
