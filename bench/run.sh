@@ -90,9 +90,8 @@ bench_detection() {
 		daemon_up D "$d" "$d/d.conf" || return 1
 		# A few clean polls first: the follower's version is known.
 		sleep 1
-		[ "$mode" = refused ] &&
-		    align_before_tick "$D_STATUS" "$DET_POLL_MS"
 		if [ "$mode" = refused ]; then
+			align_before_tick "$D_STATUS" "$DET_POLL_MS"
 			fault_ms=$(now_ms)
 			bench_stop "$A_PID" KILL
 		else
