@@ -366,11 +366,12 @@ bench_report() {
 	done >>"$csv"
 	{
 		echo "Measured by \`make bench\` on $(date -u +%Y-%m-%d), $(nproc) CPUs" \
-		    "($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1))," \
-		    "loopback, $("$ESSIM" -V 2>&1 | head -n 1). Each cell: median" \
-		    "(min-max) of $RUNS runs unless marked; targets in the last row or column." \
-		    "Load average $LOAD_START at the start, $(cut -d ' ' -f 1-3 /proc/loadavg)" \
-		    "at the end (anything else running on the machine shows here)."
+		    "($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)),"
+		echo "loopback, $("$ESSIM" -V 2>&1 | head -n 1)."
+		echo "Each cell: median (min-max) of $RUNS runs unless marked; targets in"
+		echo "the last row or column. Load average $LOAD_START at the start,"
+		echo "$(cut -d ' ' -f 1-3 /proc/loadavg) at the end (anything else running on the"
+		echo "machine shows here)."
 		echo
 		echo '**essim** (a reader can check it is not the bottleneck)'
 		echo
