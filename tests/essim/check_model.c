@@ -26,6 +26,7 @@ err_type(json_t *out)
 	return (t == NULL ? "" : t);
 }
 
+/* The reason of an error envelope, or "". */
 static const char *
 err_reason(json_t *out)
 {
@@ -47,6 +48,7 @@ err_reason(json_t *out)
 } while (0)
 #define OUT (&out_)
 
+/* A follower-side cluster with remote clusterA configured (proxy mode). */
 static struct es_cluster *
 cluster_with_remote(void)
 {
@@ -116,6 +118,7 @@ START_TEST(glob_matching)
 }
 END_TEST
 
+/* filter_path applied to a JSON text. */
 static json_t *
 filtered(const char *in, const char *spec)
 {
@@ -127,6 +130,7 @@ filtered(const char *in, const char *spec)
 	return (f);
 }
 
+/* Compare (and release) a JSON value with the expected text. */
 static void
 assert_json(json_t *got, const char *want)
 {
@@ -436,6 +440,7 @@ START_TEST(replication_keeps_seq_nos)
 }
 END_TEST
 
+/* Journal hook of the tests: keep every record. */
 static void
 collect(void *arg, json_t *rec)
 {
@@ -492,7 +497,7 @@ START_TEST(blocks_and_clone)
 
 	doc = json_pack("{s:s}", "user", "kimchy");
 	EXPECT(es_index_doc(c, "x", "1", doc, NULL, 1, OUT), 201, "");
-	EXPECT(es_clone(c, "x", "x-copy", NULL, 1, OUT), 400,
+	EXPECT(es_clone(c, "x", "x-copy", NULL, 1, OUT), 500,
 	    "illegal_state_exception");
 	EXPECT(es_add_block(c, "x", "write", OUT), 200, "");
 	EXPECT(es_index_doc(c, "x", "2", doc, NULL, 1, OUT), 403,
@@ -504,7 +509,12 @@ START_TEST(blocks_and_clone)
 	    200);
 	ck_assert_int_eq(json_integer_value(json_object_get(out, "count")), 1);
 	json_decref(out);
-	EXPECT(es_index_doc(c, "x-copy", "2", doc, NULL, 1, OUT), 201, "");
+	EXPECT(es_index_doc(c, "x-copy", "2", doc, NULL, 1, OUT), 403,
+	    "cluster_block_exception");
+	out = json_pack("{s:{s:n}}", "settings", "index.blocks.write");
+	EXPECT(es_clone(c, "x", "x-open", out, 1, OUT), 200, "");
+	json_decref(out);
+	EXPECT(es_index_doc(c, "x-open", "2", doc, NULL, 1, OUT), 201, "");
 	json_decref(doc);
 	es_cluster_free(c);
 }
@@ -536,6 +546,7 @@ START_TEST(auto_follow_patterns)
 }
 END_TEST
 
+/* Run every model test in one suite. */
 int
 main(void)
 {

@@ -32,6 +32,7 @@
 #include "log.h"
 #include "xmalloc.h"
 
+/* Monotonic milliseconds, for durations and task statistics. */
 uint64_t
 essim_now_ms(void)
 {
@@ -41,6 +42,7 @@ essim_now_ms(void)
 	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
 }
 
+/* Wall-clock milliseconds, for creation dates and lease timestamps. */
 uint64_t
 essim_wall_ms(void)
 {
@@ -50,6 +52,7 @@ essim_wall_ms(void)
 	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
 }
 
+/* Print the command line summary. */
 static void
 usage(FILE *f)
 {
@@ -92,6 +95,7 @@ essim_write_port(const char *path, int port)
 	free(tmp);
 }
 
+/* SIGTERM and SIGINT end the loop; SIGUSR1 ends a refusal. */
 static void
 essim_signal(evutil_socket_t sig, short events, void *arg)
 {
@@ -104,6 +108,7 @@ essim_signal(evutil_socket_t sig, short events, void *arg)
 		event_base_loopbreak(es->base);
 }
 
+/* The periodic refresh that makes new documents searchable. */
 static void
 essim_refresh(evutil_socket_t fd, short events, void *arg)
 {
@@ -114,6 +119,7 @@ essim_refresh(evutil_socket_t fd, short events, void *arg)
 	es_refresh_all(es->cluster);
 }
 
+/* A bounded integer argument; exits 2 on a bad one. */
 static int
 essim_int_arg(const char *s, int min, int max, const char *what)
 {
@@ -128,6 +134,7 @@ essim_int_arg(const char *s, int min, int max, const char *what)
 	return ((int)v);
 }
 
+/* Parse the command line, load the journal, listen, run the loop. */
 int
 main(int argc, char **argv)
 {

@@ -30,6 +30,7 @@ static const char *const link_cut_names[LINK_CUT_MAX] = {
 	"ok", "refuse", "hang"
 };
 
+/* Free one rule. */
 static void
 fault_free(struct fault *f)
 {
@@ -96,6 +97,7 @@ fault_add(struct essim *es, json_t *body, json_t **out)
 	return (200);
 }
 
+/* GET /_essim/faults: the rules and the listening and link state. */
 json_t *
 fault_list_json(struct essim *es)
 {
@@ -138,6 +140,7 @@ fault_clear(struct essim *es)
 	rest_release_hung(es);
 }
 
+/* Remove one rule by id; -1 if there is none. */
 int
 fault_remove(struct essim *es, int id)
 {
@@ -180,6 +183,7 @@ fault_used(struct essim *es, struct fault *f)
 	}
 }
 
+/* A timed refusal is over. */
 static void
 fault_refuse_end(evutil_socket_t fd, short events, void *arg)
 {

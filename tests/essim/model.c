@@ -52,6 +52,7 @@ es_journal(struct es_cluster *c, json_t *rec)
 	json_decref(rec);
 }
 
+/* An empty cluster with fresh cluster and node ids. */
 struct es_cluster *
 es_cluster_new(const char *name)
 {
@@ -67,6 +68,7 @@ es_cluster_new(const char *name)
 	return (c);
 }
 
+/* Start a shard follow task's statistics afresh. */
 static void
 es_follow_reset(struct es_follow_shard *f)
 {
@@ -79,6 +81,7 @@ es_follow_reset(struct es_follow_shard *f)
 	f->read_exceptions = json_array();
 }
 
+/* Drop a shard's history and documents. */
 static void
 es_shard_clear(struct es_shard *s)
 {
@@ -96,6 +99,7 @@ es_shard_clear(struct es_shard *s)
 	s->max_seq_no = s->refreshed_seq_no = -1;
 }
 
+/* Free the shards of an index. */
 static void
 es_shards_free(struct es_index *ix)
 {
@@ -112,6 +116,7 @@ es_shards_free(struct es_index *ix)
 	ix->shards = NULL;
 }
 
+/* Allocate empty shards for an index. */
 static void
 es_shards_alloc(struct es_index *ix)
 {
@@ -128,6 +133,7 @@ es_shards_alloc(struct es_index *ix)
 	}
 }
 
+/* Free an index and everything it holds. */
 static void
 es_index_free(struct es_index *ix)
 {
@@ -139,6 +145,7 @@ es_index_free(struct es_index *ix)
 	free(ix);
 }
 
+/* Free a cluster; NULL is fine. */
 void
 es_cluster_free(struct es_cluster *c)
 {
@@ -179,6 +186,7 @@ es_index_lookup(struct es_cluster *c, const char *name, size_t *pos)
 	return (NULL);
 }
 
+/* The index of that name, or NULL. */
 struct es_index *
 es_index_find(struct es_cluster *c, const char *name)
 {
@@ -187,6 +195,7 @@ es_index_find(struct es_cluster *c, const char *name)
 	return (es_index_lookup(c, name, &pos));
 }
 
+/* Insert a new empty open index, keeping the name order. */
 static struct es_index *
 es_index_insert(struct es_cluster *c, const char *name, int nshards,
     int nreplicas)
@@ -212,6 +221,7 @@ es_index_insert(struct es_cluster *c, const char *name, int nshards,
 	return (ix);
 }
 
+/* Remove an index from the cluster and free it. */
 static void
 es_index_remove(struct es_cluster *c, struct es_index *ix)
 {
@@ -252,12 +262,14 @@ es_index_meta(struct es_index *ix)
 	return (j);
 }
 
+/* Journal an index's metadata after a change. */
 static void
 es_journal_index(struct es_cluster *c, struct es_index *ix)
 {
 	es_journal(c, es_index_meta(ix));
 }
 
+/* Journal the cluster-wide state (persistent settings, auto-follow). */
 static void
 es_journal_cluster(struct es_cluster *c)
 {
@@ -355,6 +367,7 @@ es_resolve_open(struct es_cluster *c, const char *expr,
 	return (0);
 }
 
+/* GET /: node and cluster identity and the version. */
 json_t *
 es_info(struct es_cluster *c)
 {
@@ -527,6 +540,7 @@ es_unflatten(json_t *flat)
 	return (out);
 }
 
+/* An integer setting within bounds, or a 400 for a bad value. */
 static int
 es_get_int_setting(json_t *flat, const char *key, int def, int min, int max,
     int *out, json_t **err)
@@ -796,6 +810,7 @@ es_shard_append(struct es_shard *s, int64_t seq_no, int64_t version,
 		s->max_seq_no = seq_no;
 }
 
+/* The live operation of a document id in a shard, or NULL. */
 static struct es_op *
 es_doc_lookup(struct es_shard *s, const char *id)
 {
@@ -806,6 +821,7 @@ es_doc_lookup(struct es_shard *s, const char *id)
 	return (&s->ops[json_integer_value(pos)]);
 }
 
+/* Journal one operation of a shard. */
 static void
 es_journal_op(struct es_cluster *c, struct es_index *ix, int shard,
     struct es_op *op)
@@ -1210,6 +1226,7 @@ es_refresh_all(struct es_cluster *c)
 	}
 }
 
+/* The documents of a shard a search would see. */
 static json_int_t
 es_shard_visible_docs(struct es_shard *s)
 {
@@ -1497,15 +1514,17 @@ es_put_settings(struct es_cluster *c, const char *expr, json_t *body,
 
 /*
  * POST /<src>/_clone/<target>: the source must be open and write-blocked;
- * the target gets the source's documents and history, without the block.
+ * the target gets the source's documents and history, and its blocks
+ * (copied, as Elasticsearch copies them, unless the body's settings clear
+ * them with "index.blocks.write": null).
  */
 int
 es_clone(struct es_cluster *c, const char *src, const char *target,
     json_t *body, uint64_t now, json_t **out)
 {
 	struct es_index	*ix, *nx;
-	json_t		*flat = NULL, *cause;
-	int		 status, sh, replicas;
+	json_t		*flat = NULL, *cause, *v;
+	int		 status, sh, replicas, bw, bro;
 	size_t		 i;
 
 	if ((ix = es_index_find(c, src)) == NULL)
@@ -1522,8 +1541,8 @@ es_clone(struct es_cluster *c, const char *src, const char *target,
 	if (!ix->open)
 		return (es_index_closed(out, ix));
 	if (!ix->block_write && !ix->block_read_only)
-		return (es_error(out, 400, "illegal_state_exception",
-		    "index %s must be read-only to resize index. use "
+		return (es_error(out, 500, "illegal_state_exception",
+		    "index %s must block write operations to resize index. use "
 		    "\"index.blocks.write=true\"", ix->name));
 	if ((status = es_index_settings(body, &flat, out)) != 0 ||
 	    (status = es_get_int_setting(flat, "index.number_of_replicas",
@@ -1539,11 +1558,20 @@ es_clone(struct es_cluster *c, const char *src, const char *target,
 		    "the number of target shards (%d) must be the same as "
 		    "the number of source shards (%d)", sh, ix->nshards));
 	}
+	bw = ix->block_write;
+	bro = ix->block_read_only;
+	if (status == 0 && (((v = json_object_get(flat, "index.blocks.write")) !=
+	    NULL && es_bool_value(v, &bw) == -1) || ((v = json_object_get(flat,
+	    "index.blocks.read_only")) != NULL && es_bool_value(v, &bro) == -1)))
+		status = es_error(out, 400, "illegal_argument_exception",
+		    "Failed to parse value for setting [index.blocks.*]");
 	json_decref(flat);
 	if (status != 0)
 		return (status);
 	nx = es_index_insert(c, target, ix->nshards, replicas);
 	nx->creation_date = now;
+	nx->block_write = bw;
+	nx->block_read_only = bro;
 	es_journal_index(c, nx);
 	for (sh = 0; sh < ix->nshards; sh++) {
 		for (i = 0; i < ix->shards[sh].nops; i++) {
@@ -1597,6 +1625,7 @@ es_remote_configured(struct es_cluster *c, const char *alias)
 	return (es_remote_setting(c, alias, "seeds") != NULL);
 }
 
+/* Add the configured aliases named by a flat settings map. */
 static void
 es_collect_aliases(struct es_cluster *c, json_t *flat, json_t *set)
 {
@@ -1921,6 +1950,7 @@ es_parse_follow_params(json_t *body, const char *action, int put,
 	return (0);
 }
 
+/* 404 no_such_remote_cluster_exception. */
 static int
 es_no_such_remote(json_t **out, const char *alias)
 {
@@ -2047,6 +2077,7 @@ es_any_tasks(struct es_cluster *c)
 	return (0);
 }
 
+/* Reset the follow statistics of every shard of an index. */
 static void
 es_tasks_reset(struct es_index *ix)
 {
@@ -2490,6 +2521,7 @@ es_auto_follow_put(struct es_cluster *c, const char *name, json_t *body,
 	return (200);
 }
 
+/* 404 for an auto-follow pattern that does not exist. */
 static int
 es_auto_follow_missing(json_t **out, const char *name)
 {

@@ -86,6 +86,7 @@ static void	remote_hold_start(struct essim *, struct remote *);
 static struct remote	remote_none = { .alias = (char *)"",
 			    .address = (char *)"" };
 
+/* The remote of an alias, or NULL. */
 static struct remote *
 remote_find(struct essim *es, const char *alias)
 {
@@ -114,6 +115,7 @@ remote_reap(evutil_socket_t fd, short events, void *arg)
 	es->ndead = 0;
 }
 
+/* Queue a finished connection for freeing on the next loop pass. */
 static void
 remote_bury(struct essim *es, struct evhttp_connection *conn)
 {
@@ -160,6 +162,7 @@ remote_finish(struct remote_call *call, enum remote_outcome outcome,
 		remote_hold_start(es, r);
 }
 
+/* Remember that a request failed by timing out. */
 static void
 remote_http_error(enum evhttp_request_error error, void *arg)
 {
@@ -169,6 +172,7 @@ remote_http_error(enum evhttp_request_error error, void *arg)
 		call->timed_out = 1;
 }
 
+/* The HTTP client's completion: classify it and end the call. */
 static void
 remote_http_done(struct evhttp_request *req, void *arg)
 {
@@ -195,6 +199,7 @@ remote_http_done(struct evhttp_request *req, void *arg)
 	remote_finish(call, REMOTE_OK, code, body);
 }
 
+/* A call ended by a timer (cut link, unknown alias). */
 static void
 remote_timer_done(evutil_socket_t fd, short events, void *arg)
 {
@@ -295,6 +300,7 @@ remote_call(struct essim *es, const char *alias, enum evhttp_cmd_type method,
 	json_decref(body);
 }
 
+/* The held request ended: unless it only timed out, the link is gone. */
 static void
 remote_hold_done(void *arg, struct remote_result *res)
 {
@@ -339,6 +345,7 @@ remote_fail_calls(struct essim *es, struct remote *r,
 	(void)es;
 }
 
+/* Free a remote (its calls are already ended). */
 static void
 remote_free(struct remote *r)
 {
@@ -348,6 +355,7 @@ remote_free(struct remote *r)
 	free(r);
 }
 
+/* Nothing to do: remote_finish already set the connected flag. */
 static void
 remote_handshake_done(void *arg, struct remote_result *res)
 {
@@ -426,6 +434,7 @@ remote_sync(struct essim *es)
 	json_decref(aliases);
 }
 
+/* The connected flag of _remote/info for an alias. */
 int
 remote_connected(struct essim *es, const char *alias)
 {
@@ -541,6 +550,7 @@ remote_time_ms(const char *s)
 	return (-1);
 }
 
+/* A time-valued follow parameter of an index, or a default. */
 static int64_t
 remote_param_ms(struct es_index *ix, const char *name, int64_t def)
 {
@@ -554,6 +564,7 @@ remote_param_ms(struct es_index *ix, const char *name, int64_t def)
 	return (ms);
 }
 
+/* Free a batched read's bookkeeping. */
 static void
 remote_read_free(struct remote_read *rd)
 {
@@ -701,6 +712,7 @@ remote_read(struct essim *es, struct remote *r, uint64_t now)
 	    (int)poll + es->opt.transport_timeout_ms, remote_read_done, rd);
 }
 
+/* Start a batched read for every remote that is due one. */
 static void
 remote_tick(evutil_socket_t fd, short events, void *arg)
 {
@@ -716,6 +728,7 @@ remote_tick(evutil_socket_t fd, short events, void *arg)
 	}
 }
 
+/* Start the tick and connect the remotes configured at start. */
 void
 remote_init(struct essim *es)
 {

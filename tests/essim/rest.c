@@ -68,6 +68,7 @@ struct parked {
 
 static void	rest_dispatch(struct rest_ctx *);
 
+/* The reason phrase of a status line. */
 static const char *
 rest_status_text(int status)
 {
@@ -99,6 +100,7 @@ rest_status_text(int status)
 	}
 }
 
+/* A query parameter, or NULL. */
 static const char *
 rest_param(struct rest_ctx *ctx, const char *name)
 {
@@ -114,6 +116,7 @@ rest_flag(struct rest_ctx *ctx, const char *name)
 	return (v != NULL && strcmp(v, "false") != 0);
 }
 
+/* Free a request context (the request belongs to libevent). */
 static void
 rest_ctx_free(struct rest_ctx *ctx)
 {
@@ -180,6 +183,7 @@ rest_reply(struct rest_ctx *ctx, int status, json_t *body)
 }
 
 /* Answer an error envelope built by es_error(). */
+/* Answer an error envelope built from a printf format. */
 static void
 rest_error(struct rest_ctx *ctx, int status, const char *type,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -217,6 +221,7 @@ rest_bad_method(struct rest_ctx *ctx, const char *allowed)
 	free(msg);
 }
 
+/* 400 as Elasticsearch answers a path no handler serves. */
 static void
 rest_no_handler(struct rest_ctx *ctx)
 {
@@ -307,6 +312,7 @@ rest_time_param(struct rest_ctx *ctx, const char *name, int64_t def)
 	return (def);
 }
 
+/* Run cb for the context after ms milliseconds. */
 static void
 rest_ctx_timer(struct rest_ctx *ctx, int64_t ms,
     void (*cb)(evutil_socket_t, short, void *))
@@ -341,6 +347,7 @@ rest_health_status(struct rest_ctx *ctx, json_t **out)
 	return (408);
 }
 
+/* wait_for_status timed out: answer what there is (408 if unmet). */
 static void
 rest_health_timeout(evutil_socket_t fd, short events, void *arg)
 {
@@ -356,6 +363,7 @@ rest_health_timeout(evutil_socket_t fd, short events, void *arg)
 	rest_reply(ctx, status, out);
 }
 
+/* GET /_cluster/health[/<expr>]. */
 static void
 rest_health(struct rest_ctx *ctx)
 {
@@ -385,6 +393,7 @@ rest_health(struct rest_ctx *ctx)
 	    rest_health_timeout);
 }
 
+/* GET and PUT /_cluster/settings; a change reconnects remotes. */
 static void
 rest_cluster_settings(struct rest_ctx *ctx)
 {
@@ -461,6 +470,7 @@ rest_leader_failed(struct rest_ctx *ctx, struct remote_result *res,
 	rest_reply(ctx, status, out);
 }
 
+/* The initial restore of a follower arrived: apply it and answer. */
 static void
 rest_follow_restored(void *arg, struct remote_result *res)
 {
@@ -553,6 +563,7 @@ rest_fetch_leader(struct rest_ctx *ctx, const char *alias, const char *leader,
 	free(path);
 }
 
+/* PUT /<f>/_ccr/follow: local checks, then the leader's metadata. */
 static void
 rest_follow(struct rest_ctx *ctx)
 {
@@ -574,6 +585,7 @@ rest_follow(struct rest_ctx *ctx)
 	    "leader_index")), rest_follow_leader);
 }
 
+/* The leader's metadata for a resume arrived: check and start. */
 static void
 rest_resume_leader(void *arg, struct remote_result *res)
 {
@@ -592,6 +604,7 @@ rest_resume_leader(void *arg, struct remote_result *res)
 	rest_reply(ctx, status, out);
 }
 
+/* POST /<f>/_ccr/resume_follow: local checks, then the leader. */
 static void
 rest_resume(struct rest_ctx *ctx)
 {
@@ -655,6 +668,7 @@ rest_unfollow_done(void *arg, struct remote_result *res)
 	rest_reply(ctx, status, out);
 }
 
+/* POST /<f>/_ccr/unfollow: convert, then remove the leases on the leader. */
 static void
 rest_unfollow(struct rest_ctx *ctx)
 {
@@ -693,6 +707,7 @@ rest_skip_unavailable(struct essim *es, const char *alias)
 	return (s != NULL && strcmp(s, "true") == 0);
 }
 
+/* The version object of _resolve/cluster. */
 static json_t *
 rest_version_short(void)
 {
@@ -967,6 +982,7 @@ rest_ccs_count(struct rest_ctx *ctx)
 	json_decref(groups);
 }
 
+/* Unlink and free a parked request's bookkeeping. */
 static void
 rest_parked_free(struct essim *es, struct parked *pk)
 {
@@ -989,6 +1005,7 @@ rest_parked_answer(struct essim *es, struct parked *pk)
 	rest_reply(ctx, 200, out);
 }
 
+/* A long-poll's time is up: answer with nothing new. */
 static void
 rest_parked_timeout(evutil_socket_t fd, short events, void *arg)
 {
@@ -1020,6 +1037,7 @@ rest_wake_parked(struct essim *es)
 	}
 }
 
+/* Park a request: a long-poll until timeout, or held until exit. */
 static void
 rest_park(struct rest_ctx *ctx, int64_t timeout_ms, int hold)
 {
@@ -1246,6 +1264,7 @@ rest_global(struct rest_ctx *ctx)
 		rest_no_handler(ctx);
 }
 
+/* GET /<expr>/_search and _count (cross-cluster _count too). */
 static void
 rest_index_search(struct rest_ctx *ctx, int count_only)
 {
@@ -1552,6 +1571,7 @@ rest_dispatch(struct rest_ctx *ctx)
 		rest_wake_parked(es);
 }
 
+/* A delayed request's time has come: serve it. */
 static void
 rest_delayed(evutil_socket_t fd, short events, void *arg)
 {
@@ -1735,6 +1755,7 @@ rest_parse_body(struct rest_ctx *ctx)
 	return (-1);
 }
 
+/* The method name of a request. */
 static const char *
 rest_method_name(enum evhttp_cmd_type cmd)
 {
