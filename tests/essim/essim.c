@@ -59,8 +59,35 @@ usage(FILE *f)
 	fprintf(f, "usage: essim --name NAME --listen HOST:PORT [--data FILE] "
 	    "[--port-file FILE]\n"
 	    "             [--transport-timeout-ms MS] [--refresh-interval-ms MS]"
+	    "\n             [--auth-basic USER:PASSWORD] [--auth-api-key ID:KEY]"
 	    "\n             [--log-level LEVEL] [--allow-non-loopback] [-V] "
 	    "[-h]\n");
+}
+
+/* Standard base64 of a string, as Authorization headers carry it. */
+static char *
+essim_base64(const char *s)
+{
+	static const char	 tab[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t			 len = strlen(s), i, o = 0;
+	unsigned		 v;
+	char			*out;
+
+	out = xmalloc(4 * ((len + 2) / 3) + 1);
+	for (i = 0; i < len; i += 3) {
+		v = (unsigned char)s[i] << 16;
+		if (i + 1 < len)
+			v |= (unsigned char)s[i + 1] << 8;
+		if (i + 2 < len)
+			v |= (unsigned char)s[i + 2];
+		out[o++] = tab[(v >> 18) & 63];
+		out[o++] = tab[(v >> 12) & 63];
+		out[o++] = i + 1 < len ? tab[(v >> 6) & 63] : '=';
+		out[o++] = i + 2 < len ? tab[v & 63] : '=';
+	}
+	out[o] = '\0';
+	return (out);
 }
 
 /* Whether host is a loopback address (or "localhost"). */
@@ -147,6 +174,8 @@ main(int argc, char **argv)
 		{ "refresh-interval-ms", required_argument, NULL, 'r' },
 		{ "log-level", required_argument, NULL, 'L' },
 		{ "allow-non-loopback", no_argument, NULL, 'A' },
+		{ "auth-basic", required_argument, NULL, 'b' },
+		{ "auth-api-key", required_argument, NULL, 'k' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -197,6 +226,14 @@ main(int argc, char **argv)
 			break;
 		case 'A':
 			allow_any = 1;
+			break;
+		case 'b':
+			free(es.opt.auth_basic);
+			es.opt.auth_basic = essim_base64(optarg);
+			break;
+		case 'k':
+			free(es.opt.auth_api_key);
+			es.opt.auth_api_key = essim_base64(optarg);
 			break;
 		case 'V':
 			printf("essim %s (Elasticsearch %s)\n", PACKAGE_VERSION,
@@ -290,5 +327,7 @@ main(int argc, char **argv)
 	es_cluster_free(es.cluster);
 	free(es.link_alias);
 	free(es.host);
+	free(es.opt.auth_basic);
+	free(es.opt.auth_api_key);
 	return (0);
 }

@@ -248,6 +248,7 @@ remote_send(struct remote_call *call, enum evhttp_cmd_type method,
 	snprintf(hostport, sizeof hostport, "%s:%d", call->r->host,
 	    call->r->port);
 	evhttp_add_header(h, "Host", hostport);
+	evhttp_add_header(h, ESSIM_PEER_HEADER, call->es->cluster->name);
 	if (body != NULL) {
 		evhttp_add_header(h, "Content-Type", "application/json");
 		text = json_dumps(body, JSON_COMPACT);

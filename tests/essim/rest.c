@@ -1584,6 +1584,101 @@ rest_delayed(evutil_socket_t fd, short events, void *arg)
 	rest_dispatch(ctx);
 }
 
+/* Whether a request comes from a peer essim (its transport, in effect). */
+static int
+rest_from_peer(struct rest_ctx *ctx)
+{
+	return (evhttp_find_header(evhttp_request_get_input_headers(ctx->req),
+	    ESSIM_PEER_HEADER) != NULL);
+}
+
+/* The user name of a Basic credential (never the password), or NULL. */
+static char *
+rest_basic_user(const char *b64)
+{
+	static const char	 tab[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const char		*p;
+	char			*out, *colon;
+	size_t			 o = 0;
+	unsigned		 v = 0;
+	int			 bits = 0;
+
+	out = xmalloc(strlen(b64) + 1);
+	for (; *b64 != '\0' && *b64 != '='; b64++) {
+		if ((p = strchr(tab, *b64)) == NULL) {
+			free(out);
+			return (NULL);
+		}
+		v = (v << 6) | (unsigned)(p - tab);
+		if ((bits += 6) >= 8) {
+			bits -= 8;
+			out[o++] = (char)((v >> bits) & 0xff);
+		}
+	}
+	out[o] = '\0';
+	if ((colon = strchr(out, ':')) == NULL) {
+		free(out);
+		return (NULL);
+	}
+	*colon = '\0';
+	return (out);
+}
+
+/*
+ * With --auth-basic or --auth-api-key, a client request needs a matching
+ * Authorization header, else 401 as Elasticsearch's security answers it.
+ * Peer requests stand for transport traffic and are not checked. Returns
+ * -1 after answering.
+ */
+static int
+rest_authenticate(struct rest_ctx *ctx)
+{
+	struct essim		*es = ctx->es;
+	struct evkeyvalq	*h;
+	const char		*auth, *uri;
+	json_t			*cause, *hdr, *out;
+	char			*user;
+	int			 status;
+
+	if ((es->opt.auth_basic == NULL && es->opt.auth_api_key == NULL) ||
+	    rest_from_peer(ctx))
+		return (0);
+	auth = evhttp_find_header(evhttp_request_get_input_headers(ctx->req),
+	    "Authorization");
+	if (auth != NULL && ((es->opt.auth_basic != NULL &&
+	    strncmp(auth, "Basic ", 6) == 0 &&
+	    strcmp(auth + 6, es->opt.auth_basic) == 0) ||
+	    (es->opt.auth_api_key != NULL && strncmp(auth, "ApiKey ", 7) == 0 &&
+	    strcmp(auth + 7, es->opt.auth_api_key) == 0)))
+		return (0);
+	uri = evhttp_request_get_uri(ctx->req);
+	hdr = json_pack("{s:[s, s, s]}", "WWW-Authenticate",
+	    "Basic realm=\"security\", charset=\"UTF-8\"",
+	    "Bearer realm=\"security\"", "ApiKey");
+	if (auth == NULL)
+		cause = es_cause("security_exception", "missing authentication "
+		    "credentials for REST request [%s]", uri);
+	else if (strncmp(auth, "Basic ", 6) == 0 &&
+	    (user = rest_basic_user(auth + 6)) != NULL) {
+		cause = es_cause("security_exception", "unable to authenticate "
+		    "user [%s] for REST request [%s]", user, uri);
+		free(user);
+	} else
+		cause = es_cause("security_exception", "unable to authenticate "
+		    "with provided credentials and anonymous access is not "
+		    "allowed for this request");
+	json_object_set_new(cause, "header", hdr);
+	h = evhttp_request_get_output_headers(ctx->req);
+	evhttp_add_header(h, "WWW-Authenticate",
+	    "Basic realm=\"security\", charset=\"UTF-8\"");
+	evhttp_add_header(h, "WWW-Authenticate", "Bearer realm=\"security\"");
+	evhttp_add_header(h, "WWW-Authenticate", "ApiKey");
+	status = es_error_cause(&out, 401, cause);
+	rest_reply(ctx, status, out);
+	return (-1);
+}
+
 /* The error a fault rule answers with, defaulting by status. */
 static void
 rest_fault_error(struct rest_ctx *ctx, struct fault *f)
@@ -1648,7 +1743,8 @@ rest_fault(struct rest_ctx *ctx)
 	    strncmp(ctx->path, "/_essim/ccr/leader/", 19) != 0 &&
 	    strcmp(ctx->path, "/_essim/ccr/resolve") != 0)
 		return (0);
-	if ((f = fault_match(es, ctx->method, ctx->path)) == NULL)
+	if ((f = fault_match(es, ctx->method, ctx->path, rest_from_peer(ctx))) ==
+	    NULL)
 		return (0);
 	action = f->action;
 	delay = f->delay_ms;
@@ -1817,7 +1913,7 @@ rest_handle(struct evhttp_request *req, void *arg)
 		return;
 	}
 	ctx->pretty = rest_flag(ctx, "pretty");
-	if (rest_parse_body(ctx) == -1)
+	if (rest_authenticate(ctx) == -1 || rest_parse_body(ctx) == -1)
 		return;
 	if (rest_fault(ctx))
 		return;

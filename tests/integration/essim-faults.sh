@@ -163,6 +163,36 @@ ok "... the follower stays active (a task still exists)" \
     has "$(es_body GET "$B/f/_ccr/info?filter_path=follower_indices.status")" active
 ok "an unknown remote in _resolve/cluster is 404" \
     [ "$(es_status GET "$B/_resolve/cluster/nope:x")" = 404 ]
-ok "both clusters stop cleanly (and sanitizer-clean)" essim_stop_all
+# Rules can target client requests only, or only the peer's.
+es_body POST "$A/_essim/faults" '{"path":"/","action":"error","status":503,"from":"clients"}' >/dev/null
+ok "from=clients: a client gets 503" [ "$(es_status GET "$A/")" = 503 ]
+ok "... while the peer still reaches A" \
+    has "$(es_body GET "$B/_resolve/cluster?timeout=2s")" '"clusterA":{"connected":true'
+es_status DELETE "$A/_essim/faults" >/dev/null
+es_body POST "$A/_essim/faults" '{"path":"/","action":"hang","from":"peer"}' >/dev/null
+ok "from=peer: a client is served" [ "$(es_status GET "$A/")" = 200 ]
+ok "... while the peer's probe times out" \
+    has "$(es_body GET "$B/_resolve/cluster?timeout=300ms")" 'Request timed out'
+es_status DELETE "$A/_essim/faults" >/dev/null
+
+# Security: --auth-basic and --auth-api-key.
+essim_start clusterC --auth-basic elastic:changeme --auth-api-key id1:key1
+C=$ESSIM_clusterC_URL
+out=$(curl -s -D - "$C/")
+ok "no credentials: 401" has "$out" ' 401 '
+ok "... with the WWW-Authenticate challenges" has "$out" \
+    'WWW-Authenticate: ApiKey'
+ok "... and the security_exception reason" has "$out" \
+    '"reason":"missing authentication credentials for REST request [/]"'
+ok "basic credentials: 200" \
+    [ "$(curl -s -o /dev/null -w '%{http_code}' -u elastic:changeme "$C/")" = 200 ]
+out=$(curl -s -u elastic:wrong "$C/_cluster/health")
+ok "wrong password names the user only" has "$out" \
+    'unable to authenticate user [elastic] for REST request [/_cluster/health]'
+ok "... never the password" bash -c "! echo '$out' | grep -q wrong"
+ok "API key: 200" [ "$(curl -s -o /dev/null -w '%{http_code}' \
+    -H "Authorization: ApiKey $(printf id1:key1 | base64)" "$C/")" = 200 ]
+
+ok "the clusters stop cleanly (and sanitizer-clean)" essim_stop_all
 
 finish
