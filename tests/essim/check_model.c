@@ -74,7 +74,8 @@ make_follower(struct es_cluster *c, int shards)
 	    "leader_index", "l");
 	ck_assert_int_eq(es_follow_check(c, "f", body, &out), 0);
 	leader = json_pack("{s:s, s:s, s:i, s:i, s:b}", "index", "l", "uuid",
-	    "LEADERUUID000000000000", "shards", shards, "replicas", 1, "open", 1);
+	    "LEADERUUID000000000000", "shards", shards, "replicas", 1, "open",
+	    1);
 	ck_assert_int_eq(es_follow_create(c, "f", body, leader, 1, &out), 0);
 	json_decref(body);
 	json_decref(leader);
@@ -84,8 +85,8 @@ START_TEST(murmur3_known_values)
 {
 	ck_assert_uint_eq(es_murmur3("", 0, 0), 0);
 	ck_assert_uint_eq(es_murmur3("hello", 5, 0), 0x248bfa47);
-	ck_assert_uint_eq(es_murmur3("The quick brown fox jumps over the lazy dog",
-	    43, 0), 0x2e4ff723);
+	ck_assert_uint_eq(es_murmur3(
+	    "The quick brown fox jumps over the lazy dog", 43, 0), 0x2e4ff723);
 }
 END_TEST
 
@@ -153,7 +154,8 @@ START_TEST(filter_path_rules)
 	    "{\"_id\":\"1\",\"_score\":1.0}]},\"_shards\":{\"total\":1}}";
 
 	assert_json(filtered(doc, "took,hits.hits._id"),
-	    "{\"took\":3,\"hits\":{\"hits\":[{\"_id\":\"0\"},{\"_id\":\"1\"}]}}");
+	    "{\"took\":3,\"hits\":{\"hits\":[{\"_id\":\"0\"},"
+	    "{\"_id\":\"1\"}]}}");
 	assert_json(filtered(doc, "-_shards,-hits"), "{\"took\":3}");
 	assert_json(filtered(doc, "**._id"),
 	    "{\"hits\":{\"hits\":[{\"_id\":\"0\"},{\"_id\":\"1\"}]}}");
@@ -186,11 +188,13 @@ START_TEST(index_lifecycle_and_errors)
 	    "index_closed_exception");
 	EXPECT(es_search(c, "idx", NULL, NULL, 0, 10, 0, OUT), 400,
 	    "index_closed_exception");
-	EXPECT(es_close(c, "idx,nope", 0, OUT), 404, "index_not_found_exception");
+	EXPECT(es_close(c, "idx,nope", 0, OUT), 404,
+	    "index_not_found_exception");
 	EXPECT(es_close(c, "*", 0, OUT), 400, "illegal_argument_exception");
 	EXPECT(es_open(c, "idx", 0, OUT), 200, "");
 	EXPECT(es_delete_index(c, "idx", OUT), 200, "");
-	EXPECT(es_delete_index(c, "idx", OUT), 404, "index_not_found_exception");
+	EXPECT(es_delete_index(c, "idx", OUT), 404,
+	    "index_not_found_exception");
 	json_decref(body);
 	es_cluster_free(c);
 }
@@ -288,7 +292,8 @@ START_TEST(follower_lifecycle_table)
 		json_t	*out;
 
 		ck_assert_int_eq(es_pause_follow(c, "f", &out), 400);
-		ck_assert_str_eq(err_reason(out), "no shard follow tasks found");
+		ck_assert_str_eq(err_reason(out),
+		    "no shard follow tasks found");
 		json_decref(out);
 	}
 	EXPECT(es_follow_stats(c, "f", 0, OUT), 404,
@@ -333,8 +338,8 @@ START_TEST(follow_errors)
 
 	body = json_pack("{}");
 	ck_assert_int_eq(es_follow_check(c, "f", body, &out), 400);
-	ck_assert_str_eq(err_reason(out), "Validation Failed: 1: remote_cluster "
-	    "is missing;2: leader_index is missing;");
+	ck_assert_str_eq(err_reason(out), "Validation Failed: 1: "
+	    "remote_cluster is missing;2: leader_index is missing;");
 	json_decref(out);
 	json_decref(body);
 	body = json_pack("{s:s, s:s}", "remote_cluster", "nope",
@@ -415,7 +420,8 @@ START_TEST(replication_keeps_seq_nos)
 	resp = es_changes(a, req, 1, &empty);
 	json_decref(resp);
 	EXPECT(es_refresh(b, "f", OUT), 200, "");
-	ck_assert_int_eq(es_search(b, "f", "kimchy", NULL, 0, 10, 1, &out), 200);
+	ck_assert_int_eq(es_search(b, "f", "kimchy", NULL, 0, 10, 1, &out),
+	    200);
 	ck_assert_int_eq(json_integer_value(json_object_get(out, "count")), 20);
 	json_decref(out);
 	/* a missing leader is fatal for the task */
@@ -427,8 +433,9 @@ START_TEST(replication_keeps_seq_nos)
 	ck_assert_ptr_nonnull(f->shards[0].follow.fatal_exception);
 	ck_assert_int_eq(f->shards[0].follow.failed_reads, 1);
 	/* a connection error is retried */
-	es_read_failed(f, 1, es_cause("connect_transport_exception", "x"), 1, 1);
-	es_read_failed(f, 1, es_cause("connect_transport_exception", "x"), 1, 1);
+	for (i = 0; i < 2; i++)
+		es_read_failed(f, 1, es_cause("connect_transport_exception",
+		    "x"), 1, 1);
 	ck_assert_ptr_null(f->shards[1].follow.fatal_exception);
 	ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(
 	    f->shards[1].follow.read_exceptions, 0), "retries")), 1);
@@ -451,7 +458,8 @@ collect(void *arg, json_t *rec)
 START_TEST(journal_replay_round_trip)
 {
 	struct es_cluster	*c = cluster_with_remote(), *d;
-	json_t			*recs = json_array(), *rec, *doc, *snap1, *snap2;
+	json_t			*recs = json_array(), *rec, *doc;
+	json_t			*snap1, *snap2;
 	size_t			 i;
 	char			*why = NULL;
 

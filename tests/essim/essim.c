@@ -58,10 +58,12 @@ usage(FILE *f)
 {
 	fprintf(f, "usage: essim --name NAME --listen HOST:PORT [--data FILE] "
 	    "[--port-file FILE]\n"
-	    "             [--transport-timeout-ms MS] [--refresh-interval-ms MS]"
-	    "\n             [--auth-basic USER:PASSWORD] [--auth-api-key ID:KEY]"
-	    "\n             [--log-level LEVEL] [--allow-non-loopback] [-V] "
-	    "[-h]\n");
+	    "             [--transport-timeout-ms MS] "
+	    "[--refresh-interval-ms MS]\n"
+	    "             [--auth-basic USER:PASSWORD] "
+	    "[--auth-api-key ID:KEY]\n"
+	    "             [--log-level LEVEL] [--allow-non-loopback] "
+	    "[-V] [-h]\n");
 }
 
 /* Standard base64 of a string, as Authorization headers carry it. */

@@ -127,7 +127,8 @@ fault_list_json(struct essim *es)
 		    "status", f->status, "delay_ms", f->delay_ms,
 		    "remaining", f->remaining, "hits", f->hits);
 		if (f->method != NULL)
-			json_object_set_new(j, "method", json_string(f->method));
+			json_object_set_new(j, "method",
+			    json_string(f->method));
 		json_array_append_new(arr, j);
 	}
 	n = 0;

@@ -109,7 +109,8 @@ filter_node(json_t *obj, const struct filter_path *paths, int npaths,
 					if (j + 1 == paths[i].nsegs)
 						full = 1;
 					else {
-						filter_add(paths, next, i, j + 1);
+						filter_add(paths, next, i,
+						    j + 1);
 						more = 1;
 					}
 				}
@@ -164,7 +165,8 @@ filter_parse(char *spec, struct filter_path *incl, int *nincl,
 			continue;
 		p->nsegs = 0;
 		for (seg = strtok_r(tok, ".", &save2); seg != NULL &&
-		    p->nsegs < FILTER_MAX_SEGS; seg = strtok_r(NULL, ".", &save2))
+		    p->nsegs < FILTER_MAX_SEGS;
+		    seg = strtok_r(NULL, ".", &save2))
 			p->segs[p->nsegs++] = seg;
 		if (p->nsegs > 0)
 			(*n)++;

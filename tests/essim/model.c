@@ -318,8 +318,9 @@ es_resolve(struct es_cluster *c, const char *expr, int flags,
 					continue;
 				if (exclude)
 					mark[i] = 0;
-				else if ((ix->open && (flags & ES_RESOLVE_OPEN)) ||
-				    (!ix->open && (flags & ES_RESOLVE_CLOSED)))
+				else if ((ix->open &&
+				    (flags & ES_RESOLVE_OPEN)) || (!ix->open &&
+				    (flags & ES_RESOLVE_CLOSED)))
 					mark[i] = 1;
 			}
 			continue;
@@ -599,8 +600,8 @@ es_index_settings(json_t *body, json_t **flat, json_t **err)
 		free(full);
 	}
 	json_decref(raw);
-	if ((v = json_object_get(*flat, "index.soft_deletes.enabled")) != NULL &&
-	    (json_is_false(v) || (json_is_string(v) &&
+	v = json_object_get(*flat, "index.soft_deletes.enabled");
+	if (v != NULL && (json_is_false(v) || (json_is_string(v) &&
 	    strcmp(json_string_value(v), "false") == 0)))
 		return (es_error(err, 400, "illegal_argument_exception",
 		    "Creating indices with soft-deletes disabled is no longer "
@@ -870,7 +871,8 @@ es_index_doc(struct es_cluster *c, const char *name, const char *id,
 		return (es_error(out, 400, "document_parsing_exception",
 		    "[1:1] failed to parse: root must be an object"));
 	if (id != NULL && (*id == '\0' || strlen(id) > 512))
-		return (es_error(out, 400, "action_request_validation_exception",
+		return (es_error(out, 400,
+		    "action_request_validation_exception",
 		    "Validation Failed: 1: id is too long, must be no longer "
 		    "than 512 bytes but was: %zu;", strlen(id)));
 	if ((ix = es_index_find(c, name)) == NULL) {
@@ -909,7 +911,8 @@ es_index_doc(struct es_cluster *c, const char *name, const char *id,
 	    "result", version == 1 ? "created" : "updated",
 	    "_shards", "total", 1 + ix->nreplicas, "successful", 1, "failed", 0,
 	    "_seq_no", (json_int_t)s->max_seq_no, "_primary_term", 1);
-	if (refresh != NULL && (*refresh == '\0' || strcmp(refresh, "true") == 0))
+	if (refresh != NULL && (*refresh == '\0' ||
+	    strcmp(refresh, "true") == 0))
 		json_object_set_new(*out, "forced_refresh", json_true());
 	return (version == 1 ? 201 : 200);
 }
@@ -928,8 +931,8 @@ es_get_doc(struct es_cluster *c, const char *name, const char *id,
 		return (es_index_closed(out, ix));
 	op = es_doc_lookup(&ix->shards[es_shard_for_id(id, ix->nshards)], id);
 	if (op == NULL) {
-		*out = json_pack("{s:s, s:s, s:b}", "_index", ix->name, "_id", id,
-		    "found", 0);
+		*out = json_pack("{s:s, s:s, s:b}", "_index", ix->name,
+		    "_id", id, "found", 0);
 		return (404);
 	}
 	*out = json_pack("{s:s, s:s, s:I, s:I, s:i, s:b, s:O}", "_index",
@@ -1173,8 +1176,8 @@ es_search(struct es_cluster *c, const char *expr, const char *q,
 	free(bq);
 	if (count_only) {
 		json_decref(hits);
-		*out = json_pack("{s:I, s:{s:i, s:i, s:i, s:i}}", "count", total,
-		    "_shards", "total", shards, "successful", shards,
+		*out = json_pack("{s:I, s:{s:i, s:i, s:i, s:i}}", "count",
+		    total, "_shards", "total", shards, "successful", shards,
 		    "skipped", 0, "failed", 0);
 		return (200);
 	}
@@ -1281,8 +1284,9 @@ es_stats(struct es_cluster *c, const char *expr, const char *level,
 	int		  status, sh, shards = 0, ok = 0;
 	json_int_t	  all = 0, docs, idocs;
 	json_t		 *indices, *ij, *sj = NULL;
-	int		  by_shard = level != NULL && strcmp(level, "shards") == 0;
+	int		  by_shard;
 
+	by_shard = level != NULL && strcmp(level, "shards") == 0;
 	if ((status = es_resolve_open(c, expr, &list, &n, out)) != 0)
 		return (status);
 	indices = json_object();
@@ -1309,7 +1313,8 @@ es_stats(struct es_cluster *c, const char *expr, const char *level,
 		    " s:{s:{s:I, s:i}}}", "uuid", list[i]->uuid,
 		    "health", list[i]->nreplicas > 0 ? "yellow" : "green",
 		    "status", "open", "primaries", "docs", "count", idocs,
-		    "deleted", 0, "total", "docs", "count", idocs, "deleted", 0);
+		    "deleted", 0, "total", "docs", "count", idocs,
+		    "deleted", 0);
 		if (by_shard)
 			json_object_set_new(ij, "shards", sj);
 		json_object_set_new(indices, list[i]->name, ij);
@@ -1317,8 +1322,8 @@ es_stats(struct es_cluster *c, const char *expr, const char *level,
 	free(list);
 	*out = json_pack("{s:{s:i, s:i, s:i}, s:{s:{s:{s:I, s:i}},"
 	    " s:{s:{s:I, s:i}}}}", "_shards", "total", shards, "successful", ok,
-	    "failed", 0, "_all", "primaries", "docs", "count", all, "deleted", 0,
-	    "total", "docs", "count", all, "deleted", 0);
+	    "failed", 0, "_all", "primaries", "docs", "count", all,
+	    "deleted", 0, "total", "docs", "count", all, "deleted", 0);
 	if (level == NULL || strcmp(level, "cluster") != 0)
 		json_object_set_new(*out, "indices", indices);
 	else
@@ -1334,7 +1339,8 @@ es_index_flat_settings(struct es_index *ix)
 	char	 buf[32];
 
 	s = json_object();
-	snprintf(buf, sizeof buf, "%llu", (unsigned long long)ix->creation_date);
+	snprintf(buf, sizeof buf, "%llu",
+	    (unsigned long long)ix->creation_date);
 	json_object_set_new(s, "index.creation_date", json_string(buf));
 	snprintf(buf, sizeof buf, "%d", ix->nshards);
 	json_object_set_new(s, "index.number_of_shards", json_string(buf));
@@ -1347,12 +1353,14 @@ es_index_flat_settings(struct es_index *ix)
 	json_object_set_new(s, "index.version.created",
 	    json_string("8521000"));
 	if (ix->block_write)
-		json_object_set_new(s, "index.blocks.write", json_string("true"));
+		json_object_set_new(s, "index.blocks.write",
+		    json_string("true"));
 	if (ix->block_read_only)
 		json_object_set_new(s, "index.blocks.read_only",
 		    json_string("true"));
 	if (ix->block_read)
-		json_object_set_new(s, "index.blocks.read", json_string("true"));
+		json_object_set_new(s, "index.blocks.read",
+		    json_string("true"));
 	if (ix->block_metadata)
 		json_object_set_new(s, "index.blocks.metadata",
 		    json_string("true"));
@@ -1441,7 +1449,8 @@ es_put_settings(struct es_cluster *c, const char *expr, json_t *body,
 	    "index.blocks.metadata" };
 
 	if (body == NULL || !json_is_object(body))
-		return (es_error(out, 400, "action_request_validation_exception",
+		return (es_error(out, 400,
+		    "action_request_validation_exception",
 		    "Validation Failed: 1: no settings to update;"));
 	wrapped = json_object_get(body, "settings") != NULL ?
 	    json_incref(body) : json_pack("{s:O}", "settings", body);
@@ -1480,7 +1489,8 @@ es_put_settings(struct es_cluster *c, const char *expr, json_t *body,
 			full = xstrdup(key);
 			json_decref(raw);
 			json_decref(flat);
-			status = es_error(out, 400, "illegal_argument_exception",
+			status = es_error(out, 400,
+			    "illegal_argument_exception",
 			    "unknown setting [%s] please check that any "
 			    "required plugins are installed, or check the "
 			    "breaking changes documentation for removed "
@@ -1560,9 +1570,10 @@ es_clone(struct es_cluster *c, const char *src, const char *target,
 	}
 	bw = ix->block_write;
 	bro = ix->block_read_only;
-	if (status == 0 && (((v = json_object_get(flat, "index.blocks.write")) !=
-	    NULL && es_bool_value(v, &bw) == -1) || ((v = json_object_get(flat,
-	    "index.blocks.read_only")) != NULL && es_bool_value(v, &bro) == -1)))
+	if (status == 0 && (((v = json_object_get(flat,
+	    "index.blocks.write")) != NULL && es_bool_value(v, &bw) == -1) ||
+	    ((v = json_object_get(flat, "index.blocks.read_only")) != NULL &&
+	    es_bool_value(v, &bro) == -1)))
 		status = es_error(out, 400, "illegal_argument_exception",
 		    "Failed to parse value for setting [index.blocks.*]");
 	json_decref(flat);
@@ -1577,8 +1588,8 @@ es_clone(struct es_cluster *c, const char *src, const char *target,
 		for (i = 0; i < ix->shards[sh].nops; i++) {
 			struct es_op	*op = &ix->shards[sh].ops[i];
 
-			es_shard_append(&nx->shards[sh], op->seq_no, op->version,
-			    op->id, op->source);
+			es_shard_append(&nx->shards[sh], op->seq_no,
+			    op->version, op->id, op->source);
 			es_journal_op(c, nx, sh, op);
 		}
 		nx->shards[sh].refreshed_seq_no = nx->shards[sh].max_seq_no;
@@ -1815,7 +1826,8 @@ es_put_cluster_settings(struct es_cluster *c, json_t *body, int flat_out,
 	int		 status = 0;
 
 	if (body == NULL || !json_is_object(body))
-		return (es_error(out, 400, "action_request_validation_exception",
+		return (es_error(out, 400,
+		    "action_request_validation_exception",
 		    "Validation Failed: 1: no settings to update;"));
 	json_object_foreach(body, key, v) {
 		if (strcmp(key, "persistent") != 0 &&
@@ -1832,7 +1844,8 @@ es_put_cluster_settings(struct es_cluster *c, json_t *body, int flat_out,
 	t_in = json_object_get(body, "transient");
 	if ((p_in == NULL || json_object_size(p_in) == 0) &&
 	    (t_in == NULL || json_object_size(t_in) == 0))
-		return (es_error(out, 400, "action_request_validation_exception",
+		return (es_error(out, 400,
+		    "action_request_validation_exception",
 		    "Validation Failed: 1: no settings to update;"));
 	p_flat = json_object();
 	t_flat = json_object();
@@ -1971,7 +1984,8 @@ es_follow_check(struct es_cluster *c, const char *name, json_t *body,
 	char		 msg[256] = "";
 
 	if (body == NULL || !json_is_object(body))
-		return (es_error(out, 400, "action_request_validation_exception",
+		return (es_error(out, 400,
+		    "action_request_validation_exception",
 		    "Validation Failed: 1: remote_cluster is missing;2: "
 		    "leader_index is missing;"));
 	if ((status = es_parse_follow_params(body,
@@ -1987,7 +2001,8 @@ es_follow_check(struct es_cluster *c, const char *name, json_t *body,
 		snprintf(msg + strlen(msg), sizeof msg - strlen(msg),
 		    "%d: leader_index is missing;", ++n);
 	if (n > 0)
-		return (es_error(out, 400, "action_request_validation_exception",
+		return (es_error(out, 400,
+		    "action_request_validation_exception",
 		    "Validation Failed: %s", msg));
 	if ((status = es_valid_index_name(name, out)) != 0)
 		return (status);
@@ -2247,7 +2262,8 @@ es_follow_params_full(struct es_index *ix)
 	p = json_object();
 	for (i = 0; i < ES_NFOLLOW_PARAMS; i++) {
 		v = ix->follow_params == NULL ? NULL :
-		    json_object_get(ix->follow_params, es_follow_params[i].name);
+		    json_object_get(ix->follow_params,
+		    es_follow_params[i].name);
 		if (v != NULL)
 			json_object_set(p, es_follow_params[i].name, v);
 		else if (es_follow_params[i].is_int)
@@ -2346,8 +2362,9 @@ es_follow_index_stats(struct es_index *ix, uint64_t now_ms)
 		    json_integer((json_int_t)f->operations_written));
 		json_object_set(sj, "read_exceptions", f->read_exceptions);
 		json_object_set_new(sj, "time_since_last_read_millis",
-		    json_integer(f->last_read_ms == 0 || now_ms < f->last_read_ms ?
-		    0 : (json_int_t)(now_ms - f->last_read_ms)));
+		    json_integer(f->last_read_ms == 0 ||
+		    now_ms < f->last_read_ms ? 0 :
+		    (json_int_t)(now_ms - f->last_read_ms)));
 		if (f->fatal_exception != NULL)
 			json_object_set(sj, "fatal_exception",
 			    f->fatal_exception);
@@ -2470,7 +2487,8 @@ es_auto_follow_put(struct es_cluster *c, const char *name, json_t *body,
 	char		 msg[256] = "";
 
 	if (body == NULL || !json_is_object(body))
-		return (es_error(out, 400, "action_request_validation_exception",
+		return (es_error(out, 400,
+		    "action_request_validation_exception",
 		    "Validation Failed: 1: [remote_cluster] is missing;"));
 	json_t *copy = json_deep_copy(body);
 	json_object_del(copy, "leader_index_patterns");
@@ -2499,7 +2517,8 @@ es_auto_follow_put(struct es_cluster *c, const char *name, json_t *body,
 		json_decref(params);
 		json_decref(patterns);
 		json_decref(excl);
-		return (es_error(out, 400, "action_request_validation_exception",
+		return (es_error(out, 400,
+		    "action_request_validation_exception",
 		    "Validation Failed: %s", msg));
 	}
 	if (!es_remote_configured(c, json_string_value(rc))) {
@@ -2653,7 +2672,8 @@ es_changes(struct es_cluster *c, json_t *req, uint64_t now, int *empty)
 		sh = json_integer_value(json_object_get(e, "shard"));
 		from = json_integer_value(json_object_get(e, "from_seq_no"));
 		ix = name == NULL ? NULL : es_index_find(c, name);
-		if (ix == NULL || (uuid != NULL && strcmp(uuid, ix->uuid) != 0)) {
+		if (ix == NULL || (uuid != NULL &&
+		    strcmp(uuid, ix->uuid) != 0)) {
 			status = es_index_not_found(&err, name == NULL ? "" :
 			    name);
 			r = json_pack("{s:O, s:i}", "error",
@@ -2695,7 +2715,8 @@ es_retryable(const char *type)
 		"receive_timeout_transport_exception",
 		"node_disconnected_exception", "node_not_connected_exception",
 		"node_closed_exception", "no_such_remote_cluster_exception",
-		"no_seed_node_left_exception", "es_rejected_execution_exception",
+		"no_seed_node_left_exception",
+		"es_rejected_execution_exception",
 		"circuit_breaking_exception", "cluster_block_exception",
 		"index_closed_exception", "security_exception",
 		"no_shard_available_action_exception",
@@ -2872,7 +2893,8 @@ es_replay(struct es_cluster *c, json_t *rec, char **cause)
 		return (0);
 	}
 	if (strcmp(t, "index") == 0) {
-		nshards = (int)json_integer_value(json_object_get(rec, "shards"));
+		nshards = (int)json_integer_value(json_object_get(rec,
+		    "shards"));
 		if (name == NULL || uuid == NULL || nshards < 1 ||
 		    nshards > 1024) {
 			xasprintf(cause, "bad index record");
@@ -2919,7 +2941,8 @@ es_replay(struct es_cluster *c, json_t *rec, char **cause)
 		}
 		json_decref(ix->follow_params);
 		v = json_object_get(rec, "follow_params");
-		ix->follow_params = json_is_object(v) ? json_deep_copy(v) : NULL;
+		ix->follow_params = json_is_object(v) ? json_deep_copy(v) :
+		    NULL;
 		return (0);
 	}
 	if (strcmp(t, "op") == 0) {

@@ -40,7 +40,7 @@ struct es_follow_shard {
 	uint64_t	 operations_written;
 	uint64_t	 last_read_ms;
 	json_t		*read_exceptions;	/* array, newest last */
-	json_t		*fatal_exception;	/* NULL unless the task stopped */
+	json_t		*fatal_exception;	/* NULL unless it stopped */
 };
 
 struct es_shard {
@@ -51,7 +51,7 @@ struct es_shard {
 	size_t		 nops;
 	size_t		 opsalloc;
 	json_t		*docs;			/* id -> integer index in ops */
-	json_t		*leases;		/* retention lease id -> object */
+	json_t		*leases;		/* lease id -> object */
 	struct es_follow_shard	 follow;
 };
 
@@ -85,10 +85,10 @@ struct es_cluster {
 	char		 node_id[ES_UUID_LEN + 1];
 	struct es_index	**indices;		/* sorted by name */
 	size_t		 nindices;
-	json_t		*persistent;		/* flat key -> string or array */
+	json_t		*persistent;		/* flat key -> value */
 	json_t		*transient;
 	json_t		*auto_follow;		/* name -> pattern */
-	uint64_t	 write_generation;	/* bumps on every document write */
+	uint64_t	 write_generation;	/* bumps on writes */
 	es_journal_fn	 journal;
 	void		*journal_arg;
 };

@@ -44,7 +44,7 @@ struct remote_call {
 	struct remote			*r;
 	struct evhttp_connection	*conn;
 	struct event			*timer;
-	enum remote_outcome		 preset;	/* for timer-ended calls */
+	enum remote_outcome		 preset;	/* timer-ended calls */
 	int				 timed_out;
 	uint64_t			 start_ms;
 	remote_cb			 cb;
@@ -474,7 +474,8 @@ remote_info(struct essim *es)
 			    "initial_connect_timeout", "30s"));
 		} else {
 			xasprintf(&key, "cluster.remote.%s.seeds", alias);
-			if ((seeds = json_object_get(c->transient, key)) == NULL)
+			seeds = json_object_get(c->transient, key);
+			if (seeds == NULL)
 				seeds = json_object_get(c->persistent, key);
 			free(key);
 			n = (s = es_remote_setting(c, alias,
@@ -687,7 +688,8 @@ remote_read(struct essim *es, struct remote *r, uint64_t now)
 			memcpy(t->uuid, ix->uuid, sizeof t->uuid);
 			t->shard = sh;
 			f->outstanding_reads = 1;
-			f->last_requested_seq_no = ix->shards[sh].max_seq_no + 1;
+			f->last_requested_seq_no =
+			    ix->shards[sh].max_seq_no + 1;
 			f->last_read_ms = now;
 			xasprintf(&lease, "%s/%s/%s-following-%s/%s/%s",
 			    c->name, ix->name, ix->uuid, r->alias,

@@ -494,12 +494,14 @@ rest_follow_restored(void *arg, struct remote_result *res)
 			}
 			es_apply_changes(ctx->es->cluster, ix, (int)i,
 			    json_array_get(shards, i), res->elapsed_ms);
-			ix->shards[i].refreshed_seq_no = ix->shards[i].max_seq_no;
+			ix->shards[i].refreshed_seq_no =
+			    ix->shards[i].max_seq_no;
 		}
 		rest_wake_parked(ctx->es);
 	}
-	rest_reply(ctx, 200, json_pack("{s:b, s:b, s:b}", "follow_index_created",
-	    1, "follow_index_shards_acked", ok, "index_following_started", ok));
+	rest_reply(ctx, 200, json_pack("{s:b, s:b, s:b}",
+	    "follow_index_created", 1, "follow_index_shards_acked", ok,
+	    "index_following_started", ok));
 }
 
 /*
@@ -743,8 +745,8 @@ rest_resolve_done(void *arg, struct remote_result *res)
 			json_object_set_new(e, "version", rest_version_short());
 	} else if (res->outcome == REMOTE_OK) {
 		e = json_pack("{s:b, s:b, s:s}", "connected", 1,
-		    "skip_unavailable", skip, "error", "remote cluster answered "
-		    "with an error");
+		    "skip_unavailable", skip, "error",
+		    "remote cluster answered with an error");
 	} else if (res->outcome == REMOTE_TIMEOUT)
 		e = json_pack("{s:b, s:b, s:s}", "connected", 0,
 		    "skip_unavailable", skip, "error", "Request timed out "
@@ -782,7 +784,8 @@ rest_split_expr(const char *expr)
 			idx = tok;
 		}
 		if ((cur = json_object_get(groups, key)) != NULL) {
-			xasprintf(&joined, "%s,%s", json_string_value(cur), idx);
+			xasprintf(&joined, "%s,%s", json_string_value(cur),
+			    idx);
 			json_object_set_new(groups, key, json_string(joined));
 			free(joined);
 		} else
@@ -1120,9 +1123,10 @@ rest_internal(struct rest_ctx *ctx)
 		status = es_resolve(c, idx, ES_RESOLVE_OPEN | ES_RESOLVE_CLOSED,
 		    &list, &n, &out);
 		if (status != 0) {
-			json_t	*e = json_pack("{s:O}", "error", json_object_get(
-			    json_object_get(out, "error"), "reason"));
+			json_t	*e;
 
+			e = json_pack("{s:O}", "error", json_object_get(
+			    json_object_get(out, "error"), "reason"));
 			json_decref(out);
 			rest_reply(ctx, 200, e);
 			return;
@@ -1230,7 +1234,8 @@ rest_global(struct rest_ctx *ctx)
 			es_follow_stats(es->cluster, "_all", essim_now_ms(),
 			    &stats);
 			rest_reply(ctx, 200, json_pack("{s:o, s:o}",
-			    "auto_follow_stats", es_auto_follow_stats(es->cluster),
+			    "auto_follow_stats",
+			    es_auto_follow_stats(es->cluster),
 			    "follow_stats", stats));
 		}
 	} else if (strcmp(s0, "_ccr") == 0 && strcmp(s1, "auto_follow") == 0) {
@@ -1439,9 +1444,9 @@ rest_index(struct rest_ctx *ctx)
 			rest_bad_method(ctx, "POST");
 			return;
 		}
-		if (rest_params(ctx, "timeout master_timeout ignore_unavailable "
-		    "allow_no_indices expand_wildcards wait_for_active_shards") ==
-		    -1)
+		if (rest_params(ctx, "timeout master_timeout "
+		    "ignore_unavailable allow_no_indices expand_wildcards "
+		    "wait_for_active_shards") == -1)
 			return;
 		if (strcmp(a, "_close") == 0)
 			status = es_close(c, ctx->segs[0], rest_flag(ctx,
@@ -1495,7 +1500,8 @@ rest_index(struct rest_ctx *ctx)
 		    "_source_excludes") == -1)
 			return;
 		if (ctx->nsegs == 3 && ctx->cmd == EVHTTP_REQ_GET)
-			status = es_get_doc(c, ctx->segs[0], ctx->segs[2], &out);
+			status = es_get_doc(c, ctx->segs[0], ctx->segs[2],
+			    &out);
 		else if ((ctx->nsegs == 2 && ctx->cmd == EVHTTP_REQ_POST) ||
 		    (ctx->nsegs == 3 && (ctx->cmd == EVHTTP_REQ_PUT ||
 		    ctx->cmd == EVHTTP_REQ_POST)))
@@ -1713,7 +1719,8 @@ rest_fault_error(struct rest_ctx *ctx, struct fault *f)
 			    "max_coordinating_and_primary_bytes=0]";
 			break;
 		case 503:
-			reason = "blocked by: [SERVICE_UNAVAILABLE/2/no master];";
+			reason = "blocked by: "
+			    "[SERVICE_UNAVAILABLE/2/no master];";
 			break;
 		default:
 			reason = "essim injected fault";
@@ -1743,8 +1750,8 @@ rest_fault(struct rest_ctx *ctx)
 	    strncmp(ctx->path, "/_essim/ccr/leader/", 19) != 0 &&
 	    strcmp(ctx->path, "/_essim/ccr/resolve") != 0)
 		return (0);
-	if ((f = fault_match(es, ctx->method, ctx->path, rest_from_peer(ctx))) ==
-	    NULL)
+	f = fault_match(es, ctx->method, ctx->path, rest_from_peer(ctx));
+	if (f == NULL)
 		return (0);
 	action = f->action;
 	delay = f->delay_ms;
