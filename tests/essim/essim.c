@@ -10,6 +10,7 @@
  */
 #include "autoconf.h"
 
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <arpa/inet.h>
@@ -106,6 +107,21 @@ essim_loopback(const char *host)
 	if (inet_pton(AF_INET6, host, &a6) == 1)
 		return (IN6_IS_ADDR_LOOPBACK(&a6));
 	return (0);
+}
+
+/*
+ * Every follower call and every client holds a descriptor: allow as many
+ * as the hard limit does, so a thousand parallel calls do not hit EMFILE.
+ */
+static void
+essim_raise_nofile(void)
+{
+	struct rlimit	rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
 }
 
 /* Write the bound port to a file atomically (temporary, then rename). */
@@ -267,6 +283,7 @@ main(int argc, char **argv)
 		return (2);
 	}
 	signal(SIGPIPE, SIG_IGN);
+	essim_raise_nofile();
 
 	es.cluster = es_cluster_new(name);
 	if (data != NULL && (es.journal = journal_open(data, es.cluster,

@@ -120,7 +120,9 @@ out=$(es POST "$B/$IDX2/_doc?refresh=true" '{"user":"kimchy"}')
 ok "B: the promoted index takes the kimchy write" \
     [ "$(echo "$out" | tail -n 1)" = 201 ]
 
-# clusterA comes back with its old data and becomes the follower.
+# clusterA comes back with its old data and becomes the follower. A record
+# torn by the crash (never acknowledged) must not stop it.
+printf '{"t":"op","index":"%s","sha' "$IDX" >>"$TEST_DIR/a.journal"
 essim_start clusterA --data "$TEST_DIR/a.journal" --refresh-interval-ms 100
 A=$ESSIM_clusterA_URL
 ok "A: back with its old data" count_is "$A" "$IDX" 8
