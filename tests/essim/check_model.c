@@ -554,6 +554,78 @@ START_TEST(auto_follow_patterns)
 }
 END_TEST
 
+START_TEST(index_expressions)
+{
+	struct es_cluster	*c = es_cluster_new("a");
+	struct es_index		**list;
+	size_t			 n;
+	json_t			*err = NULL;
+
+	EXPECT(es_create_index(c, "logs-1", NULL, 1, OUT), 200, "");
+	EXPECT(es_create_index(c, "logs-2", NULL, 1, OUT), 200, "");
+	EXPECT(es_create_index(c, "other", NULL, 1, OUT), 200, "");
+	EXPECT(es_close(c, "logs-2", 0, OUT), 200, "");
+	ck_assert_int_eq(es_resolve(c, "logs-*", ES_RESOLVE_OPEN, &list, &n,
+	    &err), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(list[0]->name, "logs-1");
+	free(list);
+	ck_assert_int_eq(es_resolve(c, "*,-logs-*", ES_RESOLVE_OPEN |
+	    ES_RESOLVE_CLOSED, &list, &n, &err), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(list[0]->name, "other");
+	free(list);
+	ck_assert_int_eq(es_resolve(c, "_all", ES_RESOLVE_OPEN |
+	    ES_RESOLVE_CLOSED, &list, &n, &err), 0);
+	ck_assert_uint_eq(n, 3);
+	free(list);
+	ck_assert_int_eq(es_resolve(c, "other,nope", ES_RESOLVE_OPEN, &list,
+	    &n, &err), 404);
+	ck_assert_str_eq(err_reason(err), "no such index [nope]");
+	json_decref(err);
+	ck_assert_int_eq(es_resolve(c, "other,nope", ES_RESOLVE_OPEN |
+	    ES_RESOLVE_IGNORE_MISSING, &list, &n, &err), 0);
+	ck_assert_uint_eq(n, 1);
+	free(list);
+	EXPECT(es_search(c, "logs-2", NULL, NULL, 0, 10, 1, OUT), 400,
+	    "index_closed_exception");
+	EXPECT(es_search(c, "logs-*", NULL, NULL, 0, 10, 1, OUT), 200, "");
+	EXPECT(es_valid_index_name("a,b", OUT), 400,
+	    "invalid_index_name_exception");
+	EXPECT(es_valid_index_name("_x", OUT), 400,
+	    "invalid_index_name_exception");
+	EXPECT(es_valid_index_name("fine-name.1", OUT), 0, "");
+	es_cluster_free(c);
+}
+END_TEST
+
+START_TEST(settings_wildcard_removal_and_transient)
+{
+	struct es_cluster	*c = cluster_with_remote();
+	json_t			*body, *out, *aliases;
+
+	body = json_pack("{s:{s:[s]}}", "transient",
+	    "cluster.remote.t.seeds", "127.0.0.1:1");
+	EXPECT(es_put_cluster_settings(c, body, 1, OUT), 200, "");
+	json_decref(body);
+	aliases = es_remote_aliases(c);
+	ck_assert_int_eq(json_object_size(aliases), 2);
+	json_decref(aliases);
+	body = json_pack("{s:{s:n}}", "persistent", "cluster.remote.clusterA.*");
+	EXPECT(es_put_cluster_settings(c, body, 0, OUT), 200, "");
+	json_decref(body);
+	ck_assert_int_eq(es_get_cluster_settings(c, 1, &out), 200);
+	assert_json(out, "{\"persistent\":{},\"transient\":"
+	    "{\"cluster.remote.t.seeds\":[\"127.0.0.1:1\"]}}");
+	body = json_pack("{s:{s:i}}", "persistent",
+	    "cluster.remote.t.proxy_socket_connections", 3);
+	EXPECT(es_put_cluster_settings(c, body, 0, OUT), 400,
+	    "illegal_argument_exception");
+	json_decref(body);
+	es_cluster_free(c);
+}
+END_TEST
+
 /* Run every model test in one suite. */
 int
 main(void)
@@ -576,6 +648,8 @@ main(void)
 	tcase_add_test(tc, journal_replay_round_trip);
 	tcase_add_test(tc, blocks_and_clone);
 	tcase_add_test(tc, auto_follow_patterns);
+	tcase_add_test(tc, index_expressions);
+	tcase_add_test(tc, settings_wildcard_removal_and_transient);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
