@@ -134,7 +134,7 @@ struct essim {
 	uint64_t			 woken_generation;
 
 	struct remote_list		 remotes;
-	uint64_t			 request_id;
+	uint64_t			 orphan_next_ms;
 	struct event			*tick;
 	struct event			*refresh;
 	struct event			*reaper;

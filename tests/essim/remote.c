@@ -42,6 +42,7 @@ struct remote_call {
 	TAILQ_ENTRY(remote_call)	 entry;
 	struct essim			*es;
 	struct remote			*r;
+	char				*alias;
 	struct evhttp_connection	*conn;
 	struct event			*timer;
 	enum remote_outcome		 preset;	/* timer-ended calls */
@@ -147,7 +148,7 @@ remote_finish(struct remote_call *call, enum remote_outcome outcome,
 	res.outcome = outcome;
 	res.status = status;
 	res.body = body;
-	res.alias = r->alias;
+	res.alias = call->alias;
 	res.address = r->address;
 	res.elapsed_ms = essim_now_ms() - call->start_ms;
 	if (call->cb != NULL)
@@ -156,6 +157,7 @@ remote_finish(struct remote_call *call, enum remote_outcome outcome,
 	if (call->timer != NULL)
 		event_free(call->timer);
 	remote_bury(es, call->conn);
+	free(call->alias);
 	free(call);
 	if (outcome == REMOTE_OK && !was_hold && r->hold == NULL &&
 	    remote_find(es, r->alias) == r)
@@ -276,6 +278,7 @@ remote_call(struct essim *es, const char *alias, enum evhttp_cmd_type method,
 
 	call = xcalloc(1, sizeof *call);
 	call->es = es;
+	call->alias = xstrdup(alias);
 	call->cb = cb;
 	call->arg = arg;
 	call->start_ms = essim_now_ms();
@@ -715,6 +718,38 @@ remote_read(struct essim *es, struct remote *r, uint64_t now)
 	    (int)poll + es->opt.transport_timeout_ms, remote_read_done, rd);
 }
 
+/*
+ * Followers whose remote alias is no longer configured fail their reads
+ * with no_such_remote_cluster_exception (retried, as Elasticsearch does),
+ * at the capped retry delay.
+ */
+static void
+remote_orphans(struct essim *es, uint64_t now)
+{
+	struct es_cluster	*c = es->cluster;
+	struct es_index		*ix;
+	size_t			 i;
+	int			 sh;
+
+	if (now < es->orphan_next_ms)
+		return;
+	es->orphan_next_ms = now + REMOTE_MAX_RETRY_MS;
+	for (i = 0; i < c->nindices; i++) {
+		ix = c->indices[i];
+		if (!ix->follower || !ix->tasks || !ix->open ||
+		    remote_find(es, ix->remote) != NULL)
+			continue;
+		for (sh = 0; sh < ix->nshards; sh++) {
+			if (ix->shards[sh].follow.fatal_exception != NULL)
+				continue;
+			ix->shards[sh].follow.last_read_ms = now;
+			es_read_failed(ix, sh, es_cause(
+			    "no_such_remote_cluster_exception",
+			    "no such remote cluster: [%s]", ix->remote), 0, now);
+		}
+	}
+}
+
 /* Start a batched read for every remote that is due one. */
 static void
 remote_tick(evutil_socket_t fd, short events, void *arg)
@@ -729,6 +764,7 @@ remote_tick(evutil_socket_t fd, short events, void *arg)
 		if (!r->reading && now >= r->next_read_ms)
 			remote_read(es, r, now);
 	}
+	remote_orphans(es, now);
 }
 
 /* Start the tick and connect the remotes configured at start. */

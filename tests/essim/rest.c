@@ -442,6 +442,21 @@ rest_class_name(const char *type)
 	return (out);
 }
 
+/* Whether the peer's leader metadata has what a follower needs. */
+static int
+rest_leader_valid(json_t *meta)
+{
+	json_t	*shards = json_object_get(meta, "shards");
+
+	if (!json_is_string(json_object_get(meta, "index")) ||
+	    !json_is_string(json_object_get(meta, "uuid")) ||
+	    !json_is_integer(shards) || json_integer_value(shards) < 1 ||
+	    json_integer_value(shards) > 1024 ||
+	    !json_is_integer(json_object_get(meta, "replicas")))
+		return (-1);
+	return (0);
+}
+
 /* The leader metadata fetch of put-follow and resume failed: answer. */
 static void
 rest_leader_failed(struct rest_ctx *ctx, struct remote_result *res,
@@ -523,6 +538,11 @@ rest_follow_leader(void *arg, struct remote_result *res)
 		rest_leader_failed(ctx, res, alias, leader);
 		return;
 	}
+	if (rest_leader_valid(res->body) == -1) {
+		rest_error(ctx, 500, "exception", "remote cluster [%s] sent "
+		    "unusable metadata for index [%s]", alias, leader);
+		return;
+	}
 	if ((status = es_follow_create(ctx->es->cluster, ctx->segs[0],
 	    ctx->body, res->body, essim_wall_ms(), &out)) != 0) {
 		rest_reply(ctx, status, out);
@@ -599,6 +619,13 @@ rest_resume_leader(void *arg, struct remote_result *res)
 		rest_leader_failed(ctx, res, json_string_value(json_object_get(
 		    ctx->saved, "alias")), json_string_value(json_object_get(
 		    ctx->saved, "leader")));
+		return;
+	}
+	if (rest_leader_valid(res->body) == -1) {
+		rest_error(ctx, 500, "exception", "remote cluster [%s] sent "
+		    "unusable metadata for index [%s]", json_string_value(
+		    json_object_get(ctx->saved, "alias")), json_string_value(
+		    json_object_get(ctx->saved, "leader")));
 		return;
 	}
 	status = es_resume_leader(ctx->es->cluster, ctx->segs[0], res->body,

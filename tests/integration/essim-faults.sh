@@ -175,6 +175,31 @@ ok "... while the peer's probe times out" \
     has "$(es_body GET "$B/_resolve/cluster?timeout=300ms")" 'Request timed out'
 es_status DELETE "$A/_essim/faults" >/dev/null
 
+# The remote alias removed under an active follower (reference 10.3).
+es_status PUT "$A/l2" '{}' >/dev/null
+ok "B follows l2" has "$(es_body PUT "$B/f2/_ccr/follow?wait_for_active_shards=1" \
+    '{"remote_cluster":"clusterA","leader_index":"l2"}')" '"index_following_started":true'
+ok "remove remote clusterA with a wildcard null" \
+    has "$(es_body PUT "$B/_cluster/settings" '{"persistent":{"cluster.remote.clusterA.*":null}}')" \
+    '"acknowledged":true'
+ok "_remote/info is empty" [ "$(es_body GET "$B/_remote/info")" = '{}' ]
+no_remote() {
+	has "$(es_body GET "$B/f2/_ccr/stats?filter_path=**.exception.type")" \
+	    no_such_remote_cluster_exception
+}
+ok "the follower's reads fail with no_such_remote_cluster_exception" \
+    wait_for 5 no_remote
+es_status POST "$B/f2/_ccr/pause_follow" >/dev/null
+es_status POST "$B/f2/_close" >/dev/null
+out=$(es POST "$B/f2/_ccr/unfollow")
+ok "unfollow without the remote answers 500" [ "$(echo "$out" | tail -n 1)" = 500 ]
+ok "... caused by no such remote cluster" has "$out" \
+    '"caused_by":{"type":"no_such_remote_cluster_exception","reason":"no such remote cluster: [clusterA]"}'
+ok "... root cause is the innermost" has "$out" \
+    '"root_cause":[{"type":"no_such_remote_cluster_exception"'
+ok "... and the index is converted" \
+    has "$(es_body GET "$B/f2/_ccr/info")" '{"follower_indices":[]}'
+
 # Security: --auth-basic and --auth-api-key.
 essim_start clusterC --auth-basic elastic:changeme --auth-api-key id1:key1
 C=$ESSIM_clusterC_URL
