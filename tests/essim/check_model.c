@@ -429,13 +429,13 @@ START_TEST(replication_keeps_seq_nos)
 	    "uuid", json_string("gone"));
 	resp = es_changes(a, req, 1, &empty);
 	es_read_failed(f, 0, json_deep_copy(json_object_get(json_array_get(
-	    json_object_get(resp, "shards"), 0), "error")), 1, 1);
+	    json_object_get(resp, "shards"), 0), "error")), 1);
 	ck_assert_ptr_nonnull(f->shards[0].follow.fatal_exception);
 	ck_assert_int_eq(f->shards[0].follow.failed_reads, 1);
 	/* a connection error is retried */
 	for (i = 0; i < 2; i++)
 		es_read_failed(f, 1, es_cause("connect_transport_exception",
-		    "x"), 1, 1);
+		    "x"), 1);
 	ck_assert_ptr_null(f->shards[1].follow.fatal_exception);
 	ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(
 	    f->shards[1].follow.read_exceptions, 0), "retries")), 1);
@@ -531,7 +531,7 @@ END_TEST
 START_TEST(auto_follow_patterns)
 {
 	struct es_cluster	*c = cluster_with_remote();
-	json_t			*body, *out;
+	json_t			*body, *out, *list;
 
 	EXPECT(es_auto_follow_get(c, NULL, OUT), 200, "");
 	EXPECT(es_auto_follow_get(c, "p", OUT), 404,
@@ -547,6 +547,24 @@ START_TEST(auto_follow_patterns)
 	ck_assert(json_is_false(json_object_get(json_object_get(json_array_get(
 	    json_object_get(out, "patterns"), 0), "pattern"), "active")));
 	json_decref(out);
+	EXPECT(es_auto_follow_activate(c, "p", 1, OUT), 200, "");
+	/* the first round only records what exists */
+	list = json_pack("{s:[{s:s, s:s, s:i, s:i, s:b}]}", "indices", "index",
+	    "logs-1", "uuid", "U1", "shards", 2, "replicas", 0, "open", 1);
+	ck_assert_int_eq(es_auto_follow_run(c, "p", list, 1), 0);
+	json_array_append_new(json_object_get(list, "indices"), json_pack(
+	    "{s:s, s:s, s:i, s:i, s:b}", "index", "logs-2", "uuid", "U2",
+	    "shards", 2, "replicas", 0, "open", 1));
+	json_array_append_new(json_object_get(list, "indices"), json_pack(
+	    "{s:s, s:s, s:i, s:i, s:b}", "index", "other", "uuid", "U3",
+	    "shards", 1, "replicas", 0, "open", 1));
+	ck_assert_int_eq(es_auto_follow_run(c, "p", list, 1), 1);
+	ck_assert_ptr_null(es_index_find(c, "logs-1-copy"));
+	ck_assert_ptr_nonnull(es_index_find(c, "logs-2-copy"));
+	ck_assert_int_eq(es_index_find(c, "logs-2-copy")->nshards, 2);
+	ck_assert(es_index_find(c, "logs-2-copy")->follower);
+	ck_assert_int_eq(es_auto_follow_run(c, "p", list, 1), 0);
+	json_decref(list);
 	EXPECT(es_auto_follow_delete(c, "p", OUT), 200, "");
 	EXPECT(es_auto_follow_delete(c, "p", OUT), 404,
 	    "resource_not_found_exception");

@@ -65,6 +65,8 @@ es_cluster_new(const char *name)
 	c->persistent = json_object();
 	c->transient = json_object();
 	c->auto_follow = json_object();
+	c->auto_follow_seen = json_object();
+	c->af_errors = json_array();
 	return (c);
 }
 
@@ -159,6 +161,8 @@ es_cluster_free(struct es_cluster *c)
 	json_decref(c->persistent);
 	json_decref(c->transient);
 	json_decref(c->auto_follow);
+	json_decref(c->auto_follow_seen);
+	json_decref(c->af_errors);
 	free(c->name);
 	free(c);
 }
@@ -273,9 +277,10 @@ es_journal_index(struct es_cluster *c, struct es_index *ix)
 static void
 es_journal_cluster(struct es_cluster *c)
 {
-	es_journal(c, json_pack("{s:s, s:s, s:O, s:O}", "t", "cluster",
+	es_journal(c, json_pack("{s:s, s:s, s:O, s:O, s:O}", "t", "cluster",
 	    "uuid", c->uuid, "persistent", c->persistent,
-	    "auto_follow", c->auto_follow));
+	    "auto_follow", c->auto_follow, "auto_follow_seen",
+	    c->auto_follow_seen));
 }
 
 /*
@@ -2412,12 +2417,162 @@ es_follow_stats(struct es_cluster *c, const char *expr, uint64_t now_ms,
 json_t *
 es_auto_follow_stats(struct es_cluster *c)
 {
-	(void)c;
-	return (json_pack("{s:i, s:i, s:i, s:[], s:[]}",
-	    "number_of_failed_follow_indices", 0,
-	    "number_of_failed_remote_cluster_state_requests", 0,
-	    "number_of_successful_follow_indices", 0,
-	    "recent_auto_follow_errors", "auto_followed_clusters"));
+	json_t	*st;
+
+	st = json_pack("{s:I, s:I, s:I, s:O, s:[]}",
+	    "number_of_failed_follow_indices", (json_int_t)c->af_failed,
+	    "number_of_failed_remote_cluster_state_requests",
+	    (json_int_t)c->af_failed_remote,
+	    "number_of_successful_follow_indices",
+	    (json_int_t)c->af_successful,
+	    "recent_auto_follow_errors", c->af_errors,
+	    "auto_followed_clusters");
+	return (st);
+}
+
+/* Remember an auto-follow error (cause stolen), keeping the newest few. */
+static void
+es_auto_follow_error(struct es_cluster *c, const char *leader, json_t *cause,
+    uint64_t now)
+{
+	if (json_array_size(c->af_errors) >= 16)
+		json_array_remove(c->af_errors, 0);
+	json_array_append_new(c->af_errors, json_pack("{s:s, s:I, s:o}",
+	    "leader_index", leader, "timestamp", (json_int_t)now,
+	    "auto_follow_exception", cause));
+}
+
+/* An auto-follow pattern's remote could not be read. */
+void
+es_auto_follow_remote_failed(struct es_cluster *c, const char *alias,
+    json_t *cause, uint64_t now)
+{
+	c->af_failed_remote++;
+	es_auto_follow_error(c, alias, cause, now);
+}
+
+/* Whether a name matches any glob of a string list. */
+static int
+es_glob_any(json_t *patterns, const char *name)
+{
+	json_t	*p;
+	size_t	 i;
+
+	json_array_foreach(patterns, i, p) {
+		if (json_is_string(p) && es_glob(json_string_value(p), name))
+			return (1);
+	}
+	return (0);
+}
+
+/* The follower name for a leader: {{leader_index}} replaced. */
+static char *
+es_follow_name(json_t *pattern, const char *leader)
+{
+	const char	*fip, *at;
+	char		*out;
+
+	fip = json_string_value(json_object_get(pattern,
+	    "follow_index_pattern"));
+	if (fip == NULL || (at = strstr(fip, "{{leader_index}}")) == NULL)
+		return (xstrdup(fip == NULL ? leader : fip));
+	xasprintf(&out, "%.*s%s%s", (int)(at - fip), fip, leader,
+	    at + strlen("{{leader_index}}"));
+	return (out);
+}
+
+/*
+ * One auto-follow round of a pattern over the remote's index list
+ * ({"indices": [{index, uuid, shards, replicas, open}]}): the first round
+ * only records what exists (Elasticsearch follows indices created after
+ * the pattern); later rounds follow every new open match. A paused
+ * pattern records nothing, so resuming picks up what was created
+ * meanwhile. Returns the number of followers created.
+ */
+int
+es_auto_follow_run(struct es_cluster *c, const char *name, json_t *list,
+    uint64_t now)
+{
+	json_t		*pattern, *seen, *e, *body, *meta, *v, *out;
+	const char	*leader, *uuid;
+	char		*fname;
+	size_t		 i, k;
+	int		 first, created = 0, changed;
+
+	if ((pattern = json_object_get(c->auto_follow, name)) == NULL ||
+	    !json_is_true(json_object_get(pattern, "active")))
+		return (0);
+	if ((seen = json_object_get(c->auto_follow_seen, name)) == NULL) {
+		seen = json_object();
+		json_object_set_new(c->auto_follow_seen, name, seen);
+		first = changed = 1;
+	} else
+		first = changed = 0;
+	json_array_foreach(json_object_get(list, "indices"), i, e) {
+		leader = json_string_value(json_object_get(e, "index"));
+		uuid = json_string_value(json_object_get(e, "uuid"));
+		if (leader == NULL || uuid == NULL ||
+		    json_object_get(seen, uuid) != NULL ||
+		    !json_is_true(json_object_get(e, "open")) ||
+		    !es_glob_any(json_object_get(pattern,
+		    "leader_index_patterns"), leader) ||
+		    es_glob_any(json_object_get(pattern,
+		    "leader_index_exclusion_patterns"), leader))
+			continue;
+		json_object_set_new(seen, uuid, json_true());
+		changed = 1;
+		if (first)
+			continue;
+		fname = es_follow_name(pattern, leader);
+		body = json_pack("{s:O, s:s}", "remote_cluster",
+		    json_object_get(pattern, "remote_cluster"), "leader_index",
+		    leader);
+		for (k = 0; k < ES_NFOLLOW_PARAMS; k++) {
+			v = json_object_get(pattern, es_follow_params[k].name);
+			if (v != NULL)
+				json_object_set(body, es_follow_params[k].name,
+				    v);
+		}
+		meta = json_pack("{s:s, s:s, s:O, s:O}", "index", leader,
+		    "uuid", uuid, "shards", json_object_get(e, "shards"),
+		    "replicas", json_object_get(e, "replicas"));
+		out = NULL;
+		if (es_valid_index_name(fname, &out) == 0 &&
+		    es_index_find(c, fname) == NULL &&
+		    es_follow_create(c, fname, body, meta, now, &out) == 0) {
+			c->af_successful++;
+			created++;
+		} else {
+			c->af_failed++;
+			es_auto_follow_error(c, leader, out != NULL ?
+			    json_deep_copy(json_object_get(out, "error")) :
+			    es_cause("resource_already_exists_exception",
+			    "index [%s] already exists", fname), now);
+		}
+		json_decref(out);
+		json_decref(meta);
+		json_decref(body);
+		free(fname);
+	}
+	if (changed)
+		es_journal_cluster(c);
+	return (created);
+}
+
+/* Every index of the cluster, as a remote auto-follower reads it. */
+json_t *
+es_leader_list(struct es_cluster *c)
+{
+	json_t	*arr;
+	size_t	 i;
+
+	arr = json_array();
+	for (i = 0; i < c->nindices; i++)
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:i, s:i, s:b}",
+		    "index", c->indices[i]->name, "uuid", c->indices[i]->uuid,
+		    "shards", c->indices[i]->nshards, "replicas",
+		    c->indices[i]->nreplicas, "open", c->indices[i]->open));
+	return (json_pack("{s:o}", "indices", arr));
 }
 
 /* POST /<leader>/_ccr/forget_follower: drop the follower's leases. */
@@ -2579,6 +2734,7 @@ es_auto_follow_delete(struct es_cluster *c, const char *name, json_t **out)
 	if (json_object_get(c->auto_follow, name) == NULL)
 		return (es_auto_follow_missing(out, name));
 	json_object_del(c->auto_follow, name);
+	json_object_del(c->auto_follow_seen, name);
 	es_journal_cluster(c);
 	*out = json_pack("{s:b}", "acknowledged", 1);
 	return (200);
@@ -2736,8 +2892,7 @@ es_retryable(const char *type)
  * per from_seq_no with its retry count; non-retryable causes stop the task.
  */
 void
-es_read_failed(struct es_index *ix, int sh, json_t *cause, int elapsed_ms,
-    uint64_t now_ms)
+es_read_failed(struct es_index *ix, int sh, json_t *cause, int elapsed_ms)
 {
 	struct es_follow_shard	*f = &ix->shards[sh].follow;
 	json_t			*e = NULL;
@@ -2745,7 +2900,6 @@ es_read_failed(struct es_index *ix, int sh, json_t *cause, int elapsed_ms,
 	json_int_t		 from = ix->shards[sh].max_seq_no + 1;
 	const char		*type;
 
-	(void)now_ms;
 	f->failed_reads++;
 	f->total_read_time_ms += elapsed_ms;
 	for (i = 0; i < json_array_size(f->read_exceptions); i++) {
@@ -2833,9 +2987,10 @@ es_snapshot(struct es_cluster *c)
 	int		 sh;
 
 	recs = json_array();
-	json_array_append_new(recs, json_pack("{s:s, s:s, s:O, s:O}", "t",
+	json_array_append_new(recs, json_pack("{s:s, s:s, s:O, s:O, s:O}", "t",
 	    "cluster", "uuid", c->uuid, "persistent", c->persistent,
-	    "auto_follow", c->auto_follow));
+	    "auto_follow", c->auto_follow, "auto_follow_seen",
+	    c->auto_follow_seen));
 	for (i = 0; i < c->nindices; i++) {
 		ix = c->indices[i];
 		json_array_append_new(recs, es_index_meta(ix));
@@ -2883,6 +3038,11 @@ es_replay(struct es_cluster *c, json_t *rec, char **cause)
 		if (json_is_object(v = json_object_get(rec, "auto_follow"))) {
 			json_decref(c->auto_follow);
 			c->auto_follow = json_deep_copy(v);
+		}
+		v = json_object_get(rec, "auto_follow_seen");
+		if (json_is_object(v)) {
+			json_decref(c->auto_follow_seen);
+			c->auto_follow_seen = json_deep_copy(v);
 		}
 		return (0);
 	}

@@ -88,6 +88,11 @@ struct es_cluster {
 	json_t		*persistent;		/* flat key -> value */
 	json_t		*transient;
 	json_t		*auto_follow;		/* name -> pattern */
+	json_t		*auto_follow_seen;	/* name -> {uuid: true} */
+	uint64_t	 af_successful;
+	uint64_t	 af_failed;
+	uint64_t	 af_failed_remote;
+	json_t		*af_errors;		/* recent errors */
 	uint64_t	 write_generation;	/* bumps on writes */
 	es_journal_fn	 journal;
 	void		*journal_arg;
@@ -178,11 +183,16 @@ int	 es_auto_follow_delete(struct es_cluster *, const char *, json_t **);
 int	 es_auto_follow_activate(struct es_cluster *, const char *, int,
 	    json_t **);
 
+int	 es_auto_follow_run(struct es_cluster *, const char *, json_t *,
+	    uint64_t);
+void	 es_auto_follow_remote_failed(struct es_cluster *, const char *,
+	    json_t *, uint64_t);
+json_t	*es_leader_list(struct es_cluster *);
 json_t	*es_leader_meta(struct es_cluster *, const char *, int *);
 json_t	*es_changes(struct es_cluster *, json_t *, uint64_t, int *);
 int	 es_apply_changes(struct es_cluster *, struct es_index *, int,
 	    json_t *, uint64_t);
-void	 es_read_failed(struct es_index *, int, json_t *, int, uint64_t);
+void	 es_read_failed(struct es_index *, int, json_t *, int);
 void	 es_refresh_all(struct es_cluster *);
 
 json_t	*es_snapshot(struct es_cluster *);

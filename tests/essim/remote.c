@@ -18,6 +18,10 @@
  * smallest read_poll_timeout among them. Results are applied through the
  * model; failures are recorded per shard and retried with exponential
  * backoff capped at max_retry_delay (500ms), as Elasticsearch does.
+ *
+ * Auto-follow: once a second, each remote named by an active pattern is
+ * asked for its index list (GET /_essim/ccr/indices) and the model creates
+ * followers for new matches.
  */
 #include "autoconf.h"
 
@@ -61,6 +65,7 @@ struct remote {
 	int			 port;
 	int			 connected;
 	int			 reading;
+	int			 af_fetching;
 	uint64_t		 next_read_ms;
 	int			 backoff_ms;
 	struct remote_call	*hold;
@@ -621,7 +626,7 @@ remote_read_done(void *arg, struct remote_result *res)
 		ix->shards[rd->targets[i].shard].follow.outstanding_reads = 0;
 		if (failed) {
 			es_read_failed(ix, rd->targets[i].shard,
-			    json_incref(cause), (int)res->elapsed_ms, now);
+			    json_incref(cause), (int)res->elapsed_ms);
 			continue;
 		}
 		e = json_array_get(shards, i);
@@ -629,7 +634,7 @@ remote_read_done(void *arg, struct remote_result *res)
 			failed = 1;
 			es_read_failed(ix, rd->targets[i].shard,
 			    json_deep_copy(json_object_get(e, "error")),
-			    (int)res->elapsed_ms, now);
+			    (int)res->elapsed_ms);
 		} else
 			es_apply_changes(es->cluster, ix, rd->targets[i].shard,
 			    e, res->elapsed_ms);
@@ -745,8 +750,84 @@ remote_orphans(struct essim *es, uint64_t now)
 			ix->shards[sh].follow.last_read_ms = now;
 			es_read_failed(ix, sh, es_cause(
 			    "no_such_remote_cluster_exception",
-			    "no such remote cluster: [%s]", ix->remote), 0, now);
+			    "no such remote cluster: [%s]", ix->remote), 0);
 		}
+	}
+}
+
+struct remote_af {
+	struct essim	*es;
+	char		*alias;
+};
+
+/* A remote's index list arrived: run its active auto-follow patterns. */
+static void
+remote_af_done(void *arg, struct remote_result *res)
+{
+	struct remote_af	*af = arg;
+	struct essim		*es = af->es;
+	struct remote		*r;
+	json_t			*p;
+	const char		*name, *alias;
+	uint64_t		 gen = es->cluster->write_generation;
+
+	if ((r = remote_find(es, af->alias)) != NULL)
+		r->af_fetching = 0;
+	if (res->outcome != REMOTE_OK || res->status != 200 ||
+	    !json_is_array(json_object_get(res->body, "indices")))
+		es_auto_follow_remote_failed(es->cluster, af->alias,
+		    remote_failure_cause(res, "cluster:monitor/state"),
+		    essim_wall_ms());
+	else {
+		json_object_foreach(es->cluster->auto_follow, name, p) {
+			alias = json_string_value(json_object_get(p,
+			    "remote_cluster"));
+			if (alias != NULL && strcmp(alias, af->alias) == 0)
+				es_auto_follow_run(es->cluster, name, res->body,
+				    essim_wall_ms());
+		}
+	}
+	free(af->alias);
+	free(af);
+	if (es->cluster->write_generation != gen)
+		rest_wake_parked(es);
+}
+
+/*
+ * Once a second, read the index list of every remote that an active
+ * auto-follow pattern names.
+ */
+static void
+remote_auto_follow(struct essim *es, uint64_t now)
+{
+	struct remote		*r;
+	struct remote_af	*af;
+	json_t			*p;
+	const char		*name, *alias;
+	int			 wanted;
+
+	if (now < es->af_next_ms)
+		return;
+	es->af_next_ms = now + 1000;
+	TAILQ_FOREACH(r, &es->remotes, entry) {
+		if (r->af_fetching)
+			continue;
+		wanted = 0;
+		json_object_foreach(es->cluster->auto_follow, name, p) {
+			alias = json_string_value(json_object_get(p,
+			    "remote_cluster"));
+			if (alias != NULL && strcmp(alias, r->alias) == 0 &&
+			    json_is_true(json_object_get(p, "active")))
+				wanted = 1;
+		}
+		if (!wanted)
+			continue;
+		af = xcalloc(1, sizeof *af);
+		af->es = es;
+		af->alias = xstrdup(r->alias);
+		r->af_fetching = 1;
+		remote_call(es, r->alias, EVHTTP_REQ_GET, "/_essim/ccr/indices",
+		    NULL, es->opt.transport_timeout_ms, remote_af_done, af);
 	}
 }
 
@@ -765,6 +846,7 @@ remote_tick(evutil_socket_t fd, short events, void *arg)
 			remote_read(es, r, now);
 	}
 	remote_orphans(es, now);
+	remote_auto_follow(es, now);
 }
 
 /* Start the tick and connect the remotes configured at start. */

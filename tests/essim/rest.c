@@ -9,8 +9,9 @@
  * Internal endpoints under /_essim/ccr/ serve the peer: "leader/<index>"
  * (leader metadata for put-follow and resume), "changes" (batched shard
  * changes, long-polled while there is nothing new), "hold" (parked until
- * the process goes away, standing for a transport connection) and
- * "resolve" (for _resolve/cluster). Fault administration lives under
+ * the process goes away, standing for a transport connection), "indices"
+ * (the index list auto-follow patterns match) and "resolve" (for
+ * _resolve/cluster). Fault administration lives under
  * /_essim/faults, /_essim/refuse and /_essim/link.
  */
 #include "autoconf.h"
@@ -1142,6 +1143,8 @@ rest_internal(struct rest_ctx *ctx)
 		rest_park(ctx, poll, 0);
 	} else if (ctx->nsegs == 3 && strcmp(ctx->segs[2], "hold") == 0)
 		rest_park(ctx, 0, 1);
+	else if (ctx->nsegs == 3 && strcmp(ctx->segs[2], "indices") == 0)
+		rest_reply(ctx, 200, es_leader_list(c));
 	else if (ctx->nsegs == 3 && strcmp(ctx->segs[2], "resolve") == 0) {
 		if ((idx = rest_param(ctx, "index")) == NULL) {
 			rest_reply(ctx, 200, json_object());
@@ -1774,6 +1777,7 @@ rest_fault(struct rest_ctx *ctx)
 
 	if (strncmp(ctx->path, "/_essim/", 8) == 0 &&
 	    strcmp(ctx->path, "/_essim/ccr/changes") != 0 &&
+	    strcmp(ctx->path, "/_essim/ccr/indices") != 0 &&
 	    strncmp(ctx->path, "/_essim/ccr/leader/", 19) != 0 &&
 	    strcmp(ctx->path, "/_essim/ccr/resolve") != 0)
 		return (0);

@@ -175,6 +175,35 @@ ok "... while the peer's probe times out" \
     has "$(es_body GET "$B/_resolve/cluster?timeout=300ms")" 'Request timed out'
 es_status DELETE "$A/_essim/faults" >/dev/null
 
+# Auto-follow: indices created after the pattern are followed; a paused
+# pattern follows nothing until resumed.
+es_status PUT "$A/logs-old" '{}' >/dev/null
+ok "auto-follow pattern created" has "$(es_body PUT "$B/_ccr/auto_follow/logs" \
+    '{"remote_cluster":"clusterA","leader_index_patterns":["logs-*"],"leader_index_exclusion_patterns":["logs-skip*"],"follow_index_pattern":"{{leader_index}}-copy"}')" \
+    '{"acknowledged":true}'
+sleep 1.5
+es_status PUT "$A/logs-new" '{}' >/dev/null
+es_status PUT "$A/logs-skip" '{}' >/dev/null
+es_status PUT "$A/logs-new/_doc/1" '{"n":1}' >/dev/null
+exists() { [ "$(es_status HEAD "$1")" = 200 ]; }
+ok "a new matching index is followed" wait_for 10 exists "$B/logs-new-copy"
+ok "... and replicated" wait_for 5 count_is "$B/logs-new-copy" 1
+ok "... as an active follower" \
+    has "$(es_body GET "$B/logs-new-copy/_ccr/info?filter_path=follower_indices.status")" active
+ok "an index existing before the pattern is not" \
+    [ "$(es_status HEAD "$B/logs-old-copy")" = 404 ]
+ok "an excluded index is not" [ "$(es_status HEAD "$B/logs-skip-copy")" = 404 ]
+ok "auto-follow stats count it" \
+    has "$(es_body GET "$B/_ccr/stats?filter_path=auto_follow_stats.number_of_successful_follow_indices")" \
+    '"number_of_successful_follow_indices":1'
+ok "pause the pattern" [ "$(es_status POST "$B/_ccr/auto_follow/logs/pause")" = 200 ]
+es_status PUT "$A/logs-paused" '{}' >/dev/null
+sleep 1.5
+ok "a paused pattern follows nothing" [ "$(es_status HEAD "$B/logs-paused-copy")" = 404 ]
+ok "resume the pattern" [ "$(es_status POST "$B/_ccr/auto_follow/logs/resume")" = 200 ]
+ok "resuming picks up what was created meanwhile" \
+    wait_for 10 exists "$B/logs-paused-copy"
+
 # The remote alias removed under an active follower (reference 10.3).
 es_status PUT "$A/l2" '{}' >/dev/null
 ok "B follows l2" has "$(es_body PUT "$B/f2/_ccr/follow?wait_for_active_shards=1" \
