@@ -135,6 +135,7 @@ struct essim {
 
 	struct remote_list		 remotes;
 	uint64_t			 orphan_next_ms;
+	uint64_t			 follow_generation;
 	uint64_t			 af_next_ms;
 	struct event			*tick;
 	struct event			*refresh;

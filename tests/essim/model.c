@@ -236,6 +236,8 @@ es_index_remove(struct es_cluster *c, struct es_index *ix)
 	memmove(c->indices + pos, c->indices + pos + 1,
 	    (c->nindices - pos - 1) * sizeof *c->indices);
 	c->nindices--;
+	if (ix->follower)
+		c->follow_generation++;
 	es_index_free(ix);
 }
 
@@ -712,6 +714,7 @@ es_close(struct es_cluster *c, const char *expr, int ignore_missing,
 			continue;
 		list[i]->open = 0;
 		closed++;
+		c->follow_generation++;
 		es_journal_index(c, list[i]);
 		json_object_set_new(indices, list[i]->name,
 		    json_pack("{s:b}", "closed", 1));
@@ -739,6 +742,7 @@ es_open(struct es_cluster *c, const char *expr, int ignore_missing,
 		if (list[i]->open)
 			continue;
 		list[i]->open = 1;
+		c->follow_generation++;
 		es_journal_index(c, list[i]);
 	}
 	free(list);
@@ -2079,6 +2083,7 @@ es_follow_create(struct es_cluster *c, const char *name, json_t *body,
 	snprintf(ix->leader_uuid, sizeof ix->leader_uuid, "%s",
 	    json_string_value(json_object_get(leader, "uuid")));
 	ix->follow_params = params;
+	c->follow_generation++;
 	es_journal_index(c, ix);
 	*out = NULL;
 	return (0);
@@ -2126,6 +2131,7 @@ es_pause_follow(struct es_cluster *c, const char *name, json_t **out)
 		    "no shard follow tasks for [%s]", name));
 	ix->tasks = 0;
 	es_tasks_reset(ix);
+	c->follow_generation++;
 	es_journal_index(c, ix);
 	*out = json_pack("{s:b}", "acknowledged", 1);
 	return (200);
@@ -2209,6 +2215,7 @@ es_resume_leader(struct es_cluster *c, const char *name, json_t *leader,
 	ix->follow_params = params;
 	ix->tasks = 1;
 	es_tasks_reset(ix);
+	c->follow_generation++;
 	es_journal_index(c, ix);
 	*out = json_pack("{s:b}", "acknowledged", 1);
 	return (200);

@@ -94,6 +94,9 @@ struct es_cluster {
 	uint64_t	 af_failed_remote;
 	json_t		*af_errors;		/* recent errors */
 	uint64_t	 write_generation;	/* bumps on writes */
+	uint64_t	 follow_generation;	/* bumps when follow tasks,
+						   followers or their state
+						   change */
 	es_journal_fn	 journal;
 	void		*journal_arg;
 };

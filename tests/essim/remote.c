@@ -69,6 +69,7 @@ struct remote {
 	uint64_t		 next_read_ms;
 	int			 backoff_ms;
 	struct remote_call	*hold;
+	struct remote_call	*read;
 	struct remote_call_list	 calls;
 };
 
@@ -349,6 +350,8 @@ remote_fail_calls(struct essim *es, struct remote *r,
 		}
 		if (call == r->hold)
 			r->hold = NULL;
+		if (call == r->read)
+			r->read = NULL;
 		remote_finish(call, outcome, 0, NULL);
 	}
 	(void)es;
@@ -642,6 +645,7 @@ remote_read_done(void *arg, struct remote_result *res)
 	json_decref(cause);
 	if ((r = remote_find(es, res->alias)) == rd->r && r != NULL) {
 		r->reading = 0;
+		r->read = NULL;
 		if (failed) {
 			r->backoff_ms = r->backoff_ms == 0 ?
 			    REMOTE_MIN_RETRY_MS : r->backoff_ms * 2;
@@ -721,6 +725,40 @@ remote_read(struct essim *es, struct remote *r, uint64_t now)
 	    json_pack("{s:o, s:I, s:i}", "shards", shards, "poll_timeout_ms",
 	    (json_int_t)poll, "max_ops", 5120),
 	    (int)poll + es->opt.transport_timeout_ms, remote_read_done, rd);
+	r->read = TAILQ_LAST(&r->calls, remote_call_list);
+}
+
+/*
+ * Abandon a remote's read in flight (its long-poll names the shards of
+ * before a follow change) without counting it as a failure, so the next
+ * tick reads the current set at once.
+ */
+static void
+remote_read_cancel(struct essim *es, struct remote *r)
+{
+	struct remote_call	*call = r->read;
+	struct remote_read	*rd;
+	struct es_index		*ix;
+	size_t			 i;
+
+	if (call == NULL)
+		return;
+	rd = call->arg;
+	for (i = 0; i < rd->ntargets; i++) {
+		if ((ix = remote_target_index(es, &rd->targets[i])) != NULL)
+			ix->shards[rd->targets[i].shard].follow.
+			    outstanding_reads = 0;
+	}
+	remote_read_free(rd);
+	if (call->conn != NULL) {
+		evhttp_connection_free(call->conn);
+		call->conn = NULL;
+	}
+	call->cb = NULL;
+	remote_finish(call, REMOTE_TIMEOUT, 0, NULL);
+	r->read = NULL;
+	r->reading = 0;
+	r->next_read_ms = 0;
 }
 
 /*
@@ -841,6 +879,11 @@ remote_tick(evutil_socket_t fd, short events, void *arg)
 
 	(void)fd;
 	(void)events;
+	if (es->cluster->follow_generation != es->follow_generation) {
+		es->follow_generation = es->cluster->follow_generation;
+		TAILQ_FOREACH(r, &es->remotes, entry)
+			remote_read_cancel(es, r);
+	}
 	TAILQ_FOREACH(r, &es->remotes, entry) {
 		if (!r->reading && now >= r->next_read_ms)
 			remote_read(es, r, now);

@@ -208,6 +208,9 @@ ok "resuming picks up what was created meanwhile" \
 es_status PUT "$A/l2" '{}' >/dev/null
 ok "B follows l2" has "$(es_body PUT "$B/f2/_ccr/follow?wait_for_active_shards=1" \
     '{"remote_cluster":"clusterA","leader_index":"l2"}')" '"index_following_started":true'
+es_status PUT "$A/l2/_doc/1" '{"n":1}' >/dev/null
+ok "a follower added beside long-polling ones replicates at once" \
+    wait_for 5 count_is "$B/f2" 1
 ok "remove remote clusterA with a wildcard null" \
     has "$(es_body PUT "$B/_cluster/settings" '{"persistent":{"cluster.remote.clusterA.*":null}}')" \
     '"acknowledged":true'
