@@ -101,12 +101,9 @@ TAILQ_HEAD(hung_list, hung);
 
 struct parked;
 TAILQ_HEAD(parked_list, parked);
-struct rest_ctx;
 TAILQ_HEAD(rest_ctx_list, rest_ctx);
 struct remote;
 TAILQ_HEAD(remote_list, remote);
-struct remote_call;
-struct graveyard;
 
 struct essim {
 	struct event_base		*base;

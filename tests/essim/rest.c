@@ -1013,6 +1013,191 @@ rest_ccs_count(struct rest_ctx *ctx)
 	json_decref(groups);
 }
 
+/* Add the integer fields of b to those of a (shard counts). */
+static void
+rest_add_counts(json_t *a, json_t *b)
+{
+	const char	*key;
+	json_t		*v;
+
+	json_object_foreach(b, key, v) {
+		if (json_is_integer(v) && json_is_integer(json_object_get(a,
+		    key)))
+			json_object_set_new(a, key, json_integer(
+			    json_integer_value(json_object_get(a, key)) +
+			    json_integer_value(v)));
+	}
+}
+
+/* One remote's part of a cross-cluster _search. */
+static void
+rest_ccs_search_done(void *arg, struct remote_result *res)
+{
+	struct rest_probe	*p = arg;
+	struct rest_ctx		*ctx = p->ctx;
+	json_t			*acc = ctx->acc, *clusters, *details, *d, *hit;
+	json_t			*hits, *cause, *sh;
+	size_t			 i;
+	const char		*status;
+	char			*name;
+	int			 skip;
+
+	clusters = json_object_get(acc, "_clusters");
+	details = json_object_get(clusters, "details");
+	d = json_object_get(details, p->alias);
+	skip = rest_skip_unavailable(ctx->es, p->alias);
+	if (res->outcome == REMOTE_OK && res->status == 200 &&
+	    json_is_object(json_object_get(res->body, "hits"))) {
+		status = "successful";
+		sh = json_object_get(res->body, "_shards");
+		json_object_set(d, "took", json_object_get(res->body, "took"));
+		json_object_set_new(d, "timed_out", json_false());
+		json_object_set(d, "_shards", sh);
+		rest_add_counts(json_object_get(acc, "_shards"), sh);
+		hits = json_object_get(json_object_get(acc, "hits"), "hits");
+		json_array_foreach(json_object_get(json_object_get(res->body,
+		    "hits"), "hits"), i, hit) {
+			hit = json_deep_copy(hit);
+			xasprintf(&name, "%s:%s", p->alias, json_string_value(
+			    json_object_get(hit, "_index")));
+			json_object_set_new(hit, "_index", json_string(name));
+			free(name);
+			json_array_append_new(hits, hit);
+		}
+		json_object_set_new(json_object_get(json_object_get(acc,
+		    "hits"), "total"), "value", json_integer(json_integer_value(
+		    json_object_get(json_object_get(json_object_get(acc, "hits"),
+		    "total"), "value")) + json_integer_value(json_object_get(
+		    json_object_get(json_object_get(res->body, "hits"), "total"),
+		    "value"))));
+		if (json_array_size(hits) > 0)
+			json_object_set_new(json_object_get(acc, "hits"),
+			    "max_score", json_real(1.0));
+	} else {
+		if (res->outcome == REMOTE_OK && res->body != NULL &&
+		    json_is_object(json_object_get(res->body, "error")))
+			cause = json_deep_copy(json_object_get(res->body,
+			    "error"));
+		else if (res->outcome == REMOTE_OK)
+			cause = es_cause("exception", "remote cluster [%s] "
+			    "answered status [%d]", p->alias, res->status);
+		else
+			cause = es_cause("connect_transport_exception",
+			    "Unable to connect to [%s]", p->alias);
+		status = skip ? "skipped" : "failed";
+		json_object_set_new(d, "timed_out", json_false());
+		json_object_set_new(d, "failures", json_pack("[{s:i, s:n, s:o}]",
+		    "shard", -1, "index", "reason", cause));
+		if (!skip && ctx->saved == NULL)
+			ctx->saved = json_deep_copy(json_object_get(json_array_get(
+			    json_object_get(d, "failures"), 0), "reason"));
+	}
+	json_object_set_new(d, "status", json_string(status));
+	json_object_set_new(clusters, status, json_integer(
+	    json_integer_value(json_object_get(clusters, status)) + 1));
+	json_object_set_new(clusters, "running", json_integer(
+	    json_integer_value(json_object_get(clusters, "running")) - 1));
+	free(p->alias);
+	free(p);
+	if (--ctx->pending > 0)
+		return;
+	if (ctx->saved != NULL) {
+		json_t	*out;
+		int	 st;
+
+		st = es_error_cause(&out, 500, json_incref(ctx->saved));
+		rest_reply(ctx, st, out);
+		return;
+	}
+	rest_reply(ctx, 200, json_incref(ctx->acc));
+}
+
+/*
+ * GET /<alias>:<index>[,...]/_search: local parts searched here, remote
+ * parts asked of the peer; the _clusters section says per cluster whether
+ * it answered, was skipped (skip_unavailable) or failed (then the whole
+ * search fails).
+ */
+static void
+rest_ccs_search(struct rest_ctx *ctx, int from, int size)
+{
+	struct essim		*es = ctx->es;
+	struct rest_probe	*p;
+	json_t			*groups, *v, *out, *aliases, *details;
+	const char		*alias, *q;
+	char			*path, *enc, *qenc = NULL;
+	int			 status, n;
+
+	groups = rest_split_expr(ctx->segs[0]);
+	aliases = es_remote_aliases(es->cluster);
+	json_object_foreach(groups, alias, v) {
+		if (*alias != '\0' && json_object_get(aliases, alias) == NULL) {
+			status = es_error(&out, 404,
+			    "no_such_remote_cluster_exception",
+			    "no such remote cluster: [%s]", alias);
+			json_decref(groups);
+			json_decref(aliases);
+			rest_reply(ctx, status, out);
+			return;
+		}
+	}
+	json_decref(aliases);
+	q = rest_param(ctx, "q");
+	if ((v = json_object_get(groups, "")) != NULL) {
+		status = es_search(es->cluster, json_string_value(v), q,
+		    ctx->body, from, size, 0, &out);
+		if (status != 200) {
+			json_decref(groups);
+			rest_reply(ctx, status, out);
+			return;
+		}
+		ctx->acc = out;
+		json_object_del(groups, "");
+		n = 1;
+	} else {
+		ctx->acc = json_pack("{s:i, s:b, s:{s:i, s:i, s:i, s:i},"
+		    " s:{s:{s:i, s:s}, s:n, s:[]}}", "took", 1, "timed_out", 0,
+		    "_shards", "total", 0, "successful", 0, "skipped", 0,
+		    "failed", 0, "hits", "total", "value", 0, "relation", "eq",
+		    "max_score", "hits");
+		n = 0;
+	}
+	ctx->pending = (int)json_object_size(groups);
+	details = json_object();
+	if (n)
+		json_object_set_new(details, "(local)", json_pack(
+		    "{s:s, s:b}", "status", "successful", "timed_out", 0));
+	json_object_set_new(ctx->acc, "_clusters", json_pack(
+	    "{s:i, s:i, s:i, s:i, s:i, s:i, s:o}", "total", n + ctx->pending,
+	    "successful", n, "skipped", 0, "running", ctx->pending,
+	    "partial", 0, "failed", 0, "details", details));
+	if (ctx->pending == 0) {
+		json_decref(groups);
+		rest_reply(ctx, 200, json_incref(ctx->acc));
+		return;
+	}
+	if (q != NULL)
+		qenc = evhttp_encode_uri(q);
+	json_object_foreach(groups, alias, v) {
+		json_object_set_new(details, alias, json_pack("{s:s, s:O}",
+		    "status", "running", "indices", v));
+		p = xcalloc(1, sizeof *p);
+		p->ctx = ctx;
+		p->alias = xstrdup(alias);
+		enc = evhttp_encode_uri(json_string_value(v));
+		xasprintf(&path, "/%s/_search?size=%d&from=%d%s%s", enc, size,
+		    from, qenc != NULL ? "&q=" : "", qenc != NULL ? qenc : "");
+		free(enc);
+		remote_call(es, alias, ctx->body != NULL ? EVHTTP_REQ_POST :
+		    EVHTTP_REQ_GET, path, ctx->body != NULL ?
+		    json_incref(ctx->body) : NULL, REST_NO_TIMEOUT_MS,
+		    rest_ccs_search_done, p);
+		free(path);
+	}
+	free(qenc);
+	json_decref(groups);
+}
+
 /* Unlink and free a parked request's bookkeeping. */
 static void
 rest_parked_free(struct essim *es, struct parked *pk)
@@ -1334,6 +1519,10 @@ rest_index_search(struct rest_ctx *ctx, int count_only)
 	    "size")))
 		size = (int)json_integer_value(json_object_get(ctx->body,
 		    "size"));
+	if (strchr(ctx->segs[0], ':') != NULL) {
+		rest_ccs_search(ctx, from, size);
+		return;
+	}
 	status = es_search(ctx->es->cluster, ctx->segs[0], rest_param(ctx, "q"),
 	    ctx->body, from, size, count_only, &out);
 	if (status == 200 && !count_only &&

@@ -139,7 +139,13 @@ ok "... _resolve/cluster says not connected, without error" \
     '{"clusterA":{"connected":false,"skip_unavailable":true}}'
 ok "... a cross-cluster _count with skip_unavailable reads as 0" \
     has "$(es_body GET "$B/clusterA:l/_count?filter_path=count")" '{"count":0}'
+out=$(es_body GET "$B/clusterA:l/_search?size=0&filter_path=_clusters.skipped,_clusters.details.*.status,_clusters.details.*.failures.reason.type")
+ok "... a cross-cluster _search reports the remote skipped" has "$out" \
+    '{"_clusters":{"skipped":1,"details":{"clusterA":{"status":"skipped","failures":[{"reason":{"type":"connect_transport_exception"}}]}}}}'
 ok "accepting again: the follower's reads reconnect" wait_for 10 connected true
+ok "... a cross-cluster _search finds the remote documents" \
+    has "$(es_body GET "$B/clusterA:l/_search?filter_path=hits.total.value,hits.hits._index,_clusters.successful")" \
+    '{"hits":{"total":{"value":4},"hits":[{"_index":"clusterA:l"},{"_index":"clusterA:l"},{"_index":"clusterA:l"},{"_index":"clusterA:l"}]},"_clusters":{"successful":1}}'
 ok "... and the remote count is right" \
     has "$(es_body GET "$B/clusterA:l/_count?filter_path=count")" '{"count":4}'
 
