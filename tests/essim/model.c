@@ -1011,7 +1011,8 @@ es_value_matches(json_t *v, const char *query)
 	case JSON_NULL:
 		return (0);
 	default:
-		text = json_dumps(v, JSON_ENCODE_ANY);
+		if ((text = json_dumps(v, JSON_ENCODE_ANY)) == NULL)
+			return (0);
 		break;
 	}
 	if (strcmp(query, "*") == 0) {
@@ -1477,12 +1478,13 @@ es_put_settings(struct es_cluster *c, const char *expr, json_t *body,
 		}
 		if (i < 4) {
 			if (es_bool_value(v, &b) == -1) {
-				json_decref(raw);
-				json_decref(flat);
-				return (es_error(out, 400,
+				status = es_error(out, 400,
 				    "illegal_argument_exception",
 				    "Failed to parse value for setting [%s]",
-				    key));
+				    key);
+				json_decref(raw);
+				json_decref(flat);
+				return (status);
 			}
 			set[i] = b;
 		} else if (strcmp(key, "index.number_of_replicas") == 0) {

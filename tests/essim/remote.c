@@ -259,10 +259,12 @@ remote_send(struct remote_call *call, enum evhttp_cmd_type method,
 	evhttp_add_header(h, ESSIM_PEER_HEADER, call->es->cluster->name);
 	if (body != NULL) {
 		evhttp_add_header(h, "Content-Type", "application/json");
-		text = json_dumps(body, JSON_COMPACT);
-		evbuffer_add(evhttp_request_get_output_buffer(req), text,
-		    strlen(text));
-		free(text);
+		if ((text = json_dumps(body, JSON_COMPACT |
+		    JSON_ENCODE_ANY)) != NULL) {
+			evbuffer_add(evhttp_request_get_output_buffer(req),
+			    text, strlen(text));
+			free(text);
+		}
 	}
 	if (evhttp_make_request(call->conn, req, method, path) == -1)
 		return (-1);

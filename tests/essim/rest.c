@@ -1519,6 +1519,16 @@ rest_index_search(struct rest_ctx *ctx, int count_only)
 	    "size")))
 		size = (int)json_integer_value(json_object_get(ctx->body,
 		    "size"));
+	if (size < 0) {
+		rest_error(ctx, 400, "illegal_argument_exception",
+		    "[size] parameter cannot be negative, found [%d]", size);
+		return;
+	}
+	if (from < 0) {
+		rest_error(ctx, 400, "illegal_argument_exception",
+		    "[from] parameter cannot be negative but was [%d]", from);
+		return;
+	}
 	if (strchr(ctx->segs[0], ':') != NULL) {
 		rest_ccs_search(ctx, from, size);
 		return;
