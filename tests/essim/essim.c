@@ -201,6 +201,7 @@ main(int argc, char **argv)
 	struct essim			 es;
 	const char			*name = NULL, *listen = NULL;
 	const char			*data = NULL, *port_file = NULL;
+	const char			*basic = NULL, *api_key = NULL;
 	char				*colon, *cause = NULL;
 	enum log_level			 level = LOG_LEVEL_NOTICE;
 	int				 ch, allow_any = 0, sigs[4], i;
@@ -246,12 +247,10 @@ main(int argc, char **argv)
 			allow_any = 1;
 			break;
 		case 'b':
-			free(es.opt.auth_basic);
-			es.opt.auth_basic = essim_base64(optarg);
+			basic = optarg;
 			break;
 		case 'k':
-			free(es.opt.auth_api_key);
-			es.opt.auth_api_key = essim_base64(optarg);
+			api_key = optarg;
 			break;
 		case 'V':
 			printf("essim %s (Elasticsearch %s)\n", PACKAGE_VERSION,
@@ -271,19 +270,24 @@ main(int argc, char **argv)
 		return (2);
 	}
 	log_init("essim", level);
+	es.port = essim_int_arg(colon + 1, 0, 65535, "port");
 	es.host = xstrndup(listen, colon - listen);
 	if (es.host[0] == '[' && es.host[strlen(es.host) - 1] == ']') {
 		memmove(es.host, es.host + 1, strlen(es.host));
 		es.host[strlen(es.host) - 1] = '\0';
 	}
-	es.port = essim_int_arg(colon + 1, 0, 65535, "port");
 	if (!allow_any && !essim_loopback(es.host)) {
 		fprintf(stderr, "essim: %s is not a loopback address (use "
 		    "--allow-non-loopback to force)\n", es.host);
+		free(es.host);
 		return (2);
 	}
 	signal(SIGPIPE, SIG_IGN);
 	essim_raise_nofile();
+	if (basic != NULL)
+		es.opt.auth_basic = essim_base64(basic);
+	if (api_key != NULL)
+		es.opt.auth_api_key = essim_base64(api_key);
 
 	es.cluster = es_cluster_new(name);
 	if (data != NULL && (es.journal = journal_open(data, es.cluster,

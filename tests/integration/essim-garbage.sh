@@ -34,6 +34,18 @@ for p in $paths; do
 	done
 done
 echo "# sent $n requests"
+"$ESSIM" --name x --listen 0.0.0.0:0 2>/dev/null
+ok "a non-loopback address is refused" [ $? -eq 2 ]
+"$ESSIM" --name x --listen 192.0.2.1:0 2>/dev/null
+ok "... any non-loopback address" [ $? -eq 2 ]
+"$ESSIM" --name x 2>/dev/null
+ok "--listen is required" [ $? -eq 2 ]
+printf '{"t":"nonsense"}\n{"t":"cluster"}\n' >"$TEST_DIR/bad.journal"
+out=$("$ESSIM" --name x --listen 127.0.0.1:0 --data "$TEST_DIR/bad.journal" 2>&1)
+ok "a corrupt journal stops the start, naming file and line" \
+    has "$out" "bad.journal:1: unknown record type nonsense"
+ok "... and is left as it was" \
+    [ "$(head -n 1 "$TEST_DIR/bad.journal")" = '{"t":"nonsense"}' ]
 ok "clusterA still answers" [ "$(es_status GET "$A/")" = 200 ]
 ok "clusterB still answers" [ "$(es_status GET "$B/")" = 200 ]
 ok "both stop cleanly (and sanitizer-clean)" essim_stop_all
