@@ -369,14 +369,6 @@ remote_free(struct remote *r)
 	free(r);
 }
 
-/* Nothing to do: remote_finish already set the connected flag. */
-static void
-remote_handshake_done(void *arg, struct remote_result *res)
-{
-	(void)arg;
-	(void)res;
-}
-
 /* Split host:port; -1 if it is not one. */
 static int
 remote_split(const char *address, char **host, int *port)
@@ -442,8 +434,9 @@ remote_sync(struct essim *es)
 		r->port = port;
 		TAILQ_INIT(&r->calls);
 		TAILQ_INSERT_TAIL(&es->remotes, r, entry);
+		/* The handshake: remote_finish sets the connected flag. */
 		remote_call(es, alias, EVHTTP_REQ_GET, "/", NULL,
-		    es->opt.transport_timeout_ms, remote_handshake_done, NULL);
+		    es->opt.transport_timeout_ms, NULL, NULL);
 	}
 	json_decref(aliases);
 }

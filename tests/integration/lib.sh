@@ -111,7 +111,7 @@ essim_start() {
 }
 
 # essim_kill NAME [SIGNAL]: end an essim started by essim_start (default
-# SIGTERM; -9 for a crash) and wait for it.
+# SIGTERM; KILL for a crash) and wait for it.
 essim_kill() {
 	local pidvar="ESSIM_${1}_PID"
 	kill "-${2:-TERM}" "${!pidvar}" 2>/dev/null || true
