@@ -58,6 +58,7 @@ struct rest_ctx {
 	json_t			*acc;
 	int			 pending;
 	int			 wait;
+	uint64_t		 deadline_ms;
 };
 
 struct parked {
@@ -155,8 +156,9 @@ rest_send_text(struct rest_ctx *ctx, int status, const char *text)
 }
 
 /*
- * Answer with a JSON body (stolen): filter_path applies to successful
- * answers only, pretty indents. Frees the context.
+ * Answer with a JSON body (stolen): filter_path applies to every answer but
+ * error envelopes (a 408 health or a 404 document lookup is filtered),
+ * pretty indents. Frees the context.
  */
 static void
 rest_reply(struct rest_ctx *ctx, int status, json_t *body)
@@ -166,7 +168,8 @@ rest_reply(struct rest_ctx *ctx, int status, json_t *body)
 	char		*text, *nl;
 
 	filter = rest_param(ctx, "filter_path");
-	if (filter != NULL && status < 400 && body != NULL) {
+	if (filter != NULL && body != NULL && (status < 400 ||
+	    json_object_get(body, "error") == NULL)) {
 		f = filter_path(body, filter);
 		json_decref(body);
 		body = f;
@@ -348,17 +351,28 @@ rest_health_status(struct rest_ctx *ctx, json_t **out)
 	return (408);
 }
 
-/* wait_for_status timed out: answer what there is (408 if unmet). */
+/*
+ * A health request waiting for a status: answer as soon as it is met
+ * (looking again every 100ms), or with 408 when the timeout is up.
+ */
 static void
 rest_health_timeout(evutil_socket_t fd, short events, void *arg)
 {
 	struct rest_ctx	*ctx = arg;
 	json_t		*out;
 	int		 status;
+	uint64_t	 now = essim_now_ms();
 
 	(void)fd;
 	(void)events;
 	status = rest_health_status(ctx, &out);
+	if (status == 408 && now < ctx->deadline_ms) {
+		json_decref(out);
+		rest_ctx_timer(ctx, ctx->deadline_ms - now < 100 ?
+		    (int64_t)(ctx->deadline_ms - now) : 100,
+		    rest_health_timeout);
+		return;
+	}
 	if (status == 408)
 		json_object_set_new(out, "timed_out", json_true());
 	rest_reply(ctx, status, out);
@@ -390,8 +404,9 @@ rest_health(struct rest_ctx *ctx)
 		return;
 	}
 	json_decref(out);
-	rest_ctx_timer(ctx, rest_time_param(ctx, "timeout", 30000),
-	    rest_health_timeout);
+	ctx->deadline_ms = essim_now_ms() + rest_time_param(ctx, "timeout",
+	    30000);
+	rest_ctx_timer(ctx, 0, rest_health_timeout);
 }
 
 /* GET and PUT /_cluster/settings; a change reconnects remotes. */

@@ -27,6 +27,13 @@ ok "filter_path on success trims" [ "$(es_body GET "$A/?filter_path=version.numb
     '{"version":{"number":"8.17.3"}}' ]
 ok "pretty output" has "$(es_body GET "$A/_cluster/health?pretty")" \
     '  "cluster_name": "clusterA"'
+es_status PUT "$A/yellow" '{}' >/dev/null
+out=$(es GET "$A/_cluster/health?wait_for_status=green&timeout=200ms&filter_path=status,timed_out")
+ok "an unmet wait_for_status answers 408" [ "$(echo "$out" | tail -n 1)" = 408 ]
+ok "... with the health body, timed out" has "$out" '{"status":"yellow","timed_out":true}'
+ok "a met wait_for_status answers at once" \
+    [ "$(es_status GET "$A/_cluster/health?wait_for_status=yellow&timeout=10s")" = 200 ]
+es_status DELETE "$A/yellow" >/dev/null
 ok "HEAD of a missing index is 404" [ "$(curl -s -o /dev/null -w '%{http_code}' \
     -I "$A/nope")" = 404 ]
 ok "wrong method is 405" [ "$(es_status GET "$A/x/_close")" = 405 ]
