@@ -1341,6 +1341,63 @@ es_stats(struct es_cluster *c, const char *expr, const char *level,
 	return (200);
 }
 
+/*
+ * GET /_cat/indices[/<expr>] as JSON rows of strings (the caller renders
+ * text); sizes are the JSON size of the live documents.
+ */
+int
+es_cat_indices(struct es_cluster *c, const char *expr, json_t **out)
+{
+	struct es_index	**list;
+	size_t		  n, i;
+	int		  status, sh;
+	json_int_t	  docs, bytes;
+	json_t		 *rows, *pos;
+	const char	 *id;
+	char		  b[4][32], *text;
+
+	if ((status = es_resolve(c, expr, ES_RESOLVE_OPEN | ES_RESOLVE_CLOSED,
+	    &list, &n, out)) != 0)
+		return (status);
+	rows = json_array();
+	for (i = 0; i < n; i++) {
+		docs = bytes = 0;
+		for (sh = 0; sh < list[i]->nshards; sh++) {
+			struct es_shard	*s = &list[i]->shards[sh];
+
+			docs += es_shard_visible_docs(s);
+			json_object_foreach(s->docs, id, pos) {
+				text = json_dumps(s->ops[json_integer_value(
+				    pos)].source, JSON_COMPACT);
+				if (text != NULL) {
+					bytes += (json_int_t)strlen(text);
+					free(text);
+				}
+			}
+		}
+		snprintf(b[0], sizeof b[0], "%d", list[i]->nshards);
+		snprintf(b[1], sizeof b[1], "%d", list[i]->nreplicas);
+		snprintf(b[2], sizeof b[2], "%lld", (long long)docs);
+		snprintf(b[3], sizeof b[3], "%lldb", (long long)bytes);
+		json_array_append_new(rows, json_pack("{s:s, s:s, s:s, s:s, s:s,"
+		    " s:s, s:o, s:o, s:o, s:o, s:o}",
+		    "health", list[i]->nreplicas > 0 ? "yellow" : "green",
+		    "status", list[i]->open ? "open" : "close",
+		    "index", list[i]->name, "uuid", list[i]->uuid,
+		    "pri", b[0], "rep", b[1],
+		    "docs.count", list[i]->open ? json_string(b[2]) :
+		    json_null(), "docs.deleted", list[i]->open ?
+		    json_string("0") : json_null(), "store.size",
+		    list[i]->open ? json_string(b[3]) : json_null(),
+		    "pri.store.size", list[i]->open ? json_string(b[3]) :
+		    json_null(), "dataset.size", list[i]->open ?
+		    json_string(b[3]) : json_null()));
+	}
+	free(list);
+	*out = rows;
+	return (200);
+}
+
 /* The flat settings of an index, all values strings. */
 static json_t *
 es_index_flat_settings(struct es_index *ix)

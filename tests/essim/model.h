@@ -152,6 +152,7 @@ int	 es_search(struct es_cluster *, const char *, const char *, json_t *,
 	    int, int, int, json_t **);
 int	 es_refresh(struct es_cluster *, const char *, json_t **);
 int	 es_stats(struct es_cluster *, const char *, const char *, json_t **);
+int	 es_cat_indices(struct es_cluster *, const char *, json_t **);
 
 int	 es_get_cluster_settings(struct es_cluster *, int, json_t **);
 int	 es_put_cluster_settings(struct es_cluster *, json_t *, int,

@@ -146,7 +146,8 @@ rest_send_text(struct rest_ctx *ctx, int status, const char *text)
 
 	h = evhttp_request_get_output_headers(ctx->req);
 	evhttp_add_header(h, "X-elastic-product", "Elasticsearch");
-	evhttp_add_header(h, "Content-Type", "application/json");
+	if (evhttp_find_header(h, "Content-Type") == NULL)
+		evhttp_add_header(h, "Content-Type", "application/json");
 	buf = evbuffer_new();
 	if (ctx->cmd != EVHTTP_REQ_HEAD && text != NULL)
 		evbuffer_add(buf, text, strlen(text));
@@ -1425,6 +1426,69 @@ rest_admin(struct rest_ctx *ctx)
 	rest_no_handler(ctx);
 }
 
+/*
+ * GET /_cat/indices[/<expr>]: ?format=json gives the rows, otherwise a
+ * space-aligned text table (headers with ?v).
+ */
+static void
+rest_cat_indices(struct rest_ctx *ctx)
+{
+	static const char *const cols[] = { "health", "status", "index",
+	    "uuid", "pri", "rep", "docs.count", "docs.deleted", "store.size",
+	    "pri.store.size", "dataset.size" };
+	const size_t	 ncols = sizeof cols / sizeof cols[0];
+	json_t		*rows, *row;
+	const char	*fmt, *v;
+	size_t		 i, k, len, w[sizeof cols / sizeof cols[0]];
+	struct evbuffer	*buf;
+	int		 status;
+	char		*text;
+
+	if (rest_params(ctx, "format v h s bytes help local master_timeout "
+	    "health pri expand_wildcards include_unloaded_segments time") ==
+	    -1)
+		return;
+	status = es_cat_indices(ctx->es->cluster, ctx->nsegs > 2 ?
+	    ctx->segs[2] : NULL, &rows);
+	fmt = rest_param(ctx, "format");
+	if (status != 200 || (fmt != NULL && strcmp(fmt, "json") == 0)) {
+		rest_reply(ctx, status, rows);
+		return;
+	}
+	for (k = 0; k < ncols; k++)
+		w[k] = rest_flag(ctx, "v") ? strlen(cols[k]) : 0;
+	json_array_foreach(rows, i, row) {
+		for (k = 0; k < ncols; k++) {
+			v = json_string_value(json_object_get(row, cols[k]));
+			if (v != NULL && strlen(v) > w[k])
+				w[k] = strlen(v);
+		}
+	}
+	buf = evbuffer_new();
+	if (rest_flag(ctx, "v")) {
+		for (k = 0; k < ncols; k++)
+			evbuffer_add_printf(buf, "%-*s%s", (int)w[k], cols[k],
+			    k + 1 < ncols ? " " : "\n");
+	}
+	json_array_foreach(rows, i, row) {
+		for (k = 0; k < ncols; k++) {
+			v = json_string_value(json_object_get(row, cols[k]));
+			evbuffer_add_printf(buf, "%-*s%s", (int)w[k],
+			    v == NULL ? "" : v, k + 1 < ncols ? " " : "\n");
+		}
+	}
+	json_decref(rows);
+	len = evbuffer_get_length(buf);
+	text = xmalloc(len + 1);
+	evbuffer_remove(buf, text, len);
+	text[len] = '\0';
+	evbuffer_free(buf);
+	evhttp_add_header(evhttp_request_get_output_headers(ctx->req),
+	    "Content-Type", "text/plain; charset=UTF-8");
+	rest_send_text(ctx, 200, text);
+	free(text);
+}
+
 /* Routes under /_<api> that take no index. */
 static void
 rest_global(struct rest_ctx *ctx)
@@ -1493,6 +1557,12 @@ rest_global(struct rest_ctx *ctx)
 			return;
 		}
 		rest_reply(ctx, status, out);
+	} else if (strcmp(s0, "_cat") == 0 && strcmp(s1, "indices") == 0 &&
+	    ctx->nsegs <= 3) {
+		if (ctx->cmd != EVHTTP_REQ_GET)
+			rest_bad_method(ctx, "GET");
+		else
+			rest_cat_indices(ctx);
 	} else if (strcmp(s0, "_essim") == 0)
 		rest_admin(ctx);
 	else

@@ -33,6 +33,12 @@ ok "an unmet wait_for_status answers 408" [ "$(echo "$out" | tail -n 1)" = 408 ]
 ok "... with the health body, timed out" has "$out" '{"status":"yellow","timed_out":true}'
 ok "a met wait_for_status answers at once" \
     [ "$(es_status GET "$A/_cluster/health?wait_for_status=yellow&timeout=10s")" = 200 ]
+out=$(curl -s "$A/_cat/indices?v")
+ok "_cat/indices has a header line" has "$out" 'health status index'
+ok "... and a row per index" has "$out" 'yellow open   yellow'
+ok "_cat/indices?format=json" \
+    has "$(es_body GET "$A/_cat/indices/yellow?format=json&filter_path=index,pri")" \
+    '[{"index":"yellow","pri":"1"}]'
 es_status DELETE "$A/yellow" >/dev/null
 ok "HEAD of a missing index is 404" [ "$(curl -s -o /dev/null -w '%{http_code}' \
     -I "$A/nope")" = 404 ]
