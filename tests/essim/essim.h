@@ -40,6 +40,14 @@ struct remote_result {
 
 typedef void (*remote_cb)(void *, struct remote_result *);
 
+/* Which requests a fault rule applies to. */
+enum fault_from {
+	FAULT_FROM_ANY,
+	FAULT_FROM_CLIENTS,	/* everyone but the peer essim */
+	FAULT_FROM_PEER,	/* only the peer essim (replication, probes) */
+	FAULT_FROM_MAX
+};
+
 /* A fault rule on incoming requests. */
 enum fault_action {
 	FAULT_ERROR,
@@ -54,6 +62,7 @@ struct fault {
 	TAILQ_ENTRY(fault)	 entry;
 	int			 id;
 	enum fault_action	 action;
+	enum fault_from		 from;
 	char			*method;	/* NULL: any */
 	char			*path;		/* prefix, or glob with '*' */
 	int			 status;
@@ -77,7 +86,12 @@ struct essim_options {
 	int		 transport_timeout_ms;
 	int		 refresh_interval_ms;
 	int		 tick_ms;
+	char		*auth_basic;	/* base64 of user:password, or NULL */
+	char		*auth_api_key;	/* base64 of id:key, or NULL */
 };
+
+/* The header that marks requests from a peer essim (its "transport"). */
+#define ESSIM_PEER_HEADER	"X-Essim-Peer"
 
 struct hung {
 	TAILQ_ENTRY(hung)	 entry;
@@ -87,12 +101,9 @@ TAILQ_HEAD(hung_list, hung);
 
 struct parked;
 TAILQ_HEAD(parked_list, parked);
-struct rest_ctx;
 TAILQ_HEAD(rest_ctx_list, rest_ctx);
 struct remote;
 TAILQ_HEAD(remote_list, remote);
-struct remote_call;
-struct graveyard;
 
 struct essim {
 	struct event_base		*base;
@@ -120,7 +131,9 @@ struct essim {
 	uint64_t			 woken_generation;
 
 	struct remote_list		 remotes;
-	uint64_t			 request_id;
+	uint64_t			 orphan_next_ms;
+	uint64_t			 follow_generation;
+	uint64_t			 af_next_ms;
 	struct event			*tick;
 	struct event			*refresh;
 	struct event			*reaper;
@@ -153,7 +166,7 @@ int		 fault_add(struct essim *, json_t *, json_t **);
 json_t		*fault_list_json(struct essim *);
 void		 fault_clear(struct essim *);
 int		 fault_remove(struct essim *, int);
-struct fault	*fault_match(struct essim *, const char *, const char *);
+struct fault	*fault_match(struct essim *, const char *, const char *, int);
 void		 fault_used(struct essim *, struct fault *);
 int		 fault_refuse(struct essim *, int);
 void		 fault_accept(struct essim *);

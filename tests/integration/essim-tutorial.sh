@@ -64,6 +64,13 @@ seqnos() {
 }
 ok "B: follower shards hold the leader's max_seq_no" \
     [ "$(seqnos "$A" "$IDX")" = "$(seqnos "$B" "$IDX2")" ]
+# A second follower of the same remote starts replicating at once, although
+# the first one's read is long-polling the idle leader.
+es_status PUT "$A/second" '{}' >/dev/null
+ok "B: follow a second index" has "$(es_body PUT "$B/second-copy/_ccr/follow?wait_for_active_shards=1" \
+    '{"remote_cluster":"clusterA","leader_index":"second"}')" '"index_following_started":true'
+es_status PUT "$A/second/_doc/1" '{"n":1}' >/dev/null
+ok "B: ... and gets its writes" wait_for 5 count_is "$B" second-copy 1
 stats=$(es_body GET "$B/$IDX2/_ccr/stats")
 ok "B: follower stats show no lag" has "$stats" \
     '"total_global_checkpoint_lag":0'
@@ -120,7 +127,9 @@ out=$(es POST "$B/$IDX2/_doc?refresh=true" '{"user":"kimchy"}')
 ok "B: the promoted index takes the kimchy write" \
     [ "$(echo "$out" | tail -n 1)" = 201 ]
 
-# clusterA comes back with its old data and becomes the follower.
+# clusterA comes back with its old data and becomes the follower. A record
+# torn by the crash (never acknowledged) must not stop it.
+printf '{"t":"op","index":"%s","sha' "$IDX" >>"$TEST_DIR/a.journal"
 essim_start clusterA --data "$TEST_DIR/a.journal" --refresh-interval-ms 100
 A=$ESSIM_clusterA_URL
 ok "A: back with its old data" count_is "$A" "$IDX" 8
