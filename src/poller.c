@@ -512,6 +512,7 @@ poller_fill_indices(struct poller *p, uint64_t now)
 		memset(oi, 0, sizeof *oi);
 		oi->lag_ops = -1;
 		name = pi->name[f];
+		oi->name = name;
 
 		oi->follow = OBS_FOLLOW_UNKNOWN;
 		if (p->slots[POLL_CCR_INFO].ok) {
