@@ -199,3 +199,16 @@ check_PROGRAMS += %reldir%/unit/check_poller
 %canon_reldir%_unit_check_poller_CFLAGS = $(UNIT_CFLAGS)
 %canon_reldir%_unit_check_poller_LDADD = $(UNIT_LIBS)
 TESTS += %reldir%/unit/check_poller
+# wtest: the daemon end to end against two essims (watcher, systemd,
+# control, secrets) and the sd_notify sink they use.
+check_PROGRAMS += %reldir%/notify-sink
+%canon_reldir%_notify_sink_SOURCES = %reldir%/notify-sink.c
+TESTS += %reldir%/integration/watcher.sh \
+	%reldir%/integration/daemon-systemd.sh \
+	%reldir%/integration/daemon-control.sh \
+	%reldir%/integration/daemon-secrets.sh
+EXTRA_DIST += %reldir%/integration/daemon-lib.sh \
+	%reldir%/integration/watcher.sh \
+	%reldir%/integration/daemon-systemd.sh \
+	%reldir%/integration/daemon-control.sh \
+	%reldir%/integration/daemon-secrets.sh
