@@ -64,12 +64,13 @@ count_is() {
 # Variables change it: CONF_A_URL / CONF_B_URL (the daemon's urls, default
 # the essims'), CONF_A_PROXY / CONF_B_PROXY (remote proxy addresses),
 # CONF_A_EXTRA / CONF_B_EXTRA (more cluster keys), CONF_POLL_MS (300),
-# CONF_TIMEOUT_MS (250), CONF_EXTRA (more top-level lines).
+# CONF_TIMEOUT_MS (250), CONF_FAILURES (failure_threshold, 3), CONF_EXTRA
+# (more top-level lines).
 conf_write() {
 	cat >"$1" <<EOF
 poll_interval_ms = ${CONF_POLL_MS:-300};
 request_timeout_ms = ${CONF_TIMEOUT_MS:-250};
-failure_threshold = 3;
+failure_threshold = ${CONF_FAILURES:-3};
 recovery_threshold = 3;
 ${CONF_EXTRA:-}
 clusters = {

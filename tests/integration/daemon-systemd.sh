@@ -49,6 +49,7 @@ chmod +x "$TEST_DIR/self-watchdog"
 
 # --- notify, watchdog, reload, stop -----------------------------------------
 ok "the notify sink listens" sink_start "$SOCK" "$GOT"
+NOTIFY_SINK_PID=$SINK_PID
 export NOTIFY_SOCKET="$SOCK" WATCHDOG_USEC=400000
 DAEMON_WRAPPER="$TEST_DIR/self-watchdog"
 ok "the daemon starts" daemon_start "$CONF"
@@ -125,8 +126,48 @@ ok "... the start is logged there" log_has 'info: started '
 ok "SIGTERM: exit 0" daemon_stop TERM
 unset JOURNAL_STREAM
 
-ok "SIGTERM ends the sink" kill "$SINK_PID"
-ok "... cleanly" wait "$SINK_PID"
+ok "SIGTERM ends the sink" kill "$NOTIFY_SINK_PID"
+ok "... cleanly" wait "$NOTIFY_SINK_PID"
+
+# --- journald -----------------------------------------------------------------
+# With stderr being the journal (JOURNAL_STREAM names it), records go to
+# journald's socket. A private mount namespace puts a sink of the test's
+# own at /run/systemd/journal/socket; that needs root and unshare.
+if [ "$(id -u)" = 0 ] && unshare -m --propagation private true 2>/dev/null; then
+	JGOT="$TEST_DIR/journal.txt"
+	mkdir -p "$TEST_DIR/jrun/systemd/journal"
+	ok "a journal sink listens" \
+	    sink_start "$TEST_DIR/jrun/systemd/journal/socket" "$JGOT"
+	printf '#!/bin/sh\nmount --bind "%s" /run || exit 1\nexec "$@"\n' \
+	    "$TEST_DIR/jrun" >"$TEST_DIR/private-run"
+	chmod +x "$TEST_DIR/private-run"
+	daemon_dirs journal
+	: >"$DAEMON_LOG"
+	export JOURNAL_STREAM="$(stat -c '%d:%i' "$DAEMON_LOG")"
+	DAEMON_WRAPPER="unshare -m --propagation private $TEST_DIR/private-run"
+	ok "stderr is the journal: the daemon starts" daemon_start "$CONF"
+	unset DAEMON_WRAPPER JOURNAL_STREAM
+	jgot() {
+		grep -qE -- "$1" "$JGOT"
+	}
+	ok "... the start is a journal record with its MESSAGE_ID" \
+	    wait_for 5 jgot '^MESSAGE=started .* \| PRIORITY=6 \| SYSLOG_IDENTIFIER=ccr-failoverd \| MESSAGE_ID=f26c2f1f322e49cd9dfc42eef54e3d10$'
+	es_status POST "$B/$IDX2/_ccr/pause_follow" >/dev/null
+	ok "... a state change carries CCR_STATE" \
+	    wait_for 5 jgot "^MESSAGE=state REPLICATING -> DEGRADED: degraded: index $IDX2 paused \| PRIORITY=5 \| SYSLOG_IDENTIFIER=ccr-failoverd \| MESSAGE_ID=1de53ee432e349d99f6f298d04964ca7 \| CCR_STATE=DEGRADED\$"
+	ok "... the degraded event CCR_CLUSTER too, as a warning" \
+	    jgot "^MESSAGE=degraded: .* \| PRIORITY=4 \| SYSLOG_IDENTIFIER=ccr-failoverd \| MESSAGE_ID=9a1b2b9a884c4a6c830fd7cf0c6e873f \| CCR_CLUSTER=clusterB \| CCR_STATE=DEGRADED\$"
+	es_status POST "$B/$IDX2/_ccr/resume_follow" >/dev/null
+	wait_for 5 state_is REPLICATING
+	essim_kill clusterA KILL
+	ok "... leader lost: its own MESSAGE_ID" \
+	    wait_for 10 jgot '^MESSAGE=leader-lost: leader lost after 3 polls .* \| PRIORITY=4 \| SYSLOG_IDENTIFIER=ccr-failoverd \| MESSAGE_ID=d62a0f77500043aea65299ff2e542bdc \| CCR_CLUSTER=clusterA \| CCR_STATE=PROMOTING$'
+	ok "SIGTERM: exit 0" daemon_stop
+	ok "... nothing of it on stderr" log_lacks 'started|state |leader-lost'
+	ok "the journal sink stops" kill "$SINK_PID"
+else
+	echo "# not root or no unshare: the journald part is skipped"
+fi
 ok "no sanitizer report from the daemons" \
     bash -c '! grep -l Sanitizer "$1"/*/daemon.log' _ "$TEST_DIR"
 ok "both clusters stop cleanly" essim_stop_all

@@ -76,10 +76,28 @@ for i in 1 2 3; do
 done
 ok "refused connections seen as leader failures" \
     log_since_has 'leader unreachable: refused'
+# The leader process dies and comes back with its data, twice. Restarting
+# takes a while under the sanitizers: failure_threshold goes up to 8 polls
+# (2.4 s) for this, by a reload.
+CONF_FAILURES=8 conf_write "$CONF"
+kill -HUP "$DAEMON_PID"
+wait_for 5 log_since_has 'configuration reloaded'
+for i in 1 2; do
+	essim_kill clusterA KILL
+	ok "leader killed ($i): a failed poll" \
+	    wait_for 5 failures_at_least clusterA 1
+	ok "... restarted with its data" essim_restart clusterA
+	ok "... REPLICATING again" wait_for 10 state_is REPLICATING
+done
+conf_write "$CONF"
+kill -HUP "$DAEMON_PID"
 ok "flapping leader: never leader-lost" log_lacks 'leader-lost'
 ok "... only REPLICATING and LEADER_SUSPECT" \
     states_only REPLICATING LEADER_SUSPECT
 ok "... back to REPLICATING" wait_for 5 state_is REPLICATING
+ok "a write on the restarted clusterA" \
+    [ "$(es_status PUT "$A/$IDX/_doc/flap" '{"n":0}')" = 201 ]
+ok "... the write arrives" wait_for 10 count_is "$B" "$IDX2" 34
 
 # --- a partition only the daemon sees ----------------------------------------
 # The daemon's url for clusterA goes to a closed port; clusterB's remote
@@ -100,6 +118,26 @@ ok "... because the follower still reaches the leader" \
 conf_write "$CONF"
 kill -HUP "$DAEMON_PID"
 ok "partition healed: REPLICATING" wait_for 5 state_is REPLICATING
+ok "... only REPLICATING and LEADER_SUSPECT on the way" \
+    states_only REPLICATING LEADER_SUSPECT
+
+# The same partition by timeouts: clusterA's health answers hang, for the
+# daemon only. No request or connection piles up in the daemon.
+log_mark
+fds() {
+	ls "/proc/$DAEMON_PID/fd" | wc -l
+}
+fds_before=$(fds)
+es_body POST "$A/_essim/faults" '{"path":"/_cluster/health","action":"hang"}' \
+    >/dev/null
+ok "health hangs: LEADER_SUSPECT" wait_for 5 state_is LEADER_SUSPECT
+ok "... for ten polls in a row" wait_for 15 failures_at_least clusterA 10
+ok "... timeouts" has "$(st .clusters.clusterA.last_error)" 'timeout'
+ok "... never leader-lost" log_lacks 'leader-lost'
+ok "... the daemon's descriptors do not pile up ($fds_before before)" \
+    [ "$(fds)" -le $((fds_before + 4)) ]
+es_status DELETE "$A/_essim/faults" >/dev/null
+ok "answers again: REPLICATING" wait_for 5 state_is REPLICATING
 ok "... only REPLICATING and LEADER_SUSPECT on the way" \
     states_only REPLICATING LEADER_SUSPECT
 
@@ -188,4 +226,5 @@ ok "no sanitizer report from the daemons" \
     bash -c '! grep -l Sanitizer "$1"/*/daemon.log' _ "$TEST_DIR"
 ok "clusterB stops cleanly" essim_stop_all
 
+[ -n "${KEEP:-}" ] && TEST_FAILED=1
 finish
