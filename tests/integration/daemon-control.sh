@@ -124,6 +124,22 @@ ok "SIGTERM: exit 0" daemon_stop
 ok "ctl status of a stopped daemon: not 0" bash -c '! "$@" >/dev/null 2>&1' _ \
     "$FAILOVERCTL" --runtime-dir "$DAEMON_RUN" status
 
+# --- directories from systemd's environment ---------------------------------
+# Without flags the daemon takes $STATE_DIRECTORY and $RUNTIME_DIRECTORY
+# (the first of a colon-separated list).
+daemon_dirs env
+mkdir -p "$TEST_DIR/env-state" "$TEST_DIR/env-run"
+STATE_DIRECTORY="$TEST_DIR/env-state:$TEST_DIR/other" \
+    RUNTIME_DIRECTORY="$TEST_DIR/env-run" \
+    "$FAILOVERD" -c "$CONF" 2>"$DAEMON_LOG" &
+DAEMON_PID=$!
+track_pid "$DAEMON_PID"
+ok "directories from the environment: status.json in RUNTIME_DIRECTORY" \
+    wait_for 10 test -s "$TEST_DIR/env-run/status.json"
+ok "... state.json in the first STATE_DIRECTORY" \
+    wait_for 5 test -s "$TEST_DIR/env-state/state.json"
+ok "SIGTERM: exit 0" daemon_stop
+
 # --- an unsafe runtime directory ---------------------------------------------
 daemon_dirs unsafe
 mkdir -p "$DAEMON_RUN"

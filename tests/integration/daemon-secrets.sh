@@ -68,6 +68,12 @@ ok "... and passes" wait_for 5 state_is REPLICATING
 kill -HUP "$DAEMON_PID"
 ok "a reload reads the secrets again" \
     wait_for 5 log_has 'configuration reloaded'
+chmod 644 "$TEST_DIR/b.key"
+kill -HUP "$DAEMON_PID"
+ok "a reload with an API key file others may read: rejected" \
+    wait_for 5 log_has "reload rejected, keeping the running configuration: $TEST_DIR/b.key: others may read or write it"
+chmod 600 "$TEST_DIR/b.key"
+ok "... the daemon polls on" polls_pass 2
 essim_kill clusterA KILL
 ok "leader killed: leader-lost" wait_for 10 log_has 'warning: leader-lost: '
 ok "SIGTERM: exit 0" daemon_stop

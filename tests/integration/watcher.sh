@@ -68,6 +68,16 @@ for i in 1 2 3; do
 done
 ok "503s for two polls: LEADER_SUSPECT" \
     log_since_has ': state REPLICATING -> LEADER_SUSPECT: leader unreachable'
+for action in malformed drop; do
+	es_body POST "$A/_essim/faults" \
+	    "{\"path\":\"/_cluster/health\",\"action\":\"$action\",\"count\":2}" \
+	    >/dev/null
+	wait_for 10 faults_used_up
+	ok "$action answers for two polls: the daemon lives on" daemon_alive
+	wait_for 10 state_is REPLICATING
+done
+ok "malformed JSON seen as a leader failure" \
+    log_since_has 'leader unreachable: .*(JSON|json)'
 for i in 1 2 3; do
 	es_body POST "$A/_essim/refuse" '{"duration_ms":350}' >/dev/null
 	polls_pass 1
@@ -199,6 +209,33 @@ ok "... reason: lost after 3 polls, the follower's probe failed" \
     has "$(st .reason)" "leader lost after 3 polls (the follower's probe of the leader failed): promoting"
 ok "SIGTERM: exit 0" daemon_stop
 es_status DELETE "$A/_essim/faults" >/dev/null
+
+# --- several urls for one cluster ----------------------------------------------
+# clusterA's first node refuses connections, then hangs: the daemon moves
+# on to the next node and never loses the leader.
+daemon_dirs nodes
+CONF_A_URL="http://127.0.0.1:1\", \"$A" conf_write "$TEST_DIR/nodes.conf"
+ok "first node refusing: the daemon starts" \
+    daemon_start "$TEST_DIR/nodes.conf" --log-level debug
+ok "... REPLICATING" wait_for 5 state_is REPLICATING
+ok "... for ten polls" polls_pass 10
+ok "... and never suspects the leader" log_lacks 'LEADER_SUSPECT'
+ok "SIGTERM: exit 0" daemon_stop
+essim_start hung
+es_body POST "$ESSIM_hung_URL/_essim/faults" '{"path":"/","action":"hang"}' \
+    >/dev/null
+daemon_dirs hung-node
+CONF_A_URL="$ESSIM_hung_URL\", \"$A" conf_write "$TEST_DIR/nodes.conf"
+ok "first node hanging: the daemon starts" \
+    daemon_start "$TEST_DIR/nodes.conf" --log-level debug
+ok "... the hung node was asked and timed out" \
+    wait_for 5 log_has 'debug: poll: leader health failed after [0-9]+ ms: timeout'
+ok "... then REPLICATING" wait_for 5 state_is REPLICATING
+ok "... for ten polls" polls_pass 10
+ok "... still REPLICATING" state_is REPLICATING
+ok "... never leader-lost" log_lacks 'leader-lost'
+ok "SIGTERM: exit 0" daemon_stop
+essim_kill hung
 
 # --- a killed leader ---------------------------------------------------------
 daemon_dirs killed
