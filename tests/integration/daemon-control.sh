@@ -124,6 +124,33 @@ ok "SIGTERM: exit 0" daemon_stop
 ok "ctl status of a stopped daemon: not 0" bash -c '! "$@" >/dev/null 2>&1' _ \
     "$FAILOVERCTL" --runtime-dir "$DAEMON_RUN" status
 
+# --- a gated promotion ------------------------------------------------------
+# confirm_promote: a lost leader waits in AWAITING_CONFIRMATION until an
+# operator confirms; a running promotion cannot be aborted.
+daemon_dirs gate
+CONF_EXTRA='confirm_promote = true;' conf_write "$TEST_DIR/gate.conf"
+ok "a daemon with confirm_promote starts" daemon_start "$TEST_DIR/gate.conf"
+ok "... REPLICATING" wait_for 5 state_is REPLICATING
+essim_kill clusterA KILL
+ok "leader killed: AWAITING_CONFIRMATION" \
+    wait_for 10 state_is AWAITING_CONFIRMATION
+ok "... pending promote" [ "$(st .pending)" = promote ]
+ok "... the gate is logged" \
+    log_has 'gate-waiting: leader lost after 3 polls .*promotion waits for confirm: confirm_promote is set'
+ok "... and stays" polls_pass 5
+ok "... AWAITING_CONFIRMATION" state_is AWAITING_CONFIRMATION
+out=$(ctl status)
+ok "... ctl status shows the pending action" \
+    grep -qE '^Pending: +promote' <<<"$out"
+out=$(ctl confirm)
+ok "ctl confirm: accepted" [ $? -eq 0 ]
+ok "... PROMOTING" state_is PROMOTING
+ok "... nothing pending" [ "$(st .pending)" = null ]
+out=$(ctl abort 2>&1)
+ok "ctl abort of a running promotion: rejected" [ $? -eq 1 ]
+ok "... past the point of no return" grep -q 'cannot be aborted' <<<"$out"
+ok "SIGTERM: exit 0" daemon_stop
+
 # --- directories from systemd's environment ---------------------------------
 # Without flags the daemon takes $STATE_DIRECTORY and $RUNTIME_DIRECTORY
 # (the first of a colon-separated list).

@@ -184,6 +184,20 @@ ok "follower back: REPLICATING" wait_for 10 state_is REPLICATING
 ok "... only REPLICATING and DEGRADED on the way" \
     states_only REPLICATING DEGRADED
 
+# A blackholed follower: every request to clusterB hangs. Rounds are cut
+# at each tick, and status.json still comes every poll interval.
+log_mark
+es_body POST "$B/_essim/faults" '{"path":"/","action":"hang"}' >/dev/null
+ok "blackholed follower: DEGRADED" wait_for 5 state_is DEGRADED
+ok "... status.json still written every poll" polls_pass 5
+ok "... clusterB unreachable by timeouts" \
+    has "$(st .clusters.clusterB.last_error)" 'timeout'
+ok "... never a promotion" log_lacks 'leader-lost|promot'
+es_status DELETE "$B/_essim/faults" >/dev/null
+ok "follower answers again: REPLICATING" wait_for 10 state_is REPLICATING
+ok "... only REPLICATING and DEGRADED on the way" \
+    states_only REPLICATING DEGRADED
+
 # --- a stalled daemon --------------------------------------------------------
 log_mark
 kill -STOP "$DAEMON_PID"
