@@ -116,6 +116,18 @@ es_status POST "$B/$IDX2/_ccr/resume_follow" >/dev/null
 ok "... back to REPLICATING" wait_for 5 state_is REPLICATING
 ok "SIGTERM: exit 0" daemon_stop TERM
 
+# --log-level filters.
+daemon_dirs warning
+ok "--log-level warning: the daemon starts" daemon_start "$CONF" \
+    --log-level warning
+es_status POST "$B/$IDX2/_ccr/pause_follow" >/dev/null
+ok "... warnings are logged" \
+    wait_for 5 log_has 'warning: degraded: (degraded: )?index'
+ok "... notices and info are not" log_lacks ': (notice|info|debug): '
+es_status POST "$B/$IDX2/_ccr/resume_follow" >/dev/null
+ok "... back to REPLICATING" wait_for 5 state_is REPLICATING
+ok "SIGTERM: exit 0" daemon_stop TERM
+
 # JOURNAL_STREAM naming some other file is not the journal: stderr it is.
 daemon_dirs other-stream
 : >"$DAEMON_LOG"

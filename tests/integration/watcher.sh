@@ -151,6 +151,25 @@ ok "answers again: REPLICATING" wait_for 5 state_is REPLICATING
 ok "... only REPLICATING and LEADER_SUSPECT on the way" \
     states_only REPLICATING LEADER_SUSPECT
 
+# --- the replication link cut ------------------------------------------------
+# The daemon reaches both clusters, but clusterB cannot reach clusterA:
+# refused, then hanging. Nothing to promote; DEGRADED with the reason.
+for mode in refuse hang; do
+	log_mark
+	es_body POST "$B/_essim/link" "{\"mode\":\"$mode\",\"remote\":\"clusterA\"}" \
+	    >/dev/null
+	ok "link $mode: DEGRADED" wait_for 10 state_is DEGRADED
+	ok "... because the follower cannot reach the leader" \
+	    has "$(st .reason)" 'the follower cannot reach the leader for 3 polls'
+	ok "... both clusters reachable" \
+	    [ "$(st '[.clusters[].reachable] | all')" = true ]
+	ok "... never leader-lost" log_lacks 'leader-lost'
+	es_status DELETE "$B/_essim/faults" >/dev/null
+	ok "link restored: REPLICATING" wait_for 10 state_is REPLICATING
+	ok "... only REPLICATING and DEGRADED on the way" \
+	    states_only REPLICATING DEGRADED
+done
+
 # --- a follower index paused by hand -----------------------------------------
 log_mark
 ok "pause_follow on clusterB" \
