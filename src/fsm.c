@@ -456,6 +456,26 @@ fsm_drop_pending(struct fsm *fsm)
 	fsm->action = FSM_ACTION_NONE;
 }
 
+/*
+ * Say which index pair i is and what is wrong with it: by its follower
+ * index when the poller gave the name, else by its place in the
+ * configuration.
+ */
+static void
+fsm_index_reason(const struct observation *obs, size_t i, const char *what,
+    const char *detail, char *buf, size_t len)
+{
+	size_t	n;
+
+	if (obs->indices[i].name != NULL)
+		snprintf(buf, len, "index %s", obs->indices[i].name);
+	else
+		snprintf(buf, len, "indices[%zu]", i);
+	n = strlen(buf);
+	snprintf(buf + n, len - n, " %s%s%s", what, detail != NULL ? ": " : "",
+	    detail != NULL ? detail : "");
+}
+
 /* Whether the follower agrees the leader is gone; why says on what grounds. */
 static enum fsm_agreement
 fsm_agreement(const struct fsm_params *p, const struct observation *obs,
@@ -507,8 +527,8 @@ fsm_index_fault(const struct observation *obs, char *buf, size_t len)
 		ix = &obs->indices[i];
 		if (ix->fatal) {
 			if (buf != NULL)
-				snprintf(buf, len, "indices[%zu] fatal: %s", i,
-				    ix->fatal_reason);
+				fsm_index_reason(obs, i, "fatal",
+				    ix->fatal_reason, buf, len);
 			return (true);
 		}
 	}
@@ -518,8 +538,8 @@ fsm_index_fault(const struct observation *obs, char *buf, size_t len)
 		    ix->follow == OBS_FOLLOW_NOT_FOLLOWER ||
 		    ix->follow == OBS_FOLLOW_MISSING) {
 			if (buf != NULL)
-				snprintf(buf, len, "indices[%zu] %s", i,
-				    follow[ix->follow]);
+				fsm_index_reason(obs, i, follow[ix->follow],
+				    NULL, buf, len);
 			return (true);
 		}
 	}

@@ -51,6 +51,13 @@ enum poll_slot {
 	POLL_SLOT_MAX
 };
 
+/* Slot names for debug lines, in enum poll_slot order. */
+static const char *const poller_slot_names[POLL_SLOT_MAX] = {
+	"leader health", "follower health", "follower version",
+	"remote info", "ccr stats summary", "ccr stats detail", "ccr info",
+	"probe"
+};
+
 struct poller_slot {
 	struct poller		*poller;
 	enum poll_slot		 id;
@@ -512,6 +519,7 @@ poller_fill_indices(struct poller *p, uint64_t now)
 		memset(oi, 0, sizeof *oi);
 		oi->lag_ops = -1;
 		name = pi->name[f];
+		oi->name = name;
 
 		oi->follow = OBS_FOLLOW_UNKNOWN;
 		if (p->slots[POLL_CCR_INFO].ok) {
@@ -574,6 +582,11 @@ poller_round_end(struct poller *p)
 	p->counters.requests = p->round_requests;
 	p->counters.bytes = p->round_bytes;
 	p->counters.failures = p->round_failures;
+	log_debug("poll: round %llu: %llu requests, %llu failed, %llu bytes",
+	    (unsigned long long)p->counters.rounds,
+	    (unsigned long long)p->round_requests,
+	    (unsigned long long)p->round_failures,
+	    (unsigned long long)p->round_bytes);
 	p->running = false;
 	p->cb(o, p->arg);
 	poller_round_clear(p);
@@ -592,8 +605,12 @@ poller_done(const struct es_result *r, void *arg)
 	p->round_bytes += r->bytes;
 	p->counters.total_bytes += r->bytes;
 	poller_absorb(p, slot, r);
-	if (!slot->ok)
+	if (!slot->ok) {
 		p->round_failures++;
+		log_debug("poll: %s failed after %llu ms: %s",
+		    poller_slot_names[slot->id],
+		    (unsigned long long)r->elapsed_ms, slot->error);
+	}
 	/* The probe's form depends on the version just learnt. */
 	if (slot->id == POLL_FOLLOWER_VERSION)
 		poller_send_probe(p);
@@ -746,6 +763,8 @@ poller_cut_round(struct poller *p)
 		if (s == POLL_PROBE)
 			p->probe = TRI_NO;
 		p->round_failures++;
+		log_debug("poll: %s failed: %s", poller_slot_names[s],
+		    slot->error);
 	}
 	p->outstanding = 0;
 	poller_round_end(p);

@@ -382,7 +382,7 @@ START_TEST(replication_keeps_seq_nos)
 	struct es_cluster	*a = es_cluster_new("clusterA");
 	struct es_cluster	*b = cluster_with_remote();
 	struct es_index		*l, *f;
-	json_t			*doc, *req, *resp, *out;
+	json_t			*doc, *req, *resp, *out, *leader;
 	char			 id[16];
 	int			 i, empty, sh;
 
@@ -424,6 +424,15 @@ START_TEST(replication_keeps_seq_nos)
 	    200);
 	ck_assert_int_eq(json_integer_value(json_object_get(out, "count")), 20);
 	json_decref(out);
+	/* resumed tasks start where the follower is: no lag, not negative */
+	leader = json_pack("{s:s, s:s, s:i, s:i, s:b}", "index", "l", "uuid",
+	    l->uuid, "shards", 3, "replicas", 0, "open", 1);
+	EXPECT(es_pause_follow(b, "f", OUT), 200, "");
+	EXPECT(es_resume_leader(b, "f", leader, NULL, OUT), 200, "");
+	for (sh = 0; sh < 3; sh++)
+		ck_assert_int_eq(f->shards[sh].follow.leader_global_checkpoint,
+		    f->shards[sh].max_seq_no);
+	json_decref(leader);
 	/* a missing leader is fatal for the task */
 	json_object_set_new(json_array_get(json_object_get(req, "shards"), 0),
 	    "uuid", json_string("gone"));

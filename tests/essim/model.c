@@ -2161,14 +2161,23 @@ es_any_tasks(struct es_cluster *c)
 	return (0);
 }
 
-/* Reset the follow statistics of every shard of an index. */
+/*
+ * Fresh shard follow tasks. As in Elasticsearch, a task starts out taking
+ * the leader to be where the follower shard is, so its lag starts at 0
+ * (not at minus the follower's checkpoint) until its first read.
+ */
 static void
 es_tasks_reset(struct es_index *ix)
 {
-	int	sh;
+	struct es_follow_shard	*f;
+	int			 sh;
 
-	for (sh = 0; sh < ix->nshards; sh++)
-		es_follow_reset(&ix->shards[sh].follow);
+	for (sh = 0; sh < ix->nshards; sh++) {
+		f = &ix->shards[sh].follow;
+		es_follow_reset(f);
+		f->leader_global_checkpoint = ix->shards[sh].max_seq_no;
+		f->leader_max_seq_no = ix->shards[sh].max_seq_no;
+	}
 }
 
 /* POST /<f>/_ccr/pause_follow: local only, works with the leader down. */

@@ -15,7 +15,8 @@
  * Shard follow tasks: every tick, each remote with active followers gets
  * one batched read (POST /_essim/ccr/changes on the peer) covering every
  * shard of every active follower of that remote, long-polled for the
- * smallest read_poll_timeout among them. Results are applied through the
+ * smallest read_poll_timeout among them and returning per shard at most the
+ * smallest max_read_request_operation_count. Results are applied through the
  * model; failures are recorded per shard and retried with exponential
  * backoff capped at max_retry_delay (500ms), as Elasticsearch does.
  *
@@ -669,6 +670,7 @@ remote_read(struct essim *es, struct remote *r, uint64_t now)
 	size_t			 i;
 	int			 sh;
 	int64_t			 poll = -1, p;
+	json_int_t		 max_ops = -1, m;
 	char			*lease;
 
 	rd = xcalloc(1, sizeof *rd);
@@ -683,6 +685,13 @@ remote_read(struct essim *es, struct remote *r, uint64_t now)
 		p = remote_param_ms(ix, "read_poll_timeout", 60000);
 		if (poll == -1 || p < poll)
 			poll = p;
+		m = json_integer_value(ix->follow_params == NULL ? NULL :
+		    json_object_get(ix->follow_params,
+		    "max_read_request_operation_count"));
+		if (m <= 0)
+			m = 5120;
+		if (max_ops == -1 || m < max_ops)
+			max_ops = m;
 		for (sh = 0; sh < ix->nshards; sh++) {
 			struct es_follow_shard	*f = &ix->shards[sh].follow;
 
@@ -717,8 +726,8 @@ remote_read(struct essim *es, struct remote *r, uint64_t now)
 	}
 	r->reading = 1;
 	remote_call(es, r->alias, EVHTTP_REQ_POST, "/_essim/ccr/changes",
-	    json_pack("{s:o, s:I, s:i}", "shards", shards, "poll_timeout_ms",
-	    (json_int_t)poll, "max_ops", 5120),
+	    json_pack("{s:o, s:I, s:I}", "shards", shards, "poll_timeout_ms",
+	    (json_int_t)poll, "max_ops", max_ops),
 	    (int)poll + es->opt.transport_timeout_ms, remote_read_done, rd);
 	r->read = TAILQ_LAST(&r->calls, remote_call_list);
 }

@@ -490,6 +490,12 @@ START_TEST(fatal_exception_is_degraded)
 	ck_assert_int_eq(rounds_quiet(&s, 3), FSM_STATE_DEGRADED);
 	s.idx[1].fatal = false;
 	ck_assert_int_eq(round_(&s), FSM_STATE_REPLICATING);
+	/* The poller names the follower index: so does the reason. */
+	s.idx[1].name = "orders-copy";
+	s.idx[1].fatal = true;
+	ck_assert_int_eq(round_(&s), FSM_STATE_DEGRADED);
+	ck_assert(reason_has(&s,
+	    "index orders-copy fatal: illegal_state_exception"));
 }
 END_TEST
 

@@ -363,6 +363,7 @@ START_TEST(healthy_round)
 	/* Only the configured index counts, not "other". */
 	ck_assert_uint_eq(o->link.read_exceptions, 1);
 	ck_assert_uint_eq(o->link.max_since_last_read_ms, 900);
+	ck_assert_str_eq(o->indices[0].name, "f1");
 	ck_assert_int_eq(o->indices[0].follow, OBS_FOLLOW_ACTIVE);
 	ck_assert_int_eq(o->indices[0].lag_ops, 10);
 	ck_assert_uint_eq(o->indices[0].read_exceptions, 1);
