@@ -217,6 +217,8 @@ check_PROGRAMS += %reldir%/unit/check_action
 %canon_reldir%_unit_check_action_LDADD = $(UNIT_LIBS)
 TESTS += %reldir%/unit/check_action
 # action engine: integration tests against the daemon and two essims.
-TESTS += %reldir%/integration/action-promote.sh
+TESTS += %reldir%/integration/action-promote.sh \
+	%reldir%/integration/action-failback.sh
 EXTRA_DIST += %reldir%/integration/action-lib.sh \
-	%reldir%/integration/action-promote.sh
+	%reldir%/integration/action-promote.sh \
+	%reldir%/integration/action-failback.sh

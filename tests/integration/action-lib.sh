@@ -78,7 +78,8 @@ at_remote_json() {
 
 # at_setup N [DOCS]: clusterA with N leader indices logsI (two shards, DOCS
 # documents each, default 3), clusterB following each as logsI-dr through
-# remote clusterA. Sets A, B, AT_N, AT_A, AT_B.
+# remote clusterA. The followers' reads wait at most 200 ms for new
+# operations, so a cut link is felt at once. Sets A, B, AT_N, AT_A, AT_B.
 at_setup() {
 	local n=$1 docs=${2:-3} i j
 	AT_N=$n
@@ -97,7 +98,7 @@ at_setup() {
 			es_status POST "$A/logs$i/_doc" "{\"n\":$j}" >/dev/null
 		done
 		[ "$(es_status PUT "$B/logs$i-dr/_ccr/follow?wait_for_active_shards=1" \
-		    "{\"remote_cluster\":\"clusterA\",\"leader_index\":\"logs$i\"}")" \
+		    "{\"remote_cluster\":\"clusterA\",\"leader_index\":\"logs$i\",\"read_poll_timeout\":\"200ms\"}")" \
 		    = 200 ] || return 1
 	done
 }
