@@ -218,7 +218,9 @@ check_PROGRAMS += %reldir%/unit/check_action
 TESTS += %reldir%/unit/check_action
 # action engine: integration tests against the daemon and two essims.
 TESTS += %reldir%/integration/action-promote.sh \
-	%reldir%/integration/action-failback.sh
+	%reldir%/integration/action-failback.sh \
+	%reldir%/integration/action-gates.sh
 EXTRA_DIST += %reldir%/integration/action-lib.sh \
 	%reldir%/integration/action-promote.sh \
-	%reldir%/integration/action-failback.sh
+	%reldir%/integration/action-failback.sh \
+	%reldir%/integration/action-gates.sh
