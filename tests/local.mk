@@ -219,8 +219,10 @@ TESTS += %reldir%/unit/check_action
 # action engine: integration tests against the daemon and two essims.
 TESTS += %reldir%/integration/action-promote.sh \
 	%reldir%/integration/action-failback.sh \
-	%reldir%/integration/action-gates.sh
+	%reldir%/integration/action-gates.sh \
+	%reldir%/integration/action-crash.sh
 EXTRA_DIST += %reldir%/integration/action-lib.sh \
 	%reldir%/integration/action-promote.sh \
 	%reldir%/integration/action-failback.sh \
-	%reldir%/integration/action-gates.sh
+	%reldir%/integration/action-gates.sh \
+	%reldir%/integration/action-crash.sh
