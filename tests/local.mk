@@ -220,9 +220,11 @@ TESTS += %reldir%/unit/check_action
 TESTS += %reldir%/integration/action-promote.sh \
 	%reldir%/integration/action-failback.sh \
 	%reldir%/integration/action-gates.sh \
-	%reldir%/integration/action-crash.sh
+	%reldir%/integration/action-crash.sh \
+	%reldir%/integration/action-retry.sh
 EXTRA_DIST += %reldir%/integration/action-lib.sh \
 	%reldir%/integration/action-promote.sh \
 	%reldir%/integration/action-failback.sh \
 	%reldir%/integration/action-gates.sh \
-	%reldir%/integration/action-crash.sh
+	%reldir%/integration/action-crash.sh \
+	%reldir%/integration/action-retry.sh
