@@ -233,3 +233,15 @@ EXTRA_DIST += %reldir%/integration/daemon-lib.sh \
 	%reldir%/integration/daemon-systemd.sh \
 	%reldir%/integration/daemon-control.sh \
 	%reldir%/integration/daemon-secrets.sh
+# action engine: integration tests against the daemon and two essims.
+TESTS += %reldir%/integration/action-promote.sh \
+	%reldir%/integration/action-failback.sh \
+	%reldir%/integration/action-gates.sh \
+	%reldir%/integration/action-crash.sh \
+	%reldir%/integration/action-retry.sh
+EXTRA_DIST += %reldir%/integration/action-lib.sh \
+	%reldir%/integration/action-promote.sh \
+	%reldir%/integration/action-failback.sh \
+	%reldir%/integration/action-gates.sh \
+	%reldir%/integration/action-crash.sh \
+	%reldir%/integration/action-retry.sh
