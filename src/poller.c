@@ -587,6 +587,11 @@ poller_round_end(struct poller *p)
 	    (unsigned long long)p->round_requests,
 	    (unsigned long long)p->round_failures,
 	    (unsigned long long)p->round_bytes);
+	log_debug("poll: round %llu: %llu requests, %llu bytes, %llu failed",
+	    (unsigned long long)p->counters.rounds,
+	    (unsigned long long)p->round_requests,
+	    (unsigned long long)p->round_bytes,
+	    (unsigned long long)p->round_failures);
 	p->running = false;
 	p->cb(o, p->arg);
 	poller_round_clear(p);
@@ -628,6 +633,8 @@ poller_send(struct poller *p, enum poll_slot id, int cluster,
 	p->round_requests++;
 	p->counters.total_requests++;
 	p->outstanding++;
+	log_debug("poll: %s %s %s", es_cluster_name(p->clusters[cluster]),
+	    http_method_name(call->method), call->path);
 	slot->req = es_send(p->clusters[cluster], call, p->timeout_ms,
 	    poller_done, slot);
 	es_call_clear(call);

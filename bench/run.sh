@@ -1,0 +1,519 @@
+#!/bin/bash
+# make bench: how fast a lost leader is detected, how fast the follower
+# indices are writable again (by the daemon, and by one curl process per
+# REST call in order, in the same run), how fast the old leader is taken
+# back, what watching costs, and how much essim itself can serve, all on
+# loopback against essim. Every figure is the median of BENCH_RUNS runs
+# (default 3) with min and max; targets are printed next to the figures,
+# not asserted. Writes bench/results/bench.md, bench.csv, samples.csv and
+# promotion.png (with gnuplot).
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+
+RUNS=${BENCH_RUNS:-3}
+SEQ_RUNS_1000=${BENCH_SEQ_RUNS_1000:-1}
+RESULTS="$abs_top_builddir/bench/results"
+SAMPLES="$RESULTS/samples.csv"
+DAEMON_ENGINE=unknown	# whether the daemon carries promotions out
+
+# Detection: 500 ms polls, 400 ms request timeout, 3 failed polls.
+DET_POLL_MS=500
+DET_TIMEOUT_MS=400
+DET_THRESHOLD=3
+# Promotion and failback runs detect fast so the runs stay short.
+ACT_POLL_MS=500
+ACT_TIMEOUT_MS=400
+ACT_THRESHOLD=2
+
+sample() {	# METRIC N SHARDS UNIT VALUE
+	echo "$1,$2,$3,$4,$5" >>"$SAMPLES"
+}
+
+say() {
+	printf '[%4ds] %s\n' $(( ($(now_ms) - BENCH_START_MS) / 1000 )) "$*"
+}
+
+# A fresh directory per run, so nothing carries over between runs.
+run_dir() {
+	local d="$BENCH_TMP/$1"
+	rm -rf "$d"
+	mkdir -p "$d"
+	echo "$d"
+}
+
+# Wait until just before the daemon's next poll tick (status.json's
+# last_poll plus whole intervals), so the fault lands right before a poll
+# and the figure measures the daemon's decision, not a random wait of up to
+# one interval for the next poll.
+align_before_tick() {
+	local status=$1 interval=$2 last now next
+	last=$(bench_iso_ms "$(jq -r .last_poll "$status")")
+	now=$(now_ms)
+	next=$((last + interval))
+	while [ $((next - now)) -lt 80 ]; do
+		next=$((next + interval))
+	done
+	sleep "$(awk -v ms=$((next - 20 - now)) 'BEGIN { printf "%.3f", ms / 1000 }')"
+}
+
+# --- essim's own throughput -------------------------------------------------
+bench_throughput() {
+	local d run c out
+	d=$(run_dir throughput)
+	essim_up T clusterA "$d" || return 1
+	for ((run = 1; run <= RUNS; run++)); do
+		for c in 1 8; do
+			out=$("$LOADGEN" -c "$c" -n 10000 "127.0.0.1:$T_PORT" \
+			    /_cluster/health) || return 1
+			sample essim_get_rps "$c" - 'req/s' \
+			    "$(echo "$out" | sed 's/.*rps=\([0-9]*\).*/\1/')"
+		done
+	done
+	bench_stop "$T_PID"
+	say "essim throughput: $out"
+}
+
+# --- detection ---------------------------------------------------------------
+# bench_detection MODE: refused (kill -9 of the leader) or blackholed (the
+# leader's essim hangs every request).
+bench_detection() {
+	local mode=$1 d run fault_ms lost_ms bound hang='{"path":"/","action":"hang"}'
+	bound=$(( (DET_THRESHOLD - 1) * DET_POLL_MS ))
+	[ "$mode" = blackholed ] && bound=$((bound + DET_TIMEOUT_MS))
+	for ((run = 1; run <= RUNS; run++)); do
+		d=$(run_dir "detect-$mode-$run")
+		essim_up A clusterA "$d" && essim_up B clusterB "$d" &&
+		    pairs_setup "$d" "$A_PORT" "$B_PORT" 1 1 || return 1
+		daemon_conf "$d/d.conf" "$A_PORT" "$B_PORT" 1 "$DET_POLL_MS" \
+		    "$DET_TIMEOUT_MS" "$DET_THRESHOLD"
+		daemon_up D "$d" "$d/d.conf" || return 1
+		# A few clean polls first: the follower's version is known.
+		sleep 1
+		[ "$mode" = refused ] &&
+		    align_before_tick "$D_STATUS" "$DET_POLL_MS"
+		if [ "$mode" = refused ]; then
+			fault_ms=$(now_ms)
+			bench_stop "$A_PID" KILL
+		else
+			# A connection opened beforehand: starting curl
+			# would take longer than the margin before the tick.
+			exec 3<>"/dev/tcp/127.0.0.1/$A_PORT"
+			align_before_tick "$D_STATUS" "$DET_POLL_MS"
+			fault_ms=$(now_ms)
+			printf 'POST /_essim/faults HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s' \
+			    ${#hang} "$hang" >&3
+			cat <&3 >/dev/null
+			exec 3<&-
+		fi
+		if ! wait_until 30 log_has "$D_LOG" leader-lost; then
+			echo "bench: no leader-lost ($mode)" >&2
+			tail -n 20 "$D_LOG" >&2
+			return 1
+		fi
+		lost_ms=$(log_ms "$D_LOG" leader-lost)
+		sample "detect_${mode}_ms" 1 1 ms $((lost_ms - fault_ms))
+		sample "detect_${mode}_ratio" 1 1 'x bound' \
+		    "$(bench_ratio $((lost_ms - fault_ms)) "$bound")"
+		bench_stop "$D_PID"
+		bench_stop "$B_PID"
+		bench_stop "$A_PID"
+		rm -rf "$d"
+	done
+	say "detection ($mode): last $((lost_ms - fault_ms)) ms, bound $bound ms"
+}
+
+# --- steady polling ----------------------------------------------------------
+# Sizes of one round's requests replayed with curl, as sent (with
+# filter_path) and with filter_path removed: "filtered unfiltered" bytes,
+# request plus response headers and body.
+replay_round() {
+	local lines=$1 cluster method path port f=0 u=0 b
+	while read -r cluster method path; do
+		[ "$cluster" = clusterA ] && port=$A_PORT || port=$B_PORT
+		b=$("$CURL" -s -o /dev/null -X "$method" -m 10 \
+		    -w '%{size_request} %{size_header} %{size_download}' \
+		    "http://127.0.0.1:$port$path" | awk '{ print $1 + $2 + $3 }')
+		f=$((f + b))
+		path=$(echo "$path" | sed -E 's/([?&])filter_path=[^&]*&?/\1/; s/[?&]$//')
+		b=$("$CURL" -s -o /dev/null -X "$method" -m 10 \
+		    -w '%{size_request} %{size_header} %{size_download}' \
+		    "http://127.0.0.1:$port$path" | awk '{ print $1 + $2 + $3 }')
+		u=$((u + b))
+	done <"$lines"
+	echo "$f $u"
+}
+
+# bench_polling N WINDOW_S: N pairs of 5 shards, 1 s polls; CPU over RUNS
+# windows of WINDOW_S seconds after a warm-up.
+bench_polling() {
+	local n=$1 window=$2 d run t0 t1 c0 c1 cpu first last r fu
+	d=$(run_dir "poll-$n")
+	essim_up A clusterA "$d" && essim_up B clusterB "$d" &&
+	    pairs_setup "$d" "$A_PORT" "$B_PORT" "$n" 5 || return 1
+	daemon_conf "$d/d.conf" "$A_PORT" "$B_PORT" "$n" 1000 2000 3
+	daemon_up D "$d" "$d/d.conf" debug || return 1
+	sleep 3
+	first=$(grep -c ': poll: round ' "$D_LOG")
+	for ((run = 1; run <= RUNS; run++)); do
+		t0=$(now_ms)
+		c0=$(cpu_ns "$D_PID")
+		sleep "$window"
+		c1=$(cpu_ns "$D_PID")
+		t1=$(now_ms)
+		cpu=$(awk -v ns=$((c1 - c0)) -v ms=$((t1 - t0)) \
+		    'BEGIN { printf "%.2f", ns / 1e9 / (ms / 1000) * 3600 }')
+		sample poll_cpu_s_per_h "$n" 5 'CPU-s/h' "$cpu"
+		sample poll_core_pct "$n" 5 '% core' \
+		    "$(awk -v s="$cpu" 'BEGIN { printf "%.3f", s / 36 }')"
+		sample poll_rss_peak "$n" 5 MiB "$(awk -v k="$(vm_kib "$D_PID" VmHWM)" \
+		    'BEGIN { printf "%.2f", k / 1024 }')"
+		if [ "$n" -ge 1000 ]; then
+			sample essim_rss_leader "$n" 5 MiB "$(awk -v k="$(vm_kib "$A_PID" VmRSS)" \
+			    'BEGIN { printf "%.2f", k / 1024 }')"
+			sample essim_rss_follower "$n" 5 MiB "$(awk -v k="$(vm_kib "$B_PID" VmRSS)" \
+			    'BEGIN { printf "%.2f", k / 1024 }')"
+		fi
+	done
+	# The daemon's own count of each round after the warm-up: "poll:
+	# round K: R requests, B bytes, F failed".
+	grep ': poll: round ' "$D_LOG" | tail -n +"$((first + 1))" |
+	    sed 's/.*: \([0-9]*\) requests, \([0-9]*\) bytes, \([0-9]*\) failed.*/\1 \2 \3/' |
+	    while read -r r b f; do
+		sample poll_requests "$n" 5 'req/poll' "$r"
+		sample poll_bytes "$n" 5 'bytes/poll' "$b"
+		[ "$f" -eq 0 ] || echo "bench: a poll round had $f failures" >&2
+	done
+	# The requests of the last RUNS complete rounds, replayed.
+	last=$(grep -c ': poll: round ' "$D_LOG")
+	for ((r = last - RUNS + 1; r <= last; r++)); do
+		awk -v want="$r" '
+		    / poll: round / { k++; next }
+		    / poll: cluster/ && k == want - 1 {
+			sub(/.* poll: /, ""); print }' "$D_LOG" >"$d/round.txt"
+		fu=$(replay_round "$d/round.txt")
+		sample poll_bytes_replay_filtered "$n" 5 'bytes/poll' "${fu% *}"
+		sample poll_bytes_replay_unfiltered "$n" 5 'bytes/poll' "${fu#* }"
+	done
+	bench_stop "$D_PID"
+	bench_stop "$B_PID"
+	bench_stop "$A_PID"
+	rm -rf "$d"
+	say "polling $n x 5: $cpu CPU-s/h in the last window"
+}
+
+# --- promotion and failback ---------------------------------------------------
+# The sequential way: one curl process per REST call, the four calls of an
+# index in order, index after index.
+promote_sequential() {
+	local port=$1 n=$2 i name
+	for ((i = 1; i <= n; i++)); do
+		printf -v name 's-f-%04d' "$i"
+		"$CURL" -s -o /dev/null -X POST "http://127.0.0.1:$port/$name/_ccr/pause_follow"
+		"$CURL" -s -o /dev/null -X POST "http://127.0.0.1:$port/$name/_close"
+		"$CURL" -s -o /dev/null -X POST "http://127.0.0.1:$port/$name/_ccr/unfollow"
+		"$CURL" -s -o /dev/null -X POST "http://127.0.0.1:$port/$name/_open"
+	done
+}
+
+# How many indices matching PATTERN on the cluster at PORT are still
+# followers (of any status).
+followers_left() {
+	"$CURL" -s "http://127.0.0.1:$1/$2/_ccr/info?filter_path=follower_indices.follower_index" |
+	    jq '.follower_indices // [] | length'
+}
+
+# bench_promotion N SHARDS RUN: one run. Two pairs of clusters are built
+# alike, N follower indices each; both leaders die by kill -9 at once. The
+# daemon promotes the first pair's followers; then, on the second pair (so
+# the daemon's clusters hold only its own indices), the sequential way
+# promotes N followers and one keep-alive connection another N. Then the
+# daemon's old leader comes back with its data and is failed back.
+bench_promotion() {
+	local n=$1 shards=$2 run=$3 d t0 t1 started finished seq_ms= dmn_ms= fb_ms= \
+	    i name out
+	d=$(run_dir "promote-$n-$shards-$run")
+	mkdir -p "$d/seq"
+	essim_up A clusterA "$d" --data "$d/a.journal" &&
+	    essim_up B clusterB "$d" &&
+	    pairs_setup "$d" "$A_PORT" "$B_PORT" "$n" "$shards" p &&
+	    essim_up C clusterA "$d/seq" && essim_up S clusterB "$d/seq" &&
+	    pairs_setup "$d/seq" "$C_PORT" "$S_PORT" "$n" "$shards" s &&
+	    pairs_setup "$d/seq" "$C_PORT" "$S_PORT" "$n" "$shards" k || return 1
+	daemon_conf "$d/d.conf" "$A_PORT" "$B_PORT" "$n" "$ACT_POLL_MS" \
+	    "$ACT_TIMEOUT_MS" "$ACT_THRESHOLD" p
+	daemon_up D "$d" "$d/d.conf" || return 1
+	bench_stop "$A_PID" KILL
+	bench_stop "$C_PID" KILL
+
+	# The decision is the leader-lost line; the engine then logs
+	# "promote started" (MESSAGE_ID promotion-started) and "promote
+	# finished" (promotion-finished) once the last index is open.
+	if [ "$DAEMON_ENGINE" != no ]; then
+		if ! wait_until 30 log_has "$D_LOG" leader-lost; then
+			echo "bench: no leader-lost after the kill" >&2
+			return 1
+		fi
+		if [ "$DAEMON_ENGINE" = unknown ]; then
+			if wait_until 5 log_has "$D_LOG" 'promote started'; then
+				DAEMON_ENGINE=yes
+			else
+				DAEMON_ENGINE=no
+				say "the daemon decided to promote but started no" \
+				    "action: no action engine in this build"
+			fi
+		fi
+	fi
+	if [ "$DAEMON_ENGINE" = yes ]; then
+		if ! wait_until 120 log_has "$D_LOG" 'promote finished'; then
+			echo "bench: promotion of $n x $shards did not finish" >&2
+			tail -n 20 "$D_LOG" >&2
+			return 1
+		fi
+		started=$(log_ms "$D_LOG" 'promote started')
+		finished=$(log_ms "$D_LOG" 'promote finished')
+		dmn_ms=$((finished - started))
+		sample promote_ms "$n" "$shards" ms "$dmn_ms"
+		sample promote_decision_ms "$n" "$shards" ms \
+		    $((finished - $(log_ms "$D_LOG" leader-lost)))
+		[ "$(followers_left "$B_PORT" 'p-f-*')" = 0 ] ||
+		    echo "bench: followers left after the daemon's promotion" >&2
+	fi
+
+	# At 1,000 indices the sequential way takes a minute or more (4,000
+	# curl processes): fewer runs keep make bench within its budget.
+	if [ "$n" -lt 1000 ] || [ "$run" -le "$SEQ_RUNS_1000" ]; then
+		t0=$(now_ms)
+		promote_sequential "$S_PORT" "$n"
+		t1=$(now_ms)
+		seq_ms=$((t1 - t0))
+		sample promote_seq_ms "$n" "$shards" ms "$seq_ms"
+		[ "$(followers_left "$S_PORT" 's-f-*')" = 0 ] ||
+		    echo "bench: followers left after the sequential promotion" >&2
+	fi
+
+	# The same calls over one keep-alive connection, in order: what
+	# essim itself needs to serve them.
+	for ((i = 1; i <= n; i++)); do
+		printf -v name 'k-f-%04d' "$i"
+		printf 'POST /%s/_ccr/pause_follow\nPOST /%s/_close\nPOST /%s/_ccr/unfollow\nPOST /%s/_open\n' \
+		    "$name" "$name" "$name" "$name"
+	done >"$d/keepalive.req"
+	# unfollow answers 500 with the leader down (the retention leases
+	# could not be removed) yet converts the index: errors are expected.
+	out=$("$LOADGEN" -c 1 -f "$d/keepalive.req" "127.0.0.1:$S_PORT" 2>/dev/null)
+	sample promote_keepalive_ms "$n" "$shards" ms \
+	    "$(echo "$out" | sed 's/.*elapsed_ms=\([0-9]*\).*/\1/')"
+	[ "$(followers_left "$S_PORT" 'k-f-*')" = 0 ] ||
+	    echo "bench: followers left after the keep-alive promotion" >&2
+
+	[ -n "$dmn_ms" ] && [ -n "$seq_ms" ] && sample promote_speedup "$n" "$shards" x \
+	    "$(bench_ratio "$seq_ms" "$dmn_ms")"
+
+	if [ "$DAEMON_ENGINE" = yes ]; then
+		essim_up A clusterA "$d" --data "$d/a.journal" \
+		    --listen "127.0.0.1:$A_PORT" || return 1
+		if ! wait_until 120 log_has "$D_LOG" 'failback finished'; then
+			echo "bench: failback of $n x $shards did not finish" >&2
+			tail -n 20 "$D_LOG" >&2
+			return 1
+		fi
+		started=$(log_ms "$D_LOG" 'failback started')
+		finished=$(log_ms "$D_LOG" 'failback finished')
+		fb_ms=$((finished - started))
+		sample failback_ms "$n" "$shards" ms "$fb_ms"
+		bench_stop "$A_PID"
+	fi
+	bench_stop "$D_PID"
+	bench_stop "$B_PID"
+	bench_stop "$S_PID"
+	rm -rf "$d"
+	say "promotion $n x $shards run $run:${dmn_ms:+ daemon $dmn_ms ms}${fb_ms:+ failback $fb_ms ms}${seq_ms:+ sequential $seq_ms ms}"
+}
+
+# --- report ---------------------------------------------------------------------
+target() {	# METRIC N -> the target, if any (bench.csv's last column)
+	case $1,$2 in
+	detect_*_ratio,*) echo '<= 1.10' ;;
+	poll_cpu_s_per_h,1000) echo '< 72' ;;
+	poll_core_pct,1000) echo '< 2' ;;
+	poll_rss_peak,1000) echo '< 16' ;;
+	promote_ms,1000) echo '< 1000' ;;
+	promote_speedup,1000) echo '>= 20' ;;
+	*) echo '' ;;
+	esac
+}
+
+# cell METRIC N SHARDS: "median (min-max)" from bench.csv, "median (1 run)"
+# for a single run, "-" when not measured.
+cell() {
+	awk -F, -v m="$1" -v n="$2" -v s="$3" '
+	    $1 == m && $2 == n && $3 == s {
+		if ($5 == 1) print $6 " (1 run)"
+		else if ($7 == $8) print $6
+		else print $6 " (" $7 "-" $8 ")"
+		found = 1
+	    }
+	    END { if (!found) print "-" }' "$RESULTS/bench.csv"
+}
+
+bench_report() {
+	local csv="$RESULTS/bench.csv" md="$RESULTS/bench.md" \
+	    metric n shards unit runs med min max mode bound
+	echo 'metric,n,shards,unit,runs,median,min,max,target' >"$csv"
+	bench_aggregate <"$SAMPLES" |
+	    while IFS=, read -r metric n shards unit runs med min max; do
+		echo "$metric,$n,$shards,$unit,$runs,$med,$min,$max,$(target "$metric" "$n")"
+	done >>"$csv"
+	{
+		echo "Measured by \`make bench\` on $(date -u +%Y-%m-%d), $(nproc) CPUs" \
+		    "($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1))," \
+		    "loopback, $("$ESSIM" -V 2>&1 | head -n 1). Each cell: median" \
+		    "(min-max) of $RUNS runs unless marked; targets in the last row or column."
+		echo
+		echo '**essim** (a reader can check it is not the bottleneck)'
+		echo
+		echo '| Figure | Median (min-max) |'
+		echo '|---|---:|'
+		echo "| GET /_cluster/health, 1 keep-alive connection, req/s | $(cell essim_get_rps 1 -) |"
+		echo "| GET /_cluster/health, 8 keep-alive connections, req/s | $(cell essim_get_rps 8 -) |"
+		echo "| RSS of the leader, 1,000 indices x 5 shards, MiB | $(cell essim_rss_leader 1000 5) |"
+		echo "| RSS of the follower, 1,000 followers x 5 shards, MiB | $(cell essim_rss_follower 1000 5) |"
+		echo "| the 4,000 promotion calls for 1,000 followers x 1 shard, in order on one keep-alive connection, ms | $(cell promote_keepalive_ms 1000 1) |"
+		echo "| the same, 5 shards, ms | $(cell promote_keepalive_ms 1000 5) |"
+		echo
+		echo "**Detection** (poll_interval_ms $DET_POLL_MS, request_timeout_ms" \
+		    "$DET_TIMEOUT_MS, failure_threshold $DET_THRESHOLD)"
+		echo
+		echo '| Leader | Fault to leader-lost, ms | Bound, ms | Ratio | Target |'
+		echo '|---|---:|---:|---:|---|'
+		for mode in refused blackholed; do
+			bound=$(( (DET_THRESHOLD - 1) * DET_POLL_MS ))
+			[ "$mode" = blackholed ] && bound=$((bound + DET_TIMEOUT_MS))
+			echo "| $mode$([ "$mode" = refused ] && echo ' (kill -9)' || echo ' (every request hangs)') |" \
+			    "$(cell "detect_${mode}_ms" 1 1) | $bound |" \
+			    "$(cell "detect_${mode}_ratio" 1 1) | <= 1.10 |"
+		done
+		echo
+		echo '**Steady polling** (poll_interval_ms 1000, index pairs of 5 shards)'
+		echo
+		echo '| Index pairs | CPU-s per hour | % of a core | Peak RSS, MiB | Requests per poll | Bytes per poll | Replayed with filter_path | Without filter_path |'
+		echo '|---:|---:|---:|---:|---:|---:|---:|---:|'
+		for n in 10 1000; do
+			echo "| $n | $(cell poll_cpu_s_per_h "$n" 5) | $(cell poll_core_pct "$n" 5) |" \
+			    "$(cell poll_rss_peak "$n" 5) | $(cell poll_requests "$n" 5) |" \
+			    "$(cell poll_bytes "$n" 5) | $(cell poll_bytes_replay_filtered "$n" 5) |" \
+			    "$(cell poll_bytes_replay_unfiltered "$n" 5) |"
+		done
+		echo '| target, 1,000 | < 72 | < 2 | < 16 | | | | |'
+		echo
+		echo '**Promotion and failback** (leader killed with kill -9; times in ms)'
+		echo
+		echo '| Follower indices | Shards | Daemon: promote started to finished | Sequential curl | Sequential / daemon | Daemon: failback |'
+		echo '|---:|---:|---:|---:|---:|---:|'
+		for shards in 1 5; do
+			for n in ${BENCH_SIZES:-1 10 100 1000}; do
+				echo "| $n | $shards | $(cell promote_ms "$n" "$shards") |" \
+				    "$(cell promote_seq_ms "$n" "$shards") |" \
+				    "$(cell promote_speedup "$n" "$shards") |" \
+				    "$(cell failback_ms "$n" "$shards") |"
+			done
+		done
+		echo '| target, 1,000 | | < 1000 | | >= 20 | |'
+		if [ "$DAEMON_ENGINE" != yes ]; then
+			echo
+			echo "**Not measured: promotion and failback by the daemon.** This build's" \
+			    "daemon decides to promote (leader-lost) but starts no action: its" \
+			    "action engine is not part of it. Only the sequential way was timed."
+		fi
+		echo
+		echo "How: detection injects the fault 20 ms before a poll (a fault at a random" \
+		    "moment adds up to one interval) and ends at the daemon's leader-lost log line;" \
+		    "the bound is (failure_threshold - 1) x poll_interval_ms, plus" \
+		    "request_timeout_ms when blackholed. Polling CPU is the daemon's on-CPU time" \
+		    "(/proc/PID/task/*/schedstat) over $RUNS windows of ${POLL_WINDOW_SMALL}s (10 pairs)" \
+		    "and ${POLL_WINDOW_LARGE}s (1,000 pairs) after a warm-up; requests and bytes (request" \
+		    "and response, headers and bodies) are the daemon's own per-poll counters, over" \
+		    "every poll of the windows; the daemon always sends filter_path, so the" \
+		    "unfiltered size comes from replaying a poll's requests with curl without it." \
+		    "Promotion runs from the engine's \"promote started\" to its \"promote" \
+		    "finished\" log line (journal MESSAGE_IDs promotion-started and" \
+		    "promotion-finished; the latter comes after the last index's _open), with the" \
+		    "daemon's defaults (max_requests_per_cluster 16) and its state directory on" \
+		    "$(df -T "$BENCH_TMP" | awk 'NR == 2 { print $2 }'); failback likewise once the" \
+		    "old leader is back with its data. The sequential way runs one curl process" \
+		    "per call, pause_follow, _close, unfollow, _open, index after index, on a second" \
+		    "pair of clusters built alike whose leader was killed at the same moment" \
+		    "(at 1,000 indices it takes over half a minute, so it runs $SEQ_RUNS_1000 time(s))."
+	} >"$md"
+}
+
+bench_plot() {
+	local dat="$BENCH_TMP/plot" f
+	command -v gnuplot >/dev/null || { say "no gnuplot: no plot"; return 0; }
+	mkdir -p "$dat"
+	for f in promote_ms promote_seq_ms; do
+		for s in 1 5; do
+			awk -F, -v m="$f" -v s="$s" '$1 == m && $3 == s { print $2, $6, $7, $8 }' \
+			    "$RESULTS/bench.csv" >"$dat/$f-$s.dat"
+		done
+	done
+	if ! cat "$dat"/*.dat | grep -q .; then
+		say "no promotion figures: no plot"
+		return 0
+	fi
+	gnuplot -e "dir='$dat'; out='$RESULTS/promotion.png'" "$here/plot.gp" ||
+	    say "gnuplot failed: no plot"
+}
+
+# --- main ------------------------------------------------------------------------
+BENCH_START_MS=$(now_ms)
+POLL_WINDOW_SMALL=${BENCH_POLL_WINDOW_SMALL:-5}
+POLL_WINDOW_LARGE=${BENCH_POLL_WINDOW_LARGE:-12}
+for p in "$FAILOVERD" "$ESSIM" "$LOADGEN"; do
+	[ -x "$p" ] || { echo "bench: $p is not built" >&2; exit 1; }
+done
+for p in "$CURL" jq; do
+	command -v "$p" >/dev/null || { echo "bench: $p is missing" >&2; exit 1; }
+done
+bench_tmp_init
+mkdir -p "$RESULTS"
+rm -f "$RESULTS/bench.md" "$RESULTS/bench.csv" "$RESULTS/promotion.png"
+: >"$SAMPLES"
+
+want() {
+	case " ${BENCH_SECTIONS:-throughput detection polling promotion} " in
+	*" $1 "*) return 0 ;;
+	*) return 1 ;;
+	esac
+}
+if want throughput; then
+	say "essim throughput"
+	bench_throughput || exit 1
+fi
+if want detection; then
+	say "detection"
+	bench_detection refused || exit 1
+	bench_detection blackholed || exit 1
+fi
+if want polling; then
+	say "steady polling"
+	bench_polling 10 "$POLL_WINDOW_SMALL" || exit 1
+	bench_polling 1000 "$POLL_WINDOW_LARGE" || exit 1
+fi
+if want promotion; then
+	say "promotion and failback"
+	for shards in 1 5; do
+		for n in ${BENCH_SIZES:-1 10 100 1000}; do
+			for ((run = 1; run <= RUNS; run++)); do
+				bench_promotion "$n" "$shards" "$run" || exit 1
+			done
+		done
+	done
+fi
+bench_report
+bench_plot
+cat "$RESULTS/bench.md"
+echo
+say "results in $RESULTS (bench.md, bench.csv, samples.csv$([ -f "$RESULTS/promotion.png" ] && echo ', promotion.png'))"
+echo "total time: $(( ($(now_ms) - BENCH_START_MS) / 1000 )) s"
