@@ -41,6 +41,8 @@
 #define REMOTE_HOLD_TIMEOUT_S	86400
 #define REMOTE_MAX_RETRY_MS	500
 #define REMOTE_MIN_RETRY_MS	50
+/* Follow changes restart a remote's read at most this often. */
+#define REMOTE_CANCEL_MS	500
 
 struct remote_call {
 	TAILQ_ENTRY(remote_call)	 entry;
@@ -67,6 +69,7 @@ struct remote {
 	int			 reading;
 	int			 af_fetching;
 	uint64_t		 next_read_ms;
+	uint64_t		 cancel_ms;
 	int			 backoff_ms;
 	struct remote_call	*hold;
 	struct remote_call	*read;
@@ -669,7 +672,7 @@ remote_read(struct essim *es, struct remote *r, uint64_t now)
 	size_t			 i;
 	int			 sh;
 	int64_t			 poll = -1, p;
-	char			*lease;
+	char			*lease, *reader;
 
 	rd = xcalloc(1, sizeof *rd);
 	rd->es = es;
@@ -716,10 +719,13 @@ remote_read(struct essim *es, struct remote *r, uint64_t now)
 		return;
 	}
 	r->reading = 1;
+	xasprintf(&reader, "%s/%s", c->name, r->alias);
 	remote_call(es, r->alias, EVHTTP_REQ_POST, "/_essim/ccr/changes",
-	    json_pack("{s:o, s:I, s:i}", "shards", shards, "poll_timeout_ms",
-	    (json_int_t)poll, "max_ops", 5120),
-	    (int)poll + es->opt.transport_timeout_ms, remote_read_done, rd);
+	    json_pack("{s:o, s:I, s:i, s:s}", "shards", shards,
+	    "poll_timeout_ms", (json_int_t)poll, "max_ops", 5120, "reader",
+	    reader), (int)poll + es->opt.transport_timeout_ms,
+	    remote_read_done, rd);
+	free(reader);
 	r->read = TAILQ_LAST(&r->calls, remote_call_list);
 }
 
@@ -871,13 +877,22 @@ remote_tick(evutil_socket_t fd, short events, void *arg)
 	struct essim	*es = arg;
 	struct remote	*r;
 	uint64_t	 now = essim_now_ms();
+	int		 waiting;
 
 	(void)fd;
 	(void)events;
 	if (es->cluster->follow_generation != es->follow_generation) {
-		es->follow_generation = es->cluster->follow_generation;
-		TAILQ_FOREACH(r, &es->remotes, entry)
+		waiting = 0;
+		TAILQ_FOREACH(r, &es->remotes, entry) {
+			if (now < r->cancel_ms + REMOTE_CANCEL_MS) {
+				waiting = 1;
+				continue;
+			}
 			remote_read_cancel(es, r);
+			r->cancel_ms = now;
+		}
+		if (!waiting)
+			es->follow_generation = es->cluster->follow_generation;
 	}
 	TAILQ_FOREACH(r, &es->remotes, entry) {
 		if (!r->reading && now >= r->next_read_ms)

@@ -1288,6 +1288,32 @@ rest_park(struct rest_ctx *ctx, int64_t timeout_ms, int hold)
 	TAILQ_INSERT_TAIL(&ctx->es->parked, pk, entry);
 }
 
+/*
+ * A reader (one follower cluster's remote) long-polls once at a time: a
+ * new read means it gave up the older ones, which are answered now rather
+ * than held (with their bodies) until their timeout.
+ */
+static void
+rest_supersede(struct rest_ctx *ctx)
+{
+	struct essim	*es = ctx->es;
+	struct parked	*pk, *next;
+	const char	*reader, *other;
+
+	reader = json_string_value(json_object_get(ctx->body, "reader"));
+	if (reader == NULL)
+		return;
+	for (pk = TAILQ_FIRST(&es->parked); pk != NULL; pk = next) {
+		next = TAILQ_NEXT(pk, entry);
+		if (pk->hold)
+			continue;
+		other = json_string_value(json_object_get(pk->ctx->body,
+		    "reader"));
+		if (other != NULL && strcmp(other, reader) == 0)
+			rest_parked_answer(es, pk);
+	}
+}
+
 /* Drop every parked request's connection, as a dying process would. */
 static void
 rest_drop_parked(struct essim *es)
@@ -1341,6 +1367,7 @@ rest_internal(struct rest_ctx *ctx)
 			return;
 		}
 		json_decref(out);
+		rest_supersede(ctx);
 		rest_park(ctx, poll, 0);
 	} else if (ctx->nsegs == 3 && strcmp(ctx->segs[2], "hold") == 0)
 		rest_park(ctx, 0, 1);
