@@ -149,6 +149,7 @@ void		 rest_handle(struct evhttp_request *, void *);
 void		 rest_wake_parked(struct essim *);
 void		 rest_shutdown(struct essim *);
 void		 rest_release_hung(struct essim *);
+int		 rest_parked_count(struct essim *, int);
 
 /* remote.c */
 void		 remote_init(struct essim *);

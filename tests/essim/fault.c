@@ -110,7 +110,10 @@ fault_add(struct essim *es, json_t *body, json_t **out)
 	return (200);
 }
 
-/* GET /_essim/faults: the rules and the listening and link state. */
+/*
+ * GET /_essim/faults: the rules, the listening and link state, and the
+ * requests held open.
+ */
 json_t *
 fault_list_json(struct essim *es)
 {
@@ -134,9 +137,10 @@ fault_list_json(struct essim *es)
 	n = 0;
 	TAILQ_FOREACH(h, &es->hung, entry)
 		n++;
-	return (json_pack("{s:o, s:b, s:s, s:i}", "faults", arr,
+	return (json_pack("{s:o, s:b, s:s, s:i, s:i, s:i}", "faults", arr,
 	    "refusing", es->refusing, "link", link_cut_names[es->link_cut],
-	    "hung_requests", n));
+	    "hung_requests", n, "long_polls", rest_parked_count(es, 0),
+	    "held_connections", rest_parked_count(es, 1)));
 }
 
 /* Clear every rule and the link cut, and release hung requests. */

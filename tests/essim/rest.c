@@ -1314,6 +1314,20 @@ rest_supersede(struct rest_ctx *ctx)
 	}
 }
 
+/* How many requests are parked: long-polls (hold 0) or holds (hold 1). */
+int
+rest_parked_count(struct essim *es, int hold)
+{
+	struct parked	*pk;
+	int		 n = 0;
+
+	TAILQ_FOREACH(pk, &es->parked, entry) {
+		if (pk->hold == hold)
+			n++;
+	}
+	return (n);
+}
+
 /* Drop every parked request's connection, as a dying process would. */
 static void
 rest_drop_parked(struct essim *es)

@@ -71,6 +71,9 @@ ok "B: follow a second index" has "$(es_body PUT "$B/second-copy/_ccr/follow?wai
     '{"remote_cluster":"clusterA","leader_index":"second"}')" '"index_following_started":true'
 es_status PUT "$A/second/_doc/1" '{"n":1}' >/dev/null
 ok "B: ... and gets its writes" wait_for 5 count_is "$B" second-copy 1
+ok "A: one long-poll per reader is parked (the abandoned one was answered)" \
+    has "$(es_body GET "$A/_essim/faults?filter_path=long_polls,held_connections")" \
+    '{"long_polls":1,"held_connections":1}'
 stats=$(es_body GET "$B/$IDX2/_ccr/stats")
 ok "B: follower stats show no lag" has "$stats" \
     '"total_global_checkpoint_lag":0'
