@@ -1635,7 +1635,13 @@ rest_index_search(struct rest_ctx *ctx, int count_only)
 	    "lenient analyze_wildcard _source _source_includes "
 	    "_source_excludes request_cache search_type "
 	    "ccs_minimize_roundtrips ignore_throttled seq_no_primary_term "
-	    "version explain stored_fields terminate_after scroll") == -1)
+	    "version explain stored_fields terminate_after scroll "
+	    "allow_partial_search_results batched_reduce_size "
+	    "docvalue_fields force_synthetic_source "
+	    "include_named_queries_score max_concurrent_shard_requests "
+	    "min_compatible_shard_node pre_filter_shard_size stats "
+	    "suggest_field suggest_mode suggest_size suggest_text "
+	    "track_scores typed_keys") == -1)
 		return;
 	if ((s = rest_param(ctx, "from")) != NULL)
 		from = atoi(s);
@@ -1850,9 +1856,9 @@ rest_index(struct rest_ctx *ctx)
 	} else if (strcmp(a, "_doc") == 0 && ctx->nsegs <= 3) {
 		if (rest_params(ctx, "refresh wait_for_active_shards timeout "
 		    "routing op_type if_seq_no if_primary_term pipeline "
-		    "require_alias version version_type realtime preference "
-		    "stored_fields _source _source_includes "
-		    "_source_excludes") == -1)
+		    "require_alias require_data_stream include_source_on_error "
+		    "version version_type realtime preference stored_fields "
+		    "_source _source_includes _source_excludes") == -1)
 			return;
 		if (ctx->nsegs == 3 && ctx->cmd == EVHTTP_REQ_GET)
 			status = es_get_doc(c, ctx->segs[0], ctx->segs[2],
