@@ -13,6 +13,7 @@
 
 #include <event2/event.h>
 #include <event2/http.h>
+#include <event2/keyvalq_struct.h>
 #include <jansson.h>
 
 #include "model.h"
@@ -68,6 +69,8 @@ struct fault {
 	int			 status;
 	char			*type;
 	char			*reason;
+	char			*header;	/* header name, or NULL */
+	char			*header_value;	/* substring it must hold */
 	int			 delay_ms;
 	int			 remaining;	/* -1: until cleared */
 	int			 hits;
@@ -167,7 +170,8 @@ int		 fault_add(struct essim *, json_t *, json_t **);
 json_t		*fault_list_json(struct essim *);
 void		 fault_clear(struct essim *);
 int		 fault_remove(struct essim *, int);
-struct fault	*fault_match(struct essim *, const char *, const char *, int);
+struct fault	*fault_match(struct essim *, const char *, const char *, int,
+		    const struct evkeyvalq *);
 void		 fault_used(struct essim *, struct fault *);
 int		 fault_refuse(struct essim *, int);
 void		 fault_accept(struct essim *);

@@ -2112,7 +2112,8 @@ rest_fault(struct rest_ctx *ctx)
 	    strncmp(ctx->path, "/_essim/ccr/leader/", 19) != 0 &&
 	    strcmp(ctx->path, "/_essim/ccr/resolve") != 0)
 		return (0);
-	f = fault_match(es, ctx->method, ctx->path, rest_from_peer(ctx));
+	f = fault_match(es, ctx->method, ctx->path, rest_from_peer(ctx),
+	    evhttp_request_get_input_headers(ctx->req));
 	if (f == NULL)
 		return (0);
 	action = f->action;
