@@ -1052,7 +1052,7 @@ rest_ccs_search_done(void *arg, struct remote_result *res)
 	struct rest_probe	*p = arg;
 	struct rest_ctx		*ctx = p->ctx;
 	json_t			*acc = ctx->acc, *clusters, *details, *d, *hit;
-	json_t			*hits, *cause, *sh;
+	json_t			*hits, *cause, *sh, *total;
 	size_t			 i;
 	const char		*status;
 	char			*name;
@@ -1080,12 +1080,11 @@ rest_ccs_search_done(void *arg, struct remote_result *res)
 			free(name);
 			json_array_append_new(hits, hit);
 		}
-		json_object_set_new(json_object_get(json_object_get(acc,
-		    "hits"), "total"), "value", json_integer(json_integer_value(
-		    json_object_get(json_object_get(json_object_get(acc, "hits"),
-		    "total"), "value")) + json_integer_value(json_object_get(
-		    json_object_get(json_object_get(res->body, "hits"), "total"),
-		    "value"))));
+		total = json_object_get(json_object_get(acc, "hits"), "total");
+		json_object_set_new(total, "value", json_integer(
+		    json_integer_value(json_object_get(total, "value")) +
+		    json_integer_value(json_object_get(json_object_get(
+		    json_object_get(res->body, "hits"), "total"), "value"))));
 		if (json_array_size(hits) > 0)
 			json_object_set_new(json_object_get(acc, "hits"),
 			    "max_score", json_real(1.0));
@@ -1102,11 +1101,11 @@ rest_ccs_search_done(void *arg, struct remote_result *res)
 			    "Unable to connect to [%s]", p->alias);
 		status = skip ? "skipped" : "failed";
 		json_object_set_new(d, "timed_out", json_false());
-		json_object_set_new(d, "failures", json_pack("[{s:i, s:n, s:o}]",
-		    "shard", -1, "index", "reason", cause));
 		if (!skip && ctx->saved == NULL)
-			ctx->saved = json_deep_copy(json_object_get(json_array_get(
-			    json_object_get(d, "failures"), 0), "reason"));
+			ctx->saved = json_deep_copy(cause);
+		json_object_set_new(d, "failures", json_pack(
+		    "[{s:i, s:n, s:o}]", "shard", -1, "index", "reason",
+		    cause));
 	}
 	json_object_set_new(d, "status", json_string(status));
 	json_object_set_new(clusters, status, json_integer(
