@@ -89,6 +89,7 @@ struct essim_options {
 	int		 transport_timeout_ms;
 	int		 refresh_interval_ms;
 	int		 tick_ms;
+	int		 read_poll_ms;	/* read_poll_timeout when unset */
 	char		*auth_basic;	/* base64 of user:password, or NULL */
 	char		*auth_api_key;	/* base64 of id:key, or NULL */
 };

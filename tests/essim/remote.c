@@ -683,7 +683,8 @@ remote_read(struct essim *es, struct remote *r, uint64_t now)
 		if (!ix->follower || !ix->tasks || !ix->open ||
 		    strcmp(ix->remote, r->alias) != 0)
 			continue;
-		p = remote_param_ms(ix, "read_poll_timeout", 60000);
+		p = remote_param_ms(ix, "read_poll_timeout",
+		    es->opt.read_poll_ms);
 		if (poll == -1 || p < poll)
 			poll = p;
 		for (sh = 0; sh < ix->nshards; sh++) {
