@@ -638,7 +638,8 @@ START_TEST(settings_wildcard_removal_and_transient)
 	aliases = es_remote_aliases(c);
 	ck_assert_int_eq(json_object_size(aliases), 2);
 	json_decref(aliases);
-	body = json_pack("{s:{s:n}}", "persistent", "cluster.remote.clusterA.*");
+	body = json_pack("{s:{s:n}}", "persistent",
+	    "cluster.remote.clusterA.*");
 	EXPECT(es_put_cluster_settings(c, body, 0, OUT), 200, "");
 	json_decref(body);
 	ck_assert_int_eq(es_get_cluster_settings(c, 1, &out), 200);

@@ -61,6 +61,7 @@ usage(FILE *f)
 	    "[--port-file FILE]\n"
 	    "             [--transport-timeout-ms MS] "
 	    "[--refresh-interval-ms MS]\n"
+	    "             [--read-poll-timeout-ms MS]\n"
 	    "             [--auth-basic USER:PASSWORD] "
 	    "[--auth-api-key ID:KEY]\n"
 	    "             [--log-level LEVEL] [--allow-non-loopback] "
@@ -190,6 +191,7 @@ main(int argc, char **argv)
 		{ "port-file", required_argument, NULL, 'p' },
 		{ "transport-timeout-ms", required_argument, NULL, 't' },
 		{ "refresh-interval-ms", required_argument, NULL, 'r' },
+		{ "read-poll-timeout-ms", required_argument, NULL, 'P' },
 		{ "log-level", required_argument, NULL, 'L' },
 		{ "allow-non-loopback", no_argument, NULL, 'A' },
 		{ "auth-basic", required_argument, NULL, 'b' },
@@ -214,6 +216,7 @@ main(int argc, char **argv)
 	es.opt.transport_timeout_ms = 5000;
 	es.opt.refresh_interval_ms = 1000;
 	es.opt.tick_ms = 20;
+	es.opt.read_poll_ms = 60000;
 	while ((ch = getopt_long(argc, argv, "Vh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'n':
@@ -235,6 +238,10 @@ main(int argc, char **argv)
 		case 'r':
 			es.opt.refresh_interval_ms = essim_int_arg(optarg, 1,
 			    3600000, "--refresh-interval-ms");
+			break;
+		case 'P':
+			es.opt.read_poll_ms = essim_int_arg(optarg, 0, 3600000,
+			    "--read-poll-timeout-ms");
 			break;
 		case 'L':
 			if (log_level_from_name(optarg, &level) == -1) {

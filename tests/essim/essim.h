@@ -13,6 +13,7 @@
 
 #include <event2/event.h>
 #include <event2/http.h>
+#include <event2/keyvalq_struct.h>
 #include <jansson.h>
 
 #include "model.h"
@@ -68,6 +69,8 @@ struct fault {
 	int			 status;
 	char			*type;
 	char			*reason;
+	char			*header;	/* header name, or NULL */
+	char			*header_value;	/* substring it must hold */
 	int			 delay_ms;
 	int			 remaining;	/* -1: until cleared */
 	int			 hits;
@@ -86,6 +89,7 @@ struct essim_options {
 	int		 transport_timeout_ms;
 	int		 refresh_interval_ms;
 	int		 tick_ms;
+	int		 read_poll_ms;	/* read_poll_timeout when unset */
 	char		*auth_basic;	/* base64 of user:password, or NULL */
 	char		*auth_api_key;	/* base64 of id:key, or NULL */
 };
@@ -149,6 +153,7 @@ void		 rest_handle(struct evhttp_request *, void *);
 void		 rest_wake_parked(struct essim *);
 void		 rest_shutdown(struct essim *);
 void		 rest_release_hung(struct essim *);
+int		 rest_parked_count(struct essim *, int);
 
 /* remote.c */
 void		 remote_init(struct essim *);
@@ -166,7 +171,8 @@ int		 fault_add(struct essim *, json_t *, json_t **);
 json_t		*fault_list_json(struct essim *);
 void		 fault_clear(struct essim *);
 int		 fault_remove(struct essim *, int);
-struct fault	*fault_match(struct essim *, const char *, const char *, int);
+struct fault	*fault_match(struct essim *, const char *, const char *, int,
+		    const struct evkeyvalq *);
 void		 fault_used(struct essim *, struct fault *);
 int		 fault_refuse(struct essim *, int);
 void		 fault_accept(struct essim *);

@@ -42,6 +42,8 @@ fault_free(struct fault *f)
 	free(f->path);
 	free(f->type);
 	free(f->reason);
+	free(f->header);
+	free(f->header_value);
 	free(f);
 }
 
@@ -50,7 +52,8 @@ int
 fault_add(struct essim *es, json_t *body, json_t **out)
 {
 	struct fault	*f;
-	const char	*action, *path, *method, *type, *reason, *from;
+	const char	*action, *path, *method, *type, *reason, *from, *hdr;
+	const char	*colon;
 	json_t		*count;
 	int		 i, j;
 
@@ -95,6 +98,19 @@ fault_add(struct essim *es, json_t *body, json_t **out)
 	if ((reason = json_string_value(json_object_get(body, "reason"))) !=
 	    NULL)
 		f->reason = xstrdup(reason);
+	if ((hdr = json_string_value(json_object_get(body, "header"))) !=
+	    NULL) {
+		if ((colon = strchr(hdr, ':')) == NULL || colon == hdr) {
+			fault_free(f);
+			return (es_error(out, 400, "illegal_argument_exception",
+			    "a fault \"header\" is \"Name: substring\""));
+		}
+		f->header = xstrndup(hdr, colon - hdr);
+		colon++;
+		while (*colon == ' ')
+			colon++;
+		f->header_value = xstrdup(colon);
+	}
 	f->delay_ms = (int)json_integer_value(json_object_get(body,
 	    "delay_ms"));
 	count = json_object_get(body, "count");
@@ -110,7 +126,10 @@ fault_add(struct essim *es, json_t *body, json_t **out)
 	return (200);
 }
 
-/* GET /_essim/faults: the rules and the listening and link state. */
+/*
+ * GET /_essim/faults: the rules, the listening and link state, and the
+ * requests held open.
+ */
 json_t *
 fault_list_json(struct essim *es)
 {
@@ -129,14 +148,18 @@ fault_list_json(struct essim *es)
 		if (f->method != NULL)
 			json_object_set_new(j, "method",
 			    json_string(f->method));
+		if (f->header != NULL)
+			json_object_set_new(j, "header", json_pack("{s:s}",
+			    f->header, f->header_value));
 		json_array_append_new(arr, j);
 	}
 	n = 0;
 	TAILQ_FOREACH(h, &es->hung, entry)
 		n++;
-	return (json_pack("{s:o, s:b, s:s, s:i}", "faults", arr,
+	return (json_pack("{s:o, s:b, s:s, s:i, s:i, s:i}", "faults", arr,
 	    "refusing", es->refusing, "link", link_cut_names[es->link_cut],
-	    "hung_requests", n));
+	    "hung_requests", n, "long_polls", rest_parked_count(es, 0),
+	    "held_connections", rest_parked_count(es, 1)));
 }
 
 /* Clear every rule and the link cut, and release hung requests. */
@@ -171,14 +194,22 @@ fault_remove(struct essim *es, int id)
 	return (-1);
 }
 
-/* The first rule matching a request (from the peer or not), or NULL. */
+/*
+ * The first rule matching a request (from the peer or not, with these
+ * headers), or NULL.
+ */
 struct fault *
-fault_match(struct essim *es, const char *method, const char *path, int peer)
+fault_match(struct essim *es, const char *method, const char *path, int peer,
+    const struct evkeyvalq *headers)
 {
 	struct fault	*f;
+	const char	*v;
 
 	TAILQ_FOREACH(f, &es->faults, entry) {
 		if (f->method != NULL && strcasecmp(f->method, method) != 0)
+			continue;
+		if (f->header != NULL && ((v = evhttp_find_header(headers,
+		    f->header)) == NULL || strstr(v, f->header_value) == NULL))
 			continue;
 		if ((f->from == FAULT_FROM_CLIENTS && peer) ||
 		    (f->from == FAULT_FROM_PEER && !peer))

@@ -1379,8 +1379,8 @@ es_cat_indices(struct es_cluster *c, const char *expr, json_t **out)
 		snprintf(b[1], sizeof b[1], "%d", list[i]->nreplicas);
 		snprintf(b[2], sizeof b[2], "%lld", (long long)docs);
 		snprintf(b[3], sizeof b[3], "%lldb", (long long)bytes);
-		json_array_append_new(rows, json_pack("{s:s, s:s, s:s, s:s, s:s,"
-		    " s:s, s:o, s:o, s:o, s:o, s:o}",
+		json_array_append_new(rows, json_pack("{s:s, s:s, s:s, s:s,"
+		    " s:s, s:s, s:o, s:o, s:o, s:o, s:o}",
 		    "health", list[i]->nreplicas > 0 ? "yellow" : "green",
 		    "status", list[i]->open ? "open" : "close",
 		    "index", list[i]->name, "uuid", list[i]->uuid,
@@ -2643,9 +2643,10 @@ es_leader_list(struct es_cluster *c)
 
 	arr = json_array();
 	for (i = 0; i < c->nindices; i++)
-		json_array_append_new(arr, json_pack("{s:s, s:s, s:i, s:i, s:b}",
-		    "index", c->indices[i]->name, "uuid", c->indices[i]->uuid,
-		    "shards", c->indices[i]->nshards, "replicas",
+		json_array_append_new(arr, json_pack(
+		    "{s:s, s:s, s:i, s:i, s:b}", "index", c->indices[i]->name,
+		    "uuid", c->indices[i]->uuid, "shards",
+		    c->indices[i]->nshards, "replicas",
 		    c->indices[i]->nreplicas, "open", c->indices[i]->open));
 	return (json_pack("{s:o}", "indices", arr));
 }

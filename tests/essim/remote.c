@@ -42,6 +42,8 @@
 #define REMOTE_HOLD_TIMEOUT_S	86400
 #define REMOTE_MAX_RETRY_MS	500
 #define REMOTE_MIN_RETRY_MS	50
+/* Follow changes restart a remote's read at most this often. */
+#define REMOTE_CANCEL_MS	500
 
 struct remote_call {
 	TAILQ_ENTRY(remote_call)	 entry;
@@ -68,6 +70,7 @@ struct remote {
 	int			 reading;
 	int			 af_fetching;
 	uint64_t		 next_read_ms;
+	uint64_t		 cancel_ms;
 	int			 backoff_ms;
 	struct remote_call	*hold;
 	struct remote_call	*read;
@@ -671,7 +674,7 @@ remote_read(struct essim *es, struct remote *r, uint64_t now)
 	int			 sh;
 	int64_t			 poll = -1, p;
 	json_int_t		 max_ops = -1, m;
-	char			*lease;
+	char			*lease, *reader;
 
 	rd = xcalloc(1, sizeof *rd);
 	rd->es = es;
@@ -682,7 +685,8 @@ remote_read(struct essim *es, struct remote *r, uint64_t now)
 		if (!ix->follower || !ix->tasks || !ix->open ||
 		    strcmp(ix->remote, r->alias) != 0)
 			continue;
-		p = remote_param_ms(ix, "read_poll_timeout", 60000);
+		p = remote_param_ms(ix, "read_poll_timeout",
+		    es->opt.read_poll_ms);
 		if (poll == -1 || p < poll)
 			poll = p;
 		m = json_integer_value(ix->follow_params == NULL ? NULL :
@@ -725,10 +729,13 @@ remote_read(struct essim *es, struct remote *r, uint64_t now)
 		return;
 	}
 	r->reading = 1;
+	xasprintf(&reader, "%s/%s", c->name, r->alias);
 	remote_call(es, r->alias, EVHTTP_REQ_POST, "/_essim/ccr/changes",
-	    json_pack("{s:o, s:I, s:I}", "shards", shards, "poll_timeout_ms",
-	    (json_int_t)poll, "max_ops", max_ops),
-	    (int)poll + es->opt.transport_timeout_ms, remote_read_done, rd);
+	    json_pack("{s:o, s:I, s:I, s:s}", "shards", shards,
+	    "poll_timeout_ms", (json_int_t)poll, "max_ops", max_ops, "reader",
+	    reader), (int)poll + es->opt.transport_timeout_ms,
+	    remote_read_done, rd);
+	free(reader);
 	r->read = TAILQ_LAST(&r->calls, remote_call_list);
 }
 
@@ -880,13 +887,22 @@ remote_tick(evutil_socket_t fd, short events, void *arg)
 	struct essim	*es = arg;
 	struct remote	*r;
 	uint64_t	 now = essim_now_ms();
+	int		 waiting;
 
 	(void)fd;
 	(void)events;
 	if (es->cluster->follow_generation != es->follow_generation) {
-		es->follow_generation = es->cluster->follow_generation;
-		TAILQ_FOREACH(r, &es->remotes, entry)
+		waiting = 0;
+		TAILQ_FOREACH(r, &es->remotes, entry) {
+			if (now < r->cancel_ms + REMOTE_CANCEL_MS) {
+				waiting = 1;
+				continue;
+			}
 			remote_read_cancel(es, r);
+			r->cancel_ms = now;
+		}
+		if (!waiting)
+			es->follow_generation = es->cluster->follow_generation;
 	}
 	TAILQ_FOREACH(r, &es->remotes, entry) {
 		if (!r->reading && now >= r->next_read_ms)

@@ -1052,7 +1052,7 @@ rest_ccs_search_done(void *arg, struct remote_result *res)
 	struct rest_probe	*p = arg;
 	struct rest_ctx		*ctx = p->ctx;
 	json_t			*acc = ctx->acc, *clusters, *details, *d, *hit;
-	json_t			*hits, *cause, *sh;
+	json_t			*hits, *cause, *sh, *total;
 	size_t			 i;
 	const char		*status;
 	char			*name;
@@ -1080,12 +1080,11 @@ rest_ccs_search_done(void *arg, struct remote_result *res)
 			free(name);
 			json_array_append_new(hits, hit);
 		}
-		json_object_set_new(json_object_get(json_object_get(acc,
-		    "hits"), "total"), "value", json_integer(json_integer_value(
-		    json_object_get(json_object_get(json_object_get(acc, "hits"),
-		    "total"), "value")) + json_integer_value(json_object_get(
-		    json_object_get(json_object_get(res->body, "hits"), "total"),
-		    "value"))));
+		total = json_object_get(json_object_get(acc, "hits"), "total");
+		json_object_set_new(total, "value", json_integer(
+		    json_integer_value(json_object_get(total, "value")) +
+		    json_integer_value(json_object_get(json_object_get(
+		    json_object_get(res->body, "hits"), "total"), "value"))));
 		if (json_array_size(hits) > 0)
 			json_object_set_new(json_object_get(acc, "hits"),
 			    "max_score", json_real(1.0));
@@ -1102,11 +1101,11 @@ rest_ccs_search_done(void *arg, struct remote_result *res)
 			    "Unable to connect to [%s]", p->alias);
 		status = skip ? "skipped" : "failed";
 		json_object_set_new(d, "timed_out", json_false());
-		json_object_set_new(d, "failures", json_pack("[{s:i, s:n, s:o}]",
-		    "shard", -1, "index", "reason", cause));
 		if (!skip && ctx->saved == NULL)
-			ctx->saved = json_deep_copy(json_object_get(json_array_get(
-			    json_object_get(d, "failures"), 0), "reason"));
+			ctx->saved = json_deep_copy(cause);
+		json_object_set_new(d, "failures", json_pack(
+		    "[{s:i, s:n, s:o}]", "shard", -1, "index", "reason",
+		    cause));
 	}
 	json_object_set_new(d, "status", json_string(status));
 	json_object_set_new(clusters, status, json_integer(
@@ -1288,6 +1287,46 @@ rest_park(struct rest_ctx *ctx, int64_t timeout_ms, int hold)
 	TAILQ_INSERT_TAIL(&ctx->es->parked, pk, entry);
 }
 
+/*
+ * A reader (one follower cluster's remote) long-polls once at a time: a
+ * new read means it gave up the older ones, which are answered now rather
+ * than held (with their bodies) until their timeout.
+ */
+static void
+rest_supersede(struct rest_ctx *ctx)
+{
+	struct essim	*es = ctx->es;
+	struct parked	*pk, *next;
+	const char	*reader, *other;
+
+	reader = json_string_value(json_object_get(ctx->body, "reader"));
+	if (reader == NULL)
+		return;
+	for (pk = TAILQ_FIRST(&es->parked); pk != NULL; pk = next) {
+		next = TAILQ_NEXT(pk, entry);
+		if (pk->hold)
+			continue;
+		other = json_string_value(json_object_get(pk->ctx->body,
+		    "reader"));
+		if (other != NULL && strcmp(other, reader) == 0)
+			rest_parked_answer(es, pk);
+	}
+}
+
+/* How many requests are parked: long-polls (hold 0) or holds (hold 1). */
+int
+rest_parked_count(struct essim *es, int hold)
+{
+	struct parked	*pk;
+	int		 n = 0;
+
+	TAILQ_FOREACH(pk, &es->parked, entry) {
+		if (pk->hold == hold)
+			n++;
+	}
+	return (n);
+}
+
 /* Drop every parked request's connection, as a dying process would. */
 static void
 rest_drop_parked(struct essim *es)
@@ -1341,6 +1380,7 @@ rest_internal(struct rest_ctx *ctx)
 			return;
 		}
 		json_decref(out);
+		rest_supersede(ctx);
 		rest_park(ctx, poll, 0);
 	} else if (ctx->nsegs == 3 && strcmp(ctx->segs[2], "hold") == 0)
 		rest_park(ctx, 0, 1);
@@ -1594,7 +1634,13 @@ rest_index_search(struct rest_ctx *ctx, int count_only)
 	    "lenient analyze_wildcard _source _source_includes "
 	    "_source_excludes request_cache search_type "
 	    "ccs_minimize_roundtrips ignore_throttled seq_no_primary_term "
-	    "version explain stored_fields terminate_after scroll") == -1)
+	    "version explain stored_fields terminate_after scroll "
+	    "allow_partial_search_results batched_reduce_size "
+	    "docvalue_fields force_synthetic_source "
+	    "include_named_queries_score max_concurrent_shard_requests "
+	    "min_compatible_shard_node pre_filter_shard_size stats "
+	    "suggest_field suggest_mode suggest_size suggest_text "
+	    "track_scores typed_keys") == -1)
 		return;
 	if ((s = rest_param(ctx, "from")) != NULL)
 		from = atoi(s);
@@ -1809,9 +1855,9 @@ rest_index(struct rest_ctx *ctx)
 	} else if (strcmp(a, "_doc") == 0 && ctx->nsegs <= 3) {
 		if (rest_params(ctx, "refresh wait_for_active_shards timeout "
 		    "routing op_type if_seq_no if_primary_term pipeline "
-		    "require_alias version version_type realtime preference "
-		    "stored_fields _source _source_includes "
-		    "_source_excludes") == -1)
+		    "require_alias require_data_stream include_source_on_error "
+		    "version version_type realtime preference stored_fields "
+		    "_source _source_includes _source_excludes") == -1)
 			return;
 		if (ctx->nsegs == 3 && ctx->cmd == EVHTTP_REQ_GET)
 			status = es_get_doc(c, ctx->segs[0], ctx->segs[2],
@@ -2065,7 +2111,8 @@ rest_fault(struct rest_ctx *ctx)
 	    strncmp(ctx->path, "/_essim/ccr/leader/", 19) != 0 &&
 	    strcmp(ctx->path, "/_essim/ccr/resolve") != 0)
 		return (0);
-	f = fault_match(es, ctx->method, ctx->path, rest_from_peer(ctx));
+	f = fault_match(es, ctx->method, ctx->path, rest_from_peer(ctx),
+	    evhttp_request_get_input_headers(ctx->req));
 	if (f == NULL)
 		return (0);
 	action = f->action;

@@ -251,6 +251,13 @@ ok "... root cause is the innermost" has "$out" \
 ok "... and the index is converted" \
     has "$(es_body GET "$B/f2/_ccr/info")" '{"follower_indices":[]}'
 
+# A rule can pick one client by a request header.
+es_body POST "$A/_essim/faults" '{"path":"/","action":"error","status":503,"header":"User-Agent: ccr-failoverd"}' >/dev/null
+ok "header rule: the named client gets 503" [ "$(curl -s -o /dev/null \
+    -w '%{http_code}' -A 'ccr-failoverd/0.1.0 libcurl' "$A/")" = 503 ]
+ok "... another client is served" [ "$(es_status GET "$A/")" = 200 ]
+es_status DELETE "$A/_essim/faults" >/dev/null
+
 # Security: --auth-basic and --auth-api-key.
 essim_start clusterC --auth-basic elastic:changeme --auth-api-key id1:key1
 C=$ESSIM_clusterC_URL
