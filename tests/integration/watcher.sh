@@ -125,6 +125,22 @@ ok "... still LEADER_SUSPECT" state_is LEADER_SUSPECT
 ok "... never leader-lost" log_lacks 'leader-lost'
 ok "... because the follower still reaches the leader" \
     has "$(st .reason)" 'the follower still reaches the leader'
+# A busy follower: its probe answers 503 for three polls, then hangs for
+# two. Neither is the follower agreeing for failure_threshold polls.
+b_faults_used_up() {
+	has "$(es_body GET "$B/_essim/faults")" '"faults":[]'
+}
+es_body POST "$B/_essim/faults" \
+    '{"path":"/_resolve/cluster*","action":"error","status":503,"count":3}' \
+    >/dev/null
+ok "... the follower's probe fails with 503s" wait_for 10 b_faults_used_up
+es_body POST "$B/_essim/faults" \
+    '{"path":"/_resolve/cluster*","action":"hang","count":2}' >/dev/null
+ok "... then hangs twice" wait_for 10 b_faults_used_up
+polls_pass 2
+es_status DELETE "$B/_essim/faults" >/dev/null
+ok "... still LEADER_SUSPECT" state_is LEADER_SUSPECT
+ok "... never leader-lost" log_lacks 'leader-lost'
 conf_write "$CONF"
 kill -HUP "$DAEMON_PID"
 ok "partition healed: REPLICATING" wait_for 5 state_is REPLICATING
