@@ -61,6 +61,7 @@ struct remote {
 	int			 port;
 	int			 connected;
 	int			 reading;
+	unsigned int		 read_seq;	/* of the read that counts */
 	uint64_t		 next_read_ms;
 	int			 backoff_ms;
 	struct remote_call	*hold;
@@ -77,6 +78,7 @@ struct remote_target {
 struct remote_read {
 	struct essim		*es;
 	struct remote		*r;
+	unsigned int		 seq;
 	struct remote_target	*targets;
 	size_t			 ntargets;
 };
@@ -593,6 +595,12 @@ remote_read_done(void *arg, struct remote_result *res)
 	uint64_t		 now = essim_now_ms(), gen;
 
 	gen = es->cluster->write_generation;
+	/* Superseded by a read covering new follow tasks: that one counts. */
+	if ((r = remote_find(es, res->alias)) != rd->r || r == NULL ||
+	    rd->seq != r->read_seq) {
+		remote_read_free(rd);
+		return;
+	}
 	shards = res->outcome == REMOTE_OK && res->status == 200 ?
 	    json_object_get(res->body, "shards") : NULL;
 	if (shards == NULL || json_array_size(shards) != rd->ntargets) {
@@ -620,18 +628,16 @@ remote_read_done(void *arg, struct remote_result *res)
 			    e, res->elapsed_ms);
 	}
 	json_decref(cause);
-	if ((r = remote_find(es, res->alias)) == rd->r && r != NULL) {
-		r->reading = 0;
-		if (failed) {
-			r->backoff_ms = r->backoff_ms == 0 ?
-			    REMOTE_MIN_RETRY_MS : r->backoff_ms * 2;
-			if (r->backoff_ms > REMOTE_MAX_RETRY_MS)
-				r->backoff_ms = REMOTE_MAX_RETRY_MS;
-			r->next_read_ms = now + r->backoff_ms;
-		} else {
-			r->backoff_ms = 0;
-			r->next_read_ms = now;
-		}
+	r->reading = 0;
+	if (failed) {
+		r->backoff_ms = r->backoff_ms == 0 ?
+		    REMOTE_MIN_RETRY_MS : r->backoff_ms * 2;
+		if (r->backoff_ms > REMOTE_MAX_RETRY_MS)
+			r->backoff_ms = REMOTE_MAX_RETRY_MS;
+		r->next_read_ms = now + r->backoff_ms;
+	} else {
+		r->backoff_ms = 0;
+		r->next_read_ms = now;
 	}
 	remote_read_free(rd);
 	if (es->cluster->write_generation != gen)
@@ -704,6 +710,7 @@ remote_read(struct essim *es, struct remote *r, uint64_t now)
 		return;
 	}
 	r->reading = 1;
+	rd->seq = ++r->read_seq;
 	remote_call(es, r->alias, EVHTTP_REQ_POST, "/_essim/ccr/changes",
 	    json_pack("{s:o, s:I, s:I}", "shards", shards, "poll_timeout_ms",
 	    (json_int_t)poll, "max_ops", max_ops),
@@ -722,6 +729,25 @@ remote_tick(evutil_socket_t fd, short events, void *arg)
 	TAILQ_FOREACH(r, &es->remotes, entry) {
 		if (!r->reading && now >= r->next_read_ms)
 			remote_read(es, r, now);
+	}
+}
+
+/*
+ * Follow tasks started (a new follower, a resumed one): in Elasticsearch
+ * each shard task reads on its own at once, so a batched read parked on a
+ * leader must not hold them back. The next tick sends a fresh read covering
+ * them; the parked one is ignored when it returns.
+ */
+void
+remote_tasks_started(struct essim *es)
+{
+	struct remote	*r;
+
+	TAILQ_FOREACH(r, &es->remotes, entry) {
+		if (r->reading) {
+			r->reading = 0;
+			r->next_read_ms = 0;
+		}
 	}
 }
 
