@@ -307,8 +307,11 @@ poller_health(struct poller *p, struct poller_slot *slot,
 
 /*
  * The probe's answer: did the follower reach the leader just now? A probe
- * that hangs is the blackhole case and a 5xx or an unknown remote a
- * failed link: all say no. Anything else unanswered says nothing.
+ * that hangs is the blackhole case and an unknown remote a failed link:
+ * both say no, and so does a search probe's 5xx, the way a search fails
+ * when its remote does. _resolve/cluster reports a failed remote in a 200
+ * answer: its 5xx is the follower's own trouble (overloaded, no master)
+ * and says nothing, like anything else unanswered.
  */
 static void
 poller_probe(struct poller *p, struct poller_slot *slot,
@@ -324,7 +327,8 @@ poller_probe(struct poller *p, struct poller_slot *slot,
 		poller_slot_fail(slot, *r->error_type != '\0' ?
 		    r->error_type : "empty answer", r->reason);
 		if (r->outcome == HTTP_TIMEOUT ||
-		    (r->outcome == HTTP_DONE && r->status >= 500) ||
+		    (r->outcome == HTTP_DONE && r->status >= 500 &&
+		    !p->probe_resolve) ||
 		    strcmp(r->error_type,
 		    "no_such_remote_cluster_exception") == 0)
 			p->probe = TRI_NO;

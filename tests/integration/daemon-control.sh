@@ -124,6 +124,33 @@ ok "SIGTERM: exit 0" daemon_stop
 ok "ctl status of a stopped daemon: not 0" bash -c '! "$@" >/dev/null 2>&1' _ \
     "$FAILOVERCTL" --runtime-dir "$DAEMON_RUN" status
 
+# --- the on_state_change hook -----------------------------------------------
+# Each state change runs the hook with the CCR_* variables of the change in
+# an environment built from scratch.
+daemon_dirs hook
+printf '#!/bin/sh\necho "$CCR_EVENT $CCR_OLD_STATE $CCR_STATE $CCR_LEADER $CCR_FOLLOWER" >>"%s"\nenv >>"%s"\n' \
+    "$TEST_DIR/hook.out" "$TEST_DIR/hook.env" >"$TEST_DIR/hook.sh"
+chmod 755 "$TEST_DIR/hook.sh"
+CONF_EXTRA="hooks = { on_state_change = \"$TEST_DIR/hook.sh\"; };" \
+    conf_write "$TEST_DIR/hook.conf"
+export CCR_TEST_LEAK=should-not-pass
+ok "a daemon with an on_state_change hook starts" \
+    daemon_start "$TEST_DIR/hook.conf"
+unset CCR_TEST_LEAK
+es_status POST "$ESSIM_clusterB_URL/$IDX2/_ccr/pause_follow" >/dev/null
+ok "a state change runs the hook with its variables" \
+    wait_for 5 grep -qsx 'state-changed REPLICATING DEGRADED clusterA clusterB' \
+    "$TEST_DIR/hook.out"
+ok "... its end is logged" \
+    wait_for 5 log_has 'info: hook on_state_change \(.*\) finished: 0 after [0-9]+ ms'
+es_status POST "$ESSIM_clusterB_URL/$IDX2/_ccr/resume_follow" >/dev/null
+ok "... and the way back too" \
+    wait_for 5 grep -qsx 'state-changed DEGRADED REPLICATING clusterA clusterB' \
+    "$TEST_DIR/hook.out"
+ok "... the daemon's environment does not reach it" \
+    bash -c '! grep -q CCR_TEST_LEAK "$1"' _ "$TEST_DIR/hook.env"
+ok "SIGTERM: exit 0" daemon_stop
+
 # --- a gated promotion ------------------------------------------------------
 # confirm_promote: a lost leader waits in AWAITING_CONFIRMATION until an
 # operator confirms; a running promotion cannot be aborted.

@@ -49,6 +49,22 @@ es_status POST "$B/$IDX2/_refresh" >/dev/null
 ok "... with every document" wait_for 5 count_is "$B" "$IDX2" 33
 ok "... and no state change on the way" states_only
 
+# A second follower of the same remote, started while the first one's read
+# is parked on the leader (read_poll_timeout is a minute), reads at once, as
+# every shard task of Elasticsearch does; after a pause and resume too.
+es_status PUT "$A/other" '{"settings":{"number_of_shards":1}}' >/dev/null
+ok "a second follower index on clusterB" has "$(es_body PUT \
+    "$B/other2/_ccr/follow?wait_for_active_shards=1" \
+    '{"remote_cluster":"clusterA","leader_index":"other"}')" \
+    '"index_following_started":true'
+es_status PUT "$A/other/_doc/1" '{"n":1}' >/dev/null
+ok "... gets its leader's writes at once" wait_for 5 count_is "$B" other2 1
+es_status POST "$B/other2/_ccr/pause_follow" >/dev/null
+es_status POST "$B/other2/_ccr/resume_follow" >/dev/null
+es_status PUT "$A/other/_doc/2" '{"n":2}' >/dev/null
+ok "... and after a pause and resume" wait_for 5 count_is "$B" other2 2
+ok "... the daemon, not watching it, stays REPLICATING" states_only
+
 # --- flapping leader ---------------------------------------------------------
 # failure_threshold is 3: the leader fails two polls in a row (503s, then
 # refused connections), answers, fails again.
@@ -125,6 +141,22 @@ ok "... still LEADER_SUSPECT" state_is LEADER_SUSPECT
 ok "... never leader-lost" log_lacks 'leader-lost'
 ok "... because the follower still reaches the leader" \
     has "$(st .reason)" 'the follower still reaches the leader'
+# A busy follower: its probe answers 503 for three polls, then hangs for
+# two. Neither is the follower agreeing for failure_threshold polls.
+b_faults_used_up() {
+	has "$(es_body GET "$B/_essim/faults")" '"faults":[]'
+}
+es_body POST "$B/_essim/faults" \
+    '{"path":"/_resolve/cluster*","action":"error","status":503,"count":3}' \
+    >/dev/null
+ok "... the follower's probe fails with 503s" wait_for 10 b_faults_used_up
+es_body POST "$B/_essim/faults" \
+    '{"path":"/_resolve/cluster*","action":"hang","count":2}' >/dev/null
+ok "... then hangs twice" wait_for 10 b_faults_used_up
+polls_pass 2
+es_status DELETE "$B/_essim/faults" >/dev/null
+ok "... still LEADER_SUSPECT" state_is LEADER_SUSPECT
+ok "... never leader-lost" log_lacks 'leader-lost'
 conf_write "$CONF"
 kill -HUP "$DAEMON_PID"
 ok "partition healed: REPLICATING" wait_for 5 state_is REPLICATING
