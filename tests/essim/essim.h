@@ -159,7 +159,6 @@ int		 rest_parked_count(struct essim *, int);
 void		 remote_init(struct essim *);
 void		 remote_sync(struct essim *);
 void		 remote_shutdown(struct essim *);
-void		 remote_tasks_started(struct essim *);
 void		 remote_call(struct essim *, const char *, enum evhttp_cmd_type,
 		    const char *, json_t *, int, remote_cb, void *);
 json_t		*remote_info(struct essim *);

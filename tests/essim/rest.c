@@ -565,7 +565,6 @@ rest_follow_leader(void *arg, struct remote_result *res)
 		rest_reply(ctx, status, out);
 		return;
 	}
-	remote_tasks_started(ctx->es);
 	if (!ctx->wait) {
 		rest_reply(ctx, 200, json_pack("{s:b, s:b, s:b}",
 		    "follow_index_created", 1, "follow_index_shards_acked", 0,
@@ -648,8 +647,6 @@ rest_resume_leader(void *arg, struct remote_result *res)
 	}
 	status = es_resume_leader(ctx->es->cluster, ctx->segs[0], res->body,
 	    ctx->body, &out);
-	if (status == 200)
-		remote_tasks_started(ctx->es);
 	rest_reply(ctx, status, out);
 }
 
