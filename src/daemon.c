@@ -88,6 +88,7 @@ struct daemon {
 	struct event		*flush;
 	bool			 state_dirty;
 	bool			 awaiting_divergence;
+	struct action_record	*failed;	/* shown in status while FAILED */
 
 	struct fsm		 fsm;
 	struct fsm_params	 params;
@@ -204,7 +205,7 @@ daemon_publish(struct daemon *d)
 	size_t			 i, n = d->config->nindices;
 	int64_t			 lag = 0;
 	bool			 lag_known = true;
-	char			*cause, line[256];
+	char			*cause, line[256], **errors;
 	int			 c, role;
 
 	memset(&snap, 0, sizeof snap);
@@ -240,6 +241,9 @@ daemon_publish(struct daemon *d)
 	}
 	if (action_running(d->engine))
 		rec = action_record(d->engine);
+	else if (f->state == FSM_STATE_FAILED)
+		rec = d->failed;
+	errors = xcalloc(n, sizeof *errors);
 	if (rec != NULL && rec->nindices == n) {
 		snap.action.kind = fsm_action_name(rec->kind);
 		snap.action.started.tv_sec = rec->started;
@@ -247,8 +251,13 @@ daemon_publish(struct daemon *d)
 		for (i = 0; i < n; i++) {
 			ir = &rec->indices[i];
 			idx[i].action_step = step_name(ir->step);
-			if (ir->error_reason != NULL)
-				idx[i].error = ir->error_reason;
+			if (ir->error_type != NULL || ir->error_reason != NULL) {
+				xasprintf(&errors[i], "%s: %s", ir->error_type !=
+				    NULL ? ir->error_type : "error",
+				    ir->error_reason != NULL ?
+				    ir->error_reason : "no reason given");
+				idx[i].error = errors[i];
+			}
 			switch (action_index_status(ir)) {
 			case ACTION_INDEX_DONE:
 				snap.action.done++;
@@ -286,6 +295,9 @@ daemon_publish(struct daemon *d)
 		log_warnx("cannot write status: %s", cause);
 		free(cause);
 	}
+	for (i = 0; i < n; i++)
+		free(errors[i]);
+	free(errors);
 	free(idx);
 
 	if (lag_known && n > 0)
@@ -704,7 +716,28 @@ daemon_action_change(const struct action_record *rec, void *arg)
 		daemon_apply(d, &out);
 }
 
-/* The engine finished: record what a failback will need, run hooks, decide. */
+/* A copy of the engine's record, or NULL if it cannot be made. */
+static struct action_record *
+daemon_record_copy(const struct action_record *rec)
+{
+	struct action_record	*copy;
+	json_t			*j;
+	char			*cause;
+
+	j = action_record_to_json(rec);
+	if ((copy = action_record_from_json(j, &cause)) == NULL) {
+		log_warnx("the failed action's record is not kept: %s", cause);
+		free(cause);
+	}
+	json_decref(j);
+	return (copy);
+}
+
+/*
+ * The engine finished: record what a failback will need, keep a failed
+ * action's record so status.json can show each index's error, run hooks,
+ * decide.
+ */
 static void
 daemon_action_finished(const struct action_summary *sum, void *arg)
 {
@@ -728,6 +761,10 @@ daemon_action_finished(const struct action_summary *sum, void *arg)
 		state_set_promotion(&d->state, NULL);
 	state_set_action(&d->state, NULL);
 	d->awaiting_divergence = false;
+	action_record_free(d->failed);
+	d->failed = NULL;
+	if (result == FSM_RESULT_FAILED)
+		d->failed = daemon_record_copy(sum->record);
 
 	if (fsm_action_done(&d->fsm, &d->params, sum->kind, result, detail,
 	    daemon_now_ms(), &out) == 0)
@@ -1124,6 +1161,7 @@ daemon_free(struct daemon *d)
 	control_free(d->control);
 	hook_runner_free(d->hooks);
 	action_free(d->engine);
+	action_record_free(d->failed);
 	while ((c = TAILQ_FIRST(&d->calls)) != NULL) {
 		TAILQ_REMOVE(&d->calls, c, entry);
 		daemon_call_free(c);

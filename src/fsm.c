@@ -11,7 +11,8 @@
  * answer (leader_failures) or answered (leader_ok), the follower failed
  * (follower_failures) or answered with a health other than red
  * (follower_healthy), both answered but the follower agreed the leader is
- * gone (link_failures: replication is cut though the leader lives). Acting
+ * gone (link_failures: replication is cut though the leader lives), or the
+ * leader failed and the follower agreed it is gone (agreements). Acting
  * turns them into transitions, and events fire only on edges, never every
  * round.
  *
@@ -94,15 +95,18 @@
  *
  * Leader lost: leader_failures has reached failure_threshold, the follower
  * answered this round, and either require_follower_agreement is off or the
- * follower agrees it cannot reach the leader. Agreement must hold against a
- * blackholed leader, where _remote/info's "connected" stays true: the probe
- * through the follower failing (probe_ok NO), or the remote connection down
- * (remote_connected NO), or reads failing (failed reads grew or read
- * exceptions are present) while the oldest read is staler than the stall
- * bound (2 * poll_interval_ms + request_timeout_ms; an idle follower's reads
- * long-poll, so age alone proves nothing). A probe that answered (probe_ok
- * YES) overrides all of it: the follower reaches the leader, the partition
- * is the daemon's own, no promotion. No evidence either way is no agreement.
+ * follower agrees it cannot reach the leader and has agreed in each of the
+ * last failure_threshold polls (agreements: one probe that failed while the
+ * follower was busy must not turn a partition only the daemon sees into a
+ * promotion). Agreement must hold against a blackholed leader, where
+ * _remote/info's "connected" stays true: the probe through the follower
+ * failing (probe_ok NO), or the remote connection down (remote_connected
+ * NO), or reads failing (failed reads grew or read exceptions are present)
+ * while the oldest read is staler than the stall bound (2 * poll_interval_ms
+ * + request_timeout_ms; an idle follower's reads long-poll, so age alone
+ * proves nothing). A probe that answered (probe_ok YES) overrides all of
+ * it: the follower reaches the leader, the partition is the daemon's own,
+ * no promotion. No evidence either way is no agreement.
  *
  * DEGRADED and a lost leader: an unreachable follower can neither agree nor
  * be promoted, so it never promotes. A cut link counts only while the daemon
@@ -409,7 +413,7 @@ fsm_reset_counters(struct fsm *fsm)
 {
 	fsm->leader_failures = fsm->leader_ok = 0;
 	fsm->follower_failures = fsm->follower_healthy = 0;
-	fsm->link_failures = 0;
+	fsm->link_failures = fsm->agreements = 0;
 	fsm->seen_leader = fsm->seen_follower = fsm->seen_index_fault = false;
 	fsm->suspect = fsm->lost = fsm->back = fsm->degraded = false;
 }
@@ -454,6 +458,26 @@ fsm_drop_pending(struct fsm *fsm)
 	fsm->pending = FSM_ACTION_NONE;
 	fsm->pending_engine = false;
 	fsm->action = FSM_ACTION_NONE;
+}
+
+/*
+ * Say which index pair i is and what is wrong with it: by its follower
+ * index when the poller gave the name, else by its place in the
+ * configuration.
+ */
+static void
+fsm_index_reason(const struct observation *obs, size_t i, const char *what,
+    const char *detail, char *buf, size_t len)
+{
+	size_t	n;
+
+	if (obs->indices[i].name != NULL)
+		snprintf(buf, len, "index %s", obs->indices[i].name);
+	else
+		snprintf(buf, len, "indices[%zu]", i);
+	n = strlen(buf);
+	snprintf(buf + n, len - n, " %s%s%s", what, detail != NULL ? ": " : "",
+	    detail != NULL ? detail : "");
 }
 
 /* Whether the follower agrees the leader is gone; why says on what grounds. */
@@ -507,8 +531,8 @@ fsm_index_fault(const struct observation *obs, char *buf, size_t len)
 		ix = &obs->indices[i];
 		if (ix->fatal) {
 			if (buf != NULL)
-				snprintf(buf, len, "indices[%zu] fatal: %s", i,
-				    ix->fatal_reason);
+				fsm_index_reason(obs, i, "fatal",
+				    ix->fatal_reason, buf, len);
 			return (true);
 		}
 	}
@@ -518,8 +542,8 @@ fsm_index_fault(const struct observation *obs, char *buf, size_t len)
 		    ix->follow == OBS_FOLLOW_NOT_FOLLOWER ||
 		    ix->follow == OBS_FOLLOW_MISSING) {
 			if (buf != NULL)
-				snprintf(buf, len, "indices[%zu] %s", i,
-				    follow[ix->follow]);
+				fsm_index_reason(obs, i, follow[ix->follow],
+				    NULL, buf, len);
 			return (true);
 		}
 	}
@@ -555,6 +579,11 @@ fsm_monitor(struct fsm *fsm, const struct fsm_params *p,
 		fsm_count(&fsm->link_failures);
 	else
 		fsm->link_failures = 0;
+	if (!obs->leader.reachable && obs->follower.reachable &&
+	    fsm_agreement(p, obs, why, sizeof why) == FSM_AGREE_YES)
+		fsm_count(&fsm->agreements);
+	else
+		fsm->agreements = 0;
 	fsm->seen_leader = obs->leader.reachable;
 	fsm->seen_follower = obs->follower.reachable;
 	fsm->seen_index_fault = fsm_index_fault(obs, NULL, 0);
@@ -618,8 +647,13 @@ fsm_act_watch(struct fsm *fsm, const struct fsm_params *p,
 			snprintf(why, sizeof why, "no agreement required");
 			lost = true;
 		} else if (fsm_agreement(p, obs, why, sizeof why) ==
-		    FSM_AGREE_YES)
-			lost = true;
+		    FSM_AGREE_YES) {
+			if (fsm->agreements >= ft)
+				lost = true;
+			else
+				snprintf(why, sizeof why, "the follower agrees "
+				    "for %u polls of %u", fsm->agreements, ft);
+		}
 	}
 	lost_edge = (lost && !fsm->lost);
 	fsm->lost = lost;

@@ -150,6 +150,7 @@ struct fsm {
 	unsigned int	 leader_ok;
 	unsigned int	 follower_failures;
 	unsigned int	 link_failures;	/* leader up, follower cut off */
+	unsigned int	 agreements;	/* leader down, follower agrees */
 	unsigned int	 follower_healthy;
 
 	/* The last round, for command preconditions (false: not seen). */

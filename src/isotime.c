@@ -20,7 +20,8 @@ isotime_format(const struct timespec *ts, char *buf, size_t len)
 
 	gmtime_r(&ts->tv_sec, &tm);
 	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, len, "%s.%03ldZ", stamp, ts->tv_nsec / 1000000);
+	snprintf(buf, len, "%.19s.%03dZ", stamp,
+	    (int)((ts->tv_nsec / 1000000) % 1000));
 }
 
 /* Parse what isotime_format writes (milliseconds optional); -1 if not. */
@@ -48,4 +49,16 @@ isotime_parse(const char *s, struct timespec *ts)
 	ts->tv_sec = timegm(&tm);
 	ts->tv_nsec = ms * 1000000;
 	return (0);
+}
+
+/* A time as JSON text, or null when it is unset (zero). */
+json_t *
+isotime_json(const struct timespec *ts)
+{
+	char	buf[ISOTIME_LEN];
+
+	if (ts->tv_sec == 0 && ts->tv_nsec == 0)
+		return (json_null());
+	isotime_format(ts, buf, sizeof buf);
+	return (json_string(buf));
 }

@@ -9,9 +9,12 @@
 #include <stddef.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #define ISOTIME_LEN	32	/* buffer size for isotime_format */
 
 void	isotime_format(const struct timespec *, char *, size_t);
 int	isotime_parse(const char *, struct timespec *);
+json_t	*isotime_json(const struct timespec *);
 
 #endif

@@ -19,6 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
+/* CODE_FILE and friends would always name log_emit: leave them out. */
+#define SD_JOURNAL_SUPPRESS_LOCATION
 #include <systemd/sd-journal.h>
 
 #include "log.h"

@@ -59,6 +59,8 @@ enum obs_follow_status {
 
 /* One configured index pair, as seen on the follower cluster. */
 struct obs_index {
+	const char		*name;		/* follower index; borrowed for
+						   the round, NULL: unnamed */
 	enum obs_follow_status	 follow;
 	int64_t			 lag_ops;	/* sum over shards; -1 unknown */
 	uint64_t		 read_exceptions;

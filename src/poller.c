@@ -51,6 +51,13 @@ enum poll_slot {
 	POLL_SLOT_MAX
 };
 
+/* Slot names for debug lines, in enum poll_slot order. */
+static const char *const poller_slot_names[POLL_SLOT_MAX] = {
+	"leader health", "follower health", "follower version",
+	"remote info", "ccr stats summary", "ccr stats detail", "ccr info",
+	"probe"
+};
+
 struct poller_slot {
 	struct poller		*poller;
 	enum poll_slot		 id;
@@ -300,8 +307,11 @@ poller_health(struct poller *p, struct poller_slot *slot,
 
 /*
  * The probe's answer: did the follower reach the leader just now? A probe
- * that hangs is the blackhole case and a 5xx or an unknown remote a
- * failed link: all say no. Anything else unanswered says nothing.
+ * that hangs is the blackhole case and an unknown remote a failed link:
+ * both say no, and so does a search probe's 5xx, the way a search fails
+ * when its remote does. _resolve/cluster reports a failed remote in a 200
+ * answer: its 5xx is the follower's own trouble (overloaded, no master)
+ * and says nothing, like anything else unanswered.
  */
 static void
 poller_probe(struct poller *p, struct poller_slot *slot,
@@ -317,7 +327,8 @@ poller_probe(struct poller *p, struct poller_slot *slot,
 		poller_slot_fail(slot, *r->error_type != '\0' ?
 		    r->error_type : "empty answer", r->reason);
 		if (r->outcome == HTTP_TIMEOUT ||
-		    (r->outcome == HTTP_DONE && r->status >= 500) ||
+		    (r->outcome == HTTP_DONE && r->status >= 500 &&
+		    !p->probe_resolve) ||
 		    strcmp(r->error_type,
 		    "no_such_remote_cluster_exception") == 0)
 			p->probe = TRI_NO;
@@ -512,6 +523,7 @@ poller_fill_indices(struct poller *p, uint64_t now)
 		memset(oi, 0, sizeof *oi);
 		oi->lag_ops = -1;
 		name = pi->name[f];
+		oi->name = name;
 
 		oi->follow = OBS_FOLLOW_UNKNOWN;
 		if (p->slots[POLL_CCR_INFO].ok) {
@@ -574,6 +586,11 @@ poller_round_end(struct poller *p)
 	p->counters.requests = p->round_requests;
 	p->counters.bytes = p->round_bytes;
 	p->counters.failures = p->round_failures;
+	log_debug("poll: round %llu: %llu requests, %llu failed, %llu bytes",
+	    (unsigned long long)p->counters.rounds,
+	    (unsigned long long)p->round_requests,
+	    (unsigned long long)p->round_failures,
+	    (unsigned long long)p->round_bytes);
 	log_debug("poll: round %llu: %llu requests, %llu bytes, %llu failed",
 	    (unsigned long long)p->counters.rounds,
 	    (unsigned long long)p->round_requests,
@@ -597,8 +614,12 @@ poller_done(const struct es_result *r, void *arg)
 	p->round_bytes += r->bytes;
 	p->counters.total_bytes += r->bytes;
 	poller_absorb(p, slot, r);
-	if (!slot->ok)
+	if (!slot->ok) {
 		p->round_failures++;
+		log_debug("poll: %s failed after %llu ms: %s",
+		    poller_slot_names[slot->id],
+		    (unsigned long long)r->elapsed_ms, slot->error);
+	}
 	/* The probe's form depends on the version just learnt. */
 	if (slot->id == POLL_FOLLOWER_VERSION)
 		poller_send_probe(p);
@@ -753,6 +774,8 @@ poller_cut_round(struct poller *p)
 		if (s == POLL_PROBE)
 			p->probe = TRI_NO;
 		p->round_failures++;
+		log_debug("poll: %s failed: %s", poller_slot_names[s],
+		    slot->error);
 	}
 	p->outstanding = 0;
 	poller_round_end(p);

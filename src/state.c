@@ -51,18 +51,6 @@ state_set_string(char **dst, const char *src)
 	*dst = src != NULL ? xstrdup(src) : NULL;
 }
 
-/* A wall-clock time as text, or null when unset. */
-static json_t *
-state_time_json(const struct timespec *ts)
-{
-	char	buf[ISOTIME_LEN];
-
-	if (ts->tv_sec == 0 && ts->tv_nsec == 0)
-		return (json_null());
-	isotime_format(ts, buf, sizeof buf);
-	return (json_string(buf));
-}
-
 /* A string, or null for NULL. */
 static json_t *
 state_string_json(const char *s)
@@ -145,7 +133,7 @@ state_save(const struct state *st, char **cause)
 	    "held", f->held,
 	    "dismissed", f->dismissed,
 	    "reason", f->reason,
-	    "failover_block_until", state_time_json(&st->block_until),
+	    "failover_block_until", isotime_json(&st->block_until),
 	    "action", state_object_json(st->action),
 	    "promotion", state_object_json(st->promotion));
 	if (doc == NULL) {

@@ -71,18 +71,6 @@ status_string(const char *s)
 	return (j);
 }
 
-/* A wall-clock time, or null when it was never set. */
-static json_t *
-status_time(const struct timespec *ts)
-{
-	char	buf[ISOTIME_LEN];
-
-	if (ts->tv_sec == 0 && ts->tv_nsec == 0)
-		return (json_null());
-	isotime_format(ts, buf, sizeof buf);
-	return (json_string(buf));
-}
-
 /* The clusters object, keyed by cluster name. */
 static json_t *
 status_clusters(const struct status_snapshot *snap)
@@ -137,7 +125,7 @@ status_action(const struct status_action *a)
 		return (json_null());
 	return (json_pack("{s:s s:o s:I s:I s:I}",
 	    "kind", a->kind,
-	    "started", status_time(&a->started),
+	    "started", isotime_json(&a->started),
 	    "total", (json_int_t)a->total,
 	    "done", (json_int_t)a->done,
 	    "failed", (json_int_t)a->failed));
@@ -182,8 +170,8 @@ status_to_json(const struct status_snapshot *snap)
 	    "follower", status_string(snap->follower),
 	    "clusters", status_clusters(snap),
 	    "indices", status_indices(snap),
-	    "last_poll", status_time(&snap->last_poll),
-	    "since", status_time(&snap->since),
+	    "last_poll", isotime_json(&snap->last_poll),
+	    "since", isotime_json(&snap->since),
 	    "poll_interval_ms", (json_int_t)snap->poll_interval_ms,
 	    "tilt", snap->tilt,
 	    "reason", status_string(snap->reason),

@@ -33,7 +33,7 @@ struct status_index {
 	const char		*follower;	/* ... and on the follower */
 	int64_t			 lag_ops;	/* -1: unknown */
 	enum obs_follow_status	 follow;
-	const char		*action_step;	/* NULL: no action running */
+	const char		*action_step;	/* NULL: none running or failed */
 	const char		*error;		/* NULL: none */
 };
 

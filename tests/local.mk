@@ -220,3 +220,28 @@ TESTS += %reldir%/unit/check_action
 # The example configuration passes -t.
 TESTS += %reldir%/integration/example-config.sh
 EXTRA_DIST += %reldir%/integration/example-config.sh
+# wtest: the daemon end to end against two essims (watcher, systemd,
+# control, secrets) and the sd_notify sink they use.
+check_PROGRAMS += %reldir%/notify-sink
+%canon_reldir%_notify_sink_SOURCES = %reldir%/notify-sink.c
+TESTS += %reldir%/integration/watcher.sh \
+	%reldir%/integration/daemon-systemd.sh \
+	%reldir%/integration/daemon-control.sh \
+	%reldir%/integration/daemon-secrets.sh
+EXTRA_DIST += %reldir%/integration/daemon-lib.sh \
+	%reldir%/integration/watcher.sh \
+	%reldir%/integration/daemon-systemd.sh \
+	%reldir%/integration/daemon-control.sh \
+	%reldir%/integration/daemon-secrets.sh
+# action engine: integration tests against the daemon and two essims.
+TESTS += %reldir%/integration/action-promote.sh \
+	%reldir%/integration/action-failback.sh \
+	%reldir%/integration/action-gates.sh \
+	%reldir%/integration/action-crash.sh \
+	%reldir%/integration/action-retry.sh
+EXTRA_DIST += %reldir%/integration/action-lib.sh \
+	%reldir%/integration/action-promote.sh \
+	%reldir%/integration/action-failback.sh \
+	%reldir%/integration/action-gates.sh \
+	%reldir%/integration/action-crash.sh \
+	%reldir%/integration/action-retry.sh

@@ -26,6 +26,7 @@ err_type(json_t *out)
 	return (t == NULL ? "" : t);
 }
 
+/* The reason of an error envelope, or "". */
 static const char *
 err_reason(json_t *out)
 {
@@ -47,6 +48,7 @@ err_reason(json_t *out)
 } while (0)
 #define OUT (&out_)
 
+/* A follower-side cluster with remote clusterA configured (proxy mode). */
 static struct es_cluster *
 cluster_with_remote(void)
 {
@@ -72,7 +74,8 @@ make_follower(struct es_cluster *c, int shards)
 	    "leader_index", "l");
 	ck_assert_int_eq(es_follow_check(c, "f", body, &out), 0);
 	leader = json_pack("{s:s, s:s, s:i, s:i, s:b}", "index", "l", "uuid",
-	    "LEADERUUID000000000000", "shards", shards, "replicas", 1, "open", 1);
+	    "LEADERUUID000000000000", "shards", shards, "replicas", 1, "open",
+	    1);
 	ck_assert_int_eq(es_follow_create(c, "f", body, leader, 1, &out), 0);
 	json_decref(body);
 	json_decref(leader);
@@ -82,8 +85,8 @@ START_TEST(murmur3_known_values)
 {
 	ck_assert_uint_eq(es_murmur3("", 0, 0), 0);
 	ck_assert_uint_eq(es_murmur3("hello", 5, 0), 0x248bfa47);
-	ck_assert_uint_eq(es_murmur3("The quick brown fox jumps over the lazy dog",
-	    43, 0), 0x2e4ff723);
+	ck_assert_uint_eq(es_murmur3(
+	    "The quick brown fox jumps over the lazy dog", 43, 0), 0x2e4ff723);
 }
 END_TEST
 
@@ -116,6 +119,7 @@ START_TEST(glob_matching)
 }
 END_TEST
 
+/* filter_path applied to a JSON text. */
 static json_t *
 filtered(const char *in, const char *spec)
 {
@@ -127,6 +131,7 @@ filtered(const char *in, const char *spec)
 	return (f);
 }
 
+/* Compare (and release) a JSON value with the expected text. */
 static void
 assert_json(json_t *got, const char *want)
 {
@@ -149,7 +154,8 @@ START_TEST(filter_path_rules)
 	    "{\"_id\":\"1\",\"_score\":1.0}]},\"_shards\":{\"total\":1}}";
 
 	assert_json(filtered(doc, "took,hits.hits._id"),
-	    "{\"took\":3,\"hits\":{\"hits\":[{\"_id\":\"0\"},{\"_id\":\"1\"}]}}");
+	    "{\"took\":3,\"hits\":{\"hits\":[{\"_id\":\"0\"},"
+	    "{\"_id\":\"1\"}]}}");
 	assert_json(filtered(doc, "-_shards,-hits"), "{\"took\":3}");
 	assert_json(filtered(doc, "**._id"),
 	    "{\"hits\":{\"hits\":[{\"_id\":\"0\"},{\"_id\":\"1\"}]}}");
@@ -182,11 +188,13 @@ START_TEST(index_lifecycle_and_errors)
 	    "index_closed_exception");
 	EXPECT(es_search(c, "idx", NULL, NULL, 0, 10, 0, OUT), 400,
 	    "index_closed_exception");
-	EXPECT(es_close(c, "idx,nope", 0, OUT), 404, "index_not_found_exception");
+	EXPECT(es_close(c, "idx,nope", 0, OUT), 404,
+	    "index_not_found_exception");
 	EXPECT(es_close(c, "*", 0, OUT), 400, "illegal_argument_exception");
 	EXPECT(es_open(c, "idx", 0, OUT), 200, "");
 	EXPECT(es_delete_index(c, "idx", OUT), 200, "");
-	EXPECT(es_delete_index(c, "idx", OUT), 404, "index_not_found_exception");
+	EXPECT(es_delete_index(c, "idx", OUT), 404,
+	    "index_not_found_exception");
 	json_decref(body);
 	es_cluster_free(c);
 }
@@ -284,7 +292,8 @@ START_TEST(follower_lifecycle_table)
 		json_t	*out;
 
 		ck_assert_int_eq(es_pause_follow(c, "f", &out), 400);
-		ck_assert_str_eq(err_reason(out), "no shard follow tasks found");
+		ck_assert_str_eq(err_reason(out),
+		    "no shard follow tasks found");
 		json_decref(out);
 	}
 	EXPECT(es_follow_stats(c, "f", 0, OUT), 404,
@@ -329,8 +338,8 @@ START_TEST(follow_errors)
 
 	body = json_pack("{}");
 	ck_assert_int_eq(es_follow_check(c, "f", body, &out), 400);
-	ck_assert_str_eq(err_reason(out), "Validation Failed: 1: remote_cluster "
-	    "is missing;2: leader_index is missing;");
+	ck_assert_str_eq(err_reason(out), "Validation Failed: 1: "
+	    "remote_cluster is missing;2: leader_index is missing;");
 	json_decref(out);
 	json_decref(body);
 	body = json_pack("{s:s, s:s}", "remote_cluster", "nope",
@@ -373,7 +382,7 @@ START_TEST(replication_keeps_seq_nos)
 	struct es_cluster	*a = es_cluster_new("clusterA");
 	struct es_cluster	*b = cluster_with_remote();
 	struct es_index		*l, *f;
-	json_t			*doc, *req, *resp, *out;
+	json_t			*doc, *req, *resp, *out, *leader;
 	char			 id[16];
 	int			 i, empty, sh;
 
@@ -411,20 +420,31 @@ START_TEST(replication_keeps_seq_nos)
 	resp = es_changes(a, req, 1, &empty);
 	json_decref(resp);
 	EXPECT(es_refresh(b, "f", OUT), 200, "");
-	ck_assert_int_eq(es_search(b, "f", "kimchy", NULL, 0, 10, 1, &out), 200);
+	ck_assert_int_eq(es_search(b, "f", "kimchy", NULL, 0, 10, 1, &out),
+	    200);
 	ck_assert_int_eq(json_integer_value(json_object_get(out, "count")), 20);
 	json_decref(out);
+	/* resumed tasks start where the follower is: no lag, not negative */
+	leader = json_pack("{s:s, s:s, s:i, s:i, s:b}", "index", "l", "uuid",
+	    l->uuid, "shards", 3, "replicas", 0, "open", 1);
+	EXPECT(es_pause_follow(b, "f", OUT), 200, "");
+	EXPECT(es_resume_leader(b, "f", leader, NULL, OUT), 200, "");
+	for (sh = 0; sh < 3; sh++)
+		ck_assert_int_eq(f->shards[sh].follow.leader_global_checkpoint,
+		    f->shards[sh].max_seq_no);
+	json_decref(leader);
 	/* a missing leader is fatal for the task */
 	json_object_set_new(json_array_get(json_object_get(req, "shards"), 0),
 	    "uuid", json_string("gone"));
 	resp = es_changes(a, req, 1, &empty);
 	es_read_failed(f, 0, json_deep_copy(json_object_get(json_array_get(
-	    json_object_get(resp, "shards"), 0), "error")), 1, 1);
+	    json_object_get(resp, "shards"), 0), "error")), 1);
 	ck_assert_ptr_nonnull(f->shards[0].follow.fatal_exception);
 	ck_assert_int_eq(f->shards[0].follow.failed_reads, 1);
 	/* a connection error is retried */
-	es_read_failed(f, 1, es_cause("connect_transport_exception", "x"), 1, 1);
-	es_read_failed(f, 1, es_cause("connect_transport_exception", "x"), 1, 1);
+	for (i = 0; i < 2; i++)
+		es_read_failed(f, 1, es_cause("connect_transport_exception",
+		    "x"), 1);
 	ck_assert_ptr_null(f->shards[1].follow.fatal_exception);
 	ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(
 	    f->shards[1].follow.read_exceptions, 0), "retries")), 1);
@@ -436,6 +456,7 @@ START_TEST(replication_keeps_seq_nos)
 }
 END_TEST
 
+/* Journal hook of the tests: keep every record. */
 static void
 collect(void *arg, json_t *rec)
 {
@@ -446,7 +467,8 @@ collect(void *arg, json_t *rec)
 START_TEST(journal_replay_round_trip)
 {
 	struct es_cluster	*c = cluster_with_remote(), *d;
-	json_t			*recs = json_array(), *rec, *doc, *snap1, *snap2;
+	json_t			*recs = json_array(), *rec, *doc;
+	json_t			*snap1, *snap2;
 	size_t			 i;
 	char			*why = NULL;
 
@@ -492,7 +514,7 @@ START_TEST(blocks_and_clone)
 
 	doc = json_pack("{s:s}", "user", "kimchy");
 	EXPECT(es_index_doc(c, "x", "1", doc, NULL, 1, OUT), 201, "");
-	EXPECT(es_clone(c, "x", "x-copy", NULL, 1, OUT), 400,
+	EXPECT(es_clone(c, "x", "x-copy", NULL, 1, OUT), 500,
 	    "illegal_state_exception");
 	EXPECT(es_add_block(c, "x", "write", OUT), 200, "");
 	EXPECT(es_index_doc(c, "x", "2", doc, NULL, 1, OUT), 403,
@@ -504,7 +526,12 @@ START_TEST(blocks_and_clone)
 	    200);
 	ck_assert_int_eq(json_integer_value(json_object_get(out, "count")), 1);
 	json_decref(out);
-	EXPECT(es_index_doc(c, "x-copy", "2", doc, NULL, 1, OUT), 201, "");
+	EXPECT(es_index_doc(c, "x-copy", "2", doc, NULL, 1, OUT), 403,
+	    "cluster_block_exception");
+	out = json_pack("{s:{s:n}}", "settings", "index.blocks.write");
+	EXPECT(es_clone(c, "x", "x-open", out, 1, OUT), 200, "");
+	json_decref(out);
+	EXPECT(es_index_doc(c, "x-open", "2", doc, NULL, 1, OUT), 201, "");
 	json_decref(doc);
 	es_cluster_free(c);
 }
@@ -513,7 +540,7 @@ END_TEST
 START_TEST(auto_follow_patterns)
 {
 	struct es_cluster	*c = cluster_with_remote();
-	json_t			*body, *out;
+	json_t			*body, *out, *list;
 
 	EXPECT(es_auto_follow_get(c, NULL, OUT), 200, "");
 	EXPECT(es_auto_follow_get(c, "p", OUT), 404,
@@ -529,6 +556,24 @@ START_TEST(auto_follow_patterns)
 	ck_assert(json_is_false(json_object_get(json_object_get(json_array_get(
 	    json_object_get(out, "patterns"), 0), "pattern"), "active")));
 	json_decref(out);
+	EXPECT(es_auto_follow_activate(c, "p", 1, OUT), 200, "");
+	/* the first round only records what exists */
+	list = json_pack("{s:[{s:s, s:s, s:i, s:i, s:b}]}", "indices", "index",
+	    "logs-1", "uuid", "U1", "shards", 2, "replicas", 0, "open", 1);
+	ck_assert_int_eq(es_auto_follow_run(c, "p", list, 1), 0);
+	json_array_append_new(json_object_get(list, "indices"), json_pack(
+	    "{s:s, s:s, s:i, s:i, s:b}", "index", "logs-2", "uuid", "U2",
+	    "shards", 2, "replicas", 0, "open", 1));
+	json_array_append_new(json_object_get(list, "indices"), json_pack(
+	    "{s:s, s:s, s:i, s:i, s:b}", "index", "other", "uuid", "U3",
+	    "shards", 1, "replicas", 0, "open", 1));
+	ck_assert_int_eq(es_auto_follow_run(c, "p", list, 1), 1);
+	ck_assert_ptr_null(es_index_find(c, "logs-1-copy"));
+	ck_assert_ptr_nonnull(es_index_find(c, "logs-2-copy"));
+	ck_assert_int_eq(es_index_find(c, "logs-2-copy")->nshards, 2);
+	ck_assert(es_index_find(c, "logs-2-copy")->follower);
+	ck_assert_int_eq(es_auto_follow_run(c, "p", list, 1), 0);
+	json_decref(list);
 	EXPECT(es_auto_follow_delete(c, "p", OUT), 200, "");
 	EXPECT(es_auto_follow_delete(c, "p", OUT), 404,
 	    "resource_not_found_exception");
@@ -536,6 +581,80 @@ START_TEST(auto_follow_patterns)
 }
 END_TEST
 
+START_TEST(index_expressions)
+{
+	struct es_cluster	*c = es_cluster_new("a");
+	struct es_index		**list;
+	size_t			 n;
+	json_t			*err = NULL;
+
+	EXPECT(es_create_index(c, "logs-1", NULL, 1, OUT), 200, "");
+	EXPECT(es_create_index(c, "logs-2", NULL, 1, OUT), 200, "");
+	EXPECT(es_create_index(c, "other", NULL, 1, OUT), 200, "");
+	EXPECT(es_close(c, "logs-2", 0, OUT), 200, "");
+	ck_assert_int_eq(es_resolve(c, "logs-*", ES_RESOLVE_OPEN, &list, &n,
+	    &err), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(list[0]->name, "logs-1");
+	free(list);
+	ck_assert_int_eq(es_resolve(c, "*,-logs-*", ES_RESOLVE_OPEN |
+	    ES_RESOLVE_CLOSED, &list, &n, &err), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(list[0]->name, "other");
+	free(list);
+	ck_assert_int_eq(es_resolve(c, "_all", ES_RESOLVE_OPEN |
+	    ES_RESOLVE_CLOSED, &list, &n, &err), 0);
+	ck_assert_uint_eq(n, 3);
+	free(list);
+	ck_assert_int_eq(es_resolve(c, "other,nope", ES_RESOLVE_OPEN, &list,
+	    &n, &err), 404);
+	ck_assert_str_eq(err_reason(err), "no such index [nope]");
+	json_decref(err);
+	ck_assert_int_eq(es_resolve(c, "other,nope", ES_RESOLVE_OPEN |
+	    ES_RESOLVE_IGNORE_MISSING, &list, &n, &err), 0);
+	ck_assert_uint_eq(n, 1);
+	free(list);
+	EXPECT(es_search(c, "logs-2", NULL, NULL, 0, 10, 1, OUT), 400,
+	    "index_closed_exception");
+	EXPECT(es_search(c, "logs-*", NULL, NULL, 0, 10, 1, OUT), 200, "");
+	EXPECT(es_valid_index_name("a,b", OUT), 400,
+	    "invalid_index_name_exception");
+	EXPECT(es_valid_index_name("_x", OUT), 400,
+	    "invalid_index_name_exception");
+	EXPECT(es_valid_index_name("fine-name.1", OUT), 0, "");
+	es_cluster_free(c);
+}
+END_TEST
+
+START_TEST(settings_wildcard_removal_and_transient)
+{
+	struct es_cluster	*c = cluster_with_remote();
+	json_t			*body, *out, *aliases;
+
+	body = json_pack("{s:{s:[s]}}", "transient",
+	    "cluster.remote.t.seeds", "127.0.0.1:1");
+	EXPECT(es_put_cluster_settings(c, body, 1, OUT), 200, "");
+	json_decref(body);
+	aliases = es_remote_aliases(c);
+	ck_assert_int_eq(json_object_size(aliases), 2);
+	json_decref(aliases);
+	body = json_pack("{s:{s:n}}", "persistent",
+	    "cluster.remote.clusterA.*");
+	EXPECT(es_put_cluster_settings(c, body, 0, OUT), 200, "");
+	json_decref(body);
+	ck_assert_int_eq(es_get_cluster_settings(c, 1, &out), 200);
+	assert_json(out, "{\"persistent\":{},\"transient\":"
+	    "{\"cluster.remote.t.seeds\":[\"127.0.0.1:1\"]}}");
+	body = json_pack("{s:{s:i}}", "persistent",
+	    "cluster.remote.t.proxy_socket_connections", 3);
+	EXPECT(es_put_cluster_settings(c, body, 0, OUT), 400,
+	    "illegal_argument_exception");
+	json_decref(body);
+	es_cluster_free(c);
+}
+END_TEST
+
+/* Run every model test in one suite. */
 int
 main(void)
 {
@@ -557,6 +676,8 @@ main(void)
 	tcase_add_test(tc, journal_replay_round_trip);
 	tcase_add_test(tc, blocks_and_clone);
 	tcase_add_test(tc, auto_follow_patterns);
+	tcase_add_test(tc, index_expressions);
+	tcase_add_test(tc, settings_wildcard_removal_and_transient);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

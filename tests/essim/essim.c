@@ -10,6 +10,7 @@
  */
 #include "autoconf.h"
 
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <arpa/inet.h>
@@ -32,6 +33,7 @@
 #include "log.h"
 #include "xmalloc.h"
 
+/* Monotonic milliseconds, for durations and task statistics. */
 uint64_t
 essim_now_ms(void)
 {
@@ -41,6 +43,7 @@ essim_now_ms(void)
 	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
 }
 
+/* Wall-clock milliseconds, for creation dates and lease timestamps. */
 uint64_t
 essim_wall_ms(void)
 {
@@ -50,14 +53,45 @@ essim_wall_ms(void)
 	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
 }
 
+/* Print the command line summary. */
 static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: essim --name NAME --listen HOST:PORT [--data FILE] "
 	    "[--port-file FILE]\n"
-	    "             [--transport-timeout-ms MS] [--refresh-interval-ms MS]"
-	    "\n             [--log-level LEVEL] [--allow-non-loopback] [-V] "
-	    "[-h]\n");
+	    "             [--transport-timeout-ms MS] "
+	    "[--refresh-interval-ms MS]\n"
+	    "             [--read-poll-timeout-ms MS]\n"
+	    "             [--auth-basic USER:PASSWORD] "
+	    "[--auth-api-key ID:KEY]\n"
+	    "             [--log-level LEVEL] [--allow-non-loopback] "
+	    "[-V] [-h]\n");
+}
+
+/* Standard base64 of a string, as Authorization headers carry it. */
+static char *
+essim_base64(const char *s)
+{
+	static const char	 tab[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t			 len = strlen(s), i, o = 0;
+	unsigned		 v;
+	char			*out;
+
+	out = xmalloc(4 * ((len + 2) / 3) + 1);
+	for (i = 0; i < len; i += 3) {
+		v = (unsigned char)s[i] << 16;
+		if (i + 1 < len)
+			v |= (unsigned char)s[i + 1] << 8;
+		if (i + 2 < len)
+			v |= (unsigned char)s[i + 2];
+		out[o++] = tab[(v >> 18) & 63];
+		out[o++] = tab[(v >> 12) & 63];
+		out[o++] = i + 1 < len ? tab[(v >> 6) & 63] : '=';
+		out[o++] = i + 2 < len ? tab[v & 63] : '=';
+	}
+	out[o] = '\0';
+	return (out);
 }
 
 /* Whether host is a loopback address (or "localhost"). */
@@ -76,6 +110,21 @@ essim_loopback(const char *host)
 	return (0);
 }
 
+/*
+ * Every follower call and every client holds a descriptor: allow as many
+ * as the hard limit does, so a thousand parallel calls do not hit EMFILE.
+ */
+static void
+essim_raise_nofile(void)
+{
+	struct rlimit	rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 /* Write the bound port to a file atomically (temporary, then rename). */
 static void
 essim_write_port(const char *path, int port)
@@ -92,6 +141,7 @@ essim_write_port(const char *path, int port)
 	free(tmp);
 }
 
+/* SIGTERM and SIGINT end the loop; SIGUSR1 ends a refusal. */
 static void
 essim_signal(evutil_socket_t sig, short events, void *arg)
 {
@@ -104,6 +154,7 @@ essim_signal(evutil_socket_t sig, short events, void *arg)
 		event_base_loopbreak(es->base);
 }
 
+/* The periodic refresh that makes new documents searchable. */
 static void
 essim_refresh(evutil_socket_t fd, short events, void *arg)
 {
@@ -114,6 +165,7 @@ essim_refresh(evutil_socket_t fd, short events, void *arg)
 	es_refresh_all(es->cluster);
 }
 
+/* A bounded integer argument; exits 2 on a bad one. */
 static int
 essim_int_arg(const char *s, int min, int max, const char *what)
 {
@@ -128,6 +180,7 @@ essim_int_arg(const char *s, int min, int max, const char *what)
 	return ((int)v);
 }
 
+/* Parse the command line, load the journal, listen, run the loop. */
 int
 main(int argc, char **argv)
 {
@@ -138,8 +191,11 @@ main(int argc, char **argv)
 		{ "port-file", required_argument, NULL, 'p' },
 		{ "transport-timeout-ms", required_argument, NULL, 't' },
 		{ "refresh-interval-ms", required_argument, NULL, 'r' },
+		{ "read-poll-timeout-ms", required_argument, NULL, 'P' },
 		{ "log-level", required_argument, NULL, 'L' },
 		{ "allow-non-loopback", no_argument, NULL, 'A' },
+		{ "auth-basic", required_argument, NULL, 'b' },
+		{ "auth-api-key", required_argument, NULL, 'k' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -147,6 +203,7 @@ main(int argc, char **argv)
 	struct essim			 es;
 	const char			*name = NULL, *listen = NULL;
 	const char			*data = NULL, *port_file = NULL;
+	const char			*basic = NULL, *api_key = NULL;
 	char				*colon, *cause = NULL;
 	enum log_level			 level = LOG_LEVEL_NOTICE;
 	int				 ch, allow_any = 0, sigs[4], i;
@@ -159,6 +216,7 @@ main(int argc, char **argv)
 	es.opt.transport_timeout_ms = 5000;
 	es.opt.refresh_interval_ms = 1000;
 	es.opt.tick_ms = 20;
+	es.opt.read_poll_ms = 60000;
 	while ((ch = getopt_long(argc, argv, "Vh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'n':
@@ -181,6 +239,10 @@ main(int argc, char **argv)
 			es.opt.refresh_interval_ms = essim_int_arg(optarg, 1,
 			    3600000, "--refresh-interval-ms");
 			break;
+		case 'P':
+			es.opt.read_poll_ms = essim_int_arg(optarg, 0, 3600000,
+			    "--read-poll-timeout-ms");
+			break;
 		case 'L':
 			if (log_level_from_name(optarg, &level) == -1) {
 				fprintf(stderr, "essim: unknown log level %s\n",
@@ -190,6 +252,12 @@ main(int argc, char **argv)
 			break;
 		case 'A':
 			allow_any = 1;
+			break;
+		case 'b':
+			basic = optarg;
+			break;
+		case 'k':
+			api_key = optarg;
 			break;
 		case 'V':
 			printf("essim %s (Elasticsearch %s)\n", PACKAGE_VERSION,
@@ -209,18 +277,24 @@ main(int argc, char **argv)
 		return (2);
 	}
 	log_init("essim", level);
+	es.port = essim_int_arg(colon + 1, 0, 65535, "port");
 	es.host = xstrndup(listen, colon - listen);
 	if (es.host[0] == '[' && es.host[strlen(es.host) - 1] == ']') {
 		memmove(es.host, es.host + 1, strlen(es.host));
 		es.host[strlen(es.host) - 1] = '\0';
 	}
-	es.port = essim_int_arg(colon + 1, 0, 65535, "port");
 	if (!allow_any && !essim_loopback(es.host)) {
 		fprintf(stderr, "essim: %s is not a loopback address (use "
 		    "--allow-non-loopback to force)\n", es.host);
+		free(es.host);
 		return (2);
 	}
 	signal(SIGPIPE, SIG_IGN);
+	essim_raise_nofile();
+	if (basic != NULL)
+		es.opt.auth_basic = essim_base64(basic);
+	if (api_key != NULL)
+		es.opt.auth_api_key = essim_base64(api_key);
 
 	es.cluster = es_cluster_new(name);
 	if (data != NULL && (es.journal = journal_open(data, es.cluster,
@@ -283,5 +357,7 @@ main(int argc, char **argv)
 	es_cluster_free(es.cluster);
 	free(es.link_alias);
 	free(es.host);
+	free(es.opt.auth_basic);
+	free(es.opt.auth_api_key);
 	return (0);
 }

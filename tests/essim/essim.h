@@ -13,6 +13,7 @@
 
 #include <event2/event.h>
 #include <event2/http.h>
+#include <event2/keyvalq_struct.h>
 #include <jansson.h>
 
 #include "model.h"
@@ -40,6 +41,14 @@ struct remote_result {
 
 typedef void (*remote_cb)(void *, struct remote_result *);
 
+/* Which requests a fault rule applies to. */
+enum fault_from {
+	FAULT_FROM_ANY,
+	FAULT_FROM_CLIENTS,	/* everyone but the peer essim */
+	FAULT_FROM_PEER,	/* only the peer essim (replication, probes) */
+	FAULT_FROM_MAX
+};
+
 /* A fault rule on incoming requests. */
 enum fault_action {
 	FAULT_ERROR,
@@ -54,11 +63,14 @@ struct fault {
 	TAILQ_ENTRY(fault)	 entry;
 	int			 id;
 	enum fault_action	 action;
+	enum fault_from		 from;
 	char			*method;	/* NULL: any */
 	char			*path;		/* prefix, or glob with '*' */
 	int			 status;
 	char			*type;
 	char			*reason;
+	char			*header;	/* header name, or NULL */
+	char			*header_value;	/* substring it must hold */
 	int			 delay_ms;
 	int			 remaining;	/* -1: until cleared */
 	int			 hits;
@@ -77,7 +89,13 @@ struct essim_options {
 	int		 transport_timeout_ms;
 	int		 refresh_interval_ms;
 	int		 tick_ms;
+	int		 read_poll_ms;	/* read_poll_timeout when unset */
+	char		*auth_basic;	/* base64 of user:password, or NULL */
+	char		*auth_api_key;	/* base64 of id:key, or NULL */
 };
+
+/* The header that marks requests from a peer essim (its "transport"). */
+#define ESSIM_PEER_HEADER	"X-Essim-Peer"
 
 struct hung {
 	TAILQ_ENTRY(hung)	 entry;
@@ -87,12 +105,9 @@ TAILQ_HEAD(hung_list, hung);
 
 struct parked;
 TAILQ_HEAD(parked_list, parked);
-struct rest_ctx;
 TAILQ_HEAD(rest_ctx_list, rest_ctx);
 struct remote;
 TAILQ_HEAD(remote_list, remote);
-struct remote_call;
-struct graveyard;
 
 struct essim {
 	struct event_base		*base;
@@ -120,7 +135,9 @@ struct essim {
 	uint64_t			 woken_generation;
 
 	struct remote_list		 remotes;
-	uint64_t			 request_id;
+	uint64_t			 orphan_next_ms;
+	uint64_t			 follow_generation;
+	uint64_t			 af_next_ms;
 	struct event			*tick;
 	struct event			*refresh;
 	struct event			*reaper;
@@ -136,6 +153,7 @@ void		 rest_handle(struct evhttp_request *, void *);
 void		 rest_wake_parked(struct essim *);
 void		 rest_shutdown(struct essim *);
 void		 rest_release_hung(struct essim *);
+int		 rest_parked_count(struct essim *, int);
 
 /* remote.c */
 void		 remote_init(struct essim *);
@@ -153,7 +171,8 @@ int		 fault_add(struct essim *, json_t *, json_t **);
 json_t		*fault_list_json(struct essim *);
 void		 fault_clear(struct essim *);
 int		 fault_remove(struct essim *, int);
-struct fault	*fault_match(struct essim *, const char *, const char *);
+struct fault	*fault_match(struct essim *, const char *, const char *, int,
+		    const struct evkeyvalq *);
 void		 fault_used(struct essim *, struct fault *);
 int		 fault_refuse(struct essim *, int);
 void		 fault_accept(struct essim *);

@@ -12,6 +12,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -26,10 +27,14 @@
 static const char *const fault_action_names[FAULT_ACTION_MAX] = {
 	"error", "delay", "hang", "malformed", "drop"
 };
+static const char *const fault_from_names[FAULT_FROM_MAX] = {
+	"any", "clients", "peer"
+};
 static const char *const link_cut_names[LINK_CUT_MAX] = {
 	"ok", "refuse", "hang"
 };
 
+/* Free one rule. */
 static void
 fault_free(struct fault *f)
 {
@@ -37,6 +42,8 @@ fault_free(struct fault *f)
 	free(f->path);
 	free(f->type);
 	free(f->reason);
+	free(f->header);
+	free(f->header_value);
 	free(f);
 }
 
@@ -45,9 +52,10 @@ int
 fault_add(struct essim *es, json_t *body, json_t **out)
 {
 	struct fault	*f;
-	const char	*action, *path, *method, *type, *reason;
+	const char	*action, *path, *method, *type, *reason, *from, *hdr;
+	const char	*colon;
 	json_t		*count;
-	int		 i;
+	int		 i, j;
 
 	action = json_string_value(json_object_get(body, "action"));
 	path = json_string_value(json_object_get(body, "path"));
@@ -61,8 +69,17 @@ fault_add(struct essim *es, json_t *body, json_t **out)
 	if (i == FAULT_ACTION_MAX)
 		return (es_error(out, 400, "illegal_argument_exception",
 		    "unknown fault action [%s]", action));
+	from = json_string_value(json_object_get(body, "from"));
+	for (j = 0; from != NULL && j < FAULT_FROM_MAX; j++) {
+		if (strcmp(from, fault_from_names[j]) == 0)
+			break;
+	}
+	if (j == FAULT_FROM_MAX)
+		return (es_error(out, 400, "illegal_argument_exception",
+		    "fault \"from\" must be any, clients or peer"));
 	f = xcalloc(1, sizeof *f);
 	f->action = i;
+	f->from = from == NULL ? FAULT_FROM_ANY : j;
 	f->id = ++es->fault_next_id;
 	f->path = xstrdup(path);
 	if ((method = json_string_value(json_object_get(body, "method"))) !=
@@ -81,6 +98,19 @@ fault_add(struct essim *es, json_t *body, json_t **out)
 	if ((reason = json_string_value(json_object_get(body, "reason"))) !=
 	    NULL)
 		f->reason = xstrdup(reason);
+	if ((hdr = json_string_value(json_object_get(body, "header"))) !=
+	    NULL) {
+		if ((colon = strchr(hdr, ':')) == NULL || colon == hdr) {
+			fault_free(f);
+			return (es_error(out, 400, "illegal_argument_exception",
+			    "a fault \"header\" is \"Name: substring\""));
+		}
+		f->header = xstrndup(hdr, colon - hdr);
+		colon++;
+		while (*colon == ' ')
+			colon++;
+		f->header_value = xstrdup(colon);
+	}
 	f->delay_ms = (int)json_integer_value(json_object_get(body,
 	    "delay_ms"));
 	count = json_object_get(body, "count");
@@ -96,6 +126,10 @@ fault_add(struct essim *es, json_t *body, json_t **out)
 	return (200);
 }
 
+/*
+ * GET /_essim/faults: the rules, the listening and link state, and the
+ * requests held open.
+ */
 json_t *
 fault_list_json(struct essim *es)
 {
@@ -106,20 +140,26 @@ fault_list_json(struct essim *es)
 
 	arr = json_array();
 	TAILQ_FOREACH(f, &es->faults, entry) {
-		j = json_pack("{s:i, s:s, s:s, s:i, s:i, s:i, s:i}", "id", f->id,
-		    "action", fault_action_names[f->action], "path", f->path,
+		j = json_pack("{s:i, s:s, s:s, s:s, s:i, s:i, s:i, s:i}", "id",
+		    f->id, "action", fault_action_names[f->action], "from",
+		    fault_from_names[f->from], "path", f->path,
 		    "status", f->status, "delay_ms", f->delay_ms,
 		    "remaining", f->remaining, "hits", f->hits);
 		if (f->method != NULL)
-			json_object_set_new(j, "method", json_string(f->method));
+			json_object_set_new(j, "method",
+			    json_string(f->method));
+		if (f->header != NULL)
+			json_object_set_new(j, "header", json_pack("{s:s}",
+			    f->header, f->header_value));
 		json_array_append_new(arr, j);
 	}
 	n = 0;
 	TAILQ_FOREACH(h, &es->hung, entry)
 		n++;
-	return (json_pack("{s:o, s:b, s:s, s:i}", "faults", arr,
+	return (json_pack("{s:o, s:b, s:s, s:i, s:i, s:i}", "faults", arr,
 	    "refusing", es->refusing, "link", link_cut_names[es->link_cut],
-	    "hung_requests", n));
+	    "hung_requests", n, "long_polls", rest_parked_count(es, 0),
+	    "held_connections", rest_parked_count(es, 1)));
 }
 
 /* Clear every rule and the link cut, and release hung requests. */
@@ -138,6 +178,7 @@ fault_clear(struct essim *es)
 	rest_release_hung(es);
 }
 
+/* Remove one rule by id; -1 if there is none. */
 int
 fault_remove(struct essim *es, int id)
 {
@@ -153,14 +194,25 @@ fault_remove(struct essim *es, int id)
 	return (-1);
 }
 
-/* The first rule matching a request, or NULL. */
+/*
+ * The first rule matching a request (from the peer or not, with these
+ * headers), or NULL.
+ */
 struct fault *
-fault_match(struct essim *es, const char *method, const char *path)
+fault_match(struct essim *es, const char *method, const char *path, int peer,
+    const struct evkeyvalq *headers)
 {
 	struct fault	*f;
+	const char	*v;
 
 	TAILQ_FOREACH(f, &es->faults, entry) {
 		if (f->method != NULL && strcasecmp(f->method, method) != 0)
+			continue;
+		if (f->header != NULL && ((v = evhttp_find_header(headers,
+		    f->header)) == NULL || strstr(v, f->header_value) == NULL))
+			continue;
+		if ((f->from == FAULT_FROM_CLIENTS && peer) ||
+		    (f->from == FAULT_FROM_PEER && !peer))
 			continue;
 		if (strchr(f->path, '*') != NULL ? es_glob(f->path, path) :
 		    strncmp(f->path, path, strlen(f->path)) == 0)
@@ -180,6 +232,7 @@ fault_used(struct essim *es, struct fault *f)
 	}
 }
 
+/* A timed refusal is over. */
 static void
 fault_refuse_end(evutil_socket_t fd, short events, void *arg)
 {

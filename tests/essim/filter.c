@@ -32,8 +32,8 @@ struct filter_set {
 
 /* Add (path, seg) to a position set, expanding '**' to also skip it. */
 static void
-filter_add(const struct filter_path *paths, unsigned char pos[][FILTER_MAX_SEGS + 1],
-    int i, int j)
+filter_add(const struct filter_path *paths,
+    unsigned char pos[][FILTER_MAX_SEGS + 1], int i, int j)
 {
 	if (pos[i][j])
 		return;
@@ -109,7 +109,8 @@ filter_node(json_t *obj, const struct filter_path *paths, int npaths,
 					if (j + 1 == paths[i].nsegs)
 						full = 1;
 					else {
-						filter_add(paths, next, i, j + 1);
+						filter_add(paths, next, i,
+						    j + 1);
 						more = 1;
 					}
 				}
@@ -145,6 +146,7 @@ filter_parse(char *spec, struct filter_path *incl, int *nincl,
 {
 	char			*tok, *save, *seg, *save2;
 	struct filter_path	*p;
+	int			*n;
 
 	*nincl = *nexcl = 0;
 	for (tok = strtok_r(spec, ",", &save); tok != NULL;
@@ -152,25 +154,22 @@ filter_parse(char *spec, struct filter_path *incl, int *nincl,
 		while (*tok == ' ')
 			tok++;
 		if (*tok == '-') {
-			if (*nexcl == FILTER_MAX_PATHS)
-				continue;
-			p = &excl[(*nexcl)++];
+			n = nexcl;
+			p = &excl[*n];
 			tok++;
 		} else {
-			if (*nincl == FILTER_MAX_PATHS)
-				continue;
-			p = &incl[(*nincl)++];
+			n = nincl;
+			p = &incl[*n];
 		}
+		if (*n == FILTER_MAX_PATHS)
+			continue;
 		p->nsegs = 0;
 		for (seg = strtok_r(tok, ".", &save2); seg != NULL &&
-		    p->nsegs < FILTER_MAX_SEGS; seg = strtok_r(NULL, ".", &save2))
+		    p->nsegs < FILTER_MAX_SEGS;
+		    seg = strtok_r(NULL, ".", &save2))
 			p->segs[p->nsegs++] = seg;
-		if (p->nsegs == 0) {
-			if (p >= excl && p < excl + FILTER_MAX_PATHS)
-				(*nexcl)--;
-			else
-				(*nincl)--;
-		}
+		if (p->nsegs > 0)
+			(*n)++;
 	}
 }
 

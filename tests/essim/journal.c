@@ -176,6 +176,7 @@ journal_open(const char *path, struct es_cluster *c, char **cause)
 	return (j);
 }
 
+/* Close the journal (everything is already written). */
 void
 journal_close(struct journal *j)
 {

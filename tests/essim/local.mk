@@ -16,6 +16,7 @@ check_PROGRAMS += %reldir%/check_model
 %canon_reldir%_check_model_LDADD = $(UNIT_LIBS)
 
 TESTS += %reldir%/check_model
-TESTS += tests/integration/essim-tutorial.sh tests/integration/essim-faults.sh
+TESTS += tests/integration/essim-tutorial.sh \
+	tests/integration/essim-faults.sh tests/integration/essim-garbage.sh
 EXTRA_DIST += %reldir%/README tests/integration/essim-tutorial.sh \
-	tests/integration/essim-faults.sh
+	tests/integration/essim-faults.sh tests/integration/essim-garbage.sh

@@ -213,12 +213,13 @@ es_shard_for_id(const char *id, int nshards)
 		else if ((*s & 0xe0) == 0xc0 && s[1] != '\0') {
 			cp = (uint32_t)(s[0] & 0x1f) << 6 | (s[1] & 0x3f);
 			s += 2;
-		} else if ((*s & 0xf0) == 0xe0 && s[1] != '\0' && s[2] != '\0') {
+		} else if ((*s & 0xf0) == 0xe0 && s[1] != '\0' &&
+		    s[2] != '\0') {
 			cp = (uint32_t)(s[0] & 0x0f) << 12 |
 			    (uint32_t)(s[1] & 0x3f) << 6 | (s[2] & 0x3f);
 			s += 3;
-		} else if ((*s & 0xf8) == 0xf0 && s[1] != '\0' && s[2] != '\0' &&
-		    s[3] != '\0') {
+		} else if ((*s & 0xf8) == 0xf0 && s[1] != '\0' &&
+		    s[2] != '\0' && s[3] != '\0') {
 			cp = (uint32_t)(s[0] & 0x07) << 18 |
 			    (uint32_t)(s[1] & 0x3f) << 12 |
 			    (uint32_t)(s[2] & 0x3f) << 6 | (s[3] & 0x3f);

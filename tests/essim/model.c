@@ -52,6 +52,7 @@ es_journal(struct es_cluster *c, json_t *rec)
 	json_decref(rec);
 }
 
+/* An empty cluster with fresh cluster and node ids. */
 struct es_cluster *
 es_cluster_new(const char *name)
 {
@@ -64,9 +65,12 @@ es_cluster_new(const char *name)
 	c->persistent = json_object();
 	c->transient = json_object();
 	c->auto_follow = json_object();
+	c->auto_follow_seen = json_object();
+	c->af_errors = json_array();
 	return (c);
 }
 
+/* Start a shard follow task's statistics afresh. */
 static void
 es_follow_reset(struct es_follow_shard *f)
 {
@@ -79,6 +83,7 @@ es_follow_reset(struct es_follow_shard *f)
 	f->read_exceptions = json_array();
 }
 
+/* Drop a shard's history and documents. */
 static void
 es_shard_clear(struct es_shard *s)
 {
@@ -96,6 +101,7 @@ es_shard_clear(struct es_shard *s)
 	s->max_seq_no = s->refreshed_seq_no = -1;
 }
 
+/* Free the shards of an index. */
 static void
 es_shards_free(struct es_index *ix)
 {
@@ -112,6 +118,7 @@ es_shards_free(struct es_index *ix)
 	ix->shards = NULL;
 }
 
+/* Allocate empty shards for an index. */
 static void
 es_shards_alloc(struct es_index *ix)
 {
@@ -128,6 +135,7 @@ es_shards_alloc(struct es_index *ix)
 	}
 }
 
+/* Free an index and everything it holds. */
 static void
 es_index_free(struct es_index *ix)
 {
@@ -139,6 +147,7 @@ es_index_free(struct es_index *ix)
 	free(ix);
 }
 
+/* Free a cluster; NULL is fine. */
 void
 es_cluster_free(struct es_cluster *c)
 {
@@ -152,6 +161,8 @@ es_cluster_free(struct es_cluster *c)
 	json_decref(c->persistent);
 	json_decref(c->transient);
 	json_decref(c->auto_follow);
+	json_decref(c->auto_follow_seen);
+	json_decref(c->af_errors);
 	free(c->name);
 	free(c);
 }
@@ -179,6 +190,7 @@ es_index_lookup(struct es_cluster *c, const char *name, size_t *pos)
 	return (NULL);
 }
 
+/* The index of that name, or NULL. */
 struct es_index *
 es_index_find(struct es_cluster *c, const char *name)
 {
@@ -187,6 +199,7 @@ es_index_find(struct es_cluster *c, const char *name)
 	return (es_index_lookup(c, name, &pos));
 }
 
+/* Insert a new empty open index, keeping the name order. */
 static struct es_index *
 es_index_insert(struct es_cluster *c, const char *name, int nshards,
     int nreplicas)
@@ -212,6 +225,7 @@ es_index_insert(struct es_cluster *c, const char *name, int nshards,
 	return (ix);
 }
 
+/* Remove an index from the cluster and free it. */
 static void
 es_index_remove(struct es_cluster *c, struct es_index *ix)
 {
@@ -222,6 +236,8 @@ es_index_remove(struct es_cluster *c, struct es_index *ix)
 	memmove(c->indices + pos, c->indices + pos + 1,
 	    (c->nindices - pos - 1) * sizeof *c->indices);
 	c->nindices--;
+	if (ix->follower)
+		c->follow_generation++;
 	es_index_free(ix);
 }
 
@@ -252,18 +268,21 @@ es_index_meta(struct es_index *ix)
 	return (j);
 }
 
+/* Journal an index's metadata after a change. */
 static void
 es_journal_index(struct es_cluster *c, struct es_index *ix)
 {
 	es_journal(c, es_index_meta(ix));
 }
 
+/* Journal the cluster-wide state (persistent settings, auto-follow). */
 static void
 es_journal_cluster(struct es_cluster *c)
 {
-	es_journal(c, json_pack("{s:s, s:s, s:O, s:O}", "t", "cluster",
+	es_journal(c, json_pack("{s:s, s:s, s:O, s:O, s:O}", "t", "cluster",
 	    "uuid", c->uuid, "persistent", c->persistent,
-	    "auto_follow", c->auto_follow));
+	    "auto_follow", c->auto_follow, "auto_follow_seen",
+	    c->auto_follow_seen));
 }
 
 /*
@@ -306,8 +325,9 @@ es_resolve(struct es_cluster *c, const char *expr, int flags,
 					continue;
 				if (exclude)
 					mark[i] = 0;
-				else if ((ix->open && (flags & ES_RESOLVE_OPEN)) ||
-				    (!ix->open && (flags & ES_RESOLVE_CLOSED)))
+				else if ((ix->open &&
+				    (flags & ES_RESOLVE_OPEN)) || (!ix->open &&
+				    (flags & ES_RESOLVE_CLOSED)))
 					mark[i] = 1;
 			}
 			continue;
@@ -355,6 +375,7 @@ es_resolve_open(struct es_cluster *c, const char *expr,
 	return (0);
 }
 
+/* GET /: node and cluster identity and the version. */
 json_t *
 es_info(struct es_cluster *c)
 {
@@ -527,6 +548,7 @@ es_unflatten(json_t *flat)
 	return (out);
 }
 
+/* An integer setting within bounds, or a 400 for a bad value. */
 static int
 es_get_int_setting(json_t *flat, const char *key, int def, int min, int max,
     int *out, json_t **err)
@@ -585,8 +607,8 @@ es_index_settings(json_t *body, json_t **flat, json_t **err)
 		free(full);
 	}
 	json_decref(raw);
-	if ((v = json_object_get(*flat, "index.soft_deletes.enabled")) != NULL &&
-	    (json_is_false(v) || (json_is_string(v) &&
+	v = json_object_get(*flat, "index.soft_deletes.enabled");
+	if (v != NULL && (json_is_false(v) || (json_is_string(v) &&
 	    strcmp(json_string_value(v), "false") == 0)))
 		return (es_error(err, 400, "illegal_argument_exception",
 		    "Creating indices with soft-deletes disabled is no longer "
@@ -692,6 +714,7 @@ es_close(struct es_cluster *c, const char *expr, int ignore_missing,
 			continue;
 		list[i]->open = 0;
 		closed++;
+		c->follow_generation++;
 		es_journal_index(c, list[i]);
 		json_object_set_new(indices, list[i]->name,
 		    json_pack("{s:b}", "closed", 1));
@@ -719,6 +742,7 @@ es_open(struct es_cluster *c, const char *expr, int ignore_missing,
 		if (list[i]->open)
 			continue;
 		list[i]->open = 1;
+		c->follow_generation++;
 		es_journal_index(c, list[i]);
 	}
 	free(list);
@@ -796,6 +820,7 @@ es_shard_append(struct es_shard *s, int64_t seq_no, int64_t version,
 		s->max_seq_no = seq_no;
 }
 
+/* The live operation of a document id in a shard, or NULL. */
 static struct es_op *
 es_doc_lookup(struct es_shard *s, const char *id)
 {
@@ -806,6 +831,7 @@ es_doc_lookup(struct es_shard *s, const char *id)
 	return (&s->ops[json_integer_value(pos)]);
 }
 
+/* Journal one operation of a shard. */
 static void
 es_journal_op(struct es_cluster *c, struct es_index *ix, int shard,
     struct es_op *op)
@@ -854,7 +880,8 @@ es_index_doc(struct es_cluster *c, const char *name, const char *id,
 		return (es_error(out, 400, "document_parsing_exception",
 		    "[1:1] failed to parse: root must be an object"));
 	if (id != NULL && (*id == '\0' || strlen(id) > 512))
-		return (es_error(out, 400, "action_request_validation_exception",
+		return (es_error(out, 400,
+		    "action_request_validation_exception",
 		    "Validation Failed: 1: id is too long, must be no longer "
 		    "than 512 bytes but was: %zu;", strlen(id)));
 	if ((ix = es_index_find(c, name)) == NULL) {
@@ -893,7 +920,8 @@ es_index_doc(struct es_cluster *c, const char *name, const char *id,
 	    "result", version == 1 ? "created" : "updated",
 	    "_shards", "total", 1 + ix->nreplicas, "successful", 1, "failed", 0,
 	    "_seq_no", (json_int_t)s->max_seq_no, "_primary_term", 1);
-	if (refresh != NULL && (*refresh == '\0' || strcmp(refresh, "true") == 0))
+	if (refresh != NULL && (*refresh == '\0' ||
+	    strcmp(refresh, "true") == 0))
 		json_object_set_new(*out, "forced_refresh", json_true());
 	return (version == 1 ? 201 : 200);
 }
@@ -912,8 +940,8 @@ es_get_doc(struct es_cluster *c, const char *name, const char *id,
 		return (es_index_closed(out, ix));
 	op = es_doc_lookup(&ix->shards[es_shard_for_id(id, ix->nshards)], id);
 	if (op == NULL) {
-		*out = json_pack("{s:s, s:s, s:b}", "_index", ix->name, "_id", id,
-		    "found", 0);
+		*out = json_pack("{s:s, s:s, s:b}", "_index", ix->name,
+		    "_id", id, "found", 0);
 		return (404);
 	}
 	*out = json_pack("{s:s, s:s, s:I, s:I, s:i, s:b, s:O}", "_index",
@@ -983,7 +1011,8 @@ es_value_matches(json_t *v, const char *query)
 	case JSON_NULL:
 		return (0);
 	default:
-		text = json_dumps(v, JSON_ENCODE_ANY);
+		if ((text = json_dumps(v, JSON_ENCODE_ANY)) == NULL)
+			return (0);
 		break;
 	}
 	if (strcmp(query, "*") == 0) {
@@ -1157,8 +1186,8 @@ es_search(struct es_cluster *c, const char *expr, const char *q,
 	free(bq);
 	if (count_only) {
 		json_decref(hits);
-		*out = json_pack("{s:I, s:{s:i, s:i, s:i, s:i}}", "count", total,
-		    "_shards", "total", shards, "successful", shards,
+		*out = json_pack("{s:I, s:{s:i, s:i, s:i, s:i}}", "count",
+		    total, "_shards", "total", shards, "successful", shards,
 		    "skipped", 0, "failed", 0);
 		return (200);
 	}
@@ -1210,6 +1239,7 @@ es_refresh_all(struct es_cluster *c)
 	}
 }
 
+/* The documents of a shard a search would see. */
 static json_int_t
 es_shard_visible_docs(struct es_shard *s)
 {
@@ -1264,8 +1294,9 @@ es_stats(struct es_cluster *c, const char *expr, const char *level,
 	int		  status, sh, shards = 0, ok = 0;
 	json_int_t	  all = 0, docs, idocs;
 	json_t		 *indices, *ij, *sj = NULL;
-	int		  by_shard = level != NULL && strcmp(level, "shards") == 0;
+	int		  by_shard;
 
+	by_shard = level != NULL && strcmp(level, "shards") == 0;
 	if ((status = es_resolve_open(c, expr, &list, &n, out)) != 0)
 		return (status);
 	indices = json_object();
@@ -1292,7 +1323,8 @@ es_stats(struct es_cluster *c, const char *expr, const char *level,
 		    " s:{s:{s:I, s:i}}}", "uuid", list[i]->uuid,
 		    "health", list[i]->nreplicas > 0 ? "yellow" : "green",
 		    "status", "open", "primaries", "docs", "count", idocs,
-		    "deleted", 0, "total", "docs", "count", idocs, "deleted", 0);
+		    "deleted", 0, "total", "docs", "count", idocs,
+		    "deleted", 0);
 		if (by_shard)
 			json_object_set_new(ij, "shards", sj);
 		json_object_set_new(indices, list[i]->name, ij);
@@ -1300,12 +1332,69 @@ es_stats(struct es_cluster *c, const char *expr, const char *level,
 	free(list);
 	*out = json_pack("{s:{s:i, s:i, s:i}, s:{s:{s:{s:I, s:i}},"
 	    " s:{s:{s:I, s:i}}}}", "_shards", "total", shards, "successful", ok,
-	    "failed", 0, "_all", "primaries", "docs", "count", all, "deleted", 0,
-	    "total", "docs", "count", all, "deleted", 0);
+	    "failed", 0, "_all", "primaries", "docs", "count", all,
+	    "deleted", 0, "total", "docs", "count", all, "deleted", 0);
 	if (level == NULL || strcmp(level, "cluster") != 0)
 		json_object_set_new(*out, "indices", indices);
 	else
 		json_decref(indices);
+	return (200);
+}
+
+/*
+ * GET /_cat/indices[/<expr>] as JSON rows of strings (the caller renders
+ * text); sizes are the JSON size of the live documents.
+ */
+int
+es_cat_indices(struct es_cluster *c, const char *expr, json_t **out)
+{
+	struct es_index	**list;
+	size_t		  n, i;
+	int		  status, sh;
+	json_int_t	  docs, bytes;
+	json_t		 *rows, *pos;
+	const char	 *id;
+	char		  b[4][32], *text;
+
+	if ((status = es_resolve(c, expr, ES_RESOLVE_OPEN | ES_RESOLVE_CLOSED,
+	    &list, &n, out)) != 0)
+		return (status);
+	rows = json_array();
+	for (i = 0; i < n; i++) {
+		docs = bytes = 0;
+		for (sh = 0; sh < list[i]->nshards; sh++) {
+			struct es_shard	*s = &list[i]->shards[sh];
+
+			docs += es_shard_visible_docs(s);
+			json_object_foreach(s->docs, id, pos) {
+				text = json_dumps(s->ops[json_integer_value(
+				    pos)].source, JSON_COMPACT);
+				if (text != NULL) {
+					bytes += (json_int_t)strlen(text);
+					free(text);
+				}
+			}
+		}
+		snprintf(b[0], sizeof b[0], "%d", list[i]->nshards);
+		snprintf(b[1], sizeof b[1], "%d", list[i]->nreplicas);
+		snprintf(b[2], sizeof b[2], "%lld", (long long)docs);
+		snprintf(b[3], sizeof b[3], "%lldb", (long long)bytes);
+		json_array_append_new(rows, json_pack("{s:s, s:s, s:s, s:s,"
+		    " s:s, s:s, s:o, s:o, s:o, s:o, s:o}",
+		    "health", list[i]->nreplicas > 0 ? "yellow" : "green",
+		    "status", list[i]->open ? "open" : "close",
+		    "index", list[i]->name, "uuid", list[i]->uuid,
+		    "pri", b[0], "rep", b[1],
+		    "docs.count", list[i]->open ? json_string(b[2]) :
+		    json_null(), "docs.deleted", list[i]->open ?
+		    json_string("0") : json_null(), "store.size",
+		    list[i]->open ? json_string(b[3]) : json_null(),
+		    "pri.store.size", list[i]->open ? json_string(b[3]) :
+		    json_null(), "dataset.size", list[i]->open ?
+		    json_string(b[3]) : json_null()));
+	}
+	free(list);
+	*out = rows;
 	return (200);
 }
 
@@ -1317,7 +1406,8 @@ es_index_flat_settings(struct es_index *ix)
 	char	 buf[32];
 
 	s = json_object();
-	snprintf(buf, sizeof buf, "%llu", (unsigned long long)ix->creation_date);
+	snprintf(buf, sizeof buf, "%llu",
+	    (unsigned long long)ix->creation_date);
 	json_object_set_new(s, "index.creation_date", json_string(buf));
 	snprintf(buf, sizeof buf, "%d", ix->nshards);
 	json_object_set_new(s, "index.number_of_shards", json_string(buf));
@@ -1330,12 +1420,14 @@ es_index_flat_settings(struct es_index *ix)
 	json_object_set_new(s, "index.version.created",
 	    json_string("8521000"));
 	if (ix->block_write)
-		json_object_set_new(s, "index.blocks.write", json_string("true"));
+		json_object_set_new(s, "index.blocks.write",
+		    json_string("true"));
 	if (ix->block_read_only)
 		json_object_set_new(s, "index.blocks.read_only",
 		    json_string("true"));
 	if (ix->block_read)
-		json_object_set_new(s, "index.blocks.read", json_string("true"));
+		json_object_set_new(s, "index.blocks.read",
+		    json_string("true"));
 	if (ix->block_metadata)
 		json_object_set_new(s, "index.blocks.metadata",
 		    json_string("true"));
@@ -1424,7 +1516,8 @@ es_put_settings(struct es_cluster *c, const char *expr, json_t *body,
 	    "index.blocks.metadata" };
 
 	if (body == NULL || !json_is_object(body))
-		return (es_error(out, 400, "action_request_validation_exception",
+		return (es_error(out, 400,
+		    "action_request_validation_exception",
 		    "Validation Failed: 1: no settings to update;"));
 	wrapped = json_object_get(body, "settings") != NULL ?
 	    json_incref(body) : json_pack("{s:O}", "settings", body);
@@ -1442,12 +1535,13 @@ es_put_settings(struct es_cluster *c, const char *expr, json_t *body,
 		}
 		if (i < 4) {
 			if (es_bool_value(v, &b) == -1) {
-				json_decref(raw);
-				json_decref(flat);
-				return (es_error(out, 400,
+				status = es_error(out, 400,
 				    "illegal_argument_exception",
 				    "Failed to parse value for setting [%s]",
-				    key));
+				    key);
+				json_decref(raw);
+				json_decref(flat);
+				return (status);
 			}
 			set[i] = b;
 		} else if (strcmp(key, "index.number_of_replicas") == 0) {
@@ -1463,7 +1557,8 @@ es_put_settings(struct es_cluster *c, const char *expr, json_t *body,
 			full = xstrdup(key);
 			json_decref(raw);
 			json_decref(flat);
-			status = es_error(out, 400, "illegal_argument_exception",
+			status = es_error(out, 400,
+			    "illegal_argument_exception",
 			    "unknown setting [%s] please check that any "
 			    "required plugins are installed, or check the "
 			    "breaking changes documentation for removed "
@@ -1497,15 +1592,17 @@ es_put_settings(struct es_cluster *c, const char *expr, json_t *body,
 
 /*
  * POST /<src>/_clone/<target>: the source must be open and write-blocked;
- * the target gets the source's documents and history, without the block.
+ * the target gets the source's documents and history, and its blocks
+ * (copied, as Elasticsearch copies them, unless the body's settings clear
+ * them with "index.blocks.write": null).
  */
 int
 es_clone(struct es_cluster *c, const char *src, const char *target,
     json_t *body, uint64_t now, json_t **out)
 {
 	struct es_index	*ix, *nx;
-	json_t		*flat = NULL, *cause;
-	int		 status, sh, replicas;
+	json_t		*flat = NULL, *cause, *v;
+	int		 status, sh, replicas, bw, bro;
 	size_t		 i;
 
 	if ((ix = es_index_find(c, src)) == NULL)
@@ -1522,8 +1619,8 @@ es_clone(struct es_cluster *c, const char *src, const char *target,
 	if (!ix->open)
 		return (es_index_closed(out, ix));
 	if (!ix->block_write && !ix->block_read_only)
-		return (es_error(out, 400, "illegal_state_exception",
-		    "index %s must be read-only to resize index. use "
+		return (es_error(out, 500, "illegal_state_exception",
+		    "index %s must block write operations to resize index. use "
 		    "\"index.blocks.write=true\"", ix->name));
 	if ((status = es_index_settings(body, &flat, out)) != 0 ||
 	    (status = es_get_int_setting(flat, "index.number_of_replicas",
@@ -1539,18 +1636,28 @@ es_clone(struct es_cluster *c, const char *src, const char *target,
 		    "the number of target shards (%d) must be the same as "
 		    "the number of source shards (%d)", sh, ix->nshards));
 	}
+	bw = ix->block_write;
+	bro = ix->block_read_only;
+	if (status == 0 && (((v = json_object_get(flat,
+	    "index.blocks.write")) != NULL && es_bool_value(v, &bw) == -1) ||
+	    ((v = json_object_get(flat, "index.blocks.read_only")) != NULL &&
+	    es_bool_value(v, &bro) == -1)))
+		status = es_error(out, 400, "illegal_argument_exception",
+		    "Failed to parse value for setting [index.blocks.*]");
 	json_decref(flat);
 	if (status != 0)
 		return (status);
 	nx = es_index_insert(c, target, ix->nshards, replicas);
 	nx->creation_date = now;
+	nx->block_write = bw;
+	nx->block_read_only = bro;
 	es_journal_index(c, nx);
 	for (sh = 0; sh < ix->nshards; sh++) {
 		for (i = 0; i < ix->shards[sh].nops; i++) {
 			struct es_op	*op = &ix->shards[sh].ops[i];
 
-			es_shard_append(&nx->shards[sh], op->seq_no, op->version,
-			    op->id, op->source);
+			es_shard_append(&nx->shards[sh], op->seq_no,
+			    op->version, op->id, op->source);
 			es_journal_op(c, nx, sh, op);
 		}
 		nx->shards[sh].refreshed_seq_no = nx->shards[sh].max_seq_no;
@@ -1597,6 +1704,7 @@ es_remote_configured(struct es_cluster *c, const char *alias)
 	return (es_remote_setting(c, alias, "seeds") != NULL);
 }
 
+/* Add the configured aliases named by a flat settings map. */
 static void
 es_collect_aliases(struct es_cluster *c, json_t *flat, json_t *set)
 {
@@ -1786,7 +1894,8 @@ es_put_cluster_settings(struct es_cluster *c, json_t *body, int flat_out,
 	int		 status = 0;
 
 	if (body == NULL || !json_is_object(body))
-		return (es_error(out, 400, "action_request_validation_exception",
+		return (es_error(out, 400,
+		    "action_request_validation_exception",
 		    "Validation Failed: 1: no settings to update;"));
 	json_object_foreach(body, key, v) {
 		if (strcmp(key, "persistent") != 0 &&
@@ -1803,7 +1912,8 @@ es_put_cluster_settings(struct es_cluster *c, json_t *body, int flat_out,
 	t_in = json_object_get(body, "transient");
 	if ((p_in == NULL || json_object_size(p_in) == 0) &&
 	    (t_in == NULL || json_object_size(t_in) == 0))
-		return (es_error(out, 400, "action_request_validation_exception",
+		return (es_error(out, 400,
+		    "action_request_validation_exception",
 		    "Validation Failed: 1: no settings to update;"));
 	p_flat = json_object();
 	t_flat = json_object();
@@ -1921,6 +2031,7 @@ es_parse_follow_params(json_t *body, const char *action, int put,
 	return (0);
 }
 
+/* 404 no_such_remote_cluster_exception. */
 static int
 es_no_such_remote(json_t **out, const char *alias)
 {
@@ -1941,7 +2052,8 @@ es_follow_check(struct es_cluster *c, const char *name, json_t *body,
 	char		 msg[256] = "";
 
 	if (body == NULL || !json_is_object(body))
-		return (es_error(out, 400, "action_request_validation_exception",
+		return (es_error(out, 400,
+		    "action_request_validation_exception",
 		    "Validation Failed: 1: remote_cluster is missing;2: "
 		    "leader_index is missing;"));
 	if ((status = es_parse_follow_params(body,
@@ -1957,7 +2069,8 @@ es_follow_check(struct es_cluster *c, const char *name, json_t *body,
 		snprintf(msg + strlen(msg), sizeof msg - strlen(msg),
 		    "%d: leader_index is missing;", ++n);
 	if (n > 0)
-		return (es_error(out, 400, "action_request_validation_exception",
+		return (es_error(out, 400,
+		    "action_request_validation_exception",
 		    "Validation Failed: %s", msg));
 	if ((status = es_valid_index_name(name, out)) != 0)
 		return (status);
@@ -2029,6 +2142,7 @@ es_follow_create(struct es_cluster *c, const char *name, json_t *body,
 	snprintf(ix->leader_uuid, sizeof ix->leader_uuid, "%s",
 	    json_string_value(json_object_get(leader, "uuid")));
 	ix->follow_params = params;
+	c->follow_generation++;
 	es_journal_index(c, ix);
 	*out = NULL;
 	return (0);
@@ -2047,13 +2161,23 @@ es_any_tasks(struct es_cluster *c)
 	return (0);
 }
 
+/*
+ * Fresh shard follow tasks. As in Elasticsearch, a task starts out taking
+ * the leader to be where the follower shard is, so its lag starts at 0
+ * (not at minus the follower's checkpoint) until its first read.
+ */
 static void
 es_tasks_reset(struct es_index *ix)
 {
-	int	sh;
+	struct es_follow_shard	*f;
+	int			 sh;
 
-	for (sh = 0; sh < ix->nshards; sh++)
-		es_follow_reset(&ix->shards[sh].follow);
+	for (sh = 0; sh < ix->nshards; sh++) {
+		f = &ix->shards[sh].follow;
+		es_follow_reset(f);
+		f->leader_global_checkpoint = ix->shards[sh].max_seq_no;
+		f->leader_max_seq_no = ix->shards[sh].max_seq_no;
+	}
 }
 
 /* POST /<f>/_ccr/pause_follow: local only, works with the leader down. */
@@ -2075,6 +2199,7 @@ es_pause_follow(struct es_cluster *c, const char *name, json_t **out)
 		    "no shard follow tasks for [%s]", name));
 	ix->tasks = 0;
 	es_tasks_reset(ix);
+	c->follow_generation++;
 	es_journal_index(c, ix);
 	*out = json_pack("{s:b}", "acknowledged", 1);
 	return (200);
@@ -2158,6 +2283,7 @@ es_resume_leader(struct es_cluster *c, const char *name, json_t *leader,
 	ix->follow_params = params;
 	ix->tasks = 1;
 	es_tasks_reset(ix);
+	c->follow_generation++;
 	es_journal_index(c, ix);
 	*out = json_pack("{s:b}", "acknowledged", 1);
 	return (200);
@@ -2216,7 +2342,8 @@ es_follow_params_full(struct es_index *ix)
 	p = json_object();
 	for (i = 0; i < ES_NFOLLOW_PARAMS; i++) {
 		v = ix->follow_params == NULL ? NULL :
-		    json_object_get(ix->follow_params, es_follow_params[i].name);
+		    json_object_get(ix->follow_params,
+		    es_follow_params[i].name);
 		if (v != NULL)
 			json_object_set(p, es_follow_params[i].name, v);
 		else if (es_follow_params[i].is_int)
@@ -2315,8 +2442,9 @@ es_follow_index_stats(struct es_index *ix, uint64_t now_ms)
 		    json_integer((json_int_t)f->operations_written));
 		json_object_set(sj, "read_exceptions", f->read_exceptions);
 		json_object_set_new(sj, "time_since_last_read_millis",
-		    json_integer(f->last_read_ms == 0 || now_ms < f->last_read_ms ?
-		    0 : (json_int_t)(now_ms - f->last_read_ms)));
+		    json_integer(f->last_read_ms == 0 ||
+		    now_ms < f->last_read_ms ? 0 :
+		    (json_int_t)(now_ms - f->last_read_ms)));
 		if (f->fatal_exception != NULL)
 			json_object_set(sj, "fatal_exception",
 			    f->fatal_exception);
@@ -2364,12 +2492,163 @@ es_follow_stats(struct es_cluster *c, const char *expr, uint64_t now_ms,
 json_t *
 es_auto_follow_stats(struct es_cluster *c)
 {
-	(void)c;
-	return (json_pack("{s:i, s:i, s:i, s:[], s:[]}",
-	    "number_of_failed_follow_indices", 0,
-	    "number_of_failed_remote_cluster_state_requests", 0,
-	    "number_of_successful_follow_indices", 0,
-	    "recent_auto_follow_errors", "auto_followed_clusters"));
+	json_t	*st;
+
+	st = json_pack("{s:I, s:I, s:I, s:O, s:[]}",
+	    "number_of_failed_follow_indices", (json_int_t)c->af_failed,
+	    "number_of_failed_remote_cluster_state_requests",
+	    (json_int_t)c->af_failed_remote,
+	    "number_of_successful_follow_indices",
+	    (json_int_t)c->af_successful,
+	    "recent_auto_follow_errors", c->af_errors,
+	    "auto_followed_clusters");
+	return (st);
+}
+
+/* Remember an auto-follow error (cause stolen), keeping the newest few. */
+static void
+es_auto_follow_error(struct es_cluster *c, const char *leader, json_t *cause,
+    uint64_t now)
+{
+	if (json_array_size(c->af_errors) >= 16)
+		json_array_remove(c->af_errors, 0);
+	json_array_append_new(c->af_errors, json_pack("{s:s, s:I, s:o}",
+	    "leader_index", leader, "timestamp", (json_int_t)now,
+	    "auto_follow_exception", cause));
+}
+
+/* An auto-follow pattern's remote could not be read. */
+void
+es_auto_follow_remote_failed(struct es_cluster *c, const char *alias,
+    json_t *cause, uint64_t now)
+{
+	c->af_failed_remote++;
+	es_auto_follow_error(c, alias, cause, now);
+}
+
+/* Whether a name matches any glob of a string list. */
+static int
+es_glob_any(json_t *patterns, const char *name)
+{
+	json_t	*p;
+	size_t	 i;
+
+	json_array_foreach(patterns, i, p) {
+		if (json_is_string(p) && es_glob(json_string_value(p), name))
+			return (1);
+	}
+	return (0);
+}
+
+/* The follower name for a leader: {{leader_index}} replaced. */
+static char *
+es_follow_name(json_t *pattern, const char *leader)
+{
+	const char	*fip, *at;
+	char		*out;
+
+	fip = json_string_value(json_object_get(pattern,
+	    "follow_index_pattern"));
+	if (fip == NULL || (at = strstr(fip, "{{leader_index}}")) == NULL)
+		return (xstrdup(fip == NULL ? leader : fip));
+	xasprintf(&out, "%.*s%s%s", (int)(at - fip), fip, leader,
+	    at + strlen("{{leader_index}}"));
+	return (out);
+}
+
+/*
+ * One auto-follow round of a pattern over the remote's index list
+ * ({"indices": [{index, uuid, shards, replicas, open}]}): the first round
+ * only records what exists (Elasticsearch follows indices created after
+ * the pattern); later rounds follow every new open match. A paused
+ * pattern records nothing, so resuming picks up what was created
+ * meanwhile. Returns the number of followers created.
+ */
+int
+es_auto_follow_run(struct es_cluster *c, const char *name, json_t *list,
+    uint64_t now)
+{
+	json_t		*pattern, *seen, *e, *body, *meta, *v, *out;
+	const char	*leader, *uuid;
+	char		*fname;
+	size_t		 i, k;
+	int		 first, created = 0, changed;
+
+	if ((pattern = json_object_get(c->auto_follow, name)) == NULL ||
+	    !json_is_true(json_object_get(pattern, "active")))
+		return (0);
+	if ((seen = json_object_get(c->auto_follow_seen, name)) == NULL) {
+		seen = json_object();
+		json_object_set_new(c->auto_follow_seen, name, seen);
+		first = changed = 1;
+	} else
+		first = changed = 0;
+	json_array_foreach(json_object_get(list, "indices"), i, e) {
+		leader = json_string_value(json_object_get(e, "index"));
+		uuid = json_string_value(json_object_get(e, "uuid"));
+		if (leader == NULL || uuid == NULL ||
+		    json_object_get(seen, uuid) != NULL ||
+		    !json_is_true(json_object_get(e, "open")) ||
+		    !es_glob_any(json_object_get(pattern,
+		    "leader_index_patterns"), leader) ||
+		    es_glob_any(json_object_get(pattern,
+		    "leader_index_exclusion_patterns"), leader))
+			continue;
+		json_object_set_new(seen, uuid, json_true());
+		changed = 1;
+		if (first)
+			continue;
+		fname = es_follow_name(pattern, leader);
+		body = json_pack("{s:O, s:s}", "remote_cluster",
+		    json_object_get(pattern, "remote_cluster"), "leader_index",
+		    leader);
+		for (k = 0; k < ES_NFOLLOW_PARAMS; k++) {
+			v = json_object_get(pattern, es_follow_params[k].name);
+			if (v != NULL)
+				json_object_set(body, es_follow_params[k].name,
+				    v);
+		}
+		meta = json_pack("{s:s, s:s, s:O, s:O}", "index", leader,
+		    "uuid", uuid, "shards", json_object_get(e, "shards"),
+		    "replicas", json_object_get(e, "replicas"));
+		out = NULL;
+		if (es_valid_index_name(fname, &out) == 0 &&
+		    es_index_find(c, fname) == NULL &&
+		    es_follow_create(c, fname, body, meta, now, &out) == 0) {
+			c->af_successful++;
+			created++;
+		} else {
+			c->af_failed++;
+			es_auto_follow_error(c, leader, out != NULL ?
+			    json_deep_copy(json_object_get(out, "error")) :
+			    es_cause("resource_already_exists_exception",
+			    "index [%s] already exists", fname), now);
+		}
+		json_decref(out);
+		json_decref(meta);
+		json_decref(body);
+		free(fname);
+	}
+	if (changed)
+		es_journal_cluster(c);
+	return (created);
+}
+
+/* Every index of the cluster, as a remote auto-follower reads it. */
+json_t *
+es_leader_list(struct es_cluster *c)
+{
+	json_t	*arr;
+	size_t	 i;
+
+	arr = json_array();
+	for (i = 0; i < c->nindices; i++)
+		json_array_append_new(arr, json_pack(
+		    "{s:s, s:s, s:i, s:i, s:b}", "index", c->indices[i]->name,
+		    "uuid", c->indices[i]->uuid, "shards",
+		    c->indices[i]->nshards, "replicas",
+		    c->indices[i]->nreplicas, "open", c->indices[i]->open));
+	return (json_pack("{s:o}", "indices", arr));
 }
 
 /* POST /<leader>/_ccr/forget_follower: drop the follower's leases. */
@@ -2439,7 +2718,8 @@ es_auto_follow_put(struct es_cluster *c, const char *name, json_t *body,
 	char		 msg[256] = "";
 
 	if (body == NULL || !json_is_object(body))
-		return (es_error(out, 400, "action_request_validation_exception",
+		return (es_error(out, 400,
+		    "action_request_validation_exception",
 		    "Validation Failed: 1: [remote_cluster] is missing;"));
 	json_t *copy = json_deep_copy(body);
 	json_object_del(copy, "leader_index_patterns");
@@ -2468,7 +2748,8 @@ es_auto_follow_put(struct es_cluster *c, const char *name, json_t *body,
 		json_decref(params);
 		json_decref(patterns);
 		json_decref(excl);
-		return (es_error(out, 400, "action_request_validation_exception",
+		return (es_error(out, 400,
+		    "action_request_validation_exception",
 		    "Validation Failed: %s", msg));
 	}
 	if (!es_remote_configured(c, json_string_value(rc))) {
@@ -2490,6 +2771,7 @@ es_auto_follow_put(struct es_cluster *c, const char *name, json_t *body,
 	return (200);
 }
 
+/* 404 for an auto-follow pattern that does not exist. */
 static int
 es_auto_follow_missing(json_t **out, const char *name)
 {
@@ -2528,6 +2810,7 @@ es_auto_follow_delete(struct es_cluster *c, const char *name, json_t **out)
 	if (json_object_get(c->auto_follow, name) == NULL)
 		return (es_auto_follow_missing(out, name));
 	json_object_del(c->auto_follow, name);
+	json_object_del(c->auto_follow_seen, name);
 	es_journal_cluster(c);
 	*out = json_pack("{s:b}", "acknowledged", 1);
 	return (200);
@@ -2621,7 +2904,8 @@ es_changes(struct es_cluster *c, json_t *req, uint64_t now, int *empty)
 		sh = json_integer_value(json_object_get(e, "shard"));
 		from = json_integer_value(json_object_get(e, "from_seq_no"));
 		ix = name == NULL ? NULL : es_index_find(c, name);
-		if (ix == NULL || (uuid != NULL && strcmp(uuid, ix->uuid) != 0)) {
+		if (ix == NULL || (uuid != NULL &&
+		    strcmp(uuid, ix->uuid) != 0)) {
 			status = es_index_not_found(&err, name == NULL ? "" :
 			    name);
 			r = json_pack("{s:O, s:i}", "error",
@@ -2663,7 +2947,8 @@ es_retryable(const char *type)
 		"receive_timeout_transport_exception",
 		"node_disconnected_exception", "node_not_connected_exception",
 		"node_closed_exception", "no_such_remote_cluster_exception",
-		"no_seed_node_left_exception", "es_rejected_execution_exception",
+		"no_seed_node_left_exception",
+		"es_rejected_execution_exception",
 		"circuit_breaking_exception", "cluster_block_exception",
 		"index_closed_exception", "security_exception",
 		"no_shard_available_action_exception",
@@ -2683,8 +2968,7 @@ es_retryable(const char *type)
  * per from_seq_no with its retry count; non-retryable causes stop the task.
  */
 void
-es_read_failed(struct es_index *ix, int sh, json_t *cause, int elapsed_ms,
-    uint64_t now_ms)
+es_read_failed(struct es_index *ix, int sh, json_t *cause, int elapsed_ms)
 {
 	struct es_follow_shard	*f = &ix->shards[sh].follow;
 	json_t			*e = NULL;
@@ -2692,7 +2976,6 @@ es_read_failed(struct es_index *ix, int sh, json_t *cause, int elapsed_ms,
 	json_int_t		 from = ix->shards[sh].max_seq_no + 1;
 	const char		*type;
 
-	(void)now_ms;
 	f->failed_reads++;
 	f->total_read_time_ms += elapsed_ms;
 	for (i = 0; i < json_array_size(f->read_exceptions); i++) {
@@ -2780,9 +3063,10 @@ es_snapshot(struct es_cluster *c)
 	int		 sh;
 
 	recs = json_array();
-	json_array_append_new(recs, json_pack("{s:s, s:s, s:O, s:O}", "t",
+	json_array_append_new(recs, json_pack("{s:s, s:s, s:O, s:O, s:O}", "t",
 	    "cluster", "uuid", c->uuid, "persistent", c->persistent,
-	    "auto_follow", c->auto_follow));
+	    "auto_follow", c->auto_follow, "auto_follow_seen",
+	    c->auto_follow_seen));
 	for (i = 0; i < c->nindices; i++) {
 		ix = c->indices[i];
 		json_array_append_new(recs, es_index_meta(ix));
@@ -2831,6 +3115,11 @@ es_replay(struct es_cluster *c, json_t *rec, char **cause)
 			json_decref(c->auto_follow);
 			c->auto_follow = json_deep_copy(v);
 		}
+		v = json_object_get(rec, "auto_follow_seen");
+		if (json_is_object(v)) {
+			json_decref(c->auto_follow_seen);
+			c->auto_follow_seen = json_deep_copy(v);
+		}
 		return (0);
 	}
 	if (strcmp(t, "delete") == 0) {
@@ -2840,7 +3129,8 @@ es_replay(struct es_cluster *c, json_t *rec, char **cause)
 		return (0);
 	}
 	if (strcmp(t, "index") == 0) {
-		nshards = (int)json_integer_value(json_object_get(rec, "shards"));
+		nshards = (int)json_integer_value(json_object_get(rec,
+		    "shards"));
 		if (name == NULL || uuid == NULL || nshards < 1 ||
 		    nshards > 1024) {
 			xasprintf(cause, "bad index record");
@@ -2887,7 +3177,8 @@ es_replay(struct es_cluster *c, json_t *rec, char **cause)
 		}
 		json_decref(ix->follow_params);
 		v = json_object_get(rec, "follow_params");
-		ix->follow_params = json_is_object(v) ? json_deep_copy(v) : NULL;
+		ix->follow_params = json_is_object(v) ? json_deep_copy(v) :
+		    NULL;
 		return (0);
 	}
 	if (strcmp(t, "op") == 0) {

@@ -40,7 +40,7 @@ struct es_follow_shard {
 	uint64_t	 operations_written;
 	uint64_t	 last_read_ms;
 	json_t		*read_exceptions;	/* array, newest last */
-	json_t		*fatal_exception;	/* NULL unless the task stopped */
+	json_t		*fatal_exception;	/* NULL unless it stopped */
 };
 
 struct es_shard {
@@ -51,7 +51,7 @@ struct es_shard {
 	size_t		 nops;
 	size_t		 opsalloc;
 	json_t		*docs;			/* id -> integer index in ops */
-	json_t		*leases;		/* retention lease id -> object */
+	json_t		*leases;		/* lease id -> object */
 	struct es_follow_shard	 follow;
 };
 
@@ -85,10 +85,18 @@ struct es_cluster {
 	char		 node_id[ES_UUID_LEN + 1];
 	struct es_index	**indices;		/* sorted by name */
 	size_t		 nindices;
-	json_t		*persistent;		/* flat key -> string or array */
+	json_t		*persistent;		/* flat key -> value */
 	json_t		*transient;
 	json_t		*auto_follow;		/* name -> pattern */
-	uint64_t	 write_generation;	/* bumps on every document write */
+	json_t		*auto_follow_seen;	/* name -> {uuid: true} */
+	uint64_t	 af_successful;
+	uint64_t	 af_failed;
+	uint64_t	 af_failed_remote;
+	json_t		*af_errors;		/* recent errors */
+	uint64_t	 write_generation;	/* bumps on writes */
+	uint64_t	 follow_generation;	/* bumps when follow tasks,
+						   followers or their state
+						   change */
 	es_journal_fn	 journal;
 	void		*journal_arg;
 };
@@ -144,6 +152,7 @@ int	 es_search(struct es_cluster *, const char *, const char *, json_t *,
 	    int, int, int, json_t **);
 int	 es_refresh(struct es_cluster *, const char *, json_t **);
 int	 es_stats(struct es_cluster *, const char *, const char *, json_t **);
+int	 es_cat_indices(struct es_cluster *, const char *, json_t **);
 
 int	 es_get_cluster_settings(struct es_cluster *, int, json_t **);
 int	 es_put_cluster_settings(struct es_cluster *, json_t *, int,
@@ -178,11 +187,16 @@ int	 es_auto_follow_delete(struct es_cluster *, const char *, json_t **);
 int	 es_auto_follow_activate(struct es_cluster *, const char *, int,
 	    json_t **);
 
+int	 es_auto_follow_run(struct es_cluster *, const char *, json_t *,
+	    uint64_t);
+void	 es_auto_follow_remote_failed(struct es_cluster *, const char *,
+	    json_t *, uint64_t);
+json_t	*es_leader_list(struct es_cluster *);
 json_t	*es_leader_meta(struct es_cluster *, const char *, int *);
 json_t	*es_changes(struct es_cluster *, json_t *, uint64_t, int *);
 int	 es_apply_changes(struct es_cluster *, struct es_index *, int,
 	    json_t *, uint64_t);
-void	 es_read_failed(struct es_index *, int, json_t *, int, uint64_t);
+void	 es_read_failed(struct es_index *, int, json_t *, int);
 void	 es_refresh_all(struct es_cluster *);
 
 json_t	*es_snapshot(struct es_cluster *);

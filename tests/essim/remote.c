@@ -15,9 +15,14 @@
  * Shard follow tasks: every tick, each remote with active followers gets
  * one batched read (POST /_essim/ccr/changes on the peer) covering every
  * shard of every active follower of that remote, long-polled for the
- * smallest read_poll_timeout among them. Results are applied through the
+ * smallest read_poll_timeout among them and returning per shard at most the
+ * smallest max_read_request_operation_count. Results are applied through the
  * model; failures are recorded per shard and retried with exponential
  * backoff capped at max_retry_delay (500ms), as Elasticsearch does.
+ *
+ * Auto-follow: once a second, each remote named by an active pattern is
+ * asked for its index list (GET /_essim/ccr/indices) and the model creates
+ * followers for new matches.
  */
 #include "autoconf.h"
 
@@ -37,14 +42,17 @@
 #define REMOTE_HOLD_TIMEOUT_S	86400
 #define REMOTE_MAX_RETRY_MS	500
 #define REMOTE_MIN_RETRY_MS	50
+/* Follow changes restart a remote's read at most this often. */
+#define REMOTE_CANCEL_MS	500
 
 struct remote_call {
 	TAILQ_ENTRY(remote_call)	 entry;
 	struct essim			*es;
 	struct remote			*r;
+	char				*alias;
 	struct evhttp_connection	*conn;
 	struct event			*timer;
-	enum remote_outcome		 preset;	/* for timer-ended calls */
+	enum remote_outcome		 preset;	/* timer-ended calls */
 	int				 timed_out;
 	uint64_t			 start_ms;
 	remote_cb			 cb;
@@ -60,9 +68,12 @@ struct remote {
 	int			 port;
 	int			 connected;
 	int			 reading;
+	int			 af_fetching;
 	uint64_t		 next_read_ms;
+	uint64_t		 cancel_ms;
 	int			 backoff_ms;
 	struct remote_call	*hold;
+	struct remote_call	*read;
 	struct remote_call_list	 calls;
 };
 
@@ -86,6 +97,7 @@ static void	remote_hold_start(struct essim *, struct remote *);
 static struct remote	remote_none = { .alias = (char *)"",
 			    .address = (char *)"" };
 
+/* The remote of an alias, or NULL. */
 static struct remote *
 remote_find(struct essim *es, const char *alias)
 {
@@ -114,6 +126,7 @@ remote_reap(evutil_socket_t fd, short events, void *arg)
 	es->ndead = 0;
 }
 
+/* Queue a finished connection for freeing on the next loop pass. */
 static void
 remote_bury(struct essim *es, struct evhttp_connection *conn)
 {
@@ -145,7 +158,7 @@ remote_finish(struct remote_call *call, enum remote_outcome outcome,
 	res.outcome = outcome;
 	res.status = status;
 	res.body = body;
-	res.alias = r->alias;
+	res.alias = call->alias;
 	res.address = r->address;
 	res.elapsed_ms = essim_now_ms() - call->start_ms;
 	if (call->cb != NULL)
@@ -154,12 +167,14 @@ remote_finish(struct remote_call *call, enum remote_outcome outcome,
 	if (call->timer != NULL)
 		event_free(call->timer);
 	remote_bury(es, call->conn);
+	free(call->alias);
 	free(call);
 	if (outcome == REMOTE_OK && !was_hold && r->hold == NULL &&
 	    remote_find(es, r->alias) == r)
 		remote_hold_start(es, r);
 }
 
+/* Remember that a request failed by timing out. */
 static void
 remote_http_error(enum evhttp_request_error error, void *arg)
 {
@@ -169,6 +184,7 @@ remote_http_error(enum evhttp_request_error error, void *arg)
 		call->timed_out = 1;
 }
 
+/* The HTTP client's completion: classify it and end the call. */
 static void
 remote_http_done(struct evhttp_request *req, void *arg)
 {
@@ -195,6 +211,7 @@ remote_http_done(struct evhttp_request *req, void *arg)
 	remote_finish(call, REMOTE_OK, code, body);
 }
 
+/* A call ended by a timer (cut link, unknown alias). */
 static void
 remote_timer_done(evutil_socket_t fd, short events, void *arg)
 {
@@ -243,12 +260,15 @@ remote_send(struct remote_call *call, enum evhttp_cmd_type method,
 	snprintf(hostport, sizeof hostport, "%s:%d", call->r->host,
 	    call->r->port);
 	evhttp_add_header(h, "Host", hostport);
+	evhttp_add_header(h, ESSIM_PEER_HEADER, call->es->cluster->name);
 	if (body != NULL) {
 		evhttp_add_header(h, "Content-Type", "application/json");
-		text = json_dumps(body, JSON_COMPACT);
-		evbuffer_add(evhttp_request_get_output_buffer(req), text,
-		    strlen(text));
-		free(text);
+		if ((text = json_dumps(body, JSON_COMPACT |
+		    JSON_ENCODE_ANY)) != NULL) {
+			evbuffer_add(evhttp_request_get_output_buffer(req),
+			    text, strlen(text));
+			free(text);
+		}
 	}
 	if (evhttp_make_request(call->conn, req, method, path) == -1)
 		return (-1);
@@ -270,6 +290,7 @@ remote_call(struct essim *es, const char *alias, enum evhttp_cmd_type method,
 
 	call = xcalloc(1, sizeof *call);
 	call->es = es;
+	call->alias = xstrdup(alias);
 	call->cb = cb;
 	call->arg = arg;
 	call->start_ms = essim_now_ms();
@@ -295,6 +316,7 @@ remote_call(struct essim *es, const char *alias, enum evhttp_cmd_type method,
 	json_decref(body);
 }
 
+/* The held request ended: unless it only timed out, the link is gone. */
 static void
 remote_hold_done(void *arg, struct remote_result *res)
 {
@@ -334,11 +356,14 @@ remote_fail_calls(struct essim *es, struct remote *r,
 		}
 		if (call == r->hold)
 			r->hold = NULL;
+		if (call == r->read)
+			r->read = NULL;
 		remote_finish(call, outcome, 0, NULL);
 	}
 	(void)es;
 }
 
+/* Free a remote (its calls are already ended). */
 static void
 remote_free(struct remote *r)
 {
@@ -346,13 +371,6 @@ remote_free(struct remote *r)
 	free(r->address);
 	free(r->host);
 	free(r);
-}
-
-static void
-remote_handshake_done(void *arg, struct remote_result *res)
-{
-	(void)arg;
-	(void)res;
 }
 
 /* Split host:port; -1 if it is not one. */
@@ -420,12 +438,14 @@ remote_sync(struct essim *es)
 		r->port = port;
 		TAILQ_INIT(&r->calls);
 		TAILQ_INSERT_TAIL(&es->remotes, r, entry);
+		/* The handshake: remote_finish sets the connected flag. */
 		remote_call(es, alias, EVHTTP_REQ_GET, "/", NULL,
-		    es->opt.transport_timeout_ms, remote_handshake_done, NULL);
+		    es->opt.transport_timeout_ms, NULL, NULL);
 	}
 	json_decref(aliases);
 }
 
+/* The connected flag of _remote/info for an alias. */
 int
 remote_connected(struct essim *es, const char *alias)
 {
@@ -464,7 +484,8 @@ remote_info(struct essim *es)
 			    "initial_connect_timeout", "30s"));
 		} else {
 			xasprintf(&key, "cluster.remote.%s.seeds", alias);
-			if ((seeds = json_object_get(c->transient, key)) == NULL)
+			seeds = json_object_get(c->transient, key);
+			if (seeds == NULL)
 				seeds = json_object_get(c->persistent, key);
 			free(key);
 			n = (s = es_remote_setting(c, alias,
@@ -541,6 +562,7 @@ remote_time_ms(const char *s)
 	return (-1);
 }
 
+/* A time-valued follow parameter of an index, or a default. */
 static int64_t
 remote_param_ms(struct es_index *ix, const char *name, int64_t def)
 {
@@ -554,6 +576,7 @@ remote_param_ms(struct es_index *ix, const char *name, int64_t def)
 	return (ms);
 }
 
+/* Free a batched read's bookkeeping. */
 static void
 remote_read_free(struct remote_read *rd)
 {
@@ -605,7 +628,7 @@ remote_read_done(void *arg, struct remote_result *res)
 		ix->shards[rd->targets[i].shard].follow.outstanding_reads = 0;
 		if (failed) {
 			es_read_failed(ix, rd->targets[i].shard,
-			    json_incref(cause), (int)res->elapsed_ms, now);
+			    json_incref(cause), (int)res->elapsed_ms);
 			continue;
 		}
 		e = json_array_get(shards, i);
@@ -613,7 +636,7 @@ remote_read_done(void *arg, struct remote_result *res)
 			failed = 1;
 			es_read_failed(ix, rd->targets[i].shard,
 			    json_deep_copy(json_object_get(e, "error")),
-			    (int)res->elapsed_ms, now);
+			    (int)res->elapsed_ms);
 		} else
 			es_apply_changes(es->cluster, ix, rd->targets[i].shard,
 			    e, res->elapsed_ms);
@@ -621,6 +644,7 @@ remote_read_done(void *arg, struct remote_result *res)
 	json_decref(cause);
 	if ((r = remote_find(es, res->alias)) == rd->r && r != NULL) {
 		r->reading = 0;
+		r->read = NULL;
 		if (failed) {
 			r->backoff_ms = r->backoff_ms == 0 ?
 			    REMOTE_MIN_RETRY_MS : r->backoff_ms * 2;
@@ -649,7 +673,8 @@ remote_read(struct essim *es, struct remote *r, uint64_t now)
 	size_t			 i;
 	int			 sh;
 	int64_t			 poll = -1, p;
-	char			*lease;
+	json_int_t		 max_ops = -1, m;
+	char			*lease, *reader;
 
 	rd = xcalloc(1, sizeof *rd);
 	rd->es = es;
@@ -660,9 +685,17 @@ remote_read(struct essim *es, struct remote *r, uint64_t now)
 		if (!ix->follower || !ix->tasks || !ix->open ||
 		    strcmp(ix->remote, r->alias) != 0)
 			continue;
-		p = remote_param_ms(ix, "read_poll_timeout", 60000);
+		p = remote_param_ms(ix, "read_poll_timeout",
+		    es->opt.read_poll_ms);
 		if (poll == -1 || p < poll)
 			poll = p;
+		m = json_integer_value(ix->follow_params == NULL ? NULL :
+		    json_object_get(ix->follow_params,
+		    "max_read_request_operation_count"));
+		if (m <= 0)
+			m = 5120;
+		if (max_ops == -1 || m < max_ops)
+			max_ops = m;
 		for (sh = 0; sh < ix->nshards; sh++) {
 			struct es_follow_shard	*f = &ix->shards[sh].follow;
 
@@ -675,7 +708,8 @@ remote_read(struct essim *es, struct remote *r, uint64_t now)
 			memcpy(t->uuid, ix->uuid, sizeof t->uuid);
 			t->shard = sh;
 			f->outstanding_reads = 1;
-			f->last_requested_seq_no = ix->shards[sh].max_seq_no + 1;
+			f->last_requested_seq_no =
+			    ix->shards[sh].max_seq_no + 1;
 			f->last_read_ms = now;
 			xasprintf(&lease, "%s/%s/%s-following-%s/%s/%s",
 			    c->name, ix->name, ix->uuid, r->alias,
@@ -695,27 +729,190 @@ remote_read(struct essim *es, struct remote *r, uint64_t now)
 		return;
 	}
 	r->reading = 1;
+	xasprintf(&reader, "%s/%s", c->name, r->alias);
 	remote_call(es, r->alias, EVHTTP_REQ_POST, "/_essim/ccr/changes",
-	    json_pack("{s:o, s:I, s:i}", "shards", shards, "poll_timeout_ms",
-	    (json_int_t)poll, "max_ops", 5120),
-	    (int)poll + es->opt.transport_timeout_ms, remote_read_done, rd);
+	    json_pack("{s:o, s:I, s:I, s:s}", "shards", shards,
+	    "poll_timeout_ms", (json_int_t)poll, "max_ops", max_ops, "reader",
+	    reader), (int)poll + es->opt.transport_timeout_ms,
+	    remote_read_done, rd);
+	free(reader);
+	r->read = TAILQ_LAST(&r->calls, remote_call_list);
 }
 
+/*
+ * Abandon a remote's read in flight (its long-poll names the shards of
+ * before a follow change) without counting it as a failure, so the next
+ * tick reads the current set at once.
+ */
+static void
+remote_read_cancel(struct essim *es, struct remote *r)
+{
+	struct remote_call	*call = r->read;
+	struct remote_read	*rd;
+	struct es_index		*ix;
+	size_t			 i;
+
+	if (call == NULL)
+		return;
+	rd = call->arg;
+	for (i = 0; i < rd->ntargets; i++) {
+		if ((ix = remote_target_index(es, &rd->targets[i])) != NULL)
+			ix->shards[rd->targets[i].shard].follow.
+			    outstanding_reads = 0;
+	}
+	remote_read_free(rd);
+	if (call->conn != NULL) {
+		evhttp_connection_free(call->conn);
+		call->conn = NULL;
+	}
+	call->cb = NULL;
+	remote_finish(call, REMOTE_TIMEOUT, 0, NULL);
+	r->read = NULL;
+	r->reading = 0;
+	r->next_read_ms = 0;
+}
+
+/*
+ * Followers whose remote alias is no longer configured fail their reads
+ * with no_such_remote_cluster_exception (retried, as Elasticsearch does),
+ * at the capped retry delay.
+ */
+static void
+remote_orphans(struct essim *es, uint64_t now)
+{
+	struct es_cluster	*c = es->cluster;
+	struct es_index		*ix;
+	size_t			 i;
+	int			 sh;
+
+	if (now < es->orphan_next_ms)
+		return;
+	es->orphan_next_ms = now + REMOTE_MAX_RETRY_MS;
+	for (i = 0; i < c->nindices; i++) {
+		ix = c->indices[i];
+		if (!ix->follower || !ix->tasks || !ix->open ||
+		    remote_find(es, ix->remote) != NULL)
+			continue;
+		for (sh = 0; sh < ix->nshards; sh++) {
+			if (ix->shards[sh].follow.fatal_exception != NULL)
+				continue;
+			ix->shards[sh].follow.last_read_ms = now;
+			es_read_failed(ix, sh, es_cause(
+			    "no_such_remote_cluster_exception",
+			    "no such remote cluster: [%s]", ix->remote), 0);
+		}
+	}
+}
+
+struct remote_af {
+	struct essim	*es;
+	char		*alias;
+};
+
+/* A remote's index list arrived: run its active auto-follow patterns. */
+static void
+remote_af_done(void *arg, struct remote_result *res)
+{
+	struct remote_af	*af = arg;
+	struct essim		*es = af->es;
+	struct remote		*r;
+	json_t			*p;
+	const char		*name, *alias;
+	uint64_t		 gen = es->cluster->write_generation;
+
+	if ((r = remote_find(es, af->alias)) != NULL)
+		r->af_fetching = 0;
+	if (res->outcome != REMOTE_OK || res->status != 200 ||
+	    !json_is_array(json_object_get(res->body, "indices")))
+		es_auto_follow_remote_failed(es->cluster, af->alias,
+		    remote_failure_cause(res, "cluster:monitor/state"),
+		    essim_wall_ms());
+	else {
+		json_object_foreach(es->cluster->auto_follow, name, p) {
+			alias = json_string_value(json_object_get(p,
+			    "remote_cluster"));
+			if (alias != NULL && strcmp(alias, af->alias) == 0)
+				es_auto_follow_run(es->cluster, name, res->body,
+				    essim_wall_ms());
+		}
+	}
+	free(af->alias);
+	free(af);
+	if (es->cluster->write_generation != gen)
+		rest_wake_parked(es);
+}
+
+/*
+ * Once a second, read the index list of every remote that an active
+ * auto-follow pattern names.
+ */
+static void
+remote_auto_follow(struct essim *es, uint64_t now)
+{
+	struct remote		*r;
+	struct remote_af	*af;
+	json_t			*p;
+	const char		*name, *alias;
+	int			 wanted;
+
+	if (now < es->af_next_ms)
+		return;
+	es->af_next_ms = now + 1000;
+	TAILQ_FOREACH(r, &es->remotes, entry) {
+		if (r->af_fetching)
+			continue;
+		wanted = 0;
+		json_object_foreach(es->cluster->auto_follow, name, p) {
+			alias = json_string_value(json_object_get(p,
+			    "remote_cluster"));
+			if (alias != NULL && strcmp(alias, r->alias) == 0 &&
+			    json_is_true(json_object_get(p, "active")))
+				wanted = 1;
+		}
+		if (!wanted)
+			continue;
+		af = xcalloc(1, sizeof *af);
+		af->es = es;
+		af->alias = xstrdup(r->alias);
+		r->af_fetching = 1;
+		remote_call(es, r->alias, EVHTTP_REQ_GET, "/_essim/ccr/indices",
+		    NULL, es->opt.transport_timeout_ms, remote_af_done, af);
+	}
+}
+
+/* Start a batched read for every remote that is due one. */
 static void
 remote_tick(evutil_socket_t fd, short events, void *arg)
 {
 	struct essim	*es = arg;
 	struct remote	*r;
 	uint64_t	 now = essim_now_ms();
+	int		 waiting;
 
 	(void)fd;
 	(void)events;
+	if (es->cluster->follow_generation != es->follow_generation) {
+		waiting = 0;
+		TAILQ_FOREACH(r, &es->remotes, entry) {
+			if (now < r->cancel_ms + REMOTE_CANCEL_MS) {
+				waiting = 1;
+				continue;
+			}
+			remote_read_cancel(es, r);
+			r->cancel_ms = now;
+		}
+		if (!waiting)
+			es->follow_generation = es->cluster->follow_generation;
+	}
 	TAILQ_FOREACH(r, &es->remotes, entry) {
 		if (!r->reading && now >= r->next_read_ms)
 			remote_read(es, r, now);
 	}
+	remote_orphans(es, now);
+	remote_auto_follow(es, now);
 }
 
+/* Start the tick and connect the remotes configured at start. */
 void
 remote_init(struct essim *es)
 {

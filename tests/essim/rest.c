@@ -9,8 +9,9 @@
  * Internal endpoints under /_essim/ccr/ serve the peer: "leader/<index>"
  * (leader metadata for put-follow and resume), "changes" (batched shard
  * changes, long-polled while there is nothing new), "hold" (parked until
- * the process goes away, standing for a transport connection) and
- * "resolve" (for _resolve/cluster). Fault administration lives under
+ * the process goes away, standing for a transport connection), "indices"
+ * (the index list auto-follow patterns match) and "resolve" (for
+ * _resolve/cluster). Fault administration lives under
  * /_essim/faults, /_essim/refuse and /_essim/link.
  */
 #include "autoconf.h"
@@ -57,6 +58,7 @@ struct rest_ctx {
 	json_t			*acc;
 	int			 pending;
 	int			 wait;
+	uint64_t		 deadline_ms;
 };
 
 struct parked {
@@ -68,6 +70,7 @@ struct parked {
 
 static void	rest_dispatch(struct rest_ctx *);
 
+/* The reason phrase of a status line. */
 static const char *
 rest_status_text(int status)
 {
@@ -99,6 +102,7 @@ rest_status_text(int status)
 	}
 }
 
+/* A query parameter, or NULL. */
 static const char *
 rest_param(struct rest_ctx *ctx, const char *name)
 {
@@ -114,6 +118,7 @@ rest_flag(struct rest_ctx *ctx, const char *name)
 	return (v != NULL && strcmp(v, "false") != 0);
 }
 
+/* Free a request context (the request belongs to libevent). */
 static void
 rest_ctx_free(struct rest_ctx *ctx)
 {
@@ -141,7 +146,8 @@ rest_send_text(struct rest_ctx *ctx, int status, const char *text)
 
 	h = evhttp_request_get_output_headers(ctx->req);
 	evhttp_add_header(h, "X-elastic-product", "Elasticsearch");
-	evhttp_add_header(h, "Content-Type", "application/json");
+	if (evhttp_find_header(h, "Content-Type") == NULL)
+		evhttp_add_header(h, "Content-Type", "application/json");
 	buf = evbuffer_new();
 	if (ctx->cmd != EVHTTP_REQ_HEAD && text != NULL)
 		evbuffer_add(buf, text, strlen(text));
@@ -151,8 +157,9 @@ rest_send_text(struct rest_ctx *ctx, int status, const char *text)
 }
 
 /*
- * Answer with a JSON body (stolen): filter_path applies to successful
- * answers only, pretty indents. Frees the context.
+ * Answer with a JSON body (stolen): filter_path applies to every answer but
+ * error envelopes (a 408 health or a 404 document lookup is filtered),
+ * pretty indents. Frees the context.
  */
 static void
 rest_reply(struct rest_ctx *ctx, int status, json_t *body)
@@ -162,7 +169,8 @@ rest_reply(struct rest_ctx *ctx, int status, json_t *body)
 	char		*text, *nl;
 
 	filter = rest_param(ctx, "filter_path");
-	if (filter != NULL && status < 400 && body != NULL) {
+	if (filter != NULL && body != NULL && (status < 400 ||
+	    json_object_get(body, "error") == NULL)) {
 		f = filter_path(body, filter);
 		json_decref(body);
 		body = f;
@@ -180,6 +188,7 @@ rest_reply(struct rest_ctx *ctx, int status, json_t *body)
 }
 
 /* Answer an error envelope built by es_error(). */
+/* Answer an error envelope built from a printf format. */
 static void
 rest_error(struct rest_ctx *ctx, int status, const char *type,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -217,6 +226,7 @@ rest_bad_method(struct rest_ctx *ctx, const char *allowed)
 	free(msg);
 }
 
+/* 400 as Elasticsearch answers a path no handler serves. */
 static void
 rest_no_handler(struct rest_ctx *ctx)
 {
@@ -307,6 +317,7 @@ rest_time_param(struct rest_ctx *ctx, const char *name, int64_t def)
 	return (def);
 }
 
+/* Run cb for the context after ms milliseconds. */
 static void
 rest_ctx_timer(struct rest_ctx *ctx, int64_t ms,
     void (*cb)(evutil_socket_t, short, void *))
@@ -341,21 +352,34 @@ rest_health_status(struct rest_ctx *ctx, json_t **out)
 	return (408);
 }
 
+/*
+ * A health request waiting for a status: answer as soon as it is met
+ * (looking again every 100ms), or with 408 when the timeout is up.
+ */
 static void
 rest_health_timeout(evutil_socket_t fd, short events, void *arg)
 {
 	struct rest_ctx	*ctx = arg;
 	json_t		*out;
 	int		 status;
+	uint64_t	 now = essim_now_ms();
 
 	(void)fd;
 	(void)events;
 	status = rest_health_status(ctx, &out);
+	if (status == 408 && now < ctx->deadline_ms) {
+		json_decref(out);
+		rest_ctx_timer(ctx, ctx->deadline_ms - now < 100 ?
+		    (int64_t)(ctx->deadline_ms - now) : 100,
+		    rest_health_timeout);
+		return;
+	}
 	if (status == 408)
 		json_object_set_new(out, "timed_out", json_true());
 	rest_reply(ctx, status, out);
 }
 
+/* GET /_cluster/health[/<expr>]. */
 static void
 rest_health(struct rest_ctx *ctx)
 {
@@ -381,10 +405,12 @@ rest_health(struct rest_ctx *ctx)
 		return;
 	}
 	json_decref(out);
-	rest_ctx_timer(ctx, rest_time_param(ctx, "timeout", 30000),
-	    rest_health_timeout);
+	ctx->deadline_ms = essim_now_ms() + rest_time_param(ctx, "timeout",
+	    30000);
+	rest_ctx_timer(ctx, 0, rest_health_timeout);
 }
 
+/* GET and PUT /_cluster/settings; a change reconnects remotes. */
 static void
 rest_cluster_settings(struct rest_ctx *ctx)
 {
@@ -433,6 +459,21 @@ rest_class_name(const char *type)
 	return (out);
 }
 
+/* Whether the peer's leader metadata has what a follower needs. */
+static int
+rest_leader_valid(json_t *meta)
+{
+	json_t	*shards = json_object_get(meta, "shards");
+
+	if (!json_is_string(json_object_get(meta, "index")) ||
+	    !json_is_string(json_object_get(meta, "uuid")) ||
+	    !json_is_integer(shards) || json_integer_value(shards) < 1 ||
+	    json_integer_value(shards) > 1024 ||
+	    !json_is_integer(json_object_get(meta, "replicas")))
+		return (-1);
+	return (0);
+}
+
 /* The leader metadata fetch of put-follow and resume failed: answer. */
 static void
 rest_leader_failed(struct rest_ctx *ctx, struct remote_result *res,
@@ -461,6 +502,7 @@ rest_leader_failed(struct rest_ctx *ctx, struct remote_result *res,
 	rest_reply(ctx, status, out);
 }
 
+/* The initial restore of a follower arrived: apply it and answer. */
 static void
 rest_follow_restored(void *arg, struct remote_result *res)
 {
@@ -484,12 +526,14 @@ rest_follow_restored(void *arg, struct remote_result *res)
 			}
 			es_apply_changes(ctx->es->cluster, ix, (int)i,
 			    json_array_get(shards, i), res->elapsed_ms);
-			ix->shards[i].refreshed_seq_no = ix->shards[i].max_seq_no;
+			ix->shards[i].refreshed_seq_no =
+			    ix->shards[i].max_seq_no;
 		}
 		rest_wake_parked(ctx->es);
 	}
-	rest_reply(ctx, 200, json_pack("{s:b, s:b, s:b}", "follow_index_created",
-	    1, "follow_index_shards_acked", ok, "index_following_started", ok));
+	rest_reply(ctx, 200, json_pack("{s:b, s:b, s:b}",
+	    "follow_index_created", 1, "follow_index_shards_acked", ok,
+	    "index_following_started", ok));
 }
 
 /*
@@ -509,6 +553,11 @@ rest_follow_leader(void *arg, struct remote_result *res)
 	leader = json_string_value(json_object_get(ctx->body, "leader_index"));
 	if (res->outcome != REMOTE_OK || res->status != 200) {
 		rest_leader_failed(ctx, res, alias, leader);
+		return;
+	}
+	if (rest_leader_valid(res->body) == -1) {
+		rest_error(ctx, 500, "exception", "remote cluster [%s] sent "
+		    "unusable metadata for index [%s]", alias, leader);
 		return;
 	}
 	if ((status = es_follow_create(ctx->es->cluster, ctx->segs[0],
@@ -553,6 +602,7 @@ rest_fetch_leader(struct rest_ctx *ctx, const char *alias, const char *leader,
 	free(path);
 }
 
+/* PUT /<f>/_ccr/follow: local checks, then the leader's metadata. */
 static void
 rest_follow(struct rest_ctx *ctx)
 {
@@ -574,6 +624,7 @@ rest_follow(struct rest_ctx *ctx)
 	    "leader_index")), rest_follow_leader);
 }
 
+/* The leader's metadata for a resume arrived: check and start. */
 static void
 rest_resume_leader(void *arg, struct remote_result *res)
 {
@@ -587,11 +638,19 @@ rest_resume_leader(void *arg, struct remote_result *res)
 		    ctx->saved, "leader")));
 		return;
 	}
+	if (rest_leader_valid(res->body) == -1) {
+		rest_error(ctx, 500, "exception", "remote cluster [%s] sent "
+		    "unusable metadata for index [%s]", json_string_value(
+		    json_object_get(ctx->saved, "alias")), json_string_value(
+		    json_object_get(ctx->saved, "leader")));
+		return;
+	}
 	status = es_resume_leader(ctx->es->cluster, ctx->segs[0], res->body,
 	    ctx->body, &out);
 	rest_reply(ctx, status, out);
 }
 
+/* POST /<f>/_ccr/resume_follow: local checks, then the leader. */
 static void
 rest_resume(struct rest_ctx *ctx)
 {
@@ -655,6 +714,7 @@ rest_unfollow_done(void *arg, struct remote_result *res)
 	rest_reply(ctx, status, out);
 }
 
+/* POST /<f>/_ccr/unfollow: convert, then remove the leases on the leader. */
 static void
 rest_unfollow(struct rest_ctx *ctx)
 {
@@ -693,6 +753,7 @@ rest_skip_unavailable(struct essim *es, const char *alias)
 	return (s != NULL && strcmp(s, "true") == 0);
 }
 
+/* The version object of _resolve/cluster. */
 static json_t *
 rest_version_short(void)
 {
@@ -728,8 +789,8 @@ rest_resolve_done(void *arg, struct remote_result *res)
 			json_object_set_new(e, "version", rest_version_short());
 	} else if (res->outcome == REMOTE_OK) {
 		e = json_pack("{s:b, s:b, s:s}", "connected", 1,
-		    "skip_unavailable", skip, "error", "remote cluster answered "
-		    "with an error");
+		    "skip_unavailable", skip, "error",
+		    "remote cluster answered with an error");
 	} else if (res->outcome == REMOTE_TIMEOUT)
 		e = json_pack("{s:b, s:b, s:s}", "connected", 0,
 		    "skip_unavailable", skip, "error", "Request timed out "
@@ -767,7 +828,8 @@ rest_split_expr(const char *expr)
 			idx = tok;
 		}
 		if ((cur = json_object_get(groups, key)) != NULL) {
-			xasprintf(&joined, "%s,%s", json_string_value(cur), idx);
+			xasprintf(&joined, "%s,%s", json_string_value(cur),
+			    idx);
 			json_object_set_new(groups, key, json_string(joined));
 			free(joined);
 		} else
@@ -967,6 +1029,191 @@ rest_ccs_count(struct rest_ctx *ctx)
 	json_decref(groups);
 }
 
+/* Add the integer fields of b to those of a (shard counts). */
+static void
+rest_add_counts(json_t *a, json_t *b)
+{
+	const char	*key;
+	json_t		*v;
+
+	json_object_foreach(b, key, v) {
+		if (json_is_integer(v) && json_is_integer(json_object_get(a,
+		    key)))
+			json_object_set_new(a, key, json_integer(
+			    json_integer_value(json_object_get(a, key)) +
+			    json_integer_value(v)));
+	}
+}
+
+/* One remote's part of a cross-cluster _search. */
+static void
+rest_ccs_search_done(void *arg, struct remote_result *res)
+{
+	struct rest_probe	*p = arg;
+	struct rest_ctx		*ctx = p->ctx;
+	json_t			*acc = ctx->acc, *clusters, *details, *d, *hit;
+	json_t			*hits, *cause, *sh, *total;
+	size_t			 i;
+	const char		*status;
+	char			*name;
+	int			 skip;
+
+	clusters = json_object_get(acc, "_clusters");
+	details = json_object_get(clusters, "details");
+	d = json_object_get(details, p->alias);
+	skip = rest_skip_unavailable(ctx->es, p->alias);
+	if (res->outcome == REMOTE_OK && res->status == 200 &&
+	    json_is_object(json_object_get(res->body, "hits"))) {
+		status = "successful";
+		sh = json_object_get(res->body, "_shards");
+		json_object_set(d, "took", json_object_get(res->body, "took"));
+		json_object_set_new(d, "timed_out", json_false());
+		json_object_set(d, "_shards", sh);
+		rest_add_counts(json_object_get(acc, "_shards"), sh);
+		hits = json_object_get(json_object_get(acc, "hits"), "hits");
+		json_array_foreach(json_object_get(json_object_get(res->body,
+		    "hits"), "hits"), i, hit) {
+			hit = json_deep_copy(hit);
+			xasprintf(&name, "%s:%s", p->alias, json_string_value(
+			    json_object_get(hit, "_index")));
+			json_object_set_new(hit, "_index", json_string(name));
+			free(name);
+			json_array_append_new(hits, hit);
+		}
+		total = json_object_get(json_object_get(acc, "hits"), "total");
+		json_object_set_new(total, "value", json_integer(
+		    json_integer_value(json_object_get(total, "value")) +
+		    json_integer_value(json_object_get(json_object_get(
+		    json_object_get(res->body, "hits"), "total"), "value"))));
+		if (json_array_size(hits) > 0)
+			json_object_set_new(json_object_get(acc, "hits"),
+			    "max_score", json_real(1.0));
+	} else {
+		if (res->outcome == REMOTE_OK && res->body != NULL &&
+		    json_is_object(json_object_get(res->body, "error")))
+			cause = json_deep_copy(json_object_get(res->body,
+			    "error"));
+		else if (res->outcome == REMOTE_OK)
+			cause = es_cause("exception", "remote cluster [%s] "
+			    "answered status [%d]", p->alias, res->status);
+		else
+			cause = es_cause("connect_transport_exception",
+			    "Unable to connect to [%s]", p->alias);
+		status = skip ? "skipped" : "failed";
+		json_object_set_new(d, "timed_out", json_false());
+		if (!skip && ctx->saved == NULL)
+			ctx->saved = json_deep_copy(cause);
+		json_object_set_new(d, "failures", json_pack(
+		    "[{s:i, s:n, s:o}]", "shard", -1, "index", "reason",
+		    cause));
+	}
+	json_object_set_new(d, "status", json_string(status));
+	json_object_set_new(clusters, status, json_integer(
+	    json_integer_value(json_object_get(clusters, status)) + 1));
+	json_object_set_new(clusters, "running", json_integer(
+	    json_integer_value(json_object_get(clusters, "running")) - 1));
+	free(p->alias);
+	free(p);
+	if (--ctx->pending > 0)
+		return;
+	if (ctx->saved != NULL) {
+		json_t	*out;
+		int	 st;
+
+		st = es_error_cause(&out, 500, json_incref(ctx->saved));
+		rest_reply(ctx, st, out);
+		return;
+	}
+	rest_reply(ctx, 200, json_incref(ctx->acc));
+}
+
+/*
+ * GET /<alias>:<index>[,...]/_search: local parts searched here, remote
+ * parts asked of the peer; the _clusters section says per cluster whether
+ * it answered, was skipped (skip_unavailable) or failed (then the whole
+ * search fails).
+ */
+static void
+rest_ccs_search(struct rest_ctx *ctx, int from, int size)
+{
+	struct essim		*es = ctx->es;
+	struct rest_probe	*p;
+	json_t			*groups, *v, *out, *aliases, *details;
+	const char		*alias, *q;
+	char			*path, *enc, *qenc = NULL;
+	int			 status, n;
+
+	groups = rest_split_expr(ctx->segs[0]);
+	aliases = es_remote_aliases(es->cluster);
+	json_object_foreach(groups, alias, v) {
+		if (*alias != '\0' && json_object_get(aliases, alias) == NULL) {
+			status = es_error(&out, 404,
+			    "no_such_remote_cluster_exception",
+			    "no such remote cluster: [%s]", alias);
+			json_decref(groups);
+			json_decref(aliases);
+			rest_reply(ctx, status, out);
+			return;
+		}
+	}
+	json_decref(aliases);
+	q = rest_param(ctx, "q");
+	if ((v = json_object_get(groups, "")) != NULL) {
+		status = es_search(es->cluster, json_string_value(v), q,
+		    ctx->body, from, size, 0, &out);
+		if (status != 200) {
+			json_decref(groups);
+			rest_reply(ctx, status, out);
+			return;
+		}
+		ctx->acc = out;
+		json_object_del(groups, "");
+		n = 1;
+	} else {
+		ctx->acc = json_pack("{s:i, s:b, s:{s:i, s:i, s:i, s:i},"
+		    " s:{s:{s:i, s:s}, s:n, s:[]}}", "took", 1, "timed_out", 0,
+		    "_shards", "total", 0, "successful", 0, "skipped", 0,
+		    "failed", 0, "hits", "total", "value", 0, "relation", "eq",
+		    "max_score", "hits");
+		n = 0;
+	}
+	ctx->pending = (int)json_object_size(groups);
+	details = json_object();
+	if (n)
+		json_object_set_new(details, "(local)", json_pack(
+		    "{s:s, s:b}", "status", "successful", "timed_out", 0));
+	json_object_set_new(ctx->acc, "_clusters", json_pack(
+	    "{s:i, s:i, s:i, s:i, s:i, s:i, s:o}", "total", n + ctx->pending,
+	    "successful", n, "skipped", 0, "running", ctx->pending,
+	    "partial", 0, "failed", 0, "details", details));
+	if (ctx->pending == 0) {
+		json_decref(groups);
+		rest_reply(ctx, 200, json_incref(ctx->acc));
+		return;
+	}
+	if (q != NULL)
+		qenc = evhttp_encode_uri(q);
+	json_object_foreach(groups, alias, v) {
+		json_object_set_new(details, alias, json_pack("{s:s, s:O}",
+		    "status", "running", "indices", v));
+		p = xcalloc(1, sizeof *p);
+		p->ctx = ctx;
+		p->alias = xstrdup(alias);
+		enc = evhttp_encode_uri(json_string_value(v));
+		xasprintf(&path, "/%s/_search?size=%d&from=%d%s%s", enc, size,
+		    from, qenc != NULL ? "&q=" : "", qenc != NULL ? qenc : "");
+		free(enc);
+		remote_call(es, alias, ctx->body != NULL ? EVHTTP_REQ_POST :
+		    EVHTTP_REQ_GET, path, ctx->body != NULL ?
+		    json_incref(ctx->body) : NULL, REST_NO_TIMEOUT_MS,
+		    rest_ccs_search_done, p);
+		free(path);
+	}
+	free(qenc);
+	json_decref(groups);
+}
+
+/* Unlink and free a parked request's bookkeeping. */
 static void
 rest_parked_free(struct essim *es, struct parked *pk)
 {
@@ -989,6 +1236,7 @@ rest_parked_answer(struct essim *es, struct parked *pk)
 	rest_reply(ctx, 200, out);
 }
 
+/* A long-poll's time is up: answer with nothing new. */
 static void
 rest_parked_timeout(evutil_socket_t fd, short events, void *arg)
 {
@@ -1020,6 +1268,7 @@ rest_wake_parked(struct essim *es)
 	}
 }
 
+/* Park a request: a long-poll until timeout, or held until exit. */
 static void
 rest_park(struct rest_ctx *ctx, int64_t timeout_ms, int hold)
 {
@@ -1036,6 +1285,46 @@ rest_park(struct rest_ctx *ctx, int64_t timeout_ms, int hold)
 		evtimer_add(pk->timer, &tv);
 	}
 	TAILQ_INSERT_TAIL(&ctx->es->parked, pk, entry);
+}
+
+/*
+ * A reader (one follower cluster's remote) long-polls once at a time: a
+ * new read means it gave up the older ones, which are answered now rather
+ * than held (with their bodies) until their timeout.
+ */
+static void
+rest_supersede(struct rest_ctx *ctx)
+{
+	struct essim	*es = ctx->es;
+	struct parked	*pk, *next;
+	const char	*reader, *other;
+
+	reader = json_string_value(json_object_get(ctx->body, "reader"));
+	if (reader == NULL)
+		return;
+	for (pk = TAILQ_FIRST(&es->parked); pk != NULL; pk = next) {
+		next = TAILQ_NEXT(pk, entry);
+		if (pk->hold)
+			continue;
+		other = json_string_value(json_object_get(pk->ctx->body,
+		    "reader"));
+		if (other != NULL && strcmp(other, reader) == 0)
+			rest_parked_answer(es, pk);
+	}
+}
+
+/* How many requests are parked: long-polls (hold 0) or holds (hold 1). */
+int
+rest_parked_count(struct essim *es, int hold)
+{
+	struct parked	*pk;
+	int		 n = 0;
+
+	TAILQ_FOREACH(pk, &es->parked, entry) {
+		if (pk->hold == hold)
+			n++;
+	}
+	return (n);
 }
 
 /* Drop every parked request's connection, as a dying process would. */
@@ -1091,9 +1380,12 @@ rest_internal(struct rest_ctx *ctx)
 			return;
 		}
 		json_decref(out);
+		rest_supersede(ctx);
 		rest_park(ctx, poll, 0);
 	} else if (ctx->nsegs == 3 && strcmp(ctx->segs[2], "hold") == 0)
 		rest_park(ctx, 0, 1);
+	else if (ctx->nsegs == 3 && strcmp(ctx->segs[2], "indices") == 0)
+		rest_reply(ctx, 200, es_leader_list(c));
 	else if (ctx->nsegs == 3 && strcmp(ctx->segs[2], "resolve") == 0) {
 		if ((idx = rest_param(ctx, "index")) == NULL) {
 			rest_reply(ctx, 200, json_object());
@@ -1102,9 +1394,10 @@ rest_internal(struct rest_ctx *ctx)
 		status = es_resolve(c, idx, ES_RESOLVE_OPEN | ES_RESOLVE_CLOSED,
 		    &list, &n, &out);
 		if (status != 0) {
-			json_t	*e = json_pack("{s:O}", "error", json_object_get(
-			    json_object_get(out, "error"), "reason"));
+			json_t	*e;
 
+			e = json_pack("{s:O}", "error", json_object_get(
+			    json_object_get(out, "error"), "reason"));
 			json_decref(out);
 			rest_reply(ctx, 200, e);
 			return;
@@ -1173,6 +1466,69 @@ rest_admin(struct rest_ctx *ctx)
 	rest_no_handler(ctx);
 }
 
+/*
+ * GET /_cat/indices[/<expr>]: ?format=json gives the rows, otherwise a
+ * space-aligned text table (headers with ?v).
+ */
+static void
+rest_cat_indices(struct rest_ctx *ctx)
+{
+	static const char *const cols[] = { "health", "status", "index",
+	    "uuid", "pri", "rep", "docs.count", "docs.deleted", "store.size",
+	    "pri.store.size", "dataset.size" };
+	const size_t	 ncols = sizeof cols / sizeof cols[0];
+	json_t		*rows, *row;
+	const char	*fmt, *v;
+	size_t		 i, k, len, w[sizeof cols / sizeof cols[0]];
+	struct evbuffer	*buf;
+	int		 status;
+	char		*text;
+
+	if (rest_params(ctx, "format v h s bytes help local master_timeout "
+	    "health pri expand_wildcards include_unloaded_segments time") ==
+	    -1)
+		return;
+	status = es_cat_indices(ctx->es->cluster, ctx->nsegs > 2 ?
+	    ctx->segs[2] : NULL, &rows);
+	fmt = rest_param(ctx, "format");
+	if (status != 200 || (fmt != NULL && strcmp(fmt, "json") == 0)) {
+		rest_reply(ctx, status, rows);
+		return;
+	}
+	for (k = 0; k < ncols; k++)
+		w[k] = rest_flag(ctx, "v") ? strlen(cols[k]) : 0;
+	json_array_foreach(rows, i, row) {
+		for (k = 0; k < ncols; k++) {
+			v = json_string_value(json_object_get(row, cols[k]));
+			if (v != NULL && strlen(v) > w[k])
+				w[k] = strlen(v);
+		}
+	}
+	buf = evbuffer_new();
+	if (rest_flag(ctx, "v")) {
+		for (k = 0; k < ncols; k++)
+			evbuffer_add_printf(buf, "%-*s%s", (int)w[k], cols[k],
+			    k + 1 < ncols ? " " : "\n");
+	}
+	json_array_foreach(rows, i, row) {
+		for (k = 0; k < ncols; k++) {
+			v = json_string_value(json_object_get(row, cols[k]));
+			evbuffer_add_printf(buf, "%-*s%s", (int)w[k],
+			    v == NULL ? "" : v, k + 1 < ncols ? " " : "\n");
+		}
+	}
+	json_decref(rows);
+	len = evbuffer_get_length(buf);
+	text = xmalloc(len + 1);
+	evbuffer_remove(buf, text, len);
+	text[len] = '\0';
+	evbuffer_free(buf);
+	evhttp_add_header(evhttp_request_get_output_headers(ctx->req),
+	    "Content-Type", "text/plain; charset=UTF-8");
+	rest_send_text(ctx, 200, text);
+	free(text);
+}
+
 /* Routes under /_<api> that take no index. */
 static void
 rest_global(struct rest_ctx *ctx)
@@ -1212,7 +1568,8 @@ rest_global(struct rest_ctx *ctx)
 			es_follow_stats(es->cluster, "_all", essim_now_ms(),
 			    &stats);
 			rest_reply(ctx, 200, json_pack("{s:o, s:o}",
-			    "auto_follow_stats", es_auto_follow_stats(es->cluster),
+			    "auto_follow_stats",
+			    es_auto_follow_stats(es->cluster),
 			    "follow_stats", stats));
 		}
 	} else if (strcmp(s0, "_ccr") == 0 && strcmp(s1, "auto_follow") == 0) {
@@ -1240,12 +1597,19 @@ rest_global(struct rest_ctx *ctx)
 			return;
 		}
 		rest_reply(ctx, status, out);
+	} else if (strcmp(s0, "_cat") == 0 && strcmp(s1, "indices") == 0 &&
+	    ctx->nsegs <= 3) {
+		if (ctx->cmd != EVHTTP_REQ_GET)
+			rest_bad_method(ctx, "GET");
+		else
+			rest_cat_indices(ctx);
 	} else if (strcmp(s0, "_essim") == 0)
 		rest_admin(ctx);
 	else
 		rest_no_handler(ctx);
 }
 
+/* GET /<expr>/_search and _count (cross-cluster _count too). */
 static void
 rest_index_search(struct rest_ctx *ctx, int count_only)
 {
@@ -1270,7 +1634,13 @@ rest_index_search(struct rest_ctx *ctx, int count_only)
 	    "lenient analyze_wildcard _source _source_includes "
 	    "_source_excludes request_cache search_type "
 	    "ccs_minimize_roundtrips ignore_throttled seq_no_primary_term "
-	    "version explain stored_fields terminate_after scroll") == -1)
+	    "version explain stored_fields terminate_after scroll "
+	    "allow_partial_search_results batched_reduce_size "
+	    "docvalue_fields force_synthetic_source "
+	    "include_named_queries_score max_concurrent_shard_requests "
+	    "min_compatible_shard_node pre_filter_shard_size stats "
+	    "suggest_field suggest_mode suggest_size suggest_text "
+	    "track_scores typed_keys") == -1)
 		return;
 	if ((s = rest_param(ctx, "from")) != NULL)
 		from = atoi(s);
@@ -1280,6 +1650,20 @@ rest_index_search(struct rest_ctx *ctx, int count_only)
 	    "size")))
 		size = (int)json_integer_value(json_object_get(ctx->body,
 		    "size"));
+	if (size < 0) {
+		rest_error(ctx, 400, "illegal_argument_exception",
+		    "[size] parameter cannot be negative, found [%d]", size);
+		return;
+	}
+	if (from < 0) {
+		rest_error(ctx, 400, "illegal_argument_exception",
+		    "[from] parameter cannot be negative but was [%d]", from);
+		return;
+	}
+	if (strchr(ctx->segs[0], ':') != NULL) {
+		rest_ccs_search(ctx, from, size);
+		return;
+	}
 	status = es_search(ctx->es->cluster, ctx->segs[0], rest_param(ctx, "q"),
 	    ctx->body, from, size, count_only, &out);
 	if (status == 200 && !count_only &&
@@ -1420,9 +1804,9 @@ rest_index(struct rest_ctx *ctx)
 			rest_bad_method(ctx, "POST");
 			return;
 		}
-		if (rest_params(ctx, "timeout master_timeout ignore_unavailable "
-		    "allow_no_indices expand_wildcards wait_for_active_shards") ==
-		    -1)
+		if (rest_params(ctx, "timeout master_timeout "
+		    "ignore_unavailable allow_no_indices expand_wildcards "
+		    "wait_for_active_shards") == -1)
 			return;
 		if (strcmp(a, "_close") == 0)
 			status = es_close(c, ctx->segs[0], rest_flag(ctx,
@@ -1471,12 +1855,13 @@ rest_index(struct rest_ctx *ctx)
 	} else if (strcmp(a, "_doc") == 0 && ctx->nsegs <= 3) {
 		if (rest_params(ctx, "refresh wait_for_active_shards timeout "
 		    "routing op_type if_seq_no if_primary_term pipeline "
-		    "require_alias version version_type realtime preference "
-		    "stored_fields _source _source_includes "
-		    "_source_excludes") == -1)
+		    "require_alias require_data_stream include_source_on_error "
+		    "version version_type realtime preference stored_fields "
+		    "_source _source_includes _source_excludes") == -1)
 			return;
 		if (ctx->nsegs == 3 && ctx->cmd == EVHTTP_REQ_GET)
-			status = es_get_doc(c, ctx->segs[0], ctx->segs[2], &out);
+			status = es_get_doc(c, ctx->segs[0], ctx->segs[2],
+			    &out);
 		else if ((ctx->nsegs == 2 && ctx->cmd == EVHTTP_REQ_POST) ||
 		    (ctx->nsegs == 3 && (ctx->cmd == EVHTTP_REQ_PUT ||
 		    ctx->cmd == EVHTTP_REQ_POST)))
@@ -1552,6 +1937,7 @@ rest_dispatch(struct rest_ctx *ctx)
 		rest_wake_parked(es);
 }
 
+/* A delayed request's time has come: serve it. */
 static void
 rest_delayed(evutil_socket_t fd, short events, void *arg)
 {
@@ -1562,6 +1948,101 @@ rest_delayed(evutil_socket_t fd, short events, void *arg)
 	event_free(ctx->timer);
 	ctx->timer = NULL;
 	rest_dispatch(ctx);
+}
+
+/* Whether a request comes from a peer essim (its transport, in effect). */
+static int
+rest_from_peer(struct rest_ctx *ctx)
+{
+	return (evhttp_find_header(evhttp_request_get_input_headers(ctx->req),
+	    ESSIM_PEER_HEADER) != NULL);
+}
+
+/* The user name of a Basic credential (never the password), or NULL. */
+static char *
+rest_basic_user(const char *b64)
+{
+	static const char	 tab[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const char		*p;
+	char			*out, *colon;
+	size_t			 o = 0;
+	unsigned		 v = 0;
+	int			 bits = 0;
+
+	out = xmalloc(strlen(b64) + 1);
+	for (; *b64 != '\0' && *b64 != '='; b64++) {
+		if ((p = strchr(tab, *b64)) == NULL) {
+			free(out);
+			return (NULL);
+		}
+		v = (v << 6) | (unsigned)(p - tab);
+		if ((bits += 6) >= 8) {
+			bits -= 8;
+			out[o++] = (char)((v >> bits) & 0xff);
+		}
+	}
+	out[o] = '\0';
+	if ((colon = strchr(out, ':')) == NULL) {
+		free(out);
+		return (NULL);
+	}
+	*colon = '\0';
+	return (out);
+}
+
+/*
+ * With --auth-basic or --auth-api-key, a client request needs a matching
+ * Authorization header, else 401 as Elasticsearch's security answers it.
+ * Peer requests stand for transport traffic and are not checked. Returns
+ * -1 after answering.
+ */
+static int
+rest_authenticate(struct rest_ctx *ctx)
+{
+	struct essim		*es = ctx->es;
+	struct evkeyvalq	*h;
+	const char		*auth, *uri;
+	json_t			*cause, *hdr, *out;
+	char			*user;
+	int			 status;
+
+	if ((es->opt.auth_basic == NULL && es->opt.auth_api_key == NULL) ||
+	    rest_from_peer(ctx))
+		return (0);
+	auth = evhttp_find_header(evhttp_request_get_input_headers(ctx->req),
+	    "Authorization");
+	if (auth != NULL && ((es->opt.auth_basic != NULL &&
+	    strncmp(auth, "Basic ", 6) == 0 &&
+	    strcmp(auth + 6, es->opt.auth_basic) == 0) ||
+	    (es->opt.auth_api_key != NULL && strncmp(auth, "ApiKey ", 7) == 0 &&
+	    strcmp(auth + 7, es->opt.auth_api_key) == 0)))
+		return (0);
+	uri = evhttp_request_get_uri(ctx->req);
+	hdr = json_pack("{s:[s, s, s]}", "WWW-Authenticate",
+	    "Basic realm=\"security\", charset=\"UTF-8\"",
+	    "Bearer realm=\"security\"", "ApiKey");
+	if (auth == NULL)
+		cause = es_cause("security_exception", "missing authentication "
+		    "credentials for REST request [%s]", uri);
+	else if (strncmp(auth, "Basic ", 6) == 0 &&
+	    (user = rest_basic_user(auth + 6)) != NULL) {
+		cause = es_cause("security_exception", "unable to authenticate "
+		    "user [%s] for REST request [%s]", user, uri);
+		free(user);
+	} else
+		cause = es_cause("security_exception", "unable to authenticate "
+		    "with provided credentials and anonymous access is not "
+		    "allowed for this request");
+	json_object_set_new(cause, "header", hdr);
+	h = evhttp_request_get_output_headers(ctx->req);
+	evhttp_add_header(h, "WWW-Authenticate",
+	    "Basic realm=\"security\", charset=\"UTF-8\"");
+	evhttp_add_header(h, "WWW-Authenticate", "Bearer realm=\"security\"");
+	evhttp_add_header(h, "WWW-Authenticate", "ApiKey");
+	status = es_error_cause(&out, 401, cause);
+	rest_reply(ctx, status, out);
+	return (-1);
 }
 
 /* The error a fault rule answers with, defaulting by status. */
@@ -1598,7 +2079,8 @@ rest_fault_error(struct rest_ctx *ctx, struct fault *f)
 			    "max_coordinating_and_primary_bytes=0]";
 			break;
 		case 503:
-			reason = "blocked by: [SERVICE_UNAVAILABLE/2/no master];";
+			reason = "blocked by: "
+			    "[SERVICE_UNAVAILABLE/2/no master];";
 			break;
 		default:
 			reason = "essim injected fault";
@@ -1625,10 +2107,13 @@ rest_fault(struct rest_ctx *ctx)
 
 	if (strncmp(ctx->path, "/_essim/", 8) == 0 &&
 	    strcmp(ctx->path, "/_essim/ccr/changes") != 0 &&
+	    strcmp(ctx->path, "/_essim/ccr/indices") != 0 &&
 	    strncmp(ctx->path, "/_essim/ccr/leader/", 19) != 0 &&
 	    strcmp(ctx->path, "/_essim/ccr/resolve") != 0)
 		return (0);
-	if ((f = fault_match(es, ctx->method, ctx->path)) == NULL)
+	f = fault_match(es, ctx->method, ctx->path, rest_from_peer(ctx),
+	    evhttp_request_get_input_headers(ctx->req));
+	if (f == NULL)
 		return (0);
 	action = f->action;
 	delay = f->delay_ms;
@@ -1735,6 +2220,7 @@ rest_parse_body(struct rest_ctx *ctx)
 	return (-1);
 }
 
+/* The method name of a request. */
 static const char *
 rest_method_name(enum evhttp_cmd_type cmd)
 {
@@ -1796,7 +2282,7 @@ rest_handle(struct evhttp_request *req, void *arg)
 		return;
 	}
 	ctx->pretty = rest_flag(ctx, "pretty");
-	if (rest_parse_body(ctx) == -1)
+	if (rest_authenticate(ctx) == -1 || rest_parse_body(ctx) == -1)
 		return;
 	if (rest_fault(ctx))
 		return;

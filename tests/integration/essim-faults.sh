@@ -27,6 +27,19 @@ ok "filter_path on success trims" [ "$(es_body GET "$A/?filter_path=version.numb
     '{"version":{"number":"8.17.3"}}' ]
 ok "pretty output" has "$(es_body GET "$A/_cluster/health?pretty")" \
     '  "cluster_name": "clusterA"'
+es_status PUT "$A/yellow" '{}' >/dev/null
+out=$(es GET "$A/_cluster/health?wait_for_status=green&timeout=200ms&filter_path=status,timed_out")
+ok "an unmet wait_for_status answers 408" [ "$(echo "$out" | tail -n 1)" = 408 ]
+ok "... with the health body, timed out" has "$out" '{"status":"yellow","timed_out":true}'
+ok "a met wait_for_status answers at once" \
+    [ "$(es_status GET "$A/_cluster/health?wait_for_status=yellow&timeout=10s")" = 200 ]
+out=$(curl -s "$A/_cat/indices?v")
+ok "_cat/indices has a header line" has "$out" 'health status index'
+ok "... and a row per index" has "$out" 'yellow open   yellow'
+ok "_cat/indices?format=json" \
+    has "$(es_body GET "$A/_cat/indices/yellow?format=json&filter_path=index,pri")" \
+    '[{"index":"yellow","pri":"1"}]'
+es_status DELETE "$A/yellow" >/dev/null
 ok "HEAD of a missing index is 404" [ "$(curl -s -o /dev/null -w '%{http_code}' \
     -I "$A/nope")" = 404 ]
 ok "wrong method is 405" [ "$(es_status GET "$A/x/_close")" = 405 ]
@@ -139,7 +152,13 @@ ok "... _resolve/cluster says not connected, without error" \
     '{"clusterA":{"connected":false,"skip_unavailable":true}}'
 ok "... a cross-cluster _count with skip_unavailable reads as 0" \
     has "$(es_body GET "$B/clusterA:l/_count?filter_path=count")" '{"count":0}'
+out=$(es_body GET "$B/clusterA:l/_search?size=0&filter_path=_clusters.skipped,_clusters.details.*.status,_clusters.details.*.failures.reason.type")
+ok "... a cross-cluster _search reports the remote skipped" has "$out" \
+    '{"_clusters":{"skipped":1,"details":{"clusterA":{"status":"skipped","failures":[{"reason":{"type":"connect_transport_exception"}}]}}}}'
 ok "accepting again: the follower's reads reconnect" wait_for 10 connected true
+ok "... a cross-cluster _search finds the remote documents" \
+    has "$(es_body GET "$B/clusterA:l/_search?filter_path=hits.total.value,hits.hits._index,_clusters.successful")" \
+    '{"hits":{"total":{"value":4},"hits":[{"_index":"clusterA:l"},{"_index":"clusterA:l"},{"_index":"clusterA:l"},{"_index":"clusterA:l"}]},"_clusters":{"successful":1}}'
 ok "... and the remote count is right" \
     has "$(es_body GET "$B/clusterA:l/_count?filter_path=count")" '{"count":4}'
 
@@ -163,6 +182,100 @@ ok "... the follower stays active (a task still exists)" \
     has "$(es_body GET "$B/f/_ccr/info?filter_path=follower_indices.status")" active
 ok "an unknown remote in _resolve/cluster is 404" \
     [ "$(es_status GET "$B/_resolve/cluster/nope:x")" = 404 ]
-ok "both clusters stop cleanly (and sanitizer-clean)" essim_stop_all
+# Rules can target client requests only, or only the peer's.
+es_body POST "$A/_essim/faults" '{"path":"/","action":"error","status":503,"from":"clients"}' >/dev/null
+ok "from=clients: a client gets 503" [ "$(es_status GET "$A/")" = 503 ]
+ok "... while the peer still reaches A" \
+    has "$(es_body GET "$B/_resolve/cluster?timeout=2s")" '"clusterA":{"connected":true'
+es_status DELETE "$A/_essim/faults" >/dev/null
+es_body POST "$A/_essim/faults" '{"path":"/","action":"hang","from":"peer"}' >/dev/null
+ok "from=peer: a client is served" [ "$(es_status GET "$A/")" = 200 ]
+ok "... while the peer's probe times out" \
+    has "$(es_body GET "$B/_resolve/cluster?timeout=300ms")" 'Request timed out'
+es_status DELETE "$A/_essim/faults" >/dev/null
+
+# Auto-follow: indices created after the pattern are followed; a paused
+# pattern follows nothing until resumed.
+es_status PUT "$A/logs-old" '{}' >/dev/null
+ok "auto-follow pattern created" has "$(es_body PUT "$B/_ccr/auto_follow/logs" \
+    '{"remote_cluster":"clusterA","leader_index_patterns":["logs-*"],"leader_index_exclusion_patterns":["logs-skip*"],"follow_index_pattern":"{{leader_index}}-copy"}')" \
+    '{"acknowledged":true}'
+sleep 1.5
+es_status PUT "$A/logs-new" '{}' >/dev/null
+es_status PUT "$A/logs-skip" '{}' >/dev/null
+es_status PUT "$A/logs-new/_doc/1" '{"n":1}' >/dev/null
+exists() { [ "$(es_status HEAD "$1")" = 200 ]; }
+ok "a new matching index is followed" wait_for 10 exists "$B/logs-new-copy"
+ok "... and replicated" wait_for 5 count_is "$B/logs-new-copy" 1
+ok "... as an active follower" \
+    has "$(es_body GET "$B/logs-new-copy/_ccr/info?filter_path=follower_indices.status")" active
+ok "an index existing before the pattern is not" \
+    [ "$(es_status HEAD "$B/logs-old-copy")" = 404 ]
+ok "an excluded index is not" [ "$(es_status HEAD "$B/logs-skip-copy")" = 404 ]
+ok "auto-follow stats count it" \
+    has "$(es_body GET "$B/_ccr/stats?filter_path=auto_follow_stats.number_of_successful_follow_indices")" \
+    '"number_of_successful_follow_indices":1'
+ok "pause the pattern" [ "$(es_status POST "$B/_ccr/auto_follow/logs/pause")" = 200 ]
+es_status PUT "$A/logs-paused" '{}' >/dev/null
+sleep 1.5
+ok "a paused pattern follows nothing" [ "$(es_status HEAD "$B/logs-paused-copy")" = 404 ]
+ok "resume the pattern" [ "$(es_status POST "$B/_ccr/auto_follow/logs/resume")" = 200 ]
+ok "resuming picks up what was created meanwhile" \
+    wait_for 10 exists "$B/logs-paused-copy"
+
+# The remote alias removed under an active follower (reference 10.3).
+es_status PUT "$A/l2" '{}' >/dev/null
+ok "B follows l2" has "$(es_body PUT "$B/f2/_ccr/follow?wait_for_active_shards=1" \
+    '{"remote_cluster":"clusterA","leader_index":"l2"}')" '"index_following_started":true'
+es_status PUT "$A/l2/_doc/1" '{"n":1}' >/dev/null
+ok "a follower added beside long-polling ones replicates at once" \
+    wait_for 5 count_is "$B/f2" 1
+ok "remove remote clusterA with a wildcard null" \
+    has "$(es_body PUT "$B/_cluster/settings" '{"persistent":{"cluster.remote.clusterA.*":null}}')" \
+    '"acknowledged":true'
+ok "_remote/info is empty" [ "$(es_body GET "$B/_remote/info")" = '{}' ]
+no_remote() {
+	has "$(es_body GET "$B/f2/_ccr/stats?filter_path=**.exception.type")" \
+	    no_such_remote_cluster_exception
+}
+ok "the follower's reads fail with no_such_remote_cluster_exception" \
+    wait_for 5 no_remote
+es_status POST "$B/f2/_ccr/pause_follow" >/dev/null
+es_status POST "$B/f2/_close" >/dev/null
+out=$(es POST "$B/f2/_ccr/unfollow")
+ok "unfollow without the remote answers 500" [ "$(echo "$out" | tail -n 1)" = 500 ]
+ok "... caused by no such remote cluster" has "$out" \
+    '"caused_by":{"type":"no_such_remote_cluster_exception","reason":"no such remote cluster: [clusterA]"}'
+ok "... root cause is the innermost" has "$out" \
+    '"root_cause":[{"type":"no_such_remote_cluster_exception"'
+ok "... and the index is converted" \
+    has "$(es_body GET "$B/f2/_ccr/info")" '{"follower_indices":[]}'
+
+# A rule can pick one client by a request header.
+es_body POST "$A/_essim/faults" '{"path":"/","action":"error","status":503,"header":"User-Agent: ccr-failoverd"}' >/dev/null
+ok "header rule: the named client gets 503" [ "$(curl -s -o /dev/null \
+    -w '%{http_code}' -A 'ccr-failoverd/0.1.0 libcurl' "$A/")" = 503 ]
+ok "... another client is served" [ "$(es_status GET "$A/")" = 200 ]
+es_status DELETE "$A/_essim/faults" >/dev/null
+
+# Security: --auth-basic and --auth-api-key.
+essim_start clusterC --auth-basic elastic:changeme --auth-api-key id1:key1
+C=$ESSIM_clusterC_URL
+out=$(curl -s -D - "$C/")
+ok "no credentials: 401" has "$out" ' 401 '
+ok "... with the WWW-Authenticate challenges" has "$out" \
+    'WWW-Authenticate: ApiKey'
+ok "... and the security_exception reason" has "$out" \
+    '"reason":"missing authentication credentials for REST request [/]"'
+ok "basic credentials: 200" \
+    [ "$(curl -s -o /dev/null -w '%{http_code}' -u elastic:changeme "$C/")" = 200 ]
+out=$(curl -s -u elastic:wrong "$C/_cluster/health")
+ok "wrong password names the user only" has "$out" \
+    'unable to authenticate user [elastic] for REST request [/_cluster/health]'
+ok "... never the password" bash -c "! echo '$out' | grep -q wrong"
+ok "API key: 200" [ "$(curl -s -o /dev/null -w '%{http_code}' \
+    -H "Authorization: ApiKey $(printf id1:key1 | base64)" "$C/")" = 200 ]
+
+ok "the clusters stop cleanly (and sanitizer-clean)" essim_stop_all
 
 finish

@@ -11,7 +11,8 @@ IDX2=kibana_sample_data_ecommerce2
 J='Content-Type: application/json'
 
 essim_start clusterA --data "$TEST_DIR/a.journal" --refresh-interval-ms 100
-essim_start clusterB --data "$TEST_DIR/b.journal" --refresh-interval-ms 100
+essim_start clusterB --data "$TEST_DIR/b.journal" --refresh-interval-ms 100 \
+    --read-poll-timeout-ms 300
 A=$ESSIM_clusterA_URL
 B=$ESSIM_clusterB_URL
 
@@ -64,6 +65,26 @@ seqnos() {
 }
 ok "B: follower shards hold the leader's max_seq_no" \
     [ "$(seqnos "$A" "$IDX")" = "$(seqnos "$B" "$IDX2")" ]
+# A second follower of the same remote starts replicating at once, although
+# the first one's read is long-polling the idle leader.
+es_status PUT "$A/second" '{}' >/dev/null
+ok "B: follow a second index" has "$(es_body PUT "$B/second-copy/_ccr/follow?wait_for_active_shards=1" \
+    '{"remote_cluster":"clusterA","leader_index":"second"}')" '"index_following_started":true'
+es_status PUT "$A/second/_doc/1" '{"n":1}' >/dev/null
+ok "B: ... and gets its writes" wait_for 5 count_is "$B" second-copy 1
+ok "A: one long-poll per reader is parked (the abandoned one was answered)" \
+    has "$(es_body GET "$A/_essim/faults?filter_path=long_polls,held_connections")" \
+    '{"long_polls":1,"held_connections":1}'
+# With --read-poll-timeout-ms 300 the idle leader answers each long-poll
+# after 300ms, so reads keep succeeding.
+many_reads() {
+	local n
+	n=$(es_body GET "$B/$IDX2/_ccr/stats?filter_path=indices.shards.successful_read_requests" |
+	    grep -o '[0-9][0-9]*' | head -n 1)
+	[ "${n:-0}" -ge 6 ]
+}
+ok "B: an idle leader is long-polled for read_poll_timeout" \
+    wait_for 10 many_reads
 stats=$(es_body GET "$B/$IDX2/_ccr/stats")
 ok "B: follower stats show no lag" has "$stats" \
     '"total_global_checkpoint_lag":0'
@@ -120,7 +141,9 @@ out=$(es POST "$B/$IDX2/_doc?refresh=true" '{"user":"kimchy"}')
 ok "B: the promoted index takes the kimchy write" \
     [ "$(echo "$out" | tail -n 1)" = 201 ]
 
-# clusterA comes back with its old data and becomes the follower.
+# clusterA comes back with its old data and becomes the follower. A record
+# torn by the crash (never acknowledged) must not stop it.
+printf '{"t":"op","index":"%s","sha' "$IDX" >>"$TEST_DIR/a.journal"
 essim_start clusterA --data "$TEST_DIR/a.journal" --refresh-interval-ms 100
 A=$ESSIM_clusterA_URL
 ok "A: back with its old data" count_is "$A" "$IDX" 8

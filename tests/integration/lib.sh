@@ -111,7 +111,7 @@ essim_start() {
 }
 
 # essim_kill NAME [SIGNAL]: end an essim started by essim_start (default
-# SIGTERM; -9 for a crash) and wait for it.
+# SIGTERM; KILL for a crash) and wait for it.
 essim_kill() {
 	local pidvar="ESSIM_${1}_PID"
 	kill "-${2:-TERM}" "${!pidvar}" 2>/dev/null || true
@@ -137,9 +137,11 @@ essim_stop_all() {
 }
 
 # es METHOD URL [BODY]: one JSON request; prints the body, then the status
-# on the last line.
+# on the last line (HEAD: an empty body).
 es() {
-	if [ $# -ge 3 ]; then
+	if [ "$1" = HEAD ]; then
+		"$CURL" -s -m 20 -I -o /dev/null -w '\n%{http_code}\n' "$2"
+	elif [ $# -ge 3 ]; then
 		"$CURL" -s -m 20 -X "$1" -H 'Content-Type: application/json' \
 		    -d "$3" -w '\n%{http_code}\n' "$2"
 	else

@@ -291,6 +291,42 @@ START_TEST(follower_reaching_leader_never_triggers)
 }
 END_TEST
 
+/*
+ * A partition only the daemon sees, where the follower's probe fails now
+ * and then (the follower was busy): agreement must last failure_threshold
+ * polls in a row, like the leader's failures.
+ */
+START_TEST(agreement_must_last)
+{
+	struct sim	s;
+
+	sim_init(&s);
+	round_(&s);
+	set_cluster(&s.obs.leader, false);
+	ck_assert_int_eq(rounds_quiet(&s, 5), FSM_STATE_LEADER_SUSPECT);
+	s.obs.link.probe_ok = TRI_NO;
+	ck_assert_int_eq(rounds_quiet(&s, 1), FSM_STATE_LEADER_SUSPECT);
+	s.obs.link.probe_ok = TRI_YES;
+	ck_assert_int_eq(rounds_quiet(&s, 1), FSM_STATE_LEADER_SUSPECT);
+	s.obs.link.probe_ok = TRI_NO;
+	ck_assert_int_eq(rounds_quiet(&s, 2), FSM_STATE_LEADER_SUSPECT);
+	ck_assert_uint_eq(s.fsm.agreements, 2);
+	ck_assert_int_eq(round_(&s), FSM_STATE_PROMOTING);
+	ck_assert(reason_has(&s, "leader lost after 10 polls"));
+
+	/* The follower agrees late: not lost at the threshold, says why. */
+	sim_init(&s);
+	round_(&s);
+	set_cluster(&s.obs.leader, false);
+	rounds_quiet(&s, 1);
+	s.obs.link.probe_ok = TRI_NO;
+	ck_assert_int_eq(rounds_quiet(&s, 2), FSM_STATE_LEADER_SUSPECT);
+	ck_assert(reason_has(&s, "leader unreachable for 3 polls, not lost: "
+	    "the follower agrees for 2 polls of 3"));
+	ck_assert_int_eq(round_(&s), FSM_STATE_PROMOTING);
+}
+END_TEST
+
 /* Rounds until threshold with only the link facts given; true if promoted. */
 static bool
 lost_with_link(enum tri connected, enum tri probe, uint64_t failed,
@@ -490,6 +526,12 @@ START_TEST(fatal_exception_is_degraded)
 	ck_assert_int_eq(rounds_quiet(&s, 3), FSM_STATE_DEGRADED);
 	s.idx[1].fatal = false;
 	ck_assert_int_eq(round_(&s), FSM_STATE_REPLICATING);
+	/* The poller names the follower index: so does the reason. */
+	s.idx[1].name = "orders-copy";
+	s.idx[1].fatal = true;
+	ck_assert_int_eq(round_(&s), FSM_STATE_DEGRADED);
+	ck_assert(reason_has(&s,
+	    "index orders-copy fatal: illegal_state_exception"));
 }
 END_TEST
 
@@ -595,9 +637,12 @@ START_TEST(gate_cancelled_by_evidence)
 	ck_assert_int_eq(round_(&s), FSM_STATE_LEADER_SUSPECT);
 	ck_assert(reason_has(&s, "still reaches the leader"));
 
-	/* The follower goes away. */
+	/* The follower agrees again, for failure_threshold polls. */
 	s.obs.link.probe_ok = TRI_NO;
+	ck_assert_int_eq(rounds_quiet(&s, 2), FSM_STATE_LEADER_SUSPECT);
 	ck_assert_int_eq(round_(&s), FSM_STATE_AWAITING_CONFIRMATION);
+
+	/* The follower goes away. */
 	set_cluster(&s.obs.follower, false);
 	s.obs.link.probe_ok = TRI_UNKNOWN;
 	ck_assert_int_eq(rounds_quiet(&s, 2),
@@ -608,6 +653,7 @@ START_TEST(gate_cancelled_by_evidence)
 	/* Unknown agreement while waiting keeps the gate. */
 	set_cluster(&s.obs.follower, true);
 	s.obs.link.probe_ok = TRI_NO;
+	ck_assert_int_eq(rounds_quiet(&s, 2), FSM_STATE_LEADER_SUSPECT);
 	ck_assert_int_eq(round_(&s), FSM_STATE_AWAITING_CONFIRMATION);
 	s.obs.link.probe_ok = TRI_UNKNOWN;
 	s.obs.link.remote_connected = TRI_UNKNOWN;
@@ -1438,6 +1484,7 @@ main(void)
 	tcase_add_test(tc, below_threshold_never_triggers);
 	tcase_add_test(tc, threshold_with_agreement_promotes);
 	tcase_add_test(tc, follower_reaching_leader_never_triggers);
+	tcase_add_test(tc, agreement_must_last);
 	tcase_add_test(tc, blackholed_leader_triggers);
 	tcase_add_test(tc, unknown_agreement_no_promotion);
 	tcase_add_test(tc, follower_down_is_degraded);

@@ -37,6 +37,7 @@ struct fake {
 	bool		 bad_stats;
 	bool		 connected;	/* _remote/info */
 	bool		 probe_ok;
+	bool		 probe_503;	/* the probe answers 503 */
 	bool		 paused;	/* f1 paused: absent from stats */
 	int		 failed_reads;
 	int		 requests;
@@ -183,6 +184,12 @@ fake_handle(struct evhttp_request *req, void *arg)
 	} else if (strncmp(uri, "/_resolve/cluster/clusterA:l1", 29) == 0) {
 		if (f->hang_probe)
 			return;
+		if (f->probe_503) {
+			reply(req, 503, "{\"error\":{\"type\":"
+			    "\"cluster_block_exception\",\"reason\":\"blocked\"},"
+			    "\"status\":503}");
+			return;
+		}
 		reply(req, 200, f->probe_ok ?
 		    "{\"clusterA\":{\"connected\":true,"
 		    "\"matching_indices\":true}}" :
@@ -363,6 +370,7 @@ START_TEST(healthy_round)
 	/* Only the configured index counts, not "other". */
 	ck_assert_uint_eq(o->link.read_exceptions, 1);
 	ck_assert_uint_eq(o->link.max_since_last_read_ms, 900);
+	ck_assert_str_eq(o->indices[0].name, "f1");
 	ck_assert_int_eq(o->indices[0].follow, OBS_FOLLOW_ACTIVE);
 	ck_assert_int_eq(o->indices[0].lag_ops, 10);
 	ck_assert_uint_eq(o->indices[0].read_exceptions, 1);
@@ -517,6 +525,17 @@ START_TEST(probe_disconnected_says_no)
 	start(fa.port, 5000, 5000, 1);
 	ck_assert(asked(&fb, "/_resolve/cluster/clusterA:l1"));
 	ck_assert_int_eq(seen.obs[0].link.probe_ok, TRI_NO);
+}
+END_TEST
+
+/* A 5xx from _resolve/cluster is about the follower, not the link. */
+START_TEST(resolve_5xx_says_nothing)
+{
+	fb.probe_503 = true;
+	start(fa.port, 5000, 5000, 1);
+	ck_assert(asked(&fb, "/_resolve/cluster/clusterA:l1"));
+	ck_assert(seen.obs[0].follower.reachable);
+	ck_assert_int_eq(seen.obs[0].link.probe_ok, TRI_UNKNOWN);
 }
 END_TEST
 
@@ -692,6 +711,7 @@ poller_suite(void)
 	tcase_add_test(tc, unanswered_requests_fail_at_next_tick);
 	tcase_add_test(tc, probe_that_hangs_says_no);
 	tcase_add_test(tc, probe_disconnected_says_no);
+	tcase_add_test(tc, resolve_5xx_says_nothing);
 	tcase_add_test(tc, old_version_probes_with_search);
 	tcase_add_test(tc, new_version_adds_probe_timeout);
 	tcase_add_test(tc, malformed_stats_are_a_failure);
