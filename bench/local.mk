@@ -24,5 +24,12 @@ bench:
 	    echo "make bench: gnuplot-nox missing, no plot will be drawn" >&2
 	@$(MAKE) $(AM_MAKEFLAGS) src/ccr-failoverd tests/essim/essim \
 	    %reldir%/loadgen
+	@for p in src/ccr-failoverd tests/essim/essim %reldir%/loadgen; do \
+	    if grep -q __asan_init $$p; then \
+	        echo "make bench: $$p was built with sanitizers;" \
+	            "rebuild it: make clean && make bench" >&2; \
+	        exit 1; \
+	    fi; \
+	done
 	@abs_top_builddir='$(abs_top_builddir)' CURL='$(CURL_PROG)' \
 	    $(BASH) $(srcdir)/%reldir%/run.sh

@@ -178,9 +178,9 @@ bench_polling() {
 		fi
 	done
 	# The daemon's own count of each round after the warm-up: "poll:
-	# round K: R requests, B bytes, F failed".
+	# round K: R requests, F failed, B bytes".
 	grep ': poll: round ' "$D_LOG" | tail -n +"$((first + 1))" |
-	    sed 's/.*: \([0-9]*\) requests, \([0-9]*\) bytes, \([0-9]*\) failed.*/\1 \2 \3/' |
+	    sed 's/.*: \([0-9]*\) requests, \([0-9]*\) failed, \([0-9]*\) bytes.*/\1 \3 \2/' |
 	    while read -r r b f; do
 		sample poll_requests "$n" 5 'req/poll' "$r"
 		sample poll_bytes "$n" 5 'bytes/poll' "$b"

@@ -591,11 +591,6 @@ poller_round_end(struct poller *p)
 	    (unsigned long long)p->round_requests,
 	    (unsigned long long)p->round_failures,
 	    (unsigned long long)p->round_bytes);
-	log_debug("poll: round %llu: %llu requests, %llu bytes, %llu failed",
-	    (unsigned long long)p->counters.rounds,
-	    (unsigned long long)p->round_requests,
-	    (unsigned long long)p->round_bytes,
-	    (unsigned long long)p->round_failures);
 	p->running = false;
 	p->cb(o, p->arg);
 	poller_round_clear(p);
