@@ -14,10 +14,13 @@
  *
  * Shard follow tasks: every tick, each remote with active followers gets
  * one batched read (POST /_essim/ccr/changes on the peer) covering every
- * shard of every active follower of that remote, long-polled for the
- * smallest read_poll_timeout among them. Results are applied through the
- * model; failures are recorded per shard and retried with exponential
- * backoff capped at max_retry_delay (500ms), as Elasticsearch does.
+ * shard of its active followers that no read is out for yet, long-polled
+ * for the smallest read_poll_timeout among them. As in Elasticsearch, where
+ * each shard task reads on its own, a follower that starts while a read is
+ * parked at the leader reads at once instead of waiting behind it. Results
+ * are applied through the model; failures are recorded per shard and
+ * retried with exponential backoff capped at max_retry_delay (500ms), as
+ * Elasticsearch does.
  */
 #include "autoconf.h"
 
@@ -59,7 +62,6 @@ struct remote {
 	char			*host;
 	int			 port;
 	int			 connected;
-	int			 reading;
 	uint64_t		 next_read_ms;
 	int			 backoff_ms;
 	struct remote_call	*hold;
@@ -620,7 +622,6 @@ remote_read_done(void *arg, struct remote_result *res)
 	}
 	json_decref(cause);
 	if ((r = remote_find(es, res->alias)) == rd->r && r != NULL) {
-		r->reading = 0;
 		if (failed) {
 			r->backoff_ms = r->backoff_ms == 0 ?
 			    REMOTE_MIN_RETRY_MS : r->backoff_ms * 2;
@@ -637,7 +638,7 @@ remote_read_done(void *arg, struct remote_result *res)
 		rest_wake_parked(es);
 }
 
-/* Send one batched read for every active follower shard of a remote. */
+/* Send one batched read for the active follower shards no read covers. */
 static void
 remote_read(struct essim *es, struct remote *r, uint64_t now)
 {
@@ -661,13 +662,14 @@ remote_read(struct essim *es, struct remote *r, uint64_t now)
 		    strcmp(ix->remote, r->alias) != 0)
 			continue;
 		p = remote_param_ms(ix, "read_poll_timeout", 60000);
-		if (poll == -1 || p < poll)
-			poll = p;
 		for (sh = 0; sh < ix->nshards; sh++) {
 			struct es_follow_shard	*f = &ix->shards[sh].follow;
 
-			if (f->fatal_exception != NULL)
+			if (f->fatal_exception != NULL ||
+			    f->outstanding_reads != 0)
 				continue;
+			if (poll == -1 || p < poll)
+				poll = p;
 			rd->targets = xreallocarray(rd->targets,
 			    rd->ntargets + 1, sizeof *rd->targets);
 			t = &rd->targets[rd->ntargets++];
@@ -694,7 +696,6 @@ remote_read(struct essim *es, struct remote *r, uint64_t now)
 		remote_read_free(rd);
 		return;
 	}
-	r->reading = 1;
 	remote_call(es, r->alias, EVHTTP_REQ_POST, "/_essim/ccr/changes",
 	    json_pack("{s:o, s:I, s:i}", "shards", shards, "poll_timeout_ms",
 	    (json_int_t)poll, "max_ops", 5120),
@@ -711,7 +712,7 @@ remote_tick(evutil_socket_t fd, short events, void *arg)
 	(void)fd;
 	(void)events;
 	TAILQ_FOREACH(r, &es->remotes, entry) {
-		if (!r->reading && now >= r->next_read_ms)
+		if (now >= r->next_read_ms)
 			remote_read(es, r, now);
 	}
 }
