@@ -91,14 +91,14 @@ crash_failback() {
 	ok "$tag: promoted" wait_state 15 PROMOTED clusterB
 	es_body POST "$B/_essim/link" '{"mode":"ok"}' >/dev/null
 	writable "$B" logs1-dr
-	ctl hold >/dev/null
+	ok "$tag: held while clusterA comes back" ctl_ok hold
 	at_start_a
 	fault "$A" "$fault"
-	ctl resume >/dev/null
+	ok "$tag: resumed with the fault in place" ctl_ok resume
 	if [ -n "$diverged" ]; then
 		ok "$tag: the divergent index waits for confirmation" \
 		    wait_state 15 AWAITING_CONFIRMATION
-		ctl confirm >/dev/null
+		ok "$tag: confirmed" ctl_ok confirm
 	fi
 	crash_restart "$tag" "$A" "$check" "$step"
 	ok "$tag: failed back, clusterB leads" \

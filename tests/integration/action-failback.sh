@@ -117,7 +117,7 @@ ok "diverged: a second later, logs1 on clusterA still holds its 7 documents" \
 ok "diverged: ... and logs2 its 5" count_is "$A" logs2 5
 ok "diverged: ... no copy was made yet" [ -z "$(copies logs1)" ]
 ok "diverged: still waiting" state_is AWAITING_CONFIRMATION
-ok "diverged: confirm is accepted" ctl confirm
+ok "diverged: confirm is accepted" ctl_ok confirm
 ok "diverged: failed back" wait_state 15 REPLICATING clusterB
 c1=$(copies logs1)
 c2=$(copies logs2)

@@ -51,7 +51,7 @@ gate_round() {
 		;;
 	ctl)
 		ok "$tag: ccr-failoverctl confirm is accepted" \
-		    ctl confirm >/dev/null
+		    ctl_ok confirm
 		;;
 	esac
 	ok "$tag: confirmed by $how: promoted, cluster$surv leads" \
@@ -85,7 +85,7 @@ at_setup 3
 at_config
 daemon_start
 ok "hold: replicating" wait_state 10 REPLICATING clusterA
-ok "hold: ccr-failoverctl hold is accepted" ctl hold >/dev/null
+ok "hold: ccr-failoverctl hold is accepted" ctl_ok hold
 ok "hold: status says held" [ "$(status_get .held)" = true ]
 essim_kill clusterA KILL
 lost_seen() {
@@ -97,7 +97,7 @@ ok "hold: no promotion" eval '! log_has "promote started"'
 ok "hold: the state did not move past the loss" \
     eval '! state_is PROMOTING && ! state_is PROMOTED'
 ok "hold: clusterB's indices are untouched followers" all_active "$B" $AT_B
-ok "hold: resume is accepted" ctl resume >/dev/null
+ok "hold: resume is accepted" ctl_ok resume
 ok "hold: promoted after resume" wait_state 15 PROMOTED clusterB
 ok "hold: clusterB's indices are plain open indices" all_plain "$B" $AT_B
 ok "hold: SIGUSR2 holds again" eval 'kill -USR2 $DAEMON_PID &&
@@ -121,7 +121,7 @@ ok "veto: the reason names the hook" \
 sleep 0.5
 ok "veto: still waiting" waiting_promote
 ok "veto: clusterB's indices are untouched followers" all_active "$B" $AT_B
-ok "veto: confirm is accepted" ctl confirm >/dev/null
+ok "veto: confirm is accepted" ctl_ok confirm
 ok "veto: promoted" wait_state 15 PROMOTED clusterB
 ok "veto: clusterB's indices are plain open indices" all_plain "$B" $AT_B
 
@@ -146,7 +146,7 @@ sleep 0.5
 ok "anti-flap: still waiting" waiting_promote
 ok "anti-flap: clusterA's indices are untouched followers" \
     all_active "$A" $AT_A
-ok "anti-flap: confirm is accepted" ctl confirm >/dev/null
+ok "anti-flap: confirm is accepted" ctl_ok confirm
 ok "anti-flap: promoted, clusterA leads" wait_state 15 PROMOTED clusterA
 ok "anti-flap: clusterA's indices are plain open indices" \
     all_plain "$A" $AT_A

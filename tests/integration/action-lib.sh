@@ -235,6 +235,11 @@ ctl() {
 	"$FAILOVERCTL" --runtime-dir "$DAEMON_RUN" "$@"
 }
 
+# ctl_ok COMMAND...: the same, quiet: only whether the daemon accepted it.
+ctl_ok() {
+	ctl "$@" >/dev/null
+}
+
 # --- what the clusters hold ---------------------------------------------------
 
 # ccr_info URL INDEX: the index's follower_indices status on that cluster:

@@ -61,7 +61,7 @@ ok "permanent: ccr-failoverctl status shows the failed action" \
     has "$(ctl status)" "4 of 5 indices done, 1 failed"
 faults_clear "$B"
 ok "permanent: once the cause is gone, promote retries from FAILED" \
-    ctl promote >/dev/null
+    ctl_ok promote
 ok "permanent: promoted, clusterB leads" wait_state 15 PROMOTED clusterB
 ok "permanent: all five indices are plain open indices" all_plain "$B" $AT_B
 ok "permanent: no error left in status.json" \
