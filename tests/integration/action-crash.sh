@@ -55,6 +55,7 @@ crash_promote() {
 	at_config
 	daemon_start
 	ok "$tag: replicating" wait_state 10 REPLICATING clusterA
+	auto_follow_add "$B" from-a clusterA
 	for f in "$@"; do
 		fault "$B" "$f"
 	done
@@ -66,6 +67,8 @@ crash_promote() {
 	ok "$tag: the new leader takes writes" writable "$B" logs2-dr
 	ok "$tag: no action left in the state file" \
 	    [ "$(state_get .action)" = null ]
+	ok "$tag: the auto-follow pattern from clusterA is paused" \
+	    [ "$(auto_follow_active "$B" from-a)" = false ]
 }
 
 # crash_failback TAG STEP CHECK FAULT [diverged]: a failback killed inside
@@ -138,6 +141,8 @@ crash_promote p-verify verify_unfollow in_read \
     '{"path":"/*/_ccr/info","method":"GET","action":"hang"}'
 crash_promote p-open open in_step \
     '{"path":"/*/_open","action":"hang"}'
+crash_promote p-autofollow auto_follow in_step \
+    '{"path":"/_ccr/auto_follow/from-a/pause","action":"hang"}'
 
 crash_failback f-remote remote in_step \
     '{"path":"/_cluster/settings","method":"PUT","action":"hang"}'

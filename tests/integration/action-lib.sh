@@ -284,6 +284,19 @@ all_active() {
 	done
 }
 
+# auto_follow_add URL NAME REMOTE: an auto-follow pattern metrics-* on the
+# remote; answers whether it was created.
+auto_follow_add() {
+	[ "$(es_status PUT "$1/_ccr/auto_follow/$2" \
+	    "{\"remote_cluster\":\"$3\",\"leader_index_patterns\":[\"metrics-*\"],\"follow_index_pattern\":\"{{leader_index}}-dr\"}")" \
+	    = 200 ]
+}
+
+# auto_follow_active URL NAME: true or false, as the pattern says.
+auto_follow_active() {
+	es_body GET "$1/_ccr/auto_follow/$2" | jq -r '.patterns[0].pattern.active'
+}
+
 # count URL INDEX: documents after a refresh.
 count() {
 	es_status POST "$1/$2/_refresh" >/dev/null

@@ -1,6 +1,8 @@
 #!/bin/bash
 # Promotion against two essim clusters and the real daemon: a killed leader
-# and a hanging one are promoted away from; a leader that flaps below the
+# and a hanging one are promoted away from (the promoted cluster's
+# auto-follow patterns that point at the lost leader paused, the on_promote
+# hook told what happened); a leader that flaps below the
 # failure threshold, or that only the daemon cannot reach, is not; a dry run
 # decides and logs but leaves the clusters alone. Every verdict is read from
 # the clusters themselves, not only from the daemon's status.
@@ -22,6 +24,8 @@ hook_env() {
 at_scenario killed
 at_setup 5
 at_config "$(at_hooks on_promote)"
+ok "killed: an auto-follow pattern on clusterB follows clusterA" \
+    auto_follow_add "$B" from-a clusterA
 daemon_start
 ok "killed: replicating, clusterA leads" wait_state 10 REPLICATING clusterA
 ok "killed: clusterB's indices are active followers" all_active "$B" $AT_B
@@ -47,6 +51,8 @@ ok "killed: ... CCR_INDICES" [ "$(hook_env on_promote CCR_INDICES)" = \
 ok "killed: ... CCR_LOST_OPERATIONS (nothing was lost)" \
     [ "$(hook_env on_promote CCR_LOST_OPERATIONS)" = 0 ]
 ok "killed: the promotion is in the log" log_has "promote started"
+ok "killed: the auto-follow pattern pointing at clusterA is paused" \
+    [ "$(auto_follow_active "$B" from-a)" = false ]
 
 # --- the leader hangs (blackholed: every request times out) -------------------
 at_scenario hang
