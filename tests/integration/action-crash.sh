@@ -5,7 +5,9 @@
 # daemon is killed, the fault cleared (the hung request then takes effect,
 # its answer lost, as after a real crash), and a restarted daemon must
 # finish the action: every index on both clusters is then checked for what
-# it really is, so none is left closed, paused or half-followed.
+# it really is, so none is left closed, paused or half-followed. A kill
+# while a divergent failback waits for the operator loses neither the gate
+# nor the data.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/action-lib.sh"
 
@@ -156,6 +158,39 @@ crash_failback f-block write_block in_step \
     '{"path":"/*/_block/write","method":"PUT","action":"hang"}' diverged
 crash_failback f-clone clone in_step \
     '{"path":"/*/_clone/*","method":"POST","action":"hang"}' diverged
+
+# kill -9 while a divergent failback waits at the gate: the restarted daemon
+# still waits, deletes nothing, and carries on when confirmed.
+at_scenario f-gate
+at_setup 3
+at_config
+daemon_start
+ok "f-gate: replicating" wait_state 10 REPLICATING clusterA
+es_body POST "$B/_essim/link" '{"mode":"refuse","remote":"clusterA"}' >/dev/null
+wait_for 5 eval 'es_body GET "$B/logs1-dr/_ccr/stats" |
+    jq -e "[.indices[].shards[].failed_read_requests] |
+    length == 2 and all(. > 0)" >/dev/null'
+es_status POST "$A/logs1/_doc" '{"extra":1}' >/dev/null
+essim_kill clusterA KILL
+ok "f-gate: promoted" wait_state 15 PROMOTED clusterB
+es_body POST "$B/_essim/link" '{"mode":"ok"}' >/dev/null
+at_start_a
+ok "f-gate: the failback waits for confirmation" \
+    wait_state 15 AWAITING_CONFIRMATION clusterB
+daemon_kill KILL
+daemon_start
+ok "f-gate: after a restart it still waits" \
+    wait_state 5 AWAITING_CONFIRMATION clusterB
+ok "f-gate: ... with a pending failback" \
+    [ "$(status_get .pending)" = failback ]
+sleep 1
+ok "f-gate: logs1 on clusterA keeps its 4 documents" \
+    [ "$(count "$A" logs1)" = 4 ]
+ok "f-gate: confirm is accepted" ctl_ok confirm
+ok "f-gate: failed back" wait_state 15 REPLICATING clusterB
+ok "f-gate: every index on clusterA follows clusterB's" follows_b $AT_A
+ok "f-gate: the copy holds the 4 documents" \
+    has "$(es_body GET "$A/logs1-diverged-*/_count")" '"count":4'
 
 at_end
 finish
