@@ -3,7 +3,8 @@
 # returns and becomes the follower of the promoted cluster (role reversal),
 # the write made on the new leader is found on it; an old leader that comes
 # back holding writes the new leader never received keeps them until an
-# operator confirms, and then keeps a copy of them before it follows.
+# operator confirms, and then keeps a copy of them before it follows. The
+# on_failback and on_state_change hooks are told what happened.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/action-lib.sh"
 
@@ -36,7 +37,7 @@ count_is() {
 # --- the old leader comes back ------------------------------------------------
 at_scenario back
 at_setup 5
-at_config "$(at_hooks on_failback)"
+at_config "$(at_hooks on_failback on_state_change)"
 daemon_start
 ok "back: replicating, clusterA leads" wait_state 10 REPLICATING clusterA
 essim_kill clusterA KILL
@@ -71,6 +72,17 @@ ok "back: ... CCR_NEW_LEADER" \
 ok "back: ... CCR_OLD_LEADER" \
     [ "$(hook_env on_failback CCR_OLD_LEADER)" = clusterA ]
 ok "back: ... CCR_STATE" [ "$(hook_env on_failback CCR_STATE)" = REPLICATING ]
+# transition FROM TO: on_state_change was told of it (the sorted variables
+# put CCR_OLD_STATE right before CCR_STATE).
+transition() {
+	grep -A1 "^CCR_OLD_STATE=$1\$" "$AT_DIR/hook-on_state_change.env" |
+	    grep -q "^CCR_STATE=$2\$"
+}
+for t in "REPLICATING LEADER_SUSPECT" "LEADER_SUSPECT PROMOTING" \
+    "PROMOTING PROMOTED" "PROMOTED FAILING_BACK" "FAILING_BACK REPLICATING"; do
+	ok "back: on_state_change told of ${t% *} -> ${t#* }" \
+	    wait_for 5 transition $t
+done
 
 # --- the isolated old leader took writes the new leader never got -------------
 at_scenario diverged
