@@ -61,7 +61,7 @@ crash_promote() {
 	for f in "$@"; do
 		fault "$B" "$f"
 	done
-	essim_kill clusterA KILL
+	at_kill clusterA KILL
 	crash_restart "$tag" "$B" "$check" "$step"
 	ok "$tag: promoted, clusterB leads" wait_state 15 PROMOTED clusterB
 	ok "$tag: every index on clusterB is a plain open index" \
@@ -92,7 +92,7 @@ crash_failback() {
 		    length == 2 and all(. > 0)" >/dev/null'
 		es_status POST "$A/logs1/_doc" '{"extra":1}' >/dev/null
 	fi
-	essim_kill clusterA KILL
+	at_kill clusterA KILL
 	ok "$tag: promoted" wait_state 15 PROMOTED clusterB
 	es_body POST "$B/_essim/link" '{"mode":"ok"}' >/dev/null
 	writable "$B" logs1-dr
@@ -171,7 +171,7 @@ wait_for 5 eval 'es_body GET "$B/logs1-dr/_ccr/stats" |
     jq -e "[.indices[].shards[].failed_read_requests] |
     length == 2 and all(. > 0)" >/dev/null'
 es_status POST "$A/logs1/_doc" '{"extra":1}' >/dev/null
-essim_kill clusterA KILL
+at_kill clusterA KILL
 ok "f-gate: promoted" wait_state 15 PROMOTED clusterB
 es_body POST "$B/_essim/link" '{"mode":"ok"}' >/dev/null
 at_start_a

@@ -35,7 +35,7 @@ gate_round() {
 	url=$([ "$surv" = A ] && echo "$A" || echo "$B")
 	ok "$tag: replicating, cluster$lost leads" \
 	    wait_state 10 REPLICATING "cluster$lost"
-	essim_kill "cluster$lost" KILL
+	at_kill "cluster$lost" KILL
 	ok "$tag: the promotion waits for confirmation" \
 	    wait_for 15 waiting_promote
 	sleep 0.5
@@ -87,7 +87,7 @@ daemon_start
 ok "hold: replicating" wait_state 10 REPLICATING clusterA
 ok "hold: ccr-failoverctl hold is accepted" ctl_ok hold
 ok "hold: status says held" [ "$(status_get .held)" = true ]
-essim_kill clusterA KILL
+at_kill clusterA KILL
 lost_seen() {
 	[ "$(status_get .clusters.clusterA.consecutive_failures)" -ge 6 ]
 }
@@ -110,7 +110,7 @@ at_config "$(at_hooks pre_promote)"
 echo 1 >"$AT_DIR/veto"
 daemon_start
 ok "veto: replicating" wait_state 10 REPLICATING clusterA
-essim_kill clusterA KILL
+at_kill clusterA KILL
 ok "veto: the promotion waits for confirmation" wait_for 15 waiting_promote
 ok "veto: pre_promote ran" grep -q '^CCR_EVENT=pre-promote$' \
     "$AT_DIR/hook-pre_promote.env"
@@ -131,7 +131,7 @@ at_setup 3
 at_config "failover_block_s = 600;"
 daemon_start
 ok "anti-flap: replicating" wait_state 10 REPLICATING clusterA
-essim_kill clusterA KILL
+at_kill clusterA KILL
 ok "anti-flap: first loss promoted automatically" \
     wait_state 15 PROMOTED clusterB
 at_start_a
@@ -139,7 +139,7 @@ ok "anti-flap: failed back, clusterB leads" wait_state 15 REPLICATING clusterB
 ok "anti-flap: clusterA follows" all_active "$A" $AT_A
 ok "anti-flap: the block is in the state file" \
     [ "$(state_get .failover_block_until)" != null ]
-essim_kill clusterB KILL
+at_kill clusterB KILL
 ok "anti-flap: second loss waits for confirmation" \
     wait_for 15 waiting_promote
 sleep 0.5

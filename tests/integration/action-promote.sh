@@ -29,7 +29,7 @@ ok "killed: an auto-follow pattern on clusterB follows clusterA" \
 daemon_start
 ok "killed: replicating, clusterA leads" wait_state 10 REPLICATING clusterA
 ok "killed: clusterB's indices are active followers" all_active "$B" $AT_B
-essim_kill clusterA KILL
+at_kill clusterA KILL
 ok "killed: promoted, clusterB leads" wait_state 15 PROMOTED clusterB
 ok "killed: every follower index on clusterB is a plain open index" \
     all_plain "$B" $AT_B
@@ -93,8 +93,7 @@ ok "flap: ... of clusterA's indices" \
 at_scenario partition
 essim_start dead
 dead_port=$ESSIM_dead_PORT
-essim_kill dead
-ESSIM_NAMES=
+at_kill dead
 at_setup 3
 AT_URL_A="http://127.0.0.1:$dead_port"
 at_config
@@ -119,7 +118,7 @@ at_config
 daemon_start -n
 ok "dry run: replicating" wait_state 10 REPLICATING clusterA
 ok "dry run: said so at start" log_has "dry run"
-essim_kill clusterA KILL
+at_kill clusterA KILL
 ok "dry run: the decision is made" wait_for 15 log_has "promote started"
 ok "dry run: the leader loss is logged" log_has "leader-lost"
 for i in $AT_B; do
