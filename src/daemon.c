@@ -300,7 +300,9 @@ daemon_publish(struct daemon *d)
 	free(errors);
 	free(idx);
 
-	if (lag_known && n > 0)
+	if (!d->polled)
+		snprintf(line, sizeof line, "starting, first poll pending");
+	else if (lag_known && n > 0)
 		snprintf(line, sizeof line, "%s%s, leader %s, lag %lld ops",
 		    snap.state, f->held ? " (held)" : "", snap.leader,
 		    (long long)lag);
@@ -378,6 +380,24 @@ daemon_event_cluster(const struct daemon *d, enum fsm_event e)
 	}
 }
 
+/*
+ * The reason to print after an event's name: a reason that starts with that
+ * name, or with its first part ("tilt: " for tilt-enter), would repeat it.
+ */
+static const char *
+daemon_event_reason(const char *name, const char *reason)
+{
+	size_t	len;
+
+	len = strcspn(reason, ":");
+	if (len == 0 || strncmp(reason + len, ": ", 2) != 0 ||
+	    strncmp(name, reason, len) != 0)
+		return (reason);
+	if (name[len] != '\0' && name[len] != '-')
+		return (reason);
+	return (reason + len + 2);
+}
+
 /* Log the events a state machine call reported that only it knows of. */
 static void
 daemon_log_events(struct daemon *d, const struct fsm_output *out)
@@ -419,7 +439,8 @@ daemon_log_events(struct daemon *d, const struct fsm_output *out)
 		fields[1].name = "CCR_STATE";
 		fields[1].value = fsm_state_name(out->new_state);
 		log_event(level, ccr_events[kind].message_id, fields, 2,
-		    "%s: %s", fsm_event_name(e), out->reason);
+		    "%s: %s", fsm_event_name(e),
+		    daemon_event_reason(fsm_event_name(e), out->reason));
 	}
 }
 
