@@ -49,6 +49,8 @@
 #define DAEMON_ACTION_TIMEOUT_MS 30000	/* one action request */
 #define DAEMON_RETRY_BASE_MS	200
 #define DAEMON_RETRY_CAP_MS	5000
+#define DAEMON_FLUSH_MS		5	/* group commit window */
+#define DAEMON_ACTION_IN_FLIGHT	256	/* recorded, not yet answered */
 
 /* One action request, queued until the state file is written. */
 struct daemon_call {
@@ -87,6 +89,7 @@ struct daemon {
 	TAILQ_HEAD(, daemon_call) calls;
 	struct event		*flush;
 	bool			 state_dirty;
+	bool			 action_dirty;	/* engine record changed */
 	bool			 awaiting_divergence;
 	struct action_record	*failed;	/* shown in status while FAILED */
 
@@ -600,6 +603,20 @@ daemon_call_done(const struct es_result *r, void *arg)
 	daemon_call_free(c);
 }
 
+/*
+ * Flush soon, not at once: answers and new requests that arrive within
+ * DAEMON_FLUSH_MS share one state file write, which is what makes a
+ * thousand-index promotion cost tens of writes instead of thousands.
+ */
+static void
+daemon_schedule_flush(struct daemon *d)
+{
+	struct timeval	tv = { 0, DAEMON_FLUSH_MS * 1000 };
+
+	if (!evtimer_pending(d->flush, NULL))
+		evtimer_add(d->flush, &tv);
+}
+
 /* The engine's send: queue until the record it follows is saved. */
 static void *
 daemon_send(void *ctx, int cluster, const char *method,
@@ -622,7 +639,7 @@ daemon_send(void *ctx, int cluster, const char *method,
 	c->done = done;
 	c->done_arg = done_arg;
 	TAILQ_INSERT_TAIL(&d->calls, c, entry);
-	event_active(d->flush, EV_TIMEOUT, 0);
+	daemon_schedule_flush(d);
 	return (c);
 }
 
@@ -650,6 +667,14 @@ daemon_flush_cb(evutil_socket_t fd, short events, void *arg)
 
 	(void)fd;
 	(void)events;
+	if (d->action_dirty) {
+		d->action_dirty = false;
+		if (action_running(d->engine)) {
+			state_set_action(&d->state,
+			    action_record_to_json(action_record(d->engine)));
+			d->state_dirty = true;
+		}
+	}
 	if (d->state_dirty) {
 		d->state_dirty = false;
 		daemon_save_state(d);
@@ -717,9 +742,8 @@ daemon_action_change(const struct action_record *rec, void *arg)
 	size_t			 i, waiting = 0;
 	char			 detail[128];
 
-	state_set_action(&d->state, action_record_to_json(rec));
-	d->state_dirty = true;
-	event_active(d->flush, EV_TIMEOUT, 0);
+	d->action_dirty = true;
+	daemon_schedule_flush(d);
 
 	for (i = 0; i < rec->nindices; i++) {
 		if (action_index_status(&rec->indices[i]) ==
@@ -970,7 +994,8 @@ daemon_engine_create(struct daemon *d)
 	transport.cancel = daemon_cancel;
 	transport.ctx = d;
 	memset(&params, 0, sizeof params);
-	params.max_in_flight = (unsigned int)d->config->max_requests_per_cluster;
+	/* The cluster clients bound what is on the wire; more wait there. */
+	params.max_in_flight = DAEMON_ACTION_IN_FLIGHT;
 	params.retry_base_ms = DAEMON_RETRY_BASE_MS;
 	params.retry_cap_ms = DAEMON_RETRY_CAP_MS;
 	params.max_attempts = 0;
