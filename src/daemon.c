@@ -49,7 +49,7 @@
 #define DAEMON_ACTION_TIMEOUT_MS 30000	/* one action request */
 #define DAEMON_RETRY_BASE_MS	200
 #define DAEMON_RETRY_CAP_MS	5000
-#define DAEMON_FLUSH_MS		5	/* group commit window */
+#define DAEMON_FLUSH_MS		20	/* group commit window */
 #define DAEMON_ACTION_IN_FLIGHT	256	/* recorded, not yet answered */
 
 /* One action request, queued until the state file is written. */
