@@ -3,7 +3,11 @@
  * every configured index pair.
  *
  * An action runs in phases: a switchover first waits until every follower
- * has caught up (lag 0) or gives up, nothing changed; failback and
+ * has caught up (lag 0) or gives up, nothing changed. Caught up means the
+ * follower's own checkpoints agree and, per shard, it holds the old
+ * leader's max_seq_no as the old leader itself reported it just before: a
+ * follower's _ccr/stats only knows the leader as of its last read, so a
+ * read still in flight would hide operations it never got. Failback and
  * switchover register the new leader as a remote on the old one; then every
  * index walks its own steps (step.h) in parallel, with at most
  * max_in_flight requests out and _close/_open batched over comma lists that
@@ -107,6 +111,7 @@ struct action_engine {
 	bool				 phase_busy;
 	bool				 phase_waiting;
 	unsigned int			 phase_attempts;
+	json_t				*lag_leader;	/* old leader's _stats */
 	bool				 patterns_listed;
 	char				**patterns;	/* to pause */
 	size_t				 npatterns;
@@ -1377,6 +1382,8 @@ action_phase_enter(struct action_engine *e, enum action_phase phase)
 	e->rec->phase = phase;
 	e->phase_attempts = 0;
 	e->phase_waiting = false;
+	json_decref(e->lag_leader);
+	e->lag_leader = NULL;
 	evtimer_del(e->phase_timer);
 	for (k = 0; k < e->npatterns; k++)
 		free(e->patterns[k]);
@@ -1436,31 +1443,57 @@ action_phase_retry(struct action_engine *e, const struct step_reply *r,
 	    action_random(e)));
 }
 
-/* Whether _ccr/stats shows every configured follower caught up. */
+/*
+ * Whether _ccr/stats shows every configured follower caught up: its
+ * checkpoints agree and each shard holds at least the max_seq_no the old
+ * leader's _stats (e->lag_leader, read first) reported for it.
+ */
 static bool
 action_lag_zero(struct action_engine *e, json_t *root)
 {
-	json_t	*list, *index, *shards, *shard, *l, *f;
-	size_t	 i, k;
+	struct action_index_record	*ir;
+	json_t				*list, *index, *shards, *shard, *l, *f;
+	json_t				*id;
+	int64_t				*seqs;
+	size_t				 i, k, nseqs;
+	bool				 zero = true;
 
 	list = json_object_get(json_object_get(root, "follow_stats"),
 	    "indices");
-	for (i = 0; i < e->rec->nindices; i++) {
+	for (i = 0; zero && i < e->rec->nindices; i++) {
+		ir = &e->rec->indices[i];
 		index = action_json_find(list, "index",
-		    e->rec->indices[i].names[action_promoted(e->rec)]);
+		    ir->names[action_promoted(e->rec)]);
 		shards = json_object_get(index, "shards");
-		if (json_array_size(shards) == 0)
+		if (json_array_size(shards) == 0 || json_object_get(
+		    json_object_get(e->lag_leader, "indices"),
+		    ir->names[e->rec->old_leader]) == NULL)
 			return (false);
+		seqs = action_primary_seqs(e->lag_leader,
+		    ir->names[e->rec->old_leader], &nseqs);
+		if (nseqs != json_array_size(shards))
+			zero = false;
 		json_array_foreach(shards, k, shard) {
 			l = json_object_get(shard, "leader_global_checkpoint");
 			f = json_object_get(shard,
 			    "follower_global_checkpoint");
-			if (!json_is_integer(l) || !json_is_integer(f) ||
-			    json_integer_value(l) != json_integer_value(f))
-				return (false);
+			id = json_object_get(shard, "shard_id");
+			if (!zero || !json_is_integer(l) ||
+			    !json_is_integer(f) ||
+			    json_integer_value(l) != json_integer_value(f) ||
+			    !json_is_integer(id) || json_integer_value(id) < 0 ||
+			    (size_t)json_integer_value(id) >= nseqs ||
+			    seqs[json_integer_value(id)] == STEP_SEQ_UNKNOWN ||
+			    action_json_seq(json_object_get(shard,
+			    "follower_max_seq_no")) <
+			    seqs[json_integer_value(id)]) {
+				zero = false;
+				break;
+			}
 		}
+		free(seqs);
 	}
-	return (true);
+	return (zero);
 }
 
 /* Remember the auto-follow patterns that point at the old leader. */
@@ -1505,13 +1538,20 @@ action_phase_answer(struct action_engine *e, struct action_request *req,
 	}
 	switch (e->rec->phase) {
 	case ACTION_PHASE_LAG:
+		if (ok && e->lag_leader == NULL) {
+			e->lag_leader = json_incref(a->root);
+			break;
+		}
 		if (ok && action_lag_zero(e, a->root)) {
 			log_info("%s: every follower caught up",
 			    fsm_action_name(e->rec->kind));
 			action_phase_enter(e, action_phase_next(e->rec->kind,
 			    ACTION_PHASE_LAG));
-		} else
-			action_phase_retry(e, &r, false);
+			break;
+		}
+		json_decref(e->lag_leader);
+		e->lag_leader = NULL;
+		action_phase_retry(e, &r, false);
 		break;
 	case ACTION_PHASE_REMOTE:
 		if (!ok) {
@@ -1611,6 +1651,15 @@ action_pump_phase(struct action_engine *e)
 		return;
 	switch (e->rec->phase) {
 	case ACTION_PHASE_LAG:
+		/* The old leader first, then the follower's view of it. */
+		if (e->lag_leader == NULL) {
+			req = action_request_new(e, REQUEST_PHASE, STEP_MAX,
+			    e->rec->old_leader, "GET", false);
+			req->path = xstrdup("/_stats?level=shards&filter_path="
+			    "indices.*.shards.*.routing.primary,"
+			    "indices.*.shards.*.seq_no.max_seq_no");
+			break;
+		}
 		req = action_request_new(e, REQUEST_PHASE, STEP_MAX, p, "GET",
 		    false);
 		req->path = xstrdup("/_ccr/stats");
@@ -1811,6 +1860,8 @@ action_clear_runtime(struct action_engine *e)
 	e->patterns = NULL;
 	e->npatterns = e->next_pattern = 0;
 	e->patterns_listed = false;
+	json_decref(e->lag_leader);
+	e->lag_leader = NULL;
 	e->running = false;
 }
 

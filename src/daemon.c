@@ -49,6 +49,8 @@
 #define DAEMON_ACTION_TIMEOUT_MS 30000	/* one action request */
 #define DAEMON_RETRY_BASE_MS	200
 #define DAEMON_RETRY_CAP_MS	5000
+#define DAEMON_FLUSH_MS		20	/* group commit window */
+#define DAEMON_ACTION_IN_FLIGHT	256	/* recorded, not yet answered */
 
 /* One action request, queued until the state file is written. */
 struct daemon_call {
@@ -87,6 +89,7 @@ struct daemon {
 	TAILQ_HEAD(, daemon_call) calls;
 	struct event		*flush;
 	bool			 state_dirty;
+	bool			 action_dirty;	/* engine record changed */
 	bool			 awaiting_divergence;
 	struct action_record	*failed;	/* shown in status while FAILED */
 
@@ -300,7 +303,9 @@ daemon_publish(struct daemon *d)
 	free(errors);
 	free(idx);
 
-	if (lag_known && n > 0)
+	if (!d->polled)
+		snprintf(line, sizeof line, "starting, first poll pending");
+	else if (lag_known && n > 0)
 		snprintf(line, sizeof line, "%s%s, leader %s, lag %lld ops",
 		    snap.state, f->held ? " (held)" : "", snap.leader,
 		    (long long)lag);
@@ -378,6 +383,24 @@ daemon_event_cluster(const struct daemon *d, enum fsm_event e)
 	}
 }
 
+/*
+ * The reason to print after an event's name: a reason that starts with that
+ * name, or with its first part ("tilt: " for tilt-enter), would repeat it.
+ */
+static const char *
+daemon_event_reason(const char *name, const char *reason)
+{
+	size_t	len;
+
+	len = strcspn(reason, ":");
+	if (len == 0 || strncmp(reason + len, ": ", 2) != 0 ||
+	    strncmp(name, reason, len) != 0)
+		return (reason);
+	if (name[len] != '\0' && name[len] != '-')
+		return (reason);
+	return (reason + len + 2);
+}
+
 /* Log the events a state machine call reported that only it knows of. */
 static void
 daemon_log_events(struct daemon *d, const struct fsm_output *out)
@@ -419,7 +442,8 @@ daemon_log_events(struct daemon *d, const struct fsm_output *out)
 		fields[1].name = "CCR_STATE";
 		fields[1].value = fsm_state_name(out->new_state);
 		log_event(level, ccr_events[kind].message_id, fields, 2,
-		    "%s: %s", fsm_event_name(e), out->reason);
+		    "%s: %s", fsm_event_name(e),
+		    daemon_event_reason(fsm_event_name(e), out->reason));
 	}
 }
 
@@ -579,6 +603,20 @@ daemon_call_done(const struct es_result *r, void *arg)
 	daemon_call_free(c);
 }
 
+/*
+ * Flush soon, not at once: answers and new requests that arrive within
+ * DAEMON_FLUSH_MS share one state file write, which is what makes a
+ * thousand-index promotion cost tens of writes instead of thousands.
+ */
+static void
+daemon_schedule_flush(struct daemon *d)
+{
+	struct timeval	tv = { 0, DAEMON_FLUSH_MS * 1000 };
+
+	if (!evtimer_pending(d->flush, NULL))
+		evtimer_add(d->flush, &tv);
+}
+
 /* The engine's send: queue until the record it follows is saved. */
 static void *
 daemon_send(void *ctx, int cluster, const char *method,
@@ -601,7 +639,7 @@ daemon_send(void *ctx, int cluster, const char *method,
 	c->done = done;
 	c->done_arg = done_arg;
 	TAILQ_INSERT_TAIL(&d->calls, c, entry);
-	event_active(d->flush, EV_TIMEOUT, 0);
+	daemon_schedule_flush(d);
 	return (c);
 }
 
@@ -629,6 +667,14 @@ daemon_flush_cb(evutil_socket_t fd, short events, void *arg)
 
 	(void)fd;
 	(void)events;
+	if (d->action_dirty) {
+		d->action_dirty = false;
+		if (action_running(d->engine)) {
+			state_set_action(&d->state,
+			    action_record_to_json(action_record(d->engine)));
+			d->state_dirty = true;
+		}
+	}
 	if (d->state_dirty) {
 		d->state_dirty = false;
 		daemon_save_state(d);
@@ -696,9 +742,8 @@ daemon_action_change(const struct action_record *rec, void *arg)
 	size_t			 i, waiting = 0;
 	char			 detail[128];
 
-	state_set_action(&d->state, action_record_to_json(rec));
-	d->state_dirty = true;
-	event_active(d->flush, EV_TIMEOUT, 0);
+	d->action_dirty = true;
+	daemon_schedule_flush(d);
 
 	for (i = 0; i < rec->nindices; i++) {
 		if (action_index_status(&rec->indices[i]) ==
@@ -949,7 +994,8 @@ daemon_engine_create(struct daemon *d)
 	transport.cancel = daemon_cancel;
 	transport.ctx = d;
 	memset(&params, 0, sizeof params);
-	params.max_in_flight = (unsigned int)d->config->max_requests_per_cluster;
+	/* The cluster clients bound what is on the wire; more wait there. */
+	params.max_in_flight = DAEMON_ACTION_IN_FLIGHT;
 	params.retry_base_ms = DAEMON_RETRY_BASE_MS;
 	params.retry_cap_ms = DAEMON_RETRY_CAP_MS;
 	params.max_attempts = 0;

@@ -224,6 +224,35 @@ es_parse_version(const json_t *root, int *major, int *minor, char **cause)
 	return (0);
 }
 
+/*
+ * The entry for alias in an answer keyed by remote alias (_remote/info,
+ * _resolve/cluster), and its connected flag; *entry is NULL when the alias
+ * is absent.
+ */
+static int
+ep_alias_entry(const json_t *root, const char *alias, const char *what,
+    const json_t **entry, bool *connected, char **cause)
+{
+	const json_t	*v;
+
+	*entry = NULL;
+	if (ep_object(root, what, cause) != 0)
+		return (-1);
+	if ((v = json_object_get(root, alias)) == NULL)
+		return (0);
+	if (ep_object(v, "alias entry", cause) != 0)
+		return (-1);
+	*entry = v;
+	v = json_object_get(*entry, "connected");
+	if (!json_is_boolean(v)) {
+		*entry = NULL;
+		xasprintf(cause, "connected is missing or not a boolean");
+		return (-1);
+	}
+	*connected = json_is_true(v);
+	return (0);
+}
+
 /* GET /_remote/info, for one alias. */
 int
 es_parse_remote_info(const json_t *root, const char *alias,
@@ -232,19 +261,12 @@ es_parse_remote_info(const json_t *root, const char *alias,
 	const json_t	*a, *v;
 
 	memset(r, 0, sizeof *r);
-	if (ep_object(root, "remote info", cause) != 0)
+	if (ep_alias_entry(root, alias, "remote info", &a, &r->connected,
+	    cause) != 0)
 		return (-1);
-	if ((a = json_object_get(root, alias)) == NULL)
+	if (a == NULL)
 		return (0);
-	if (ep_object(a, "remote entry", cause) != 0)
-		return (-1);
-	v = json_object_get(a, "connected");
-	if (!json_is_boolean(v)) {
-		xasprintf(cause, "connected is missing or not a boolean");
-		return (-1);
-	}
 	r->found = true;
-	r->connected = json_is_true(v);
 	if ((v = json_object_get(a, "mode")) != NULL &&
 	    ep_string(v, r->mode, sizeof r->mode, "mode", cause) != 0)
 		return (-1);
@@ -717,19 +739,12 @@ es_parse_resolve_cluster(const json_t *root, const char *alias,
 	const json_t	*a, *v;
 
 	memset(r, 0, sizeof *r);
-	if (ep_object(root, "resolve cluster", cause) != 0)
+	if (ep_alias_entry(root, alias, "resolve cluster", &a, &r->connected,
+	    cause) != 0)
 		return (-1);
-	if ((a = json_object_get(root, alias)) == NULL)
+	if (a == NULL)
 		return (0);
-	if (ep_object(a, "resolve entry", cause) != 0)
-		return (-1);
-	v = json_object_get(a, "connected");
-	if (!json_is_boolean(v)) {
-		xasprintf(cause, "connected is missing or not a boolean");
-		return (-1);
-	}
 	r->found = true;
-	r->connected = json_is_true(v);
 	if (ep_bool(a, "matching_indices", &r->matching_indices, cause) != 0)
 		return (-1);
 	if ((v = json_object_get(a, "error")) != NULL) {

@@ -238,10 +238,12 @@ TESTS += %reldir%/integration/action-promote.sh \
 	%reldir%/integration/action-failback.sh \
 	%reldir%/integration/action-gates.sh \
 	%reldir%/integration/action-crash.sh \
-	%reldir%/integration/action-retry.sh
+	%reldir%/integration/action-retry.sh \
+	%reldir%/integration/action-switchover.sh
 EXTRA_DIST += %reldir%/integration/action-lib.sh \
 	%reldir%/integration/action-promote.sh \
 	%reldir%/integration/action-failback.sh \
 	%reldir%/integration/action-gates.sh \
 	%reldir%/integration/action-crash.sh \
-	%reldir%/integration/action-retry.sh
+	%reldir%/integration/action-retry.sh \
+	%reldir%/integration/action-switchover.sh

@@ -5,7 +5,9 @@
 # daemon is killed, the fault cleared (the hung request then takes effect,
 # its answer lost, as after a real crash), and a restarted daemon must
 # finish the action: every index on both clusters is then checked for what
-# it really is, so none is left closed, paused or half-followed.
+# it really is, so none is left closed, paused or half-followed. A kill
+# while a divergent failback waits for the operator loses neither the gate
+# nor the data.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/action-lib.sh"
 
@@ -55,10 +57,11 @@ crash_promote() {
 	at_config
 	daemon_start
 	ok "$tag: replicating" wait_state 10 REPLICATING clusterA
+	auto_follow_add "$B" from-a clusterA
 	for f in "$@"; do
 		fault "$B" "$f"
 	done
-	essim_kill clusterA KILL
+	at_kill clusterA KILL
 	crash_restart "$tag" "$B" "$check" "$step"
 	ok "$tag: promoted, clusterB leads" wait_state 15 PROMOTED clusterB
 	ok "$tag: every index on clusterB is a plain open index" \
@@ -66,6 +69,8 @@ crash_promote() {
 	ok "$tag: the new leader takes writes" writable "$B" logs2-dr
 	ok "$tag: no action left in the state file" \
 	    [ "$(state_get .action)" = null ]
+	ok "$tag: the auto-follow pattern from clusterA is paused" \
+	    [ "$(auto_follow_active "$B" from-a)" = false ]
 }
 
 # crash_failback TAG STEP CHECK FAULT [diverged]: a failback killed inside
@@ -87,18 +92,18 @@ crash_failback() {
 		    length == 2 and all(. > 0)" >/dev/null'
 		es_status POST "$A/logs1/_doc" '{"extra":1}' >/dev/null
 	fi
-	essim_kill clusterA KILL
+	at_kill clusterA KILL
 	ok "$tag: promoted" wait_state 15 PROMOTED clusterB
 	es_body POST "$B/_essim/link" '{"mode":"ok"}' >/dev/null
 	writable "$B" logs1-dr
-	ctl hold >/dev/null
+	ok "$tag: held while clusterA comes back" ctl_ok hold
 	at_start_a
 	fault "$A" "$fault"
-	ctl resume >/dev/null
+	ok "$tag: resumed with the fault in place" ctl_ok resume
 	if [ -n "$diverged" ]; then
 		ok "$tag: the divergent index waits for confirmation" \
 		    wait_state 15 AWAITING_CONFIRMATION
-		ctl confirm >/dev/null
+		ok "$tag: confirmed" ctl_ok confirm
 	fi
 	crash_restart "$tag" "$A" "$check" "$step"
 	ok "$tag: failed back, clusterB leads" \
@@ -138,6 +143,8 @@ crash_promote p-verify verify_unfollow in_read \
     '{"path":"/*/_ccr/info","method":"GET","action":"hang"}'
 crash_promote p-open open in_step \
     '{"path":"/*/_open","action":"hang"}'
+crash_promote p-autofollow auto_follow in_step \
+    '{"path":"/_ccr/auto_follow/from-a/pause","action":"hang"}'
 
 crash_failback f-remote remote in_step \
     '{"path":"/_cluster/settings","method":"PUT","action":"hang"}'
@@ -151,6 +158,39 @@ crash_failback f-block write_block in_step \
     '{"path":"/*/_block/write","method":"PUT","action":"hang"}' diverged
 crash_failback f-clone clone in_step \
     '{"path":"/*/_clone/*","method":"POST","action":"hang"}' diverged
+
+# kill -9 while a divergent failback waits at the gate: the restarted daemon
+# still waits, deletes nothing, and carries on when confirmed.
+at_scenario f-gate
+at_setup 3
+at_config
+daemon_start
+ok "f-gate: replicating" wait_state 10 REPLICATING clusterA
+es_body POST "$B/_essim/link" '{"mode":"refuse","remote":"clusterA"}' >/dev/null
+wait_for 5 eval 'es_body GET "$B/logs1-dr/_ccr/stats" |
+    jq -e "[.indices[].shards[].failed_read_requests] |
+    length == 2 and all(. > 0)" >/dev/null'
+es_status POST "$A/logs1/_doc" '{"extra":1}' >/dev/null
+at_kill clusterA KILL
+ok "f-gate: promoted" wait_state 15 PROMOTED clusterB
+es_body POST "$B/_essim/link" '{"mode":"ok"}' >/dev/null
+at_start_a
+ok "f-gate: the failback waits for confirmation" \
+    wait_state 15 AWAITING_CONFIRMATION clusterB
+daemon_kill KILL
+daemon_start
+ok "f-gate: after a restart it still waits" \
+    wait_state 5 AWAITING_CONFIRMATION clusterB
+ok "f-gate: ... with a pending failback" \
+    [ "$(status_get .pending)" = failback ]
+sleep 1
+ok "f-gate: logs1 on clusterA keeps its 4 documents" \
+    [ "$(count "$A" logs1)" = 4 ]
+ok "f-gate: confirm is accepted" ctl_ok confirm
+ok "f-gate: failed back" wait_state 15 REPLICATING clusterB
+ok "f-gate: every index on clusterA follows clusterB's" follows_b $AT_A
+ok "f-gate: the copy holds the 4 documents" \
+    has "$(es_body GET "$A/logs1-diverged-*/_count")" '"count":4'
 
 at_end
 finish

@@ -3,7 +3,8 @@
 # returns and becomes the follower of the promoted cluster (role reversal),
 # the write made on the new leader is found on it; an old leader that comes
 # back holding writes the new leader never received keeps them until an
-# operator confirms, and then keeps a copy of them before it follows.
+# operator confirms, and then keeps a copy of them before it follows. The
+# on_failback and on_state_change hooks are told what happened.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/action-lib.sh"
 
@@ -36,10 +37,10 @@ count_is() {
 # --- the old leader comes back ------------------------------------------------
 at_scenario back
 at_setup 5
-at_config "$(at_hooks on_failback)"
+at_config "$(at_hooks on_failback on_state_change)"
 daemon_start
 ok "back: replicating, clusterA leads" wait_state 10 REPLICATING clusterA
-essim_kill clusterA KILL
+at_kill clusterA KILL
 ok "back: promoted" wait_state 15 PROMOTED clusterB
 ok "back: kimchy written on the new leader" writable "$B" logs2-dr
 ok "back: the old leader is watched as the follower" \
@@ -71,6 +72,17 @@ ok "back: ... CCR_NEW_LEADER" \
 ok "back: ... CCR_OLD_LEADER" \
     [ "$(hook_env on_failback CCR_OLD_LEADER)" = clusterA ]
 ok "back: ... CCR_STATE" [ "$(hook_env on_failback CCR_STATE)" = REPLICATING ]
+# transition FROM TO: on_state_change was told of it (the sorted variables
+# put CCR_OLD_STATE right before CCR_STATE).
+transition() {
+	grep -A1 "^CCR_OLD_STATE=$1\$" "$AT_DIR/hook-on_state_change.env" |
+	    grep -q "^CCR_STATE=$2\$"
+}
+for t in "REPLICATING LEADER_SUSPECT" "LEADER_SUSPECT PROMOTING" \
+    "PROMOTING PROMOTED" "PROMOTED FAILING_BACK" "FAILING_BACK REPLICATING"; do
+	ok "back: on_state_change told of ${t% *} -> ${t#* }" \
+	    wait_for 5 transition $t
+done
 
 # --- the isolated old leader took writes the new leader never got -------------
 at_scenario diverged
@@ -97,7 +109,7 @@ ok "diverged: clusterA took 4 + 2 writes" \
     eval 'count_is "$A" logs1 7 && count_is "$A" logs2 5'
 ok "diverged: clusterB never got them" \
     eval 'count_is "$B" logs1-dr 3 && count_is "$B" logs2-dr 3'
-essim_kill clusterA KILL
+at_kill clusterA KILL
 ok "diverged: promoted" wait_state 15 PROMOTED clusterB
 es_body POST "$B/_essim/link" '{"mode":"ok"}' >/dev/null
 ok "diverged: kimchy written on the new leader" writable "$B" logs1-dr
@@ -105,8 +117,9 @@ at_start_a
 ok "diverged: failback waits for confirmation" \
     wait_state 15 AWAITING_CONFIRMATION clusterB
 ok "diverged: pending failback" [ "$(status_get .pending)" = failback ]
+# Each index reaches the guard on its own; the first one opens the gate.
 ok "diverged: status counts 2 divergent indices" \
-    [ "$(status_get .divergence.indices)" = 2 ]
+    wait_for 5 eval '[ "$(status_get .divergence.indices)" = 2 ]'
 ok "diverged: ... and 6 operations" \
     [ "$(status_get .divergence.operations)" = 6 ]
 ok "diverged: the indices that did not diverge follow clusterB" \
@@ -117,7 +130,7 @@ ok "diverged: a second later, logs1 on clusterA still holds its 7 documents" \
 ok "diverged: ... and logs2 its 5" count_is "$A" logs2 5
 ok "diverged: ... no copy was made yet" [ -z "$(copies logs1)" ]
 ok "diverged: still waiting" state_is AWAITING_CONFIRMATION
-ok "diverged: confirm is accepted" ctl confirm
+ok "diverged: confirm is accepted" ctl_ok confirm
 ok "diverged: failed back" wait_state 15 REPLICATING clusterB
 c1=$(copies logs1)
 c2=$(copies logs2)

@@ -35,7 +35,7 @@ gate_round() {
 	url=$([ "$surv" = A ] && echo "$A" || echo "$B")
 	ok "$tag: replicating, cluster$lost leads" \
 	    wait_state 10 REPLICATING "cluster$lost"
-	essim_kill "cluster$lost" KILL
+	at_kill "cluster$lost" KILL
 	ok "$tag: the promotion waits for confirmation" \
 	    wait_for 15 waiting_promote
 	sleep 0.5
@@ -51,7 +51,7 @@ gate_round() {
 		;;
 	ctl)
 		ok "$tag: ccr-failoverctl confirm is accepted" \
-		    ctl confirm >/dev/null
+		    ctl_ok confirm
 		;;
 	esac
 	ok "$tag: confirmed by $how: promoted, cluster$surv leads" \
@@ -85,9 +85,9 @@ at_setup 3
 at_config
 daemon_start
 ok "hold: replicating" wait_state 10 REPLICATING clusterA
-ok "hold: ccr-failoverctl hold is accepted" ctl hold >/dev/null
+ok "hold: ccr-failoverctl hold is accepted" ctl_ok hold
 ok "hold: status says held" [ "$(status_get .held)" = true ]
-essim_kill clusterA KILL
+at_kill clusterA KILL
 lost_seen() {
 	[ "$(status_get .clusters.clusterA.consecutive_failures)" -ge 6 ]
 }
@@ -97,7 +97,7 @@ ok "hold: no promotion" eval '! log_has "promote started"'
 ok "hold: the state did not move past the loss" \
     eval '! state_is PROMOTING && ! state_is PROMOTED'
 ok "hold: clusterB's indices are untouched followers" all_active "$B" $AT_B
-ok "hold: resume is accepted" ctl resume >/dev/null
+ok "hold: resume is accepted" ctl_ok resume
 ok "hold: promoted after resume" wait_state 15 PROMOTED clusterB
 ok "hold: clusterB's indices are plain open indices" all_plain "$B" $AT_B
 ok "hold: SIGUSR2 holds again" eval 'kill -USR2 $DAEMON_PID &&
@@ -110,7 +110,7 @@ at_config "$(at_hooks pre_promote)"
 echo 1 >"$AT_DIR/veto"
 daemon_start
 ok "veto: replicating" wait_state 10 REPLICATING clusterA
-essim_kill clusterA KILL
+at_kill clusterA KILL
 ok "veto: the promotion waits for confirmation" wait_for 15 waiting_promote
 ok "veto: pre_promote ran" grep -q '^CCR_EVENT=pre-promote$' \
     "$AT_DIR/hook-pre_promote.env"
@@ -121,7 +121,7 @@ ok "veto: the reason names the hook" \
 sleep 0.5
 ok "veto: still waiting" waiting_promote
 ok "veto: clusterB's indices are untouched followers" all_active "$B" $AT_B
-ok "veto: confirm is accepted" ctl confirm >/dev/null
+ok "veto: confirm is accepted" ctl_ok confirm
 ok "veto: promoted" wait_state 15 PROMOTED clusterB
 ok "veto: clusterB's indices are plain open indices" all_plain "$B" $AT_B
 
@@ -131,7 +131,7 @@ at_setup 3
 at_config "failover_block_s = 600;"
 daemon_start
 ok "anti-flap: replicating" wait_state 10 REPLICATING clusterA
-essim_kill clusterA KILL
+at_kill clusterA KILL
 ok "anti-flap: first loss promoted automatically" \
     wait_state 15 PROMOTED clusterB
 at_start_a
@@ -139,14 +139,14 @@ ok "anti-flap: failed back, clusterB leads" wait_state 15 REPLICATING clusterB
 ok "anti-flap: clusterA follows" all_active "$A" $AT_A
 ok "anti-flap: the block is in the state file" \
     [ "$(state_get .failover_block_until)" != null ]
-essim_kill clusterB KILL
+at_kill clusterB KILL
 ok "anti-flap: second loss waits for confirmation" \
     wait_for 15 waiting_promote
 sleep 0.5
 ok "anti-flap: still waiting" waiting_promote
 ok "anti-flap: clusterA's indices are untouched followers" \
     all_active "$A" $AT_A
-ok "anti-flap: confirm is accepted" ctl confirm >/dev/null
+ok "anti-flap: confirm is accepted" ctl_ok confirm
 ok "anti-flap: promoted, clusterA leads" wait_state 15 PROMOTED clusterA
 ok "anti-flap: clusterA's indices are plain open indices" \
     all_plain "$A" $AT_A

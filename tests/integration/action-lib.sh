@@ -13,6 +13,33 @@ DAEMON_STATE="$AT_DIR/state"
 DAEMON_RUN="$AT_DIR/run"
 DAEMON_LOG="$AT_DIR/daemon.log"
 
+# at_forget_pid PID: a process that was waited for leaves the cleanup list,
+# so the cleanup never signals a later process that reuses its pid.
+at_forget_pid() {
+	TEST_PIDS=$(echo " $TEST_PIDS " | sed "s/ $1 / /")
+}
+
+# at_kill NAME [SIGNAL]: essim_kill, then forget the pid and the name (until
+# essim_start starts it again), so no later signal can reach a stranger.
+at_kill() {
+	local pidvar="ESSIM_${1}_PID"
+	essim_kill "$@"
+	at_forget_pid "${!pidvar}"
+	ESSIM_NAMES=$(echo " $ESSIM_NAMES " | sed "s/ $1 / /")
+}
+
+# at_stop_all: essim_stop_all, and forget the pids.
+at_stop_all() {
+	local name pidvar rc=0
+	essim_stop_all || rc=1
+	for name in $ESSIM_NAMES; do
+		pidvar="ESSIM_${name}_PID"
+		at_forget_pid "${!pidvar}"
+	done
+	ESSIM_NAMES=
+	return $rc
+}
+
 # at_scenario NAME: start afresh for one scenario: the previous daemon and
 # clusters are stopped (a test each: clean exits, no sanitizer report) and
 # the new one's files go to $TEST_DIR/NAME.
@@ -23,8 +50,7 @@ at_scenario() {
 		DAEMON_PID=
 	fi
 	if [ -n "$ESSIM_NAMES" ]; then
-		ok "clusters stop cleanly" essim_stop_all
-		ESSIM_NAMES=
+		ok "clusters stop cleanly" at_stop_all
 	fi
 	unset ESSIM_clusterA_PORT ESSIM_clusterB_PORT AT_URL_A
 	AT_DIR="$TEST_DIR/$1"
@@ -41,8 +67,7 @@ at_end() {
 		ok "daemon stops cleanly" daemon_stop
 		DAEMON_PID=
 	fi
-	ok "clusters stop cleanly" essim_stop_all
-	ESSIM_NAMES=
+	ok "clusters stop cleanly" at_stop_all
 }
 
 # at_start_a [FLAGS...]: start (or restart) clusterA on its port, with its
@@ -185,6 +210,7 @@ daemon_polled() {
 daemon_kill() {
 	kill "-${1:-TERM}" "$DAEMON_PID" 2>/dev/null || true
 	wait "$DAEMON_PID" 2>/dev/null || true
+	at_forget_pid "$DAEMON_PID"
 }
 
 # daemon_stop: SIGTERM; fails unless it exits 0 without sanitizer reports.
@@ -192,6 +218,7 @@ daemon_stop() {
 	local rc=0
 	kill -TERM "$DAEMON_PID" 2>/dev/null || return 1
 	wait "$DAEMON_PID" || rc=1
+	at_forget_pid "$DAEMON_PID"
 	if grep -q 'Sanitizer\|runtime error' "$DAEMON_LOG"; then
 		grep -A20 'Sanitizer\|runtime error' "$DAEMON_LOG" >&2
 		rc=1
@@ -233,6 +260,11 @@ log_has() {
 # ctl COMMAND...: ccr-failoverctl on the daemon's runtime directory.
 ctl() {
 	"$FAILOVERCTL" --runtime-dir "$DAEMON_RUN" "$@"
+}
+
+# ctl_ok COMMAND...: the same, quiet: only whether the daemon accepted it.
+ctl_ok() {
+	ctl "$@" >/dev/null
 }
 
 # --- what the clusters hold ---------------------------------------------------
@@ -277,6 +309,19 @@ all_active() {
 		[ "$(ccr_info "$url" "$i")" = active ] || return 1
 		index_open "$url" "$i" || return 1
 	done
+}
+
+# auto_follow_add URL NAME REMOTE: an auto-follow pattern metrics-* on the
+# remote; answers whether it was created.
+auto_follow_add() {
+	[ "$(es_status PUT "$1/_ccr/auto_follow/$2" \
+	    "{\"remote_cluster\":\"$3\",\"leader_index_patterns\":[\"metrics-*\"],\"follow_index_pattern\":\"{{leader_index}}-dr\"}")" \
+	    = 200 ]
+}
+
+# auto_follow_active URL NAME: true or false, as the pattern says.
+auto_follow_active() {
+	es_body GET "$1/_ccr/auto_follow/$2" | jq -r '.patterns[0].pattern.active'
 }
 
 # count URL INDEX: documents after a refresh.

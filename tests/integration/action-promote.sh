@@ -1,6 +1,8 @@
 #!/bin/bash
 # Promotion against two essim clusters and the real daemon: a killed leader
-# and a hanging one are promoted away from; a leader that flaps below the
+# and a hanging one are promoted away from (the promoted cluster's
+# auto-follow patterns that point at the lost leader paused, the on_promote
+# hook told what happened); a leader that flaps below the
 # failure threshold, or that only the daemon cannot reach, is not; a dry run
 # decides and logs but leaves the clusters alone. Every verdict is read from
 # the clusters themselves, not only from the daemon's status.
@@ -22,10 +24,12 @@ hook_env() {
 at_scenario killed
 at_setup 5
 at_config "$(at_hooks on_promote)"
+ok "killed: an auto-follow pattern on clusterB follows clusterA" \
+    auto_follow_add "$B" from-a clusterA
 daemon_start
 ok "killed: replicating, clusterA leads" wait_state 10 REPLICATING clusterA
 ok "killed: clusterB's indices are active followers" all_active "$B" $AT_B
-essim_kill clusterA KILL
+at_kill clusterA KILL
 ok "killed: promoted, clusterB leads" wait_state 15 PROMOTED clusterB
 ok "killed: every follower index on clusterB is a plain open index" \
     all_plain "$B" $AT_B
@@ -47,6 +51,8 @@ ok "killed: ... CCR_INDICES" [ "$(hook_env on_promote CCR_INDICES)" = \
 ok "killed: ... CCR_LOST_OPERATIONS (nothing was lost)" \
     [ "$(hook_env on_promote CCR_LOST_OPERATIONS)" = 0 ]
 ok "killed: the promotion is in the log" log_has "promote started"
+ok "killed: the auto-follow pattern pointing at clusterA is paused" \
+    [ "$(auto_follow_active "$B" from-a)" = false ]
 
 # --- the leader hangs (blackholed: every request times out) -------------------
 at_scenario hang
@@ -87,8 +93,7 @@ ok "flap: ... of clusterA's indices" \
 at_scenario partition
 essim_start dead
 dead_port=$ESSIM_dead_PORT
-essim_kill dead
-ESSIM_NAMES=
+at_kill dead
 at_setup 3
 AT_URL_A="http://127.0.0.1:$dead_port"
 at_config
@@ -113,7 +118,7 @@ at_config
 daemon_start -n
 ok "dry run: replicating" wait_state 10 REPLICATING clusterA
 ok "dry run: said so at start" log_has "dry run"
-essim_kill clusterA KILL
+at_kill clusterA KILL
 ok "dry run: the decision is made" wait_for 15 log_has "promote started"
 ok "dry run: the leader loss is logged" log_has "leader-lost"
 for i in $AT_B; do

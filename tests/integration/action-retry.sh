@@ -21,7 +21,7 @@ daemon_start
 ok "bursts: replicating" wait_state 10 REPLICATING clusterA
 fault "$B" '{"path":"/*/_close","method":"POST","action":"error","status":429,"count":3}'
 fault "$B" '{"path":"/*/_close","method":"POST","action":"error","status":503,"count":3}'
-essim_kill clusterA KILL
+at_kill clusterA KILL
 ok "bursts: promoted, clusterB leads" wait_state 20 PROMOTED clusterB
 ok "bursts: all six error answers were used" [ "$(rules_left "$B")" = 0 ]
 ok "bursts: the 429s were retried" log_has "answered 429"
@@ -37,7 +37,7 @@ at_config
 daemon_start
 ok "permanent: replicating" wait_state 10 REPLICATING clusterA
 fault "$B" '{"path":"/logs2-dr/_ccr/pause_follow","action":"error","status":400,"type":"illegal_argument_exception","reason":"refused for good by the test"}'
-essim_kill clusterA KILL
+at_kill clusterA KILL
 ok "permanent: the action ends FAILED" wait_state 20 FAILED
 ok "permanent: the other four indices are plain open indices" \
     all_plain "$B" logs1-dr logs3-dr logs4-dr logs5-dr
@@ -61,7 +61,7 @@ ok "permanent: ccr-failoverctl status shows the failed action" \
     has "$(ctl status)" "4 of 5 indices done, 1 failed"
 faults_clear "$B"
 ok "permanent: once the cause is gone, promote retries from FAILED" \
-    ctl promote >/dev/null
+    ctl_ok promote
 ok "permanent: promoted, clusterB leads" wait_state 15 PROMOTED clusterB
 ok "permanent: all five indices are plain open indices" all_plain "$B" $AT_B
 ok "permanent: no error left in status.json" \

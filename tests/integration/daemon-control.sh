@@ -153,7 +153,9 @@ ok "SIGTERM: exit 0" daemon_stop
 
 # --- a gated promotion ------------------------------------------------------
 # confirm_promote: a lost leader waits in AWAITING_CONFIRMATION until an
-# operator confirms; a running promotion cannot be aborted.
+# operator confirms; a running promotion cannot be aborted. clusterB answers
+# _close with 503s until told otherwise, which keeps the confirmed promotion
+# running while abort is tried; then it finishes.
 daemon_dirs gate
 CONF_EXTRA='confirm_promote = true;' conf_write "$TEST_DIR/gate.conf"
 ok "a daemon with confirm_promote starts" daemon_start "$TEST_DIR/gate.conf"
@@ -169,13 +171,23 @@ ok "... AWAITING_CONFIRMATION" state_is AWAITING_CONFIRMATION
 out=$(ctl status)
 ok "... ctl status shows the pending action" \
     grep -qE '^Pending: +promote' <<<"$out"
+es_body POST "$ESSIM_clusterB_URL/_essim/faults" \
+    '{"path":"/*/_close","method":"POST","action":"error","status":503}' \
+    >/dev/null
 out=$(ctl confirm)
 ok "ctl confirm: accepted" [ $? -eq 0 ]
 ok "... PROMOTING" state_is PROMOTING
 ok "... nothing pending" [ "$(st .pending)" = null ]
+ok "... the promotion retries _close" \
+    wait_for 5 bash -c '[ "$(jq -r ".indices[0].action_step" "$1")" = close ]' \
+    _ "$DAEMON_RUN/status.json"
 out=$(ctl abort 2>&1)
 ok "ctl abort of a running promotion: rejected" [ $? -eq 1 ]
 ok "... past the point of no return" grep -q 'cannot be aborted' <<<"$out"
+ok "... still PROMOTING" state_is PROMOTING
+es_status DELETE "$ESSIM_clusterB_URL/_essim/faults" >/dev/null
+ok "... then PROMOTED: clusterB leads, $IDX2 a plain open index" \
+    wait_for 15 promoted_to_b
 ok "SIGTERM: exit 0" daemon_stop
 
 # --- directories from systemd's environment ---------------------------------

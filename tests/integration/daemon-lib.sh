@@ -41,6 +41,32 @@ ccr_pair() {
 	    '"index_following_started":true'
 }
 
+# ccr_refollow: make clusterB's $IDX2 a fresh follower of clusterA's $IDX
+# again, after a promotion turned it into a plain index.
+ccr_refollow() {
+	es_status DELETE "$ESSIM_clusterB_URL/$IDX2" >/dev/null
+	has "$(es_body PUT "$ESSIM_clusterB_URL/$IDX2/_ccr/follow?wait_for_active_shards=1" \
+	    "{\"remote_cluster\":\"clusterA\",\"leader_index\":\"$IDX\"${FOLLOW_PARAMS:-}}")" \
+	    '"index_following_started":true'
+}
+
+# follow_status_b INDEX: clusterB's _ccr/info status of INDEX: active,
+# paused, or none for an index that follows nothing.
+follow_status_b() {
+	es_body GET "$ESSIM_clusterB_URL/$1/_ccr/info" |
+	    jq -r '.follower_indices[0].status // "none"'
+}
+
+# promoted_to_b: status.json says PROMOTED with clusterB leading, and
+# clusterB's $IDX2 is a plain open index that takes writes.
+promoted_to_b() {
+	state_is PROMOTED &&
+	    [ "$(st '"\(.leader) \(.follower)"')" = "clusterB clusterA" ] &&
+	    [ "$(follow_status_b "$IDX2")" = none ] &&
+	    case "$(es_status PUT "$ESSIM_clusterB_URL/$IDX2/_doc/promoted" \
+	    '{"n":0}')" in 200|201) ;; *) false ;; esac
+}
+
 # ccr_remote ON ALIAS [PORT]: on cluster ON, point remote ALIAS (proxy mode)
 # at PORT, by default at the essim named ALIAS.
 ccr_remote() {

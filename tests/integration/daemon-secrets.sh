@@ -76,6 +76,7 @@ chmod 600 "$TEST_DIR/b.key"
 ok "... the daemon polls on" polls_pass 2
 essim_kill clusterA KILL
 ok "leader killed: leader-lost" wait_for 10 log_has 'warning: leader-lost: '
+ok "... and the promotion done" wait_for 10 promoted_to_b
 ok "SIGTERM: exit 0" daemon_stop
 ok "no secret in the log" no_secret "$DAEMON_LOG"
 ok "... nor in status.json" no_secret "$DAEMON_RUN/status.json"
@@ -83,14 +84,26 @@ ok "... nor in state.json" no_secret "$DAEMON_STATE/state.json"
 
 # --- -n ----------------------------------------------------------------------
 ok "clusterA restarts" essim_restart clusterA
+ok "clusterB's $IDX2 follows clusterA's $IDX again, afresh" ccr_refollow
 daemon_dirs dry
 ok "-n: the daemon starts" daemon_start "$CONF" -n
 ok "... and says it is a dry run" \
     log_has 'info: started .*: leader clusterA, follower clusterB, 1 indices, dry run'
 ok "... REPLICATING" wait_for 5 state_is REPLICATING
 essim_kill clusterA KILL
-ok "... a lost leader is decided and logged as a dry run" \
-    wait_for 10 log_has 'notice: decided: promote \(dry run: nothing is sent\)'
+ok "... a lost leader is decided" \
+    wait_for 10 log_has 'warning: leader-lost: leader lost after 3 polls'
+ok "... the promotion starts as a dry run" \
+    wait_for 10 log_has 'notice: promote started: clusterB to lead, clusterA to follow, 1 indices \(dry run\)'
+ok "... each request is logged, not sent" wait_for 10 log_has \
+    "info: dry run: POST /$IDX2/_ccr/unfollow on clusterB"
+dry_promoted() {
+	[ "$(st '"\(.state) \(.leader)"')" = "PROMOTED clusterB" ]
+}
+ok "... the daemon counts it PROMOTED, clusterB leading" \
+    wait_for 10 dry_promoted
+ok "... while clusterB's $IDX2 still follows, untouched" \
+    [ "$(follow_status_b "$IDX2")" = active ]
 ok "SIGTERM: exit 0" daemon_stop
 ok "no secret in the log" no_secret "$DAEMON_LOG"
 

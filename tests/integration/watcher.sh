@@ -4,8 +4,9 @@
 # flapping leader, a partition only the daemon sees, a follower index
 # paused by hand, the follower cluster down, a stalled daemon (tilt), a
 # blackholed leader and a killed leader. Only the last two may end in the
-# leader-lost decision; the action engine is not wired, so that decision
-# leaves the daemon in PROMOTING.
+# leader-lost decision, which the daemon carries out: clusterB's follower
+# index becomes a plain index and clusterB leads. Each of those two gets a
+# fresh follower index on clusterB first.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/daemon-lib.sh"
 
@@ -212,7 +213,7 @@ ok "... the index shows paused" \
 ok "... the reason names the index and why" \
     bash -c "[[ \"\$1\" == *$IDX2*paused* ]]" _ "$(st .reason)"
 ok "... logged as a degraded event" \
-    log_since_has "warning: degraded: .*CCR_CLUSTER=clusterB CCR_STATE=DEGRADED"
+    log_since_has "warning: degraded: index $IDX2 paused CCR_CLUSTER=clusterB CCR_STATE=DEGRADED$"
 ok "resume_follow on clusterB" \
     [ "$(es_status POST "$B/$IDX2/_ccr/resume_follow")" = 200 ]
 ok "resumed follower: REPLICATING" wait_for 5 state_is REPLICATING
@@ -254,7 +255,8 @@ log_mark
 kill -STOP "$DAEMON_PID"
 sleep 2
 kill -CONT "$DAEMON_PID"
-ok "stalled loop: tilt entered" wait_for 5 log_since_has 'tilt-enter: tilt: [0-9]+ ms since'
+ok "stalled loop: tilt entered" \
+    wait_for 5 log_since_has 'notice: tilt-enter: [0-9]+ ms since the previous poll CCR_'
 ok "... and left after clean polls" wait_for 5 log_since_has 'tilt-exit'
 ok "... state unchanged" states_only
 
@@ -266,14 +268,19 @@ log_mark
 es_body POST "$A/_essim/faults" '{"path":"/","action":"hang"}' >/dev/null
 ok "blackholed leader: LEADER_SUSPECT" \
     wait_for 5 log_since_has ': state REPLICATING -> LEADER_SUSPECT:'
-ok "... then leader-lost" wait_for 10 log_since_has 'warning: leader-lost: '
-ok "... state PROMOTING" state_is PROMOTING
+ok "... then leader-lost, decided to promote" wait_for 10 log_since_has \
+    "warning: leader-lost: leader lost after 3 polls \\(the follower's probe of the leader failed\\): promoting CCR_CLUSTER=clusterA CCR_STATE=PROMOTING$"
 ok "... though clusterB still calls the remote connected" \
     remote_connected clusterB clusterA true
-ok "... reason: lost after 3 polls, the follower's probe failed" \
-    has "$(st .reason)" "leader lost after 3 polls (the follower's probe of the leader failed): promoting"
+ok "... the promotion runs" log_since_has \
+    ': state LEADER_SUSPECT -> PROMOTING: leader lost after 3 polls'
+ok "... PROMOTED: clusterB leads, $IDX2 a plain open index" \
+    wait_for 10 promoted_to_b
+ok "... only REPLICATING, LEADER_SUSPECT, PROMOTING, PROMOTED on the way" \
+    states_only REPLICATING LEADER_SUSPECT PROMOTING PROMOTED
 ok "SIGTERM: exit 0" daemon_stop
 es_status DELETE "$A/_essim/faults" >/dev/null
+ok "clusterB's $IDX2 follows clusterA's $IDX again, afresh" ccr_refollow
 
 # --- several urls for one cluster ----------------------------------------------
 # clusterA's first node refuses connections, then hangs: the daemon moves
@@ -308,7 +315,8 @@ reads_clean() {
 	[ "$(es_body GET "$B/$IDX2/_ccr/stats" |
 	    jq '[.indices[0].shards[].read_exceptions | length] | add')" = 0 ]
 }
-ok "clusterB reads from clusterA again" wait_for 10 reads_clean
+ok "clusterB's $IDX2 follows clusterA's $IDX again, afresh" ccr_refollow
+ok "clusterB reads from clusterA" wait_for 10 reads_clean
 ok "a fresh daemon starts" daemon_start "$CONF"
 ok "REPLICATING" wait_for 5 state_is REPLICATING
 essim_kill clusterA KILL
@@ -318,12 +326,16 @@ ok "... then the leader-lost decision, as a journal-style event line" \
     wait_for 10 log_has 'warning: leader-lost: leader lost after 3 polls \(.*\): promoting CCR_CLUSTER=clusterA CCR_STATE=PROMOTING$'
 ok "... suspect logged before lost" [ "$(grep -nE 'LEADER_SUSPECT|leader-lost' \
     "$DAEMON_LOG" | head -n 1 | grep -c LEADER_SUSPECT)" = 1 ]
-ok "... state PROMOTING with the decision logged" \
-    bash -c '[ "$1" = PROMOTING ] && grep -q "notice: decided: promote$" "$2"' \
-    _ "$(st .state)" "$DAEMON_LOG"
-ok "... state.json keeps PROMOTING" \
-    [ "$(jq -r .fsm_state "$DAEMON_STATE/state.json")" = PROMOTING ]
+ok "... the promotion starts on clusterB" log_has \
+    'notice: promote started: clusterB to lead, clusterA to follow, 1 indices CCR_CLUSTER=clusterB CCR_OLD_LEADER=clusterA$'
+ok "... PROMOTED: clusterB leads, $IDX2 a plain open index" \
+    wait_for 10 promoted_to_b
+ok "... state.json keeps PROMOTED with the roles swapped" \
+    [ "$(jq -r '"\(.fsm.state) \(.leader) \(.follower)"' \
+    "$DAEMON_STATE/state.json")" = "PROMOTED clusterB clusterA" ]
 ok "SIGTERM: exit 0" daemon_stop
+ok "no event line repeats its name" \
+    bash -c '! grep -hE "(degraded: degraded|tilt-enter: tilt|tilt-exit: tilt): " "$1"/*/daemon.log' _ "$TEST_DIR"
 ok "no sanitizer report from the daemons" \
     bash -c '! grep -l Sanitizer "$1"/*/daemon.log' _ "$TEST_DIR"
 ok "clusterB stops cleanly" essim_stop_all

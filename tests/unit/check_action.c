@@ -406,6 +406,24 @@ fake_index_stats(struct fake_index *x, int *status)
 	    "shards", shards));
 }
 
+/* GET /_stats: every open index, as <index>/_stats answers for each. */
+static json_t *
+fake_stats_all(struct fake_cluster *c, int *status)
+{
+	json_t	*indices = json_object(), *one;
+	size_t	 i;
+
+	for (i = 0; i < c->n; i++) {
+		if (!c->idx[i].exists || !fstate_open(c->idx[i].state))
+			continue;
+		one = fake_index_stats(&c->idx[i], status);
+		json_object_update(indices, json_object_get(one, "indices"));
+		json_decref(one);
+	}
+	*status = 200;
+	return (json_pack("{s:o}", "indices", indices));
+}
+
 /* PUT <i>/_ccr/follow: restore from the remote's index and follow it. */
 static json_t *
 fake_follow(struct fake *f, int cluster, const char *name, const char *body,
@@ -631,6 +649,8 @@ fake_route(struct fake *f, int cluster, const char *method, const char *path,
 
 	if (strcmp(path, "/_ccr/stats") == 0)
 		return (fake_ccr_stats_all(f, c, status));
+	if (strcmp(seg[0], "_stats") == 0 && nseg == 1)
+		return (fake_stats_all(c, status));
 	if (strcmp(path, "/_cluster/settings") == 0) {
 		snprintf(c->settings, sizeof c->settings, "%s", body);
 		snprintf(reason, sizeof reason, "\"cluster.remote.%s.mode\"",
@@ -1597,6 +1617,33 @@ START_TEST(switchover_times_out_without_change)
 }
 END_TEST
 
+START_TEST(switchover_not_fooled_by_a_stale_follower)
+{
+	struct harness	h;
+	char		*before, *after;
+
+	/*
+	 * The followers' stats say caught up, but they have not read the
+	 * leader's last three operations: only the leader's own _stats shows
+	 * it, and the switchover must wait for them, changing nothing.
+	 */
+	harness_init(&h, 2, "st", 3);
+	h.params.switchover_timeout_ms = 30;
+	before = fake_dump(&h.f);
+	harness_start(&h, FSM_ACTION_SWITCHOVER, NULL);
+	harness_run(&h);
+	ck_assert(h.finished);
+	ck_assert_str_eq(h.sum.error_type, "lag_timeout");
+	ck_assert_int_eq(h.f.mutating, 0);
+	ck_assert_int_ge(h.f.lag_reads, 1);
+	after = fake_dump(&h.f);
+	ck_assert_str_eq(before, after);
+	free(before);
+	free(after);
+	harness_free(&h);
+}
+END_TEST
+
 static void
 abort_on_third_read(int fd, short events, void *arg)
 {
@@ -1984,6 +2031,7 @@ main(void)
 	tcase_add_test(tc, odd_and_long_names);
 	tcase_add_test(tc, switchover_waits_for_lag_then_swaps);
 	tcase_add_test(tc, switchover_times_out_without_change);
+	tcase_add_test(tc, switchover_not_fooled_by_a_stale_follower);
 	tcase_add_test(tc, switchover_abort_only_before_any_change);
 	tcase_add_test(tc, dry_run_sends_no_mutating_request);
 	tcase_add_test(tc, resume_promotion_at_every_step);
