@@ -90,6 +90,7 @@ struct daemon {
 	struct event		*flush;
 	bool			 state_dirty;
 	bool			 action_dirty;	/* engine record changed */
+	size_t			 on_wire;	/* action requests sent */
 	bool			 awaiting_divergence;
 	struct action_record	*failed;	/* shown in status while FAILED */
 
@@ -599,21 +600,25 @@ daemon_call_done(const struct es_result *r, void *arg)
 	if (a.transport != TRANSPORT_OK)
 		a.reason = r->reason;
 	c->req = NULL;
+	c->d->on_wire--;
 	c->done(&a, c->done_arg);
 	daemon_call_free(c);
 }
 
 /*
- * Flush soon, not at once: answers and new requests that arrive within
- * DAEMON_FLUSH_MS share one state file write, which is what makes a
- * thousand-index promotion cost tens of writes instead of thousands.
+ * Flush at once when no action request is on the wire, else soon: answers
+ * and new requests that arrive within DAEMON_FLUSH_MS then share one state
+ * file write, which is what makes a thousand-index promotion cost tens of
+ * writes instead of thousands while a single index waits for none.
  */
 static void
 daemon_schedule_flush(struct daemon *d)
 {
 	struct timeval	tv = { 0, DAEMON_FLUSH_MS * 1000 };
 
-	if (!evtimer_pending(d->flush, NULL))
+	if (d->on_wire == 0)
+		event_active(d->flush, EV_TIMEOUT, 0);
+	else if (!evtimer_pending(d->flush, NULL))
 		evtimer_add(d->flush, &tv);
 }
 
@@ -650,9 +655,10 @@ daemon_cancel(void *ctx, void *handle)
 	struct daemon		*d = ctx;
 	struct daemon_call	*c = handle;
 
-	if (c->req != NULL)
+	if (c->req != NULL) {
 		es_cancel(c->req);
-	else
+		d->on_wire--;
+	} else
 		TAILQ_REMOVE(&d->calls, c, entry);
 	daemon_call_free(c);
 }
@@ -683,13 +689,15 @@ daemon_flush_cb(evutil_socket_t fd, short events, void *arg)
 		TAILQ_REMOVE(&d->calls, c, entry);
 		c->req = es_request(d->es[c->cluster], c->method, c->path,
 		    c->body, DAEMON_ACTION_TIMEOUT_MS, daemon_call_done, c);
-		if (c->req == NULL) {
-			memset(&a, 0, sizeof a);
-			a.transport = TRANSPORT_ERROR;
-			a.reason = "request could not be queued";
-			c->done(&a, c->done_arg);
-			daemon_call_free(c);
+		if (c->req != NULL) {
+			d->on_wire++;
+			continue;
 		}
+		memset(&a, 0, sizeof a);
+		a.transport = TRANSPORT_ERROR;
+		a.reason = "request could not be queued";
+		c->done(&a, c->done_arg);
+		daemon_call_free(c);
 	}
 }
 
