@@ -7,8 +7,8 @@
  * observation, handed to the round callback with a monotonic stamp.
  *
  * A round asks both clusters for _cluster/health; the follower also for
- * _remote/info, _ccr/info and a summary of _ccr/stats (one request each,
- * covering every follower index: lag and fatal exceptions), per-shard
+ * _remote/info and a summary of _ccr/stats (one request each, covering
+ * every follower index: lag and fatal exceptions), per-shard
  * _ccr/stats for a slice of the indices that rotates from round to round
  * (the link evidence and the remembered sequence numbers: parsing every
  * shard of a thousand indices each second would cost more than the rest
@@ -17,6 +17,17 @@
  * search before (a _count cannot tell a skipped remote from an empty
  * index). The follower's version comes from GET /, asked again whenever
  * the follower was unreachable.
+ *
+ * _all/_ccr/info (which indices follow, paused or active) is half of a
+ * round's bytes for a thousand indices and changes only when someone
+ * pauses, resumes or unfollows, so its last answer is kept and read again
+ * only when the stats summary disagrees with it (an active follower
+ * missing from the summary, a paused or plain index in it, a new fatal
+ * exception), when the summary failed, or every POLLER_INFO_EVERY rounds
+ * (a paused follower turned into a plain index is the one change the
+ * summary cannot show). A disagreement is resolved
+ * within the same round: the info request goes out as soon as the
+ * summary is in.
  *
  * Roles can swap: "leader" is whichever cluster poller_set_leader names,
  * and an index pair's name on cluster 0 is its leader_index, on cluster 1
@@ -62,6 +73,7 @@ struct poller_slot {
 	struct poller		*poller;
 	enum poll_slot		 id;
 	struct es_request	*req;		/* in flight, or NULL */
+	bool			 sent;		/* this round */
 	bool			 ok;		/* good answer, parsed */
 	enum http_outcome	 outcome;
 	uint64_t		 elapsed_ms;
@@ -75,10 +87,14 @@ struct poller_index {
 	bool			 prev_known;
 	uint64_t		 prev_failed_reads;
 	uint64_t		 read_exceptions;	/* last sampled */
+	bool			 fatal;		/* in the last summary */
 };
 
 /* Indices whose shards one round samples, at most. */
 #define POLLER_DETAIL_MAX	64
+
+/* Rounds between two reads of _ccr/info when nothing moved, at most. */
+#define POLLER_INFO_EVERY	10
 
 struct poller {
 	struct event_base	*base;
@@ -110,7 +126,9 @@ struct poller {
 	size_t			 detail_first;	/* slice sampled this round */
 	size_t			 detail_count;
 	size_t			 detail_next;
-	struct es_ccr_info	 info;
+	struct es_ccr_info	 info;		/* kept across rounds */
+	bool			 info_known;	/* info holds a good answer */
+	uint64_t		 info_round;	/* round that read it */
 	enum tri		 probe;
 	bool			 probe_resolve;	/* else a search probe */
 
@@ -121,6 +139,8 @@ struct poller {
 
 static void	poller_tick(evutil_socket_t, short, void *);
 static void	poller_send_probe(struct poller *);
+static void	poller_send_info(struct poller *);
+static bool	poller_info_stale(const struct poller *);
 
 /* Monotonic milliseconds. */
 static uint64_t
@@ -180,13 +200,20 @@ poller_create(struct event_base *base, const struct ccr_config *cfg,
 	return (p);
 }
 
-/* Drop the parsed answers of the current round. */
+/* Drop the parsed answers of the current round; the info stays. */
 static void
 poller_round_clear(struct poller *p)
 {
 	es_ccr_stats_clear(&p->summary);
 	es_ccr_stats_clear(&p->detail);
+}
+
+/* Forget the kept _ccr/info: the next round reads it first thing. */
+static void
+poller_info_forget(struct poller *p)
+{
 	es_ccr_info_clear(&p->info);
+	p->info_known = false;
 }
 
 /* Cancel what is in flight without reporting a round. */
@@ -215,6 +242,7 @@ poller_free(struct poller *p)
 		return;
 	poller_cancel_all(p);
 	poller_round_clear(p);
+	poller_info_forget(p);
 	event_free(p->timer);
 	for (i = 0; i < p->nindices; i++) {
 		free(p->indices[i].name[0]);
@@ -252,12 +280,14 @@ poller_set_leader(struct poller *p, int leader)
 	}
 	p->leader = leader;
 	p->version_major = p->version_minor = -1;
+	poller_info_forget(p);
 	for (i = 0; i < p->nindices; i++) {
 		free(p->indices[i].shards);
 		p->indices[i].shards = NULL;
 		p->indices[i].nshards = 0;
 		p->indices[i].prev_known = false;
 		p->indices[i].read_exceptions = 0;
+		p->indices[i].fatal = false;
 	}
 }
 
@@ -406,8 +436,12 @@ poller_absorb(struct poller *p, struct poller_slot *slot,
 			slot->ok = true;
 		break;
 	case POLL_CCR_INFO:
-		if (es_parse_ccr_info(r->root, &p->info, &cause) == 0)
+		poller_info_forget(p);
+		if (es_parse_ccr_info(r->root, &p->info, &cause) == 0) {
 			slot->ok = true;
+			p->info_known = true;
+			p->info_round = p->counters.rounds;
+		}
 		break;
 	default:
 		break;
@@ -526,7 +560,7 @@ poller_fill_indices(struct poller *p, uint64_t now)
 		oi->name = name;
 
 		oi->follow = OBS_FOLLOW_UNKNOWN;
-		if (p->slots[POLL_CCR_INFO].ok) {
+		if (p->info_known) {
 			fi = es_ccr_info_find(&p->info, name);
 			if (fi == NULL)
 				oi->follow = OBS_FOLLOW_NOT_FOLLOWER;
@@ -554,6 +588,8 @@ poller_fill_indices(struct poller *p, uint64_t now)
 			    "%s", is->fatal_reason);
 		} else if (p->slots[POLL_CCR_SUMMARY].ok)
 			oi->read_exceptions = 0;
+		if (p->slots[POLL_CCR_SUMMARY].ok)
+			pi->fatal = oi->fatal;
 	}
 }
 
@@ -618,6 +654,9 @@ poller_done(const struct es_result *r, void *arg)
 	/* The probe's form depends on the version just learnt. */
 	if (slot->id == POLL_FOLLOWER_VERSION)
 		poller_send_probe(p);
+	if (slot->id == POLL_CCR_SUMMARY && !p->slots[POLL_CCR_INFO].sent &&
+	    (!slot->ok || poller_info_stale(p)))
+		poller_send_info(p);
 	if (--p->outstanding == 0)
 		poller_round_end(p);
 }
@@ -632,6 +671,7 @@ poller_send(struct poller *p, enum poll_slot id, int cluster,
 	p->round_requests++;
 	p->counters.total_requests++;
 	p->outstanding++;
+	slot->sent = true;
 	log_debug("poll: %s %s %s", es_cluster_name(p->clusters[cluster]),
 	    http_method_name(call->method), call->path);
 	slot->req = es_send(p->clusters[cluster], call, p->timeout_ms,
@@ -669,6 +709,49 @@ poller_send_probe(struct poller *p)
 		return;
 	}
 	poller_send(p, POLL_PROBE, 1 - p->leader, &call);
+}
+
+/* Ask the follower which indices follow, paused or active. */
+static void
+poller_send_info(struct poller *p)
+{
+	struct es_call	 call;
+	char		*cause = NULL;
+
+	if (es_call_ccr_info(&call, NULL, &cause) != 0) {
+		poller_slot_fail(&p->slots[POLL_CCR_INFO], "ccr info", cause);
+		free(cause);
+		return;
+	}
+	poller_send(p, POLL_CCR_INFO, 1 - p->leader, &call);
+}
+
+/*
+ * Whether this round's stats summary contradicts the kept _ccr/info about
+ * a configured index: a follower Elasticsearch runs tasks for is active,
+ * any other is paused or no follower at all, and a task that just failed
+ * for good may have been paused or removed since.
+ */
+static bool
+poller_info_stale(const struct poller *p)
+{
+	const struct es_follow_info	*fi;
+	const struct es_index_stats	*is;
+	const char			*name;
+	size_t				 i;
+
+	if (!p->info_known)
+		return (true);
+	for (i = 0; i < p->nindices; i++) {
+		name = p->indices[i].name[1 - p->leader];
+		fi = es_ccr_info_find(&p->info, name);
+		is = es_ccr_stats_find(&p->summary, name);
+		if ((fi != NULL && fi->active) != (is != NULL))
+			return (true);
+		if (is != NULL && is->fatal && !p->indices[i].fatal)
+			return (true);
+	}
+	return (false);
 }
 
 /* Ask for per-shard stats of the next slice of follower indices. */
@@ -712,10 +795,10 @@ poller_launch(struct poller *p)
 {
 	struct es_call	 call;
 	int		 f = 1 - p->leader, s;
-	char		*cause = NULL;
 
 	for (s = 0; s < POLL_SLOT_MAX; s++) {
 		p->slots[s].req = NULL;
+		p->slots[s].sent = false;
 		p->slots[s].ok = false;
 		p->slots[s].outcome = HTTP_DONE;
 		p->slots[s].elapsed_ms = 0;
@@ -737,10 +820,9 @@ poller_launch(struct poller *p)
 	es_call_ccr_summary(&call);
 	poller_send(p, POLL_CCR_SUMMARY, f, &call);
 	poller_send_detail(p);
-	if (es_call_ccr_info(&call, NULL, &cause) == 0)
-		poller_send(p, POLL_CCR_INFO, f, &call);
-	free(cause);
-	cause = NULL;
+	if (!p->info_known ||
+	    p->counters.rounds - p->info_round >= POLLER_INFO_EVERY)
+		poller_send_info(p);
 
 	if (p->version_major < 0) {
 		es_call_root(&call);
@@ -768,6 +850,8 @@ poller_cut_round(struct poller *p)
 		    "no answer within the poll interval");
 		if (s == POLL_PROBE)
 			p->probe = TRI_NO;
+		if (s == POLL_CCR_INFO)
+			poller_info_forget(p);
 		p->round_failures++;
 		log_debug("poll: %s failed: %s", poller_slot_names[s],
 		    slot->error);

@@ -33,6 +33,7 @@ struct fake {
 	bool		 hang_health;
 	bool		 hang_probe;
 	bool		 hang_all;
+	bool		 hang_info;	/* _all/_ccr/info never answers */
 	bool		 fatal;		/* f1 stopped */
 	bool		 bad_stats;
 	bool		 connected;	/* _remote/info */
@@ -41,6 +42,7 @@ struct fake {
 	bool		 paused;	/* f1 paused: absent from stats */
 	int		 failed_reads;
 	int		 requests;
+	int		 info_requests;	/* _all/_ccr/info */
 	char		 paths[16][256];
 	int		 npaths;
 };
@@ -176,6 +178,9 @@ fake_handle(struct evhttp_request *req, void *arg)
 	    strstr(uri, "/_ccr/stats?") != NULL) {
 		fake_many_stats(req, uri);
 	} else if (strncmp(uri, "/_all/_ccr/info", 15) == 0) {
+		f->info_requests++;
+		if (f->hang_info)
+			return;
 		snprintf(buf, sizeof buf, "{\"follower_indices\":[{"
 		    "\"follower_index\":\"f1\",\"remote_cluster\":\"clusterA\","
 		    "\"leader_index\":\"l1\",\"status\":\"%s\"}]}",
@@ -438,10 +443,14 @@ START_TEST(failed_reads_grow_between_rounds)
 	ck_assert_uint_eq(seen.obs[0].link.failed_reads_delta, 0);
 	ck_assert_uint_eq(seen.obs[1].link.failed_reads_delta, 5);
 	ck_assert_uint_eq(seen.obs[2].link.failed_reads_delta, 5);
-	/* The version is asked once, while unknown. */
+	/*
+	 * The version is asked once, while unknown, and _ccr/info once while
+	 * the stats agree with it.
+	 */
 	poller_counters(poller, &pc);
-	ck_assert_uint_eq(pc.requests, 7);
-	ck_assert_uint_eq(pc.total_requests, 8 + 7 + 7);
+	ck_assert_uint_eq(pc.requests, 6);
+	ck_assert_uint_eq(pc.total_requests, 8 + 6 + 6);
+	ck_assert_int_eq(fb.info_requests, 1);
 }
 END_TEST
 
@@ -612,6 +621,72 @@ START_TEST(paused_follower_keeps_last_shards)
 }
 END_TEST
 
+/*
+ * _ccr/info is read again in the very round whose stats summary
+ * contradicts it, and not while the two agree.
+ */
+START_TEST(ccr_info_read_again_when_stats_disagree)
+{
+	start(fa.port, 100, 5000, 2);
+	ck_assert_int_eq(fb.info_requests, 1);
+	ck_assert_int_eq(seen.obs[1].indices[0].follow, OBS_FOLLOW_ACTIVE);
+
+	/* Paused: gone from the summary while the kept info says active. */
+	fb.paused = true;
+	seen.want = 3;
+	event_base_dispatch(base);
+	ck_assert_int_eq(fb.info_requests, 2);
+	ck_assert_int_eq(seen.obs[2].indices[0].follow, OBS_FOLLOW_PAUSED);
+	seen.want = 4;
+	event_base_dispatch(base);
+	ck_assert_int_eq(fb.info_requests, 2);
+	ck_assert_int_eq(seen.obs[3].indices[0].follow, OBS_FOLLOW_PAUSED);
+
+	/* Resumed: back in the summary while the kept info says paused. */
+	fb.paused = false;
+	seen.want = 5;
+	event_base_dispatch(base);
+	ck_assert_int_eq(fb.info_requests, 3);
+	ck_assert_int_eq(seen.obs[4].indices[0].follow, OBS_FOLLOW_ACTIVE);
+
+	/* A new fatal exception; the same one again is no news. */
+	fb.fatal = true;
+	seen.want = 6;
+	event_base_dispatch(base);
+	ck_assert_int_eq(fb.info_requests, 4);
+	ck_assert(seen.obs[5].indices[0].fatal);
+	seen.want = 7;
+	event_base_dispatch(base);
+	ck_assert_int_eq(fb.info_requests, 4);
+	ck_assert_int_eq(seen.obs[6].indices[0].follow, OBS_FOLLOW_ACTIVE);
+}
+END_TEST
+
+/* Even when nothing moves, _ccr/info is read every tenth round. */
+START_TEST(ccr_info_read_again_after_ten_rounds)
+{
+	start(fa.port, 50, 5000, 10);
+	ck_assert_int_eq(fb.info_requests, 1);
+	seen.want = 11;
+	event_base_dispatch(base);
+	ck_assert_int_eq(fb.info_requests, 2);
+}
+END_TEST
+
+/* An unanswered _ccr/info is forgotten: unknown now, asked next round. */
+START_TEST(ccr_info_failure_is_not_kept)
+{
+	fb.hang_info = true;
+	start(fa.port, 300, 5000, 1);
+	ck_assert_int_eq(seen.obs[0].indices[0].follow, OBS_FOLLOW_UNKNOWN);
+	fb.hang_info = false;
+	seen.want = 2;
+	event_base_dispatch(base);
+	ck_assert_int_eq(fb.info_requests, 2);
+	ck_assert_int_eq(seen.obs[1].indices[0].follow, OBS_FOLLOW_ACTIVE);
+}
+END_TEST
+
 START_TEST(roles_swap)
 {
 	start(fa.port, 500, 5000, 1);
@@ -717,6 +792,9 @@ poller_suite(void)
 	tcase_add_test(tc, malformed_stats_are_a_failure);
 	tcase_add_test(tc, fatal_follower_reported);
 	tcase_add_test(tc, paused_follower_keeps_last_shards);
+	tcase_add_test(tc, ccr_info_read_again_when_stats_disagree);
+	tcase_add_test(tc, ccr_info_read_again_after_ten_rounds);
+	tcase_add_test(tc, ccr_info_failure_is_not_kept);
 	tcase_add_test(tc, roles_swap);
 	tcase_add_test(tc, shard_samples_rotate);
 	suite_add_tcase(s, tc);
