@@ -673,13 +673,17 @@ es_call_ccr_stats(struct es_call *call, const char *index, char **cause)
 	    "?filter_path=" ES_STATS_FIELDS("indices."), cause));
 }
 
-/* Follow info: of one index, or with index NULL of every follower. */
+/*
+ * Follow info: of one index, or with index NULL whether each follower is
+ * active or paused (its leader is not needed to watch it, and would double
+ * the answer).
+ */
 int
 es_call_ccr_info(struct es_call *call, const char *index, char **cause)
 {
 	if (index == NULL) {
 		es_call_set(call, HTTP_GET, NULL, "/_all/_ccr/info?filter_path="
-		    ES_INFO_FIELDS);
+		    "follower_indices.follower_index,follower_indices.status");
 		return (0);
 	}
 	return (es_call_index(call, HTTP_GET, index, "/_ccr/info?filter_path="

@@ -88,6 +88,7 @@ struct poller_index {
 	uint64_t		 prev_failed_reads;
 	uint64_t		 read_exceptions;	/* last sampled */
 	bool			 fatal;		/* in the last summary */
+	enum obs_follow_status	 follow;	/* as _ccr/info last said */
 };
 
 /* Indices whose shards one round samples, at most. */
@@ -126,8 +127,7 @@ struct poller {
 	size_t			 detail_first;	/* slice sampled this round */
 	size_t			 detail_count;
 	size_t			 detail_next;
-	struct es_ccr_info	 info;		/* kept across rounds */
-	bool			 info_known;	/* info holds a good answer */
+	bool			 info_known;	/* indices' follow is current */
 	uint64_t		 info_round;	/* round that read it */
 	enum tri		 probe;
 	bool			 probe_resolve;	/* else a search probe */
@@ -208,12 +208,33 @@ poller_round_clear(struct poller *p)
 	es_ccr_stats_clear(&p->detail);
 }
 
-/* Forget the kept _ccr/info: the next round reads it first thing. */
+/* Forget what _ccr/info said: the next round reads it first thing. */
 static void
 poller_info_forget(struct poller *p)
 {
-	es_ccr_info_clear(&p->info);
 	p->info_known = false;
+}
+
+/*
+ * Keep what _ccr/info says of each configured follower index, and only
+ * that: the parsed answer holds three names per follower of the cluster.
+ */
+static void
+poller_info_keep(struct poller *p, const struct es_ccr_info *info)
+{
+	const struct es_follow_info	*fi;
+	size_t				 i;
+
+	for (i = 0; i < p->nindices; i++) {
+		fi = es_ccr_info_find(info, p->indices[i].name[1 - p->leader]);
+		if (fi == NULL)
+			p->indices[i].follow = OBS_FOLLOW_NOT_FOLLOWER;
+		else
+			p->indices[i].follow = fi->active ? OBS_FOLLOW_ACTIVE :
+			    OBS_FOLLOW_PAUSED;
+	}
+	p->info_known = true;
+	p->info_round = p->counters.rounds;
 }
 
 /* Cancel what is in flight without reporting a round. */
@@ -389,8 +410,9 @@ static void
 poller_absorb(struct poller *p, struct poller_slot *slot,
     const struct es_result *r)
 {
-	char	*cause = NULL;
-	int	 major, minor;
+	struct es_ccr_info	 info;
+	char			*cause = NULL;
+	int			 major, minor;
 
 	if (slot->id == POLL_PROBE) {
 		poller_probe(p, slot, r);
@@ -437,11 +459,12 @@ poller_absorb(struct poller *p, struct poller_slot *slot,
 		break;
 	case POLL_CCR_INFO:
 		poller_info_forget(p);
-		if (es_parse_ccr_info(r->root, &p->info, &cause) == 0) {
+		memset(&info, 0, sizeof info);
+		if (es_parse_ccr_info(r->root, &info, &cause) == 0) {
 			slot->ok = true;
-			p->info_known = true;
-			p->info_round = p->counters.rounds;
+			poller_info_keep(p, &info);
 		}
+		es_ccr_info_clear(&info);
 		break;
 	default:
 		break;
@@ -544,7 +567,6 @@ poller_fill_indices(struct poller *p, uint64_t now)
 	struct obs_index		*oi;
 	struct poller_index		*pi;
 	const struct es_index_stats	*is;
-	const struct es_follow_info	*fi;
 	const char			*name;
 	int				 f = 1 - p->leader;
 	bool				 any = false;
@@ -559,15 +581,7 @@ poller_fill_indices(struct poller *p, uint64_t now)
 		name = pi->name[f];
 		oi->name = name;
 
-		oi->follow = OBS_FOLLOW_UNKNOWN;
-		if (p->info_known) {
-			fi = es_ccr_info_find(&p->info, name);
-			if (fi == NULL)
-				oi->follow = OBS_FOLLOW_NOT_FOLLOWER;
-			else
-				oi->follow = fi->active ? OBS_FOLLOW_ACTIVE :
-				    OBS_FOLLOW_PAUSED;
-		}
+		oi->follow = p->info_known ? pi->follow : OBS_FOLLOW_UNKNOWN;
 
 		if (p->slots[POLL_CCR_DETAIL].ok && poller_sampled(p, i)) {
 			is = es_ccr_stats_find(&p->detail, name);
@@ -735,18 +749,15 @@ poller_send_info(struct poller *p)
 static bool
 poller_info_stale(const struct poller *p)
 {
-	const struct es_follow_info	*fi;
 	const struct es_index_stats	*is;
-	const char			*name;
 	size_t				 i;
 
 	if (!p->info_known)
 		return (true);
 	for (i = 0; i < p->nindices; i++) {
-		name = p->indices[i].name[1 - p->leader];
-		fi = es_ccr_info_find(&p->info, name);
-		is = es_ccr_stats_find(&p->summary, name);
-		if ((fi != NULL && fi->active) != (is != NULL))
+		is = es_ccr_stats_find(&p->summary,
+		    p->indices[i].name[1 - p->leader]);
+		if ((p->indices[i].follow == OBS_FOLLOW_ACTIVE) != (is != NULL))
 			return (true);
 		if (is != NULL && is->fatal && !p->indices[i].fatal)
 			return (true);

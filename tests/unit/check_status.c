@@ -198,6 +198,51 @@ START_TEST(full_snapshot)
 }
 END_TEST
 
+/* The text is laid out as before: jansson's sorted, indented dump. */
+static void
+assert_jansson_layout(void)
+{
+	json_error_t	 jerr;
+	json_t		*doc;
+	FILE		*f;
+	char		*text, *want;
+	long		 n;
+
+	doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	ck_assert_ptr_nonnull(doc);
+	want = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS);
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	text = calloc(1, (size_t)n + 1);
+	ck_assert_uint_eq(fread(text, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	ck_assert_int_eq(text[n - 1], '\n');
+	text[n - 1] = '\0';
+	ck_assert_str_eq(text, want);
+	free(text);
+	free(want);
+	json_decref(doc);
+}
+
+START_TEST(layout_is_unchanged)
+{
+	struct status_snapshot	 snap;
+	char			*cause = NULL;
+
+	fill(&snap);
+	snap.clusters[0].name = "zeta";
+	ck_assert_int_eq(status_write(&snap, tmpdir, &cause), 0);
+	assert_jansson_layout();
+	memset(&snap, 0, sizeof snap);
+	snap.state = "REPLICATING";
+	ck_assert_int_eq(status_write(&snap, tmpdir, &cause), 0);
+	assert_jansson_layout();
+}
+END_TEST
+
 START_TEST(quiet_snapshot)
 {
 	struct status_snapshot	 snap;
@@ -308,6 +353,7 @@ main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, full_snapshot);
 	tcase_add_test(tc, quiet_snapshot);
+	tcase_add_test(tc, layout_is_unchanged);
 	tcase_add_test(tc, fields_are_fixed);
 	tcase_add_test(tc, mode_and_replacement);
 	tcase_add_test(tc, invalid_utf8_is_replaced);
