@@ -247,3 +247,9 @@ EXTRA_DIST += %reldir%/integration/action-lib.sh \
 	%reldir%/integration/action-crash.sh \
 	%reldir%/integration/action-retry.sh \
 	%reldir%/integration/action-switchover.sh
+# jsonw: the JSON text writer against jansson's own text.
+check_PROGRAMS += %reldir%/unit/check_jsonw
+%canon_reldir%_unit_check_jsonw_SOURCES = %reldir%/unit/check_jsonw.c
+%canon_reldir%_unit_check_jsonw_CFLAGS = $(UNIT_CFLAGS)
+%canon_reldir%_unit_check_jsonw_LDADD = $(UNIT_LIBS)
+TESTS += %reldir%/unit/check_jsonw
