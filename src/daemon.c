@@ -677,7 +677,7 @@ daemon_flush_cb(evutil_socket_t fd, short events, void *arg)
 		d->action_dirty = false;
 		if (action_running(d->engine)) {
 			state_set_action(&d->state,
-			    action_record_to_json(action_record(d->engine)));
+			    action_record_to_text(action_record(d->engine)));
 			d->state_dirty = true;
 		}
 	}
@@ -809,7 +809,7 @@ daemon_action_finished(const struct action_summary *sum, void *arg)
 		    sum->done, sum->failed);
 	if (sum->kind == FSM_ACTION_PROMOTE && sum->done > 0)
 		state_set_promotion(&d->state,
-		    action_record_to_json(sum->record));
+		    action_record_to_text(sum->record));
 	else if (sum->kind != FSM_ACTION_PROMOTE && result == FSM_RESULT_DONE)
 		state_set_promotion(&d->state, NULL);
 	state_set_action(&d->state, NULL);
@@ -844,16 +844,19 @@ daemon_launch(struct daemon *d, enum fsm_action kind)
 {
 	struct action_record	*promotion = NULL;
 	struct fsm_output	 out;
+	json_t			*j;
 	char			*cause;
 	int			 old_leader;
 
 	old_leader = kind == FSM_ACTION_FAILBACK ? 1 - d->leader : d->leader;
-	if (kind == FSM_ACTION_FAILBACK && d->state.promotion != NULL &&
-	    (promotion = action_record_from_json(d->state.promotion,
-	    &cause)) == NULL) {
-		log_warnx("the promotion record is unusable, every index counts "
-		    "as divergent: %s", cause);
-		free(cause);
+	if (kind == FSM_ACTION_FAILBACK && d->state.promotion != NULL) {
+		j = state_promotion(&d->state);
+		if ((promotion = action_record_from_json(j, &cause)) == NULL) {
+			log_warnx("the promotion record is unusable, every "
+			    "index counts as divergent: %s", cause);
+			free(cause);
+		}
+		json_decref(j);
 	}
 	if (action_start(d->engine, kind, old_leader, promotion,
 	    &cause) == -1) {
@@ -1170,10 +1173,13 @@ daemon_resume(struct daemon *d)
 {
 	struct action_record	*rec;
 	struct fsm_output	 out;
+	json_t			*j;
 	char			*cause;
 
 	if (d->state.action != NULL) {
-		rec = action_record_from_json(d->state.action, &cause);
+		j = state_action(&d->state);
+		rec = action_record_from_json(j, &cause);
+		json_decref(j);
 		if (rec == NULL || action_resume(d->engine, rec, &cause) == -1) {
 			log_event(LOG_LEVEL_ERROR,
 			    ccr_events[CCR_EVENT_ACTION_FAILED].message_id,

@@ -8,8 +8,11 @@
  * caller's record untouched, because guessing at an action's progress could
  * repeat or skip a step on a live cluster. The loader parses into a fresh
  * record and swaps it in only when all of it is valid. The action records
- * inside are the engine's own format: here they are only kept and checked to
- * be objects; action_record_from_json() judges their contents.
+ * inside are the engine's own format: here they are only kept, as compact
+ * JSON text, and checked to be objects; action_record_from_json() judges
+ * their contents. Kept as text, the engine's record (a member per index,
+ * saved before every batch of mutating requests) is written into the file
+ * as it is, without a jansson tree.
  */
 #include "autoconf.h"
 
@@ -65,8 +68,8 @@ state_clear(struct state *st)
 	free(st->path);
 	free(st->leader);
 	free(st->follower);
-	json_decref(st->action);
-	json_decref(st->promotion);
+	free(st->action);
+	free(st->promotion);
 	memset(st, 0, sizeof *st);
 }
 
@@ -78,27 +81,43 @@ state_set_roles(struct state *st, const char *leader, const char *follower)
 	state_set_string(&st->follower, follower);
 }
 
-/* Keep the action in flight (a reference is stolen; NULL: none). */
+/* Keep the action in flight as JSON text (taken over; NULL: none). */
 void
-state_set_action(struct state *st, json_t *action)
+state_set_action(struct state *st, char *action)
 {
-	json_decref(st->action);
+	free(st->action);
 	st->action = action;
 }
 
-/* Keep the last promotion's record (a reference is stolen; NULL: none). */
+/* Keep the last promotion's record as JSON text (taken over; NULL: none). */
 void
-state_set_promotion(struct state *st, json_t *promotion)
+state_set_promotion(struct state *st, char *promotion)
 {
-	json_decref(st->promotion);
+	free(st->promotion);
 	st->promotion = promotion;
 }
 
-/* An optional object, kept by reference. */
+/* Kept text parsed again: a new reference, or NULL for none or garbage. */
 static json_t *
-state_object_json(json_t *o)
+state_parse(const char *text)
 {
-	return (o != NULL ? json_incref(o) : json_null());
+	json_error_t	err;
+
+	return (text != NULL ? json_loads(text, 0, &err) : NULL);
+}
+
+/* The action in flight as JSON (a new reference), or NULL. */
+json_t *
+state_action(const struct state *st)
+{
+	return (state_parse(st->action));
+}
+
+/* The last promotion's record as JSON (a new reference), or NULL. */
+json_t *
+state_promotion(const struct state *st)
+{
+	return (state_parse(st->promotion));
 }
 
 /* An action name, or null for none. */
@@ -109,17 +128,21 @@ state_action_name_json(enum fsm_action a)
 	    json_null());
 }
 
-/* Save the whole record to its path, atomically and durably, mode 0600. */
+/*
+ * Save the whole record to its path, atomically and durably, mode 0600.
+ * The action records go in as the text they are kept as, after the rest.
+ */
 int
 state_save(const struct state *st, char **cause)
 {
 	const struct fsm_saved	*f = &st->fsm;
 	json_t			*doc;
 	char			*dump, *text;
+	size_t			 len;
 	int			 ret;
 
 	doc = json_pack("{s:i s:o s:o s:{s:s s:o s:s s:b s:o s:b s:b s:b s:s}"
-	    " s:o s:o s:o}",
+	    " s:o}",
 	    "version", STATE_FORMAT_VERSION,
 	    "leader", state_string_json(st->leader),
 	    "follower", state_string_json(st->follower),
@@ -133,9 +156,7 @@ state_save(const struct state *st, char **cause)
 	    "held", f->held,
 	    "dismissed", f->dismissed,
 	    "reason", f->reason,
-	    "failover_block_until", isotime_json(&st->block_until),
-	    "action", state_object_json(st->action),
-	    "promotion", state_object_json(st->promotion));
+	    "failover_block_until", isotime_json(&st->block_until));
 	if (doc == NULL) {
 		xasprintf(cause, "state record holds invalid text");
 		return (-1);
@@ -146,7 +167,22 @@ state_save(const struct state *st, char **cause)
 		xasprintf(cause, "cannot serialize the state record");
 		return (-1);
 	}
-	xasprintf(&text, "%s\n", dump);
+	/* Reopen the object after its last member. */
+	len = strlen(dump);
+	while (len > 0 && dump[len - 1] != '}')
+		len--;
+	if (len == 0) {
+		free(dump);
+		xasprintf(cause, "cannot serialize the state record");
+		return (-1);
+	}
+	len--;
+	while (len > 0 && (dump[len - 1] == '\n' || dump[len - 1] == ' '))
+		len--;
+	dump[len] = '\0';
+	xasprintf(&text, "%s,\n  \"action\": %s,\n  \"promotion\": %s\n}\n",
+	    dump, st->action != NULL ? st->action : "null",
+	    st->promotion != NULL ? st->promotion : "null");
 	free(dump);
 	ret = atomicfile_write(st->path, text, strlen(text), 0600, cause);
 	free(text);
@@ -264,7 +300,7 @@ state_get_action(json_t *obj, const char *key, enum fsm_action *ret,
 
 /* Read an optional object, kept by reference; absent or null is NULL. */
 static int
-state_get_object(json_t *obj, const char *key, json_t **ret, char **cause)
+state_get_object(json_t *obj, const char *key, char **ret, char **cause)
 {
 	json_t	*v = json_object_get(obj, key);
 
@@ -275,7 +311,10 @@ state_get_object(json_t *obj, const char *key, json_t **ret, char **cause)
 		xasprintf(cause, "%s is not an object", key);
 		return (-1);
 	}
-	*ret = json_incref(v);
+	if ((*ret = json_dumps(v, JSON_COMPACT)) == NULL) {
+		xasprintf(cause, "%s cannot be kept", key);
+		return (-1);
+	}
 	return (0);
 }
 

@@ -29,8 +29,8 @@ struct state {
 	char			*follower;
 	struct fsm_saved	 fsm;		/* block_left_ms unused here */
 	struct timespec		 block_until;	/* anti-flap; 0: no block */
-	json_t			*action;	/* engine record; NULL: none */
-	json_t			*promotion;	/* last promotion's record */
+	char			*action;	/* engine record, JSON text */
+	char			*promotion;	/* last promotion's, likewise */
 };
 
 enum state_load_result {
@@ -45,7 +45,9 @@ enum state_load_result state_load(struct state *, const char *, char **);
 int		 state_save(const struct state *, char **);
 
 void		 state_set_roles(struct state *, const char *, const char *);
-void		 state_set_action(struct state *, json_t *);
-void		 state_set_promotion(struct state *, json_t *);
+void		 state_set_action(struct state *, char *);
+void		 state_set_promotion(struct state *, char *);
+json_t		*state_action(const struct state *);
+json_t		*state_promotion(const struct state *);
 
 #endif

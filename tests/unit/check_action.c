@@ -1848,6 +1848,10 @@ START_TEST(record_round_trips)
 	ck_assert_str_eq(again, h.last);
 	free(again);
 	json_decref(j);
+	/* The state file's text is jansson's compact text of it. */
+	again = action_record_to_text(rec);
+	ck_assert_str_eq(again, h.last);
+	free(again);
 	action_record_free(rec);
 	harness_free(&h);
 }

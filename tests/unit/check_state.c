@@ -83,15 +83,17 @@ fill(struct state *st)
 	st->fsm.dismissed = true;
 	snprintf(st->fsm.reason, sizeof st->fsm.reason, "leader lost");
 	st->block_until = until;
-	state_set_action(st, json_pack("{s:s s:[{s:s}]}", "kind", "promote",
-	    "indices", "step", "close"));
-	state_set_promotion(st, json_pack("{s:s}", "kind", "promote"));
+	state_set_action(st, xstrdup("{\"kind\":\"promote\",\"indices\":"
+	    "[{\"step\":\"close\"}]}"));
+	state_set_promotion(st, xstrdup("{\"kind\":\"promote\"}"));
 }
 
 /* b holds what fill() put in. */
 static void
 assert_filled(struct state *b)
 {
+	json_t	*action, *promotion;
+
 	ck_assert_str_eq(b->leader, "clusterA");
 	ck_assert_str_eq(b->follower, "clusterB");
 	ck_assert_int_eq(b->fsm.state, FSM_STATE_PROMOTING);
@@ -103,10 +105,14 @@ assert_filled(struct state *b)
 	ck_assert_str_eq(b->fsm.reason, "leader lost");
 	ck_assert_int_eq(b->block_until.tv_sec, 1764111295);
 	ck_assert_ptr_nonnull(b->action);
+	action = state_action(b);
+	promotion = state_promotion(b);
 	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(
-	    json_object_get(b->action, "indices"), 0), "step")), "close");
-	ck_assert_str_eq(json_string_value(json_object_get(b->promotion,
+	    json_object_get(action, "indices"), 0), "step")), "close");
+	ck_assert_str_eq(json_string_value(json_object_get(promotion,
 	    "kind")), "promote");
+	json_decref(action);
+	json_decref(promotion);
 }
 
 START_TEST(round_trip)
