@@ -18,7 +18,10 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,7 +64,9 @@ usage(FILE *f)
 	    "[--port-file FILE]\n"
 	    "             [--transport-timeout-ms MS] "
 	    "[--refresh-interval-ms MS]\n"
-	    "             [--read-poll-timeout-ms MS]\n"
+	    "             [--read-poll-timeout-ms MS] "
+	    "[--no-remote-cluster-client]\n"
+	    "             [--restore-ms MS] [--restore-bytes-per-sec N]\n"
 	    "             [--auth-basic USER:PASSWORD] "
 	    "[--auth-api-key ID:KEY]\n"
 	    "             [--log-level LEVEL] [--allow-non-loopback] "
@@ -180,6 +185,21 @@ essim_int_arg(const char *s, int min, int max, const char *what)
 	return ((int)v);
 }
 
+/* The directory of the journal stands for the node's data path. */
+static void
+essim_data_path(struct es_cluster *c, const char *data)
+{
+	char	*copy, *dir, *abs;
+
+	copy = xstrdup(data);
+	dir = dirname(copy);
+	if ((abs = realpath(dir, NULL)) != NULL) {
+		free(c->data_path);
+		c->data_path = abs;
+	}
+	free(copy);
+}
+
 /* Parse the command line, load the journal, listen, run the loop. */
 int
 main(int argc, char **argv)
@@ -196,6 +216,9 @@ main(int argc, char **argv)
 		{ "allow-non-loopback", no_argument, NULL, 'A' },
 		{ "auth-basic", required_argument, NULL, 'b' },
 		{ "auth-api-key", required_argument, NULL, 'k' },
+		{ "no-remote-cluster-client", no_argument, NULL, 'C' },
+		{ "restore-ms", required_argument, NULL, 'S' },
+		{ "restore-bytes-per-sec", required_argument, NULL, 'B' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -213,7 +236,8 @@ main(int argc, char **argv)
 	struct timeval			 tv;
 
 	memset(&es, 0, sizeof es);
-	es.opt.transport_timeout_ms = 5000;
+	knob_init(&es);
+	es.opt.transport_timeout_ms = 30000;
 	es.opt.refresh_interval_ms = 1000;
 	es.opt.tick_ms = 20;
 	es.opt.read_poll_ms = 60000;
@@ -259,6 +283,20 @@ main(int argc, char **argv)
 		case 'k':
 			api_key = optarg;
 			break;
+		case 'C':
+			knob_set_start(&es, "remote_cluster_client",
+			    json_false());
+			break;
+		case 'S':
+			knob_set_start(&es, "restore_ms", json_integer(
+			    essim_int_arg(optarg, 0, 86400000,
+			    "--restore-ms")));
+			break;
+		case 'B':
+			knob_set_start(&es, "restore_bytes_per_sec",
+			    json_integer(essim_int_arg(optarg, 1, INT32_MAX,
+			    "--restore-bytes-per-sec")));
+			break;
 		case 'V':
 			printf("essim %s (Elasticsearch %s)\n", PACKAGE_VERSION,
 			    ES_VERSION);
@@ -297,6 +335,8 @@ main(int argc, char **argv)
 		es.opt.auth_api_key = essim_base64(api_key);
 
 	es.cluster = es_cluster_new(name);
+	if (data != NULL)
+		essim_data_path(es.cluster, data);
 	if (data != NULL && (es.journal = journal_open(data, es.cluster,
 	    &cause)) == NULL)
 		fatalx("%s", cause);
@@ -355,6 +395,7 @@ main(int argc, char **argv)
 	event_base_free(es.base);
 	journal_close(es.journal);
 	es_cluster_free(es.cluster);
+	knob_free(&es);
 	free(es.link_alias);
 	free(es.host);
 	free(es.opt.auth_basic);

@@ -143,6 +143,10 @@ struct essim {
 	struct event			*reaper;
 	struct evhttp_connection	**dead;
 	size_t				 ndead;
+
+	json_t				*knobs;		/* cluster knobs */
+	json_t				*knobs_start;	/* from flags */
+	json_t				*index_knobs;	/* name -> knobs */
 };
 
 uint64_t	 essim_now_ms(void);
@@ -179,6 +183,19 @@ void		 fault_accept(struct essim *);
 void		 fault_drop_request(struct evhttp_request *);
 int		 fault_link(struct essim *, json_t *, json_t **);
 enum link_cut	 fault_link_use(struct essim *, const char *);
+
+/* knobs.c */
+void		 knob_init(struct essim *);
+void		 knob_set_start(struct essim *, const char *, json_t *);
+void		 knob_free(struct essim *);
+int		 knob_put(struct essim *, const char *, json_t *, json_t **);
+json_t		*knob_get(struct essim *);
+void		 knob_reset(struct essim *, const char *);
+json_t		*knob_value(struct essim *, const char *, const char *);
+int		 knob_bool(struct essim *, const char *, int);
+json_int_t	 knob_int(struct essim *, const char *, const char *,
+		    json_int_t);
+int		 knob_is(struct essim *, const char *, const char *);
 
 /* journal.c */
 struct journal	*journal_open(const char *, struct es_cluster *, char **);

@@ -4,7 +4,8 @@ noinst_PROGRAMS += %reldir%/essim
 %canon_reldir%_essim_SOURCES = %reldir%/essim.c %reldir%/essim.h \
 	%reldir%/model.c %reldir%/model-util.c %reldir%/model.h \
 	%reldir%/filter.c %reldir%/filter.h %reldir%/rest.c \
-	%reldir%/remote.c %reldir%/fault.c %reldir%/journal.c
+	%reldir%/remote.c %reldir%/fault.c %reldir%/journal.c \
+	%reldir%/knobs.c
 %canon_reldir%_essim_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(LIBEVENT_CFLAGS)
 %canon_reldir%_essim_LDADD = $(CCR_LIBS)
 
@@ -16,7 +17,16 @@ check_PROGRAMS += %reldir%/check_model
 %canon_reldir%_check_model_LDADD = $(UNIT_LIBS)
 
 TESTS += %reldir%/check_model
+
+check_PROGRAMS += %reldir%/check_hard
+%canon_reldir%_check_hard_SOURCES = %reldir%/check_hard.c \
+	%reldir%/model.c %reldir%/model-util.c %reldir%/model.h
+%canon_reldir%_check_hard_CFLAGS = $(UNIT_CFLAGS)
+%canon_reldir%_check_hard_LDADD = $(UNIT_LIBS)
+TESTS += %reldir%/check_hard
 TESTS += tests/integration/essim-tutorial.sh \
-	tests/integration/essim-faults.sh tests/integration/essim-garbage.sh
+	tests/integration/essim-faults.sh tests/integration/essim-garbage.sh \
+	tests/integration/essim-remote-cases.sh
 EXTRA_DIST += %reldir%/README tests/integration/essim-tutorial.sh \
-	tests/integration/essim-faults.sh tests/integration/essim-garbage.sh
+	tests/integration/essim-faults.sh tests/integration/essim-garbage.sh \
+	tests/integration/essim-remote-cases.sh
