@@ -26,7 +26,9 @@ check_PROGRAMS += %reldir%/check_hard
 TESTS += %reldir%/check_hard
 TESTS += tests/integration/essim-tutorial.sh \
 	tests/integration/essim-faults.sh tests/integration/essim-garbage.sh \
-	tests/integration/essim-remote-cases.sh
+	tests/integration/essim-remote-cases.sh \
+	tests/integration/essim-data-cases.sh
 EXTRA_DIST += %reldir%/README tests/integration/essim-tutorial.sh \
 	tests/integration/essim-faults.sh tests/integration/essim-garbage.sh \
-	tests/integration/essim-remote-cases.sh
+	tests/integration/essim-remote-cases.sh \
+	tests/integration/essim-data-cases.sh
