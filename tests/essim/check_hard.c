@@ -294,6 +294,45 @@ START_TEST(shard_identity_in_stats)
 }
 END_TEST
 
+/* While a put-follow copies: red, paused, no close, no second follow. */
+START_TEST(restore_in_progress)
+{
+	struct es_cluster	*a = leader_with_docs(1), *b = follower_of(a);
+	struct es_index		*f = es_index_find(b, "f");
+	json_t			*out, *body;
+
+	es_restore_begin(b, f);
+	ck_assert_int_eq(es_health(b, "f", "indices", &out), 200);
+	ck_assert_str_eq(json_string_value(json_object_get(out, "status")),
+	    "red");
+	ck_assert_int_eq(json_integer_value(json_object_get(out,
+	    "initializing_shards")), 1);
+	json_decref(out);
+	ck_assert_int_eq(es_follow_info(b, "f", &out), 200);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(
+	    json_object_get(out, "follower_indices"), 0), "status")), "paused");
+	json_decref(out);
+	EXPECT(es_follow_stats(b, "f", 1, OUT), 404);
+	EXPECT(es_close(b, "f", 0, OUT), 400);
+	body = json_pack("{s:s, s:s}", "remote_cluster", "clusterA",
+	    "leader_index", "l");
+	ck_assert_int_eq(es_follow_check(b, "f", body, &out), 400);
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(out,
+	    "error"), "type")), "resource_already_exists_exception");
+	json_decref(out);
+	es_restore_end(b, f, 1);
+	ck_assert_int_eq(f->tasks, 1);
+	ck_assert_int_eq(es_health(b, "f", NULL, &out), 200);
+	ck_assert_str_eq(json_string_value(json_object_get(out, "status")),
+	    "green");
+	json_decref(out);
+	ck_assert_int_eq(es_follow_check(b, "f", body, &out), 0);
+	json_decref(body);
+	es_cluster_free(a);
+	es_cluster_free(b);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -307,6 +346,7 @@ main(void)
 	tcase_add_test(tc, empty_polls_not_counted);
 	tcase_add_test(tc, delete_replicated_and_replayed);
 	tcase_add_test(tc, shard_identity_in_stats);
+	tcase_add_test(tc, restore_in_progress);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

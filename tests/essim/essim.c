@@ -341,6 +341,7 @@ main(int argc, char **argv)
 	    &cause)) == NULL)
 		fatalx("%s", cause);
 	TAILQ_INIT(&es.faults);
+	TAILQ_INIT(&es.restores);
 	TAILQ_INIT(&es.hung);
 	TAILQ_INIT(&es.parked);
 	TAILQ_INIT(&es.ctxs);
@@ -386,6 +387,7 @@ main(int argc, char **argv)
 	log_notice("cluster %s stopping", name);
 	remote_shutdown(&es);
 	rest_shutdown(&es);
+	restore_shutdown(&es);
 	for (i = 0; i < 4; i++)
 		event_free(sigev[i]);
 	event_free(es.refresh);

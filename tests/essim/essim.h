@@ -108,6 +108,9 @@ TAILQ_HEAD(parked_list, parked);
 TAILQ_HEAD(rest_ctx_list, rest_ctx);
 struct remote;
 TAILQ_HEAD(remote_list, remote);
+struct restore;
+TAILQ_HEAD(restore_list, restore);
+typedef void (*restore_cb)(void *, int);
 
 struct essim {
 	struct event_base		*base;
@@ -147,6 +150,8 @@ struct essim {
 	json_t				*knobs;		/* cluster knobs */
 	json_t				*knobs_start;	/* from flags */
 	json_t				*index_knobs;	/* name -> knobs */
+
+	struct restore_list		 restores;
 };
 
 uint64_t	 essim_now_ms(void);
@@ -196,6 +201,14 @@ int		 knob_bool(struct essim *, const char *, int);
 json_int_t	 knob_int(struct essim *, const char *, const char *,
 		    json_int_t);
 int		 knob_is(struct essim *, const char *, const char *);
+
+/* restore.c */
+int		 restore_wanted(struct essim *, const char *);
+void		 restore_start(struct essim *, struct es_index *, restore_cb,
+		    void *);
+void		 restore_free(struct restore *);
+int		 restore_recovery(struct essim *, const char *, int, json_t **);
+void		 restore_shutdown(struct essim *);
 
 /* journal.c */
 struct journal	*journal_open(const char *, struct es_cluster *, char **);

@@ -5,7 +5,7 @@ noinst_PROGRAMS += %reldir%/essim
 	%reldir%/model.c %reldir%/model-util.c %reldir%/model.h \
 	%reldir%/filter.c %reldir%/filter.h %reldir%/rest.c \
 	%reldir%/remote.c %reldir%/fault.c %reldir%/journal.c \
-	%reldir%/knobs.c
+	%reldir%/knobs.c %reldir%/restore.c
 %canon_reldir%_essim_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(LIBEVENT_CFLAGS)
 %canon_reldir%_essim_LDADD = $(CCR_LIBS)
 
@@ -27,8 +27,10 @@ TESTS += %reldir%/check_hard
 TESTS += tests/integration/essim-tutorial.sh \
 	tests/integration/essim-faults.sh tests/integration/essim-garbage.sh \
 	tests/integration/essim-remote-cases.sh \
-	tests/integration/essim-data-cases.sh
+	tests/integration/essim-data-cases.sh \
+	tests/integration/essim-restore.sh
 EXTRA_DIST += %reldir%/README tests/integration/essim-tutorial.sh \
 	tests/integration/essim-faults.sh tests/integration/essim-garbage.sh \
 	tests/integration/essim-remote-cases.sh \
-	tests/integration/essim-data-cases.sh
+	tests/integration/essim-data-cases.sh \
+	tests/integration/essim-restore.sh

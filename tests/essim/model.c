@@ -436,19 +436,25 @@ es_info(struct es_cluster *c)
 	    "tagline", "You Know, for Search"));
 }
 
-/* Health of one index: primaries all active, replicas unassigned. */
+/*
+ * Health of one index: primaries all active, replicas unassigned; while a
+ * put-follow still copies the leader's files the primaries are
+ * initializing from the CCR repository, so the index is red.
+ */
 static json_t *
 es_index_health(struct es_index *ix)
 {
 	int	unassigned = ix->nshards * ix->nreplicas;
+	int	active = ix->restoring ? 0 : ix->nshards;
 
 	return (json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i}",
-	    "status", unassigned > 0 ? "yellow" : "green",
-	    "number_of_shards", ix->nshards,
+	    "status", ix->restoring ? "red" : unassigned > 0 ? "yellow" :
+	    "green", "number_of_shards", ix->nshards,
 	    "number_of_replicas", ix->nreplicas,
-	    "active_primary_shards", ix->nshards,
-	    "active_shards", ix->nshards, "relocating_shards", 0,
-	    "initializing_shards", 0, "unassigned_shards", unassigned,
+	    "active_primary_shards", active,
+	    "active_shards", active, "relocating_shards", 0,
+	    "initializing_shards", ix->nshards - active,
+	    "unassigned_shards", unassigned,
 	    "unassigned_primary_shards", 0));
 }
 
@@ -463,6 +469,7 @@ es_health(struct es_cluster *c, const char *expr, const char *level,
 	struct es_index	**list;
 	size_t		  n, i;
 	int		  status, primaries = 0, unassigned = 0;
+	int		  initializing = 0;
 	json_t		 *indices = NULL;
 	double		  pct;
 
@@ -473,22 +480,26 @@ es_health(struct es_cluster *c, const char *expr, const char *level,
 	    strcmp(level, "shards") == 0))
 		indices = json_object();
 	for (i = 0; i < n; i++) {
-		primaries += list[i]->nshards;
+		if (list[i]->restoring)
+			initializing += list[i]->nshards;
+		else
+			primaries += list[i]->nshards;
 		unassigned += list[i]->nshards * list[i]->nreplicas;
 		if (indices != NULL)
 			json_object_set_new(indices, list[i]->name,
 			    es_index_health(list[i]));
 	}
 	free(list);
-	pct = primaries + unassigned == 0 ? 100.0 :
-	    100.0 * primaries / (primaries + unassigned);
+	pct = primaries + initializing + unassigned == 0 ? 100.0 :
+	    100.0 * primaries / (primaries + initializing + unassigned);
 	*out = json_pack("{s:s, s:s, s:b, s:i, s:i, s:i, s:i, s:i, s:i, s:i,"
 	    " s:i, s:i, s:i, s:i, s:i, s:f}",
 	    "cluster_name", c->name,
-	    "status", unassigned > 0 ? "yellow" : "green", "timed_out", 0,
+	    "status", initializing > 0 ? "red" : unassigned > 0 ? "yellow" :
+	    "green", "timed_out", 0,
 	    "number_of_nodes", 1, "number_of_data_nodes", 1,
 	    "active_primary_shards", primaries, "active_shards", primaries,
-	    "relocating_shards", 0, "initializing_shards", 0,
+	    "relocating_shards", 0, "initializing_shards", initializing,
 	    "unassigned_shards", unassigned, "unassigned_primary_shards", 0,
 	    "delayed_unassigned_shards", 0, "number_of_pending_tasks", 0,
 	    "number_of_in_flight_fetch", 0,
@@ -752,6 +763,15 @@ es_close(struct es_cluster *c, const char *expr, int ignore_missing,
 	    (ignore_missing ? ES_RESOLVE_IGNORE_MISSING : 0), &list, &n,
 	    out)) != 0)
 		return (status);
+	for (i = 0; i < n; i++) {
+		if (list[i]->restoring) {
+			status = es_error(out, 400, "illegal_argument_exception",
+			    "Cannot close indices that are being restored: "
+			    "[[%s/%s]]", list[i]->name, list[i]->uuid);
+			free(list);
+			return (status);
+		}
+	}
 	indices = json_object();
 	for (i = 0; i < n; i++) {
 		if (!list[i]->open)
@@ -2256,7 +2276,8 @@ int
 es_follow_check(struct es_cluster *c, const char *name, json_t *body,
     json_t **out)
 {
-	json_t		*params, *rc, *li;
+	json_t		*params, *rc, *li, *cause;
+	struct es_index	*ix;
 	int		 status, n = 0;
 	char		 msg[256] = "";
 
@@ -2283,6 +2304,13 @@ es_follow_check(struct es_cluster *c, const char *name, json_t *body,
 		    "Validation Failed: %s", msg));
 	if ((status = es_valid_index_name(name, out)) != 0)
 		return (status);
+	if ((ix = es_index_find(c, name)) != NULL && ix->restoring) {
+		cause = es_cause("resource_already_exists_exception",
+		    "index [%s/%s] already exists", ix->name, ix->uuid);
+		json_object_set_new(cause, "index_uuid", json_string(ix->uuid));
+		json_object_set_new(cause, "index", json_string(ix->name));
+		return (es_error_cause(out, 400, cause));
+	}
 	if (!es_remote_configured(c, json_string_value(rc)))
 		return (es_no_such_remote(out, json_string_value(rc)));
 	return (0);
@@ -2357,6 +2385,41 @@ es_follow_create(struct es_cluster *c, const char *name, json_t *body,
 	es_journal_index(c, ix);
 	*out = NULL;
 	return (0);
+}
+
+/*
+ * A put-follow's copy of the leader's files has started: the follower
+ * exists (with its CCR metadata) but its follow tasks start only once the
+ * copy is done (TransportPutFollowAction).
+ */
+void
+es_restore_begin(struct es_cluster *c, struct es_index *ix)
+{
+	ix->restoring = 1;
+	ix->tasks = 0;
+	c->follow_generation++;
+	es_journal_index(c, ix);
+}
+
+/* The copy ended: when it worked, the shard follow tasks start. */
+void
+es_restore_end(struct es_cluster *c, struct es_index *ix, int ok)
+{
+	int	sh;
+
+	ix->restoring = 0;
+	if (ok) {
+		ix->tasks = 1;
+		for (sh = 0; sh < ix->nshards; sh++) {
+			es_follow_reset(&ix->shards[sh].follow);
+			ix->shards[sh].follow.leader_global_checkpoint =
+			    ix->shards[sh].checkpoint;
+			ix->shards[sh].follow.leader_max_seq_no =
+			    ix->shards[sh].max_seq_no;
+		}
+	}
+	c->follow_generation++;
+	es_journal_index(c, ix);
 }
 
 /* Whether any index in the cluster has shard follow tasks. */

@@ -85,6 +85,7 @@ struct es_index {
 	char		*leader_index;
 	char		 leader_uuid[ES_UUID_LEN + 1];
 	int		 tasks;			/* shard follow tasks exist */
+	int		 restoring;		/* put-follow still copying */
 	json_t		*follow_params;		/* explicit follow parameters */
 
 	struct es_shard	*shards;
@@ -189,6 +190,8 @@ int	 es_resume_leader(struct es_cluster *, const char *, json_t *,
 	    json_t *, json_t **);
 int	 es_unfollow(struct es_cluster *, const char *, json_t **,
 	    json_t **);
+void	 es_restore_begin(struct es_cluster *, struct es_index *);
+void	 es_restore_end(struct es_cluster *, struct es_index *, int);
 int	 es_follow_info(struct es_cluster *, const char *, json_t **);
 int	 es_follow_stats(struct es_cluster *, const char *, uint64_t,
 	    json_t **);

@@ -537,6 +537,17 @@ rest_follow_restored(void *arg, struct remote_result *res)
 	    "index_following_started", ok));
 }
 
+/* A slow copy of a put-follow that waits for active shards ended. */
+static void
+rest_follow_copied(void *arg, int ok)
+{
+	struct rest_ctx	*ctx = arg;
+
+	rest_reply(ctx, 200, json_pack("{s:b, s:b, s:b}",
+	    "follow_index_created", 1, "follow_index_shards_acked", ok,
+	    "index_following_started", ok));
+}
+
 /*
  * The leader's metadata arrived: create the follower, then either answer
  * at once (wait_for_active_shards=0) or restore its shards first.
@@ -564,6 +575,19 @@ rest_follow_leader(void *arg, struct remote_result *res)
 	if ((status = es_follow_create(ctx->es->cluster, ctx->segs[0],
 	    ctx->body, res->body, essim_wall_ms(), &out)) != 0) {
 		rest_reply(ctx, status, out);
+		return;
+	}
+	if (restore_wanted(ctx->es, ctx->segs[0])) {
+		ix = es_index_find(ctx->es->cluster, ctx->segs[0]);
+		if (ctx->wait)
+			restore_start(ctx->es, ix, rest_follow_copied, ctx);
+		else {
+			restore_start(ctx->es, ix, NULL, NULL);
+			rest_reply(ctx, 200, json_pack("{s:b, s:b, s:b}",
+			    "follow_index_created", 1,
+			    "follow_index_shards_acked", 0,
+			    "index_following_started", 0));
+		}
 		return;
 	}
 	if (!ctx->wait) {
@@ -1894,6 +1918,14 @@ rest_index(struct rest_ctx *ctx)
 			status = es_refresh(c, ctx->segs[0], &out);
 			rest_reply(ctx, status, out);
 		}
+	} else if (strcmp(a, "_recovery") == 0 && ctx->nsegs == 2) {
+		if (ctx->cmd != EVHTTP_REQ_GET)
+			rest_bad_method(ctx, "GET");
+		else if (rest_params(ctx, "detailed active_only") == 0) {
+			status = restore_recovery(ctx->es, ctx->segs[0],
+			    rest_flag(ctx, "active_only"), &out);
+			rest_reply(ctx, status, out);
+		}
 	} else if (strcmp(a, "_search") == 0 && ctx->nsegs == 2)
 		rest_index_search(ctx, 0);
 	else if (strcmp(a, "_count") == 0 && ctx->nsegs == 2)
@@ -1981,7 +2013,7 @@ rest_all_indices(const char *api)
 {
 	return (strcmp(api, "_stats") == 0 || strcmp(api, "_settings") == 0 ||
 	    strcmp(api, "_refresh") == 0 || strcmp(api, "_search") == 0 ||
-	    strcmp(api, "_count") == 0);
+	    strcmp(api, "_count") == 0 || strcmp(api, "_recovery") == 0);
 }
 
 /* Route a parsed request; writes wake long-polls waiting for them. */
