@@ -69,34 +69,10 @@ usage(FILE *f)
 	    "             [--restore-ms MS] [--restore-bytes-per-sec N]\n"
 	    "             [--auth-basic USER:PASSWORD] "
 	    "[--auth-api-key ID:KEY]\n"
+	    "             [--role NAME:PRIV,...] [--security-file FILE]\n"
+	    "             [--tls-cert FILE --tls-key FILE]\n"
 	    "             [--log-level LEVEL] [--allow-non-loopback] "
 	    "[-V] [-h]\n");
-}
-
-/* Standard base64 of a string, as Authorization headers carry it. */
-static char *
-essim_base64(const char *s)
-{
-	static const char	 tab[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t			 len = strlen(s), i, o = 0;
-	unsigned		 v;
-	char			*out;
-
-	out = xmalloc(4 * ((len + 2) / 3) + 1);
-	for (i = 0; i < len; i += 3) {
-		v = (unsigned char)s[i] << 16;
-		if (i + 1 < len)
-			v |= (unsigned char)s[i + 1] << 8;
-		if (i + 2 < len)
-			v |= (unsigned char)s[i + 2];
-		out[o++] = tab[(v >> 18) & 63];
-		out[o++] = tab[(v >> 12) & 63];
-		out[o++] = i + 1 < len ? tab[(v >> 6) & 63] : '=';
-		out[o++] = i + 2 < len ? tab[v & 63] : '=';
-	}
-	out[o] = '\0';
-	return (out);
 }
 
 /* Whether host is a loopback address (or "localhost"). */
@@ -216,6 +192,10 @@ main(int argc, char **argv)
 		{ "allow-non-loopback", no_argument, NULL, 'A' },
 		{ "auth-basic", required_argument, NULL, 'b' },
 		{ "auth-api-key", required_argument, NULL, 'k' },
+		{ "role", required_argument, NULL, 'o' },
+		{ "security-file", required_argument, NULL, 'F' },
+		{ "tls-cert", required_argument, NULL, 'c' },
+		{ "tls-key", required_argument, NULL, 'K' },
 		{ "no-remote-cluster-client", no_argument, NULL, 'C' },
 		{ "restore-ms", required_argument, NULL, 'S' },
 		{ "restore-bytes-per-sec", required_argument, NULL, 'B' },
@@ -226,7 +206,10 @@ main(int argc, char **argv)
 	struct essim			 es;
 	const char			*name = NULL, *listen = NULL;
 	const char			*data = NULL, *port_file = NULL;
-	const char			*basic = NULL, *api_key = NULL;
+	const char			*sec_file = NULL;
+	const char			*tls_cert = NULL, *tls_key = NULL;
+	char				**roles = NULL;
+	size_t				 nroles = 0, ri;
 	char				*colon, *cause = NULL;
 	enum log_level			 level = LOG_LEVEL_NOTICE;
 	int				 ch, allow_any = 0, sigs[4], i;
@@ -237,6 +220,7 @@ main(int argc, char **argv)
 
 	memset(&es, 0, sizeof es);
 	knob_init(&es);
+	security_init(&es);
 	es.opt.transport_timeout_ms = 30000;
 	es.opt.refresh_interval_ms = 1000;
 	es.opt.tick_ms = 20;
@@ -278,10 +262,28 @@ main(int argc, char **argv)
 			allow_any = 1;
 			break;
 		case 'b':
-			basic = optarg;
-			break;
 		case 'k':
-			api_key = optarg;
+			if (security_add(&es, ch == 'b' ? "user" : "api_key",
+			    optarg) == -1) {
+				fprintf(stderr, "essim: bad %s: expected "
+				    "NAME:SECRET\n", ch == 'b' ? "--auth-basic" :
+				    "--auth-api-key");
+				return (2);
+			}
+			break;
+		case 'o':
+			roles = xreallocarray(roles, nroles + 1,
+			    sizeof *roles);
+			roles[nroles++] = optarg;
+			break;
+		case 'F':
+			sec_file = optarg;
+			break;
+		case 'c':
+			tls_cert = optarg;
+			break;
+		case 'K':
+			tls_key = optarg;
 			break;
 		case 'C':
 			knob_set_start(&es, "remote_cluster_client",
@@ -329,10 +331,17 @@ main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	essim_raise_nofile();
-	if (basic != NULL)
-		es.opt.auth_basic = essim_base64(basic);
-	if (api_key != NULL)
-		es.opt.auth_api_key = essim_base64(api_key);
+	if (sec_file != NULL && security_load(&es, sec_file, &cause) == -1) {
+		fprintf(stderr, "essim: %s\n", cause);
+		return (2);
+	}
+	for (ri = 0; ri < nroles; ri++) {
+		if (security_role(&es, roles[ri], &cause) == -1) {
+			fprintf(stderr, "essim: %s\n", cause);
+			return (2);
+		}
+	}
+	free(roles);
 
 	es.cluster = es_cluster_new(name);
 	if (data != NULL)
@@ -353,6 +362,15 @@ main(int argc, char **argv)
 	evhttp_set_allowed_methods(es.http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
 	    EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE);
 	evhttp_set_gencb(es.http, rest_handle, &es);
+	if ((tls_cert != NULL) != (tls_key != NULL)) {
+		fprintf(stderr, "essim: --tls-cert and --tls-key go together\n");
+		return (2);
+	}
+	if (tls_cert != NULL && tls_init(&es, tls_cert, tls_key,
+	    &cause) == -1) {
+		fprintf(stderr, "essim: %s\n", cause);
+		return (2);
+	}
 	es.bound = evhttp_bind_socket_with_handle(es.http, es.host,
 	    (ev_uint16_t)es.port);
 	if (es.bound == NULL)
@@ -394,13 +412,13 @@ main(int argc, char **argv)
 	event_free(es.refuse_timer);
 	fault_clear(&es);
 	evhttp_free(es.http);
+	tls_free();
 	event_base_free(es.base);
 	journal_close(es.journal);
 	es_cluster_free(es.cluster);
 	knob_free(&es);
 	free(es.link_alias);
 	free(es.host);
-	free(es.opt.auth_basic);
-	free(es.opt.auth_api_key);
+	security_free(&es);
 	return (0);
 }

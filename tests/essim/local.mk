@@ -5,9 +5,14 @@ noinst_PROGRAMS += %reldir%/essim
 	%reldir%/model.c %reldir%/model-util.c %reldir%/model.h \
 	%reldir%/filter.c %reldir%/filter.h %reldir%/rest.c \
 	%reldir%/remote.c %reldir%/fault.c %reldir%/journal.c \
-	%reldir%/knobs.c %reldir%/restore.c
+	%reldir%/knobs.c %reldir%/restore.c %reldir%/security.c \
+	%reldir%/tls.c
 %canon_reldir%_essim_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(LIBEVENT_CFLAGS)
 %canon_reldir%_essim_LDADD = $(CCR_LIBS)
+if HAVE_LIBEVENT_OPENSSL
+%canon_reldir%_essim_CFLAGS += -DESSIM_TLS $(LIBEVENT_OPENSSL_CFLAGS)
+%canon_reldir%_essim_LDADD += $(LIBEVENT_OPENSSL_LIBS)
+endif
 
 check_PROGRAMS += %reldir%/check_model
 %canon_reldir%_check_model_SOURCES = %reldir%/check_model.c \
@@ -28,9 +33,11 @@ TESTS += tests/integration/essim-tutorial.sh \
 	tests/integration/essim-faults.sh tests/integration/essim-garbage.sh \
 	tests/integration/essim-remote-cases.sh \
 	tests/integration/essim-data-cases.sh \
-	tests/integration/essim-restore.sh
+	tests/integration/essim-restore.sh \
+	tests/integration/essim-security.sh
 EXTRA_DIST += %reldir%/README tests/integration/essim-tutorial.sh \
 	tests/integration/essim-faults.sh tests/integration/essim-garbage.sh \
 	tests/integration/essim-remote-cases.sh \
 	tests/integration/essim-data-cases.sh \
-	tests/integration/essim-restore.sh
+	tests/integration/essim-restore.sh \
+	tests/integration/essim-security.sh

@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <jansson.h>
@@ -243,11 +244,17 @@ remote_send(struct remote_call *call, enum evhttp_cmd_type method,
 {
 	struct evhttp_request	*req;
 	struct evkeyvalq	*h;
+	struct bufferevent	*bev;
 	struct timeval		 tv;
 	char			*text, hostport[300];
 
-	call->conn = evhttp_connection_base_new(call->es->base, NULL,
-	    call->r->host, (ev_uint16_t)call->r->port);
+	if ((bev = tls_client_bev(call->es)) != NULL)
+		call->conn = evhttp_connection_base_bufferevent_new(
+		    call->es->base, NULL, bev, call->r->host,
+		    (ev_uint16_t)call->r->port);
+	else
+		call->conn = evhttp_connection_base_new(call->es->base, NULL,
+		    call->r->host, (ev_uint16_t)call->r->port);
 	if (call->conn == NULL)
 		return (-1);
 	tv.tv_sec = timeout_ms / 1000;

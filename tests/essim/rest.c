@@ -52,6 +52,7 @@ struct rest_ctx {
 	struct evkeyvalq	 query;
 	json_t			*body;
 	int			 pretty;
+	json_t			*principal;	/* authenticated caller */
 
 	struct event		*timer;
 	json_t			*saved;
@@ -2016,6 +2017,41 @@ rest_all_indices(const char *api)
 	    strcmp(api, "_count") == 0 || strcmp(api, "_recovery") == 0);
 }
 
+/*
+ * A caller limited to named privileges may only run actions they grant.
+ * Returns -1 after answering 403.
+ */
+static int
+rest_authorized(struct rest_ctx *ctx)
+{
+	json_t	*out;
+	int	 status;
+
+	if ((status = security_authorize(ctx->es, ctx->principal, ctx->method,
+	    ctx->segs, ctx->nsegs, &out)) == 0)
+		return (0);
+	rest_reply(ctx, status, out);
+	return (-1);
+}
+
+/* GET|POST /_security/user/_has_privileges. */
+static void
+rest_has_privileges(struct rest_ctx *ctx)
+{
+	json_t	*out;
+	int	 status;
+
+	if (ctx->cmd != EVHTTP_REQ_GET && ctx->cmd != EVHTTP_REQ_POST) {
+		rest_bad_method(ctx, "GET, POST");
+		return;
+	}
+	if (rest_params(ctx, NULL) == -1)
+		return;
+	status = security_has_privileges(ctx->es, ctx->principal, ctx->body,
+	    &out);
+	rest_reply(ctx, status, out);
+}
+
 /* Route a parsed request; writes wake long-polls waiting for them. */
 static void
 rest_dispatch(struct rest_ctx *ctx)
@@ -2026,19 +2062,27 @@ rest_dispatch(struct rest_ctx *ctx)
 	if (ctx->nsegs == 0) {
 		if (ctx->cmd != EVHTTP_REQ_GET && ctx->cmd != EVHTTP_REQ_HEAD)
 			rest_bad_method(ctx, "GET, HEAD");
-		else if (rest_params(ctx, NULL) == 0)
+		else if (rest_authorized(ctx) == 0 && rest_params(ctx,
+		    NULL) == 0)
 			rest_reply(ctx, 200, es_info(es->cluster));
 	} else {
 		s0 = ctx->segs[0];
-		if (*s0 != '_' || strcmp(s0, "_all") == 0)
-			rest_index(ctx);
-		else if (rest_all_indices(s0) && ctx->nsegs < REST_MAX_SEGS) {
+		if (rest_all_indices(s0) && ctx->nsegs < REST_MAX_SEGS) {
 			memmove(ctx->segs + 1, ctx->segs,
 			    ctx->nsegs * sizeof *ctx->segs);
 			ctx->segs[0] = xstrdup("_all");
 			ctx->nsegs++;
+			s0 = ctx->segs[0];
+		}
+		if (rest_authorized(ctx) == -1)
+			return;
+		if (ctx->nsegs == 3 && strcmp(s0, "_security") == 0 &&
+		    strcmp(ctx->segs[1], "user") == 0 &&
+		    strcmp(ctx->segs[2], "_has_privileges") == 0)
+			rest_has_privileges(ctx);
+		else if (*s0 != '_' || strcmp(s0, "_all") == 0)
 			rest_index(ctx);
-		} else
+		else
 			rest_global(ctx);
 	}
 	if (es->cluster->write_generation != es->woken_generation)
@@ -2130,15 +2174,11 @@ rest_authenticate(struct rest_ctx *ctx)
 		rest_reply(ctx, status, out);
 		return (-1);
 	}
-	if (es->opt.auth_basic == NULL && es->opt.auth_api_key == NULL)
+	if (!security_enabled(es))
 		return (0);
 	auth = evhttp_find_header(evhttp_request_get_input_headers(ctx->req),
 	    "Authorization");
-	if (auth != NULL && ((es->opt.auth_basic != NULL &&
-	    strncmp(auth, "Basic ", 6) == 0 &&
-	    strcmp(auth + 6, es->opt.auth_basic) == 0) ||
-	    (es->opt.auth_api_key != NULL && strncmp(auth, "ApiKey ", 7) == 0 &&
-	    strcmp(auth + 7, es->opt.auth_api_key) == 0)))
+	if ((ctx->principal = security_authenticate(es, auth)) != NULL)
 		return (0);
 	uri = evhttp_request_get_uri(ctx->req);
 	hdr = json_pack("{s:[s, s, s]}", "WWW-Authenticate",
