@@ -29,6 +29,14 @@ check_PROGRAMS += %reldir%/check_hard
 %canon_reldir%_check_hard_CFLAGS = $(UNIT_CFLAGS)
 %canon_reldir%_check_hard_LDADD = $(UNIT_LIBS)
 TESTS += %reldir%/check_hard
+
+check_PROGRAMS += %reldir%/check_security
+%canon_reldir%_check_security_SOURCES = %reldir%/check_security.c \
+	%reldir%/security.c %reldir%/knobs.c %reldir%/model-util.c \
+	%reldir%/model.h %reldir%/essim.h
+%canon_reldir%_check_security_CFLAGS = $(UNIT_CFLAGS)
+%canon_reldir%_check_security_LDADD = $(UNIT_LIBS)
+TESTS += %reldir%/check_security
 TESTS += tests/integration/essim-tutorial.sh \
 	tests/integration/essim-faults.sh tests/integration/essim-garbage.sh \
 	tests/integration/essim-remote-cases.sh \
