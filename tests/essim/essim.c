@@ -176,7 +176,11 @@ essim_data_path(struct es_cluster *c, const char *data)
 	free(copy);
 }
 
-/* Parse the command line, load the journal, listen, run the loop. */
+/*
+ * Parse the command line, load the journal, listen, run the loop. Early
+ * ends use exit() so what the knobs and principals hold is still reachable
+ * from this frame when the process goes.
+ */
 int
 main(int argc, char **argv)
 {
@@ -255,7 +259,7 @@ main(int argc, char **argv)
 			if (log_level_from_name(optarg, &level) == -1) {
 				fprintf(stderr, "essim: unknown log level %s\n",
 				    optarg);
-				return (2);
+				exit(2);
 			}
 			break;
 		case 'A':
@@ -268,7 +272,7 @@ main(int argc, char **argv)
 				fprintf(stderr, "essim: bad %s: expected "
 				    "NAME:SECRET\n", ch == 'b' ? "--auth-basic" :
 				    "--auth-api-key");
-				return (2);
+				exit(2);
 			}
 			break;
 		case 'o':
@@ -302,19 +306,19 @@ main(int argc, char **argv)
 		case 'V':
 			printf("essim %s (Elasticsearch %s)\n", PACKAGE_VERSION,
 			    ES_VERSION);
-			return (0);
+			exit(0);
 		case 'h':
 			usage(stdout);
-			return (0);
+			exit(0);
 		default:
 			usage(stderr);
-			return (2);
+			exit(2);
 		}
 	}
 	if (optind != argc || name == NULL || listen == NULL ||
 	    (colon = strrchr(listen, ':')) == NULL) {
 		usage(stderr);
-		return (2);
+		exit(2);
 	}
 	log_init("essim", level);
 	es.port = essim_int_arg(colon + 1, 0, 65535, "port");
@@ -327,18 +331,18 @@ main(int argc, char **argv)
 		fprintf(stderr, "essim: %s is not a loopback address (use "
 		    "--allow-non-loopback to force)\n", es.host);
 		free(es.host);
-		return (2);
+		exit(2);
 	}
 	signal(SIGPIPE, SIG_IGN);
 	essim_raise_nofile();
 	if (sec_file != NULL && security_load(&es, sec_file, &cause) == -1) {
 		fprintf(stderr, "essim: %s\n", cause);
-		return (2);
+		exit(2);
 	}
 	for (ri = 0; ri < nroles; ri++) {
 		if (security_role(&es, roles[ri], &cause) == -1) {
 			fprintf(stderr, "essim: %s\n", cause);
-			return (2);
+			exit(2);
 		}
 	}
 	free(roles);
@@ -364,12 +368,12 @@ main(int argc, char **argv)
 	evhttp_set_gencb(es.http, rest_handle, &es);
 	if ((tls_cert != NULL) != (tls_key != NULL)) {
 		fprintf(stderr, "essim: --tls-cert and --tls-key go together\n");
-		return (2);
+		exit(2);
 	}
 	if (tls_cert != NULL && tls_init(&es, tls_cert, tls_key,
 	    &cause) == -1) {
 		fprintf(stderr, "essim: %s\n", cause);
-		return (2);
+		exit(2);
 	}
 	es.bound = evhttp_bind_socket_with_handle(es.http, es.host,
 	    (ev_uint16_t)es.port);
