@@ -471,12 +471,13 @@ security_authorize(struct essim *es, json_t *p, const char *method,
 		    "roles [%s]", json_string_value(json_object_get(p, "name")),
 		    json_string_value(json_object_get(p, "user")),
 		    role == NULL ? "" : role);
-	indices = nsegs > 2 && strcmp(segs[0], "_resolve") == 0 ? segs[2] :
-	    segs[0];
-	if (a->index_level && nsegs > 0 && segs[0][0] != '_')
-		xasprintf(&on, " on indices [%s]", indices);
-	else if (a->index_level && strcmp(segs[0], "_resolve") == 0 &&
-	    nsegs > 2)
+	indices = NULL;
+	if (a->index_level && nsegs > 2 && strcmp(segs[0], "_resolve") == 0)
+		indices = segs[2];
+	else if (a->index_level && nsegs > 0 && (segs[0][0] != '_' ||
+	    strcmp(segs[0], "_all") == 0))
+		indices = segs[0];
+	if (indices != NULL)
 		xasprintf(&on, " on indices [%s]", indices);
 	else
 		on = xstrdup("");
