@@ -28,26 +28,12 @@
 #include "log.h"
 #include "xmalloc.h"
 
-TAILQ_HEAD(http_requests, http_request);
-
 struct http {
 	struct event_base	*base;
 	CURLM			*multi;
 	struct event		*timer;
-	struct http_requests	 requests;
+	TAILQ_HEAD(, http_request) requests;
 	size_t			 pending;
-	TAILQ_HEAD(, http_lane)	 lanes;
-	int			 closing;	/* http_free: start nothing */
-};
-
-struct http_lane {
-	struct http		*http;
-	size_t			 max_active;
-	size_t			 nactive;
-	size_t			 nqueued;
-	struct http_requests	 active;
-	struct http_requests	 queue;
-	TAILQ_ENTRY(http_lane)	 entry;
 };
 
 struct http_request {
@@ -74,10 +60,6 @@ struct http_request {
 	http_done_cb		 cb;
 	void			*arg;
 	TAILQ_ENTRY(http_request) entry;
-
-	struct http_lane	*lane;
-	int			 queued;	/* waits for a lane slot */
-	TAILQ_ENTRY(http_request) lane_entry;
 };
 
 /* One watched socket, attached to libcurl's socket with curl_multi_assign. */
@@ -98,7 +80,6 @@ static const char *http_outcome_names[HTTP_OUTCOME_MAX] = {
 };
 
 static void	http_drain(struct http *);
-static void	http_lane_pump(struct http_lane *);
 
 /* Monotonic milliseconds. */
 static uint64_t
@@ -285,34 +266,20 @@ http_request_free(struct http_request *req)
 	free(req);
 }
 
-/*
- * Take a request off the pending list and out of the multi handle; a lane
- * slot it held goes to the next request waiting in its lane.
- */
+/* Take a request off the pending list and out of the multi handle. */
 static void
 http_request_detach(struct http_request *req)
 {
 	struct http	*http = req->http;
-	struct http_lane *lane = req->lane;
 	CURLMcode	 rc;
 
 	TAILQ_REMOVE(&http->requests, req, entry);
 	http->pending--;
-	if (lane != NULL && req->queued) {
-		TAILQ_REMOVE(&lane->queue, req, lane_entry);
-		lane->nqueued--;
-		return;
-	}
 	if (req->easy != NULL && req->fail_ev == NULL) {
 		rc = curl_multi_remove_handle(http->multi, req->easy);
 		if (rc != CURLM_OK)
 			log_warnx("http: remove handle: %s",
 			    curl_multi_strerror(rc));
-	}
-	if (lane != NULL) {
-		TAILQ_REMOVE(&lane->active, req, lane_entry);
-		lane->nactive--;
-		http_lane_pump(lane);
 	}
 }
 
@@ -429,7 +396,6 @@ http_create(struct event_base *base, size_t maxconns, char **cause)
 	http = xcalloc(1, sizeof *http);
 	http->base = base;
 	TAILQ_INIT(&http->requests);
-	TAILQ_INIT(&http->lanes);
 	if ((http->timer = evtimer_new(base, http_timer_cb, http)) == NULL) {
 		xasprintf(cause, "cannot create HTTP timer");
 		goto fail;
@@ -472,11 +438,8 @@ http_free(struct http *http)
 
 	if (http == NULL)
 		return;
-	http->closing = 1;
 	while ((req = TAILQ_FIRST(&http->requests)) != NULL)
 		http_cancel(req);
-	while (!TAILQ_EMPTY(&http->lanes))
-		http_lane_free(TAILQ_FIRST(&http->lanes));
 	if (http->multi != NULL && (rc = curl_multi_cleanup(http->multi)) !=
 	    CURLM_OK)
 		log_warnx("http: cleanup: %s", curl_multi_strerror(rc));
@@ -612,107 +575,14 @@ http_setup(struct http_request *req, const struct http_request_spec *spec)
 	return (rc);
 }
 
-/*
- * Hand a set-up request to libcurl, or arrange for its failure to be
- * reported from the loop.
- */
-static void
-http_start(struct http_request *req)
-{
-	struct http	*http = req->http;
-	CURLMcode	 mrc;
-
-	req->start_ms = http_now_ms();
-	if (req->fail_error == NULL && (mrc = curl_multi_add_handle(
-	    http->multi, req->easy)) != CURLM_OK)
-		req->fail_error = curl_multi_strerror(mrc);
-	if (req->fail_error != NULL) {
-		req->fail_ev = evtimer_new(http->base, http_fail_cb, req);
-		if (req->fail_ev == NULL)
-			fatalx("http: cannot schedule failure report");
-		event_active(req->fail_ev, EV_TIMEOUT, 1);
-	}
-}
-
-/* Start the requests waiting in a lane while it has free slots. */
-static void
-http_lane_pump(struct http_lane *lane)
-{
-	struct http_request	*req;
-
-	if (lane->http->closing)
-		return;
-	while (lane->nactive < lane->max_active &&
-	    (req = TAILQ_FIRST(&lane->queue)) != NULL) {
-		TAILQ_REMOVE(&lane->queue, req, lane_entry);
-		lane->nqueued--;
-		req->queued = 0;
-		TAILQ_INSERT_TAIL(&lane->active, req, lane_entry);
-		lane->nactive++;
-		http_start(req);
-	}
-}
-
-/*
- * A lane of at most max_active requests at once (0 counts as 1). It is
- * freed by http_lane_free or with its client.
- */
-struct http_lane *
-http_lane_create(struct http *http, size_t max_active)
-{
-	struct http_lane	*lane;
-
-	lane = xcalloc(1, sizeof *lane);
-	lane->http = http;
-	lane->max_active = max_active > 0 ? max_active : 1;
-	TAILQ_INIT(&lane->active);
-	TAILQ_INIT(&lane->queue);
-	TAILQ_INSERT_TAIL(&http->lanes, lane, entry);
-	return (lane);
-}
-
-/* Cancel a lane's requests, waiting and running, without callbacks. */
-void
-http_lane_free(struct http_lane *lane)
-{
-	struct http_request	*req;
-	int			 closing;
-
-	if (lane == NULL)
-		return;
-	closing = lane->http->closing;
-	lane->http->closing = 1;
-	while ((req = TAILQ_FIRST(&lane->queue)) != NULL)
-		http_cancel(req);
-	while ((req = TAILQ_FIRST(&lane->active)) != NULL)
-		http_cancel(req);
-	lane->http->closing = closing;
-	TAILQ_REMOVE(&lane->http->lanes, lane, entry);
-	free(lane);
-}
-
-/* Requests of the lane running now. */
-size_t
-http_lane_active(const struct http_lane *lane)
-{
-	return (lane->nactive);
-}
-
-/* Requests of the lane waiting for a slot. */
-size_t
-http_lane_queued(const struct http_lane *lane)
-{
-	return (lane->nqueued);
-}
-
 /* Start a request; cb runs later from the loop, exactly once. */
 struct http_request *
 http_submit(struct http *http, const struct http_request_spec *spec,
     http_done_cb cb, void *arg)
 {
 	struct http_request	*req;
-	struct http_lane	*lane = spec->lane;
 	CURLcode		 rc;
+	CURLMcode		 mrc;
 
 	req = xcalloc(1, sizeof *req);
 	req->http = http;
@@ -742,14 +612,14 @@ http_submit(struct http *http, const struct http_request_spec *spec,
 		req->fail_error = "cannot create curl handle";
 	else if ((rc = http_setup(req, spec)) != CURLE_OK)
 		req->fail_error = curl_easy_strerror(rc);
-	if (lane == NULL) {
-		http_start(req);
-		return (req);
+	else if ((mrc = curl_multi_add_handle(http->multi, req->easy)) !=
+	    CURLM_OK)
+		req->fail_error = curl_multi_strerror(mrc);
+	if (req->fail_error != NULL) {
+		req->fail_ev = evtimer_new(http->base, http_fail_cb, req);
+		if (req->fail_ev == NULL)
+			fatalx("http: cannot schedule failure report");
+		event_active(req->fail_ev, EV_TIMEOUT, 1);
 	}
-	req->lane = lane;
-	req->queued = 1;
-	TAILQ_INSERT_TAIL(&lane->queue, req, lane_entry);
-	lane->nqueued++;
-	http_lane_pump(lane);
 	return (req);
 }

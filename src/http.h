@@ -5,11 +5,6 @@
  * unless it is cancelled first. A callback may submit and cancel requests
  * but must not free the client; the request's pointer is dead once its
  * callback runs.
- *
- * A lane bounds how many of its requests run at once: the others wait in
- * order and start, their timeout with them, as the lane's running requests
- * end. Lanes are independent, so a lane full of requests that hang never
- * delays another lane's; a request without a lane starts at once.
  */
 #ifndef CCR_HTTP_H
 #define CCR_HTTP_H
@@ -20,7 +15,6 @@
 
 struct event_base;
 struct http;
-struct http_lane;
 struct http_request;
 
 #define HTTP_MAX_BODY_DEFAULT	((size_t)64 * 1024 * 1024)
@@ -58,7 +52,6 @@ struct http_request_spec {
 	const char		*password;
 	const char		*api_key;	/* sent as "ApiKey <value>" */
 	size_t			 max_body;	/* 0: HTTP_MAX_BODY_DEFAULT */
-	struct http_lane	*lane;		/* NULL: start at once */
 };
 
 struct http_response {
@@ -82,10 +75,6 @@ struct http_request *http_submit(struct http *,
 		    const struct http_request_spec *, http_done_cb, void *);
 void		 http_cancel(struct http_request *);
 size_t		 http_pending(struct http *);
-struct http_lane *http_lane_create(struct http *, size_t);
-void		 http_lane_free(struct http_lane *);
-size_t		 http_lane_active(const struct http_lane *);
-size_t		 http_lane_queued(const struct http_lane *);
 const char	*http_method_name(enum http_method);
 const char	*http_outcome_name(enum http_outcome);
 

@@ -541,122 +541,6 @@ START_TEST(http_callback_may_cancel_and_submit)
 }
 END_TEST
 
-/* Submit a GET for path in a lane. */
-static struct http_request *
-lane_get(struct http *h, struct http_lane *lane, const char *path,
-    uint64_t timeout_ms, struct done *d)
-{
-	struct http_request_spec	 spec;
-	struct http_request		*req;
-	char				*url;
-
-	asprintf(&url, "http://127.0.0.1:%d%s", srv.port, path);
-	memset(&spec, 0, sizeof spec);
-	spec.method = HTTP_GET;
-	spec.url = url;
-	spec.timeout_ms = timeout_ms;
-	spec.lane = lane;
-	req = http_submit(h, &spec, http_done, d);
-	free(url);
-	return (req);
-}
-
-START_TEST(http_lane_bounds_requests)
-{
-	struct http		*h = client();
-	struct http_lane	*lane = http_lane_create(h, 2);
-	struct done		 d = { 0 };
-	int			 i;
-
-	for (i = 0; i < 6; i++)
-		lane_get(h, lane, "/slow", 5000, &d);
-	ck_assert_uint_eq(http_lane_active(lane), 2);
-	ck_assert_uint_eq(http_lane_queued(lane), 4);
-	ck_assert_uint_eq(http_pending(h), 6);
-	run_until(&d.calls, 6);
-	ck_assert_int_eq(srv.requests, 6);
-	ck_assert_int_eq(srv.max_inflight, 2);
-	ck_assert_uint_eq(http_lane_active(lane), 0);
-	ck_assert_uint_eq(http_lane_queued(lane), 0);
-	http_lane_free(lane);
-	http_free(h);
-}
-END_TEST
-
-/*
- * A lane whose slots all hang (an unfollow waiting on a blackholed leader)
- * never delays another lane, or a request without one; a waiting request's
- * timeout starts only when it is sent.
- */
-START_TEST(http_lanes_are_independent)
-{
-	struct http		*h = client();
-	struct http_lane	*actions = http_lane_create(h, 2);
-	struct http_lane	*polls = http_lane_create(h, 2);
-	struct done		 hung = { 0 }, timed = { 0 }, waiting = { 0 };
-	struct done		 poll = { 0 }, free_req = { 0 }, last = { 0 };
-	struct http_request	*a;
-
-	a = lane_get(h, actions, "/hang", 5000, &hung);
-	lane_get(h, actions, "/hang", 300, &timed);
-	lane_get(h, actions, "/ok", 100, &waiting);
-	lane_get(h, polls, "/ok", 5000, &poll);
-	get(h, "/ok", 5000, &free_req);
-	run_until(&poll.calls, 1);
-	run_until(&free_req.calls, 1);
-	ck_assert_int_eq(poll.status, 200);
-	ck_assert_int_eq(free_req.status, 200);
-	ck_assert_int_eq(waiting.calls, 0);
-	ck_assert_uint_eq(http_lane_queued(actions), 1);
-
-	/* Sent 300 ms late, within its own 100 ms. */
-	run_until(&waiting.calls, 1);
-	ck_assert_int_eq(timed.calls, 1);
-	ck_assert_int_eq(timed.outcome, HTTP_TIMEOUT);
-	ck_assert_int_eq(waiting.outcome, HTTP_DONE);
-	ck_assert_int_eq(waiting.status, 200);
-
-	/* Abandoning a hung request gives its slot away at once. */
-	lane_get(h, actions, "/hang", 5000, &hung);
-	lane_get(h, actions, "/ok", 5000, &last);
-	ck_assert_uint_eq(http_lane_queued(actions), 1);
-	http_cancel(a);
-	ck_assert_uint_eq(http_lane_active(actions), 2);
-	ck_assert_uint_eq(http_lane_queued(actions), 0);
-	run_until(&last.calls, 1);
-	ck_assert_int_eq(last.status, 200);
-	ck_assert_int_eq(hung.calls, 0);
-	http_lane_free(polls);
-	http_lane_free(actions);
-	http_free(h);
-}
-END_TEST
-
-/* A freed lane drops its requests without callbacks; so does the client. */
-START_TEST(http_lane_free_drops_requests)
-{
-	struct http		*h = client();
-	struct http_lane	*lane = http_lane_create(h, 1);
-	struct done		 d = { 0 }, other = { 0 };
-
-	lane_get(h, lane, "/hang", 5000, &d);
-	lane_get(h, lane, "/ok", 5000, &d);
-	run_until(&srv.requests, 1);
-	http_lane_free(lane);
-	ck_assert_uint_eq(http_pending(h), 0);
-	get(h, "/ok", 5000, &other);
-	run_until(&other.calls, 1);
-	ck_assert_int_eq(d.calls, 0);
-	ck_assert_int_eq(srv.requests, 2);
-
-	lane = http_lane_create(h, 1);
-	lane_get(h, lane, "/hang", 5000, &d);
-	lane_get(h, lane, "/ok", 5000, &d);
-	http_free(h);
-	ck_assert_int_eq(d.calls, 0);
-}
-END_TEST
-
 /* Record an es completion. */
 static void
 es_done(const struct es_result *r, void *arg)
@@ -891,9 +775,6 @@ http_suite(void)
 	tcase_add_test(tc, http_auth_headers);
 	tcase_add_test(tc, http_cancel_never_calls_back);
 	tcase_add_test(tc, http_callback_may_cancel_and_submit);
-	tcase_add_test(tc, http_lane_bounds_requests);
-	tcase_add_test(tc, http_lanes_are_independent);
-	tcase_add_test(tc, http_lane_free_drops_requests);
 	suite_add_tcase(s, tc);
 
 	tcase_add_checked_fixture(te, setup, teardown);
