@@ -57,11 +57,9 @@ struct daemon_call {
 	TAILQ_ENTRY(daemon_call) entry;
 	struct daemon		*d;
 	int			 cluster;
-	enum http_method	 method;
-	char			*path;
-	char			*body;
+	struct es_call		 call;
 	struct es_request	*req;	/* NULL while queued */
-	void			(*done)(const struct action_answer *, void *);
+	es_done_cb		 done;
 	void			*done_arg;
 };
 
@@ -550,58 +548,22 @@ daemon_command(const struct control_request *req, enum control_source source,
 	daemon_apply(d, &out);
 }
 
-/* The HTTP verb for a method name the engine uses. */
-static int
-daemon_method(const char *name, enum http_method *ret)
-{
-	enum http_method	m;
-
-	for (m = 0; m < HTTP_METHOD_MAX; m++) {
-		if (strcmp(http_method_name(m), name) == 0) {
-			*ret = m;
-			return (0);
-		}
-	}
-	return (-1);
-}
-
 static void
 daemon_call_free(struct daemon_call *c)
 {
-	free(c->path);
-	free(c->body);
+	es_call_clear(&c->call);
 	free(c);
 }
 
-/* An action request was answered: translate for the engine. */
+/* An action request was answered: hand es.h's result to the engine. */
 static void
 daemon_call_done(const struct es_result *r, void *arg)
 {
 	struct daemon_call	*c = arg;
-	struct action_answer	 a;
 
-	memset(&a, 0, sizeof a);
-	switch (r->outcome) {
-	case HTTP_DONE:
-		a.transport = TRANSPORT_OK;
-		break;
-	case HTTP_TIMEOUT:
-		a.transport = TRANSPORT_TIMEOUT;
-		break;
-	case HTTP_REFUSED:
-		a.transport = TRANSPORT_REFUSED;
-		break;
-	default:
-		a.transport = TRANSPORT_ERROR;
-		break;
-	}
-	a.status = (int)r->status;
-	a.root = r->root;
-	if (a.transport != TRANSPORT_OK)
-		a.reason = r->reason;
 	c->req = NULL;
 	c->d->on_wire--;
-	c->done(&a, c->done_arg);
+	c->done(r, c->done_arg);
 	daemon_call_free(c);
 }
 
@@ -624,23 +586,20 @@ daemon_schedule_flush(struct daemon *d)
 
 /* The engine's send: queue until the record it follows is saved. */
 static void *
-daemon_send(void *ctx, int cluster, const char *method,
-    const char *path_and_query, const char *body,
-    void (*done)(const struct action_answer *, void *), void *done_arg)
+daemon_send(void *ctx, int cluster, const struct es_call *call,
+    es_done_cb done, void *done_arg)
 {
 	struct daemon		*d = ctx;
 	struct daemon_call	*c;
-	enum http_method	 m;
 
-	if (cluster < 0 || cluster >= CCR_CLUSTERS ||
-	    daemon_method(method, &m) == -1)
+	if (cluster < 0 || cluster >= CCR_CLUSTERS)
 		return (NULL);
 	c = xcalloc(1, sizeof *c);
 	c->d = d;
 	c->cluster = cluster;
-	c->method = m;
-	c->path = xstrdup(path_and_query);
-	c->body = body != NULL ? xstrdup(body) : NULL;
+	c->call.method = call->method;
+	c->call.path = xstrdup(call->path);
+	c->call.body = call->body != NULL ? xstrdup(call->body) : NULL;
 	c->done = done;
 	c->done_arg = done_arg;
 	TAILQ_INSERT_TAIL(&d->calls, c, entry);
@@ -669,7 +628,7 @@ daemon_flush_cb(evutil_socket_t fd, short events, void *arg)
 {
 	struct daemon		*d = arg;
 	struct daemon_call	*c;
-	struct action_answer	 a;
+	struct es_result	 a;
 
 	(void)fd;
 	(void)events;
@@ -687,14 +646,14 @@ daemon_flush_cb(evutil_socket_t fd, short events, void *arg)
 	}
 	while ((c = TAILQ_FIRST(&d->calls)) != NULL) {
 		TAILQ_REMOVE(&d->calls, c, entry);
-		c->req = es_request(d->es[c->cluster], c->method, c->path,
-		    c->body, DAEMON_ACTION_TIMEOUT_MS, daemon_call_done, c);
+		c->req = es_send(d->es[c->cluster], &c->call,
+		    DAEMON_ACTION_TIMEOUT_MS, daemon_call_done, c);
 		if (c->req != NULL) {
 			d->on_wire++;
 			continue;
 		}
 		memset(&a, 0, sizeof a);
-		a.transport = TRANSPORT_ERROR;
+		a.outcome = HTTP_FAILED;
 		a.reason = "request could not be queued";
 		c->done(&a, c->done_arg);
 		daemon_call_free(c);

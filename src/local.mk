@@ -45,4 +45,5 @@ sbin_PROGRAMS += %reldir%/ccr-failoverd %reldir%/ccr-failoverctl
 %canon_reldir%_libccr_a_SOURCES += \
 	%reldir%/poller.c %reldir%/poller.h
 # action: the engine that carries out promotion, failback and switchover.
-%canon_reldir%_libccr_a_SOURCES += %reldir%/action.c %reldir%/action.h
+%canon_reldir%_libccr_a_SOURCES += %reldir%/action.c %reldir%/action.h \
+	%reldir%/action-record.c %reldir%/action-record.h
