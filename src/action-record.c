@@ -14,9 +14,12 @@
 #include <jansson.h>
 
 #include "action-record.h"
+#include "config.h"
 #include "xmalloc.h"
 
 #define ACTION_RECORD_VERSION	1
+#define ACTION_INDEX_NAME_MAX	255	/* bytes, Elasticsearch's limit */
+#define ACTION_CLONE_INFIX	"-diverged-"
 
 static const char *const action_phase_names[ACTION_PHASE_MAX] = {
 	"lag", "remote", "indices", "auto_follow", "finished"
@@ -83,6 +86,177 @@ action_record_free(struct action_record *rec)
 	free(rec->error_type);
 	free(rec->error_reason);
 	free(rec);
+}
+
+/*
+ * Take what the promotion recorded for ir's index pair: its per-shard seq
+ * nos for the divergence guard. An index whose promotion did not finish is
+ * not failed back: its old leader is still the only copy that is written.
+ */
+static void
+action_copy_seqs(struct action_index_record *ir,
+    const struct action_record *promotion)
+{
+	const struct action_index_record	*p;
+	size_t					 i;
+
+	for (i = 0; i < promotion->nindices; i++) {
+		p = &promotion->indices[i];
+		if (strcmp(p->names[0], ir->names[0]) != 0 ||
+		    strcmp(p->names[1], ir->names[1]) != 0)
+			continue;
+		if (p->step != STEP_DONE) {
+			ir->failed_step = ir->step;
+			ir->step = STEP_FAILED;
+			ir->error_type = xstrdup("not_promoted");
+			ir->error_reason = xstrdup("its promotion did not "
+			    "finish; left as it is");
+			return;
+		}
+		if (p->nshards == 0)
+			return;
+		ir->nshards = p->nshards;
+		ir->leader_max_seq_no = xreallocarray(NULL, p->nshards,
+		    sizeof *ir->leader_max_seq_no);
+		ir->follower_max_seq_no = xreallocarray(NULL, p->nshards,
+		    sizeof *ir->follower_max_seq_no);
+		memcpy(ir->leader_max_seq_no, p->leader_max_seq_no,
+		    p->nshards * sizeof *ir->leader_max_seq_no);
+		memcpy(ir->follower_max_seq_no, p->follower_max_seq_no,
+		    p->nshards * sizeof *ir->follower_max_seq_no);
+		ir->lost_operations = p->lost_operations;
+		return;
+	}
+}
+
+/* Whether a name can go into the record (JSON strings are UTF-8). */
+static bool
+action_utf8(const char *s)
+{
+	json_t	*j = json_string(s);
+
+	json_decref(j);
+	return (j != NULL);
+}
+
+/*
+ * A new record for an action over the configured index pairs. A failback
+ * takes the finished promotion's numbers (promotion may be NULL).
+ */
+struct action_record *
+action_record_new(enum fsm_action kind, int old_leader,
+    enum action_phase first, const struct ccr_config *cf,
+    const struct action_record *promotion, char **cause)
+{
+	struct action_record		*rec;
+	struct action_index_record	*ir;
+	size_t				 i;
+
+	if (!action_utf8(cf->clusters[0].name) ||
+	    !action_utf8(cf->clusters[1].name)) {
+		xasprintf(cause, "a cluster name is not valid UTF-8");
+		return (NULL);
+	}
+	for (i = 0; i < cf->nindices; i++) {
+		if (!action_utf8(cf->indices[i].leader_index) ||
+		    !action_utf8(cf->indices[i].follower_index)) {
+			xasprintf(cause, "index pair %zu: a name is not valid "
+			    "UTF-8", i);
+			return (NULL);
+		}
+	}
+	rec = xcalloc(1, sizeof *rec);
+	rec->kind = kind;
+	rec->old_leader = old_leader;
+	rec->clusters[0] = xstrdup(cf->clusters[0].name);
+	rec->clusters[1] = xstrdup(cf->clusters[1].name);
+	rec->started = time(NULL);
+	rec->phase = first;
+	rec->nindices = cf->nindices;
+	rec->indices = xcalloc(cf->nindices, sizeof *rec->indices);
+	for (i = 0; i < cf->nindices; i++) {
+		ir = &rec->indices[i];
+		ir->names[0] = xstrdup(cf->indices[i].leader_index);
+		ir->names[1] = xstrdup(cf->indices[i].follower_index);
+		ir->step = step_first(kind);
+		ir->failed_step = STEP_FAILED;
+		ir->lost_operations = -1;
+		ir->divergent_operations = -1;
+		if (kind == FSM_ACTION_FAILBACK && promotion != NULL)
+			action_copy_seqs(ir, promotion);
+	}
+	return (rec);
+}
+
+/* What an action came to, counted from its record. */
+void
+action_record_summary(const struct action_record *rec,
+    struct action_summary *sum)
+{
+	size_t	i;
+	bool	unknown = false;
+
+	memset(sum, 0, sizeof *sum);
+	sum->kind = rec->kind;
+	sum->record = rec;
+	sum->error_type = rec->error_type;
+	sum->error_reason = rec->error_reason;
+	for (i = 0; i < rec->nindices; i++) {
+		if (rec->indices[i].step == STEP_DONE)
+			sum->done++;
+		else if (rec->indices[i].step == STEP_FAILED)
+			sum->failed++;
+		if (rec->indices[i].clone != NULL &&
+		    rec->indices[i].step == STEP_DONE)
+			sum->divergent++;
+		if (rec->indices[i].lost_operations < 0)
+			unknown = true;
+		else
+			sum->lost_operations += rec->indices[i].lost_operations;
+	}
+	if (unknown || rec->kind == FSM_ACTION_FAILBACK)
+		sum->lost_operations = -1;
+}
+
+/* A deep copy of a record, made through its JSON form. */
+struct action_record *
+action_record_copy(const struct action_record *rec, char **cause)
+{
+	struct action_record	*copy;
+	json_t			*j;
+
+	j = action_record_to_json(rec);
+	copy = action_record_from_json(j, cause);
+	json_decref(j);
+	return (copy);
+}
+
+/* A name for the copy of a divergent index: what it is and when. */
+char *
+action_record_clone_name(const char *index)
+{
+	char		 stamp[32], *name, *p;
+	struct tm	 tm;
+	time_t		 now = time(NULL);
+	size_t		 len = strlen(index);
+	size_t		 room = ACTION_INDEX_NAME_MAX -
+			    strlen(ACTION_CLONE_INFIX) - 14;
+
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof stamp, "%Y%m%d%H%M%S", &tm);
+	/* Cut long names on a UTF-8 character boundary. */
+	if (len > room) {
+		len = room;
+		while (len > 0 && ((unsigned char)index[len] & 0xc0) == 0x80)
+			len--;
+	}
+	xasprintf(&name, "%.*s%s%s", (int)len, index, ACTION_CLONE_INFIX,
+	    stamp);
+	for (p = name; *p != '\0'; p++) {
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	}
+	return (name);
 }
 
 /* A recorded sequence number: an integer, or null for unknown. */

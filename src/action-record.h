@@ -88,6 +88,28 @@ struct action_record {
 	size_t				 nindices;
 };
 
+/* Given to on_finished; record is borrowed. */
+struct action_summary {
+	enum fsm_action		 kind;
+	size_t				 done;
+	size_t				 failed;
+	int64_t				 lost_operations; /* -1: unknown */
+	size_t				 divergent;	/* indices copied */
+	const char			*error_type; /* action-level or NULL */
+	const char			*error_reason;
+	const struct action_record	*record;
+};
+
+struct ccr_config;
+
+struct action_record	*action_record_new(enum fsm_action, int,
+			     enum action_phase, const struct ccr_config *,
+			     const struct action_record *, char **);
+struct action_record	*action_record_copy(const struct action_record *,
+			     char **);
+char			*action_record_clone_name(const char *);
+void			 action_record_summary(const struct action_record *,
+			     struct action_summary *);
 const char		*action_phase_name(enum action_phase);
 const char		*action_index_status_name(enum action_index_status);
 enum action_index_status action_index_status(

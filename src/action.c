@@ -50,8 +50,6 @@
 #include "log.h"
 #include "xmalloc.h"
 
-#define ACTION_INDEX_NAME_MAX	255	/* bytes, Elasticsearch's limit */
-#define ACTION_CLONE_INFIX	"-diverged-"
 
 enum request_kind {
 	REQUEST_INDEX,		/* one index's step */
@@ -113,16 +111,6 @@ struct action_engine {
 	char				**patterns;	/* to pause */
 	size_t				 npatterns;
 	size_t				 next_pattern;
-};
-
-/* Journal events per kind: started, finished. */
-static const enum ccr_event action_events[FSM_ACTION_MAX][2] = {
-	[FSM_ACTION_PROMOTE] = {
-	    CCR_EVENT_PROMOTION_STARTED, CCR_EVENT_PROMOTION_FINISHED },
-	[FSM_ACTION_FAILBACK] = {
-	    CCR_EVENT_FAILBACK_STARTED, CCR_EVENT_FAILBACK_FINISHED },
-	[FSM_ACTION_SWITCHOVER] = {
-	    CCR_EVENT_SWITCHOVER_STARTED, CCR_EVENT_SWITCHOVER_FINISHED },
 };
 
 static void	action_pump(struct action_engine *);
@@ -393,96 +381,21 @@ action_index_retry(struct action_engine *e, size_t i,
 	action_changed(e);
 }
 
-/* A name for the copy of a divergent index: what it is and when. */
-static char *
-action_clone_name(const char *index)
-{
-	char		 stamp[32], *name, *p;
-	struct tm	 tm;
-	time_t		 now = time(NULL);
-	size_t		 len = strlen(index);
-	size_t		 room = ACTION_INDEX_NAME_MAX -
-			    strlen(ACTION_CLONE_INFIX) - 14;
-
-	gmtime_r(&now, &tm);
-	strftime(stamp, sizeof stamp, "%Y%m%d%H%M%S", &tm);
-	/* Cut long names on a UTF-8 character boundary. */
-	if (len > room) {
-		len = room;
-		while (len > 0 && ((unsigned char)index[len] & 0xc0) == 0x80)
-			len--;
-	}
-	xasprintf(&name, "%.*s%s%s", (int)len, index, ACTION_CLONE_INFIX,
-	    stamp);
-	for (p = name; *p != '\0'; p++) {
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p - 'A' + 'a');
-	}
-	return (name);
-}
-
-/*
- * Per-shard max_seq_no indexed by shard number, STEP_SEQ_UNKNOWN where a
- * shard went unreported; NULL and *n 0 when none was.
- */
+/* Room for shards 0 .. n-1, none of them reported yet. */
 static int64_t *
-action_seq_array(size_t count, int (*id)(const void *, size_t),
-    int64_t (*seq)(const void *, size_t), const void *from, size_t *n)
+action_seqs(size_t n)
 {
-	int64_t	*out;
+	int64_t	*seqs;
 	size_t	 k;
-	int	 s;
 
-	*n = 0;
-	for (k = 0; k < count; k++) {
-		s = id(from, k);
-		if (s >= 0 && s < ACTION_SHARDS_MAX && (size_t)s >= *n)
-			*n = (size_t)s + 1;
-	}
-	if (*n == 0)
-		return (NULL);
-	out = xreallocarray(NULL, *n, sizeof *out);
-	for (k = 0; k < *n; k++)
-		out[k] = STEP_SEQ_UNKNOWN;
-	for (k = 0; k < count; k++) {
-		s = id(from, k);
-		if (s >= 0 && (size_t)s < *n)
-			out[s] = seq(from, k);
-	}
-	return (out);
+	seqs = xreallocarray(NULL, n, sizeof *seqs);
+	for (k = 0; k < n; k++)
+		seqs[k] = STEP_SEQ_UNKNOWN;
+	return (seqs);
 }
 
-static int
-action_stats_id(const void *from, size_t k)
-{
-	return (((const struct es_index_stats *)from)->shards[k].shard_id);
-}
-
-static int64_t
-action_stats_leader(const void *from, size_t k)
-{
-	return (((const struct es_index_stats *)from)->shards[k].
-	    leader_max_seq_no);
-}
-
-static int64_t
-action_stats_follower(const void *from, size_t k)
-{
-	return (((const struct es_index_stats *)from)->shards[k].
-	    follower_max_seq_no);
-}
-
-static int
-action_seq_id(const void *from, size_t k)
-{
-	return (((const struct es_index_seq *)from)->shards[k].shard_id);
-}
-
-static int64_t
-action_seq_max(const void *from, size_t k)
-{
-	return (((const struct es_index_seq *)from)->shards[k].max_seq_no);
-}
+/* Whether a shard number can index the per-shard arrays. */
+#define ACTION_SHARD_OK(id)	((id) >= 0 && (id) < ACTION_SHARDS_MAX)
 
 /* Keep the follower's per-shard view from its _ccr/stats. */
 static void
@@ -493,19 +406,30 @@ action_record_stats(struct action_engine *e, size_t i, const json_t *root)
 	const struct es_index_stats	*is = NULL;
 	struct es_ccr_stats		 st;
 	char				*cause = NULL;
-	size_t				 nshards = 0, n;
+	size_t				 nshards = 0, k;
 	int64_t				*lmax = NULL, *fmax = NULL;
+	int				 id;
 
 	name = ir->names[action_promoted(e->rec)];
-	if (es_parse_ccr_stats(root, &st, &cause) == 0) {
-		if ((is = es_ccr_stats_find(&st, name)) != NULL) {
-			lmax = action_seq_array(is->nshards, action_stats_id,
-			    action_stats_leader, is, &nshards);
-			fmax = action_seq_array(is->nshards, action_stats_id,
-			    action_stats_follower, is, &n);
+	if (es_parse_ccr_stats(root, &st, &cause) == 0 &&
+	    (is = es_ccr_stats_find(&st, name)) != NULL) {
+		for (k = 0; k < is->nshards; k++) {
+			id = is->shards[k].shard_id;
+			if (ACTION_SHARD_OK(id) && (size_t)id >= nshards)
+				nshards = (size_t)id + 1;
 		}
-		es_ccr_stats_clear(&st);
 	}
+	if (nshards > 0) {
+		lmax = action_seqs(nshards);
+		fmax = action_seqs(nshards);
+		for (k = 0; k < is->nshards; k++) {
+			if (!ACTION_SHARD_OK(id = is->shards[k].shard_id))
+				continue;
+			lmax[id] = is->shards[k].leader_max_seq_no;
+			fmax[id] = is->shards[k].follower_max_seq_no;
+		}
+	}
+	es_ccr_stats_clear(&st);
 	free(cause);
 	if (nshards == 0) {
 		log_warnx("%s: %s: _ccr/stats without shards",
@@ -534,14 +458,28 @@ action_primary_seqs(const struct es_shard_seqs *ss, const char *name,
     size_t *nshards)
 {
 	const struct es_index_seq	*is;
+	int64_t				*seqs;
+	size_t				 k;
+	int				 id;
 
 	*nshards = 0;
 	if ((is = es_shard_seqs_find(ss, name)) == NULL && ss->nindices == 1)
 		is = &ss->indices[0];
 	if (is == NULL)
 		return (NULL);
-	return (action_seq_array(is->nshards, action_seq_id, action_seq_max,
-	    is, nshards));
+	for (k = 0; k < is->nshards; k++) {
+		id = is->shards[k].shard_id;
+		if (ACTION_SHARD_OK(id) && (size_t)id >= *nshards)
+			*nshards = (size_t)id + 1;
+	}
+	if (*nshards == 0)
+		return (NULL);
+	seqs = action_seqs(*nshards);
+	for (k = 0; k < is->nshards; k++) {
+		if (ACTION_SHARD_OK(id = is->shards[k].shard_id))
+			seqs[id] = is->shards[k].max_seq_no;
+	}
+	return (seqs);
 }
 
 /*
@@ -579,7 +517,7 @@ action_check_divergence(struct action_engine *e, size_t i, const json_t *root)
 		return;
 	}
 	if (ir->clone == NULL)
-		ir->clone = action_clone_name(name);
+		ir->clone = action_record_clone_name(name);
 	if (divergent > 0)
 		snprintf(count, sizeof count, "%" PRId64, divergent);
 	else
@@ -1528,73 +1466,13 @@ action_pump_phase(struct action_engine *e)
 	action_request_send(e, req);
 }
 
-/* Tell the journal and the daemon that the action is over. */
+/* Tell the daemon that the action is over, with its counts. */
 static void
 action_finish(struct action_engine *e)
 {
-	struct action_record	*rec = e->rec;
-	struct action_summary	 sum;
-	char			 done[32], failed[32], lost[32], outcome[64];
-	size_t			 i;
-	bool			 unknown = false;
-	struct log_field	 f[] = {
-		{ "CCR_CLUSTER", rec->clusters[action_promoted(rec)] },
-		{ "CCR_OLD_LEADER", rec->clusters[rec->old_leader] },
-		{ "CCR_DONE", done },
-		{ "CCR_FAILED", failed },
-		{ "CCR_LOST_OPERATIONS", lost },
-		{ "CCR_ERROR_TYPE", rec->error_type },
-	};
+	struct action_summary	sum;
 
-	memset(&sum, 0, sizeof sum);
-	sum.kind = rec->kind;
-	sum.record = rec;
-	sum.error_type = rec->error_type;
-	sum.error_reason = rec->error_reason;
-	for (i = 0; i < rec->nindices; i++) {
-		if (rec->indices[i].step == STEP_DONE)
-			sum.done++;
-		else if (rec->indices[i].step == STEP_FAILED)
-			sum.failed++;
-		if (rec->indices[i].clone != NULL &&
-		    rec->indices[i].step == STEP_DONE)
-			sum.divergent++;
-		if (rec->indices[i].lost_operations < 0)
-			unknown = true;
-		else
-			sum.lost_operations += rec->indices[i].lost_operations;
-	}
-	if (unknown || rec->kind == FSM_ACTION_FAILBACK)
-		sum.lost_operations = -1;
-	snprintf(done, sizeof done, "%zu", sum.done);
-	snprintf(failed, sizeof failed, "%zu", sum.failed);
-	if (sum.lost_operations >= 0)
-		snprintf(lost, sizeof lost, "%" PRId64, sum.lost_operations);
-	else
-		snprintf(lost, sizeof lost, "unknown");
-	if (rec->kind == FSM_ACTION_FAILBACK)
-		snprintf(outcome, sizeof outcome, "%zu divergent indices copied",
-		    sum.divergent);
-	else
-		snprintf(outcome, sizeof outcome, "%s operations lost", lost);
-	if (sum.done == 0 && sum.failed == 0 && rec->error_type != NULL) {
-		/* Given up before any index was touched. */
-		log_event(LOG_LEVEL_WARNING,
-		    ccr_events[action_events[rec->kind][1]].message_id, f, 6,
-		    "%s gave up, nothing changed: %s: %s",
-		    fsm_action_name(rec->kind), rec->error_type,
-		    rec->error_reason != NULL ? rec->error_reason : "");
-	} else {
-		log_event(sum.failed > 0 || rec->error_type != NULL ?
-		    LOG_LEVEL_WARNING : LOG_LEVEL_NOTICE,
-		    ccr_events[action_events[rec->kind][1]].message_id, f,
-		    rec->error_type != NULL ? 6 : 5,
-		    "%s finished: %s leads; %zu indices done, %zu failed, "
-		    "%s%s%s", fsm_action_name(rec->kind),
-		    rec->clusters[action_promoted(rec)], sum.done, sum.failed,
-		    outcome, rec->error_reason != NULL ? "; " : "",
-		    rec->error_reason != NULL ? rec->error_reason : "");
-	}
+	action_record_summary(e->rec, &sum);
 	e->running = false;
 	e->dirty = true;
 	action_notify(e);
@@ -1752,57 +1630,6 @@ action_go(struct action_engine *e, struct action_record *rec)
 }
 
 /*
- * Take what the promotion recorded for ir's index pair: its per-shard seq
- * nos for the divergence guard. An index whose promotion did not finish is
- * not failed back: its old leader is still the only copy that is written.
- */
-static void
-action_copy_seqs(struct action_index_record *ir,
-    const struct action_record *promotion)
-{
-	const struct action_index_record	*p;
-	size_t					 i;
-
-	for (i = 0; i < promotion->nindices; i++) {
-		p = &promotion->indices[i];
-		if (strcmp(p->names[0], ir->names[0]) != 0 ||
-		    strcmp(p->names[1], ir->names[1]) != 0)
-			continue;
-		if (p->step != STEP_DONE) {
-			ir->failed_step = ir->step;
-			ir->step = STEP_FAILED;
-			ir->error_type = xstrdup("not_promoted");
-			ir->error_reason = xstrdup("its promotion did not "
-			    "finish; left as it is");
-			return;
-		}
-		if (p->nshards == 0)
-			return;
-		ir->nshards = p->nshards;
-		ir->leader_max_seq_no = xreallocarray(NULL, p->nshards,
-		    sizeof *ir->leader_max_seq_no);
-		ir->follower_max_seq_no = xreallocarray(NULL, p->nshards,
-		    sizeof *ir->follower_max_seq_no);
-		memcpy(ir->leader_max_seq_no, p->leader_max_seq_no,
-		    p->nshards * sizeof *ir->leader_max_seq_no);
-		memcpy(ir->follower_max_seq_no, p->follower_max_seq_no,
-		    p->nshards * sizeof *ir->follower_max_seq_no);
-		ir->lost_operations = p->lost_operations;
-		return;
-	}
-}
-
-/* Whether a name can go into the record (JSON strings are UTF-8). */
-static bool
-action_utf8(const char *s)
-{
-	json_t	*j = json_string(s);
-
-	json_decref(j);
-	return (j != NULL);
-}
-
-/*
  * Start an action. old_leader is the cluster (config index) that leads now
  * or led until it was lost: promotion and switchover promote the other one;
  * failback turns old_leader into the follower of the other one. A failback
@@ -1815,9 +1642,7 @@ action_start(struct action_engine *e, enum fsm_action kind, int old_leader,
 {
 	const struct ccr_config		*cf = e->config;
 	struct action_record		*rec;
-	struct action_index_record	*ir;
 	size_t				 i;
-	struct log_field		 f[2];
 
 	if (e->running) {
 		xasprintf(cause, "%s is already running",
@@ -1842,49 +1667,10 @@ action_start(struct action_engine *e, enum fsm_action kind, int old_leader,
 		    promotion->clusters[promotion->old_leader]);
 		promotion = NULL;
 	}
-	if (!action_utf8(cf->clusters[0].name) ||
-	    !action_utf8(cf->clusters[1].name)) {
-		xasprintf(cause, "a cluster name is not valid UTF-8");
+	rec = action_record_new(kind, old_leader, action_phase_first(kind),
+	    cf, promotion, cause);
+	if (rec == NULL)
 		return (-1);
-	}
-	for (i = 0; i < cf->nindices; i++) {
-		if (!action_utf8(cf->indices[i].leader_index) ||
-		    !action_utf8(cf->indices[i].follower_index)) {
-			xasprintf(cause, "index pair %zu: a name is not valid "
-			    "UTF-8", i);
-			return (-1);
-		}
-	}
-	rec = xcalloc(1, sizeof *rec);
-	rec->kind = kind;
-	rec->old_leader = old_leader;
-	rec->clusters[0] = xstrdup(cf->clusters[0].name);
-	rec->clusters[1] = xstrdup(cf->clusters[1].name);
-	rec->started = time(NULL);
-	rec->phase = action_phase_first(kind);
-	rec->nindices = cf->nindices;
-	rec->indices = xcalloc(cf->nindices, sizeof *rec->indices);
-	for (i = 0; i < cf->nindices; i++) {
-		ir = &rec->indices[i];
-		ir->names[0] = xstrdup(cf->indices[i].leader_index);
-		ir->names[1] = xstrdup(cf->indices[i].follower_index);
-		ir->step = step_first(kind);
-		ir->failed_step = STEP_FAILED;
-		ir->lost_operations = -1;
-		ir->divergent_operations = -1;
-		if (kind == FSM_ACTION_FAILBACK && promotion != NULL)
-			action_copy_seqs(ir, promotion);
-	}
-	f[0].name = "CCR_CLUSTER";
-	f[0].value = rec->clusters[1 - old_leader];
-	f[1].name = "CCR_OLD_LEADER";
-	f[1].value = rec->clusters[old_leader];
-	log_event(LOG_LEVEL_NOTICE,
-	    ccr_events[action_events[kind][0]].message_id, f, 2,
-	    "%s started: %s to lead, %s to follow, %zu indices%s",
-	    fsm_action_name(kind), rec->clusters[1 - old_leader],
-	    rec->clusters[old_leader], rec->nindices,
-	    e->params.dry_run ? " (dry run)" : "");
 	action_go(e, rec);
 	for (i = 0; i < rec->nindices; i++) {
 		if (rec->indices[i].step == STEP_FAILED)
@@ -1902,7 +1688,6 @@ action_resume(struct action_engine *e, const struct action_record *rec,
     char **cause)
 {
 	struct action_record	*copy;
-	json_t			*j;
 	size_t			 i;
 
 	if (e->running) {
@@ -1923,10 +1708,7 @@ action_resume(struct action_engine *e, const struct action_record *rec,
 		    fsm_action_name(rec->kind));
 		return (-1);
 	}
-	j = action_record_to_json(rec);
-	copy = action_record_from_json(j, cause);
-	json_decref(j);
-	if (copy == NULL)
+	if ((copy = action_record_copy(rec, cause)) == NULL)
 		return (-1);
 	log_info("%s resumed at phase %s", fsm_action_name(copy->kind),
 	    action_phase_name(copy->phase));

@@ -55,18 +55,6 @@ struct action_params {
 	bool		 dry_run;
 };
 
-/* Given to on_finished; record is borrowed. */
-struct action_summary {
-	enum fsm_action		 kind;
-	size_t				 done;
-	size_t				 failed;
-	int64_t				 lost_operations; /* -1: unknown */
-	size_t				 divergent;	/* indices copied */
-	const char			*error_type; /* action-level or NULL */
-	const char			*error_reason;
-	const struct action_record	*record;
-};
-
 /*
  * on_change: the record changed; persist it before returning (a mutating
  * request may be about to leave). It must not call into the engine.

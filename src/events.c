@@ -1,7 +1,19 @@
-/* Event names and journal MESSAGE_IDs; see events.h. */
+/*
+ * Event names and journal MESSAGE_IDs, and the one way an event leaves the
+ * daemon: logged, written to the journal with its fields, and handed to the
+ * hook configured for its kind.
+ */
 #include "autoconf.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
 #include "events.h"
+#include "hook.h"
+#include "log.h"
 
 const struct ccr_event_info ccr_events[CCR_EVENT_MAX] = {
 	{ "started",	"f26c2f1f322e49cd9dfc42eef54e3d10" },
@@ -24,3 +36,91 @@ const struct ccr_event_info ccr_events[CCR_EVENT_MAX] = {
 	{ "hook-finished",	"303c817895f140c38f316d58f330c466" },
 	{ "config-reloaded",	"585e89243a6347f69b6f1da0d6d70bc5" },
 };
+
+/* The configured hook for an event kind, and its name; NULL when none. */
+static const char *
+events_hook(const struct ccr_hooks_config *c, enum ccr_event kind,
+    const char **name)
+{
+	switch (kind) {
+	case CCR_EVENT_STATE_CHANGED:
+		*name = "on_state_change";
+		return (c->on_state_change);
+	case CCR_EVENT_PROMOTION_FINISHED:
+		*name = "on_promote";
+		return (c->on_promote);
+	case CCR_EVENT_FAILBACK_FINISHED:
+	case CCR_EVENT_SWITCHOVER_FINISHED:
+		*name = "on_failback";
+		return (c->on_failback);
+	default:
+		return (NULL);
+	}
+}
+
+/*
+ * Log an event with its MESSAGE_ID and fields; when hook is not NULL (what
+ * the hook is told) and a hook is configured for the kind, run it.
+ */
+void
+events_emit(const struct events *ev, enum ccr_event kind,
+    enum log_level level,
+    const struct log_field *fields, size_t nfields,
+    const struct hook_request *hook, const char *fmt, ...)
+{
+	struct hook_request	 req;
+	va_list			 ap;
+	char			*msg, *cause;
+	const char		*name = NULL, *path;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) == -1)
+		msg = NULL;
+	va_end(ap);
+	log_event(level, ccr_events[kind].message_id, fields,
+	    nfields, "%s", msg != NULL ? msg : ccr_events[kind].name);
+	free(msg);
+	if (hook == NULL || ev == NULL ||
+	    (path = events_hook(ev->config, kind, &name)) == NULL)
+		return;
+	req = *hook;
+	req.name = name;
+	req.path = path;
+	req.timeout_ms = ev->config->timeout_ms;
+	req.event = ccr_events[kind].name;
+	if (hook_run(ev->hooks, &req, events_hook_done, NULL, &cause) == -1) {
+		log_warnx("%s not run: %s", name, cause);
+		free(cause);
+	}
+}
+
+/* A hook finished: its exit status belongs in the journal. */
+void
+events_hook_done(const struct hook_result *r, void *arg)
+{
+	struct log_field	 fields[2];
+	char			 status[32];
+
+	(void)arg;
+	switch (r->outcome) {
+	case HOOK_OUTCOME_EXITED:
+		snprintf(status, sizeof status, "%d", r->exit_status);
+		break;
+	case HOOK_OUTCOME_SIGNALED:
+		snprintf(status, sizeof status, "signal %d", r->signo);
+		break;
+	default:
+		snprintf(status, sizeof status, "%s",
+		    hook_outcome_name(r->outcome));
+		break;
+	}
+	fields[0].name = "CCR_HOOK";
+	fields[0].value = r->name;
+	fields[1].name = "CCR_HOOK_STATUS";
+	fields[1].value = status;
+	events_emit(NULL, CCR_EVENT_HOOK_FINISHED, hook_result_succeeded(r) ?
+	    LOG_LEVEL_INFO : LOG_LEVEL_WARNING, fields, 2, NULL,
+	    "hook %s (%s) finished: %s after %llu ms%s%s", r->name, r->path,
+	    status, (unsigned long long)r->duration_ms,
+	    r->error != NULL ? ": " : "", r->error != NULL ? r->error : "");
+}
