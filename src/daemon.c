@@ -108,36 +108,17 @@ daemon_cluster_name(const struct daemon *d, int i)
 	return (d->config->clusters[i].name);
 }
 
-/* Config index of a cluster name, -1 when the config has no such cluster. */
-static int
-daemon_cluster_index(const struct ccr_config *cfg, const char *name)
-{
-	int	i;
-
-	for (i = 0; i < CCR_CLUSTERS; i++) {
-		if (name != NULL && strcmp(cfg->clusters[i].name, name) == 0)
-			return (i);
-	}
-	return (-1);
-}
-
 /* Write the durable part of the machine and the roles to state.json. */
 static void
 daemon_save_state(struct daemon *d)
 {
-	struct timespec	 now;
-	char		*cause;
+	struct fsm_saved	 saved;
+	char			*cause;
 
-	fsm_save(&d->fsm, monotime_ms(), &d->state.fsm);
+	fsm_save(&d->fsm, monotime_ms(), &saved);
+	state_set_fsm(&d->state, &saved);
 	state_set_roles(&d->state, daemon_cluster_name(d, d->leader),
 	    daemon_cluster_name(d, 1 - d->leader));
-	memset(&d->state.block_until, 0, sizeof d->state.block_until);
-	if (d->state.fsm.block_left_ms != 0) {
-		clock_gettime(CLOCK_REALTIME, &now);
-		d->state.block_until.tv_sec = now.tv_sec +
-		    (time_t)(d->state.fsm.block_left_ms / 1000);
-		d->state.block_until.tv_nsec = now.tv_nsec;
-	}
 	if (state_save(&d->state, &cause) == -1) {
 		log_warnx("cannot save state: %s", cause);
 		free(cause);
@@ -180,83 +161,6 @@ daemon_publish(struct daemon *d)
 	notify_status(line);
 }
 
-/* The cluster an event is about, for its CCR_CLUSTER field. */
-static const char *
-daemon_event_cluster(const struct daemon *d, enum fsm_event e)
-{
-	switch (e) {
-	case FSM_EVENT_DEGRADED:
-	case FSM_EVENT_LEADER_BACK:
-		return (daemon_cluster_name(d, 1 - d->leader));
-	default:
-		return (daemon_cluster_name(d, d->leader));
-	}
-}
-
-/*
- * The reason to print after an event's name: a reason that starts with that
- * name, or with its first part ("tilt: " for tilt-enter), would repeat it.
- */
-static const char *
-daemon_event_reason(const char *name, const char *reason)
-{
-	size_t	len;
-
-	len = strcspn(reason, ":");
-	if (len == 0 || strncmp(reason + len, ": ", 2) != 0 ||
-	    strncmp(name, reason, len) != 0)
-		return (reason);
-	if (name[len] != '\0' && name[len] != '-')
-		return (reason);
-	return (reason + len + 2);
-}
-
-/* Log the events a state machine call reported that only it knows of. */
-static void
-daemon_log_events(struct daemon *d, const struct fsm_output *out)
-{
-	struct log_field	fields[2];
-	enum fsm_event		e;
-	enum ccr_event		kind;
-	enum log_level		level;
-
-	for (e = 0; e < FSM_EVENT_MAX; e++) {
-		if ((out->events & FSM_EVENT_BIT(e)) == 0)
-			continue;
-		switch (e) {
-		case FSM_EVENT_PROMOTION_STARTED:
-		case FSM_EVENT_PROMOTION_FINISHED:
-		case FSM_EVENT_FAILBACK_STARTED:
-		case FSM_EVENT_FAILBACK_FINISHED:
-		case FSM_EVENT_SWITCHOVER_STARTED:
-		case FSM_EVENT_SWITCHOVER_FINISHED:
-		case FSM_EVENT_ACTION_FAILED:
-			/* Logged when the engine starts and ends, with its counts. */
-			continue;
-		default:
-			break;
-		}
-		kind = fsm_event_kind(e);
-		switch (e) {
-		case FSM_EVENT_LEADER_LOST:
-		case FSM_EVENT_ACTION_FAILED:
-		case FSM_EVENT_DEGRADED:
-			level = LOG_LEVEL_WARNING;
-			break;
-		default:
-			level = LOG_LEVEL_NOTICE;
-			break;
-		}
-		fields[0].name = "CCR_CLUSTER";
-		fields[0].value = daemon_event_cluster(d, e);
-		fields[1].name = "CCR_STATE";
-		fields[1].value = fsm_state_name(out->new_state);
-		events_emit(&d->events, kind, level, fields, 2, NULL,
-		    "%s: %s", fsm_event_name(e),
-		    daemon_event_reason(fsm_event_name(e), out->reason));
-	}
-}
-
 /*
  * Make a state machine decision take effect: log it, swap roles, start the
  * action it asks for, run hooks, persist and publish.
@@ -264,10 +168,8 @@ daemon_log_events(struct daemon *d, const struct fsm_output *out)
 static void
 daemon_apply(struct daemon *d, const struct fsm_output *out)
 {
-	struct log_field	field;
-	struct hook_request	hook;
-
-	daemon_log_events(d, out);
+	events_fsm(&d->events, out, daemon_cluster_name(d, d->leader),
+	    daemon_cluster_name(d, 1 - d->leader));
 	if (out->swap_roles) {
 		d->leader = 1 - d->leader;
 		poller_set_leader(d->poller, d->leader);
@@ -275,19 +177,10 @@ daemon_apply(struct daemon *d, const struct fsm_output *out)
 		    daemon_cluster_name(d, d->leader),
 		    daemon_cluster_name(d, 1 - d->leader));
 	}
-	if (out->changed) {
-		field.name = "CCR_STATE";
-		field.value = fsm_state_name(out->new_state);
-		memset(&hook, 0, sizeof hook);
-		hook.leader = daemon_cluster_name(d, d->leader);
-		hook.follower = daemon_cluster_name(d, 1 - d->leader);
-		hook.state = fsm_state_name(out->new_state);
-		hook.old_state = fsm_state_name(out->old_state);
-		events_emit(&d->events, CCR_EVENT_STATE_CHANGED,
-		    LOG_LEVEL_NOTICE, &field, 1, &hook, "state %s -> %s: %s",
-		    fsm_state_name(out->old_state),
-		    fsm_state_name(out->new_state), out->reason);
-	}
+	if (out->changed)
+		events_state_changed(&d->events, out,
+		    daemon_cluster_name(d, d->leader),
+		    daemon_cluster_name(d, 1 - d->leader));
 	if (out->changed || out->swap_roles || out->action != FSM_ACTION_NONE)
 		daemon_save_state(d);
 	if (out->action != FSM_ACTION_NONE)
@@ -380,85 +273,6 @@ daemon_persist(void *arg)
 	}
 }
 
-/* Journal events per action kind: started, finished. */
-static const enum ccr_event daemon_action_events[FSM_ACTION_MAX][2] = {
-	[FSM_ACTION_PROMOTE] = {
-	    CCR_EVENT_PROMOTION_STARTED, CCR_EVENT_PROMOTION_FINISHED },
-	[FSM_ACTION_FAILBACK] = {
-	    CCR_EVENT_FAILBACK_STARTED, CCR_EVENT_FAILBACK_FINISHED },
-	[FSM_ACTION_SWITCHOVER] = {
-	    CCR_EVENT_SWITCHOVER_STARTED, CCR_EVENT_SWITCHOVER_FINISHED },
-};
-
-/*
- * The fsm's finished event with the engine's counts; its hook (on_promote,
- * on_failback) runs when every index is done.
- */
-static void
-daemon_action_ended(struct daemon *d, const struct action_summary *sum)
-{
-	const struct action_record	*rec = sum->record;
-	struct hook_request		 hook;
-	const char			**names;
-	char				 done[32], failed[32], lost[32];
-	char				 outcome[64];
-	size_t				 i;
-	int				 p = 1 - rec->old_leader;
-	enum ccr_event			 kind = daemon_action_events[rec->kind][1];
-	struct log_field		 f[] = {
-		{ "CCR_CLUSTER", rec->clusters[p] },
-		{ "CCR_OLD_LEADER", rec->clusters[rec->old_leader] },
-		{ "CCR_DONE", done },
-		{ "CCR_FAILED", failed },
-		{ "CCR_LOST_OPERATIONS", lost },
-		{ "CCR_ERROR_TYPE", rec->error_type },
-	};
-
-	snprintf(done, sizeof done, "%zu", sum->done);
-	snprintf(failed, sizeof failed, "%zu", sum->failed);
-	if (sum->lost_operations >= 0)
-		snprintf(lost, sizeof lost, "%" PRId64, sum->lost_operations);
-	else
-		snprintf(lost, sizeof lost, "unknown");
-	if (sum->done == 0 && sum->failed == 0 && rec->error_type != NULL) {
-		/* Given up before any index was touched. */
-		events_emit(&d->events, kind, LOG_LEVEL_WARNING, f, 6, NULL,
-		    "%s gave up, nothing changed: %s: %s",
-		    fsm_action_name(rec->kind), rec->error_type,
-		    rec->error_reason != NULL ? rec->error_reason : "");
-		return;
-	}
-	if (rec->kind == FSM_ACTION_FAILBACK)
-		snprintf(outcome, sizeof outcome, "%zu divergent indices copied",
-		    sum->divergent);
-	else
-		snprintf(outcome, sizeof outcome, "%s operations lost", lost);
-	names = xcalloc(rec->nindices, sizeof *names);
-	for (i = 0; i < rec->nindices; i++)
-		names[i] = rec->indices[i].names[p];
-	memset(&hook, 0, sizeof hook);
-	hook.old_leader = rec->clusters[rec->old_leader];
-	hook.new_leader = rec->clusters[p];
-	hook.leader = daemon_cluster_name(d, d->leader);
-	hook.follower = daemon_cluster_name(d, 1 - d->leader);
-	hook.state = fsm_state_name(d->fsm.state);
-	hook.indices = names;
-	hook.nindices = rec->nindices;
-	if (rec->kind == FSM_ACTION_PROMOTE && sum->lost_operations >= 0) {
-		hook.has_lost_operations = true;
-		hook.lost_operations = (uint64_t)sum->lost_operations;
-	}
-	events_emit(&d->events, kind, sum->failed > 0 ||
-	    rec->error_type != NULL ? LOG_LEVEL_WARNING : LOG_LEVEL_NOTICE, f,
-	    rec->error_type != NULL ? 6 : 5,
-	    sum->failed == 0 && rec->error_type == NULL ? &hook : NULL,
-	    "%s finished: %s leads; %zu indices done, %zu failed, %s%s%s",
-	    fsm_action_name(rec->kind), rec->clusters[p], sum->done,
-	    sum->failed, outcome, rec->error_reason != NULL ? "; " : "",
-	    rec->error_reason != NULL ? rec->error_reason : "");
-	free(names);
-}
-
 /* The engine's record changed: it must reach the disk before what follows. */
 static void
 daemon_action_change(const struct action_record *rec, void *arg)
@@ -487,20 +301,6 @@ daemon_action_change(const struct action_record *rec, void *arg)
 		daemon_apply(d, &out);
 }
 
-/* A copy of the engine's record, or NULL if it cannot be made. */
-static struct action_record *
-daemon_record_copy(const struct action_record *rec)
-{
-	struct action_record	*copy;
-	char			*cause;
-
-	if ((copy = action_record_copy(rec, &cause)) == NULL) {
-		log_warnx("the failed action's record is not kept: %s", cause);
-		free(cause);
-	}
-	return (copy);
-}
-
 /*
  * The engine finished: record what a failback will need, keep a failed
  * action's record so status.json can show each index's error, run hooks,
@@ -512,7 +312,7 @@ daemon_action_finished(const struct action_summary *sum, void *arg)
 	struct daemon		*d = arg;
 	struct fsm_output	 out;
 	enum fsm_result		 result;
-	char			 detail[256];
+	char			 detail[256], *cause;
 
 	result = sum->failed == 0 && sum->error_type == NULL ?
 	    FSM_RESULT_DONE : FSM_RESULT_FAILED;
@@ -531,32 +331,19 @@ daemon_action_finished(const struct action_summary *sum, void *arg)
 	d->awaiting_divergence = false;
 	action_record_free(d->failed);
 	d->failed = NULL;
-	if (result == FSM_RESULT_FAILED)
-		d->failed = daemon_record_copy(sum->record);
+	if (result == FSM_RESULT_FAILED &&
+	    (d->failed = action_record_copy(sum->record, &cause)) == NULL) {
+		log_warnx("the failed action's record is not kept: %s", cause);
+		free(cause);
+	}
 
 	if (fsm_action_done(&d->fsm, &d->params, sum->kind, result, detail,
 	    monotime_ms(), &out) == 0)
 		daemon_apply(d, &out);
 	else
 		daemon_save_state(d);
-	daemon_action_ended(d, sum);
-}
-
-/* The fsm's started event, once the engine has really started. */
-static void
-daemon_action_started(struct daemon *d, enum fsm_action kind, int old_leader)
-{
-	struct log_field	f[2];
-
-	f[0].name = "CCR_CLUSTER";
-	f[0].value = daemon_cluster_name(d, 1 - old_leader);
-	f[1].name = "CCR_OLD_LEADER";
-	f[1].value = daemon_cluster_name(d, old_leader);
-	events_emit(&d->events, daemon_action_events[kind][0],
-	    LOG_LEVEL_NOTICE, f, 2, NULL,
-	    "%s started: %s to lead, %s to follow, %zu indices%s",
-	    fsm_action_name(kind), f[0].value, f[1].value,
-	    d->config->nindices, d->config->dry_run ? " (dry run)" : "");
+	events_action_ended(&d->events, sum, daemon_cluster_name(d, d->leader),
+	    daemon_cluster_name(d, 1 - d->leader), fsm_state_name(d->fsm.state));
 }
 
 /* Start an action now; a failure to start is the action's failure. */
@@ -578,7 +365,8 @@ daemon_launch(struct daemon *d, enum fsm_action kind)
 	}
 	if (action_start(d->engine, kind, old_leader, promotion,
 	    &cause) == 0) {
-		daemon_action_started(d, kind, old_leader);
+		events_action_started(&d->events, action_record(d->engine),
+		    d->config->dry_run);
 	} else {
 		events_emit(&d->events, CCR_EVENT_ACTION_FAILED,
 		    LOG_LEVEL_ERROR, NULL, 0, NULL, "%s could not start: %s", fsm_action_name(kind), cause);
@@ -653,30 +441,6 @@ daemon_start_action(struct daemon *d, const struct fsm_output *out)
 	}
 }
 
-/* Read the secrets of cluster i and build its client. */
-static struct es_cluster *
-daemon_open_cluster(struct daemon *d, struct ccr_config *cfg, int i,
-    char **cause)
-{
-	const struct ccr_cluster_config	*cc = &cfg->clusters[i];
-	struct es_cluster		*es;
-	char				*password = NULL, *api_key = NULL;
-
-	if (cc->password_file != NULL &&
-	    config_read_secret(cfg, cc->password_file, &password, cause) == -1)
-		return (NULL);
-	if (cc->api_key_file != NULL &&
-	    config_read_secret(cfg, cc->api_key_file, &api_key, cause) == -1) {
-		config_secret_free(password);
-		return (NULL);
-	}
-	es = es_cluster_create(d->http, cc, password, api_key,
-	    cfg->max_requests_per_cluster, cause);
-	config_secret_free(password);
-	config_secret_free(api_key);
-	return (es);
-}
-
 /* Tear down the poller and the cluster clients. */
 static void
 daemon_close_clusters(struct daemon *d)
@@ -702,7 +466,7 @@ daemon_open_clusters(struct daemon *d, struct ccr_config *cfg,
 	int	i;
 
 	for (i = 0; i < CCR_CLUSTERS; i++) {
-		if ((es[i] = daemon_open_cluster(d, cfg, i, cause)) == NULL) {
+		if ((es[i] = es_cluster_open(d->http, cfg, i, cause)) == NULL) {
 			while (i-- > 0)
 				es_cluster_free(es[i]);
 			return (-1);
@@ -738,16 +502,6 @@ daemon_engine_create(struct daemon *d)
 	    &callbacks));
 }
 
-/* The watchdog ping comes from the loop itself: a stuck loop stops it. */
-static void
-daemon_watchdog_cb(evutil_socket_t fd, short events, void *arg)
-{
-	(void)fd;
-	(void)events;
-	(void)arg;
-	notify_watchdog();
-}
-
 /* SIGHUP: validate the new configuration, swap it in only when it is good. */
 static void
 daemon_reload(void *arg)
@@ -770,8 +524,8 @@ daemon_reload(void *arg)
 	}
 	if (config_load(d->opts->config_path, &cfg, &cause) == -1)
 		goto rejected;
-	leader = daemon_cluster_index(cfg, daemon_cluster_name(d, d->leader));
-	if (leader == -1 || daemon_cluster_index(cfg,
+	leader = config_cluster_index(cfg, daemon_cluster_name(d, d->leader));
+	if (leader == -1 || config_cluster_index(cfg,
 	    daemon_cluster_name(d, 1 - d->leader)) == -1) {
 		cause = xstrdup("the clusters were renamed; restart the daemon "
 		    "to change them");
@@ -842,7 +596,6 @@ static int
 daemon_restore(struct daemon *d, char **cause)
 {
 	struct fsm_saved	 saved;
-	struct timespec		 now;
 	char			*why;
 	int			 leader;
 
@@ -857,20 +610,15 @@ daemon_restore(struct daemon *d, char **cause)
 	case STATE_LOADED:
 		break;
 	}
-	leader = daemon_cluster_index(d->config, d->state.leader);
+	leader = config_cluster_index(d->config, d->state.leader);
 	if (leader == -1 ||
-	    daemon_cluster_index(d->config, d->state.follower) != 1 - leader) {
+	    config_cluster_index(d->config, d->state.follower) != 1 - leader) {
 		xasprintf(cause, "%s names clusters the configuration does not "
 		    "have", d->state.path);
 		return (-1);
 	}
 	d->leader = leader;
-	saved = d->state.fsm;
-	saved.block_left_ms = 0;
-	clock_gettime(CLOCK_REALTIME, &now);
-	if (d->state.block_until.tv_sec > now.tv_sec)
-		saved.block_left_ms =
-		    (uint64_t)(d->state.block_until.tv_sec - now.tv_sec) * 1000;
+	state_fsm(&d->state, &saved);
 	if (fsm_restore(&d->fsm, &saved, monotime_ms(), &d->restored) == -1) {
 		xasprintf(cause, "%s: inconsistent state machine record",
 		    d->state.path);
@@ -957,9 +705,7 @@ daemon_run(const struct daemon_options *opts)
 	};
 	struct control_callbacks	cb = callbacks;
 	struct daemon			d;
-	struct timeval			tv;
 	enum log_level			level;
-	uint64_t			watchdog_ms;
 	char				*cause = NULL;
 	int				status = 1;
 
@@ -1019,13 +765,7 @@ daemon_run(const struct daemon_options *opts)
 	    daemon_persist, &d);
 	d.engine = daemon_engine_create(&d);
 
-	if ((watchdog_ms = notify_watchdog_interval_ms()) != 0) {
-		d.watchdog = event_new(d.base, -1, EV_PERSIST,
-		    daemon_watchdog_cb, &d);
-		tv.tv_sec = (time_t)(watchdog_ms / 1000);
-		tv.tv_usec = (suseconds_t)(watchdog_ms % 1000) * 1000;
-		event_add(d.watchdog, &tv);
-	}
+	d.watchdog = notify_watchdog_start(d.base);
 
 	events_emit(&d.events, CCR_EVENT_STARTED, LOG_LEVEL_INFO, NULL, 0, NULL,
 	    "started %s: leader %s, follower %s, %zu indices%s",

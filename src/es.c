@@ -141,6 +141,30 @@ es_request_free(struct es_request *req)
 	free(req);
 }
 
+/* Read the secrets of cluster i and build its client. */
+struct es_cluster *
+es_cluster_open(struct http *http, const struct ccr_config *cfg, int i,
+    char **cause)
+{
+	const struct ccr_cluster_config	*cc = &cfg->clusters[i];
+	struct es_cluster		*es;
+	char				*password = NULL, *api_key = NULL;
+
+	if (cc->password_file != NULL &&
+	    config_read_secret(cfg, cc->password_file, &password, cause) == -1)
+		return (NULL);
+	if (cc->api_key_file != NULL &&
+	    config_read_secret(cfg, cc->api_key_file, &api_key, cause) == -1) {
+		config_secret_free(password);
+		return (NULL);
+	}
+	es = es_cluster_create(http, cc, password, api_key,
+	    cfg->max_requests_per_cluster, cause);
+	config_secret_free(password);
+	config_secret_free(api_key);
+	return (es);
+}
+
 /* Cancel every request without calling back and free the client. */
 void
 es_cluster_free(struct es_cluster *c)

@@ -16,6 +16,7 @@
 #include "http.h"
 
 struct ccr_cluster_config;
+struct ccr_config;
 struct ccr_remote_config;
 struct es_cluster;
 struct es_request;
@@ -49,6 +50,8 @@ struct es_call {
 struct es_cluster *es_cluster_create(struct http *,
 		    const struct ccr_cluster_config *, const char *,
 		    const char *, int, char **);
+struct es_cluster *es_cluster_open(struct http *, const struct ccr_config *,
+		    int, char **);
 void		 es_cluster_free(struct es_cluster *);
 const char	*es_cluster_name(const struct es_cluster *);
 const char	*es_cluster_node(const struct es_cluster *);
