@@ -264,9 +264,9 @@ action_log_failed(struct action_engine *e, size_t i, enum step step)
 		{ "CCR_ERROR_TYPE", ir->error_type },
 	};
 
-	log_event(LOG_LEVEL_ERROR,
-	    ccr_events[CCR_EVENT_ACTION_FAILED].message_id, f,
-	    sizeof f / sizeof f[0], "%s: index %s on %s failed at %s: %s: %s",
+	events_emit(e->params.events, CCR_EVENT_ACTION_FAILED,
+	    LOG_LEVEL_ERROR, f, sizeof f / sizeof f[0], NULL,
+	    "%s: index %s on %s failed at %s: %s: %s",
 	    fsm_action_name(e->rec->kind), ir->names[c], e->rec->clusters[c],
 	    step_name(step), ir->error_type,
 	    ir->error_reason != NULL ? ir->error_reason : "");
@@ -465,11 +465,11 @@ action_check_divergence(struct action_engine *e, size_t i, const json_t *root)
 		snprintf(count, sizeof count, "%" PRId64, divergent);
 	else
 		snprintf(count, sizeof count, "unknown");
-	log_event(LOG_LEVEL_WARNING,
-	    ccr_events[CCR_EVENT_DIVERGENCE].message_id, f,
-	    sizeof f / sizeof f[0], "%s: index %s on %s holds %s operations "
-	    "the new leader never received; kept until confirmed, then copied "
-	    "to %s", fsm_action_name(e->rec->kind), name,
+	events_emit(e->params.events, CCR_EVENT_DIVERGENCE,
+	    LOG_LEVEL_WARNING, f, sizeof f / sizeof f[0], NULL,
+	    "%s: index %s on %s holds %s operations the new leader never "
+	    "received; kept until confirmed, then copied to %s",
+	    fsm_action_name(e->rec->kind), name,
 	    e->rec->clusters[e->rec->old_leader], count, ir->clone);
 	action_index_advance(e, i, step_next(e->rec->kind, STEP_DIVERGENCE,
 	    true));

@@ -369,7 +369,8 @@ daemon_launch(struct daemon *d, enum fsm_action kind)
 		    d->config->dry_run);
 	} else {
 		events_emit(&d->events, CCR_EVENT_ACTION_FAILED,
-		    LOG_LEVEL_ERROR, NULL, 0, NULL, "%s could not start: %s", fsm_action_name(kind), cause);
+		    LOG_LEVEL_ERROR, NULL, 0, NULL, "%s could not start: %s",
+		    fsm_action_name(kind), cause);
 		if (fsm_action_done(&d->fsm, &d->params, kind,
 		    FSM_RESULT_FAILED, cause, monotime_ms(), &out) == 0)
 			daemon_apply(d, &out);
@@ -495,6 +496,7 @@ daemon_engine_create(struct daemon *d)
 	params.switchover_timeout_ms = d->config->switchover_timeout_ms;
 	params.lag_poll_ms = d->config->poll_interval_ms / 2;
 	params.dry_run = d->config->dry_run;
+	params.events = &d->events;
 	callbacks.on_change = daemon_action_change;
 	callbacks.on_finished = daemon_action_finished;
 	callbacks.arg = d;

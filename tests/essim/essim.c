@@ -162,7 +162,7 @@ essim_refresh(evutil_socket_t fd, short events, void *arg)
 
 	(void)fd;
 	(void)events;
-	es_refresh_all(es->cluster);
+	sim_refresh_all(es->cluster);
 }
 
 /* A bounded integer argument; exits 2 on a bad one. */
@@ -296,7 +296,7 @@ main(int argc, char **argv)
 	if (api_key != NULL)
 		es.opt.auth_api_key = essim_base64(api_key);
 
-	es.cluster = es_cluster_new(name);
+	es.cluster = sim_cluster_new(name);
 	if (data != NULL && (es.journal = journal_open(data, es.cluster,
 	    &cause)) == NULL)
 		fatalx("%s", cause);
@@ -354,7 +354,7 @@ main(int argc, char **argv)
 	evhttp_free(es.http);
 	event_base_free(es.base);
 	journal_close(es.journal);
-	es_cluster_free(es.cluster);
+	sim_cluster_free(es.cluster);
 	free(es.link_alias);
 	free(es.host);
 	free(es.opt.auth_basic);

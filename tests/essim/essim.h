@@ -115,7 +115,7 @@ struct essim {
 	struct evhttp_bound_socket	*bound;
 	char				*host;
 	int				 port;
-	struct es_cluster		*cluster;
+	struct sim_cluster		*cluster;
 	struct essim_options		 opt;
 
 	struct journal			*journal;
@@ -181,7 +181,7 @@ int		 fault_link(struct essim *, json_t *, json_t **);
 enum link_cut	 fault_link_use(struct essim *, const char *);
 
 /* journal.c */
-struct journal	*journal_open(const char *, struct es_cluster *, char **);
+struct journal	*journal_open(const char *, struct sim_cluster *, char **);
 void		 journal_close(struct journal *);
 
 #endif
