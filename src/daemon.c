@@ -73,7 +73,6 @@ struct daemon {
 	struct action_engine	*engine;
 	struct sender		*sender;
 	bool			 action_dirty;	/* engine record changed */
-	bool			 awaiting_divergence;
 	struct action_record	*failed;	/* shown in status while FAILED */
 
 	struct fsm		 fsm;
@@ -185,12 +184,12 @@ daemon_apply(struct daemon *d, const struct fsm_output *out)
 		daemon_save_state(d);
 	if (out->action != FSM_ACTION_NONE)
 		daemon_start_action(d, out);
-	else if (action_running(d->engine) && d->awaiting_divergence &&
+	else if (action_running(d->engine) &&
+	    out->old_state == FSM_STATE_AWAITING_CONFIRMATION &&
 	    out->new_state != FSM_STATE_AWAITING_CONFIRMATION) {
 		/* Aborted at the divergence gate: nothing more is deleted. */
 		action_stop(d->engine);
 		state_set_action(&d->state, NULL);
-		d->awaiting_divergence = false;
 		daemon_save_state(d);
 	}
 	daemon_publish(d);
@@ -290,9 +289,10 @@ daemon_action_change(const struct action_record *rec, void *arg)
 		    ACTION_INDEX_AWAITING_CONFIRMATION)
 			waiting++;
 	}
-	if (waiting == 0 || d->awaiting_divergence)
+	/* The engine reports, once; the fsm holds the gate. */
+	if (waiting == 0 || (d->fsm.state == FSM_STATE_AWAITING_CONFIRMATION &&
+	    d->fsm.pending_engine))
 		return;
-	d->awaiting_divergence = true;
 	snprintf(detail, sizeof detail, "%zu indices on %s hold operations the "
 	    "new leader never received: confirm to copy them and continue",
 	    waiting, rec->clusters[rec->old_leader]);
@@ -328,7 +328,6 @@ daemon_action_finished(const struct action_summary *sum, void *arg)
 	else if (sum->kind != FSM_ACTION_PROMOTE && result == FSM_RESULT_DONE)
 		state_set_promotion(&d->state, NULL);
 	state_set_action(&d->state, NULL);
-	d->awaiting_divergence = false;
 	action_record_free(d->failed);
 	d->failed = NULL;
 	if (result == FSM_RESULT_FAILED &&
@@ -412,9 +411,7 @@ daemon_start_action(struct daemon *d, const struct fsm_output *out)
 	size_t			 n;
 
 	if (action_running(d->engine)) {
-		if (out->confirmed && d->awaiting_divergence) {
-			n = action_confirm(d->engine);
-			d->awaiting_divergence = false;
+		if (out->confirmed && (n = action_confirm(d->engine)) > 0) {
 			log_notice("operator confirmed: %zu divergent indices "
 			    "are copied before they are replaced", n);
 		}
