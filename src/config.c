@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "es.h"
+#include "es-name.h"
 #include "log.h"
 #include "xmalloc.h"
 
