@@ -49,5 +49,7 @@ void		 state_set_action(struct state *, char *);
 void		 state_set_promotion(struct state *, char *);
 json_t		*state_action(const struct state *);
 json_t		*state_promotion(const struct state *);
+void		 state_set_fsm(struct state *, const struct fsm_saved *);
+void		 state_fsm(const struct state *, struct fsm_saved *);
 
 #endif

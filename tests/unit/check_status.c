@@ -14,27 +14,26 @@
 
 #include "isotime.h"
 #include "status.h"
+#include "testutil.h"
 #include "xmalloc.h"
 
-static char	 tmpdir[] = "/tmp/check_status.XXXXXX";
+static char	*tmpdir;
 static char	*path;
 
 /* Make a private directory for each test. */
 static void
 setup(void)
 {
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	tmpdir = tu_tmpdir("check_status");
 	xasprintf(&path, "%s/%s", tmpdir, STATUS_FILE);
 }
 
-/* Remove the status file and its directory. */
 static void
 teardown(void)
 {
-	unlink(path);
-	rmdir(tmpdir);
+	tu_rmtree(tmpdir);
+	free(tmpdir);
 	free(path);
-	strcpy(tmpdir, "/tmp/check_status.XXXXXX");
 }
 
 static const struct status_index test_indices[] = {
@@ -204,21 +203,14 @@ assert_jansson_layout(void)
 {
 	json_error_t	 jerr;
 	json_t		*doc;
-	FILE		*f;
 	char		*text, *want;
-	long		 n;
+	size_t		 n;
 
 	doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
 	ck_assert_ptr_nonnull(doc);
 	want = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS);
-	f = fopen(path, "r");
-	ck_assert_ptr_nonnull(f);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	text = calloc(1, (size_t)n + 1);
-	ck_assert_uint_eq(fread(text, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
+	text = tu_read(path, &n);
+	ck_assert_uint_gt(n, 0);
 	ck_assert_int_eq(text[n - 1], '\n');
 	text[n - 1] = '\0';
 	ck_assert_str_eq(text, want);
