@@ -244,14 +244,16 @@ TESTS += %reldir%/integration/action-promote.sh \
 	%reldir%/integration/action-gates.sh \
 	%reldir%/integration/action-crash.sh \
 	%reldir%/integration/action-retry.sh \
-	%reldir%/integration/action-switchover.sh
+	%reldir%/integration/action-switchover.sh \
+	%reldir%/integration/action-outage.sh
 EXTRA_DIST += %reldir%/integration/action-lib.sh \
 	%reldir%/integration/action-promote.sh \
 	%reldir%/integration/action-failback.sh \
 	%reldir%/integration/action-gates.sh \
 	%reldir%/integration/action-crash.sh \
 	%reldir%/integration/action-retry.sh \
-	%reldir%/integration/action-switchover.sh
+	%reldir%/integration/action-switchover.sh \
+	%reldir%/integration/action-outage.sh
 # jsonw: the JSON text writer against jansson's own text.
 check_PROGRAMS += %reldir%/unit/check_jsonw
 %canon_reldir%_unit_check_jsonw_SOURCES = %reldir%/unit/check_jsonw.c
