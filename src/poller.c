@@ -91,7 +91,7 @@ struct poller_index {
 };
 
 /* Indices whose shards one round samples, at most. */
-#define POLLER_DETAIL_MAX	64
+#define POLLER_DETAIL_MAX	32
 
 /* Rounds between two reads of _ccr/info when nothing moved, at most. */
 #define POLLER_INFO_EVERY	10

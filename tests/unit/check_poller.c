@@ -717,7 +717,7 @@ START_TEST(shard_samples_rotate)
 	ca = client_for("clusterA", fa.port, 8);
 	cb = client_for("clusterB", fb.port, 8);
 	memset(&cfg, 0, sizeof cfg);
-	cfg.poll_interval_ms = 500;
+	cfg.poll_interval_ms = 100;
 	cfg.request_timeout_ms = 5000;
 	cfg.indices = pairs;
 	cfg.nindices = 100;
@@ -726,17 +726,23 @@ START_TEST(shard_samples_rotate)
 	poller = poller_create(base, &cfg, ca, cb, count_cb, &seen);
 	poller_start(poller);
 	event_base_dispatch(base);
-	/* The first slice: 64 indices from the start. */
+	/* The first slice: 32 indices from the start. */
 	ck_assert(asked(&fb, "/f000,f001,"));
+	ck_assert(!asked(&fb, "/f000,f001,f002,f003,f004,f005,f006,f007,f008,"
+	    "f009,f010,f011,f012,f013,f014,f015,f016,f017,f018,f019,f020,f021,"
+	    "f022,f023,f024,f025,f026,f027,f028,f029,f030,f031,f032"));
 
 	seen.want = 2;
 	event_base_dispatch(base);
-	ck_assert(asked(&fb, "/f064,f065,"));
+	ck_assert(asked(&fb, "/f032,f033,"));
 
-
-	/* Then around again from the start. */
+	/* The last, shorter slice, then around again from the start. */
 	fb.npaths = 0;
-	seen.want = 3;
+	seen.want = 4;
+	event_base_dispatch(base);
+	ck_assert(asked(&fb, "/f096,f097,f098,f099/"));
+	fb.npaths = 0;
+	seen.want = 5;
 	event_base_dispatch(base);
 	ck_assert(asked(&fb, "/f000,f001,"));
 }
