@@ -161,6 +161,17 @@ daemon_publish(struct daemon *d)
 }
 
 /*
+ * Polls ask only for health while the engine turns the indices over (not
+ * while it waits for the operator, who reads the status meanwhile).
+ */
+static void
+daemon_poll_mode(struct daemon *d)
+{
+	poller_set_quiet(d->poller, action_running(d->engine) &&
+	    d->fsm.state != FSM_STATE_AWAITING_CONFIRMATION);
+}
+
+/*
  * Make a state machine decision take effect: log it, swap roles, start the
  * action it asks for, run hooks, persist and publish.
  */
@@ -192,6 +203,7 @@ daemon_apply(struct daemon *d, const struct fsm_output *out)
 		state_set_action(&d->state, NULL);
 		daemon_save_state(d);
 	}
+	daemon_poll_mode(d);
 	daemon_publish(d);
 }
 
@@ -343,6 +355,7 @@ daemon_action_finished(const struct action_summary *sum, void *arg)
 		daemon_save_state(d);
 	events_action_ended(&d->events, sum, daemon_cluster_name(d, d->leader),
 	    daemon_cluster_name(d, 1 - d->leader), fsm_state_name(d->fsm.state));
+	daemon_poll_mode(d);
 }
 
 /* Start an action now; a failure to start is the action's failure. */
@@ -665,6 +678,7 @@ daemon_resume(struct daemon *d)
 	}
 	if (d->restored.action != FSM_ACTION_NONE && !action_running(d->engine))
 		daemon_start_action(d, &d->restored);
+	daemon_poll_mode(d);
 }
 
 /* Create a directory the daemon owns, if it is not there yet. */

@@ -29,6 +29,13 @@
  * within the same round: the info request goes out as soon as the
  * summary is in.
  *
+ * While an action changes the clusters (poller_set_quiet), a round asks
+ * only for both clusters' health: the CCR reads describe indices the
+ * engine is turning over, nothing decides on them meanwhile, and on a
+ * thousand followers they are the heaviest thing the cluster being
+ * promoted is asked while it promotes. The first round after reads
+ * everything again.
+ *
  * Roles can swap: "leader" is whichever cluster poller_set_leader names,
  * and an index pair's name on cluster 0 is its leader_index, on cluster 1
  * its follower_index.
@@ -127,6 +134,7 @@ struct poller {
 	size_t			 detail_count;
 	size_t			 detail_next;
 	bool			 info_known;	/* indices' follow is current */
+	bool			 quiet;		/* health only: an action runs */
 	uint64_t		 info_round;	/* round that read it */
 	enum tri		 probe;
 	bool			 probe_resolve;	/* else a search probe */
@@ -289,6 +297,26 @@ poller_set_leader(struct poller *p, int leader)
 	}
 	p->leader = leader;
 	p->version_major = p->version_minor = -1;
+	poller_info_forget(p);
+	for (i = 0; i < p->nindices; i++) {
+		p->indices[i].prev_known = false;
+		p->indices[i].read_exceptions = 0;
+		p->indices[i].fatal = false;
+	}
+}
+
+/*
+ * Ask only for health (quiet) or for everything again. What the CCR reads
+ * last said is forgotten either way: an action changed it.
+ */
+void
+poller_set_quiet(struct poller *p, bool quiet)
+{
+	size_t	i;
+
+	if (quiet == p->quiet)
+		return;
+	p->quiet = quiet;
 	poller_info_forget(p);
 	for (i = 0; i < p->nindices; i++) {
 		p->indices[i].prev_known = false;
@@ -612,7 +640,7 @@ poller_done(const struct es_result *r, void *arg)
 		    (unsigned long long)r->elapsed_ms, slot->error);
 	}
 	/* The probe's form depends on the version just learnt. */
-	if (slot->id == POLL_FOLLOWER_VERSION)
+	if (slot->id == POLL_FOLLOWER_VERSION && !p->quiet)
 		poller_send_probe(p);
 	if (slot->id == POLL_CCR_SUMMARY && !p->slots[POLL_CCR_INFO].sent &&
 	    (!slot->ok || poller_info_stale(p)))
@@ -772,6 +800,13 @@ poller_launch(struct poller *p)
 	poller_send(p, POLL_LEADER_HEALTH, p->leader, &call);
 	es_call_health(&call);
 	poller_send(p, POLL_FOLLOWER_HEALTH, f, &call);
+	if (p->quiet) {
+		if (p->version_major < 0) {
+			es_call_root(&call);
+			poller_send(p, POLL_FOLLOWER_VERSION, f, &call);
+		}
+		return;
+	}
 	es_call_remote_info(&call);
 	poller_send(p, POLL_REMOTE_INFO, f, &call);
 	es_call_ccr_summary(&call);

@@ -657,6 +657,35 @@ START_TEST(ccr_info_failure_is_not_kept)
 }
 END_TEST
 
+/* While an action runs, rounds ask for health only; then for all again. */
+START_TEST(quiet_rounds_ask_for_health_only)
+{
+	start(fa.port, 100, 5000, 1);
+	ck_assert_int_eq(fb.info_requests, 1);
+	poller_set_quiet(poller, true);
+	fa.npaths = fb.npaths = 0;
+	seen.want = 3;
+	event_base_dispatch(base);
+	ck_assert(asked(&fb, "/_cluster/health"));
+	ck_assert(!asked(&fb, "/_ccr/"));
+	ck_assert(!asked(&fb, "/_remote/info"));
+	ck_assert(!asked(&fb, "/_resolve/cluster"));
+	ck_assert(seen.obs[2].leader.reachable);
+	ck_assert(seen.obs[2].follower.reachable);
+	ck_assert_int_eq(seen.obs[2].indices[0].follow, OBS_FOLLOW_UNKNOWN);
+	ck_assert_int_eq(seen.obs[2].indices[0].lag_ops, -1);
+	ck_assert_int_eq(seen.obs[2].link.probe_ok, TRI_UNKNOWN);
+
+	poller_set_quiet(poller, false);
+	seen.want = 4;
+	event_base_dispatch(base);
+	ck_assert_int_eq(fb.info_requests, 2);
+	ck_assert_int_eq(seen.obs[3].indices[0].follow, OBS_FOLLOW_ACTIVE);
+	ck_assert_int_eq(seen.obs[3].indices[0].lag_ops, 10);
+	ck_assert_int_eq(seen.obs[3].link.probe_ok, TRI_YES);
+}
+END_TEST
+
 START_TEST(roles_swap)
 {
 	start(fa.port, 500, 5000, 1);
@@ -773,6 +802,7 @@ poller_suite(void)
 	tcase_add_test(tc, ccr_info_read_again_when_stats_disagree);
 	tcase_add_test(tc, ccr_info_read_again_after_ten_rounds);
 	tcase_add_test(tc, ccr_info_failure_is_not_kept);
+	tcase_add_test(tc, quiet_rounds_ask_for_health_only);
 	tcase_add_test(tc, roles_swap);
 	tcase_add_test(tc, paused_follower_has_no_lag);
 	tcase_add_test(tc, shard_samples_rotate);
