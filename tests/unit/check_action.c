@@ -1519,22 +1519,6 @@ START_TEST(watch_abandons_only_converted_indices)
 }
 END_TEST
 
-/* Without the hang, unfollows answer and nothing is abandoned. */
-START_TEST(answered_unfollows_are_not_abandoned)
-{
-	struct harness	h;
-
-	harness_init(&h, 6, "ua", 0);
-	h.f.c[ALPHA].down = true;
-	harness_start(&h, FSM_ACTION_PROMOTE, NULL);
-	harness_run(&h);
-	ck_assert(h.finished);
-	assert_promoted(&h, 6);
-	ck_assert_int_eq(h.f.cancels, 0);
-	harness_free(&h);
-}
-END_TEST
-
 /* The record step reads the followers' stats a hundred at a time. */
 START_TEST(record_reads_followers_together)
 {
@@ -2298,7 +2282,6 @@ main(void)
 	tcase_add_test(tc, record_round_trips);
 	tcase_add_test(tc, promote_does_not_wait_for_hanging_unfollows);
 	tcase_add_test(tc, watch_abandons_only_converted_indices);
-	tcase_add_test(tc, answered_unfollows_are_not_abandoned);
 	tcase_add_test(tc, record_reads_followers_together);
 	tcase_add_test(tc, failback_batches_reads_and_deletes);
 	tcase_add_test(tc, failback_list_with_a_missing_index);
