@@ -169,6 +169,19 @@ EXTRA_DIST += \
 	%reldir%/config/bad-urls-empty.conf \
 	%reldir%/config/bad-urls-missing.conf \
 	%reldir%/config/bad-username-alone.conf \
+	%reldir%/config/bad-coordination-cert-alone.conf \
+	%reldir%/config/bad-coordination-endpoint-bad.conf \
+	%reldir%/config/bad-coordination-etcd-missing.conf \
+	%reldir%/config/bad-coordination-member-bad.conf \
+	%reldir%/config/bad-coordination-member-missing.conf \
+	%reldir%/config/bad-coordination-prefix-bad.conf \
+	%reldir%/config/bad-coordination-prefix-missing.conf \
+	%reldir%/config/bad-coordination-quorum-range.conf \
+	%reldir%/config/bad-coordination-ttl-range.conf \
+	%reldir%/config/bad-coordination-unknown.conf \
+	%reldir%/config/bad-coordination-username-alone.conf \
+	%reldir%/config/good-coordination.conf \
+	%reldir%/config/good-coordination.ok \
 	%reldir%/config/good-full.conf \
 	%reldir%/config/good-full.ok \
 	%reldir%/config/good-include.conf \
