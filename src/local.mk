@@ -46,3 +46,7 @@ sbin_PROGRAMS += %reldir%/ccr-failoverd %reldir%/ccr-failoverctl
 	%reldir%/poller.c %reldir%/poller.h
 # action: the engine that carries out promotion, failback and switchover.
 %canon_reldir%_libccr_a_SOURCES += %reldir%/action.c %reldir%/action.h
+# coord: several watchers, one actor, through etcd's JSON gateway.
+%canon_reldir%_libccr_a_SOURCES += \
+	%reldir%/coord-parse.c %reldir%/coord-parse.h \
+	%reldir%/coord-quorum.c %reldir%/coord-quorum.h

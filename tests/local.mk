@@ -260,3 +260,9 @@ EXTRA_DIST += %reldir%/integration/action-lib.sh \
 	%reldir%/integration/action-crash.sh \
 	%reldir%/integration/action-retry.sh \
 	%reldir%/integration/action-switchover.sh
+# coord: etcd's gateway documents, quorum and lease check.
+check_PROGRAMS += %reldir%/unit/check_coord
+%canon_reldir%_unit_check_coord_SOURCES = %reldir%/unit/check_coord.c
+%canon_reldir%_unit_check_coord_CFLAGS = $(UNIT_CFLAGS)
+%canon_reldir%_unit_check_coord_LDADD = $(UNIT_LIBS)
+TESTS += %reldir%/unit/check_coord
