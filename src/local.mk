@@ -48,5 +48,6 @@ sbin_PROGRAMS += %reldir%/ccr-failoverd %reldir%/ccr-failoverctl
 %canon_reldir%_libccr_a_SOURCES += %reldir%/action.c %reldir%/action.h
 # coord: several watchers, one actor, through etcd's JSON gateway.
 %canon_reldir%_libccr_a_SOURCES += \
+	%reldir%/coord.c %reldir%/coord.h \
 	%reldir%/coord-parse.c %reldir%/coord-parse.h \
 	%reldir%/coord-quorum.c %reldir%/coord-quorum.h
