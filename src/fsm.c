@@ -108,6 +108,13 @@
  * it: the follower reaches the leader, the partition is the daemon's own,
  * no promotion. No evidence either way is no agreement.
  *
+ * Quorum: with several watchers (obs->quorum.required), a lost leader also
+ * needs coordination available and at least quorum.needed watchers, this
+ * one included, whose fresh view is that the leader is unreachable. A
+ * watcher that sees the leader down alone is cut off on its side; with etcd
+ * unreachable nothing new starts. Either keeps the state as above and says
+ * why; a pending promotion waits for the quorum before it starts.
+ *
  * DEGRADED and a lost leader: an unreachable follower can neither agree nor
  * be promoted, so it never promotes. A cut link counts only while the daemon
  * reaches the leader, so a dying leader leaves that DEGRADED by the usual
@@ -511,6 +518,33 @@ fsm_agreement(const struct fsm_params *p, const struct observation *obs,
 	return (FSM_AGREE_UNKNOWN);
 }
 
+/* Whether the follower agrees the leader is gone (for a member's summary). */
+bool
+fsm_follower_agrees(const struct fsm_params *p, const struct observation *obs)
+{
+	char	why[128];
+
+	return (obs->follower.reachable &&
+	    fsm_agreement(p, obs, why, sizeof why) == FSM_AGREE_YES);
+}
+
+/* Why the watchers' quorum withholds a lost leader; NULL: it does not. */
+static const char *
+fsm_quorum_short(const struct observation *obs, char *buf, size_t len)
+{
+	const struct obs_quorum	*q = &obs->quorum;
+
+	if (!q->required)
+		return (NULL);
+	if (!q->available)
+		return ("coordination unavailable");
+	if (q->down >= q->needed)
+		return (NULL);
+	snprintf(buf, len, "%u of %u watchers see the leader down, quorum %u",
+	    q->down, q->fresh, q->needed);
+	return (buf);
+}
+
 /*
  * Whether a follower index does not replicate: a fatal exception first,
  * else one known to be paused, a plain index or missing (an unanswered
@@ -619,6 +653,8 @@ fsm_act_watch(struct fsm *fsm, const struct fsm_params *p,
 	enum fsm_state		 base;
 	bool			 lost = false, lost_edge, degraded_edge;
 	bool			 suspect_edge;
+	char			 qbuf[96];
+	const char		*qwhy;
 
 	degraded[0] = '\0';
 	if (fsm->follower_failures >= ft) {
@@ -654,6 +690,11 @@ fsm_act_watch(struct fsm *fsm, const struct fsm_params *p,
 				snprintf(why, sizeof why, "the follower agrees "
 				    "for %u polls of %u", fsm->agreements, ft);
 		}
+	}
+	if (lost && (qwhy = fsm_quorum_short(obs, qbuf, sizeof qbuf)) !=
+	    NULL) {
+		snprintf(why, sizeof why, "%s", qwhy);
+		lost = false;
 	}
 	lost_edge = (lost && !fsm->lost);
 	fsm->lost = lost;
@@ -745,7 +786,8 @@ fsm_act_gate(struct fsm *fsm, const struct fsm_params *p,
 			return;
 		}
 		if (!fsm->pending_engine && !fsm->held &&
-		    fsm_promote_gate(fsm, p, now, gate, sizeof gate) == NULL) {
+		    fsm_promote_gate(fsm, p, now, gate, sizeof gate) == NULL &&
+		    fsm_quorum_short(obs, why, sizeof why) == NULL) {
 			fsm_reason(out, "promotion no longer gated");
 			fsm_start(fsm, FSM_ACTION_PROMOTE, false, false, now,
 			    out);

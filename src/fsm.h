@@ -190,5 +190,7 @@ int		 fsm_action_done(struct fsm *, const struct fsm_params *,
 		     enum fsm_action, enum fsm_result, const char *, uint64_t,
 		     struct fsm_output *);
 bool		 fsm_blocked(const struct fsm *, uint64_t);
+bool		 fsm_follower_agrees(const struct fsm_params *,
+		     const struct observation *);
 
 #endif
