@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,12 +31,14 @@
 #include "config.h"
 #include "control-proto.h"
 #include "control.h"
+#include "coord.h"
 #include "daemon.h"
 #include "es.h"
 #include "events.h"
 #include "fsm.h"
 #include "hook.h"
 #include "http.h"
+#include "isotime.h"
 #include "notify.h"
 #include "observation.h"
 #include "poller.h"
@@ -61,6 +64,7 @@ struct daemon_call {
 	char			*path;
 	char			*body;
 	struct es_request	*req;	/* NULL while queued */
+	uint64_t		 batch;	/* record write it waits for; 0: none */
 	void			(*done)(const struct action_answer *, void *);
 	void			*done_arg;
 };
@@ -110,8 +114,18 @@ struct daemon {
 		enum fsm_command	 command;
 		enum control_outcome	 outcome;
 		char			 message[FSM_REASON_LEN];
+		char			 by[CONFIG_MEMBER_MAX + 1];
 		bool			 set;
 	}			 last_command;
+
+	/*
+	 * Several watchers (coord NULL: a lone daemon, which always acts).
+	 * Only the actor steps the machine on rounds, sends, runs hooks;
+	 * the others follow the record it writes to etcd.
+	 */
+	struct coord		*coord;
+	bool			 acting;
+	uint64_t		 batches;	/* record writes asked for */
 
 	bool			 ready;
 	struct fsm_output	 restored;	/* what fsm_restore asked for */
@@ -119,6 +133,7 @@ struct daemon {
 
 static void	daemon_apply(struct daemon *, const struct fsm_output *);
 static void	daemon_start_action(struct daemon *, const struct fsm_output *);
+static void	daemon_record_write(struct daemon *, uint64_t);
 
 static uint64_t
 daemon_now_ms(void)
@@ -195,6 +210,46 @@ daemon_save_state(struct daemon *d)
 		log_warnx("cannot save state: %s", cause);
 		free(cause);
 	}
+	if (d->coord != NULL && d->acting)
+		daemon_record_write(d, 0);
+}
+
+/*
+ * Whether this watcher may change anything now: always when alone; with
+ * coordination only as the actor on a lease confirmed within the last
+ * third of its TTL.
+ */
+static bool
+daemon_may_act(struct daemon *d)
+{
+	return (d->coord == NULL || coord_may_act(d->coord));
+}
+
+/* The coordination part of the status: who acts, what each member sees. */
+static void
+daemon_publish_coord(struct daemon *d, struct status_snapshot *snap,
+    struct status_member **ret)
+{
+	const struct coord_view		*v = coord_view(d->coord);
+	struct status_member		*m;
+	uint64_t			 now = daemon_now_ms();
+	size_t				 i;
+
+	m = xcalloc(v->n + 1, sizeof *m);
+	for (i = 0; i < v->n; i++) {
+		m[i].name = v->members[i].summary.member;
+		m[i].leader_reachable = v->members[i].summary.leader_reachable;
+		m[i].state = v->members[i].summary.state;
+		m[i].age_ms = coord_view_age(&v->members[i], now);
+	}
+	snap->coordination.enabled = true;
+	snap->coordination.member = coord_member(d->coord);
+	snap->coordination.actor = coord_actor(d->coord);
+	snap->coordination.acting = d->acting;
+	snap->coordination.etcd_reachable = coord_available(d->coord);
+	snap->coordination.members = m;
+	snap->coordination.nmembers = v->n;
+	*ret = m;
 }
 
 /* Build and write status.json, then tell systemd the one-line summary. */
@@ -203,6 +258,7 @@ daemon_publish(struct daemon *d)
 {
 	struct status_snapshot	 snap;
 	struct status_index	*idx;
+	struct status_member	*members = NULL;
 	const struct fsm	*f = &d->fsm;
 	const struct action_record *rec = NULL;
 	const struct action_index_record *ir;
@@ -288,7 +344,11 @@ daemon_publish(struct daemon *d)
 	snap.tilt = f->tilt;
 	snap.reason = f->reason[0] != '\0' ? f->reason : NULL;
 	snap.since = daemon_wall_at(f->state_since_ms);
+	if (d->coord != NULL)
+		daemon_publish_coord(d, &snap, &members);
 	if (d->last_command.set) {
+		snap.last_command.by = d->last_command.by[0] != '\0' ?
+		    d->last_command.by : NULL;
 		snap.last_command.id = d->last_command.id;
 		snap.last_command.command = d->last_command.command;
 		snap.last_command.outcome = d->last_command.outcome;
@@ -303,8 +363,16 @@ daemon_publish(struct daemon *d)
 		free(errors[i]);
 	free(errors);
 	free(idx);
+	free(members);
 
-	if (!d->polled)
+	if (d->coord != NULL && !coord_available(d->coord))
+		snprintf(line, sizeof line, "%s, leader %s, coordination "
+		    "unavailable", snap.state, snap.leader);
+	else if (d->coord != NULL && !d->acting)
+		snprintf(line, sizeof line, "%s, leader %s, actor %s",
+		    snap.state, snap.leader, snap.coordination.actor != NULL ?
+		    snap.coordination.actor : "none");
+	else if (!d->polled)
 		snprintf(line, sizeof line, "starting, first poll pending");
 	else if (lag_known && n > 0)
 		snprintf(line, sizeof line, "%s%s, leader %s, lag %lld ops",
@@ -354,7 +422,7 @@ daemon_state_hook(struct daemon *d, const struct fsm_output *out)
 	struct hook_request	 req;
 	char			*cause;
 
-	if (d->config->hooks.on_state_change == NULL)
+	if (d->config->hooks.on_state_change == NULL || !daemon_may_act(d))
 		return;
 	memset(&req, 0, sizeof req);
 	req.name = "on_state_change";
@@ -470,8 +538,10 @@ daemon_apply(struct daemon *d, const struct fsm_output *out)
 		field.value = fsm_state_name(out->new_state);
 		log_event(LOG_LEVEL_NOTICE,
 		    ccr_events[CCR_EVENT_STATE_CHANGED].message_id, &field, 1,
-		    "state %s -> %s: %s", fsm_state_name(out->old_state),
-		    fsm_state_name(out->new_state), out->reason);
+		    "state %s -> %s%s%s: %s", fsm_state_name(out->old_state),
+		    fsm_state_name(out->new_state), d->coord != NULL ?
+		    " by " : "", d->coord != NULL ? coord_member(d->coord) : "",
+		    out->reason);
 		daemon_state_hook(d, out);
 	}
 	if (out->changed || out->swap_roles || out->action != FSM_ACTION_NONE)
@@ -487,6 +557,42 @@ daemon_apply(struct daemon *d, const struct fsm_output *out)
 		daemon_save_state(d);
 	}
 	daemon_publish(d);
+}
+
+/*
+ * A round with coordination: the actor decides with the quorum of fresh
+ * summaries; every member then publishes what it saw.
+ */
+static void
+daemon_coord_round(struct daemon *d, const struct observation *obs)
+{
+	struct observation	 o = *obs;
+	struct coord_quorum	 q;
+	struct coord_summary	 sum;
+	struct fsm_output	 out;
+	struct timespec		 now;
+
+	if (d->acting) {
+		coord_quorum(d->coord, !obs->leader.reachable,
+		    coord_fresh_ms(d->config->poll_interval_ms,
+		    d->config->request_timeout_ms), &q);
+		o.quorum.required = true;
+		o.quorum.available = coord_available(d->coord);
+		o.quorum.needed = (unsigned int)d->config->coordination.quorum;
+		o.quorum.fresh = q.fresh;
+		o.quorum.down = q.down;
+		fsm_observe(&d->fsm, &d->params, &o, &out);
+		daemon_apply(d, &out);
+	} else
+		daemon_publish(d);
+	memset(&sum, 0, sizeof sum);
+	sum.leader_reachable = obs->leader.reachable;
+	sum.follower_agrees = fsm_follower_agrees(&d->params, obs);
+	snprintf(sum.state, sizeof sum.state, "%s",
+	    fsm_state_name(d->fsm.state));
+	clock_gettime(CLOCK_REALTIME, &now);
+	isotime_format(&now, sum.time, sizeof sum.time);
+	coord_publish(d->coord, &sum);
 }
 
 /* A poll round finished: remember what it saw and let the machine decide. */
@@ -505,8 +611,12 @@ daemon_round(const struct observation *obs, void *arg)
 	d->polled = true;
 	clock_gettime(CLOCK_REALTIME, &d->last_poll);
 
-	fsm_observe(&d->fsm, &d->params, obs, &out);
-	daemon_apply(d, &out);
+	if (d->coord != NULL)
+		daemon_coord_round(d, obs);
+	else {
+		fsm_observe(&d->fsm, &d->params, obs, &out);
+		daemon_apply(d, &out);
+	}
 	if (!d->ready) {
 		d->ready = true;
 		notify_ready();
@@ -516,38 +626,89 @@ daemon_round(const struct observation *obs, void *arg)
 	}
 }
 
-/* An operator command, from the control file or a signal. */
+/* Remember a command's outcome for status.json's last_command. */
+static void
+daemon_last_command(struct daemon *d, const char *id, enum fsm_command command,
+    bool accepted, const char *message, const char *by)
+{
+	snprintf(d->last_command.id, sizeof d->last_command.id, "%s", id);
+	d->last_command.command = command;
+	d->last_command.outcome = accepted ? CONTROL_OUTCOME_ACCEPTED :
+	    CONTROL_OUTCOME_REJECTED;
+	snprintf(d->last_command.message, sizeof d->last_command.message,
+	    "%s", message);
+	snprintf(d->last_command.by, sizeof d->last_command.by, "%s",
+	    by != NULL ? by : "");
+	d->last_command.set = true;
+}
+
+/* Carry out an operator command here; source says where it came from. */
+static bool
+daemon_execute(struct daemon *d, const char *id, enum fsm_command command,
+    const char *source, char *message, size_t len)
+{
+	struct fsm_output	 out;
+	struct log_field	 fields[2];
+	bool			 accepted;
+
+	accepted = fsm_command(&d->fsm, command, daemon_now_ms(), &out) == 0;
+	daemon_last_command(d, id, command, accepted, out.reason,
+	    d->coord != NULL ? coord_member(d->coord) : NULL);
+	snprintf(message, len, "%s", out.reason);
+
+	fields[0].name = "CCR_COMMAND";
+	fields[0].value = fsm_command_name(command);
+	fields[1].name = "CCR_STATE";
+	fields[1].value = fsm_state_name(out.new_state);
+	log_event(accepted ? LOG_LEVEL_NOTICE : LOG_LEVEL_WARNING,
+	    ccr_events[CCR_EVENT_CONTROL].message_id, fields, 2,
+	    "%s from %s (%s) %s%s%s: %s", fsm_command_name(command), source,
+	    id, accepted ? "accepted" : "rejected", d->coord != NULL ?
+	    " by " : "", d->coord != NULL ? coord_member(d->coord) : "",
+	    out.reason);
+	if (accepted)
+		daemon_save_state(d);
+	daemon_apply(d, &out);
+	return (accepted);
+}
+
+/*
+ * An operator command, from the control file or a signal. With several
+ * watchers only the actor carries it out; the others forward it.
+ */
 static void
 daemon_command(const struct control_request *req, enum control_source source,
     void *arg)
 {
 	struct daemon		*d = arg;
-	struct fsm_output	 out;
-	struct log_field	 fields[2];
-	int			 accepted;
+	struct log_field	 field;
+	char			 message[FSM_REASON_LEN], *cause;
 
-	accepted = fsm_command(&d->fsm, req->command, daemon_now_ms(),
-	    &out) == 0;
-	snprintf(d->last_command.id, sizeof d->last_command.id, "%s", req->id);
-	d->last_command.command = req->command;
-	d->last_command.outcome = accepted ? CONTROL_OUTCOME_ACCEPTED :
-	    CONTROL_OUTCOME_REJECTED;
-	snprintf(d->last_command.message, sizeof d->last_command.message,
-	    "%s", out.reason);
-	d->last_command.set = true;
-
-	fields[0].name = "CCR_COMMAND";
-	fields[0].value = fsm_command_name(req->command);
-	fields[1].name = "CCR_STATE";
-	fields[1].value = fsm_state_name(out.new_state);
-	log_event(accepted ? LOG_LEVEL_NOTICE : LOG_LEVEL_WARNING,
-	    ccr_events[CCR_EVENT_CONTROL].message_id, fields, 2,
-	    "%s from %s (%s) %s: %s", fsm_command_name(req->command),
-	    control_source_name(source), req->id,
-	    accepted ? "accepted" : "rejected", out.reason);
-	if (accepted)
-		daemon_save_state(d);
-	daemon_apply(d, &out);
+	if (d->coord == NULL || d->acting) {
+		daemon_execute(d, req->id, req->command,
+		    control_source_name(source), message, sizeof message);
+		return;
+	}
+	field.name = "CCR_COMMAND";
+	field.value = fsm_command_name(req->command);
+	if (coord_forward(d->coord, req->id, fsm_command_name(req->command),
+	    &cause) == 0) {
+		log_event(LOG_LEVEL_NOTICE,
+		    ccr_events[CCR_EVENT_CONTROL].message_id, &field, 1,
+		    "%s from %s (%s) forwarded to the actor %s",
+		    fsm_command_name(req->command),
+		    control_source_name(source), req->id,
+		    coord_actor(d->coord) != NULL ? coord_actor(d->coord) :
+		    "(none yet)");
+		return;
+	}
+	daemon_last_command(d, req->id, req->command, false, cause, NULL);
+	log_event(LOG_LEVEL_WARNING, ccr_events[CCR_EVENT_CONTROL].message_id,
+	    &field, 1, "%s from %s (%s) rejected: %s",
+	    fsm_command_name(req->command), control_source_name(source),
+	    req->id, cause);
+	free(cause);
+	daemon_publish(d);
 }
 
 /* The HTTP verb for a method name the engine uses. */
@@ -663,13 +824,102 @@ daemon_cancel(void *ctx, void *handle)
 	daemon_call_free(c);
 }
 
+/* Put a queued action request on the wire. */
+static void
+daemon_send_call(struct daemon *d, struct daemon_call *c)
+{
+	struct action_answer	a;
+
+	c->req = es_request(d->es[c->cluster], c->method, c->path, c->body,
+	    DAEMON_ACTION_TIMEOUT_MS, daemon_call_done, c);
+	if (c->req != NULL) {
+		d->on_wire++;
+		return;
+	}
+	memset(&a, 0, sizeof a);
+	a.transport = TRANSPORT_ERROR;
+	a.reason = "request could not be queued";
+	c->done(&a, c->done_arg);
+	daemon_call_free(c);
+}
+
+/* A record write some queued requests wait for. */
+struct daemon_batch {
+	struct daemon	*d;
+	uint64_t	 batch;
+};
+
+/*
+ * The record is in etcd: send the requests that waited for it (batch 0:
+ * a write nobody waits for), each only while the lease is confirmed.
+ * Batches go out in queue order, so they form the head of the queue.
+ */
+static void
+daemon_record_done(bool ok, void *arg)
+{
+	struct daemon_batch	*b = arg;
+	struct daemon		*d = b->d;
+	struct daemon_call	*c;
+	uint64_t		 batch = b->batch;
+
+	free(b);
+	if (!ok || batch == 0)
+		return;
+	while ((c = TAILQ_FIRST(&d->calls)) != NULL && c->batch != 0 &&
+	    c->batch <= batch) {
+		if (!coord_may_act(d->coord))
+			return;
+		TAILQ_REMOVE(&d->calls, c, entry);
+		daemon_send_call(d, c);
+	}
+}
+
+/* Write the state to etcd; requests of batch wait for it. */
+static void
+daemon_record_write(struct daemon *d, uint64_t batch)
+{
+	struct daemon_batch	*b;
+	json_t			*doc;
+
+	if ((doc = state_to_json(&d->state)) == NULL) {
+		log_warnx("the record holds invalid text: not written to etcd");
+		return;
+	}
+	b = xcalloc(1, sizeof *b);
+	b->d = d;
+	b->batch = batch;
+	if (coord_record_write(d->coord, doc, daemon_record_done, b) == -1)
+		free(b);
+	json_decref(doc);
+}
+
+/*
+ * With coordination a request waits for the record to be in etcd, not only
+ * on disk: the member that takes over must know it may have been sent.
+ */
+static void
+daemon_flush_coord(struct daemon *d)
+{
+	struct daemon_call	*c;
+	uint64_t		 batch = 0;
+
+	TAILQ_FOREACH(c, &d->calls, entry) {
+		if (c->batch != 0)
+			continue;
+		if (batch == 0)
+			batch = ++d->batches;
+		c->batch = batch;
+	}
+	if (batch != 0 && d->acting)
+		daemon_record_write(d, batch);
+}
+
 /* Save the record if it changed, then send every request queued behind it. */
 static void
 daemon_flush_cb(evutil_socket_t fd, short events, void *arg)
 {
 	struct daemon		*d = arg;
 	struct daemon_call	*c;
-	struct action_answer	 a;
 
 	(void)fd;
 	(void)events;
@@ -685,19 +935,13 @@ daemon_flush_cb(evutil_socket_t fd, short events, void *arg)
 		d->state_dirty = false;
 		daemon_save_state(d);
 	}
+	if (d->coord != NULL) {
+		daemon_flush_coord(d);
+		return;
+	}
 	while ((c = TAILQ_FIRST(&d->calls)) != NULL) {
 		TAILQ_REMOVE(&d->calls, c, entry);
-		c->req = es_request(d->es[c->cluster], c->method, c->path,
-		    c->body, DAEMON_ACTION_TIMEOUT_MS, daemon_call_done, c);
-		if (c->req != NULL) {
-			d->on_wire++;
-			continue;
-		}
-		memset(&a, 0, sizeof a);
-		a.transport = TRANSPORT_ERROR;
-		a.reason = "request could not be queued";
-		c->done(&a, c->done_arg);
-		daemon_call_free(c);
+		daemon_send_call(d, c);
 	}
 }
 
@@ -713,7 +957,7 @@ daemon_action_hook(struct daemon *d, const char *name, const char *path,
 	int			 promoted = 1 - rec->old_leader;
 	char			*cause;
 
-	if (path == NULL)
+	if (path == NULL || !daemon_may_act(d))
 		return;
 	names = xcalloc(rec->nindices, sizeof *names);
 	for (i = 0; i < rec->nindices; i++)
@@ -900,6 +1144,8 @@ daemon_start_action(struct daemon *d, const struct fsm_output *out)
 	char			*cause;
 	size_t			 n;
 
+	if (!daemon_may_act(d))
+		return;
 	if (action_running(d->engine)) {
 		if (out->confirmed && d->awaiting_divergence) {
 			n = action_confirm(d->engine);
@@ -1028,6 +1274,37 @@ daemon_watchdog_cb(evutil_socket_t fd, short events, void *arg)
 	notify_watchdog();
 }
 
+/*
+ * Whether a reload may keep the running coordination: only the quorum may
+ * change without a restart.
+ */
+static bool
+daemon_coord_same(const struct ccr_coordination_config *a,
+    const struct ccr_coordination_config *b)
+{
+	size_t	i;
+
+#define SAME_STR(x, y) (((x) == NULL && (y) == NULL) || \
+	((x) != NULL && (y) != NULL && strcmp((x), (y)) == 0))
+	if (a->enabled != b->enabled)
+		return (false);
+	if (!a->enabled)
+		return (true);
+	if (a->nendpoints != b->nendpoints || a->lease_ttl_s != b->lease_ttl_s)
+		return (false);
+	for (i = 0; i < a->nendpoints; i++) {
+		if (strcmp(a->endpoints[i], b->endpoints[i]) != 0)
+			return (false);
+	}
+	return (SAME_STR(a->prefix, b->prefix) &&
+	    SAME_STR(a->member, b->member) && SAME_STR(a->ca_file, b->ca_file) &&
+	    SAME_STR(a->cert_file, b->cert_file) &&
+	    SAME_STR(a->key_file, b->key_file) &&
+	    SAME_STR(a->username, b->username) &&
+	    SAME_STR(a->password_file, b->password_file));
+#undef SAME_STR
+}
+
 /* SIGHUP: validate the new configuration, swap it in only when it is good. */
 static void
 daemon_reload(void *arg)
@@ -1055,6 +1332,12 @@ daemon_reload(void *arg)
 	    daemon_cluster_name(d, 1 - d->leader)) == -1) {
 		cause = xstrdup("the clusters were renamed; restart the daemon "
 		    "to change them");
+		config_free(cfg);
+		goto rejected;
+	}
+	if (!daemon_coord_same(&cfg->coordination, &d->config->coordination)) {
+		cause = xstrdup("the coordination section changed (other than "
+		    "quorum); restart the daemon to change it");
 		config_free(cfg);
 		goto rejected;
 	}
@@ -1116,14 +1399,13 @@ daemon_stop(int signo, void *arg)
 	event_base_loopbreak(d->base);
 }
 
+static int	daemon_adopt(struct daemon *, char **);
+
 /* Load state.json: roles and the machine as they were before a restart. */
 static int
 daemon_restore(struct daemon *d, char **cause)
 {
-	struct fsm_saved	 saved;
-	struct timespec		 now;
 	char			*why;
-	int			 leader;
 
 	switch (state_load(&d->state, d->state_path, &why)) {
 	case STATE_MISSING:
@@ -1136,6 +1418,24 @@ daemon_restore(struct daemon *d, char **cause)
 	case STATE_LOADED:
 		break;
 	}
+	if (daemon_adopt(d, cause) == -1)
+		return (-1);
+	log_info("restored from %s: %s, leader %s", d->state.path,
+	    fsm_state_name(d->fsm.state), daemon_cluster_name(d, d->leader));
+	return (0);
+}
+
+/*
+ * Take roles and the machine from d->state (the state file, or the record
+ * another member wrote); what a resumed action needs lands in d->restored.
+ */
+static int
+daemon_adopt(struct daemon *d, char **cause)
+{
+	struct fsm_saved	 saved;
+	struct timespec		 now;
+	int			 leader;
+
 	leader = daemon_cluster_index(d->config, d->state.leader);
 	if (leader == -1 ||
 	    daemon_cluster_index(d->config, d->state.follower) != 1 - leader) {
@@ -1155,8 +1455,6 @@ daemon_restore(struct daemon *d, char **cause)
 		    d->state.path);
 		return (-1);
 	}
-	log_info("restored from %s: %s, leader %s", d->state.path,
-	    fsm_state_name(d->fsm.state), daemon_cluster_name(d, d->leader));
 	return (0);
 }
 
@@ -1193,6 +1491,190 @@ daemon_resume(struct daemon *d)
 		daemon_start_action(d, &d->restored);
 }
 
+/* Log a coordination event: who acts, etcd reachable or not. */
+static void __attribute__((format(printf, 3, 4)))
+daemon_coord_event(struct daemon *d, enum log_level level, const char *fmt,
+    ...)
+{
+	struct log_field	 field;
+	va_list			 ap;
+	char			*msg;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) == -1)
+		fatalx("out of memory");
+	va_end(ap);
+	field.name = "CCR_STATE";
+	field.value = fsm_state_name(d->fsm.state);
+	log_event(level, ccr_events[CCR_EVENT_COORDINATION].message_id, &field,
+	    1, "coordination: %s", msg);
+	free(msg);
+}
+
+/*
+ * This member became the actor, or stopped being it. Becoming it is a
+ * restart without the process: the record in etcd (else the local copy,
+ * the first time a set of watchers starts) gives roles and the machine,
+ * and a recorded action is finished from where it stood.
+ */
+static void
+daemon_coord_acting(bool acting, json_t *record, void *arg)
+{
+	struct daemon	*d = arg;
+	char		*cause;
+
+	if (!acting) {
+		d->acting = false;
+		action_stop(d->engine);
+		d->awaiting_divergence = false;
+		daemon_coord_event(d, LOG_LEVEL_WARNING, "%s stopped acting: "
+		    "no request, action or hook until it holds the role again",
+		    coord_member(d->coord));
+		daemon_publish(d);
+		return;
+	}
+	if (record != NULL && state_load_json(&d->state, record, &cause) == -1) {
+		log_warnx("the record in etcd is unusable, taking over from "
+		    "the local state: %s", cause);
+		free(cause);
+	}
+	if (daemon_adopt(d, &cause) == -1) {
+		log_warnx("%s; the actor role is taken with the state as it was",
+		    cause);
+		free(cause);
+	}
+	poller_set_leader(d->poller, d->leader);
+	d->acting = true;
+	daemon_coord_event(d, LOG_LEVEL_NOTICE, "%s is the actor: %s, "
+	    "leader %s%s%s", coord_member(d->coord),
+	    fsm_state_name(d->fsm.state), daemon_cluster_name(d, d->leader),
+	    d->state.action != NULL ? ", resuming the recorded action" : "",
+	    record == NULL ? " (no record in etcd yet)" : "");
+	daemon_save_state(d);
+	daemon_resume(d);
+	daemon_publish(d);
+}
+
+/* The actor wrote a newer record: follow its roles and state. */
+static void
+daemon_coord_record(json_t *record, const char *by, void *arg)
+{
+	struct daemon		*d = arg;
+	struct log_field	 field;
+	enum fsm_state		 was = d->fsm.state;
+	int			 leader = d->leader;
+	char			*cause;
+
+	if (state_load_json(&d->state, record, &cause) == -1 ||
+	    daemon_adopt(d, &cause) == -1) {
+		log_warnx("the record %s wrote is not followed: %s", by,
+		    cause);
+		free(cause);
+		return;
+	}
+	if (d->leader != leader) {
+		poller_set_leader(d->poller, d->leader);
+		log_notice("roles swapped by %s: leader %s, follower %s", by,
+		    daemon_cluster_name(d, d->leader),
+		    daemon_cluster_name(d, 1 - d->leader));
+	}
+	if (d->fsm.state != was) {
+		field.name = "CCR_STATE";
+		field.value = fsm_state_name(d->fsm.state);
+		log_event(LOG_LEVEL_NOTICE,
+		    ccr_events[CCR_EVENT_STATE_CHANGED].message_id, &field, 1,
+		    "state %s -> %s by %s: %s", fsm_state_name(was),
+		    fsm_state_name(d->fsm.state), by, d->fsm.reason);
+	}
+	daemon_save_state(d);
+	daemon_publish(d);
+}
+
+/* The actor: a command another member forwarded. */
+static void
+daemon_coord_command(const struct coord_command *cmd, void *arg)
+{
+	struct daemon		*d = arg;
+	struct coord_command	 answer;
+	enum fsm_command	 command;
+	char			 source[CONFIG_MEMBER_MAX + 16];
+
+	memset(&answer, 0, sizeof answer);
+	if (fsm_command_from_name(cmd->command, &command) == -1) {
+		snprintf(answer.message, sizeof answer.message,
+		    "unknown command");
+		coord_command_done(d->coord, &answer);
+		return;
+	}
+	snprintf(source, sizeof source, "member %s", cmd->from);
+	answer.accepted = daemon_execute(d, cmd->id, command, source,
+	    answer.message, sizeof answer.message);
+	coord_command_done(d->coord, &answer);
+}
+
+/* The forwarder: the actor's answer to a command given here. */
+static void
+daemon_coord_answered(const struct coord_command *cmd, void *arg)
+{
+	struct daemon		*d = arg;
+	struct log_field	 field;
+	enum fsm_command	 command;
+
+	if (fsm_command_from_name(cmd->command, &command) == -1)
+		return;
+	daemon_last_command(d, cmd->id, command, cmd->accepted, cmd->message,
+	    cmd->by[0] != '\0' ? cmd->by : NULL);
+	field.name = "CCR_COMMAND";
+	field.value = cmd->command;
+	log_event(cmd->accepted ? LOG_LEVEL_NOTICE : LOG_LEVEL_WARNING,
+	    ccr_events[CCR_EVENT_CONTROL].message_id, &field, 1,
+	    "%s (%s) %s%s%s: %s", cmd->command, cmd->id,
+	    cmd->accepted ? "accepted" : "rejected",
+	    cmd->by[0] != '\0' ? " by " : "", cmd->by, cmd->message);
+	daemon_publish(d);
+}
+
+/* etcd became reachable or unreachable. */
+static void
+daemon_coord_available(bool available, const char *why, void *arg)
+{
+	struct daemon	*d = arg;
+
+	if (available)
+		daemon_coord_event(d, LOG_LEVEL_NOTICE, "etcd reachable "
+		    "again, coordination available");
+	else
+		daemon_coord_event(d, LOG_LEVEL_WARNING, "coordination "
+		    "unavailable: %s; no new action starts", why);
+	daemon_publish(d);
+}
+
+/* Join the other watchers through etcd, as the configuration says. */
+static int
+daemon_open_coord(struct daemon *d, char **cause)
+{
+	const struct ccr_coordination_config	*cc = &d->config->coordination;
+	struct coord_callbacks			 cb;
+	char					*password = NULL;
+
+	if (cc->password_file != NULL && config_read_secret(d->config,
+	    cc->password_file, &password, cause) == -1)
+		return (-1);
+	cb.acting = daemon_coord_acting;
+	cb.record = daemon_coord_record;
+	cb.command = daemon_coord_command;
+	cb.answered = daemon_coord_answered;
+	cb.available = daemon_coord_available;
+	cb.arg = d;
+	d->coord = coord_create(d->base, d->http, cc, password,
+	    d->config->request_timeout_ms, &cb);
+	config_secret_free(password);
+	log_info("coordination: member %s of %s, quorum %d, lease %llu s",
+	    cc->member, cc->prefix, cc->quorum,
+	    (unsigned long long)cc->lease_ttl_s);
+	return (0);
+}
+
 /* Create a directory the daemon owns, if it is not there yet. */
 static int
 daemon_mkdir(const char *path, mode_t mode, char **cause)
@@ -1212,6 +1694,8 @@ daemon_free(struct daemon *d)
 
 	if (d->watchdog != NULL)
 		event_free(d->watchdog);
+	if (d->coord != NULL)
+		coord_free(d->coord);
 	control_free(d->control);
 	hook_runner_free(d->hooks);
 	action_free(d->engine);
@@ -1317,7 +1801,12 @@ daemon_run(const struct daemon_options *opts)
 	    daemon_cluster_name(&d, 1 - d.leader), d.config->nindices,
 	    d.config->dry_run ? ", dry run" : "");
 	daemon_save_state(&d);
-	daemon_resume(&d);
+	/* With coordination, only the actor resumes, once it holds the role. */
+	if (d.config->coordination.enabled) {
+		if (daemon_open_coord(&d, &cause) == -1)
+			goto fail;
+	} else
+		daemon_resume(&d);
 	daemon_publish(&d);
 	poller_start(d.poller);
 	event_base_dispatch(d.base);

@@ -23,4 +23,5 @@ const struct ccr_event_info ccr_events[CCR_EVENT_MAX] = {
 	{ "control",	"721a6c61133b494696682d45c580527e" },
 	{ "hook-finished",	"303c817895f140c38f316d58f330c466" },
 	{ "config-reloaded",	"585e89243a6347f69b6f1da0d6d70bc5" },
+	{ "coordination",	"837a8e8ffc774e32ae40c0e0666990d8" },
 };
