@@ -10,6 +10,7 @@
 #include <sys/queue.h>
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include <event2/event.h>
 #include <event2/http.h>
@@ -92,6 +93,7 @@ struct essim_options {
 	int		 read_poll_ms;	/* read_poll_timeout when unset */
 	char		*auth_basic;	/* base64 of user:password, or NULL */
 	char		*auth_api_key;	/* base64 of id:key, or NULL */
+	FILE		*request_log;	/* one line per request, or NULL */
 };
 
 /* The header that marks requests from a peer essim (its "transport"). */
