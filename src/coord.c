@@ -386,9 +386,8 @@ coord_takeover(struct coord *c, const struct coord_answer *a)
 		doc = coord_record_doc(&a->kvs[0], by, sizeof by);
 	}
 	c->acting = true;
-	log_notice("coordination: %s is the actor%s%s", c->member,
-	    doc != NULL ? ", taking over the record written by " : "",
-	    doc != NULL ? by : "");
+	if (doc != NULL)
+		log_info("coordination: taking over the record %s wrote", by);
 	c->cb.acting(true, doc != NULL ? json_object_get(doc, "state") : NULL,
 	    c->cb.arg);
 	json_decref(doc);

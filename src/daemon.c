@@ -1507,7 +1507,7 @@ daemon_coord_event(struct daemon *d, enum log_level level, const char *fmt,
 	field.name = "CCR_STATE";
 	field.value = fsm_state_name(d->fsm.state);
 	log_event(level, ccr_events[CCR_EVENT_COORDINATION].message_id, &field,
-	    1, "coordination: %s", msg);
+	    1, "%s", msg);
 	free(msg);
 }
 
@@ -1527,9 +1527,9 @@ daemon_coord_acting(bool acting, json_t *record, void *arg)
 		d->acting = false;
 		action_stop(d->engine);
 		d->awaiting_divergence = false;
-		daemon_coord_event(d, LOG_LEVEL_WARNING, "%s stopped acting: "
-		    "no request, action or hook until it holds the role again",
-		    coord_member(d->coord));
+		daemon_coord_event(d, LOG_LEVEL_WARNING, "coordination: %s "
+		    "stopped acting: no request, action or hook until it "
+		    "holds the role again", coord_member(d->coord));
 		daemon_publish(d);
 		return;
 	}
@@ -1545,8 +1545,8 @@ daemon_coord_acting(bool acting, json_t *record, void *arg)
 	}
 	poller_set_leader(d->poller, d->leader);
 	d->acting = true;
-	daemon_coord_event(d, LOG_LEVEL_NOTICE, "%s is the actor: %s, "
-	    "leader %s%s%s", coord_member(d->coord),
+	daemon_coord_event(d, LOG_LEVEL_NOTICE, "coordination: %s is the "
+	    "actor: %s, leader %s%s%s", coord_member(d->coord),
 	    fsm_state_name(d->fsm.state), daemon_cluster_name(d, d->leader),
 	    d->state.action != NULL ? ", resuming the recorded action" : "",
 	    record == NULL ? " (no record in etcd yet)" : "");
@@ -1584,7 +1584,7 @@ daemon_coord_record(json_t *record, const char *by, void *arg)
 		log_event(LOG_LEVEL_NOTICE,
 		    ccr_events[CCR_EVENT_STATE_CHANGED].message_id, &field, 1,
 		    "state %s -> %s by %s: %s", fsm_state_name(was),
-		    fsm_state_name(d->fsm.state), by, d->fsm.reason);
+		    fsm_state_name(d->fsm.state), by, d->state.fsm.reason);
 	}
 	daemon_save_state(d);
 	daemon_publish(d);
@@ -1641,8 +1641,8 @@ daemon_coord_available(bool available, const char *why, void *arg)
 	struct daemon	*d = arg;
 
 	if (available)
-		daemon_coord_event(d, LOG_LEVEL_NOTICE, "etcd reachable "
-		    "again, coordination available");
+		daemon_coord_event(d, LOG_LEVEL_NOTICE, "coordination "
+		    "available again: etcd reachable");
 	else
 		daemon_coord_event(d, LOG_LEVEL_WARNING, "coordination "
 		    "unavailable: %s; no new action starts", why);

@@ -423,6 +423,7 @@ fsm_reset_counters(struct fsm *fsm)
 	fsm->link_failures = fsm->agreements = 0;
 	fsm->seen_leader = fsm->seen_follower = fsm->seen_index_fault = false;
 	fsm->suspect = fsm->lost = fsm->back = fsm->degraded = false;
+	fsm->withheld = false;
 }
 
 /* Hand an action to the engine. */
@@ -652,7 +653,7 @@ fsm_act_watch(struct fsm *fsm, const struct fsm_params *p,
 	const char		*gwhy = NULL, *outcome;
 	enum fsm_state		 base;
 	bool			 lost = false, lost_edge, degraded_edge;
-	bool			 suspect_edge;
+	bool			 suspect_edge, withheld, withheld_edge;
 	char			 qbuf[96];
 	const char		*qwhy;
 
@@ -691,11 +692,15 @@ fsm_act_watch(struct fsm *fsm, const struct fsm_params *p,
 				    "for %u polls of %u", fsm->agreements, ft);
 		}
 	}
+	withheld = false;
 	if (lost && (qwhy = fsm_quorum_short(obs, qbuf, sizeof qbuf)) !=
 	    NULL) {
 		snprintf(why, sizeof why, "%s", qwhy);
 		lost = false;
+		withheld = true;
 	}
+	withheld_edge = (withheld && !fsm->withheld);
+	fsm->withheld = withheld;
 	lost_edge = (lost && !fsm->lost);
 	fsm->lost = lost;
 
@@ -727,7 +732,7 @@ fsm_act_watch(struct fsm *fsm, const struct fsm_params *p,
 		fsm_reason(out, "degraded: %s", degraded);
 	if (suspect_edge)
 		fsm_reason(out, "leader unreachable: %s", obs->leader.error);
-	if (!lost && fsm->leader_failures == ft)
+	if ((!lost && fsm->leader_failures == ft) || withheld_edge)
 		fsm_reason(out, "leader unreachable for %u polls, not lost: %s",
 		    fsm->leader_failures, why);
 	if (base != fsm->state) {
@@ -1234,7 +1239,7 @@ fsm_action_done(struct fsm *fsm, const struct fsm_params *p,
 			fsm_reset_counters(fsm);
 		} else
 			fsm->suspect = fsm->lost = fsm->back =
-			    fsm->degraded = false;
+			    fsm->degraded = fsm->withheld = false;
 		fsm->action = FSM_ACTION_NONE;
 		fsm->forced = false;
 		fsm_change_state(fsm, a == FSM_ACTION_PROMOTE ?

@@ -163,6 +163,7 @@ struct fsm {
 	bool		 lost;
 	bool		 back;
 	bool		 degraded;
+	bool		 withheld;	/* lost, but the watchers' quorum is short */
 
 	char		 reason[FSM_REASON_LEN];
 };

@@ -286,11 +286,36 @@ START_TEST(quorum_gates_leader_lost)
 	s.obs.quorum.down = 1;
 	ck_assert_int_eq(rounds_quiet(&s, 6), FSM_STATE_LEADER_SUSPECT);
 	ck_assert(!has_event(&s, FSM_EVENT_LEADER_LOST));
+	ck_assert_ptr_nonnull(strstr(s.fsm.reason,
+	    "1 of 3 watchers see the leader down, quorum 2"));
 	/* A second watcher agrees: promote. */
 	s.obs.quorum.down = 2;
 	ck_assert_int_eq(round_(&s), FSM_STATE_PROMOTING);
 	ck_assert_int_eq(s.out.action, FSM_ACTION_PROMOTE);
 	ck_assert(has_event(&s, FSM_EVENT_LEADER_LOST));
+}
+END_TEST
+
+/* The follower agrees only later: the status still says why not. */
+START_TEST(quorum_withholds_late_agreement)
+{
+	struct sim	s;
+
+	sim_init(&s);
+	s.obs.quorum.required = true;
+	s.obs.quorum.available = true;
+	s.obs.quorum.needed = 2;
+	s.obs.quorum.fresh = 3;
+	s.obs.quorum.down = 1;
+	round_(&s);
+	set_cluster(&s.obs.leader, false);
+	ck_assert_int_eq(rounds_quiet(&s, 4), FSM_STATE_LEADER_SUSPECT);
+	ck_assert_ptr_nonnull(strstr(s.fsm.reason, "still reaches"));
+	s.obs.link.probe_ok = TRI_NO;
+	s.obs.link.remote_connected = TRI_NO;
+	ck_assert_int_eq(rounds_quiet(&s, 4), FSM_STATE_LEADER_SUSPECT);
+	ck_assert_ptr_nonnull(strstr(s.fsm.reason,
+	    "1 of 3 watchers see the leader down, quorum 2"));
 }
 END_TEST
 
@@ -1579,6 +1604,7 @@ main(void)
 	tcase_add_test(tc, threshold_with_agreement_promotes);
 	tcase_add_test(tc, quorum_gates_leader_lost);
 	tcase_add_test(tc, quorum_reason_at_threshold);
+	tcase_add_test(tc, quorum_withholds_late_agreement);
 	tcase_add_test(tc, coordination_unavailable_never_promotes);
 	tcase_add_test(tc, quorum_holds_ungated_promotion);
 	tcase_add_test(tc, follower_reaching_leader_never_triggers);
