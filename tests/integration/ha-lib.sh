@@ -13,11 +13,14 @@ ETCD_CLUSTER=
 ETCD_ENDPOINTS=
 
 # ha_free_port: set HA_PORT to a port on 127.0.0.1 nothing listens on now
-# and no earlier call picked.
+# and no earlier call picked, below the ephemeral range (where outgoing
+# connections take their local ports, which a listener cannot bind).
 ha_free_port() {
-	local p
+	local p lo
+	lo=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
+	[ "${lo:-0}" -gt 12000 ] || lo=32768
 	while :; do
-		p=$((20000 + RANDOM % 40000))
+		p=$((10000 + RANDOM % (lo - 10000)))
 		case " ${HA_PORTS_TAKEN:-} " in *" $p "*) continue ;; esac
 		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
 			HA_PORTS_TAKEN="${HA_PORTS_TAKEN:-} $p"
@@ -54,7 +57,17 @@ etcd_healthy() {
 }
 
 # etcd_setup: pick ports and start e1 e2 e3; wait until all are healthy.
+# A port taken meanwhile by someone else means new ports and a new start.
 etcd_setup() {
+	local try
+	for try in 1 2 3; do
+		etcd_setup_once && return 0
+		etcd_stop
+		rm -rf "$TEST_DIR"/etcd-e?
+	done
+	return 1
+}
+etcd_setup_once() {
 	local n
 	ETCD_CLUSTER=
 	ETCD_ENDPOINTS=
@@ -75,6 +88,7 @@ etcd_setup() {
 			return 1
 		}
 	done
+	! grep -q 'address already in use' "$TEST_DIR"/etcd-e?.log
 }
 
 # etcd_stop: stop every member (SIGTERM) and wait.
