@@ -232,6 +232,7 @@ done
 steps=$(grep -cE ' POST /[^ ]*/_(ccr/pause_follow|close|ccr/unfollow|open)' "$work/clusterB-requests.log")
 say "clusterB received $steps promotion requests (pause_follow, _close, unfollow, _open: once each)"
 echo
+sleep 1
 coordination "$second"
 
 echo
