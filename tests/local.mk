@@ -54,7 +54,8 @@ TESTS += %reldir%/unit/check_atomicfile %reldir%/unit/check_notify \
 	%reldir%/unit/check_control_proto %reldir%/integration/ctl.sh
 EXTRA_DIST += %reldir%/integration/ctl.sh \
 	%reldir%/integration/ctl/status-replicating.json \
-	%reldir%/integration/ctl/status-promoting.json
+	%reldir%/integration/ctl/status-promoting.json \
+	%reldir%/integration/ctl/status-coordinated.json
 # fsm: the state machine's scripted transitions.
 check_PROGRAMS += %reldir%/unit/check_fsm
 %canon_reldir%_unit_check_fsm_SOURCES = %reldir%/unit/check_fsm.c
