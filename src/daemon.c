@@ -1091,6 +1091,8 @@ daemon_launch(struct daemon *d, enum fsm_action kind)
 	char			*cause;
 	int			 old_leader;
 
+	if (!daemon_may_act(d))
+		return;
 	old_leader = kind == FSM_ACTION_FAILBACK ? 1 - d->leader : d->leader;
 	if (kind == FSM_ACTION_FAILBACK && d->state.promotion != NULL &&
 	    (promotion = action_record_from_json(d->state.promotion,

@@ -161,6 +161,33 @@ ok "noetcd: each step reached clusterB once per index" \
 ok "noetcd: journals say etcd is reachable again" \
     grep -q "coordination available again" "$AT_DIR/m1.log"
 ha_end
+
+echo "# --- etcd with authentication: the password from a file, never shown"
+if command -v etcdctl >/dev/null; then
+	ep=127.0.0.1:$ETCD_C1
+	ectl() { ETCDCTL_API=3 etcdctl --endpoints "$ep" "$@" >/dev/null 2>&1; }
+	ok "auth: etcd users and roles" eval 'ectl user add root:r00t-pw &&
+	    ectl user add ccr:s3cret-etcd-pw && ectl role add ccr &&
+	    ectl role grant-permission ccr --prefix=true readwrite /ccr-failoverd/ &&
+	    ectl user grant-role ccr ccr && ectl auth enable'
+	ok "auth: etcd refuses a request without credentials" \
+	    has "$("$CURL" -s "http://$ep/v3/kv/put" -d '{"key":"eA==","value":"eA=="}')" \
+	    "user name is empty"
+	ha_scenario auth
+	printf 's3cret-etcd-pw\n' >"$AT_DIR/etcd-password"
+	chmod 600 "$AT_DIR/etcd-password"
+	HA_QUORUM=1 ha_conf m1
+	sed -i "s|lease_ttl_s = $HA_TTL;|& username = \"ccr\"; password_file = \"$AT_DIR/etcd-password\";|" \
+	    "$AT_DIR/m1.conf"
+	ok "auth: m1 starts" ha_start m1
+	ok "auth: m1 authenticates and acts" wait_for 15 eval '[ "$(ha_actor)" = m1 ]'
+	ok "auth: the password is in no log or status file" \
+	    eval '! grep -rq s3cret-etcd-pw "$AT_DIR/m1.log" "$AT_DIR/m1/run" "$AT_DIR/m1/state"'
+	ha_end
+	ectl --user root:r00t-pw auth disable
+else
+	ok "etcdctl is installed (tools/install-deps installs etcd-client)" false
+fi
 at_end
 etcd_stop
 
