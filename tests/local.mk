@@ -268,5 +268,6 @@ check_PROGRAMS += %reldir%/unit/check_coord
 %canon_reldir%_unit_check_coord_LDADD = $(UNIT_LIBS)
 TESTS += %reldir%/unit/check_coord
 # coordination: three daemons, a three-member etcd cluster, two essims.
-TESTS += %reldir%/integration/ha.sh
-EXTRA_DIST += %reldir%/integration/ha-lib.sh %reldir%/integration/ha.sh
+TESTS += %reldir%/integration/ha.sh %reldir%/integration/ha-tls.sh
+EXTRA_DIST += %reldir%/integration/ha-lib.sh %reldir%/integration/ha.sh \
+	%reldir%/integration/ha-tls.sh
