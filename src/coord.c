@@ -53,6 +53,7 @@ enum coord_op {
 	COORD_OP_FORWARD,
 	COORD_OP_ANSWER,
 	COORD_OP_DELETE,
+	COORD_OP_REVOKE,
 	COORD_OP_MAX
 };
 
@@ -60,7 +61,7 @@ static const char *const coord_paths[COORD_OP_MAX] = {
 	"/v3/auth/authenticate", "/v3/lease/grant", "/v3/lease/keepalive",
 	"/v3/kv/put", "/v3/kv/range", "/v3/kv/txn", "/v3/kv/range",
 	"/v3/kv/range", "/v3/kv/txn", "/v3/kv/put", "/v3/kv/txn",
-	"/v3/kv/deleterange"
+	"/v3/kv/deleterange", "/v3/lease/revoke"
 };
 
 struct coord_call {
@@ -141,6 +142,10 @@ struct coord {
 	int64_t			 handling_rev;
 	char			*answered;	/* the last one answered */
 	int64_t			 answered_rev;
+
+	bool			 resigning;	/* coord_resign was called */
+	void			(*resigned)(void *);
+	void			*resigned_arg;
 	struct coord_command	 handling_cmd;
 };
 
@@ -224,7 +229,7 @@ coord_lease_gone(struct coord *c)
 	c->lease = 0;
 	c->ack_ms = 0;
 	coord_lose(c, "its lease expired", false);
-	if (!c->busy[COORD_OP_GRANT])
+	if (!c->busy[COORD_OP_GRANT] && !c->resigning)
 		coord_submit(c, COORD_OP_GRANT, coord_body_grant(c->ttl_s),
 		    NULL);
 }
@@ -239,6 +244,7 @@ coord_confirmed(const struct coord *c)
 
 static void	coord_answer(struct coord *, struct coord_call *,
 		    const struct coord_answer *);
+static void	coord_resigned_cb(evutil_socket_t, short, void *);
 
 /* An etcd answer arrived: classify it, then hand it to its operation. */
 static void
@@ -627,6 +633,9 @@ coord_answer(struct coord *c, struct coord_call *call,
 		free(p->key);
 		free(p);
 		break;
+	case COORD_OP_REVOKE:
+		coord_resigned_cb(-1, 0, c);
+		break;
 	case COORD_OP_ANSWER:
 	case COORD_OP_DELETE:
 	case COORD_OP_MAX:
@@ -667,6 +676,8 @@ coord_tick_cb(evutil_socket_t fd, short events, void *arg)
 
 	(void)fd;
 	(void)events;
+	if (c->resigning)
+		return;
 	if (c->lease == 0) {
 		if (!c->busy[COORD_OP_GRANT])
 			coord_submit(c, COORD_OP_GRANT,
@@ -808,7 +819,7 @@ coord_publish(struct coord *c, const struct coord_summary *s)
 	snprintf(c->summary.member, sizeof c->summary.member, "%s",
 	    c->member);
 	c->summary.round = ++c->round;
-	if (c->lease == 0 || c->busy[COORD_OP_SUMMARY] ||
+	if (c->resigning || c->lease == 0 || c->busy[COORD_OP_SUMMARY] ||
 	    c->busy[COORD_OP_LIST])
 		return;
 	value = coord_summary_encode(&c->summary);
@@ -943,4 +954,45 @@ coord_command_done(struct coord *c, const struct coord_command *answer)
 	c->answered = c->handling;
 	c->answered_rev = c->handling_rev;
 	c->handling = NULL;
+}
+
+/* Tell the one who resigned that it is done, once. */
+static void
+coord_resigned_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct coord	*c = arg;
+	void		(*done)(void *) = c->resigned;
+
+	(void)fd;
+	(void)events;
+	c->resigned = NULL;
+	if (done != NULL)
+		done(c->resigned_arg);
+}
+
+/*
+ * A clean stop: stop acting and revoke the lease, so that the actor key and
+ * this member's summary go at once and another member takes the role now
+ * rather than after the TTL. done(arg) runs from the loop once etcd
+ * answered or the request failed; nothing is published or claimed after.
+ */
+void
+coord_resign(struct coord *c, void (*done)(void *), void *arg)
+{
+	struct timeval	tv = { 0, 0 };
+
+	c->acting = false;
+	c->resigning = true;
+	json_decref(c->next_record);
+	c->next_record = NULL;
+	c->resigned = done;
+	c->resigned_arg = arg;
+	if (c->lease == 0) {
+		event_base_once(c->base, -1, EV_TIMEOUT, coord_resigned_cb, c,
+		    &tv);
+		return;
+	}
+	coord_submit(c, COORD_OP_REVOKE, coord_body_lease(c->lease), NULL);
+	c->lease = 0;
+	c->ack_ms = 0;
 }

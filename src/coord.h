@@ -69,5 +69,6 @@ int		 coord_forward(struct coord *, const char *, const char *,
 		     char **);
 void		 coord_command_done(struct coord *,
 		     const struct coord_command *);
+void		 coord_resign(struct coord *, void (*)(void *), void *);
 
 #endif

@@ -125,6 +125,7 @@ struct daemon {
 	 */
 	struct coord		*coord;
 	bool			 acting;
+	bool			 resigning;	/* stopping: lease revoked */
 	uint64_t		 batches;	/* record writes asked for */
 
 	bool			 ready;
@@ -1390,6 +1391,35 @@ rejected:
 	notify_ready();
 }
 
+/* Log a coordination event: who acts, etcd reachable or not. */
+static void __attribute__((format(printf, 3, 4)))
+daemon_coord_event(struct daemon *d, enum log_level level, const char *fmt,
+    ...)
+{
+	struct log_field	 field;
+	va_list			 ap;
+	char			*msg;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) == -1)
+		fatalx("out of memory");
+	va_end(ap);
+	field.name = "CCR_STATE";
+	field.value = fsm_state_name(d->fsm.state);
+	log_event(level, ccr_events[CCR_EVENT_COORDINATION].message_id, &field,
+	    1, "%s", msg);
+	free(msg);
+}
+
+/* The lease is revoked (or etcd did not answer): leave the loop. */
+static void
+daemon_resigned(void *arg)
+{
+	struct daemon	*d = arg;
+
+	event_base_loopbreak(d->base);
+}
+
 /* SIGTERM or SIGINT: leave the loop; in-flight requests are abandoned. */
 static void
 daemon_stop(int signo, void *arg)
@@ -1398,7 +1428,21 @@ daemon_stop(int signo, void *arg)
 
 	log_notice("%s: stopping", strsignal(signo));
 	notify_stopping();
-	event_base_loopbreak(d->base);
+	if (d->coord == NULL || d->resigning) {
+		event_base_loopbreak(d->base);
+		return;
+	}
+	/*
+	 * Hand the role over now: stop sending, then revoke the lease so
+	 * another watcher takes the actor key without waiting for its TTL.
+	 */
+	d->resigning = true;
+	d->acting = false;
+	action_stop(d->engine);
+	daemon_coord_event(d, LOG_LEVEL_NOTICE, "coordination: %s resigns: "
+	    "its lease is revoked for another watcher to act",
+	    coord_member(d->coord));
+	coord_resign(d->coord, daemon_resigned, d);
 }
 
 static int	daemon_adopt(struct daemon *, char **);
@@ -1491,26 +1535,6 @@ daemon_resume(struct daemon *d)
 	}
 	if (d->restored.action != FSM_ACTION_NONE && !action_running(d->engine))
 		daemon_start_action(d, &d->restored);
-}
-
-/* Log a coordination event: who acts, etcd reachable or not. */
-static void __attribute__((format(printf, 3, 4)))
-daemon_coord_event(struct daemon *d, enum log_level level, const char *fmt,
-    ...)
-{
-	struct log_field	 field;
-	va_list			 ap;
-	char			*msg;
-
-	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) == -1)
-		fatalx("out of memory");
-	va_end(ap);
-	field.name = "CCR_STATE";
-	field.value = fsm_state_name(d->fsm.state);
-	log_event(level, ccr_events[CCR_EVENT_COORDINATION].message_id, &field,
-	    1, "%s", msg);
-	free(msg);
 }
 
 /*

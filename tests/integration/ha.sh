@@ -112,6 +112,16 @@ ok "crash: clusterB's indices are plain and open" all_plain "$B" $AT_B
 ok "crash: pause and close reached clusterB once per index" \
     eval '[ "$(requests "$AT_DIR/b-requests.log" POST _ccr/pause_follow logs1-dr)$(requests "$AT_DIR/b-requests.log" POST _ccr/pause_follow logs2-dr)" = 11 ]'
 faults_clear "$B"
+# A clean stop hands the role over at once: the lease is revoked.
+t0=$(date +%s%N)
+ha_kill "$new" TERM
+ok "stop: another member acts well before the lease would expire" \
+    wait_for 10 eval '[ -n "$(ha_actor)" ]'
+ms=$((($(date +%s%N) - t0) / 1000000))
+echo "# a member acts $ms ms after the actor was stopped (lease TTL: $((HA_TTL * 1000)) ms)"
+ok "stop: within two thirds of the TTL ($ms ms)" [ "$ms" -lt $((HA_TTL * 2000 / 3)) ]
+ok "stop: the stopped actor revoked its lease" \
+    grep -q "coordination: $new resigns" "$AT_DIR/$new.log"
 ha_end
 
 echo "# --- one member cut from the leader alone: no promotion"
