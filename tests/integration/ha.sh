@@ -37,6 +37,13 @@ ok "etcd cluster of three starts" etcd_setup
 
 echo "# --- the leader is lost: exactly one member promotes"
 ha_scenario lost
+# Every member has hooks; only the actor may start them.
+for m in $HA_MEMBERS; do
+	printf '#!/bin/sh\necho "$CCR_HOOK $CCR_EVENT" >>"%s"\n' \
+	    "$AT_DIR/hooks-$m.ran" >"$AT_DIR/hook-$m"
+	chmod 755 "$AT_DIR/hook-$m"
+	ha_conf "$m" "hooks = { on_promote = \"$AT_DIR/hook-$m\"; on_state_change = \"$AT_DIR/hook-$m\"; };"
+done
 for m in $HA_MEMBERS; do
 	ok "lost: $m starts" ha_start "$m"
 done
@@ -68,6 +75,8 @@ ok "lost: every member reports PROMOTED, clusterB leading" \
 ok "lost: clusterB's indices are plain and open" all_plain "$B" $AT_B
 ok "lost: each step reached clusterB once per index" \
     steps_once "$AT_DIR/b-requests.log" $AT_B
+ok "lost: the actor ran on_promote once" \
+    wait_for 10 eval '[ "$(grep -c "^on_promote " "$AT_DIR/hooks-$actor.ran")" = 1 ]'
 ok "lost: the actor's journal says it acted" \
     grep -q "coordination: $actor is the actor" "$AT_DIR/$actor.log"
 for m in $HA_MEMBERS; do
@@ -75,6 +84,7 @@ for m in $HA_MEMBERS; do
 	ok "lost: $m's journal records the promotion by $actor" \
 	    grep -qE "state [A-Z_]+ -> PROMOT(ING|ED) by $actor" "$AT_DIR/$m.log"
 	ok "lost: $m sent no mutating request" sent_nothing "$m"
+	ok "lost: $m started no hook" [ ! -e "$AT_DIR/hooks-$m.ran" ]
 done
 ha_end
 
