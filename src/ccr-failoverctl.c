@@ -183,7 +183,10 @@ ctl_clean(const char *s)
 	return (copy);
 }
 
-/* A member as display text: strings cleaned, null and absent as dflt (NULL too). */
+/*
+ * A member as display text: strings cleaned, null and absent as dflt
+ * (which may be NULL).
+ */
 static char *
 ctl_field(json_t *obj, const char *key, const char *dflt)
 {

@@ -170,7 +170,9 @@ coord_body_range(const char *key, const char *end, int64_t min_mod_revision)
 static json_t *
 put_json(const char *key, const char *value, int64_t lease)
 {
-	json_t	*put = json_pack("{s:o s:o}", "key", b64_json(key), "value",
+	json_t	*put;
+
+	put = json_pack("{s:o s:o}", "key", b64_json(key), "value",
 	    b64_json(value));
 
 	if (put != NULL && lease != 0)

@@ -406,7 +406,8 @@ coord_mirror(struct coord *c, const struct coord_answer *a)
 	json_t	*doc;
 	char	 by[CONFIG_MEMBER_MAX + 1];
 
-	if (c->acting || a->nkvs == 0 || a->kvs[0].mod_revision <= c->record_rev)
+	if (c->acting || a->nkvs == 0 ||
+	    a->kvs[0].mod_revision <= c->record_rev)
 		return;
 	c->record_rev = a->kvs[0].mod_revision;
 	if ((doc = coord_record_doc(&a->kvs[0], by, sizeof by)) == NULL)

@@ -1300,7 +1300,8 @@ daemon_coord_same(const struct ccr_coordination_config *a,
 			return (false);
 	}
 	return (SAME_STR(a->prefix, b->prefix) &&
-	    SAME_STR(a->member, b->member) && SAME_STR(a->ca_file, b->ca_file) &&
+	    SAME_STR(a->member, b->member) &&
+	    SAME_STR(a->ca_file, b->ca_file) &&
 	    SAME_STR(a->cert_file, b->cert_file) &&
 	    SAME_STR(a->key_file, b->key_file) &&
 	    SAME_STR(a->username, b->username) &&
@@ -1559,14 +1560,15 @@ daemon_coord_acting(bool acting, json_t *record, void *arg)
 		daemon_publish(d);
 		return;
 	}
-	if (record != NULL && state_load_json(&d->state, record, &cause) == -1) {
+	if (record != NULL &&
+	    state_load_json(&d->state, record, &cause) == -1) {
 		log_warnx("the record in etcd is unusable, taking over from "
 		    "the local state: %s", cause);
 		free(cause);
 	}
 	if (daemon_adopt(d, &cause) == -1) {
-		log_warnx("%s; the actor role is taken with the state as it was",
-		    cause);
+		log_warnx("%s; the actor role is taken with the state as "
+		    "it was", cause);
 		free(cause);
 	}
 	poller_set_leader(d->poller, d->leader);
@@ -1679,10 +1681,11 @@ daemon_coord_available(bool available, const char *why, void *arg)
 static int
 daemon_open_coord(struct daemon *d, char **cause)
 {
-	const struct ccr_coordination_config	*cc = &d->config->coordination;
+	const struct ccr_coordination_config	*cc;
 	struct coord_callbacks			 cb;
 	char					*password = NULL;
 
+	cc = &d->config->coordination;
 	if (cc->password_file != NULL && config_read_secret(d->config,
 	    cc->password_file, &password, cause) == -1)
 		return (-1);
