@@ -124,6 +124,7 @@ struct daemon {
 	 * the others follow the record it writes to etcd.
 	 */
 	struct coord		*coord;
+	struct fsm		 own;	/* what this member alone decides */
 	bool			 acting;
 	bool			 resigning;	/* stopping: lease revoked */
 	uint64_t		 batches;	/* record writes asked for */
@@ -561,8 +562,10 @@ daemon_apply(struct daemon *d, const struct fsm_output *out)
 }
 
 /*
- * A round with coordination: the actor decides with the quorum of fresh
- * summaries; every member then publishes what it saw.
+ * A round with coordination: every member decides as a lone daemon would,
+ * the actor with the quorum of fresh summaries and for real, the others in
+ * a machine of their own (own) whose state only their summary shows; then
+ * each publishes what it saw and decided.
  */
 static void
 daemon_coord_round(struct daemon *d, const struct observation *obs)
@@ -572,25 +575,33 @@ daemon_coord_round(struct daemon *d, const struct observation *obs)
 	struct coord_summary	 sum;
 	struct fsm_output	 out;
 	struct timespec		 now;
+	enum fsm_state		 decided;
 
+	coord_quorum(d->coord, !obs->leader.reachable,
+	    coord_fresh_ms(d->config->poll_interval_ms,
+	    d->config->request_timeout_ms), &q);
+	o.quorum.required = true;
+	o.quorum.available = coord_available(d->coord);
+	o.quorum.needed = (unsigned int)d->config->coordination.quorum;
+	o.quorum.fresh = q.fresh;
+	o.quorum.down = q.down;
 	if (d->acting) {
-		coord_quorum(d->coord, !obs->leader.reachable,
-		    coord_fresh_ms(d->config->poll_interval_ms,
-		    d->config->request_timeout_ms), &q);
-		o.quorum.required = true;
-		o.quorum.available = coord_available(d->coord);
-		o.quorum.needed = (unsigned int)d->config->coordination.quorum;
-		o.quorum.fresh = q.fresh;
-		o.quorum.down = q.down;
 		fsm_observe(&d->fsm, &d->params, &o, &out);
 		daemon_apply(d, &out);
-	} else
+		d->own = d->fsm;
+		decided = d->fsm.state;
+	} else {
+		fsm_observe(&d->own, &d->params, &o, &out);
+		decided = d->own.state;
+		/* It decides; the actor acts: follow the record again. */
+		if (out.action != FSM_ACTION_NONE)
+			d->own = d->fsm;
 		daemon_publish(d);
+	}
 	memset(&sum, 0, sizeof sum);
 	sum.leader_reachable = obs->leader.reachable;
 	sum.follower_agrees = fsm_follower_agrees(&d->params, obs);
-	snprintf(sum.state, sizeof sum.state, "%s",
-	    fsm_state_name(d->fsm.state));
+	snprintf(sum.state, sizeof sum.state, "%s", fsm_state_name(decided));
 	clock_gettime(CLOCK_REALTIME, &now);
 	isotime_format(&now, sum.time, sizeof sum.time);
 	coord_publish(d->coord, &sum);
@@ -1600,6 +1611,7 @@ daemon_coord_record(json_t *record, const char *by, void *arg)
 		free(cause);
 		return;
 	}
+	d->own = d->fsm;
 	if (d->leader != leader) {
 		poller_set_leader(d->poller, d->leader);
 		log_notice("roles swapped by %s: leader %s, follower %s", by,
@@ -1831,6 +1843,7 @@ daemon_run(const struct daemon_options *opts)
 	    d.config->dry_run ? ", dry run" : "");
 	daemon_save_state(&d);
 	/* With coordination, only the actor resumes, once it holds the role. */
+	d.own = d.fsm;
 	if (d.config->coordination.enabled) {
 		if (daemon_open_coord(&d, &cause) == -1)
 			goto fail;
