@@ -41,7 +41,7 @@ cleanup() {
 	done
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT TERM HUP PIPE
 
 now_ms() { echo $(( ($(date +%s%N) - t0) / 1000000 )); }
 stamp() { printf '%6.1fs' "$(echo "$(now_ms)" | awk '{ printf "%.1f", $1 / 1000 }')"; }
@@ -203,8 +203,16 @@ coordination() {
 		table { print }' | sed 's/^/    /'
 }
 
-wait_until 20 has_actor >/dev/null || die "no watcher took the actor role"
+all_seen() {
+	local m
+	for m in $members; do
+		[ "$(field "$m" '.coordination.members | length')" = 3 ] || return 1
+	done
+	[ -n "$(actor)" ]
+}
+wait_until 20 all_seen >/dev/null || die "the watchers did not find each other"
 first=$(actor)
+[ -n "$first" ] || die "no watcher took the actor role"
 say "three watchers up; $first holds the actor key in etcd"
 echo
 coordination "$first"
@@ -212,7 +220,7 @@ echo
 
 t_kill_actor=$(now_ms)
 pid=$(eval echo "\$pid_$(echo "$first" | tr - _)")
-kill -9 "$pid"
+kill -9 "$pid" || die "cannot kill $first (pid $pid)"
 wait "$pid" 2>/dev/null
 say "the acting watcher $first killed (kill -9): its lease runs out in $ttl s"
 t_new_actor=$(wait_until 20 has_actor) || die "no new actor"
