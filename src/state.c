@@ -162,20 +162,13 @@ state_fsm(const struct state *st, struct fsm_saved *saved)
 		    (uint64_t)(st->block_until.tv_sec - now.tv_sec) * 1000;
 }
 
-/*
- * Save the whole record to its path, atomically and durably, mode 0600.
- * The action records go in as the text they are kept as, after the rest.
- */
-int
-state_save(const struct state *st, char **cause)
+/* The record but its action records, as a JSON document; NULL: bad text. */
+static json_t *
+state_base_json(const struct state *st)
 {
 	const struct fsm_saved	*f = &st->fsm;
-	json_t			*doc;
-	char			*dump, *text;
-	size_t			 len;
-	int			 ret;
 
-	doc = json_pack("{s:i s:o s:o s:{s:s s:o s:s s:b s:o s:b s:b s:b s:s}"
+	return (json_pack("{s:i s:o s:o s:{s:s s:o s:s s:b s:o s:b s:b s:b s:s}"
 	    " s:o}",
 	    "version", STATE_FORMAT_VERSION,
 	    "leader", state_string_json(st->leader),
@@ -190,8 +183,46 @@ state_save(const struct state *st, char **cause)
 	    "held", f->held,
 	    "dismissed", f->dismissed,
 	    "reason", f->reason,
-	    "failover_block_until", isotime_json(&st->block_until));
-	if (doc == NULL) {
+	    "failover_block_until", isotime_json(&st->block_until)));
+}
+
+/* The whole record as a JSON document; NULL if it holds invalid text. */
+json_t *
+state_to_json(const struct state *st)
+{
+	json_t	*doc, *action, *promotion;
+
+	if ((doc = state_base_json(st)) == NULL)
+		return (NULL);
+	action = state_action(st);
+	promotion = state_promotion(st);
+	if ((st->action != NULL && action == NULL) ||
+	    (st->promotion != NULL && promotion == NULL)) {
+		json_decref(action);
+		json_decref(promotion);
+		json_decref(doc);
+		return (NULL);
+	}
+	json_object_set_new(doc, "action", action != NULL ? action :
+	    json_null());
+	json_object_set_new(doc, "promotion", promotion != NULL ? promotion :
+	    json_null());
+	return (doc);
+}
+
+/*
+ * Save the whole record to its path, atomically and durably, mode 0600.
+ * The action records go in as the text they are kept as, after the rest.
+ */
+int
+state_save(const struct state *st, char **cause)
+{
+	json_t	*doc;
+	char	*dump, *text;
+	size_t	 len;
+	int	 ret;
+
+	if ((doc = state_base_json(st)) == NULL) {
 		xasprintf(cause, "state record holds invalid text");
 		return (-1);
 	}
@@ -405,6 +436,25 @@ state_from_json(json_t *doc, struct state *st, char **cause)
 	    state_get_object(doc, "action", &st->action, cause) == -1 ||
 	    state_get_object(doc, "promotion", &st->promotion, cause) == -1)
 		return (-1);
+	return (0);
+}
+
+/*
+ * Replace st's record with the document doc (another member's copy of it),
+ * keeping st's path; on failure st is untouched and *cause set.
+ */
+int
+state_load_json(struct state *st, json_t *doc, char **cause)
+{
+	struct state	 fresh;
+
+	state_init(&fresh, st->path);
+	if (state_from_json(doc, &fresh, cause) == -1) {
+		state_clear(&fresh);
+		return (-1);
+	}
+	state_clear(st);
+	*st = fresh;
 	return (0);
 }
 

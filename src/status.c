@@ -208,6 +208,10 @@ status_last_command(struct jsonw *w, const struct status_command *c)
 		return;
 	}
 	jsonw_object(w);
+	if (c->by != NULL) {
+		jsonw_key(w, "by");
+		status_string(w, c->by);
+	}
 	jsonw_key(w, "command");
 	jsonw_string(w, fsm_command_name(c->command));
 	jsonw_key(w, "id");
@@ -216,6 +220,41 @@ status_last_command(struct jsonw *w, const struct status_command *c)
 	status_string(w, c->message);
 	jsonw_key(w, "outcome");
 	jsonw_string(w, control_outcome_name(c->outcome));
+	jsonw_end(w, '}');
+}
+
+/* The watchers and who acts; only with a coordination section. */
+static void
+status_coordination(struct jsonw *w, const struct status_coordination *c)
+{
+	const struct status_member	*m;
+	size_t				 i;
+
+	jsonw_object(w);
+	jsonw_key(w, "acting");
+	jsonw_bool(w, c->acting);
+	jsonw_key(w, "actor");
+	status_string(w, c->actor);
+	jsonw_key(w, "etcd_reachable");
+	jsonw_bool(w, c->etcd_reachable);
+	jsonw_key(w, "member");
+	status_string(w, c->member);
+	jsonw_key(w, "members");
+	jsonw_array(w);
+	for (i = 0; i < c->nmembers; i++) {
+		m = &c->members[i];
+		jsonw_object(w);
+		jsonw_key(w, "age_ms");
+		jsonw_int(w, (int64_t)m->age_ms);
+		jsonw_key(w, "leader_reachable");
+		jsonw_bool(w, m->leader_reachable);
+		jsonw_key(w, "name");
+		status_string(w, m->name);
+		jsonw_key(w, "state");
+		status_string(w, m->state);
+		jsonw_end(w, '}');
+	}
+	jsonw_end(w, ']');
 	jsonw_end(w, '}');
 }
 
@@ -235,6 +274,10 @@ status_to_text(const struct status_snapshot *snap)
 	status_action(&w, &snap->action);
 	jsonw_key(&w, "clusters");
 	status_clusters(&w, snap);
+	if (snap->coordination.enabled) {
+		jsonw_key(&w, "coordination");
+		status_coordination(&w, &snap->coordination);
+	}
 	jsonw_key(&w, "divergence");
 	status_divergence(&w, &snap->divergence);
 	jsonw_key(&w, "follower");
@@ -419,13 +462,22 @@ status_publish(const struct status_view *v, const char *dir, char *line,
 	snap.since = status_wall_at(f->state_since_ms);
 	if (v->last_command != NULL)
 		snap.last_command = *v->last_command;
+	if (v->coordination != NULL)
+		snap.coordination = *v->coordination;
 	rv = status_write(&snap, dir, cause);
 	for (i = 0; i < n; i++)
 		free(errors[i]);
 	free(errors);
 	free(idx);
 
-	if (!v->polled)
+	if (v->coordination != NULL && !v->coordination->etcd_reachable)
+		snprintf(line, len, "%s, leader %s, coordination unavailable",
+		    snap.state, snap.leader);
+	else if (v->coordination != NULL && !v->coordination->acting)
+		snprintf(line, len, "%s, leader %s, actor %s", snap.state,
+		    snap.leader, v->coordination->actor != NULL ?
+		    v->coordination->actor : "none");
+	else if (!v->polled)
 		snprintf(line, len, "starting, first poll pending");
 	else if (lag_known && n > 0)
 		snprintf(line, len, "%s%s, leader %s, lag %lld ops",
