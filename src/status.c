@@ -63,13 +63,19 @@ status_string(struct jsonw *w, const char *s)
 	const char	*p;
 	char		*copy, *q;
 
-	for (p = s; p != NULL && *p != '\0'; p++) {
-		if ((unsigned char)*p >= 0x80)
-			break;
+	if (s == NULL) {
+		jsonw_null(w);
+		return;
 	}
-	if (p == NULL || *p == '\0' || (valid = json_string(s)) != NULL) {
-		if (p != NULL && *p != '\0')
-			json_decref(valid);
+	for (p = s; *p != '\0' && (unsigned char)*p < 0x80; p++)
+		;
+	if (*p == '\0') {
+		jsonw_string(w, s);
+		return;
+	}
+	/* Beyond ASCII: jansson knows whether it is UTF-8. */
+	if ((valid = json_string(s)) != NULL) {
+		json_decref(valid);
 		jsonw_string(w, s);
 		return;
 	}
