@@ -18,6 +18,14 @@
  * index). The follower's version comes from GET /, asked again whenever
  * the follower was unreachable.
  *
+ * _ccr/info leaves out a plain index and a missing one alike. A configured
+ * follower index it stops listing is reported unknown for that round and
+ * asked after in the next (the _settings of those names, missing ones
+ * skipped), so a deleted index is reported missing from the start, never
+ * first as a plain index, and a healthy round pays nothing for telling
+ * them apart. Should that request fail, the index is reported a plain
+ * one, as _ccr/info alone would say.
+ *
  * Roles can swap: "leader" is whichever cluster poller_set_leader names,
  * and an index pair's name on cluster 0 is its leader_index, on cluster 1
  * its follower_index.
@@ -49,6 +57,7 @@ enum poll_slot {
 	POLL_CCR_DETAIL,
 	POLL_CCR_INFO,
 	POLL_PROBE,
+	POLL_FOLLOWER_EXISTS,
 	POLL_SLOT_MAX
 };
 
@@ -56,7 +65,8 @@ enum poll_slot {
 static const char *const poller_slot_names[POLL_SLOT_MAX] = {
 	"leader health", "follower health", "follower version",
 	"remote info", "ccr stats summary", "ccr stats detail", "ccr info",
-	"probe"
+	"probe",
+	"follower indices"
 };
 
 struct poller_slot {
@@ -74,6 +84,10 @@ struct poller_index {
 	bool			 prev_known;
 	uint64_t		 prev_failed_reads;
 	uint64_t		 read_exceptions;	/* last sampled */
+	bool			 unlisted;	/* not in the last _ccr/info */
+	bool			 asked;		/* existence, this round */
+	bool			 checked;	/* existence answered since */
+	bool			 missing;	/* as the follower last said */
 };
 
 /* Indices whose shards one round samples, at most. */
@@ -112,6 +126,7 @@ struct poller {
 	struct es_ccr_info	 info;
 	enum tri		 probe;
 	bool			 probe_resolve;	/* else a search probe */
+	size_t			 exists_next;	/* unlisted index to ask first */
 
 	struct observation	 obs;
 	struct obs_index	*obs_indices;
@@ -120,6 +135,8 @@ struct poller {
 
 static void	poller_tick(evutil_socket_t, short, void *);
 static void	poller_send_probe(struct poller *);
+static void	poller_exists(struct poller *, struct poller_slot *,
+		    const struct es_result *);
 
 /*
  * Create a poller for config over the two cluster clients (in config
@@ -241,6 +258,7 @@ poller_set_leader(struct poller *p, int leader)
 	p->leader = leader;
 	p->version_major = p->version_minor = -1;
 	for (i = 0; i < p->nindices; i++) {
+		p->indices[i].unlisted = p->indices[i].checked = false;
 		p->indices[i].prev_known = false;
 		p->indices[i].read_exceptions = 0;
 	}
@@ -327,6 +345,40 @@ poller_probe(struct poller *p, struct poller_slot *slot,
 	slot->ok = true;
 }
 
+/*
+ * The follower's answer on which asked indices exist: the ones it left out
+ * are missing. Unanswered, the indices keep what was said before.
+ */
+static void
+poller_exists(struct poller *p, struct poller_slot *slot,
+    const struct es_result *r)
+{
+	struct poller_index	*pi;
+	char			*cause = NULL;
+	size_t			 i;
+	bool			 present;
+
+	if (!r->ok || r->root == NULL) {
+		poller_slot_fail(slot, *r->error_type != '\0' ?
+		    r->error_type : "empty answer", r->reason);
+		return;
+	}
+	for (i = 0; i < p->nindices; i++) {
+		pi = &p->indices[i];
+		if (!pi->asked)
+			continue;
+		if (es_parse_index_present(r->root, pi->name[1 - p->leader],
+		    &present, &cause) != 0) {
+			poller_slot_fail(slot, "bad answer", cause);
+			free(cause);
+			return;
+		}
+		pi->checked = true;
+		pi->missing = !present;
+	}
+	slot->ok = true;
+}
+
 /* Parse one answer into the round's state. */
 static void
 poller_absorb(struct poller *p, struct poller_slot *slot,
@@ -337,6 +389,10 @@ poller_absorb(struct poller *p, struct poller_slot *slot,
 
 	if (slot->id == POLL_PROBE) {
 		poller_probe(p, slot, r);
+		return;
+	}
+	if (slot->id == POLL_FOLLOWER_EXISTS) {
+		poller_exists(p, slot, r);
 		return;
 	}
 	/* Named followers all paused: no tasks, nothing to sample. */
@@ -481,6 +537,18 @@ poller_fill_indices(struct poller *p)
 				    OBS_FOLLOW_PAUSED;
 		}
 
+		/* Unknown keeps what the last answers said. */
+		if (oi->follow == OBS_FOLLOW_ACTIVE ||
+		    oi->follow == OBS_FOLLOW_PAUSED)
+			pi->unlisted = pi->checked = false;
+		else if (oi->follow == OBS_FOLLOW_NOT_FOLLOWER &&
+		    !pi->unlisted) {
+			pi->unlisted = true;
+			oi->follow = OBS_FOLLOW_UNKNOWN;
+		} else if (oi->follow == OBS_FOLLOW_NOT_FOLLOWER &&
+		    pi->checked && pi->missing)
+			oi->follow = OBS_FOLLOW_MISSING;
+
 		if (p->slots[POLL_CCR_DETAIL].ok && poller_sampled(p, i)) {
 			is = es_ccr_stats_find(&p->detail, name);
 			if (is != NULL)
@@ -617,6 +685,45 @@ poller_send_probe(struct poller *p)
 	poller_send(p, POLL_PROBE, 1 - p->leader, &call);
 }
 
+/*
+ * Ask the follower which of the indices _ccr/info did not list exist, from
+ * where the last such request stopped when they do not fit in one.
+ */
+static void
+poller_send_exists(struct poller *p)
+{
+	struct es_call	  call;
+	const char	**names;
+	size_t		 *which, n = 0, i, k, used;
+	char		 *cause = NULL;
+	int		  f = 1 - p->leader;
+
+	for (i = 0; i < p->nindices; i++)
+		p->indices[i].asked = false;
+	names = xcalloc(p->nindices + 1, sizeof *names);
+	which = xcalloc(p->nindices + 1, sizeof *which);
+	for (k = 0; k < p->nindices; k++) {
+		i = (p->exists_next + k) % p->nindices;
+		if (p->indices[i].unlisted) {
+			which[n] = i;
+			names[n++] = p->indices[i].name[f];
+		}
+	}
+	if (n > 0 && es_call_index_uuids(&call, names, n, &used,
+	    &cause) != 0) {
+		poller_slot_fail(&p->slots[POLL_FOLLOWER_EXISTS],
+		    "index settings", cause);
+		free(cause);
+	} else if (n > 0) {
+		for (k = 0; k < used; k++)
+			p->indices[which[k]].asked = true;
+		p->exists_next = used < n ? which[used] : 0;
+		poller_send(p, POLL_FOLLOWER_EXISTS, f, &call);
+	}
+	free(which);
+	free(names);
+}
+
 /* Ask for per-shard stats of the next slice of follower indices. */
 static void
 poller_send_detail(struct poller *p)
@@ -680,6 +787,7 @@ poller_launch(struct poller *p)
 	poller_send(p, POLL_FOLLOWER_HEALTH, f, &call);
 	es_call_remote_info(&call);
 	poller_send(p, POLL_REMOTE_INFO, f, &call);
+	poller_send_exists(p);
 	es_call_ccr_summary(&call);
 	poller_send(p, POLL_CCR_SUMMARY, f, &call);
 	poller_send_detail(p);
