@@ -684,20 +684,6 @@ es_call_ccr_info(struct es_call *call, const char *index, char **cause)
 }
 
 /*
- * Which of names (as many from the first as fit in one request line; *used
- * says how many) exist, open or closed: every index has index.uuid, and
- * ignore_unavailable leaves a missing one out of the answer instead of
- * failing the whole request with a 404 about the first.
- */
-int
-es_call_index_uuids(struct es_call *call, const char *const *names,
-    size_t n, size_t *used, char **cause)
-{
-	return (es_call_list(call, HTTP_GET, names, n, "/_settings/index.uuid"
-	    "?ignore_unavailable=true&flat_settings=true", used, cause));
-}
-
-/*
  * The active probe on 8.13+: GET /_resolve/cluster/<alias>:<index> makes
  * the follower contact the remote now. timeout_ms > 0 adds ?timeout= (8.18+).
  */
@@ -770,6 +756,20 @@ es_call_count(struct es_call *call, const char *alias, const char *index,
 	free(a);
 	free(i);
 	return (0);
+}
+
+/*
+ * Which of names (as many from the first as fit in one request line; *used
+ * says how many) exist, open or closed: every index has index.uuid, and
+ * ignore_unavailable leaves a missing one out of the answer instead of
+ * failing the whole request with a 404 about the first.
+ */
+int
+es_call_index_uuids(struct es_call *call, const char *const *names,
+    size_t n, size_t *used, char **cause)
+{
+	return (es_call_list(call, HTTP_GET, names, n, "/_settings/index.uuid"
+	    "?ignore_unavailable=true&flat_settings=true", used, cause));
 }
 
 /* POST /<index>/_ccr/pause_follow. */

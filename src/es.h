@@ -75,13 +75,13 @@ void	es_call_ccr_summary(struct es_call *);
 int	es_call_ccr_stats_list(struct es_call *, const char *const *, size_t,
 	    size_t *, char **);
 int	es_call_ccr_info(struct es_call *, const char *, char **);
-int	es_call_index_uuids(struct es_call *, const char *const *, size_t,
-	    size_t *, char **);
 int	es_call_resolve_cluster(struct es_call *, const char *, const char *,
 	    uint64_t, char **);
 int	es_call_probe_search(struct es_call *, const char *, const char *,
 	    char **);
 int	es_call_count(struct es_call *, const char *, const char *, char **);
+int	es_call_index_uuids(struct es_call *, const char *const *, size_t,
+	    size_t *, char **);
 
 /* Actions. */
 int	es_call_pause_follow(struct es_call *, const char *, char **);

@@ -18,6 +18,10 @@
  * index). The follower's version comes from GET /, asked again whenever
  * the follower was unreachable.
  *
+ * Roles can swap: "leader" is whichever cluster poller_set_leader names,
+ * and an index pair's name on cluster 0 is its leader_index, on cluster 1
+ * its follower_index.
+ *
  * _ccr/info leaves out a plain index and a missing one alike. A configured
  * follower index it stops listing is reported unknown for that round and
  * asked after in the next (the _settings of those names, missing ones
@@ -25,10 +29,6 @@
  * first as a plain index, and a healthy round pays nothing for telling
  * them apart. Should that request fail, the index is reported a plain
  * one, as _ccr/info alone would say.
- *
- * Roles can swap: "leader" is whichever cluster poller_set_leader names,
- * and an index pair's name on cluster 0 is its leader_index, on cluster 1
- * its follower_index.
  */
 #include "autoconf.h"
 
@@ -83,11 +83,11 @@ struct poller_index {
 	char			*name[CCR_CLUSTERS];	/* per cluster */
 	bool			 prev_known;
 	uint64_t		 prev_failed_reads;
-	uint64_t		 read_exceptions;	/* last sampled */
 	bool			 unlisted;	/* not in the last _ccr/info */
 	bool			 asked;		/* existence, this round */
 	bool			 checked;	/* existence answered since */
 	bool			 missing;	/* as the follower last said */
+	uint64_t		 read_exceptions;	/* last sampled */
 };
 
 /* Indices whose shards one round samples, at most. */
@@ -116,6 +116,7 @@ struct poller {
 	uint64_t		 round_bytes;
 	uint64_t		 round_failures;
 	struct poller_slot	 slots[POLL_SLOT_MAX];
+	size_t			 exists_next;	/* unlisted index to ask first */
 	struct es_health	 health[2];	/* 0 leader, 1 follower */
 	struct es_remote	 remote;
 	struct es_ccr_stats	 summary;
@@ -126,17 +127,16 @@ struct poller {
 	struct es_ccr_info	 info;
 	enum tri		 probe;
 	bool			 probe_resolve;	/* else a search probe */
-	size_t			 exists_next;	/* unlisted index to ask first */
 
 	struct observation	 obs;
 	struct obs_index	*obs_indices;
 	struct poller_counters	 counters;
 };
 
-static void	poller_tick(evutil_socket_t, short, void *);
-static void	poller_send_probe(struct poller *);
 static void	poller_exists(struct poller *, struct poller_slot *,
 		    const struct es_result *);
+static void	poller_tick(evutil_socket_t, short, void *);
+static void	poller_send_probe(struct poller *);
 
 /*
  * Create a poller for config over the two cluster clients (in config
@@ -341,40 +341,6 @@ poller_probe(struct poller *p, struct poller_slot *slot,
 			return;
 		}
 		p->probe = ok ? TRI_YES : TRI_NO;
-	}
-	slot->ok = true;
-}
-
-/*
- * The follower's answer on which asked indices exist: the ones it left out
- * are missing. Unanswered, the indices keep what was said before.
- */
-static void
-poller_exists(struct poller *p, struct poller_slot *slot,
-    const struct es_result *r)
-{
-	struct poller_index	*pi;
-	char			*cause = NULL;
-	size_t			 i;
-	bool			 present;
-
-	if (!r->ok || r->root == NULL) {
-		poller_slot_fail(slot, *r->error_type != '\0' ?
-		    r->error_type : "empty answer", r->reason);
-		return;
-	}
-	for (i = 0; i < p->nindices; i++) {
-		pi = &p->indices[i];
-		if (!pi->asked)
-			continue;
-		if (es_parse_index_present(r->root, pi->name[1 - p->leader],
-		    &present, &cause) != 0) {
-			poller_slot_fail(slot, "bad answer", cause);
-			free(cause);
-			return;
-		}
-		pi->checked = true;
-		pi->missing = !present;
 	}
 	slot->ok = true;
 }
@@ -685,6 +651,75 @@ poller_send_probe(struct poller *p)
 	poller_send(p, POLL_PROBE, 1 - p->leader, &call);
 }
 
+/* Ask for per-shard stats of the next slice of follower indices. */
+static void
+poller_send_detail(struct poller *p)
+{
+	struct es_call	  call;
+	const char	**names;
+	char		 *cause = NULL;
+	size_t		  n, i, used;
+	int		  f = 1 - p->leader;
+
+	p->detail_count = 0;
+	if (p->nindices == 0)
+		return;
+	if (p->detail_next >= p->nindices)
+		p->detail_next = 0;
+	p->detail_first = p->detail_next;
+	n = p->nindices - p->detail_first;
+	if (n > POLLER_DETAIL_MAX)
+		n = POLLER_DETAIL_MAX;
+	names = xcalloc(n, sizeof *names);
+	for (i = 0; i < n; i++)
+		names[i] = p->indices[p->detail_first + i].name[f];
+	if (es_call_ccr_stats_list(&call, names, n, &used, &cause) != 0) {
+		poller_slot_fail(&p->slots[POLL_CCR_DETAIL], "ccr stats",
+		    cause);
+		free(cause);
+		free(names);
+		return;
+	}
+	free(names);
+	p->detail_count = used;
+	p->detail_next = p->detail_first + used;
+	poller_send(p, POLL_CCR_DETAIL, f, &call);
+}
+
+/*
+ * The follower's answer on which asked indices exist: the ones it left out
+ * are missing. Unanswered, the indices keep what was said before.
+ */
+static void
+poller_exists(struct poller *p, struct poller_slot *slot,
+    const struct es_result *r)
+{
+	struct poller_index	*pi;
+	char			*cause = NULL;
+	size_t			 i;
+	bool			 present;
+
+	if (!r->ok || r->root == NULL) {
+		poller_slot_fail(slot, *r->error_type != '\0' ?
+		    r->error_type : "empty answer", r->reason);
+		return;
+	}
+	for (i = 0; i < p->nindices; i++) {
+		pi = &p->indices[i];
+		if (!pi->asked)
+			continue;
+		if (es_parse_index_present(r->root, pi->name[1 - p->leader],
+		    &present, &cause) != 0) {
+			poller_slot_fail(slot, "bad answer", cause);
+			free(cause);
+			return;
+		}
+		pi->checked = true;
+		pi->missing = !present;
+	}
+	slot->ok = true;
+}
+
 /*
  * Ask the follower which of the indices _ccr/info did not list exist, from
  * where the last such request stopped when they do not fit in one.
@@ -722,41 +757,6 @@ poller_send_exists(struct poller *p)
 	}
 	free(which);
 	free(names);
-}
-
-/* Ask for per-shard stats of the next slice of follower indices. */
-static void
-poller_send_detail(struct poller *p)
-{
-	struct es_call	  call;
-	const char	**names;
-	char		 *cause = NULL;
-	size_t		  n, i, used;
-	int		  f = 1 - p->leader;
-
-	p->detail_count = 0;
-	if (p->nindices == 0)
-		return;
-	if (p->detail_next >= p->nindices)
-		p->detail_next = 0;
-	p->detail_first = p->detail_next;
-	n = p->nindices - p->detail_first;
-	if (n > POLLER_DETAIL_MAX)
-		n = POLLER_DETAIL_MAX;
-	names = xcalloc(n, sizeof *names);
-	for (i = 0; i < n; i++)
-		names[i] = p->indices[p->detail_first + i].name[f];
-	if (es_call_ccr_stats_list(&call, names, n, &used, &cause) != 0) {
-		poller_slot_fail(&p->slots[POLL_CCR_DETAIL], "ccr stats",
-		    cause);
-		free(cause);
-		free(names);
-		return;
-	}
-	free(names);
-	p->detail_count = used;
-	p->detail_next = p->detail_first + used;
-	poller_send(p, POLL_CCR_DETAIL, f, &call);
 }
 
 /* Launch one round on both clusters. */

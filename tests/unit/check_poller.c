@@ -130,6 +130,9 @@ fake_handle(struct evhttp_request *req, void *arg)
 		ck_assert_ptr_nonnull(strstr(uri, "ignore_unavailable=true"));
 		reply(req, 200, f->deleted ? "{}" :
 		    "{\"f1\":{\"settings\":{\"index.uuid\":\"u1\"}}}");
+	} else if (strncmp(uri, "/_all/_ccr/info", 15) == 0 &&
+	    (f->plain || f->deleted)) {
+		reply(req, 200, "{\"follower_indices\":[]}");
 	} else if (strncmp(uri, "/_ccr/stats?", 12) == 0) {
 		if (f->paused || f->plain || f->deleted) {
 			reply(req, 200, "{}");
@@ -183,10 +186,6 @@ fake_handle(struct evhttp_request *req, void *arg)
 	    strstr(uri, "/_ccr/stats?") != NULL) {
 		fake_many_stats(req, uri);
 	} else if (strncmp(uri, "/_all/_ccr/info", 15) == 0) {
-		if (f->plain || f->deleted) {
-			reply(req, 200, "{\"follower_indices\":[]}");
-			return;
-		}
 		snprintf(buf, sizeof buf, "{\"follower_indices\":[{"
 		    "\"follower_index\":\"f1\",\"remote_cluster\":\"clusterA\","
 		    "\"leader_index\":\"l1\",\"status\":\"%s\"}]}",
