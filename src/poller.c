@@ -357,10 +357,6 @@ poller_absorb(struct poller *p, struct poller_slot *slot,
 		poller_probe(p, slot, r);
 		return;
 	}
-	if (slot->id == POLL_FOLLOWER_EXISTS) {
-		poller_exists(p, slot, r);
-		return;
-	}
 	/* Named followers all paused: no tasks, nothing to sample. */
 	if (slot->id == POLL_CCR_DETAIL && r->status == 404 &&
 	    strcmp(r->error_type, "resource_not_found_exception") == 0) {
@@ -370,6 +366,10 @@ poller_absorb(struct poller *p, struct poller_slot *slot,
 	if (!r->ok || r->root == NULL) {
 		poller_slot_fail(slot, *r->error_type != '\0' ?
 		    r->error_type : "empty answer", r->reason);
+		return;
+	}
+	if (slot->id == POLL_FOLLOWER_EXISTS) {
+		poller_exists(p, slot, r);
 		return;
 	}
 	switch (slot->id) {
@@ -687,8 +687,8 @@ poller_send_detail(struct poller *p)
 }
 
 /*
- * The follower's answer on which asked indices exist: the ones it left out
- * are missing. Unanswered, the indices keep what was said before.
+ * The follower's good answer on which asked indices exist: the ones it
+ * left out are missing. Unanswered, the indices keep what was said before.
  */
 static void
 poller_exists(struct poller *p, struct poller_slot *slot,
@@ -699,11 +699,6 @@ poller_exists(struct poller *p, struct poller_slot *slot,
 	size_t			 i;
 	bool			 present;
 
-	if (!r->ok || r->root == NULL) {
-		poller_slot_fail(slot, *r->error_type != '\0' ?
-		    r->error_type : "empty answer", r->reason);
-		return;
-	}
 	for (i = 0; i < p->nindices; i++) {
 		pi = &p->indices[i];
 		if (!pi->asked)
