@@ -765,7 +765,7 @@ es_call_count(struct es_call *call, const char *alias, const char *index,
  * failing the whole request with a 404 about the first.
  */
 int
-es_call_index_uuids(struct es_call *call, const char *const *names,
+es_call_exists_list(struct es_call *call, const char *const *names,
     size_t n, size_t *used, char **cause)
 {
 	return (es_call_list(call, HTTP_GET, names, n, "/_settings/index.uuid"

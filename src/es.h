@@ -80,7 +80,7 @@ int	es_call_resolve_cluster(struct es_call *, const char *, const char *,
 int	es_call_probe_search(struct es_call *, const char *, const char *,
 	    char **);
 int	es_call_count(struct es_call *, const char *, const char *, char **);
-int	es_call_index_uuids(struct es_call *, const char *const *, size_t,
+int	es_call_exists_list(struct es_call *, const char *const *, size_t,
 	    size_t *, char **);
 
 /* Actions. */

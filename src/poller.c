@@ -739,7 +739,7 @@ poller_send_exists(struct poller *p)
 			names[n++] = p->indices[i].name[f];
 		}
 	}
-	if (n > 0 && es_call_index_uuids(&call, names, n, &used,
+	if (n > 0 && es_call_exists_list(&call, names, n, &used,
 	    &cause) != 0) {
 		poller_slot_fail(&p->slots[POLL_FOLLOWER_EXISTS],
 		    "index settings", cause);

@@ -124,7 +124,7 @@ START_TEST(polling_paths)
 	ck_assert_int_eq(es_call_shard_stats(&c, "logs", &cause), 0);
 	ck_assert_ptr_nonnull(strstr(c.path, "/logs/_stats?level=shards&"));
 	es_call_clear(&c);
-	ck_assert_int_eq(es_call_index_uuids(&c, names, 2, &used, &cause), 0);
+	ck_assert_int_eq(es_call_exists_list(&c, names, 2, &used, &cause), 0);
 	ck_assert_uint_eq(used, 2);
 	ck_assert_int_eq(c.method, HTTP_GET);
 	ck_assert_str_eq(c.path, "/f1,f2/_settings/index.uuid"
