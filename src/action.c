@@ -47,6 +47,7 @@
 #include "config.h"
 #include "events.h"
 #include "log.h"
+#include "seqno.h"
 #include "xmalloc.h"
 
 #define ACTION_RECORD_VERSION	1
@@ -1738,7 +1739,8 @@ action_finish(struct action_engine *e)
 		if (rec->indices[i].lost_operations < 0)
 			unknown = true;
 		else
-			sum.lost_operations += rec->indices[i].lost_operations;
+			sum.lost_operations = seq_add(sum.lost_operations,
+			    rec->indices[i].lost_operations);
 	}
 	if (unknown || rec->kind == FSM_ACTION_FAILBACK)
 		sum.lost_operations = -1;

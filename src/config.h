@@ -89,6 +89,9 @@ struct ccr_config {
 #define CONFIG_STATE_DIR	"/var/lib/ccr-failoverd"
 #define CONFIG_RUNTIME_DIR	"/run/ccr-failoverd"
 
+/* How long config_load_checked lets its child read the file. */
+#define CONFIG_CHECK_TIMEOUT_MS	10000
+
 enum config_dir {
 	CONFIG_DIR_STATE,
 	CONFIG_DIR_RUNTIME,
@@ -97,6 +100,7 @@ enum config_dir {
 
 /* config.c */
 int	 config_load(const char *, struct ccr_config **, char **);
+int	 config_load_checked(const char *, struct ccr_config **, char **);
 void	 config_free(struct ccr_config *);
 char	*config_credential_path(const struct ccr_config *, const char *);
 int	 config_read_secret(const struct ccr_config *, const char *, char **,

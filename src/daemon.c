@@ -39,6 +39,7 @@
 #include "notify.h"
 #include "observation.h"
 #include "poller.h"
+#include "seqno.h"
 #include "state.h"
 #include "status.h"
 #include "xmalloc.h"
@@ -241,7 +242,7 @@ daemon_publish(struct daemon *d)
 		if (idx[i].lag_ops < 0)
 			lag_known = false;
 		else
-			lag += idx[i].lag_ops;
+			lag = seq_add(lag, idx[i].lag_ops);
 	}
 	if (action_running(d->engine))
 		rec = action_record(d->engine);
@@ -1048,7 +1049,7 @@ daemon_reload(void *arg)
 		    "done", fsm_action_name(action_record(d->engine)->kind));
 		goto rejected;
 	}
-	if (config_load(d->opts->config_path, &cfg, &cause) == -1)
+	if (config_load_checked(d->opts->config_path, &cfg, &cause) == -1)
 		goto rejected;
 	leader = daemon_cluster_index(cfg, daemon_cluster_name(d, d->leader));
 	if (leader == -1 || daemon_cluster_index(cfg,
@@ -1253,7 +1254,7 @@ daemon_run(const struct daemon_options *opts)
 	d.opts = opts;
 	TAILQ_INIT(&d.calls);
 	log_init("ccr-failoverd", opts->level);
-	if (config_load(opts->config_path, &d.config, &cause) == -1) {
+	if (config_load_checked(opts->config_path, &d.config, &cause) == -1) {
 		log_warnx("%s", cause);
 		free(cause);
 		return (1);

@@ -17,6 +17,7 @@
 
 #include <string.h>
 
+#include "seqno.h"
 #include "step.h"
 
 static const char *const step_names[STEP_MAX] = {
@@ -254,8 +255,7 @@ step_lost_operations(const int64_t *leader_max, const int64_t *follower_max,
 		if (leader_max[i] == STEP_SEQ_UNKNOWN ||
 		    follower_max[i] == STEP_SEQ_UNKNOWN)
 			return (-1);
-		if (leader_max[i] > follower_max[i])
-			total += leader_max[i] - follower_max[i];
+		total = seq_add(total, seq_gap(leader_max[i], follower_max[i]));
 	}
 	return (total);
 }
@@ -278,8 +278,7 @@ step_divergent_operations(const int64_t *recorded, size_t nrecorded,
 	for (i = 0; i < nnow; i++) {
 		if (recorded[i] == STEP_SEQ_UNKNOWN || now[i] == STEP_SEQ_UNKNOWN)
 			return (-1);
-		if (now[i] > recorded[i])
-			total += now[i] - recorded[i];
+		total = seq_add(total, seq_gap(now[i], recorded[i]));
 	}
 	return (total);
 }

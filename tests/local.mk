@@ -247,3 +247,6 @@ EXTRA_DIST += %reldir%/integration/action-lib.sh \
 	%reldir%/integration/action-crash.sh \
 	%reldir%/integration/action-retry.sh \
 	%reldir%/integration/action-switchover.sh
+# A reload never ends the daemon, and rejected reloads stay bounded.
+TESTS += %reldir%/integration/daemon-reload.sh
+EXTRA_DIST += %reldir%/integration/daemon-reload.sh

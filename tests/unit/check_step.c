@@ -198,6 +198,20 @@ START_TEST(lost_and_divergent_operations)
 }
 END_TEST
 
+/* Sequence numbers come from the network: extremes saturate, never wrap. */
+START_TEST(extreme_sequence_numbers_saturate)
+{
+	int64_t	top[] = { INT64_MAX, INT64_MAX };
+	int64_t	bottom[] = { -2, INT64_MIN + 1 };
+
+	ck_assert_int_eq(step_lost_operations(top, bottom, 2), INT64_MAX);
+	ck_assert_int_eq(step_lost_operations(bottom, top, 2), 0);
+	ck_assert_int_eq(step_divergent_operations(bottom, 2, top, 2),
+	    INT64_MAX);
+	ck_assert_int_eq(step_divergent_operations(top, 2, bottom, 2), 0);
+}
+END_TEST
+
 START_TEST(only_mutating_steps_are_held_back_in_dry_run)
 {
 	ck_assert(!step_mutates(STEP_RECORD));
@@ -228,6 +242,7 @@ main(void)
 	tcase_add_test(tc, permanent_errors_fail);
 	tcase_add_test(tc, backoff_grows_caps_and_jitters);
 	tcase_add_test(tc, lost_and_divergent_operations);
+	tcase_add_test(tc, extreme_sequence_numbers_saturate);
 	tcase_add_test(tc, only_mutating_steps_are_held_back_in_dry_run);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
