@@ -889,7 +889,7 @@ config_load_checked(const char *path, struct ccr_config **ret, char **cause)
 	struct ccr_config	*cfg;
 	struct pollfd		 pfd;
 	char			 why[1024], *child_cause = NULL;
-	size_t			 len = 0;
+	size_t			 len = 0, off = 0;
 	ssize_t			 n;
 	pid_t			 pid;
 	int			 fd[2], devnull, status, left_ms;
@@ -915,14 +915,16 @@ config_load_checked(const char *path, struct ccr_config **ret, char **cause)
 			_exit(0);
 		}
 		len = strlen(child_cause);
-		while (len > 0 && (n = write(fd[1], child_cause, len)) != 0) {
+		while (len > 0 && (n = write(fd[1], child_cause + off,
+		    len)) != 0) {
 			if (n == -1 && errno == EINTR)
 				continue;
 			if (n == -1)
 				break;
-			child_cause += n;
+			off += (size_t)n;
 			len -= (size_t)n;
 		}
+		free(child_cause);
 		_exit(1);
 	}
 	close(fd[1]);

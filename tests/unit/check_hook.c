@@ -535,6 +535,14 @@ START_TEST(exec_failure_reported)
 	char		 bad[1024];
 	FILE		*f;
 
+	/*
+	 * Under valgrind the child's execve of a script with a missing
+	 * interpreter ends in valgrind's own exit status 101, not in the
+	 * failed exec this case checks (127); check-valgrind sets
+	 * CCR_VALGRIND to skip only this case.
+	 */
+	if (getenv("CCR_VALGRIND") != NULL)
+		return;
 	snprintf(bad, sizeof bad, "%s/badinterp.sh", tmpdir);
 	f = fopen(bad, "w");
 	ck_assert_ptr_nonnull(f);
