@@ -137,6 +137,7 @@ EXTRA_DIST += \
 	%reldir%/config/bad-remote-sniff-seeds-missing.conf \
 	%reldir%/config/bad-state-dir-relative.conf \
 	%reldir%/config/bad-syntax.conf \
+	%reldir%/config/bad-syntax-empty-string-token.conf \
 	%reldir%/config/bad-syntax-string-token.conf \
 	%reldir%/config/bad-type-bool-int.conf \
 	%reldir%/config/bad-type-bool-string.conf \

@@ -9,7 +9,7 @@ passed=0 failed=0
 mkdir -p "$build/crashes"
 for h in "$@"; do
 	work="$build/work/$h"
-	log="$build/work/$h.log"
+	log="$build/work/$h.out"
 	mkdir -p "$work" "$src/corpus/$h"
 	ASAN_OPTIONS="detect_leaks=1:abort_on_error=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}" \
 	UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
