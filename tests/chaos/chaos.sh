@@ -38,8 +38,13 @@ garbage kill_daemon kill_daemon_in_action operator"
 # --- the schedule's clock and log -------------------------------------------
 
 T0=0
+# now_ms: wall-clock milliseconds, without a process (bash 5).
+now_ms() {
+	local us=${EPOCHREALTIME/./}
+	echo $((us / 1000))
+}
 now_rel() {
-	echo $(( $(date +%s%3N) - T0 ))
+	echo $(( $(now_ms) - T0 ))
 }
 # note TEXT: the schedule's log, with the time since its start.
 note() {
@@ -81,6 +86,10 @@ up() {
 post() {	# post URL JSON: prints the body
 	"$CURL" -s -m 2 -XPOST -H 'Content-Type: application/json' "$1" -d "$2"
 }
+post_ok() {	# post_ok URL JSON: whether it answered 2xx
+	"$CURL" -sf -o /dev/null -m 2 -XPOST \
+	    -H 'Content-Type: application/json' "$1" -d "$2"
+}
 
 # --- fault kinds -------------------------------------------------------------
 
@@ -90,7 +99,7 @@ fault_kill_cluster() {
 	up "$c" || return
 	at_kill "$c" KILL
 	note "kill -9 $c, back in $back ms"
-	DOWN_SINCE[$c]=$(date +%s%3N)
+	DOWN_SINCE[$c]=$(now_ms)
 	later_at $(($(now_rel) + back)) restart_cluster "$c"
 }
 restart_cluster() {
@@ -98,7 +107,7 @@ restart_cluster() {
 	cluster_up "$c" && return
 	if [ "$c" = clusterA ]; then at_start_a $ESSIM_FLAGS; else at_start_b $ESSIM_FLAGS; fi
 	note "$c restarted"
-	unreachable "$(other "$c")" "$c" "${DOWN_SINCE[$c]}" "$(date +%s%3N)"
+	unreachable "$(other "$c")" "$c" "${DOWN_SINCE[$c]}" "$(now_ms)"
 }
 cluster_up() {
 	case " $ESSIM_NAMES " in *" $1 "*) return 0 ;; esac
@@ -109,9 +118,13 @@ cluster_up() {
 fault_refuse() {
 	local c=$1 ms=$((200 + RANDOM % 1300)) t
 	up "$c" || return
-	t=$(date +%s%3N)
-	post "$(url_of "$c")/_essim/refuse" "{\"duration_ms\":$ms}" >/dev/null
+	t=$(now_ms)
+	if ! post_ok "$(url_of "$c")/_essim/refuse" "{\"duration_ms\":$ms}"; then
+		note "skipped refuse on $c: no answer (refusing?)"
+		return
+	fi
 	note "refuse $c for $ms ms"
+	[ $((t + ms)) -gt "$REFUSE_END" ] && REFUSE_END=$((t + ms))
 	unreachable "$(other "$c")" "$c" "$t" $((t + ms))
 }
 
@@ -120,19 +133,27 @@ fault_blackhole() {
 	local c=$1 ms=$((300 + RANDOM % 1700)) id
 	up "$c" || return
 	id=$(post "$(url_of "$c")/_essim/faults" \
-	    '{"path":"/","from":"any","action":"hang"}' | jq -r .id)
+	    '{"path":"/","from":"any","action":"hang"}' | jq -r '.id // empty')
+	if [ -z "$id" ]; then
+		note "skipped blackhole on $c: no answer (refusing?)"
+		return
+	fi
 	note "blackhole $c for $ms ms (rule $id)"
-	BLACKHOLE_SINCE[$c]=$(date +%s%3N)
+	BLACKHOLE_SINCE[$c]=$(now_ms)
 	later_at $(($(now_rel) + ms)) lift_rule "$c" "$id" blackhole
 }
 lift_rule() {
 	local c=$1 id=$2 what=$3
 	cluster_up "$c" || return
-	"$CURL" -s -m 2 -XDELETE "$(url_of "$c")/_essim/faults/$id" >/dev/null
+	if ! "$CURL" -sf -o /dev/null -m 2 -XDELETE \
+	    "$(url_of "$c")/_essim/faults/$id"; then
+		later_at $(($(now_rel) + 100)) lift_rule "$c" "$id" "$what"
+		return
+	fi
 	note "lift $what on $c (rule $id)"
 	if [ "$what" = blackhole ]; then
 		unreachable "$(other "$c")" "$c" "${BLACKHOLE_SINCE[$c]}" \
-		    "$(date +%s%3N)"
+		    "$(now_ms)"
 	fi
 }
 
@@ -144,7 +165,11 @@ fault_daemon_path() {
 	pick how hang drop
 	id=$(post "$(url_of "$c")/_essim/faults" \
 	    "{\"path\":\"/\",\"from\":\"clients\",\"header\":\"User-Agent: ccr-failoverd\",\"action\":\"$how\"}" |
-	    jq -r .id)
+	    jq -r '.id // empty')
+	if [ -z "$id" ]; then
+		note "skipped daemon_path on $c: no answer (refusing?)"
+		return
+	fi
 	note "daemon's path to $c: $how for $ms ms (rule $id)"
 	later_at $(($(now_rel) + ms)) lift_rule "$c" "$id" daemon_path
 }
@@ -154,17 +179,23 @@ fault_link_cut() {
 	local c=$1 ms=$((300 + RANDOM % 1700)) how
 	up "$c" || return
 	pick how refuse hang
-	post "$(url_of "$c")/_essim/link" "{\"mode\":\"$how\"}" >/dev/null
+	if ! post_ok "$(url_of "$c")/_essim/link" "{\"mode\":\"$how\"}"; then
+		note "skipped link_cut on $c: no answer (refusing?)"
+		return
+	fi
 	note "link $c -> $(other "$c"): $how for $ms ms"
-	LINK_SINCE[$c]=$(date +%s%3N)
+	LINK_SINCE[$c]=$(now_ms)
 	later_at $(($(now_rel) + ms)) link_ok "$c"
 }
 link_ok() {
 	local c=$1
 	cluster_up "$c" || return
-	post "$(url_of "$c")/_essim/link" '{"mode":"ok"}' >/dev/null
+	if ! post_ok "$(url_of "$c")/_essim/link" '{"mode":"ok"}'; then
+		later_at $(($(now_rel) + 100)) link_ok "$c"
+		return
+	fi
 	note "link $c -> $(other "$c") restored"
-	unreachable "$c" "$(other "$c")" "${LINK_SINCE[$c]}" "$(date +%s%3N)"
+	unreachable "$c" "$(other "$c")" "${LINK_SINCE[$c]}" "$(now_ms)"
 }
 
 CLIENT_PATHS="/_cluster/health /_remote/info /_ccr/stats /_ccr/info
@@ -321,6 +352,7 @@ schedule() {
 	SEED=$seed
 	SCHED_VIOLATIONS=0
 	CTL_PIDS=
+	REFUSE_END=0
 	FINAL="not run"
 	RANDOM=$seed
 	unset ESSIM_clusterA_PORT ESSIM_clusterB_PORT AT_URL_A
@@ -352,10 +384,11 @@ schedule() {
 		echo "chaos: seed $seed: the daemon did not start"
 		return 2
 	fi
-	T0=$(date +%s%3N)
+	T0=$(now_ms)
 	note "poll $POLL ms, timeout $TIMEOUT ms, threshold $THRESH, confirm_promote $GATE_P, confirm_failback $GATE_F"
 	writer &
 	WRITER_PID=$!
+	track_pid "$WRITER_PID"
 
 	# Draw the faults: 3-8 of them over 0.2-3.5 s.
 	nfaults=$((3 + RANDOM % 6))
@@ -374,6 +407,7 @@ schedule() {
 	run_pending 4000
 	kill "$WRITER_PID" 2>/dev/null
 	wait "$WRITER_PID" 2>/dev/null
+	at_forget_pid "$WRITER_PID"
 	settle
 	check_invariants
 	teardown
@@ -383,25 +417,25 @@ schedule() {
 # run_pending UNTIL_MS: run the pending list in time order until the
 # schedule's clock passes UNTIL_MS and nothing earlier is left.
 run_pending() {
-	local until=$1 line t cmd
+	local until=$1 line t cmd wait
 	while :; do
+		check_daemon_alive
 		line=$(sort -n "$AT_DIR/pending" | head -n 1)
 		if [ -z "$line" ]; then
 			[ "$(now_rel)" -ge "$until" ] && return
-			sleep 0.05
-			check_daemon_alive
+			sleep 0.1
 			continue
 		fi
 		t=${line%% *}
 		cmd=${line#* }
-		if [ "$(now_rel)" -lt "$t" ]; then
-			sleep 0.02
-			check_daemon_alive
+		wait=$((t - $(now_rel)))
+		if [ "$wait" -gt 0 ]; then
+			[ "$wait" -gt 100 ] && wait=100
+			sleep "0.$(printf %03d "$wait")"
 			continue
 		fi
 		sort -n "$AT_DIR/pending" | tail -n +2 >"$AT_DIR/pending.new"
 		mv "$AT_DIR/pending.new" "$AT_DIR/pending"
-		check_daemon_alive
 		# shellcheck disable=SC2086
 		$cmd
 	done
@@ -431,15 +465,18 @@ chaos_setup() {
 # an operator would: confirm, resume, or run a failed action again.
 settle() {
 	local c deadline state kind tries=0
+	# A refuse ends by itself (and blocks fault administration until then).
+	while [ "$(now_ms)" -le "$REFUSE_END" ]; do
+		sleep 0.1
+	done
 	# What is still pending is lifting: do it now.
 	while read -r _ cmd; do
 		case $cmd in
-		fault_*) ;;
+		fault_*|in_action_or_later*) ;;
 		*) $cmd ;;
 		esac
 	done < <(sort -n "$AT_DIR/pending")
 	: >"$AT_DIR/pending"
-	sleep 1.6	# the longest refuse ends by itself
 	for c in clusterA clusterB; do
 		cluster_up "$c" || restart_cluster "$c"
 		faults_clear "$(url_of "$c")"
