@@ -244,23 +244,57 @@ fault_kill_daemon() {
 	later_at $(($(now_rel) + RANDOM % 1000)) chaos_start_daemon
 }
 
-# kill -9 of the daemon inside an action step: within 1.5 s, as soon as
-# state.json records an action, kill it there (checked every 50 ms between
-# the other events).
+# kill -9 of the daemon inside an action step: a step drawn at random (or
+# any) and, until the schedule ends, as soon as state.json records an index
+# at that step, the daemon is killed there (checked every 50 ms between the
+# other events). Over many schedules every step is hit; the run's summary
+# counts where.
+STEPS="any record pause_follow close unfollow open divergence_check
+write_block clone delete follow"
 fault_kill_daemon_in_action() {
-	in_action_or_later $(($(now_rel) + 1500))
-}
-in_action_or_later() {
-	if ! daemon_up; then
-		return
+	local step path c
+	# shellcheck disable=SC2086
+	pick step $STEPS
+	# The step's request answers the daemon 400 ms late (four times), so
+	# the kill can land while it is in flight.
+	case $step in
+	record) path='/*/_ccr/stats' ;;
+	pause_follow) path='/*/_ccr/pause_follow' ;;
+	close) path='/*/_close' ;;
+	unfollow) path='/*/_ccr/unfollow' ;;
+	open) path='/*/_open' ;;
+	divergence_check) path='/*/_stats' ;;
+	write_block) path='/*/_block/write' ;;
+	clone) path='/*/_clone/*' ;;
+	follow) path='/*/_ccr/follow' ;;
+	*) path= ;;
+	esac
+	if [ -n "$path" ]; then
+		for c in clusterA clusterB; do
+			cluster_up "$c" && post "$(url_of "$c")/_essim/faults" \
+			    "{\"path\":\"$path\",\"from\":\"clients\",\"header\":\"User-Agent: ccr-failoverd\",\"action\":\"delay\",\"delay_ms\":400,\"count\":4}" \
+			    >/dev/null
+		done
 	fi
-	if [ "$(state_get '.action != null')" = true ]; then
-		chaos_kill_daemon "in $(state_get '[.action.kind, (.action.indices[]? | .step)] | join(" ")')"
-		later_at $(($(now_rel) + RANDOM % 500)) chaos_start_daemon
-	elif [ "$(now_rel)" -lt "$1" ]; then
-		later_at $(($(now_rel) + 50)) in_action_or_later "$1"
+	note "kill -9 daemon at step $step, when it gets there"
+	in_step_or_later "$step" 5000
+}
+in_step_or_later() {
+	local step=$1 at
+	daemon_up || return
+	if [ "$step" = any ]; then
+		at=$(state_get '.action.indices[0].step // empty')
 	else
-		note "kill -9 daemon in an action: no action started"
+		at=$(state_get "[.action.indices[]?.step] | map(select(. == \"$step\")) | .[0] // empty")
+	fi
+	if [ -n "$at" ]; then
+		KILLED_IN[$at]=$((${KILLED_IN[$at]:-0} + 1))
+		chaos_kill_daemon "in $(state_get '.action.kind') at $at"
+		later_at $(($(now_rel) + RANDOM % 500)) chaos_start_daemon
+	elif [ "$(now_rel)" -lt "$2" ]; then
+		later_at $(($(now_rel) + 50)) in_step_or_later "$step" "$2"
+	else
+		note "kill -9 daemon at step $step: not reached"
 	fi
 }
 
@@ -472,7 +506,7 @@ settle() {
 	# What is still pending is lifting: do it now.
 	while read -r _ cmd; do
 		case $cmd in
-		fault_*|in_action_or_later*) ;;
+		fault_*|in_step_or_later*) ;;
 		*) $cmd ;;
 		esac
 	done < <(sort -n "$AT_DIR/pending")
@@ -649,6 +683,7 @@ teardown() {
 
 FAULTS=0
 WRITES=0
+declare -A KILLED_IN
 VIOLATED=0
 start=$(date +%s)
 for ((run = 0; run < RUNS; run++)); do
@@ -676,6 +711,7 @@ for ((run = 0; run < RUNS; run++)); do
 	echo "chaos: seed $seed: ${kinds}-> $FINAL, $SCHED_VIOLATIONS violations"
 done
 echo "chaos: $FAULTS faults injected, $WRITES acknowledged writes checked, $(($(date +%s) - start)) s"
+echo "chaos: daemon killed inside action steps:$(for k in "${!KILLED_IN[@]}"; do printf ' %s %s' "$k" "${KILLED_IN[$k]}"; done)"
 echo "$((RUNS - VIOLATED)) passed, $VIOLATED failed"
 echo "chaos: $RUNS schedules, $VIOLATIONS violations"
 [ "$VIOLATIONS" -eq 0 ]

@@ -127,7 +127,7 @@ check "the daemon ran to the end" [ "$alive" = yes ]
 check "it polled (${nrounds:-0} rounds)" [ "${nrounds:-0}" -gt 0 ]
 check "still REPLICATING, nothing acted on" [ "$state" = REPLICATING ]
 check "no action was started" \
-    log_lacks ': (promotion|failback|switchover)-started: '
+    log_lacks ': (promote|failback|switchover) started: '
 
 check "RSS within $ALLOW_KIB KiB of the warm-up's high" \
     [ "$rss1" -le $((warm_rss + ALLOW_KIB)) ]
