@@ -2,9 +2,12 @@
 # make chaos: random fault schedules against two essims and the daemon,
 # checked against five invariants. Each schedule is drawn from its seed:
 # the daemon's timers (polls of 100-200 ms, the configuration's floor),
-# its gates, and 3 to 8 faults at random moments of a few seconds, while a
-# client writes to whichever cluster accepts writes and logs every
-# acknowledged write. Then every fault is lifted, the system is left to
+# its gates, and 3 to 8 faults at random moments of a few seconds (kill -9
+# of either cluster or the daemon, also inside an action step; refusals,
+# blackholes, the daemon's path alone, the link between the clusters;
+# 429/500/503 bursts, slow and truncated answers; follower gaps and hanging
+# unfollows with essim's knobs; operator commands), while a client writes
+# to whichever cluster accepts writes and logs every acknowledged write. Then every fault is lifted, the system is left to
 # settle (an operator confirms what waits for confirmation, resumes a hold,
 # runs a failed action again), and the invariants are checked on the
 # clusters' real state and the daemon's log:
@@ -33,7 +36,8 @@ SETTLE_S=${CHAOS_SETTLE_S:-30}
 echo "chaos: $RUNS schedules from seed $SEED0"
 
 FAULT_KINDS="kill_cluster refuse blackhole daemon_path link_cut burst slow
-garbage kill_daemon kill_daemon_in_action operator"
+garbage kill_daemon kill_daemon_in_action operator follower_gap
+unfollow_hang"
 
 # --- the schedule's clock and log -------------------------------------------
 
@@ -177,8 +181,12 @@ fault_daemon_path() {
 # The link from a cluster to its peer refused or hung for 0.3-2 s.
 fault_link_cut() {
 	local c=$1 ms=$((300 + RANDOM % 1700)) how
-	up "$c" || return
 	pick how refuse hang
+	up "$c" || return
+	cut_link "$c" "$how" "$ms"
+}
+cut_link() {	# cut_link CLUSTER refuse|hang MS
+	local c=$1 how=$2 ms=$3
 	if ! post_ok "$(url_of "$c")/_essim/link" "{\"mode\":\"$how\"}"; then
 		note "skipped link_cut on $c: no answer (refusing?)"
 		return
@@ -187,6 +195,56 @@ fault_link_cut() {
 	LINK_SINCE[$c]=$(now_ms)
 	later_at $(($(now_rel) + ms)) link_ok "$c"
 }
+
+# A hanging unfollow: the follower cluster's link to its leader hangs for
+# 1-3 s, so an unfollow sent meanwhile waits the transport timeout (1 s
+# here) and answers 500 failed_to_remove_retention_leases after converting
+# the index (essim's rendering of TransportUnfollowAction).
+fault_unfollow_hang() {
+	local ms=$((1000 + RANDOM % 2000)) c
+	c=$(status_get .follower)
+	case $c in clusterA|clusterB) ;; *) c=clusterB ;; esac
+	up "$c" || return
+	cut_link "$c" hang "$ms"
+}
+
+# A gap in a follower index (essim's hold_back knob): the next 1-4
+# operations of its shards are not written while later ones land, for
+# 0.3-2 s (or until the settle): a promotion meanwhile opens the index with
+# the hole filled by no-ops, so what the old leader had is divergent.
+fault_follower_gap() {
+	local i=$((1 + RANDOM % PAIRS)) ms=$((300 + RANDOM % 1700))
+	local skip=$((1 + RANDOM % 3)) len=$((RANDOM % 4)) c f max from
+	for c in clusterA clusterB; do
+		cluster_up "$c" || continue
+		f=$(index_on "$c" "$i")
+		[ "$(ccr_info "$(url_of "$c")" "$f")" = active ] || continue
+		max=$(es_body GET "$(url_of "$c")/$f/_ccr/stats" |
+		    jq '[.indices[0].shards[]?.follower_max_seq_no] | max // -1')
+		from=$((max + skip))
+		if ! "$CURL" -sf -o /dev/null -m 2 -XPUT \
+		    -H 'Content-Type: application/json' \
+		    "$(url_of "$c")/_essim/knobs/$f" \
+		    -d "{\"hold_back\":{\"from_seq_no\":$from,\"to_seq_no\":$((from + len))}}"; then
+			note "skipped follower_gap on $c/$f: no answer"
+			return
+		fi
+		note "follower gap on $c/$f: seq_no $from-$((from + len)) held back for $ms ms"
+		later_at $(($(now_rel) + ms)) lift_gap "$c" "$f"
+		return
+	done
+	note "skipped follower_gap: pair $i has no active follower"
+}
+lift_gap() {
+	cluster_up "$1" || return
+	if ! "$CURL" -sf -o /dev/null -m 2 -XDELETE \
+	    "$(url_of "$1")/_essim/knobs/$2"; then
+		later_at $(($(now_rel) + 100)) lift_gap "$1" "$2"
+		return
+	fi
+	note "follower gap on $1/$2 lifted"
+}
+
 link_ok() {
 	local c=$1
 	cluster_up "$c" || return
@@ -252,27 +310,27 @@ fault_kill_daemon() {
 STEPS="any record pause_follow close unfollow open divergence_check
 write_block clone delete follow"
 fault_kill_daemon_in_action() {
-	local step path c
+	local step path method c
 	# shellcheck disable=SC2086
 	pick step $STEPS
 	# The step's request answers the daemon 400 ms late (four times), so
-	# the kill can land while it is in flight.
+	# the kill can land while it is in flight. The reading steps share
+	# their requests with the polls, which would use the delays up.
 	case $step in
-	record) path='/*/_ccr/stats' ;;
-	pause_follow) path='/*/_ccr/pause_follow' ;;
-	close) path='/*/_close' ;;
-	unfollow) path='/*/_ccr/unfollow' ;;
-	open) path='/*/_open' ;;
-	divergence_check) path='/*/_stats' ;;
-	write_block) path='/*/_block/write' ;;
-	clone) path='/*/_clone/*' ;;
-	follow) path='/*/_ccr/follow' ;;
+	pause_follow) path='/*/_ccr/pause_follow' method=POST ;;
+	close) path='/*/_close' method=POST ;;
+	unfollow) path='/*/_ccr/unfollow' method=POST ;;
+	open) path='/*/_open' method=POST ;;
+	write_block) path='/*/_block/write' method=PUT ;;
+	clone) path='/*/_clone/*' method=POST ;;
+	delete) path='/*' method=DELETE ;;
+	follow) path='/*/_ccr/follow' method=PUT ;;
 	*) path= ;;
 	esac
 	if [ -n "$path" ]; then
 		for c in clusterA clusterB; do
 			cluster_up "$c" && post "$(url_of "$c")/_essim/faults" \
-			    "{\"path\":\"$path\",\"from\":\"clients\",\"header\":\"User-Agent: ccr-failoverd\",\"action\":\"delay\",\"delay_ms\":400,\"count\":4}" \
+			    "{\"path\":\"$path\",\"method\":\"$method\",\"from\":\"clients\",\"header\":\"User-Agent: ccr-failoverd\",\"action\":\"delay\",\"delay_ms\":400,\"count\":4}" \
 			    >/dev/null
 		done
 	fi
@@ -515,6 +573,7 @@ settle() {
 		cluster_up "$c" || restart_cluster "$c"
 		faults_clear "$(url_of "$c")"
 		post "$(url_of "$c")/_essim/link" '{"mode":"ok"}' >/dev/null
+		"$CURL" -s -o /dev/null -m 2 -XDELETE "$(url_of "$c")/_essim/knobs"
 	done
 	for c in $CTL_PIDS; do	# operator commands still waiting
 		wait "$c" 2>/dev/null
@@ -707,8 +766,10 @@ for ((run = 0; run < RUNS; run++)); do
 	elif [ -n "${CHAOS_KEEP:-}" ]; then
 		cp -r "$AT_DIR" "$CHAOS_KEEP/s$seed"
 	fi
+	instep=$(grep -o 'kill -9 daemon in [a-z]* at [a-z_]*' "$AT_DIR/timeline" 2>/dev/null |
+	    sed 's/kill -9 daemon in //' | tr '\n' ',' | sed 's/,$//')
 	rm -rf "$AT_DIR"
-	echo "chaos: seed $seed: ${kinds}-> $FINAL, $SCHED_VIOLATIONS violations"
+	echo "chaos: seed $seed: ${kinds}-> $FINAL${instep:+, daemon killed in $instep}, $SCHED_VIOLATIONS violations"
 done
 echo "chaos: $FAULTS faults injected, $WRITES acknowledged writes checked, $(($(date +%s) - start)) s"
 echo "chaos: daemon killed inside action steps:$(for k in "${!KILLED_IN[@]}"; do printf ' %s %s' "$k" "${KILLED_IN[$k]}"; done)"
