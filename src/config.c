@@ -886,6 +886,19 @@ fail:
 int
 config_load_checked(const char *path, struct ccr_config **ret, char **cause)
 {
+	return (config_load_checked_ms(path, ret, cause,
+	    CONFIG_CHECK_TIMEOUT_MS));
+}
+
+/*
+ * The same with its own bound on the child's reading (which an @include of
+ * a FIFO would block for ever): past timeout_ms the child is killed and the
+ * file refused.
+ */
+int
+config_load_checked_ms(const char *path, struct ccr_config **ret,
+    char **cause, int timeout_ms)
+{
 	struct ccr_config	*cfg;
 	struct pollfd		 pfd;
 	char			 why[1024], *child_cause = NULL;
@@ -930,7 +943,7 @@ config_load_checked(const char *path, struct ccr_config **ret, char **cause)
 	close(fd[1]);
 	pfd.fd = fd[0];
 	pfd.events = POLLIN;
-	for (left_ms = CONFIG_CHECK_TIMEOUT_MS; len < sizeof why - 1;) {
+	for (left_ms = timeout_ms; len < sizeof why - 1;) {
 		n = poll(&pfd, 1, 100);
 		if (n == -1 && errno != EINTR)
 			break;
@@ -958,8 +971,8 @@ config_load_checked(const char *path, struct ccr_config **ret, char **cause)
 		}
 	}
 	if (timed_out) {
-		xasprintf(cause, "%s: reading it took more than %d s", path,
-		    CONFIG_CHECK_TIMEOUT_MS / 1000);
+		xasprintf(cause, "%s: reading it took more than %d ms", path,
+		    timeout_ms);
 		return (-1);
 	}
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)

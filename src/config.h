@@ -101,6 +101,8 @@ enum config_dir {
 /* config.c */
 int	 config_load(const char *, struct ccr_config **, char **);
 int	 config_load_checked(const char *, struct ccr_config **, char **);
+int	 config_load_checked_ms(const char *, struct ccr_config **, char **,
+	     int);
 void	 config_free(struct ccr_config *);
 char	*config_credential_path(const struct ccr_config *, const char *);
 int	 config_read_secret(const struct ccr_config *, const char *, char **,

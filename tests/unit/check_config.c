@@ -368,6 +368,28 @@ START_TEST(include_of_a_directory_refused)
 }
 END_TEST
 
+/* A child that cannot finish reading (a FIFO nobody writes) is bounded. */
+START_TEST(include_of_a_fifo_bounded)
+{
+	struct scratch		 s;
+	struct ccr_config	 marker, *cfg = &marker;
+	char			*cause = NULL, fifo[256], want[512];
+
+	scratch_init(&s);
+	snprintf(fifo, sizeof fifo, "%s/fifo.inc", s.dir);
+	ck_assert_int_eq(mkfifo(fifo, 0644), 0);
+	scratch_append(&s, "@include \"fifo.inc\"\n");
+	ck_assert_int_eq(config_load_checked_ms(s.conf, &cfg, &cause, 300),
+	    -1);
+	ck_assert_ptr_eq(cfg, &marker);
+	snprintf(want, sizeof want, "%s: reading it took more than 300 ms",
+	    s.conf);
+	ck_assert_str_eq(cause, want);
+	free(cause);
+	scratch_done(&s);
+}
+END_TEST
+
 /* Values come from libconfig, not from a text search of the line. */
 START_TEST(integer_beside_a_comment)
 {
@@ -704,6 +726,7 @@ main(void)
 	tcase_add_test(tc, file_permissions);
 	tcase_add_test(tc, directory_precedence);
 	tcase_add_test(tc, include_of_a_directory_refused);
+	tcase_add_test(tc, include_of_a_fifo_bounded);
 	tcase_add_test(tc, integer_beside_a_comment);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
