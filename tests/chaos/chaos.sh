@@ -592,13 +592,19 @@ settle() {
 		elif [ "$state" = AWAITING_CONFIRMATION ]; then
 			ctl --timeout 3 confirm >/dev/null 2>&1
 			note "settle: confirm"
-		elif [ "$state" = FAILED ] && [ "$tries" -lt 3 ]; then
-			kind=$(state_get '.action.kind // .fsm.action // "failback"')
-			[ "$kind" = switchover ] && kind=failback
-			[ "$kind" = none ] && kind=failback
+		elif [ "$state" = FAILED ]; then
+			# The runbook: run the failed action again (every step
+			# is idempotent); after three tries, give it up.
+			kind=$(state_get '.action.kind // .fsm.action // empty')
 			tries=$((tries + 1))
-			ctl --timeout 3 "$kind" >/dev/null 2>&1
-			note "settle: FAILED, $kind again"
+			if [ "$tries" -le 3 ] && [ -n "$kind" ] &&
+			    [ "$kind" != none ]; then
+				ctl --timeout 3 "$kind" >/dev/null 2>&1
+				note "settle: FAILED, $kind again"
+			else
+				ctl --timeout 3 abort >/dev/null 2>&1
+				note "settle: FAILED, abort"
+			fi
 		elif [ "$state" = REPLICATING ] && settled; then
 			note "settled: REPLICATING, $(status_get .leader) leads"
 			return
