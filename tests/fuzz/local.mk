@@ -16,7 +16,7 @@ FUZZ_OBJS = $(patsubst src/%.c,%reldir%/obj/%.o, \
 	$(filter %.c,$(src_libccr_a_SOURCES)))
 FUZZ_PROGS = $(patsubst %,%reldir%/fuzz-%,$(FUZZ_HARNESSES))
 
-EXTRA_DIST += %reldir%/run.sh %reldir%/parse-any.h %reldir%/lsan.supp \
+EXTRA_DIST += %reldir%/run.sh %reldir%/parse-any.h \
 	$(patsubst %,%reldir%/fuzz-%.c,$(FUZZ_HARNESSES)) %reldir%/corpus
 
 %reldir%/obj/%.o: $(top_srcdir)/src/%.c $(wildcard $(top_srcdir)/src/*.h) \

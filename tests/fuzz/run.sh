@@ -13,7 +13,7 @@ for h in "$@"; do
 	mkdir -p "$work" "$src/corpus/$h"
 	ASAN_OPTIONS="detect_leaks=1:abort_on_error=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}" \
 	UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
-	LSAN_OPTIONS="suppressions=$src/lsan.supp:print_suppressions=0" \
+	LSAN_OPTIONS="suppressions=$src/../lsan.supp:print_suppressions=0" \
 	    "$build/fuzz-$h" -max_total_time="$secs" -timeout=10 \
 	    -rss_limit_mb=2048 -print_final_stats=1 \
 	    -artifact_prefix="$build/crashes/$h-" "$work" "$src/corpus/$h" \

@@ -71,7 +71,11 @@ ok "300 more rejected reloads" reload_rejected_n 300
 rss1=$(rss_kib)
 fd1=$(fds)
 echo "# RSS ${rss0} KiB -> ${rss1} KiB, descriptors $fd0 -> $fd1"
-ok "... RSS grew by less than 256 KiB" [ $((rss1 - rss0)) -lt 256 ]
+# ASan's allocator keeps more to itself than glibc's; its leak check at
+# the daemon's exit (below) is the finer test there.
+allow=256
+grep -q __asan_init "$FAILOVERD" && allow=1024
+ok "... RSS grew by less than $allow KiB" [ $((rss1 - rss0)) -lt "$allow" ]
 ok "... no descriptor left open" [ "$fd1" -le "$fd0" ]
 ok "... the daemon is alive" daemon_alive
 cp "$TEST_DIR/good.conf" "$CONF"
