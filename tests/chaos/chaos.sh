@@ -556,7 +556,7 @@ chaos_setup() {
 # Lift every fault, bring every process back, and let the daemon settle as
 # an operator would: confirm, resume, or run a failed action again.
 settle() {
-	local c deadline state kind tries=0
+	local c deadline state kind tries=0 now_promoted=0
 	# A refuse ends by itself (and blocks fault administration until then).
 	while [ "$(now_ms)" -le "$REFUSE_END" ]; do
 		sleep 0.1
@@ -605,6 +605,13 @@ settle() {
 				ctl --timeout 3 abort >/dev/null 2>&1
 				note "settle: FAILED, abort"
 			fi
+		elif [ "$state" = PROMOTED ] && [ "$(status_get '.clusters | map(.reachable) | all')" = true ] &&
+		    [ "$((now_promoted += 1))" -ge 10 ]; then
+			# Both clusters are back and no failback came (the
+			# operator aborted it, or it waits): fail back by hand.
+			now_promoted=0
+			ctl --timeout 3 failback >/dev/null 2>&1
+			note "settle: PROMOTED, failback"
 		elif [ "$state" = REPLICATING ] && settled; then
 			note "settled: REPLICATING, $(status_get .leader) leads"
 			return
