@@ -185,6 +185,14 @@ step_verdict(enum step step, const struct step_reply *r)
 		if (reply_is(r, "resource_already_exists_exception", NULL) ||
 		    reply_is(r, "snapshot_restore_exception", NULL))
 			return (VERDICT_VERIFY);
+		/*
+		 * The new leader is registered but not reachable yet (a 400,
+		 * caused by a connection error): the index here is already
+		 * deleted, and only time mends this, not an operator.
+		 */
+		if (reply_is(r, "status_exception", "license state of the "
+		    "remote cluster"))
+			return (VERDICT_RETRY);
 		break;
 	default:
 		break;

@@ -148,7 +148,12 @@ fault_blackhole() {
 }
 lift_rule() {
 	local c=$1 id=$2 what=$3
-	cluster_up "$c" || return
+	if ! cluster_up "$c"; then
+		# Killed meanwhile: the rule went with the process.
+		[ "$what" = blackhole ] && unreachable "$(other "$c")" "$c" \
+		    "${BLACKHOLE_SINCE[$c]}" "$(now_ms)"
+		return
+	fi
 	if ! "$CURL" -sf -o /dev/null -m 2 -XDELETE \
 	    "$(url_of "$c")/_essim/faults/$id"; then
 		later_at $(($(now_rel) + 100)) lift_rule "$c" "$id" "$what"
@@ -247,7 +252,10 @@ lift_gap() {
 
 link_ok() {
 	local c=$1
-	cluster_up "$c" || return
+	if ! cluster_up "$c"; then
+		unreachable "$c" "$(other "$c")" "${LINK_SINCE[$c]}" "$(now_ms)"
+		return
+	fi
 	if ! post_ok "$(url_of "$c")/_essim/link" '{"mode":"ok"}'; then
 		later_at $(($(now_rel) + 100)) link_ok "$c"
 		return

@@ -149,6 +149,11 @@ START_TEST(transient_answers_are_retried)
 	ck_assert_int_eq(step_verdict(STEP_OPEN, &r), VERDICT_RETRY);
 	r.transport = TRANSPORT_REFUSED;
 	ck_assert_int_eq(step_verdict(STEP_FOLLOW, &r), VERDICT_RETRY);
+	/* put-follow while the new leader cannot be reached from here. */
+	r = http(400, "status_exception", "can not fetch remote index "
+	    "[clusterB:logs-dr] metadata as the license state of the remote "
+	    "cluster [clusterB] could not be determined");
+	ck_assert_int_eq(step_verdict(STEP_FOLLOW, &r), VERDICT_RETRY);
 }
 END_TEST
 
@@ -167,6 +172,12 @@ START_TEST(permanent_errors_fail)
 	r = http(400, "resource_already_exists_exception",
 	    "index [logs/abc] already exists");
 	ck_assert_int_eq(step_verdict(STEP_FOLLOW, &r), VERDICT_VERIFY);
+	/* A remote without a CCR licence stays so: the operator must act. */
+	r = http(400, "status_exception", "can not fetch remote index "
+	    "[clusterB:logs-dr] metadata as the remote cluster [clusterB] is "
+	    "not licensed for [ccr]; the license mode [BASIC] on cluster "
+	    "[clusterB] does not enable [ccr]");
+	ck_assert_int_eq(step_verdict(STEP_FOLLOW, &r), VERDICT_FAIL);
 }
 END_TEST
 
