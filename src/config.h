@@ -104,6 +104,7 @@ int	 config_load_checked(const char *, struct ccr_config **, char **);
 int	 config_load_checked_ms(const char *, struct ccr_config **, char **,
 	     int);
 void	 config_free(struct ccr_config *);
+int	 config_cluster_index(const struct ccr_config *, const char *);
 char	*config_credential_path(const struct ccr_config *, const char *);
 int	 config_read_secret(const struct ccr_config *, const char *, char **,
 	     char **);
