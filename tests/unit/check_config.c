@@ -290,12 +290,12 @@ scratch_append(struct scratch *s, const char *extra)
 	char	src[8192], *text, *all;
 
 	snprintf(src, sizeof src, "%s/good-minimal.conf", fixture_dir);
-	text = slurp(src);
+	text = tu_read(src, NULL);
 	all = malloc(strlen(text) + strlen(extra) + 1);
 	ck_assert_ptr_nonnull(all);
 	strcpy(all, text);
 	strcat(all, extra);
-	spew(s->conf, all, strlen(all), 0644);
+	tu_write(s->conf, all, strlen(all), 0644);
 	free(all);
 	free(text);
 }
