@@ -16,6 +16,7 @@
  */
 #include "autoconf.h"
 
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1842,7 +1843,8 @@ rest_get_index(struct rest_ctx *ctx)
 	const char	*name;
 	int		 status;
 
-	status = sim_get_settings(ctx->es->cluster, ctx->segs[0], NULL, 0, &out);
+	status = sim_get_settings(ctx->es->cluster, ctx->segs[0], NULL, 0,
+	    rest_flag(ctx, "ignore_unavailable"), &out);
 	if (status == 200) {
 		json_object_foreach(out, name, v) {
 			json_object_set_new(v, "aliases", json_object());
@@ -1952,7 +1954,8 @@ rest_index(struct rest_ctx *ctx)
 		else if (ctx->cmd == EVHTTP_REQ_GET)
 			status = sim_get_settings(c, ctx->segs[0],
 			    ctx->nsegs == 3 ? ctx->segs[2] : NULL,
-			    rest_flag(ctx, "flat_settings"), &out);
+			    rest_flag(ctx, "flat_settings"),
+			    rest_flag(ctx, "ignore_unavailable"), &out);
 		else {
 			rest_bad_method(ctx, "GET, PUT");
 			return;
@@ -2423,6 +2426,12 @@ rest_handle(struct evhttp_request *req, void *arg)
 	ctx->method = rest_method_name(ctx->cmd);
 	TAILQ_INIT(&ctx->query);
 	uri = evhttp_request_get_uri(req);
+	/* Every request received, served or not: what a test counts. */
+	if (es->opt.request_log != NULL)
+		fprintf(es->opt.request_log, "%" PRIu64 " %s %s %s\n",
+		    essim_wall_ms(), ctx->method, uri, evhttp_find_header(
+		    evhttp_request_get_input_headers(req),
+		    ESSIM_PEER_HEADER) != NULL ? "peer" : "client");
 	if (es->refusing) {
 		fault_drop_request(req);
 		rest_ctx_free(ctx);
