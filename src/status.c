@@ -20,6 +20,7 @@
 #include "isotime.h"
 #include "jsonw.h"
 #include "monotime.h"
+#include "seqno.h"
 #include "status.h"
 #include "xmalloc.h"
 
@@ -454,7 +455,7 @@ status_publish(const struct status_view *v, const char *dir, char *line,
 		if (idx[i].lag_ops < 0)
 			lag_known = false;
 		else
-			lag += idx[i].lag_ops;
+			lag = seq_add(lag, idx[i].lag_ops);
 	}
 	errors = xcalloc(n, sizeof *errors);
 	if (v->action != NULL && v->action->nindices == n)
