@@ -200,8 +200,12 @@ action_reply(const struct es_result *a, struct step_reply *r)
 		r->reason = action_text(a->reason);
 		return;
 	}
-	if (a->status >= 200 && a->status <= 299)
+	if (a->status >= 200 && a->status <= 299) {
+		r->garbled = !a->ok;
+		if (r->garbled)
+			r->reason = action_text(a->reason);
 		return;
+	}
 	r->error_type = action_text(a->error_type);
 	r->reason = action_text(a->reason);
 	r->leases_failed = a->leases_failed;
