@@ -47,6 +47,7 @@
 #include "config.h"
 #include "events.h"
 #include "log.h"
+#include "metrics.h"
 #include "xmalloc.h"
 
 #define ACTION_RECORD_VERSION	1
@@ -1774,6 +1775,8 @@ action_finish(struct action_engine *e)
 	e->running = false;
 	e->dirty = true;
 	action_notify(e);
+	metrics_action_finished(rec->kind, sum.done, sum.failed == 0 &&
+	    rec->error_type == NULL, sum.lost_operations);
 	if (e->cb.on_finished != NULL)
 		e->cb.on_finished(&sum, e->cb.arg);
 }
@@ -1919,6 +1922,7 @@ action_go(struct action_engine *e, struct action_record *rec)
 		e->runs[i].engine = e;
 	}
 	e->running = true;
+	metrics_action_started(rec->kind);
 	if (rec->phase == ACTION_PHASE_LAG)
 		action_timer_add(e->deadline, e->params.switchover_timeout_ms);
 	/* The intent is on disk before the first request is even built. */

@@ -149,4 +149,11 @@ config_print(FILE *f, const struct ccr_config *cfg)
 	print_opt_string(f, "\t", "pre_promote", cfg->hooks.pre_promote);
 	fprintf(f, "\ttimeout_ms = %" PRIu64 ";\n", cfg->hooks.timeout_ms);
 	fputs("};\n", f);
+
+	/* metrics_allow_remote means nothing without an address. */
+	if (cfg->metrics_listen != NULL) {
+		print_opt_string(f, "", "metrics_listen", cfg->metrics_listen);
+		print_bool(f, "", "metrics_allow_remote",
+		    cfg->metrics_allow_remote);
+	}
 }

@@ -24,6 +24,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "metrics.h"
 #include "xmalloc.h"
 
 /* Secrets are short; anything longer is the wrong file. */
@@ -44,7 +45,7 @@ static const char *const root_keys[] = {
 	"confirm_failback", "auto_failback", "dry_run", "failover_block_s",
 	"switchover_timeout_ms", "max_requests_per_cluster", "log_level",
 	"state_dir", "runtime_dir", "clusters", "leader", "follower",
-	"indices", "hooks", NULL
+	"indices", "hooks", "metrics_listen", "metrics_allow_remote", NULL
 };
 static const char *const cluster_keys[] = {
 	"urls", "remote", "username", "password_file", "api_key_file",
@@ -812,6 +813,40 @@ parse_globals(struct parse *p, const config_setting_t *root,
 	return (0);
 }
 
+/*
+ * Read metrics_listen and metrics_allow_remote. Metrics show the clusters'
+ * names, the indices and the state to whoever can connect: only loopback
+ * unless the operator says otherwise.
+ */
+static int
+parse_metrics(struct parse *p, const config_setting_t *root,
+    struct ccr_config *cfg)
+{
+	const config_setting_t	*s = NULL;
+	char			 host[64], *why;
+	unsigned int		 port;
+	bool			 loopback;
+
+	if (get_string(p, root, "metrics_listen", &cfg->metrics_listen,
+	    &s) == -1 ||
+	    get_bool(p, root, "metrics_allow_remote",
+	    &cfg->metrics_allow_remote) == -1)
+		return (-1);
+	if (s == NULL)
+		return (0);
+	if (metrics_parse_listen(cfg->metrics_listen, host, sizeof host, &port,
+	    &loopback, &why) == -1) {
+		perr(p, s, "%s", why);
+		free(why);
+		return (-1);
+	}
+	if (!loopback && !cfg->metrics_allow_remote)
+		return (perr(p, s, "'%s' is not a loopback address; set "
+		    "metrics_allow_remote = true to serve metrics to other "
+		    "hosts", host));
+	return (0);
+}
+
 /* A configuration holding only the defaults. */
 static struct ccr_config *
 config_defaults(const char *path)
@@ -905,7 +940,8 @@ config_load(const char *path, struct ccr_config **ret, char **cause)
 	    parse_globals(&p, root, cfg) == -1 ||
 	    parse_clusters(&p, root, cfg) == -1 ||
 	    parse_indices(&p, root, cfg) == -1 ||
-	    parse_hooks(&p, root, &cfg->hooks) == -1) {
+	    parse_hooks(&p, root, &cfg->hooks) == -1 ||
+	    parse_metrics(&p, root, cfg) == -1) {
 		*cause = p.cause;
 		goto fail;
 	}
@@ -969,6 +1005,7 @@ config_free(struct ccr_config *cfg)
 	free(cfg->state_dir);
 	free(cfg->runtime_dir);
 	free(cfg->log_level);
+	free(cfg->metrics_listen);
 	free(cfg);
 }
 

@@ -79,6 +79,9 @@ struct ccr_config {
 	char			*state_dir;	/* NULL: not configured */
 	char			*runtime_dir;
 	char			*log_level;
+
+	char			*metrics_listen;	/* HOST:PORT, NULL: off */
+	bool			 metrics_allow_remote;
 };
 
 /*

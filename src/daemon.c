@@ -36,6 +36,7 @@
 #include "fsm.h"
 #include "hook.h"
 #include "http.h"
+#include "metrics.h"
 #include "notify.h"
 #include "observation.h"
 #include "poller.h"
@@ -79,6 +80,7 @@ struct daemon {
 	struct control		*control;
 	struct hook_runner	*hooks;
 	struct event		*watchdog;
+	struct metrics		*metrics;	/* NULL: not served */
 
 	/*
 	 * The action engine's requests wait here until the record they follow
@@ -295,6 +297,8 @@ daemon_publish(struct daemon *d)
 		snap.last_command.message = d->last_command.message[0] != '\0' ?
 		    d->last_command.message : NULL;
 	}
+	metrics_update(d->metrics, &d->fsm, d->config, d->leader, d->seen,
+	    d->polled ? d->seen_indices : NULL, daemon_now_ms());
 	if (status_write(&snap, d->runtime_dir, &cause) == -1) {
 		log_warnx("cannot write status: %s", cause);
 		free(cause);
@@ -1058,6 +1062,10 @@ daemon_reload(void *arg)
 		config_free(cfg);
 		goto rejected;
 	}
+	if (metrics_reload_check(d->config, cfg, &cause) == -1) {
+		config_free(cfg);
+		goto rejected;
+	}
 	if (cfg->nindices != d->config->nindices) {
 		cause = xstrdup("the number of indices changed; restart the "
 		    "daemon to change them");
@@ -1212,6 +1220,7 @@ daemon_free(struct daemon *d)
 
 	if (d->watchdog != NULL)
 		event_free(d->watchdog);
+	metrics_free(d->metrics);
 	control_free(d->control);
 	hook_runner_free(d->hooks);
 	action_free(d->engine);
@@ -1302,6 +1311,13 @@ daemon_run(const struct daemon_options *opts)
 	poller_set_leader(d.poller, d.leader);
 	d.flush = event_new(d.base, -1, 0, daemon_flush_cb, &d);
 	d.engine = daemon_engine_create(&d);
+	if (d.config->metrics_listen != NULL) {
+		if ((d.metrics = metrics_create(d.base,
+		    d.config->metrics_listen, &cause)) == NULL)
+			goto fail;
+		log_info("metrics: serving http://%s/metrics",
+		    metrics_address(d.metrics));
+	}
 
 	if ((watchdog_ms = notify_watchdog_interval_ms()) != 0) {
 		d.watchdog = event_new(d.base, -1, EV_PERSIST,

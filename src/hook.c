@@ -33,6 +33,7 @@
 
 #include "hook.h"
 #include "log.h"
+#include "metrics.h"
 #include "xmalloc.h"
 
 #define HOOK_PATH		"/usr/local/sbin:/usr/local/bin:/usr/sbin:" \
@@ -307,6 +308,7 @@ hook_finish(struct hook *h)
 	log_debug("hook %s[%ld]: %s (exit %d, signal %d) after %llu ms",
 	    h->name, (long)h->pid, hook_outcome_name(r.outcome),
 	    r.exit_status, r.signo, (unsigned long long)r.duration_ms);
+	metrics_count_hook(h->name, r.outcome, r.exit_status);
 	h->cb(&r, h->arg);
 	hook_free(h);
 	hook_start_queued(hr);

@@ -35,6 +35,7 @@
 #include "es-parse.h"
 #include "es.h"
 #include "log.h"
+#include "metrics.h"
 #include "observation.h"
 #include "poller.h"
 #include "xmalloc.h"
@@ -75,6 +76,7 @@ struct poller_index {
 	bool			 prev_known;
 	uint64_t		 prev_failed_reads;
 	uint64_t		 read_exceptions;	/* last sampled */
+	uint64_t		 since_last_read_ms;	/* last sampled */
 };
 
 /* Indices whose shards one round samples, at most. */
@@ -98,6 +100,7 @@ struct poller {
 
 	/* The round in progress. */
 	bool			 running;
+	uint64_t		 round_started_ms;
 	int			 outstanding;
 	uint64_t		 round_requests;
 	uint64_t		 round_bytes;
@@ -167,6 +170,7 @@ poller_create(struct event_base *base, const struct ccr_config *cfg,
 	p->indices = xcalloc(p->nindices + 1, sizeof *p->indices);
 	p->obs_indices = xcalloc(p->nindices + 1, sizeof *p->obs_indices);
 	for (i = 0; i < p->nindices; i++) {
+		p->indices[i].since_last_read_ms = UINT64_MAX;
 		p->indices[i].name[0] = xstrdup(cfg->indices[i].leader_index);
 		p->indices[i].name[1] =
 		    xstrdup(cfg->indices[i].follower_index);
@@ -258,6 +262,7 @@ poller_set_leader(struct poller *p, int leader)
 		p->indices[i].nshards = 0;
 		p->indices[i].prev_known = false;
 		p->indices[i].read_exceptions = 0;
+		p->indices[i].since_last_read_ms = UINT64_MAX;
 	}
 }
 
@@ -479,10 +484,15 @@ poller_sample(struct poller_index *pi, const struct es_index_stats *is,
 	size_t				 j;
 
 	pi->read_exceptions = 0;
+	pi->since_last_read_ms = UINT64_MAX;
 	for (j = 0; j < is->nshards; j++) {
 		s = &is->shards[j];
 		failed += s->failed_read_requests;
 		pi->read_exceptions += s->read_exceptions;
+		if (s->since_last_read_ms != UINT64_MAX &&
+		    (pi->since_last_read_ms == UINT64_MAX ||
+		    s->since_last_read_ms > pi->since_last_read_ms))
+			pi->since_last_read_ms = s->since_last_read_ms;
 		if (s->since_last_read_ms != UINT64_MAX &&
 		    (!*any || s->since_last_read_ms >
 		    link->max_since_last_read_ms)) {
@@ -542,9 +552,11 @@ poller_fill_indices(struct poller *p, uint64_t now)
 			else {
 				pi->prev_known = false;
 				pi->read_exceptions = 0;
+				pi->since_last_read_ms = UINT64_MAX;
 			}
 		}
 		oi->read_exceptions = pi->read_exceptions;
+		oi->since_last_read_ms = pi->since_last_read_ms;
 
 		if (p->slots[POLL_CCR_SUMMARY].ok &&
 		    (is = es_ccr_stats_find(&p->summary, name)) != NULL) {
@@ -592,6 +604,7 @@ poller_round_end(struct poller *p)
 	    (unsigned long long)p->round_failures,
 	    (unsigned long long)p->round_bytes);
 	p->running = false;
+	metrics_poll_round(now - p->round_started_ms);
 	p->cb(o, p->arg);
 	poller_round_clear(p);
 }
@@ -726,6 +739,7 @@ poller_launch(struct poller *p)
 	p->probe = TRI_UNKNOWN;
 	p->round_requests = p->round_bytes = p->round_failures = 0;
 	p->running = true;
+	p->round_started_ms = poller_now_ms();
 	p->outstanding = 0;
 
 	es_call_health(&call);

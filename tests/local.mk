@@ -247,3 +247,22 @@ EXTRA_DIST += %reldir%/integration/action-lib.sh \
 	%reldir%/integration/action-crash.sh \
 	%reldir%/integration/action-retry.sh \
 	%reldir%/integration/action-switchover.sh
+# metrics: /metrics of a running daemon, scraped and checked by promtool;
+# the metrics_listen fixtures.
+EXTRA_DIST += \
+	%reldir%/config/bad-metrics-listen-name.conf \
+	%reldir%/config/bad-metrics-listen-no-port.conf \
+	%reldir%/config/bad-metrics-listen-port.conf \
+	%reldir%/config/bad-metrics-listen-remote-v6.conf \
+	%reldir%/config/bad-metrics-listen-remote.conf \
+	%reldir%/config/bad-type-metrics-allow-remote.conf \
+	%reldir%/config/good-metrics-loopback.conf \
+	%reldir%/config/good-metrics-loopback.ok \
+	%reldir%/config/good-metrics-remote.conf \
+	%reldir%/config/good-metrics-remote.ok
+check_PROGRAMS += %reldir%/unit/check_metrics
+%canon_reldir%_unit_check_metrics_SOURCES = %reldir%/unit/check_metrics.c
+%canon_reldir%_unit_check_metrics_CFLAGS = $(UNIT_CFLAGS)
+%canon_reldir%_unit_check_metrics_LDADD = $(UNIT_LIBS)
+TESTS += %reldir%/unit/check_metrics %reldir%/integration/metrics.sh
+EXTRA_DIST += %reldir%/integration/metrics.sh

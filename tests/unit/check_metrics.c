@@ -1,0 +1,425 @@
+/*
+ * Unit tests for metrics.c: the exposition built from a hand-made view and
+ * counters (names, label escaping, histogram buckets, what is left out
+ * while unknown), the interim readiness, and metrics_listen's parser.
+ * Check runs each test in its own process, so the counters start at zero.
+ */
+#include "autoconf.h"
+
+#include <check.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+
+#include "config.h"
+#include "fsm.h"
+#include "metrics.h"
+#include "observation.h"
+
+static struct event_base	*base;
+static struct metrics		*m;
+static struct ccr_config	 cfg;
+static struct ccr_index_pair	 pairs[2];
+static struct fsm		 f;
+static struct obs_cluster	 seen[CCR_CLUSTERS];
+static struct obs_index		 idx[2];
+static char			*text;
+
+static void
+setup(void)
+{
+	char	*cause = NULL;
+
+	base = event_base_new();
+	ck_assert_ptr_nonnull(base);
+	m = metrics_create(base, "127.0.0.1:0", &cause);
+	ck_assert_msg(m != NULL, "%s", cause);
+
+	memset(&cfg, 0, sizeof cfg);
+	cfg.clusters[0].name = "prod";
+	cfg.clusters[1].name = "dr";
+	pairs[0].leader_index = "orders";
+	pairs[0].follower_index = "orders-copy";
+	pairs[1].leader_index = "logs";
+	pairs[1].follower_index = "logs-copy";
+	cfg.indices = pairs;
+	cfg.nindices = 2;
+
+	fsm_init(&f, 1000);
+	memset(seen, 0, sizeof seen);
+	seen[0].reachable = seen[1].reachable = true;
+	memset(idx, 0, sizeof idx);
+	idx[0].lag_ops = 12;
+	idx[0].since_last_read_ms = 1500;
+	idx[1].lag_ops = -1;
+	idx[1].since_last_read_ms = UINT64_MAX;
+	text = NULL;
+}
+
+static void
+teardown(void)
+{
+	free(text);
+	metrics_free(m);
+	event_base_free(base);
+}
+
+/* Format the exposition into text. */
+static const char *
+format(void)
+{
+	struct evbuffer	*b = evbuffer_new();
+	size_t		 len;
+
+	metrics_format(m, b);
+	len = evbuffer_get_length(b);
+	free(text);
+	text = malloc(len + 1);
+	evbuffer_remove(b, text, len);
+	text[len] = '\0';
+	evbuffer_free(b);
+	return (text);
+}
+
+/* The exposition has line (a whole line). */
+static int
+has_line(const char *line)
+{
+	const char	*p = text;
+	size_t		 len = strlen(line);
+
+	while ((p = strstr(p, line)) != NULL) {
+		if ((p == text || p[-1] == '\n') && p[len] == '\n')
+			return (1);
+		p += len;
+	}
+	return (0);
+}
+
+#define ck_line(line) \
+	ck_assert_msg(has_line(line), "missing line: %s\n%s", line, text)
+#define ck_no(s) \
+	ck_assert_msg(strstr(text, s) == NULL, "unexpected: %s\n%s", s, text)
+
+START_TEST(view_names_and_values)
+{
+	f.state = FSM_STATE_AWAITING_CONFIRMATION;
+	f.pending = FSM_ACTION_PROMOTE;
+	f.leader_failures = 4;
+	seen[0].reachable = false;
+	metrics_update(m, &f, &cfg, 0, seen, idx, 1000);
+	format();
+	ck_line("# TYPE ccr_failoverd_state gauge");
+	ck_line("ccr_failoverd_state{state=\"AWAITING_CONFIRMATION\"} 1");
+	ck_line("ccr_failoverd_state{state=\"REPLICATING\"} 0");
+	ck_line("ccr_failoverd_state{state=\"FAILED\"} 0");
+	ck_line("ccr_failoverd_held 0");
+	ck_line("ccr_failoverd_pending_action{action=\"promote\"} 1");
+	ck_line("ccr_failoverd_pending_action{action=\"failback\"} 0");
+	ck_line("ccr_failoverd_cluster_reachable{cluster=\"prod\","
+	    "role=\"leader\"} 0");
+	ck_line("ccr_failoverd_cluster_reachable{cluster=\"dr\","
+	    "role=\"follower\"} 1");
+	ck_line("ccr_failoverd_cluster_consecutive_failures{cluster=\"prod\"} 4");
+	ck_line("ccr_failoverd_cluster_consecutive_failures{cluster=\"dr\"} 0");
+	ck_line("ccr_failoverd_follower_lag_operations{leader_index=\"orders\","
+	    "follower_index=\"orders-copy\"} 12");
+	ck_line("ccr_failoverd_follower_time_since_last_read_seconds"
+	    "{follower_index=\"orders-copy\"} 1.500");
+	/* Unknown lag and read times are left out, not shown as 0. */
+	ck_no("follower_index=\"logs-copy\"");
+	ck_line("ccr_failoverd_build_info{version=\"" PACKAGE_VERSION "\"} 1");
+}
+END_TEST
+
+START_TEST(roles_swap_names)
+{
+	f.state = FSM_STATE_PROMOTED;
+	f.leader_failures = 2;
+	metrics_update(m, &f, &cfg, 1, seen, idx, 1000);
+	format();
+	ck_line("ccr_failoverd_cluster_reachable{cluster=\"dr\","
+	    "role=\"leader\"} 1");
+	ck_line("ccr_failoverd_cluster_reachable{cluster=\"prod\","
+	    "role=\"follower\"} 1");
+	ck_line("ccr_failoverd_cluster_consecutive_failures{cluster=\"dr\"} 2");
+	ck_line("ccr_failoverd_follower_lag_operations"
+	    "{leader_index=\"orders-copy\",follower_index=\"orders\"} 12");
+	ck_line("ccr_failoverd_follower_time_since_last_read_seconds"
+	    "{follower_index=\"orders\"} 1.500");
+}
+END_TEST
+
+START_TEST(before_first_poll)
+{
+	metrics_update(m, &f, &cfg, 0, seen, NULL, 1000);
+	format();
+	ck_line("ccr_failoverd_state{state=\"REPLICATING\"} 1");
+	ck_line("ccr_failoverd_ready 0");
+	ck_line("# TYPE ccr_failoverd_cluster_reachable gauge");
+	ck_no("ccr_failoverd_cluster_reachable{");
+	ck_no("ccr_failoverd_follower_lag_operations{");
+}
+END_TEST
+
+START_TEST(ready_interim)
+{
+	metrics_update(m, &f, &cfg, 0, seen, idx, 1000);
+	format();
+	ck_line("ccr_failoverd_ready 1");
+
+	f.held = true;
+	metrics_update(m, &f, &cfg, 0, seen, idx, 1000);
+	format();
+	ck_line("ccr_failoverd_held 1");
+	ck_line("ccr_failoverd_ready 0");
+	f.held = false;
+
+	f.tilt = true;
+	metrics_update(m, &f, &cfg, 0, seen, idx, 1000);
+	format();
+	ck_line("ccr_failoverd_ready 0");
+	f.tilt = false;
+
+	f.block_until_ms = 5000;
+	metrics_update(m, &f, &cfg, 0, seen, idx, 1000);
+	format();
+	ck_line("ccr_failoverd_ready 0");
+	metrics_update(m, &f, &cfg, 0, seen, idx, 6000);
+	format();
+	ck_line("ccr_failoverd_ready 1");
+
+	f.state = FSM_STATE_DEGRADED;
+	metrics_update(m, &f, &cfg, 0, seen, idx, 6000);
+	format();
+	ck_line("ccr_failoverd_ready 0");
+	f.state = FSM_STATE_FAILED;
+	metrics_update(m, &f, &cfg, 0, seen, idx, 6000);
+	format();
+	ck_line("ccr_failoverd_ready 0");
+	f.state = FSM_STATE_REPLICATING;
+
+	seen[1].reachable = false;
+	metrics_update(m, &f, &cfg, 0, seen, idx, 6000);
+	format();
+	ck_line("ccr_failoverd_ready 0");
+}
+END_TEST
+
+START_TEST(label_escaping)
+{
+	cfg.clusters[0].name = "a\"b\\c\nd";
+	metrics_update(m, &f, &cfg, 0, seen, idx, 1000);
+	metrics_count_request("q\"uote", HTTP_DONE, 200);
+	format();
+	ck_line("ccr_failoverd_cluster_consecutive_failures"
+	    "{cluster=\"a\\\"b\\\\c\\nd\"} 0");
+	ck_line("ccr_failoverd_requests_total{cluster=\"q\\\"uote\","
+	    "code=\"200\"} 1");
+}
+END_TEST
+
+START_TEST(histogram_buckets)
+{
+	metrics_poll_round(3);
+	metrics_poll_round(5);
+	metrics_poll_round(7);
+	metrics_poll_round(30);
+	metrics_poll_round(20000);
+	format();
+	ck_line("# TYPE ccr_failoverd_poll_duration_seconds histogram");
+	/* Buckets are cumulative and include their upper bound. */
+	ck_line("ccr_failoverd_poll_duration_seconds_bucket{le=\"0.005\"} 2");
+	ck_line("ccr_failoverd_poll_duration_seconds_bucket{le=\"0.01\"} 3");
+	ck_line("ccr_failoverd_poll_duration_seconds_bucket{le=\"0.025\"} 3");
+	ck_line("ccr_failoverd_poll_duration_seconds_bucket{le=\"0.05\"} 4");
+	ck_line("ccr_failoverd_poll_duration_seconds_bucket{le=\"10\"} 4");
+	ck_line("ccr_failoverd_poll_duration_seconds_bucket{le=\"+Inf\"} 5");
+	ck_line("ccr_failoverd_poll_duration_seconds_sum 20.045");
+	ck_line("ccr_failoverd_poll_duration_seconds_count 5");
+	/* le="+Inf" comes last among the buckets. */
+	ck_assert(strstr(text, "le=\"10\"") < strstr(text, "le=\"+Inf\""));
+}
+END_TEST
+
+START_TEST(counters)
+{
+	metrics_count_request("prod", HTTP_DONE, 200);
+	metrics_count_request("prod", HTTP_DONE, 200);
+	metrics_count_request("prod", HTTP_DONE, 503);
+	metrics_count_request("dr", HTTP_TIMEOUT, 0);
+	metrics_count_request("dr", HTTP_REFUSED, 0);
+	metrics_count_request(NULL, HTTP_DONE, 200);
+	metrics_count_hook("on_promote", HOOK_OUTCOME_EXITED, 0);
+	metrics_count_hook("on_promote", HOOK_OUTCOME_EXITED, 3);
+	metrics_count_hook("on_promote", HOOK_OUTCOME_SIGNALED, 0);
+	metrics_count_hook("pre_promote", HOOK_OUTCOME_TIMED_OUT, 0);
+	metrics_count_hook("pre_promote", HOOK_OUTCOME_FAILED, 0);
+	format();
+	ck_line("# TYPE ccr_failoverd_requests_total counter");
+	ck_line("ccr_failoverd_requests_total{cluster=\"prod\",code=\"200\"} 2");
+	ck_line("ccr_failoverd_requests_total{cluster=\"prod\",code=\"503\"} 1");
+	ck_line("ccr_failoverd_requests_total{cluster=\"dr\",code=\"timeout\"} 1");
+	ck_line("ccr_failoverd_requests_total{cluster=\"dr\",code=\"refused\"} 1");
+	ck_line("# TYPE ccr_failoverd_hook_runs_total counter");
+	ck_line("ccr_failoverd_hook_runs_total{hook=\"on_promote\","
+	    "result=\"success\"} 1");
+	ck_line("ccr_failoverd_hook_runs_total{hook=\"on_promote\","
+	    "result=\"failure\"} 2");
+	ck_line("ccr_failoverd_hook_runs_total{hook=\"pre_promote\","
+	    "result=\"timeout\"} 1");
+	ck_line("ccr_failoverd_hook_runs_total{hook=\"pre_promote\","
+	    "result=\"error\"} 1");
+}
+END_TEST
+
+START_TEST(actions)
+{
+	format();
+	/* Every action and result is there from the start, at 0. */
+	ck_line("ccr_failoverd_actions_total{action=\"promote\","
+	    "result=\"success\"} 0");
+	ck_line("ccr_failoverd_actions_total{action=\"switchover\","
+	    "result=\"failure\"} 0");
+	ck_no("ccr_failoverd_action_duration_seconds{");
+	ck_no("\nccr_failoverd_last_promotion_timestamp_seconds ");
+
+	metrics_action_started(FSM_ACTION_FAILBACK);
+	metrics_action_finished(FSM_ACTION_FAILBACK, 0, false, -1);
+	metrics_action_started(FSM_ACTION_PROMOTE);
+	metrics_action_finished(FSM_ACTION_PROMOTE, 3, true, 42);
+	format();
+	ck_line("ccr_failoverd_actions_total{action=\"failback\","
+	    "result=\"failure\"} 1");
+	ck_line("ccr_failoverd_actions_total{action=\"promote\","
+	    "result=\"success\"} 1");
+	ck_assert_ptr_nonnull(strstr(text,
+	    "\nccr_failoverd_action_duration_seconds{action=\"promote\"} 0."));
+	ck_assert_ptr_nonnull(strstr(text,
+	    "\nccr_failoverd_last_promotion_timestamp_seconds "));
+	ck_line("ccr_failoverd_last_promotion_lost_operations 42");
+
+	/* A promotion whose loss is unknown leaves the count out. */
+	metrics_action_started(FSM_ACTION_PROMOTE);
+	metrics_action_finished(FSM_ACTION_PROMOTE, 1, false, -1);
+	format();
+	ck_line("ccr_failoverd_actions_total{action=\"promote\","
+	    "result=\"failure\"} 1");
+	ck_no("ccr_failoverd_last_promotion_lost_operations 42");
+}
+END_TEST
+
+START_TEST(every_family_typed)
+{
+	static const char *const families[] = {
+		"state gauge", "held gauge", "ready gauge",
+		"pending_action gauge", "cluster_reachable gauge",
+		"cluster_consecutive_failures gauge",
+		"follower_lag_operations gauge",
+		"follower_time_since_last_read_seconds gauge",
+		"poll_duration_seconds histogram", "requests_total counter",
+		"actions_total counter", "action_duration_seconds gauge",
+		"last_promotion_timestamp_seconds gauge",
+		"last_promotion_lost_operations gauge",
+		"hook_runs_total counter", "build_info gauge", NULL
+	};
+	const char *const	*fam;
+	char			 line[128];
+
+	metrics_update(m, &f, &cfg, 0, seen, idx, 1000);
+	format();
+	for (fam = families; *fam != NULL; fam++) {
+		snprintf(line, sizeof line, "# TYPE ccr_failoverd_%s", *fam);
+		ck_line(line);
+	}
+}
+END_TEST
+
+START_TEST(parse_listen)
+{
+	char		 host[64], *cause = NULL;
+	unsigned int	 port;
+	bool		 lo;
+
+	ck_assert_int_eq(metrics_parse_listen("127.0.0.1:9464", host,
+	    sizeof host, &port, &lo, &cause), 0);
+	ck_assert_str_eq(host, "127.0.0.1");
+	ck_assert_uint_eq(port, 9464);
+	ck_assert(lo);
+	ck_assert_int_eq(metrics_parse_listen("127.9.9.9:0", host,
+	    sizeof host, &port, &lo, &cause), 0);
+	ck_assert(lo);
+	ck_assert_uint_eq(port, 0);
+	ck_assert_int_eq(metrics_parse_listen("[::1]:1", host, sizeof host,
+	    &port, &lo, &cause), 0);
+	ck_assert_str_eq(host, "::1");
+	ck_assert(lo);
+	ck_assert_int_eq(metrics_parse_listen("[::ffff:127.0.0.1]:1", host,
+	    sizeof host, &port, &lo, &cause), 0);
+	ck_assert(lo);
+	ck_assert_int_eq(metrics_parse_listen("10.1.2.3:9464", host,
+	    sizeof host, &port, &lo, &cause), 0);
+	ck_assert(!lo);
+	ck_assert_int_eq(metrics_parse_listen("[::]:9464", host, sizeof host,
+	    &port, &lo, &cause), 0);
+	ck_assert(!lo);
+
+	ck_assert_int_eq(metrics_parse_listen("::1:9464", host, sizeof host,
+	    &port, &lo, &cause), -1);
+	free(cause);
+	ck_assert_int_eq(metrics_parse_listen("127.0.0.1:-1", host,
+	    sizeof host, &port, &lo, &cause), -1);
+	free(cause);
+	ck_assert_int_eq(metrics_parse_listen("127.0.0.1:", host, sizeof host,
+	    &port, &lo, &cause), -1);
+	free(cause);
+	ck_assert_int_eq(metrics_parse_listen(":80", host, sizeof host,
+	    &port, &lo, &cause), -1);
+	free(cause);
+	ck_assert_int_eq(metrics_parse_listen("[]:80", host, sizeof host,
+	    &port, &lo, &cause), -1);
+	free(cause);
+	ck_assert_int_eq(metrics_parse_listen("host.example:80", host,
+	    sizeof host, &port, &lo, &cause), -1);
+	free(cause);
+}
+END_TEST
+
+START_TEST(address_is_bound)
+{
+	ck_assert_ptr_nonnull(strstr(metrics_address(m), "127.0.0.1:"));
+	ck_assert_str_ne(metrics_address(m), "127.0.0.1:0");
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite	*s = suite_create("metrics");
+	TCase	*tc = tcase_create("metrics");
+	SRunner	*sr;
+	int	 failed;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, view_names_and_values);
+	tcase_add_test(tc, roles_swap_names);
+	tcase_add_test(tc, before_first_poll);
+	tcase_add_test(tc, ready_interim);
+	tcase_add_test(tc, label_escaping);
+	tcase_add_test(tc, histogram_buckets);
+	tcase_add_test(tc, counters);
+	tcase_add_test(tc, actions);
+	tcase_add_test(tc, every_family_typed);
+	tcase_add_test(tc, parse_listen);
+	tcase_add_test(tc, address_is_bound);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return (failed == 0 ? 0 : 1);
+}
