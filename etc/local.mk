@@ -5,3 +5,9 @@
 # not exist. The operator copies it into place and edits it.
 ccrexampledir = $(docdir)/examples
 dist_ccrexample_DATA = %reldir%/ccr-failoverd.conf
+
+# Prometheus alert rules for the metrics, with their promtool tests. Rules
+# are data a Prometheus server reads, not documentation that may be left
+# out of an installation: they go under the package's data directory.
+dist_pkgdata_DATA = %reldir%/prometheus/ccr-failoverd.rules.yml
+EXTRA_DIST += %reldir%/prometheus/ccr-failoverd.rules.test.yml

@@ -264,5 +264,7 @@ check_PROGRAMS += %reldir%/unit/check_metrics
 %canon_reldir%_unit_check_metrics_SOURCES = %reldir%/unit/check_metrics.c
 %canon_reldir%_unit_check_metrics_CFLAGS = $(UNIT_CFLAGS)
 %canon_reldir%_unit_check_metrics_LDADD = $(UNIT_LIBS)
-TESTS += %reldir%/unit/check_metrics %reldir%/integration/metrics.sh
-EXTRA_DIST += %reldir%/integration/metrics.sh
+TESTS += %reldir%/unit/check_metrics %reldir%/integration/metrics.sh \
+	%reldir%/integration/prometheus-rules.sh
+EXTRA_DIST += %reldir%/integration/metrics.sh \
+	%reldir%/integration/prometheus-rules.sh
