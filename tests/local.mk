@@ -268,3 +268,6 @@ TESTS += %reldir%/unit/check_metrics %reldir%/integration/metrics.sh \
 	%reldir%/integration/prometheus-rules.sh
 EXTRA_DIST += %reldir%/integration/metrics.sh \
 	%reldir%/integration/prometheus-rules.sh
+# ccr-failoverctl --instance: the template unit's runtime directories.
+TESTS += %reldir%/integration/ctl-instance.sh
+EXTRA_DIST += %reldir%/integration/ctl-instance.sh
