@@ -11,3 +11,9 @@ dist_ccrexample_DATA = %reldir%/ccr-failoverd.conf
 # out of an installation: they go under the package's data directory.
 dist_pkgdata_DATA = %reldir%/prometheus/ccr-failoverd.rules.yml
 EXTRA_DIST += %reldir%/prometheus/ccr-failoverd.rules.test.yml
+
+# bash completion for ccr-failoverctl, where bash-completion looks for it.
+bashcompletiondir = $(datadir)/bash-completion/completions
+dist_bashcompletion_DATA = %reldir%/bash-completion/ccr-failoverctl
+TESTS += tests/integration/bash-completion.sh
+EXTRA_DIST += tests/integration/bash-completion.sh
