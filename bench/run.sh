@@ -10,6 +10,7 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
+. "$here/metrics.sh"
 
 RUNS=${BENCH_RUNS:-3}
 SEQ_RUNS_1000=${BENCH_SEQ_RUNS_1000:-1}
@@ -344,6 +345,7 @@ target() {	# METRIC N -> the target, if any (bench.csv's last column)
 	poll_rss_peak,1000) echo '< 16' ;;
 	promote_ms,1000) echo '< 1000' ;;
 	promote_speedup,1000) echo '>= 20' ;;
+	metrics_scrape_ms,1000|metrics_scrape_cpu_ms,1000) echo '< 5' ;;
 	*) echo '' ;;
 	esac
 }
@@ -427,6 +429,7 @@ bench_report() {
 			done
 		done
 		echo '| target, 1,000 | | < 1000 | | >= 20 | |'
+		want metrics && bench_metrics_report
 		if [ "$DAEMON_ENGINE" = no ]; then
 			echo
 			echo "**Not measured: promotion and failback by the daemon.** This build's" \
@@ -491,7 +494,7 @@ rm -f "$RESULTS/bench.md" "$RESULTS/bench.csv" "$RESULTS/promotion.png"
 : >"$SAMPLES"
 
 want() {
-	case " ${BENCH_SECTIONS:-throughput detection polling promotion} " in
+	case " ${BENCH_SECTIONS:-throughput detection polling promotion metrics} " in
 	*" $1 "*) return 0 ;;
 	*) return 1 ;;
 	esac
@@ -525,6 +528,10 @@ if want promotion; then
 			done
 		done
 	done
+fi
+if want metrics; then
+	say "scraping /metrics"
+	bench_metrics 1000 || exit 1
 fi
 bench_report
 bench_plot
