@@ -41,7 +41,13 @@
 #define METRICS_HEADERS_MAX	8192
 #define METRICS_CONTENT_TYPE	"text/plain; version=0.0.4; charset=utf-8"
 
-static const double metrics_poll_le[] = { METRICS_POLL_BUCKETS };
+/*
+ * Upper bounds of the poll duration histogram, in seconds: a round on a
+ * LAN takes milliseconds, one that waits for a timeout takes seconds.
+ */
+static const double metrics_poll_le[] = {
+	0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
+};
 #define METRICS_NBUCKETS \
 	(sizeof metrics_poll_le / sizeof metrics_poll_le[0])
 
@@ -118,6 +124,7 @@ struct metrics {
 	size_t			 nindices;
 };
 
+/* Monotonic milliseconds, for action durations. */
 static uint64_t
 metrics_now_ms(void)
 {
@@ -377,6 +384,7 @@ metrics_seconds(char *buf, size_t len, uint64_t ms)
 	return (buf);
 }
 
+/* A counter's value as text. */
 static const char *
 metrics_u64(char *buf, size_t len, uint64_t v)
 {
@@ -710,6 +718,7 @@ metrics_address(const struct metrics *m)
 	return (m->address);
 }
 
+/* Stop serving and free the view; the counters stay with the process. */
 void
 metrics_free(struct metrics *m)
 {

@@ -23,10 +23,6 @@ struct evbuffer;
 struct event_base;
 struct metrics;
 
-/* Upper bounds of the poll duration histogram, in seconds. */
-#define METRICS_POLL_BUCKETS \
-	0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
-
 /* Counters: safe to call whether or not metrics are served. */
 void		 metrics_count_request(const char *, enum http_outcome, long);
 void		 metrics_count_hook(const char *, enum hook_outcome, int);
