@@ -617,6 +617,8 @@ hook_run(struct hook_runner *hr, const struct hook_request *req,
 	if (hr->nrunning >= hr->max_running && hr->nqueued >= hr->max_queued) {
 		xasprintf(cause, "hook %s: queue full (%u waiting)", req->path,
 		    hr->nqueued);
+		metrics_count_hook(req->name != NULL ? req->name : "hook",
+		    HOOK_OUTCOME_FAILED, 0);
 		return (-1);
 	}
 

@@ -171,7 +171,8 @@ metrics_count_request(const char *cluster, enum http_outcome outcome,
 
 /*
  * Count a finished hook: success (exit 0), failure (non-zero exit or a
- * signal), timeout (killed after its timeout) or error (never ran).
+ * signal), timeout (killed after its timeout) or error (never ran: it
+ * could not be started, or the queue was full).
  */
 void
 metrics_count_hook(const char *hook, enum hook_outcome outcome,

@@ -1,7 +1,8 @@
 /*
  * Unit tests for metrics.c: the exposition built from a hand-made view and
  * counters (names, label escaping, histogram buckets, what is left out
- * while unknown), the interim readiness, and metrics_listen's parser.
+ * while unknown), the interim readiness, metrics_listen's parser, and the
+ * counting points in hook.c and http.c.
  * Check runs each test in its own process, so the counters start at zero.
  */
 #include "autoconf.h"
@@ -17,6 +18,8 @@
 
 #include "config.h"
 #include "fsm.h"
+#include "hook.h"
+#include "http.h"
 #include "metrics.h"
 #include "observation.h"
 
@@ -28,6 +31,7 @@ static struct fsm		 f;
 static struct obs_cluster	 seen[CCR_CLUSTERS];
 static struct obs_index		 idx[2];
 static char			*text;
+static int			 callbacks, expected;	/* of hooks, requests */
 
 static void
 setup(void)
@@ -58,6 +62,7 @@ setup(void)
 	idx[1].lag_ops = -1;
 	idx[1].since_last_read_ms = UINT64_MAX;
 	text = NULL;
+	callbacks = 0;
 }
 
 static void
@@ -389,6 +394,90 @@ START_TEST(parse_listen)
 }
 END_TEST
 
+/* Count callbacks; leave the loop after the last one expected. */
+static void
+hook_cb(const struct hook_result *r, void *arg)
+{
+	(void)r;
+	if (++callbacks == expected)
+		event_base_loopbreak(arg);
+}
+
+static void
+http_cb(const struct http_response *r, void *arg)
+{
+	(void)r;
+	if (++callbacks == expected)
+		event_base_loopbreak(arg);
+}
+
+/* Run base until the expected callbacks came, for at most 10 s. */
+static void
+run_until_done(int want)
+{
+	struct timeval	tv = { 10, 0 };
+
+	expected = want;
+	event_base_loopexit(base, &tv);
+	event_base_dispatch(base);
+	ck_assert_int_eq(callbacks, want);
+}
+
+/* hook.c counts every hook as it ends, and one its queue turns away. */
+START_TEST(hooks_counted_where_they_end)
+{
+	struct hook_runner	*hr = hook_runner_create(base, 2, 0);
+	struct hook_request	 req;
+	char			*cause = NULL;
+
+	memset(&req, 0, sizeof req);
+	req.timeout_ms = 5000;
+	req.name = "on_promote";
+	req.path = "/bin/true";
+	ck_assert_int_eq(hook_run(hr, &req, hook_cb, base, &cause), 0);
+	req.path = "/bin/false";
+	ck_assert_int_eq(hook_run(hr, &req, hook_cb, base, &cause), 0);
+	req.name = "pre_promote";
+	ck_assert_int_eq(hook_run(hr, &req, hook_cb, base, &cause), -1);
+	free(cause);
+	run_until_done(2);
+	hook_runner_free(hr);
+	format();
+	ck_line("ccr_failoverd_hook_runs_total{hook=\"on_promote\","
+	    "result=\"success\"} 1");
+	ck_line("ccr_failoverd_hook_runs_total{hook=\"on_promote\","
+	    "result=\"failure\"} 1");
+	ck_line("ccr_failoverd_hook_runs_total{hook=\"pre_promote\","
+	    "result=\"error\"} 1");
+}
+END_TEST
+
+/* http.c counts a labelled request as it completes, an unlabelled not. */
+START_TEST(requests_counted_where_they_end)
+{
+	struct http			*h;
+	struct http_request_spec	 spec;
+	char				*cause = NULL;
+
+	h = http_create(base, 4, &cause);
+	ck_assert_msg(h != NULL, "%s", cause);
+	memset(&spec, 0, sizeof spec);
+	spec.method = HTTP_GET;
+	spec.url = "http://127.0.0.1:1/";
+	spec.timeout_ms = 5000;
+	spec.label = "prod";
+	ck_assert_ptr_nonnull(http_submit(h, &spec, http_cb, base));
+	spec.label = NULL;
+	ck_assert_ptr_nonnull(http_submit(h, &spec, http_cb, base));
+	run_until_done(2);
+	http_free(h);
+	format();
+	ck_line("ccr_failoverd_requests_total{cluster=\"prod\","
+	    "code=\"refused\"} 1");
+	ck_assert_ptr_null(strstr(text, "\nccr_failoverd_requests_total{cluster=\"\""));
+}
+END_TEST
+
 START_TEST(address_is_bound)
 {
 	ck_assert_ptr_nonnull(strstr(metrics_address(m), "127.0.0.1:"));
@@ -416,6 +505,8 @@ main(void)
 	tcase_add_test(tc, every_family_typed);
 	tcase_add_test(tc, parse_listen);
 	tcase_add_test(tc, address_is_bound);
+	tcase_add_test(tc, hooks_counted_where_they_end);
+	tcase_add_test(tc, requests_counted_where_they_end);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
