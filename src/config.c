@@ -9,7 +9,11 @@
  */
 #include "autoconf.h"
 
+#include <sys/socket.h>
 #include <sys/stat.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -23,15 +27,14 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "es-name.h"
 #include "log.h"
-#include "metrics.h"
 #include "xmalloc.h"
 
 /* Secrets are short; anything longer is the wrong file. */
 #define CONFIG_SECRET_MAX	4096
 
 /* Elasticsearch's limit on an index name, in bytes. */
-#define CONFIG_INDEX_NAME_MAX	255
 
 struct parse {
 	const char	*path;		/* the file named by the caller */
@@ -645,29 +648,6 @@ parse_clusters(struct parse *p, const config_setting_t *root,
 	return (0);
 }
 
-/* Why Elasticsearch would refuse an index name, or NULL if it would not. */
-static const char *
-index_name_error(const char *name, char *buf, size_t len)
-{
-	const char	*c;
-
-	if (strlen(name) > CONFIG_INDEX_NAME_MAX)
-		return ("is longer than 255 bytes");
-	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
-		return ("must not be '.' or '..'");
-	if (strchr("-_+", name[0]) != NULL)
-		return ("must not start with '-', '_' or '+'");
-	for (c = name; *c != '\0'; c++) {
-		if (*c >= 'A' && *c <= 'Z')
-			return ("must be lower case");
-		if (strchr("\\/*?\"<>| ,#:", *c) != NULL) {
-			snprintf(buf, len, "must not contain '%c'", *c);
-			return (buf);
-		}
-	}
-	return (NULL);
-}
-
 /* Read one index name of an indices entry, rejecting names listed before. */
 static int
 parse_index_name(struct parse *p, const config_setting_t *list,
@@ -682,7 +662,7 @@ parse_index_name(struct parse *p, const config_setting_t *list,
 		return (perr(p, e, "%s is required", name));
 	if (get_string(p, e, name, ret, NULL) == -1)
 		return (-1);
-	if ((why = index_name_error(*ret, buf, sizeof buf)) != NULL)
+	if ((why = es_name_error(*ret, buf, sizeof buf)) != NULL)
 		return (perr(p, s, "'%s' %s", *ret, why));
 	for (i = 0; i < n; i++) {
 		prev = config_setting_get_member(
@@ -814,6 +794,62 @@ parse_globals(struct parse *p, const config_setting_t *root,
 }
 
 /*
+ * Split "HOST:PORT" into host (without an IPv6 literal's brackets) and
+ * port, and say whether the host is a loopback address. HOST is a numeric
+ * IPv4 address or a bracketed IPv6 one: a name could resolve anywhere.
+ * Port 0 asks for any free port.
+ */
+static int
+parse_listen(const char *s, char *host, size_t hostlen,
+    unsigned int *port, bool *loopback, char **cause)
+{
+	static const unsigned char v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0,
+		0, 0, 0xff, 0xff };
+	const char	*colon = strrchr(s, ':'), *h = s;
+	struct in_addr	 a4;
+	struct in6_addr	 a6;
+	unsigned long	 p;
+	size_t		 len;
+	char		*end;
+
+	if (colon == NULL) {
+		xasprintf(cause, "'%s' is not HOST:PORT", s);
+		return (-1);
+	}
+	len = (size_t)(colon - s);
+	if (len >= 2 && s[0] == '[' && s[len - 1] == ']') {
+		h++;
+		len -= 2;
+	}
+	if (len == 0 || len >= hostlen) {
+		xasprintf(cause, "'%s' is not HOST:PORT", s);
+		return (-1);
+	}
+	memcpy(host, h, len);
+	host[len] = '\0';
+	errno = 0;
+	p = strtoul(colon + 1, &end, 10);
+	if (colon[1] < '0' || colon[1] > '9' || *end != '\0' || errno != 0 ||
+	    p > 65535) {
+		xasprintf(cause, "'%s' has no port in 0..65535", s);
+		return (-1);
+	}
+	*port = (unsigned int)p;
+	if (h == s && inet_pton(AF_INET, host, &a4) == 1)
+		*loopback = (ntohl(a4.s_addr) >> 24) == 127;
+	else if (h != s && inet_pton(AF_INET6, host, &a6) == 1)
+		*loopback = IN6_IS_ADDR_LOOPBACK(&a6) ||
+		    (memcmp(a6.s6_addr, v4mapped, sizeof v4mapped) == 0 &&
+		    a6.s6_addr[12] == 127);
+	else {
+		xasprintf(cause, "'%s' is not a numeric IPv4 address or a "
+		    "bracketed IPv6 address", host);
+		return (-1);
+	}
+	return (0);
+}
+
+/*
  * Read metrics_listen and metrics_allow_remote. Metrics show the clusters'
  * names, the indices and the state to whoever can connect: only loopback
  * unless the operator says otherwise.
@@ -834,7 +870,7 @@ parse_metrics(struct parse *p, const config_setting_t *root,
 		return (-1);
 	if (s == NULL)
 		return (0);
-	if (metrics_parse_listen(cfg->metrics_listen, host, sizeof host, &port,
+	if (parse_listen(cfg->metrics_listen, host, sizeof host, &port,
 	    &loopback, &why) == -1) {
 		perr(p, s, "%s", why);
 		free(why);
@@ -844,6 +880,8 @@ parse_metrics(struct parse *p, const config_setting_t *root,
 		return (perr(p, s, "'%s' is not a loopback address; set "
 		    "metrics_allow_remote = true to serve metrics to other "
 		    "hosts", host));
+	cfg->metrics_host = xstrdup(host);
+	cfg->metrics_port = port;
 	return (0);
 }
 
@@ -1006,6 +1044,7 @@ config_free(struct ccr_config *cfg)
 	free(cfg->runtime_dir);
 	free(cfg->log_level);
 	free(cfg->metrics_listen);
+	free(cfg->metrics_host);
 	free(cfg);
 }
 
@@ -1147,4 +1186,17 @@ config_dir(const struct ccr_config *cfg, enum config_dir which,
 	if (configured != NULL)
 		return (xstrdup(configured));
 	return (xstrdup(config_dirs[which].fallback));
+}
+
+/* Config index of a cluster name, -1 when the config has no such cluster. */
+int
+config_cluster_index(const struct ccr_config *cfg, const char *name)
+{
+	int	i;
+
+	for (i = 0; i < CCR_CLUSTERS; i++) {
+		if (name != NULL && strcmp(cfg->clusters[i].name, name) == 0)
+			return (i);
+	}
+	return (-1);
 }

@@ -22,6 +22,7 @@
 
 #include "config.h"
 #include "es-parse.h"
+#include "es-name.h"
 #include "es.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -141,6 +142,30 @@ es_request_free(struct es_request *req)
 	free(req);
 }
 
+/* Read the secrets of cluster i and build its client. */
+struct es_cluster *
+es_cluster_open(struct http *http, const struct ccr_config *cfg, int i,
+    char **cause)
+{
+	const struct ccr_cluster_config	*cc = &cfg->clusters[i];
+	struct es_cluster		*es;
+	char				*password = NULL, *api_key = NULL;
+
+	if (cc->password_file != NULL &&
+	    config_read_secret(cfg, cc->password_file, &password, cause) == -1)
+		return (NULL);
+	if (cc->api_key_file != NULL &&
+	    config_read_secret(cfg, cc->api_key_file, &api_key, cause) == -1) {
+		config_secret_free(password);
+		return (NULL);
+	}
+	es = es_cluster_create(http, cc, password, api_key,
+	    cfg->max_requests_per_cluster, cause);
+	config_secret_free(password);
+	config_secret_free(api_key);
+	return (es);
+}
+
 /* Cancel every request without calling back and free the client. */
 void
 es_cluster_free(struct es_cluster *c)
@@ -242,6 +267,7 @@ es_finish(struct es_request *req, const struct http_response *hr)
 		if (root != NULL && es_parse_error(root, &ee, &cause) == 0) {
 			r.error_type = ee.type;
 			r.reason = ee.reason;
+			r.leases_failed = ee.leases_failed;
 		} else if (root != NULL || hr->body_len == 0) {
 			snprintf(text, sizeof text, "HTTP %ld", hr->status);
 			r.error_type = "http_error";
@@ -395,38 +421,6 @@ es_cancel(struct es_request *req)
 	es_pump(c);
 }
 
-/*
- * Elasticsearch's rules for index names:
- * lower case, no path or list separators, no leading '-', '_' or '+', not
- * "." or "..", at most 255 bytes.
- */
-int
-es_name_valid(const char *name, char **cause)
-{
-	const char	*p;
-
-	if (*name == '\0' || strlen(name) > 255) {
-		xasprintf(cause, "index name is empty or longer than 255 "
-		    "bytes");
-		return (-1);
-	}
-	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
-	    strchr("-_+", *name) != NULL) {
-		xasprintf(cause, "invalid index name \"%s\"", name);
-		return (-1);
-	}
-	for (p = name; *p != '\0'; p++) {
-		if ((*p >= 'A' && *p <= 'Z') ||
-		    strchr("\\/*?\"<>| ,#:", *p) != NULL ||
-		    (unsigned char)*p < 0x20 || *p == 0x7f) {
-			xasprintf(cause, "invalid character in index name "
-			    "\"%.255s\"", name);
-			return (-1);
-		}
-	}
-	return (0);
-}
-
 /* Append name to buf percent-encoded; buf has room for 3 * strlen + 1. */
 static void
 es_escape(char *buf, const char *name)
@@ -553,17 +547,6 @@ es_call_clear(struct es_call *call)
 	memset(call, 0, sizeof *call);
 }
 
-/* Free an array of calls from es_calls_close or es_calls_open. */
-void
-es_calls_free(struct es_call *calls, size_t n)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++)
-		es_call_clear(&calls[i]);
-	free(calls);
-}
-
 /* GET /: the version decides which probe to use. */
 void
 es_call_root(struct es_call *call)
@@ -608,18 +591,17 @@ es_call_ccr_summary(struct es_call *call)
 }
 
 /*
- * Per-shard CCR stats of as many of names (from the first) as fit in one
- * request line; *used says how many. Elasticsearch answers 404 when none
- * of them has a follow task.
+ * /<a>,<b>,...<suffix> over as many of names (from the first) as fit in one
+ * request line; *used says how many. A name that is not valid ends the
+ * list before it, so only a call that would start with it fails.
  */
-int
-es_call_ccr_stats_list(struct es_call *call, const char *const *names,
-    size_t n, size_t *used, char **cause)
+static int
+es_call_list(struct es_call *call, enum http_method method,
+    const char *const *names, size_t n, const char *suffix, size_t *used,
+    char **cause)
 {
-	static const char	 query[] = "/_ccr/stats?filter_path="
-	    ES_STATS_FIELDS("indices.");
-	char			*path, *esc;
-	size_t			 len, i;
+	char	*path, *esc, *later = NULL;
+	size_t	 len = 0, i;
 
 	memset(call, 0, sizeof *call);
 	*used = 0;
@@ -627,15 +609,17 @@ es_call_ccr_stats_list(struct es_call *call, const char *const *names,
 		xasprintf(cause, "no index named");
 		return (-1);
 	}
+	if ((esc = es_name(names[0], cause)) == NULL)
+		return (-1);
+	free(esc);
 	path = xmalloc(ES_PATH_MAX + 1);
 	path[0] = '\0';
-	len = 0;
 	for (i = 0; i < n; i++) {
-		if ((esc = es_name(names[i], cause)) == NULL) {
-			free(path);
-			return (-1);
+		if ((esc = es_name(names[i], &later)) == NULL) {
+			free(later);
+			break;
 		}
-		if (len + 1 + strlen(esc) + sizeof query > ES_PATH_MAX) {
+		if (len + 1 + strlen(esc) + strlen(suffix) > ES_PATH_MAX) {
 			free(esc);
 			break;
 		}
@@ -648,10 +632,23 @@ es_call_ccr_stats_list(struct es_call *call, const char *const *names,
 		xasprintf(cause, "index name too long for a request line");
 		return (-1);
 	}
-	es_call_set(call, HTTP_GET, NULL, "%s%s", path, query);
+	es_call_set(call, method, NULL, "%s%s", path, suffix);
 	free(path);
 	*used = i;
 	return (0);
+}
+
+/*
+ * Per-shard CCR stats of as many of names (from the first) as fit in one
+ * request line; *used says how many. Elasticsearch answers 404 when none
+ * of them has a follow task.
+ */
+int
+es_call_ccr_stats_list(struct es_call *call, const char *const *names,
+    size_t n, size_t *used, char **cause)
+{
+	return (es_call_list(call, HTTP_GET, names, n, "/_ccr/stats?"
+	    "filter_path=" ES_STATS_FIELDS("indices."), used, cause));
 }
 
 #define ES_INFO_FIELDS \
@@ -787,77 +784,24 @@ es_call_unfollow(struct es_call *call, const char *index, char **cause)
 }
 
 /*
- * POST /<a>,<b>,.../<suffix> in as few calls as the request-line limit
- * allows; every name is validated first, so nothing is built on error.
+ * POST /<list>/_close. No ignore_unavailable: a missing index refuses the
+ * whole list (404), so it is found and reported, never taken as closed.
  */
-static int
-es_calls_list(const char *const *names, size_t n, const char *suffix,
-    struct es_call **out, size_t *nout, char **cause)
+int
+es_call_close(struct es_call *call, const char *const *names, size_t n,
+    size_t *used, char **cause)
 {
-	struct es_call	*calls = NULL;
-	size_t		 ncalls = 0, i, len, room;
-	char		*path = NULL, **esc;
-
-	*out = NULL;
-	*nout = 0;
-	esc = xcalloc(n + 1, sizeof *esc);
-	for (i = 0; i < n; i++) {
-		if ((esc[i] = es_name(names[i], cause)) == NULL)
-			goto fail;
-	}
-	room = ES_PATH_MAX - strlen(suffix) - 1;
-	for (i = 0; i < n; i++) {
-		len = path == NULL ? 1 : strlen(path) + 1;
-		if (path != NULL && len + strlen(esc[i]) > room) {
-			calls = xreallocarray(calls, ncalls + 1, sizeof *calls);
-			es_call_set(&calls[ncalls++], HTTP_POST, NULL, "%s%s",
-			    path, suffix);
-			free(path);
-			path = NULL;
-		}
-		if (path == NULL)
-			xasprintf(&path, "/%s", esc[i]);
-		else {
-			path = xreallocarray(path, 1,
-			    strlen(path) + strlen(esc[i]) + 2);
-			strcat(path, ",");
-			strcat(path, esc[i]);
-		}
-	}
-	if (path != NULL) {
-		calls = xreallocarray(calls, ncalls + 1, sizeof *calls);
-		es_call_set(&calls[ncalls++], HTTP_POST, NULL, "%s%s", path,
-		    suffix);
-		free(path);
-	}
-	for (i = 0; i < n; i++)
-		free(esc[i]);
-	free(esc);
-	*out = calls;
-	*nout = ncalls;
-	return (0);
-
-fail:
-	for (i = 0; i < n; i++)
-		free(esc[i]);
-	free(esc);
-	return (-1);
+	return (es_call_list(call, HTTP_POST, names, n, "/_close", used,
+	    cause));
 }
 
-/* POST /<list>/_close, batched under the request-line limit. */
+/* POST /<list>/_open; a missing index refuses the list likewise. */
 int
-es_calls_close(const char *const *names, size_t n, struct es_call **out,
-    size_t *nout, char **cause)
+es_call_open(struct es_call *call, const char *const *names, size_t n,
+    size_t *used, char **cause)
 {
-	return (es_calls_list(names, n, "/_close", out, nout, cause));
-}
-
-/* POST /<list>/_open, batched under the request-line limit. */
-int
-es_calls_open(const char *const *names, size_t n, struct es_call **out,
-    size_t *nout, char **cause)
-{
-	return (es_calls_list(names, n, "/_open", out, nout, cause));
+	return (es_call_list(call, HTTP_POST, names, n, "/_open", used,
+	    cause));
 }
 
 /*
@@ -964,13 +908,21 @@ es_call_remote_settings(struct es_call *call, const char *alias,
 	return (0);
 }
 
-/* GET /<index>/_stats?level=shards, trimmed to primaries' seq_no. */
+#define ES_SHARD_STATS	"/_stats?level=shards&filter_path=" \
+	"indices.*.shards.*.routing.primary,indices.*.shards.*.seq_no"
+
+/*
+ * Primaries' sequence numbers: of one index, or with index NULL of every
+ * index (one request however many are configured).
+ */
 int
 es_call_shard_stats(struct es_call *call, const char *index, char **cause)
 {
-	return (es_call_index(call, HTTP_GET, index, "/_stats"
-	    "?level=shards&filter_path=indices.*.shards.*.routing.primary,"
-	    "indices.*.shards.*.seq_no", cause));
+	if (index == NULL) {
+		es_call_set(call, HTTP_GET, NULL, ES_SHARD_STATS);
+		return (0);
+	}
+	return (es_call_index(call, HTTP_GET, index, ES_SHARD_STATS, cause));
 }
 
 /* GET /<index>/_settings/index.xpack.ccr.following_index: a follower? */

@@ -34,6 +34,8 @@
 #include "config.h"
 #include "log.h"
 #include "metrics.h"
+#include "monotime.h"
+#include "status.h"
 #include "xmalloc.h"
 
 #define METRICS_PREFIX		"ccr_failoverd_"
@@ -124,24 +126,13 @@ struct metrics {
 	size_t			 nindices;
 };
 
-/* Monotonic milliseconds, for action durations. */
-static uint64_t
-metrics_now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
-}
-
 /*
- * Count one HTTP exchange with cluster: code is the status, or the
- * transport outcome's name when no answer came. Unlabelled requests (a
- * client nobody named) are not counted.
+ * Count one HTTP exchange with cluster: code is the status, or failure,
+ * what went wrong when no usable answer came (NULL when one did).
+ * Unlabelled requests (a client nobody named) are not counted.
  */
 void
-metrics_count_request(const char *cluster, enum http_outcome outcome,
-    long status)
+metrics_count_request(const char *cluster, long status, const char *failure)
 {
 	struct metrics_request	*r;
 	char			 code[16];
@@ -149,10 +140,10 @@ metrics_count_request(const char *cluster, enum http_outcome outcome,
 
 	if (cluster == NULL)
 		return;
-	if (outcome == HTTP_DONE)
+	if (failure == NULL)
 		snprintf(code, sizeof code, "%ld", status);
 	else
-		snprintf(code, sizeof code, "%s", http_outcome_name(outcome));
+		snprintf(code, sizeof code, "%s", failure);
 	for (i = 0; i < counters.nrequests; i++) {
 		r = &counters.requests[i];
 		if (strcmp(r->code, code) == 0 &&
@@ -231,7 +222,7 @@ metrics_action_started(enum fsm_action kind)
 {
 	if (kind <= FSM_ACTION_NONE || kind >= FSM_ACTION_MAX)
 		return;
-	counters.actions[kind].started_ms = metrics_now_ms();
+	counters.actions[kind].started_ms = monotime_ms();
 }
 
 /*
@@ -249,7 +240,7 @@ metrics_action_finished(enum fsm_action kind, size_t done, bool ok,
 		return;
 	counters.actions[kind].runs[ok ? METRICS_RESULT_SUCCESS :
 	    METRICS_RESULT_FAILURE]++;
-	counters.actions[kind].last_ms = metrics_now_ms() -
+	counters.actions[kind].last_ms = monotime_ms() -
 	    counters.actions[kind].started_ms;
 	counters.actions[kind].finished = true;
 	if (kind == FSM_ACTION_PROMOTE && done > 0) {
@@ -259,62 +250,6 @@ metrics_action_finished(enum fsm_action kind, size_t done, bool ok,
 		    (uint64_t)now.tv_nsec / 1000000;
 		counters.lost_operations = lost_operations;
 	}
-}
-
-/*
- * Split "HOST:PORT" into host (without an IPv6 literal's brackets) and
- * port, and say whether the host is a loopback address. HOST is a numeric
- * IPv4 address or a bracketed IPv6 one: a name could resolve anywhere.
- * Port 0 asks for any free port.
- */
-int
-metrics_parse_listen(const char *s, char *host, size_t hostlen,
-    unsigned int *port, bool *loopback, char **cause)
-{
-	static const unsigned char v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0,
-		0, 0, 0xff, 0xff };
-	const char	*colon = strrchr(s, ':'), *h = s;
-	struct in_addr	 a4;
-	struct in6_addr	 a6;
-	unsigned long	 p;
-	size_t		 len;
-	char		*end;
-
-	if (colon == NULL) {
-		xasprintf(cause, "'%s' is not HOST:PORT", s);
-		return (-1);
-	}
-	len = (size_t)(colon - s);
-	if (len >= 2 && s[0] == '[' && s[len - 1] == ']') {
-		h++;
-		len -= 2;
-	}
-	if (len == 0 || len >= hostlen) {
-		xasprintf(cause, "'%s' is not HOST:PORT", s);
-		return (-1);
-	}
-	memcpy(host, h, len);
-	host[len] = '\0';
-	errno = 0;
-	p = strtoul(colon + 1, &end, 10);
-	if (colon[1] < '0' || colon[1] > '9' || *end != '\0' || errno != 0 ||
-	    p > 65535) {
-		xasprintf(cause, "'%s' has no port in 0..65535", s);
-		return (-1);
-	}
-	*port = (unsigned int)p;
-	if (h == s && inet_pton(AF_INET, host, &a4) == 1)
-		*loopback = (ntohl(a4.s_addr) >> 24) == 127;
-	else if (h != s && inet_pton(AF_INET6, host, &a6) == 1)
-		*loopback = IN6_IS_ADDR_LOOPBACK(&a6) ||
-		    (memcmp(a6.s6_addr, v4mapped, sizeof v4mapped) == 0 &&
-		    a6.s6_addr[12] == 127);
-	else {
-		xasprintf(cause, "'%s' is not a numeric IPv4 address or a "
-		    "bracketed IPv6 address", host);
-		return (-1);
-	}
-	return (0);
 }
 
 /* Append a label value, escaped as the exposition format wants. */
@@ -554,15 +489,17 @@ metrics_keep(char **slot, const char *s)
 }
 
 /*
- * Copy the daemon's view: the machine, the configuration's names, the
- * current leader (config index), and the last round's clusters (by config
- * index) and indices (config order; NULL before the first round).
+ * Copy the daemon's view, the one status.json is built from: the machine,
+ * the configuration's names, the current leader and the last round's
+ * clusters and indices. now_ms is the monotonic time, for the anti-flap
+ * block.
  */
 void
-metrics_update(struct metrics *m, const struct fsm *f,
-    const struct ccr_config *cfg, int leader, const struct obs_cluster *seen,
-    const struct obs_index *indices, uint64_t now_ms)
+metrics_update(struct metrics *m, const struct status_view *v,
+    uint64_t now_ms)
 {
+	const struct ccr_config	*cfg = v->config;
+	const struct fsm	*f = v->fsm;
 	struct metrics_index	*mi;
 	size_t			 i;
 	int			 c;
@@ -573,12 +510,12 @@ metrics_update(struct metrics *m, const struct fsm *f,
 	m->state = f->state;
 	m->held = f->held;
 	m->pending = f->pending;
-	m->leader = leader;
-	m->polled = indices != NULL;
+	m->leader = v->leader;
+	m->polled = v->polled;
 	for (c = 0; c < CCR_CLUSTERS; c++) {
 		metrics_keep(&m->clusters[c], cfg->clusters[c].name);
-		m->reachable[c] = m->polled && seen[c].reachable;
-		m->failures[c] = c == leader ? f->leader_failures :
+		m->reachable[c] = m->polled && v->seen[c].reachable;
+		m->failures[c] = c == v->leader ? f->leader_failures :
 		    f->follower_failures;
 	}
 	if (m->nindices != cfg->nindices) {
@@ -596,9 +533,9 @@ metrics_update(struct metrics *m, const struct fsm *f,
 		mi = &m->indices[i];
 		metrics_keep(&mi->names[0], cfg->indices[i].leader_index);
 		metrics_keep(&mi->names[1], cfg->indices[i].follower_index);
-		mi->lag_ops = m->polled ? indices[i].lag_ops : -1;
+		mi->lag_ops = m->polled ? v->seen_indices[i].lag_ops : -1;
 		mi->since_last_read_ms = m->polled ?
-		    indices[i].since_last_read_ms : UINT64_MAX;
+		    v->seen_indices[i].since_last_read_ms : UINT64_MAX;
 	}
 	m->ready = m->polled && m->reachable[0] && m->reachable[1] &&
 	    !f->held && !f->tilt && !fsm_blocked(f, now_ms) &&
@@ -655,21 +592,16 @@ metrics_bound(evutil_socket_t fd, char *buf, size_t len)
 }
 
 /*
- * Serve /metrics on listen (HOST:PORT, already validated by the
- * configuration) from base's loop.
+ * Serve /metrics on host (a numeric address, as the configuration checked
+ * it) and port (0: any free one) from base's loop.
  */
 struct metrics *
-metrics_create(struct event_base *base, const char *listen, char **cause)
+metrics_create(struct event_base *base, const char *host, unsigned int port,
+    char **cause)
 {
 	struct metrics			*m;
 	struct evhttp_bound_socket	*bound;
-	char				 host[INET6_ADDRSTRLEN + 2];
-	unsigned int			 port;
-	bool				 loopback;
 
-	if (metrics_parse_listen(listen, host, sizeof host, &port, &loopback,
-	    cause) == -1)
-		return (NULL);
 	m = xcalloc(1, sizeof *m);
 	if ((m->http = evhttp_new(base)) == NULL) {
 		xasprintf(cause, "metrics: cannot create the HTTP server");
@@ -683,8 +615,8 @@ metrics_create(struct event_base *base, const char *listen, char **cause)
 	evhttp_set_gencb(m->http, metrics_serve, m);
 	if ((bound = evhttp_bind_socket_with_handle(m->http, host,
 	    (ev_uint16_t)port)) == NULL) {
-		xasprintf(cause, "metrics_listen %s: cannot listen: %s",
-		    listen, strerror(errno));
+		xasprintf(cause, "metrics_listen %s port %u: cannot listen: %s",
+		    host, port, strerror(errno));
 		evhttp_free(m->http);
 		free(m);
 		return (NULL);

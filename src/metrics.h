@@ -2,9 +2,10 @@
  * Prometheus metrics. Counters are process-wide and fed where things happen
  * (an HTTP exchange completes in http.c, a hook exits in hook.c, a poll
  * round ends in poller.c, an action starts or ends in action.c); the daemon
- * copies its view in (metrics_update) whenever it changes. /metrics is
- * served by evhttp on the daemon's loop from that copy alone, so a scrape
- * never waits for, nor holds up, a poll or an action.
+ * copies its view in (metrics_update) whenever it changes. metrics.c calls
+ * none of those back: they only call it. /metrics is served by evhttp on
+ * the daemon's loop from that copy alone, so a scrape never waits for, nor
+ * holds up, a poll or an action.
  */
 #ifndef CCR_METRICS_H
 #define CCR_METRICS_H
@@ -15,16 +16,15 @@
 
 #include "fsm.h"
 #include "hook.h"
-#include "http.h"
-#include "observation.h"
 
 struct ccr_config;
 struct evbuffer;
 struct event_base;
 struct metrics;
+struct status_view;
 
 /* Counters: safe to call whether or not metrics are served. */
-void		 metrics_count_request(const char *, enum http_outcome, long);
+void		 metrics_count_request(const char *, long, const char *);
 void		 metrics_count_hook(const char *, enum hook_outcome, int);
 void		 metrics_poll_round(uint64_t);
 void		 metrics_action_started(enum fsm_action);
@@ -32,19 +32,15 @@ void		 metrics_action_finished(enum fsm_action, size_t, bool,
 		     int64_t);
 
 /* The server and the daemon's view; NULL stands for "not served". */
-struct metrics	*metrics_create(struct event_base *, const char *, char **);
+struct metrics	*metrics_create(struct event_base *, const char *,
+		     unsigned int, char **);
 void		 metrics_free(struct metrics *);
 const char	*metrics_address(const struct metrics *);
-void		 metrics_update(struct metrics *, const struct fsm *,
-		     const struct ccr_config *, int, const struct obs_cluster *,
-		     const struct obs_index *, uint64_t);
+void		 metrics_update(struct metrics *, const struct status_view *,
+		     uint64_t);
 void		 metrics_format(const struct metrics *, struct evbuffer *);
 
 int		 metrics_reload_check(const struct ccr_config *,
 		     const struct ccr_config *, char **);
-
-/* config.c's check of metrics_listen: 0, or -1 and *cause. */
-int		 metrics_parse_listen(const char *, char *, size_t,
-		     unsigned int *, bool *, char **);
 
 #endif

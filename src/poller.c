@@ -36,6 +36,7 @@
 #include "es.h"
 #include "log.h"
 #include "metrics.h"
+#include "monotime.h"
 #include "observation.h"
 #include "poller.h"
 #include "xmalloc.h"
@@ -71,8 +72,6 @@ struct poller_slot {
 
 struct poller_index {
 	char			*name[CCR_CLUSTERS];	/* per cluster */
-	struct poller_shard	*shards;
-	size_t			 nshards;
 	bool			 prev_known;
 	uint64_t		 prev_failed_reads;
 	uint64_t		 read_exceptions;	/* last sampled */
@@ -124,16 +123,6 @@ struct poller {
 
 static void	poller_tick(evutil_socket_t, short, void *);
 static void	poller_send_probe(struct poller *);
-
-/* Monotonic milliseconds. */
-static uint64_t
-poller_now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
-}
 
 /*
  * Create a poller for config over the two cluster clients (in config
@@ -223,7 +212,6 @@ poller_free(struct poller *p)
 	for (i = 0; i < p->nindices; i++) {
 		free(p->indices[i].name[0]);
 		free(p->indices[i].name[1]);
-		free(p->indices[i].shards);
 	}
 	free(p->indices);
 	free(p->obs_indices);
@@ -238,7 +226,7 @@ poller_leader(const struct poller *p)
 }
 
 /*
- * Swap roles. The link evidence and remembered shards belong to the old
+ * Swap roles. The link evidence belongs to the old
  * follower, so they are forgotten, and a round in flight is dropped
  * unreported: its answers would be read under the wrong roles.
  */
@@ -257,25 +245,10 @@ poller_set_leader(struct poller *p, int leader)
 	p->leader = leader;
 	p->version_major = p->version_minor = -1;
 	for (i = 0; i < p->nindices; i++) {
-		free(p->indices[i].shards);
-		p->indices[i].shards = NULL;
-		p->indices[i].nshards = 0;
 		p->indices[i].prev_known = false;
 		p->indices[i].read_exceptions = 0;
 		p->indices[i].since_last_read_ms = UINT64_MAX;
 	}
-}
-
-/* The remembered follower shards of configured index i. */
-const struct poller_shard *
-poller_shards(const struct poller *p, size_t i, size_t *n)
-{
-	if (i >= p->nindices) {
-		*n = 0;
-		return (NULL);
-	}
-	*n = p->indices[i].nshards;
-	return (p->indices[i].shards);
 }
 
 /* Request and byte counts. */
@@ -440,32 +413,6 @@ poller_fill_cluster(struct poller *p, struct obs_cluster *oc, int which)
 		    slot->error[0] != '\0' ? slot->error : "not polled");
 }
 
-/* Remember a follower index's shards from this round's stats. */
-static void
-poller_keep_shards(struct poller_index *pi, const struct es_index_stats *is,
-    uint64_t now)
-{
-	size_t	i;
-
-	pi->shards = xreallocarray(pi->shards, is->nshards + 1,
-	    sizeof *pi->shards);
-	pi->nshards = is->nshards;
-	for (i = 0; i < is->nshards; i++) {
-		pi->shards[i].shard_id = is->shards[i].shard_id;
-		pi->shards[i].leader_global_checkpoint =
-		    is->shards[i].leader_global_checkpoint;
-		pi->shards[i].follower_global_checkpoint =
-		    is->shards[i].follower_global_checkpoint;
-		pi->shards[i].leader_max_seq_no =
-		    is->shards[i].leader_max_seq_no;
-		pi->shards[i].follower_max_seq_no =
-		    is->shards[i].follower_max_seq_no;
-		pi->shards[i].failed_read_requests =
-		    is->shards[i].failed_read_requests;
-		pi->shards[i].seen_ms = now;
-	}
-}
-
 /* Whether configured index i is in this round's sampled slice. */
 static bool
 poller_sampled(const struct poller *p, size_t i)
@@ -477,7 +424,7 @@ poller_sampled(const struct poller *p, size_t i)
 /* Fold one sampled index's shards into the link evidence. */
 static void
 poller_sample(struct poller_index *pi, const struct es_index_stats *is,
-    struct obs_link *link, bool *any, uint64_t now)
+    struct obs_link *link, bool *any)
 {
 	const struct es_shard_stats	*s;
 	uint64_t			 failed = 0;
@@ -505,7 +452,6 @@ poller_sample(struct poller_index *pi, const struct es_index_stats *is,
 		link->failed_reads_delta += failed - pi->prev_failed_reads;
 	pi->prev_known = true;
 	pi->prev_failed_reads = failed;
-	poller_keep_shards(pi, is, now);
 }
 
 /*
@@ -514,7 +460,7 @@ poller_sample(struct poller_index *pi, const struct es_index_stats *is,
  * across it is not lost.
  */
 static void
-poller_fill_indices(struct poller *p, uint64_t now)
+poller_fill_indices(struct poller *p)
 {
 	struct obs_link			*link = &p->obs.link;
 	struct obs_index		*oi;
@@ -548,7 +494,7 @@ poller_fill_indices(struct poller *p, uint64_t now)
 		if (p->slots[POLL_CCR_DETAIL].ok && poller_sampled(p, i)) {
 			is = es_ccr_stats_find(&p->detail, name);
 			if (is != NULL)
-				poller_sample(pi, is, link, &any, now);
+				poller_sample(pi, is, link, &any);
 			else {
 				pi->prev_known = false;
 				pi->read_exceptions = 0;
@@ -574,7 +520,7 @@ static void
 poller_round_end(struct poller *p)
 {
 	struct observation	*o = &p->obs;
-	uint64_t		 now = poller_now_ms();
+	uint64_t		 now = monotime_ms();
 
 	memset(o, 0, sizeof *o);
 	o->now_ms = now;
@@ -588,7 +534,7 @@ poller_round_end(struct poller *p)
 	if (p->probe == TRI_NO && !o->follower.reachable &&
 	    p->slots[POLL_PROBE].outcome == HTTP_TIMEOUT)
 		o->link.probe_ok = TRI_UNKNOWN;
-	poller_fill_indices(p, now);
+	poller_fill_indices(p);
 	o->indices = p->obs_indices;
 	o->nindices = p->nindices;
 	if (!o->follower.reachable)
@@ -739,7 +685,7 @@ poller_launch(struct poller *p)
 	p->probe = TRI_UNKNOWN;
 	p->round_requests = p->round_bytes = p->round_failures = 0;
 	p->running = true;
-	p->round_started_ms = poller_now_ms();
+	p->round_started_ms = monotime_ms();
 	p->outstanding = 0;
 
 	es_call_health(&call);

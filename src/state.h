@@ -47,5 +47,7 @@ int		 state_save(const struct state *, char **);
 void		 state_set_roles(struct state *, const char *, const char *);
 void		 state_set_action(struct state *, json_t *);
 void		 state_set_promotion(struct state *, json_t *);
+void		 state_set_fsm(struct state *, const struct fsm_saved *);
+void		 state_fsm(const struct state *, struct fsm_saved *);
 
 #endif

@@ -80,9 +80,27 @@ struct status_snapshot {
 	struct status_command	 last_command;
 };
 
+struct fsm;
+struct action_record;
+
+/* What status.json is built from; everything is borrowed. */
+struct status_view {
+	const struct ccr_config		*config;
+	const struct fsm		*fsm;
+	int				 leader;	/* config index */
+	const struct action_record	*action;	/* running or failed */
+	bool				 polled;	/* seen* are filled */
+	const struct obs_cluster	*seen;		/* by config index */
+	const struct obs_index		*seen_indices;	/* config order */
+	struct timespec			 last_poll;
+	const struct status_command	*last_command;	/* NULL: none */
+};
+
 const char	*status_health_name(enum obs_health);
 const char	*status_follow_name(enum obs_follow_status);
 int		 status_write(const struct status_snapshot *, const char *,
 		     char **);
+int		 status_publish(const struct status_view *, const char *,
+		     char *, size_t, char **);
 
 #endif

@@ -1,8 +1,8 @@
 /*
  * Unit tests for metrics.c: the exposition built from a hand-made view and
  * counters (names, label escaping, histogram buckets, what is left out
- * while unknown), the interim readiness, metrics_listen's parser, and the
- * counting points in hook.c and http.c.
+ * while unknown), the interim readiness, and the counting points in hook.c
+ * and http.c. metrics_listen's checks are config fixtures.
  * Check runs each test in its own process, so the counters start at zero.
  */
 #include "autoconf.h"
@@ -22,6 +22,7 @@
 #include "http.h"
 #include "metrics.h"
 #include "observation.h"
+#include "status.h"
 
 static struct event_base	*base;
 static struct metrics		*m;
@@ -40,7 +41,7 @@ setup(void)
 
 	base = event_base_new();
 	ck_assert_ptr_nonnull(base);
-	m = metrics_create(base, "127.0.0.1:0", &cause);
+	m = metrics_create(base, "127.0.0.1", 0, &cause);
 	ck_assert_msg(m != NULL, "%s", cause);
 
 	memset(&cfg, 0, sizeof cfg);
@@ -71,6 +72,22 @@ teardown(void)
 	free(text);
 	metrics_free(m);
 	event_base_free(base);
+}
+
+/* Copy the view in: leader, the last round's indices (NULL: none yet). */
+static void
+update(int leader, const struct obs_index *indices, uint64_t now_ms)
+{
+	struct status_view	v;
+
+	memset(&v, 0, sizeof v);
+	v.config = &cfg;
+	v.fsm = &f;
+	v.leader = leader;
+	v.polled = indices != NULL;
+	v.seen = seen;
+	v.seen_indices = indices;
+	metrics_update(m, &v, now_ms);
 }
 
 /* Format the exposition into text. */
@@ -116,7 +133,7 @@ START_TEST(view_names_and_values)
 	f.pending = FSM_ACTION_PROMOTE;
 	f.leader_failures = 4;
 	seen[0].reachable = false;
-	metrics_update(m, &f, &cfg, 0, seen, idx, 1000);
+	update(0, idx, 1000);
 	format();
 	ck_line("# TYPE ccr_failoverd_state gauge");
 	ck_line("ccr_failoverd_state{state=\"AWAITING_CONFIRMATION\"} 1");
@@ -145,7 +162,7 @@ START_TEST(roles_swap_names)
 {
 	f.state = FSM_STATE_PROMOTED;
 	f.leader_failures = 2;
-	metrics_update(m, &f, &cfg, 1, seen, idx, 1000);
+	update(1, idx, 1000);
 	format();
 	ck_line("ccr_failoverd_cluster_reachable{cluster=\"dr\","
 	    "role=\"leader\"} 1");
@@ -161,7 +178,7 @@ END_TEST
 
 START_TEST(before_first_poll)
 {
-	metrics_update(m, &f, &cfg, 0, seen, NULL, 1000);
+	update(0, NULL, 1000);
 	format();
 	ck_line("ccr_failoverd_state{state=\"REPLICATING\"} 1");
 	ck_line("ccr_failoverd_ready 0");
@@ -173,43 +190,43 @@ END_TEST
 
 START_TEST(ready_interim)
 {
-	metrics_update(m, &f, &cfg, 0, seen, idx, 1000);
+	update(0, idx, 1000);
 	format();
 	ck_line("ccr_failoverd_ready 1");
 
 	f.held = true;
-	metrics_update(m, &f, &cfg, 0, seen, idx, 1000);
+	update(0, idx, 1000);
 	format();
 	ck_line("ccr_failoverd_held 1");
 	ck_line("ccr_failoverd_ready 0");
 	f.held = false;
 
 	f.tilt = true;
-	metrics_update(m, &f, &cfg, 0, seen, idx, 1000);
+	update(0, idx, 1000);
 	format();
 	ck_line("ccr_failoverd_ready 0");
 	f.tilt = false;
 
 	f.block_until_ms = 5000;
-	metrics_update(m, &f, &cfg, 0, seen, idx, 1000);
+	update(0, idx, 1000);
 	format();
 	ck_line("ccr_failoverd_ready 0");
-	metrics_update(m, &f, &cfg, 0, seen, idx, 6000);
+	update(0, idx, 6000);
 	format();
 	ck_line("ccr_failoverd_ready 1");
 
 	f.state = FSM_STATE_DEGRADED;
-	metrics_update(m, &f, &cfg, 0, seen, idx, 6000);
+	update(0, idx, 6000);
 	format();
 	ck_line("ccr_failoverd_ready 0");
 	f.state = FSM_STATE_FAILED;
-	metrics_update(m, &f, &cfg, 0, seen, idx, 6000);
+	update(0, idx, 6000);
 	format();
 	ck_line("ccr_failoverd_ready 0");
 	f.state = FSM_STATE_REPLICATING;
 
 	seen[1].reachable = false;
-	metrics_update(m, &f, &cfg, 0, seen, idx, 6000);
+	update(0, idx, 6000);
 	format();
 	ck_line("ccr_failoverd_ready 0");
 }
@@ -218,8 +235,8 @@ END_TEST
 START_TEST(label_escaping)
 {
 	cfg.clusters[0].name = "a\"b\\c\nd";
-	metrics_update(m, &f, &cfg, 0, seen, idx, 1000);
-	metrics_count_request("q\"uote", HTTP_DONE, 200);
+	update(0, idx, 1000);
+	metrics_count_request("q\"uote", 200, NULL);
 	format();
 	ck_line("ccr_failoverd_cluster_consecutive_failures"
 	    "{cluster=\"a\\\"b\\\\c\\nd\"} 0");
@@ -253,12 +270,12 @@ END_TEST
 
 START_TEST(counters)
 {
-	metrics_count_request("prod", HTTP_DONE, 200);
-	metrics_count_request("prod", HTTP_DONE, 200);
-	metrics_count_request("prod", HTTP_DONE, 503);
-	metrics_count_request("dr", HTTP_TIMEOUT, 0);
-	metrics_count_request("dr", HTTP_REFUSED, 0);
-	metrics_count_request(NULL, HTTP_DONE, 200);
+	metrics_count_request("prod", 200, NULL);
+	metrics_count_request("prod", 200, NULL);
+	metrics_count_request("prod", 503, NULL);
+	metrics_count_request("dr", 0, "timeout");
+	metrics_count_request("dr", 0, "refused");
+	metrics_count_request(NULL, 200, NULL);
 	metrics_count_hook("on_promote", HOOK_OUTCOME_EXITED, 0);
 	metrics_count_hook("on_promote", HOOK_OUTCOME_EXITED, 3);
 	metrics_count_hook("on_promote", HOOK_OUTCOME_SIGNALED, 0);
@@ -335,62 +352,12 @@ START_TEST(every_family_typed)
 	const char *const	*fam;
 	char			 line[128];
 
-	metrics_update(m, &f, &cfg, 0, seen, idx, 1000);
+	update(0, idx, 1000);
 	format();
 	for (fam = families; *fam != NULL; fam++) {
 		snprintf(line, sizeof line, "# TYPE ccr_failoverd_%s", *fam);
 		ck_line(line);
 	}
-}
-END_TEST
-
-START_TEST(parse_listen)
-{
-	char		 host[64], *cause = NULL;
-	unsigned int	 port;
-	bool		 lo;
-
-	ck_assert_int_eq(metrics_parse_listen("127.0.0.1:9464", host,
-	    sizeof host, &port, &lo, &cause), 0);
-	ck_assert_str_eq(host, "127.0.0.1");
-	ck_assert_uint_eq(port, 9464);
-	ck_assert(lo);
-	ck_assert_int_eq(metrics_parse_listen("127.9.9.9:0", host,
-	    sizeof host, &port, &lo, &cause), 0);
-	ck_assert(lo);
-	ck_assert_uint_eq(port, 0);
-	ck_assert_int_eq(metrics_parse_listen("[::1]:1", host, sizeof host,
-	    &port, &lo, &cause), 0);
-	ck_assert_str_eq(host, "::1");
-	ck_assert(lo);
-	ck_assert_int_eq(metrics_parse_listen("[::ffff:127.0.0.1]:1", host,
-	    sizeof host, &port, &lo, &cause), 0);
-	ck_assert(lo);
-	ck_assert_int_eq(metrics_parse_listen("10.1.2.3:9464", host,
-	    sizeof host, &port, &lo, &cause), 0);
-	ck_assert(!lo);
-	ck_assert_int_eq(metrics_parse_listen("[::]:9464", host, sizeof host,
-	    &port, &lo, &cause), 0);
-	ck_assert(!lo);
-
-	ck_assert_int_eq(metrics_parse_listen("::1:9464", host, sizeof host,
-	    &port, &lo, &cause), -1);
-	free(cause);
-	ck_assert_int_eq(metrics_parse_listen("127.0.0.1:-1", host,
-	    sizeof host, &port, &lo, &cause), -1);
-	free(cause);
-	ck_assert_int_eq(metrics_parse_listen("127.0.0.1:", host, sizeof host,
-	    &port, &lo, &cause), -1);
-	free(cause);
-	ck_assert_int_eq(metrics_parse_listen(":80", host, sizeof host,
-	    &port, &lo, &cause), -1);
-	free(cause);
-	ck_assert_int_eq(metrics_parse_listen("[]:80", host, sizeof host,
-	    &port, &lo, &cause), -1);
-	free(cause);
-	ck_assert_int_eq(metrics_parse_listen("host.example:80", host,
-	    sizeof host, &port, &lo, &cause), -1);
-	free(cause);
 }
 END_TEST
 
@@ -503,7 +470,6 @@ main(void)
 	tcase_add_test(tc, counters);
 	tcase_add_test(tc, actions);
 	tcase_add_test(tc, every_family_typed);
-	tcase_add_test(tc, parse_listen);
 	tcase_add_test(tc, address_is_bound);
 	tcase_add_test(tc, hooks_counted_where_they_end);
 	tcase_add_test(tc, requests_counted_where_they_end);
