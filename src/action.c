@@ -1420,8 +1420,6 @@ action_finish(struct action_engine *e)
 	e->running = false;
 	e->dirty = true;
 	action_notify(e);
-	metrics_action_finished(sum.kind, sum.done, sum.failed == 0 &&
-	    sum.error_type == NULL, sum.lost_operations);
 	if (e->cb.on_finished != NULL)
 		e->cb.on_finished(&sum, e->cb.arg);
 }

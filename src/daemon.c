@@ -771,13 +771,8 @@ daemon_run(const struct daemon_options *opts)
 	d.sender = sender_create(d.base, d.es, DAEMON_ACTION_TIMEOUT_MS,
 	    daemon_persist, &d);
 	d.engine = daemon_engine_create(&d);
-	if (d.config->metrics_listen != NULL) {
-		if ((d.metrics = metrics_create(d.base, d.config->metrics_host,
-		    d.config->metrics_port, &cause)) == NULL)
-			goto fail;
-		log_info("metrics: serving http://%s/metrics",
-		    metrics_address(d.metrics));
-	}
+	if (metrics_create(d.base, d.config, &d.metrics, &cause) == -1)
+		goto fail;
 
 	d.watchdog = notify_watchdog_start(d.base);
 

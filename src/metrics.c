@@ -592,38 +592,45 @@ metrics_bound(evutil_socket_t fd, char *buf, size_t len)
 }
 
 /*
- * Serve /metrics on host (a numeric address, as the configuration checked
- * it) and port (0: any free one) from base's loop.
+ * Serve /metrics where the configuration says (metrics_listen, parsed into
+ * metrics_host and metrics_port by config.c; port 0 takes any free one)
+ * from base's loop, and log the address. Without metrics_listen *ret is
+ * NULL: nothing is served.
  */
-struct metrics *
-metrics_create(struct event_base *base, const char *host, unsigned int port,
-    char **cause)
+int
+metrics_create(struct event_base *base, const struct ccr_config *cfg,
+    struct metrics **ret, char **cause)
 {
 	struct metrics			*m;
 	struct evhttp_bound_socket	*bound;
 
+	*ret = NULL;
+	if (cfg->metrics_listen == NULL)
+		return (0);
 	m = xcalloc(1, sizeof *m);
 	if ((m->http = evhttp_new(base)) == NULL) {
 		xasprintf(cause, "metrics: cannot create the HTTP server");
 		free(m);
-		return (NULL);
+		return (-1);
 	}
 	evhttp_set_allowed_methods(m->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD);
 	evhttp_set_timeout(m->http, METRICS_TIMEOUT_S);
 	evhttp_set_max_headers_size(m->http, METRICS_HEADERS_MAX);
 	evhttp_set_max_body_size(m->http, 0);
 	evhttp_set_gencb(m->http, metrics_serve, m);
-	if ((bound = evhttp_bind_socket_with_handle(m->http, host,
-	    (ev_uint16_t)port)) == NULL) {
-		xasprintf(cause, "metrics_listen %s port %u: cannot listen: %s",
-		    host, port, strerror(errno));
+	if ((bound = evhttp_bind_socket_with_handle(m->http, cfg->metrics_host,
+	    (ev_uint16_t)cfg->metrics_port)) == NULL) {
+		xasprintf(cause, "metrics_listen %s: cannot listen: %s",
+		    cfg->metrics_listen, strerror(errno));
 		evhttp_free(m->http);
 		free(m);
-		return (NULL);
+		return (-1);
 	}
 	metrics_bound(evhttp_bound_socket_get_fd(bound), m->address,
 	    sizeof m->address);
-	return (m);
+	log_info("metrics: serving http://%s/metrics", m->address);
+	*ret = m;
+	return (0);
 }
 
 /*
@@ -642,13 +649,6 @@ metrics_reload_check(const struct ccr_config *old,
 	xasprintf(cause, "metrics_listen changed; restart the daemon to "
 	    "change it");
 	return (-1);
-}
-
-/* Where /metrics is served, as HOST:PORT (the port chosen if 0 was). */
-const char *
-metrics_address(const struct metrics *m)
-{
-	return (m->address);
 }
 
 /* Stop serving and free the view; the counters stay with the process. */

@@ -166,7 +166,7 @@ daemon_dirs busy
     --runtime-dir "$DAEMON_RUN" 2>"$DAEMON_LOG"
 rc=$?
 ok "a port in use stops the daemon at start" [ "$rc" -ne 0 ]
-ok "... saying why" log_has "metrics_listen 127\.0\.0\.1 port $ESSIM_clusterB_PORT: cannot listen"
+ok "... saying why" log_has "metrics_listen 127\.0\.0\.1:$ESSIM_clusterB_PORT: cannot listen"
 
 essim_stop_all
 finish
