@@ -52,3 +52,8 @@ sbin_PROGRAMS += %reldir%/ccr-failoverd %reldir%/ccr-failoverctl
 	%reldir%/sender.c %reldir%/sender.h
 # metrics: Prometheus exposition served on the loop.
 %canon_reldir%_libccr_a_SOURCES += %reldir%/metrics.c %reldir%/metrics.h
+# coord: several watchers, one actor, through etcd's JSON gateway.
+%canon_reldir%_libccr_a_SOURCES += \
+	%reldir%/coord.c %reldir%/coord.h \
+	%reldir%/coord-parse.c %reldir%/coord-parse.h \
+	%reldir%/coord-quorum.c %reldir%/coord-quorum.h

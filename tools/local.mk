@@ -18,3 +18,9 @@ deb:
 
 check-deb: deb
 	@$(BASH) $(srcdir)/tests/deb/check-deb.sh $(abs_builddir)/deb
+# make demo-ha: three watchers through etcd, the actor and the leader killed.
+EXTRA_DIST += %reldir%/demo-ha.sh
+
+.PHONY: demo-ha
+demo-ha: all
+	$(BASH) $(srcdir)/%reldir%/demo-ha.sh $(abs_builddir)
