@@ -143,6 +143,8 @@ EXTRA_DIST += \
 	%reldir%/config/bad-remote-sniff-seeds-missing.conf \
 	%reldir%/config/bad-state-dir-relative.conf \
 	%reldir%/config/bad-syntax.conf \
+	%reldir%/config/bad-syntax-empty-string-token.conf \
+	%reldir%/config/bad-syntax-string-token.conf \
 	%reldir%/config/bad-type-bool-int.conf \
 	%reldir%/config/bad-type-bool-string.conf \
 	%reldir%/config/bad-type-cluster-string.conf \
@@ -293,6 +295,9 @@ EXTRA_DIST += %reldir%/integration/metrics.sh \
 # ccr-failoverctl --instance: the template unit's runtime directories.
 TESTS += %reldir%/integration/ctl-instance.sh
 EXTRA_DIST += %reldir%/integration/ctl-instance.sh
+# A reload never ends the daemon, and rejected reloads stay bounded.
+TESTS += %reldir%/integration/daemon-reload.sh
+EXTRA_DIST += %reldir%/integration/daemon-reload.sh
 # coord: etcd's gateway documents, quorum and lease check.
 check_PROGRAMS += %reldir%/unit/check_coord
 %canon_reldir%_unit_check_coord_SOURCES = %reldir%/unit/check_coord.c
