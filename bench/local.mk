@@ -10,7 +10,7 @@ noinst_PROGRAMS += %reldir%/loadgen
 
 TESTS += %reldir%/check-stats.sh
 EXTRA_DIST += %reldir%/run.sh %reldir%/lib.sh %reldir%/plot.gp \
-	%reldir%/check-stats.sh
+	%reldir%/check-stats.sh %reldir%/metrics.sh
 
 .PHONY: bench
 bench:

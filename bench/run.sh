@@ -10,6 +10,7 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
+. "$here/metrics.sh"
 
 RUNS=${BENCH_RUNS:-3}
 SEQ_RUNS_1000=${BENCH_SEQ_RUNS_1000:-1}
@@ -511,6 +512,7 @@ target() {	# METRIC N -> the target, if any (bench.csv's last column)
 	promote_speedup,1000) echo '>= 50' ;;
 	failback_ms,1000) echo '< 1500' ;;
 	outage_blackholed_ms,1000) echo '< 2000' ;;
+	metrics_scrape_ms,1000|metrics_scrape_cpu_ms,1000) echo '< 5' ;;
 	*) echo '' ;;
 	esac
 }
@@ -594,6 +596,7 @@ bench_report() {
 			done
 		done
 		echo '| target, 1,000 | | < 500 | | >= 50 | < 1500 |'
+		want metrics && bench_metrics_report
 		if [ "$DAEMON_ENGINE" = no ]; then
 			echo
 			echo "**Not measured: promotion and failback by the daemon.** This build's" \
@@ -658,7 +661,7 @@ rm -f "$RESULTS/bench.md" "$RESULTS/bench.csv" "$RESULTS/promotion.png"
 : >"$SAMPLES"
 
 want() {
-	case " ${BENCH_SECTIONS:-throughput detection polling promotion outage} " in
+	case " ${BENCH_SECTIONS:-throughput detection polling promotion outage metrics} " in
 	*" $1 "*) return 0 ;;
 	*) return 1 ;;
 	esac
@@ -710,6 +713,10 @@ if want outage; then
 		done
 	done
 	outage_seq_collect
+fi
+if want metrics; then
+	say "scraping /metrics"
+	bench_metrics 1000 || exit 1
 fi
 bench_report
 want outage && bench_report_outage >>"$RESULTS/bench.md"

@@ -61,6 +61,7 @@
 #include "es-parse.h"
 #include "events.h"
 #include "log.h"
+#include "metrics.h"
 #include "monotime.h"
 #include "xmalloc.h"
 
@@ -1860,6 +1861,7 @@ action_go(struct action_engine *e, struct action_record *rec)
 		e->runs[i].engine = e;
 	}
 	e->running = true;
+	metrics_action_started(rec->kind);
 	if (rec->phase == ACTION_PHASE_LAG)
 		action_timer_add(e->deadline, e->params.switchover_timeout_ms);
 	/* The intent is on disk before the first request is even built. */

@@ -68,11 +68,13 @@ usage(int status)
 	FILE	*f = status == 0 ? stdout : stderr;
 
 	fprintf(f,
-	    "usage: ccr-failoverctl [--runtime-dir DIR] status [--json]\n"
-	    "       ccr-failoverctl [--runtime-dir DIR] [--timeout SECONDS] "
-	    "confirm | abort |\n"
-	    "                       hold | resume | promote | failback | "
-	    "switchover\n");
+	    "usage: ccr-failoverctl [--runtime-dir DIR | --instance NAME] "
+	    "status [--json]\n"
+	    "       ccr-failoverctl [--runtime-dir DIR | --instance NAME] "
+	    "[--timeout SECONDS]\n"
+	    "                       confirm | abort | hold | resume | "
+	    "promote | failback |\n"
+	    "                       switchover\n");
 	exit(status);
 }
 
@@ -692,14 +694,23 @@ ctl_control(struct ctl *ctl, enum fsm_command command, int argc,
 	return (CTL_EXIT_NO_DAEMON);
 }
 
-/* The runtime directory: the flag, else systemd's, else the default. */
+/*
+ * The runtime directory: the flag, else the instance's (the template unit
+ * ccr-failoverd@NAME.service runs in CTL_DEFAULT_RUNTIME_DIR-NAME), else
+ * systemd's, else the default.
+ */
 static char *
-ctl_runtime_dir(const char *flag)
+ctl_runtime_dir(const char *flag, const char *instance)
 {
 	const char	*env;
+	char		*dir;
 
 	if (flag != NULL)
 		return (xstrdup(flag));
+	if (instance != NULL) {
+		xasprintf(&dir, "%s-%s", CTL_DEFAULT_RUNTIME_DIR, instance);
+		return (dir);
+	}
 	if ((env = getenv("RUNTIME_DIRECTORY")) != NULL && *env != '\0')
 		return (xstrndup(env, strcspn(env, ":")));
 	return (xstrdup(CTL_DEFAULT_RUNTIME_DIR));
@@ -710,6 +721,7 @@ main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "runtime-dir", required_argument, NULL, 'R' },
+		{ "instance",	 required_argument, NULL, 'I' },
 		{ "timeout",	 required_argument, NULL, 'T' },
 		{ "version",	 no_argument,	    NULL, 'V' },
 		{ "help",	 no_argument,	    NULL, 'h' },
@@ -717,7 +729,7 @@ main(int argc, char **argv)
 	};
 	struct ctl		 ctl;
 	enum fsm_command	 command;
-	const char		*flag_dir = NULL;
+	const char		*flag_dir = NULL, *instance = NULL;
 	char			*dir;
 	int			 ch, ret;
 
@@ -726,6 +738,15 @@ main(int argc, char **argv)
 		switch (ch) {
 		case 'R':
 			flag_dir = optarg;
+			break;
+		case 'I':
+			/* A name, never a way out of /run. */
+			if (optarg[0] == '\0' || optarg[0] == '.' ||
+			    strchr(optarg, '/') != NULL) {
+				ctl_warnx("invalid instance name '%s'", optarg);
+				usage(CTL_EXIT_USAGE);
+			}
+			instance = optarg;
 			break;
 		case 'T':
 			if (ctl_parse_timeout(optarg, &ctl.timeout_ms) == -1) {
@@ -746,6 +767,10 @@ main(int argc, char **argv)
 	argv += optind;
 	if (argc == 0)
 		usage(CTL_EXIT_USAGE);
+	if (flag_dir != NULL && instance != NULL) {
+		ctl_warnx("--runtime-dir and --instance exclude each other");
+		usage(CTL_EXIT_USAGE);
+	}
 
 	/* "status", or a word of the control protocol's command table. */
 	if (strcmp(argv[0], "status") != 0 &&
@@ -753,7 +778,7 @@ main(int argc, char **argv)
 		ctl_warnx("unknown command '%s'", argv[0]);
 		usage(CTL_EXIT_USAGE);
 	}
-	dir = ctl_runtime_dir(flag_dir);
+	dir = ctl_runtime_dir(flag_dir, instance);
 	ctl.runtime_dir = dir;
 	if (strcmp(argv[0], "status") == 0)
 		ret = ctl_status(&ctl, argc, argv);

@@ -170,4 +170,11 @@ config_print(FILE *f, const struct ccr_config *cfg)
 	fputs("};\n", f);
 	if (cfg->coordination.enabled)
 		print_coordination(f, &cfg->coordination);
+
+	/* metrics_allow_remote means nothing without an address. */
+	if (cfg->metrics_listen != NULL) {
+		print_opt_string(f, "", "metrics_listen", cfg->metrics_listen);
+		print_bool(f, "", "metrics_allow_remote",
+		    cfg->metrics_allow_remote);
+	}
 }

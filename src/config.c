@@ -9,8 +9,12 @@
  */
 #include "autoconf.h"
 
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -46,7 +50,8 @@ static const char *const root_keys[] = {
 	"confirm_failback", "auto_failback", "dry_run", "failover_block_s",
 	"switchover_timeout_ms", "max_requests_per_cluster", "log_level",
 	"state_dir", "runtime_dir", "clusters", "leader", "follower",
-	"indices", "hooks", "coordination", NULL
+	"indices", "hooks", "coordination", "metrics_listen",
+	"metrics_allow_remote", NULL
 };
 static const char *const cluster_keys[] = {
 	"urls", "remote", "username", "password_file", "api_key_file",
@@ -836,6 +841,98 @@ parse_globals(struct parse *p, const config_setting_t *root,
 	return (0);
 }
 
+/*
+ * Split "HOST:PORT" into host (without an IPv6 literal's brackets) and
+ * port, and say whether the host is a loopback address. HOST is a numeric
+ * IPv4 address or a bracketed IPv6 one: a name could resolve anywhere.
+ * Port 0 asks for any free port.
+ */
+static int
+parse_listen(const char *s, char *host, size_t hostlen,
+    unsigned int *port, bool *loopback, char **cause)
+{
+	static const unsigned char v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0,
+		0, 0, 0xff, 0xff };
+	const char	*colon = strrchr(s, ':'), *h = s;
+	struct in_addr	 a4;
+	struct in6_addr	 a6;
+	unsigned long	 p;
+	size_t		 len;
+	char		*end;
+
+	if (colon == NULL) {
+		xasprintf(cause, "'%s' is not HOST:PORT", s);
+		return (-1);
+	}
+	len = (size_t)(colon - s);
+	if (len >= 2 && s[0] == '[' && s[len - 1] == ']') {
+		h++;
+		len -= 2;
+	}
+	if (len == 0 || len >= hostlen) {
+		xasprintf(cause, "'%s' is not HOST:PORT", s);
+		return (-1);
+	}
+	memcpy(host, h, len);
+	host[len] = '\0';
+	errno = 0;
+	p = strtoul(colon + 1, &end, 10);
+	if (colon[1] < '0' || colon[1] > '9' || *end != '\0' || errno != 0 ||
+	    p > 65535) {
+		xasprintf(cause, "'%s' has no port in 0..65535", s);
+		return (-1);
+	}
+	*port = (unsigned int)p;
+	if (h == s && inet_pton(AF_INET, host, &a4) == 1)
+		*loopback = (ntohl(a4.s_addr) >> 24) == 127;
+	else if (h != s && inet_pton(AF_INET6, host, &a6) == 1)
+		*loopback = IN6_IS_ADDR_LOOPBACK(&a6) ||
+		    (memcmp(a6.s6_addr, v4mapped, sizeof v4mapped) == 0 &&
+		    a6.s6_addr[12] == 127);
+	else {
+		xasprintf(cause, "'%s' is not a numeric IPv4 address or a "
+		    "bracketed IPv6 address", host);
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * Read metrics_listen and metrics_allow_remote. Metrics show the clusters'
+ * names, the indices and the state to whoever can connect: only loopback
+ * unless the operator says otherwise.
+ */
+static int
+parse_metrics(struct parse *p, const config_setting_t *root,
+    struct ccr_config *cfg)
+{
+	const config_setting_t	*s = NULL;
+	char			 host[64], *why;
+	unsigned int		 port;
+	bool			 loopback;
+
+	if (get_string(p, root, "metrics_listen", &cfg->metrics_listen,
+	    &s) == -1 ||
+	    get_bool(p, root, "metrics_allow_remote",
+	    &cfg->metrics_allow_remote) == -1)
+		return (-1);
+	if (s == NULL)
+		return (0);
+	if (parse_listen(cfg->metrics_listen, host, sizeof host, &port,
+	    &loopback, &why) == -1) {
+		perr(p, s, "%s", why);
+		free(why);
+		return (-1);
+	}
+	if (!loopback && !cfg->metrics_allow_remote)
+		return (perr(p, s, "'%s' is not a loopback address; set "
+		    "metrics_allow_remote = true to serve metrics to other "
+		    "hosts", host));
+	cfg->metrics_host = xstrdup(host);
+	cfg->metrics_port = port;
+	return (0);
+}
+
 /* A configuration holding only the defaults. */
 static struct ccr_config *
 config_defaults(const char *path)
@@ -932,7 +1029,8 @@ config_load(const char *path, struct ccr_config **ret, char **cause)
 	    parse_clusters(&p, root, cfg) == -1 ||
 	    parse_indices(&p, root, cfg) == -1 ||
 	    parse_hooks(&p, root, &cfg->hooks) == -1 ||
-	    parse_coordination(&p, root, &cfg->coordination) == -1) {
+	    parse_coordination(&p, root, &cfg->coordination) == -1 ||
+	    parse_metrics(&p, root, cfg) == -1) {
 		*cause = p.cause;
 		goto fail;
 	}
@@ -1118,6 +1216,8 @@ config_free(struct ccr_config *cfg)
 	free(cfg->state_dir);
 	free(cfg->runtime_dir);
 	free(cfg->log_level);
+	free(cfg->metrics_listen);
+	free(cfg->metrics_host);
 	free(cfg);
 }
 

@@ -100,6 +100,11 @@ struct ccr_config {
 	char			*state_dir;	/* NULL: not configured */
 	char			*runtime_dir;
 	char			*log_level;
+
+	char			*metrics_listen;	/* HOST:PORT, NULL: off */
+	bool			 metrics_allow_remote;
+	char			*metrics_host;		/* numeric, from it */
+	unsigned int		 metrics_port;		/* 0: any free one */
 };
 
 /*

@@ -39,6 +39,7 @@
 #include "hook.h"
 #include "http.h"
 #include "isotime.h"
+#include "metrics.h"
 #include "monotime.h"
 #include "notify.h"
 #include "observation.h"
@@ -71,6 +72,7 @@ struct daemon {
 	struct hook_runner	*hooks;
 	struct events		 events;	/* log, journal, hooks */
 	struct event		*watchdog;
+	struct metrics		*metrics;	/* NULL: not served */
 
 	/* The engine's requests leave behind its saved record. */
 	struct action_engine	*engine;
@@ -217,6 +219,7 @@ daemon_publish(struct daemon *d)
 		members = daemon_coord_view(d, &co);
 		v.coordination = &co;
 	}
+	metrics_update(d->metrics, &v, monotime_ms());
 	if (status_publish(&v, d->runtime_dir, line, sizeof line,
 	    &cause) == -1) {
 		log_warnx("cannot write status: %s", cause);
@@ -807,6 +810,10 @@ daemon_reload(void *arg)
 		config_free(cfg);
 		goto rejected;
 	}
+	if (metrics_reload_check(d->config, cfg, &cause) == -1) {
+		config_free(cfg);
+		goto rejected;
+	}
 	if (cfg->nindices != d->config->nindices) {
 		cause = xstrdup("the number of indices changed; restart the "
 		    "daemon to change them");
@@ -1186,6 +1193,7 @@ daemon_free(struct daemon *d)
 {
 	if (d->watchdog != NULL)
 		event_free(d->watchdog);
+	metrics_free(d->metrics);
 	if (d->coord != NULL)
 		coord_free(d->coord);
 	control_free(d->control);
@@ -1273,6 +1281,8 @@ daemon_run(const struct daemon_options *opts)
 	d.sender = sender_create(d.base, d.es, DAEMON_ACTION_TIMEOUT_MS,
 	    daemon_persist, &d);
 	d.engine = daemon_engine_create(&d);
+	if (metrics_create(d.base, d.config, &d.metrics, &cause) == -1)
+		goto fail;
 
 	d.watchdog = notify_watchdog_start(d.base);
 

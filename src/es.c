@@ -343,6 +343,7 @@ es_start(struct es_request *req)
 	spec.username = c->username;
 	spec.password = c->password;
 	spec.api_key = c->api_key;
+	spec.label = c->name;
 	headers[0] = "Accept: application/json";
 	headers[1] = "Content-Type: application/json";
 	spec.headers = headers;

@@ -17,6 +17,7 @@
 #include "fsm.h"
 #include "hook.h"
 #include "log.h"
+#include "metrics.h"
 #include "xmalloc.h"
 
 const struct ccr_event_info ccr_events[CCR_EVENT_MAX] = {
@@ -271,8 +272,9 @@ events_action_started(const struct events *ev,
 }
 
 /*
- * The fsm's finished event with the engine's counts; its hook (on_promote,
- * on_failback) runs when every index is done. leader, follower and state
+ * The fsm's finished event with the engine's counts, counted in the
+ * metrics too; its hook (on_promote, on_failback) runs when every index is
+ * done. leader, follower and state
  * are the daemon's after the fsm took the result.
  */
 void
@@ -297,6 +299,8 @@ events_action_ended(const struct events *ev, const struct action_summary *sum,
 		{ "CCR_ERROR_TYPE", rec->error_type },
 	};
 
+	metrics_action_finished(rec->kind, sum->done, sum->failed == 0 &&
+	    rec->error_type == NULL, sum->lost_operations);
 	snprintf(done, sizeof done, "%zu", sum->done);
 	snprintf(failed, sizeof failed, "%zu", sum->failed);
 	if (sum->lost_operations >= 0)

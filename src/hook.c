@@ -33,6 +33,7 @@
 
 #include "hook.h"
 #include "log.h"
+#include "metrics.h"
 #include "monotime.h"
 #include "xmalloc.h"
 
@@ -298,6 +299,7 @@ hook_finish(struct hook *h)
 	log_debug("hook %s[%ld]: %s (exit %d, signal %d) after %llu ms",
 	    h->name, (long)h->pid, hook_outcome_name(r.outcome),
 	    r.exit_status, r.signo, (unsigned long long)r.duration_ms);
+	metrics_count_hook(h->name, r.outcome, r.exit_status);
 	h->cb(&r, h->arg);
 	hook_free(h);
 	hook_start_queued(hr);
@@ -606,6 +608,8 @@ hook_run(struct hook_runner *hr, const struct hook_request *req,
 	if (hr->nrunning >= hr->max_running && hr->nqueued >= hr->max_queued) {
 		xasprintf(cause, "hook %s: queue full (%u waiting)", req->path,
 		    hr->nqueued);
+		metrics_count_hook(req->name != NULL ? req->name : "hook",
+		    HOOK_OUTCOME_FAILED, 0);
 		return (-1);
 	}
 

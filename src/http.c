@@ -26,6 +26,7 @@
 
 #include "http.h"
 #include "log.h"
+#include "metrics.h"
 #include "monotime.h"
 #include "xmalloc.h"
 
@@ -42,6 +43,7 @@ struct http_request {
 	CURL			*easy;
 	struct curl_slist	*headers;
 	char			*url;
+	char			*label;		/* metrics */
 	char			*body;
 	size_t			 body_len;
 	char			*password;
@@ -252,6 +254,7 @@ http_request_free(struct http_request *req)
 	http_free_secret(req->password);
 	http_free_secret(req->auth_header);
 	free(req->url);
+	free(req->label);
 	free(req->body);
 	free(req->buf);
 	free(req);
@@ -324,6 +327,8 @@ http_complete(struct http_request *req, CURLcode result)
 	r.body = req->buf != NULL && r.outcome == HTTP_DONE ? req->buf : "";
 	r.body_len = r.outcome == HTTP_DONE ? req->len : 0;
 	r.elapsed_ms = monotime_ms() - req->start_ms;
+	metrics_count_request(req->label, r.status, r.outcome == HTTP_DONE ?
+	    NULL : http_outcome_name(r.outcome));
 
 	http_request_detach(req);
 	req->cb(&r, req->arg);
@@ -362,6 +367,8 @@ http_fail_cb(__attribute__((unused)) evutil_socket_t fd,
 	r.error = req->fail_error;
 	r.body = "";
 	r.elapsed_ms = monotime_ms() - req->start_ms;
+	metrics_count_request(req->label, r.status, r.outcome == HTTP_DONE ?
+	    NULL : http_outcome_name(r.outcome));
 	http_request_detach(req);
 	req->cb(&r, req->arg);
 	http_request_free(req);
@@ -586,6 +593,8 @@ http_submit(struct http *http, const struct http_request_spec *spec,
 	req->start_ms = monotime_ms();
 	req->max = spec->max_body != 0 ? spec->max_body : HTTP_MAX_BODY_DEFAULT;
 	req->url = xstrdup(spec->url);
+	if (spec->label != NULL)
+		req->label = xstrdup(spec->label);
 	if (spec->body != NULL) {
 		req->body = xmalloc(spec->body_len + 1);
 		memcpy(req->body, spec->body, spec->body_len);

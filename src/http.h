@@ -54,6 +54,8 @@ struct http_request_spec {
 	const char		*password;
 	const char		*api_key;	/* sent as "ApiKey <value>" */
 	size_t			 max_body;	/* 0: HTTP_MAX_BODY_DEFAULT */
+	const char		*label;		/* counted under it in
+						   metrics; NULL: not */
 };
 
 struct http_response {

@@ -52,6 +52,8 @@ sbin_PROGRAMS += %reldir%/ccr-failoverd %reldir%/ccr-failoverctl
 %canon_reldir%_libccr_a_SOURCES += %reldir%/action.c %reldir%/action.h \
 	%reldir%/action-record.c %reldir%/action-record.h \
 	%reldir%/sender.c %reldir%/sender.h
+# metrics: Prometheus exposition served on the loop.
+%canon_reldir%_libccr_a_SOURCES += %reldir%/metrics.c %reldir%/metrics.h
 # coord: several watchers, one actor, through etcd's JSON gateway.
 %canon_reldir%_libccr_a_SOURCES += \
 	%reldir%/coord.c %reldir%/coord.h \

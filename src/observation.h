@@ -64,6 +64,8 @@ struct obs_index {
 	enum obs_follow_status	 follow;
 	int64_t			 lag_ops;	/* sum over shards; -1 unknown */
 	uint64_t		 read_exceptions;
+	uint64_t		 since_last_read_ms; /* longest over shards, last
+						   sampled; UINT64_MAX unknown */
 	bool			 fatal;
 	char			 fatal_reason[256];
 };

@@ -61,6 +61,7 @@
 #include "es-parse.h"
 #include "es.h"
 #include "log.h"
+#include "metrics.h"
 #include "monotime.h"
 #include "observation.h"
 #include "poller.h"
@@ -109,6 +110,7 @@ struct poller_index {
 	uint64_t		 read_exceptions;	/* last sampled */
 	bool			 fatal;		/* in the last summary */
 	enum obs_follow_status	 follow;	/* as _ccr/info last said */
+	uint64_t		 since_last_read_ms;	/* last sampled */
 };
 
 /* Indices whose shards one round samples, at most. */
@@ -135,6 +137,7 @@ struct poller {
 
 	/* The round in progress. */
 	bool			 running;
+	uint64_t		 round_started_ms;
 	int			 outstanding;
 	uint64_t		 round_requests;
 	uint64_t		 round_bytes;
@@ -201,6 +204,7 @@ poller_create(struct event_base *base, const struct ccr_config *cfg,
 	p->indices = xcalloc(p->nindices + 1, sizeof *p->indices);
 	p->obs_indices = xcalloc(p->nindices + 1, sizeof *p->obs_indices);
 	for (i = 0; i < p->nindices; i++) {
+		p->indices[i].since_last_read_ms = UINT64_MAX;
 		p->indices[i].name[0] = xstrdup(cfg->indices[i].leader_index);
 		p->indices[i].name[1] =
 		    xstrdup(cfg->indices[i].follower_index);
@@ -295,6 +299,22 @@ poller_leader(const struct poller *p)
 	return (p->leader);
 }
 
+/* What _ccr/info and the samples said of each index is no longer true. */
+static void
+poller_indices_forget(struct poller *p)
+{
+	size_t	i;
+
+	poller_info_forget(p);
+	for (i = 0; i < p->nindices; i++) {
+		p->indices[i].unlisted = p->indices[i].checked = false;
+		p->indices[i].prev_known = false;
+		p->indices[i].read_exceptions = 0;
+		p->indices[i].fatal = false;
+		p->indices[i].since_last_read_ms = UINT64_MAX;
+	}
+}
+
 /*
  * Swap roles. The link evidence belongs to the old
  * follower, so they are forgotten, and a round in flight is dropped
@@ -303,8 +323,6 @@ poller_leader(const struct poller *p)
 void
 poller_set_leader(struct poller *p, int leader)
 {
-	size_t	i;
-
 	if (leader == p->leader || leader < 0 || leader >= CCR_CLUSTERS)
 		return;
 	if (p->running) {
@@ -314,13 +332,7 @@ poller_set_leader(struct poller *p, int leader)
 	}
 	p->leader = leader;
 	p->version_major = p->version_minor = -1;
-	poller_info_forget(p);
-	for (i = 0; i < p->nindices; i++) {
-		p->indices[i].unlisted = p->indices[i].checked = false;
-		p->indices[i].prev_known = false;
-		p->indices[i].read_exceptions = 0;
-		p->indices[i].fatal = false;
-	}
+	poller_indices_forget(p);
 }
 
 /*
@@ -330,18 +342,10 @@ poller_set_leader(struct poller *p, int leader)
 void
 poller_set_quiet(struct poller *p, bool quiet)
 {
-	size_t	i;
-
 	if (quiet == p->quiet)
 		return;
 	p->quiet = quiet;
-	poller_info_forget(p);
-	for (i = 0; i < p->nindices; i++) {
-		p->indices[i].unlisted = p->indices[i].checked = false;
-		p->indices[i].prev_known = false;
-		p->indices[i].read_exceptions = 0;
-		p->indices[i].fatal = false;
-	}
+	poller_indices_forget(p);
 }
 
 /* Request and byte counts. */
@@ -534,10 +538,15 @@ poller_sample(struct poller_index *pi, const struct es_index_stats *is,
 	size_t				 j;
 
 	pi->read_exceptions = 0;
+	pi->since_last_read_ms = UINT64_MAX;
 	for (j = 0; j < is->nshards; j++) {
 		s = &is->shards[j];
 		failed += s->failed_read_requests;
 		pi->read_exceptions += s->read_exceptions;
+		if (s->since_last_read_ms != UINT64_MAX &&
+		    (pi->since_last_read_ms == UINT64_MAX ||
+		    s->since_last_read_ms > pi->since_last_read_ms))
+			pi->since_last_read_ms = s->since_last_read_ms;
 		if (s->since_last_read_ms != UINT64_MAX &&
 		    (!*any || s->since_last_read_ms >
 		    link->max_since_last_read_ms)) {
@@ -599,9 +608,11 @@ poller_fill_indices(struct poller *p)
 			else {
 				pi->prev_known = false;
 				pi->read_exceptions = 0;
+				pi->since_last_read_ms = UINT64_MAX;
 			}
 		}
 		oi->read_exceptions = pi->read_exceptions;
+		oi->since_last_read_ms = pi->since_last_read_ms;
 
 		if (p->slots[POLL_CCR_SUMMARY].ok &&
 		    (is = es_ccr_stats_find(&p->summary, name)) != NULL) {
@@ -651,6 +662,7 @@ poller_round_end(struct poller *p)
 	    (unsigned long long)p->round_failures,
 	    (unsigned long long)p->round_bytes);
 	p->running = false;
+	metrics_poll_round(now - p->round_started_ms);
 	p->cb(o, p->arg);
 	poller_round_clear(p);
 }
@@ -897,6 +909,7 @@ poller_launch(struct poller *p)
 	p->probe = TRI_UNKNOWN;
 	p->round_requests = p->round_bytes = p->round_failures = 0;
 	p->running = true;
+	p->round_started_ms = monotime_ms();
 	p->outstanding = 0;
 
 	es_call_health(&call);

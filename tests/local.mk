@@ -276,6 +276,33 @@ check_PROGRAMS += %reldir%/unit/check_jsonw
 %canon_reldir%_unit_check_jsonw_CFLAGS = $(UNIT_CFLAGS)
 %canon_reldir%_unit_check_jsonw_LDADD = $(UNIT_LIBS)
 TESTS += %reldir%/unit/check_jsonw
+# metrics: /metrics of a running daemon, scraped and checked by promtool;
+# the metrics_listen fixtures.
+EXTRA_DIST += \
+	%reldir%/config/bad-metrics-listen-name.conf \
+	%reldir%/config/bad-metrics-listen-no-port.conf \
+	%reldir%/config/bad-metrics-listen-port.conf \
+	%reldir%/config/bad-metrics-listen-remote-v6.conf \
+	%reldir%/config/bad-metrics-listen-remote.conf \
+	%reldir%/config/bad-metrics-listen-v6-brackets.conf \
+	%reldir%/config/bad-type-metrics-allow-remote.conf \
+	%reldir%/config/good-metrics-loopback.conf \
+	%reldir%/config/good-metrics-loopback.ok \
+	%reldir%/config/good-metrics-mapped.conf \
+	%reldir%/config/good-metrics-mapped.ok \
+	%reldir%/config/good-metrics-remote.conf \
+	%reldir%/config/good-metrics-remote.ok
+check_PROGRAMS += %reldir%/unit/check_metrics
+%canon_reldir%_unit_check_metrics_SOURCES = %reldir%/unit/check_metrics.c
+%canon_reldir%_unit_check_metrics_CFLAGS = $(UNIT_CFLAGS)
+%canon_reldir%_unit_check_metrics_LDADD = $(UNIT_LIBS)
+TESTS += %reldir%/unit/check_metrics %reldir%/integration/metrics.sh \
+	%reldir%/integration/prometheus-rules.sh
+EXTRA_DIST += %reldir%/integration/metrics.sh \
+	%reldir%/integration/prometheus-rules.sh
+# ccr-failoverctl --instance: the template unit's runtime directories.
+TESTS += %reldir%/integration/ctl-instance.sh
+EXTRA_DIST += %reldir%/integration/ctl-instance.sh
 # A reload never ends the daemon, and rejected reloads stay bounded.
 TESTS += %reldir%/integration/daemon-reload.sh
 EXTRA_DIST += %reldir%/integration/daemon-reload.sh
