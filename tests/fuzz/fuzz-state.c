@@ -50,6 +50,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct state	 st;
+	json_t		*j;
 	char		*cause = NULL;
 	int		 fd;
 
@@ -64,8 +65,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	close(fd);
 	state_init(&st, path);
 	if (state_load(&st, path, &cause) == STATE_LOADED) {
-		record(st.action);
-		record(st.promotion);
+		j = state_action(&st);
+		record(j);
+		json_decref(j);
+		j = state_promotion(&st);
+		record(j);
+		json_decref(j);
 	}
 	free(cause);
 	state_clear(&st);

@@ -8,7 +8,7 @@ FUZZ_CC = clang-14
 FUZZ_HARNESSES = es-parse http-answer config control state
 FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer $(FUZZ_SAN) \
-	$(AM_CPPFLAGS) -Wall -Wextra $(CURL_CFLAGS) $(JANSSON_CFLAGS) \
+	$(AM_CPPFLAGS) -Wall -Wextra -Werror $(CURL_CFLAGS) $(JANSSON_CFLAGS) \
 	$(LIBEVENT_CFLAGS) $(LIBCONFIG_CFLAGS) $(SYSTEMD_CFLAGS)
 FUZZ_LIBS = $(CURL_LIBS) $(JANSSON_LIBS) $(LIBEVENT_LIBS) \
 	$(LIBCONFIG_LIBS) $(SYSTEMD_LIBS) -lpthread
