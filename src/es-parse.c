@@ -324,6 +324,10 @@ ep_shard_stats(const json_t *o, struct es_shard_stats *s, char **cause)
 	    cause) != 0 ||
 	    ep_count(o, "failed_read_requests", false,
 	    &s->failed_read_requests, cause) != 0 ||
+	    ep_count(o, "successful_read_requests", false,
+	    &s->successful_read_requests, cause) != 0 ||
+	    ep_count(o, "operations_read", false, &s->operations_read,
+	    cause) != 0 ||
 	    ep_count(o, "time_since_last_read_millis", false,
 	    &s->since_last_read_ms, cause) != 0)
 		return (-1);
@@ -961,4 +965,161 @@ es_parse_count(const json_t *root, uint64_t *count, char **cause)
 	if (ep_object(root, "count answer", cause) != 0)
 		return (-1);
 	return (ep_count(root, "count", true, count, cause));
+}
+
+/*
+ * Safety: who answers, whether it refuses us, and what our credentials may
+ * do. These read the answers the daemon uses to tell a dead cluster from a
+ * live one that says no, and one cluster from another behind the same url.
+ */
+
+/*
+ * GET /'s cluster_uuid. A cluster that has not recovered its state yet
+ * answers "_na_": that names no cluster, so uuid is left empty.
+ */
+int
+es_parse_cluster_uuid(const json_t *root, char *uuid, size_t size,
+    char **cause)
+{
+	uuid[0] = '\0';
+	if (ep_object(root, "root", cause) != 0)
+		return (-1);
+	if (ep_string(json_object_get(root, "cluster_uuid"), uuid, size,
+	    "cluster_uuid", cause) != 0)
+		return (-1);
+	if (strcmp(uuid, "_na_") == 0)
+		uuid[0] = '\0';
+	return (0);
+}
+
+/*
+ * Whether an answer is Elasticsearch refusing the daemon's credentials
+ * (401) or one of their privileges (403), and in words which: the action
+ * name from "action [<name>] is unauthorized ..." when it says one.
+ */
+enum obs_denial
+es_denial(long status, const char *reason, char *detail, size_t size)
+{
+	const char	*a, *end;
+
+	if (status == 401) {
+		snprintf(detail, size, "credentials rejected");
+		return (OBS_DENIAL_CREDENTIALS);
+	}
+	if (status != 403) {
+		if (size > 0)
+			detail[0] = '\0';
+		return (OBS_DENIAL_NONE);
+	}
+	if (reason != NULL && (a = strstr(reason, "action [")) != NULL &&
+	    (end = strchr(a + 8, ']')) != NULL)
+		snprintf(detail, size, "privilege missing: %.*s",
+		    (int)(end - a - 8), a + 8);
+	else
+		snprintf(detail, size, "privilege missing: %s",
+		    reason != NULL && *reason != '\0' ? reason : "forbidden");
+	return (OBS_DENIAL_PRIVILEGE);
+}
+
+/*
+ * Whether _resolve/cluster says the follower could not reach the remote:
+ * not connected with no error (refused, reset) or with the timeout error.
+ * Not connected with any other error (a security exception, raised by the
+ * remote or by the follower itself) says nothing about the link.
+ */
+bool
+es_resolved_unreachable(const struct es_resolved *r)
+{
+	if (!r->found || r->connected)
+		return (false);
+	return (r->error[0] == '\0' || strstr(r->error,
+	    "Request timed out before receiving a response") != NULL);
+}
+
+/*
+ * POST /_security/user/_has_privileges: every privilege asked about and
+ * whether it is granted, cluster ones with an empty index.
+ */
+int
+es_parse_has_privileges(const json_t *root, struct es_privileges *pv,
+    char **cause)
+{
+	const json_t	*cl, *ix, *privs, *v;
+	const char	*name, *priv;
+	struct es_privilege *p;
+
+	memset(pv, 0, sizeof *pv);
+	if (ep_object(root, "has_privileges answer", cause) != 0)
+		return (-1);
+	v = json_object_get(root, "has_all_requested");
+	if (!json_is_boolean(v)) {
+		xasprintf(cause, "has_all_requested is missing");
+		return (-1);
+	}
+	pv->all = json_is_true(v);
+	cl = json_object_get(root, "cluster");
+	ix = json_object_get(root, "index");
+	if ((cl != NULL && !json_is_object(cl)) ||
+	    (ix != NULL && !json_is_object(ix))) {
+		xasprintf(cause, "cluster or index is not an object");
+		goto fail;
+	}
+	json_object_foreach((json_t *)cl, priv, v) {
+		if (!json_is_boolean(v) || strlen(priv) >= sizeof p->name) {
+			xasprintf(cause, "cluster privilege is malformed");
+			goto fail;
+		}
+		pv->list = xreallocarray(pv->list, pv->n + 1,
+		    sizeof *pv->list);
+		p = &pv->list[pv->n++];
+		memset(p, 0, sizeof *p);
+		snprintf(p->name, sizeof p->name, "%s", priv);
+		p->granted = json_is_true(v);
+	}
+	json_object_foreach((json_t *)ix, name, privs) {
+		if (!json_is_object(privs) || strlen(name) >= sizeof p->index) {
+			xasprintf(cause, "index privileges are malformed");
+			goto fail;
+		}
+		json_object_foreach((json_t *)privs, priv, v) {
+			if (!json_is_boolean(v) ||
+			    strlen(priv) >= sizeof p->name) {
+				xasprintf(cause, "index privilege is "
+				    "malformed");
+				goto fail;
+			}
+			pv->list = xreallocarray(pv->list, pv->n + 1,
+			    sizeof *pv->list);
+			p = &pv->list[pv->n++];
+			snprintf(p->index, sizeof p->index, "%s", name);
+			snprintf(p->name, sizeof p->name, "%s", priv);
+			p->granted = json_is_true(v);
+		}
+	}
+	return (0);
+fail:
+	es_privileges_clear(pv);
+	return (-1);
+}
+
+/* Whether privilege priv (on index, or cluster-wide with NULL) was granted. */
+bool
+es_privileges_granted(const struct es_privileges *pv, const char *index,
+    const char *priv)
+{
+	size_t	i;
+
+	for (i = 0; i < pv->n; i++) {
+		if (strcmp(pv->list[i].name, priv) == 0 &&
+		    strcmp(pv->list[i].index, index != NULL ? index : "") == 0)
+			return (pv->list[i].granted);
+	}
+	return (false);
+}
+
+void
+es_privileges_clear(struct es_privileges *pv)
+{
+	free(pv->list);
+	memset(pv, 0, sizeof *pv);
 }

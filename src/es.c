@@ -563,11 +563,15 @@ es_calls_free(struct es_call *calls, size_t n)
 	free(calls);
 }
 
-/* GET /: the version decides which probe to use. */
+/*
+ * GET /: the version decides which probe to use, and cluster_uuid tells
+ * which cluster answers behind the url.
+ */
 void
 es_call_root(struct es_call *call)
 {
-	es_call_set(call, HTTP_GET, NULL, "/?filter_path=version.number");
+	es_call_set(call, HTTP_GET, NULL,
+	    "/?filter_path=version.number,cluster_uuid");
 }
 
 /* GET /_cluster/health, trimmed. */
@@ -590,6 +594,7 @@ es_call_remote_info(struct es_call *call)
 	p "index," p "shards.shard_id," p "shards.leader_global_checkpoint," \
 	p "shards.follower_global_checkpoint," p "shards.leader_max_seq_no," \
 	p "shards.follower_max_seq_no," p "shards.failed_read_requests," \
+	p "shards.successful_read_requests," p "shards.operations_read," \
 	p "shards.read_exceptions.from_seq_no," \
 	p "shards.time_since_last_read_millis," p "shards.fatal_exception"
 
@@ -1066,4 +1071,42 @@ es_call_auto_follow_resume(struct es_call *call, const char *name,
     char **cause)
 {
 	return (es_call_pattern(call, name, "resume", cause));
+}
+
+/*
+ * Safety: what the daemon's credentials may do. One request names every
+ * cluster privilege and, per index, every index privilege the actions
+ * need; Elasticsearch answers for each one.
+ */
+int
+es_call_has_privileges(struct es_call *call, const char *const *cluster,
+    size_t ncluster, const char *const *indices, size_t nindices,
+    const char *const *privileges, size_t nprivileges, char **cause)
+{
+	json_t	*body, *cl, *names, *privs;
+	size_t	 i;
+
+	memset(call, 0, sizeof *call);
+	for (i = 0; i < nindices; i++) {
+		if (es_name_valid(indices[i], cause) != 0)
+			return (-1);
+	}
+	cl = json_array();
+	for (i = 0; i < ncluster; i++)
+		json_array_append_new(cl, json_string(cluster[i]));
+	body = json_pack("{s:o}", "cluster", cl);
+	if (nindices > 0 && nprivileges > 0) {
+		names = json_array();
+		for (i = 0; i < nindices; i++)
+			json_array_append_new(names, json_string(indices[i]));
+		privs = json_array();
+		for (i = 0; i < nprivileges; i++)
+			json_array_append_new(privs,
+			    json_string(privileges[i]));
+		json_object_set_new(body, "index", json_pack("[{s:o, s:o}]",
+		    "names", names, "privileges", privs));
+	}
+	es_call_set(call, HTTP_POST, es_json_body(body),
+	    "/_security/user/_has_privileges");
+	return (0);
 }

@@ -101,4 +101,9 @@ void	es_call_auto_follow_list(struct es_call *);
 int	es_call_auto_follow_pause(struct es_call *, const char *, char **);
 int	es_call_auto_follow_resume(struct es_call *, const char *, char **);
 
+/* Safety. */
+int	es_call_has_privileges(struct es_call *, const char *const *, size_t,
+	    const char *const *, size_t, const char *const *, size_t,
+	    char **);
+
 #endif

@@ -27,7 +27,10 @@ struct poller_shard {
 	int64_t		 leader_max_seq_no;
 	int64_t		 follower_max_seq_no;
 	uint64_t	 failed_read_requests;
-	uint64_t	 seen_ms;		/* round that reported it */
+	uint64_t	 successful_read_requests;
+	uint64_t	 operations_read;
+	uint64_t	 read_exceptions;
+	uint64_t	 seen_ms;		/* when its answer arrived */
 };
 
 /* What a round cost, for the benchmark and the status file. */
@@ -57,5 +60,7 @@ const struct poller_shard *poller_shards(const struct poller *, size_t,
 		    size_t *);
 void		 poller_counters(const struct poller *,
 		    struct poller_counters *);
+void		 poller_set_identity(struct poller *, int, const char *);
+const char	*poller_identity(const struct poller *, int);
 
 #endif
