@@ -71,7 +71,8 @@ usage(int status)
 	    "       ccr-failoverctl [--runtime-dir DIR] [--timeout SECONDS] "
 	    "confirm | abort |\n"
 	    "                       hold | resume | promote | failback | "
-	    "switchover\n");
+	    "switchover |\n"
+	    "                       reset-identity CLUSTER\n");
 	exit(status);
 }
 
@@ -594,8 +595,17 @@ ctl_control(struct ctl *ctl, enum fsm_command command, int argc,
 	char			*cause;
 	int			 i, ret;
 
+	memset(&req, 0, sizeof req);
 	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) {
+		if (command == FSM_COMMAND_RESET_IDENTITY &&
+		    req.arg[0] == '\0' && argv[i][0] != '-') {
+			if (strlen(argv[i]) >= sizeof req.arg) {
+				ctl_warnx("%s: cluster name too long", name);
+				usage(CTL_EXIT_USAGE);
+			}
+			snprintf(req.arg, sizeof req.arg, "%s", argv[i]);
+		} else if (strcmp(argv[i], "--timeout") == 0 &&
+		    i + 1 < argc) {
 			if (ctl_parse_timeout(argv[++i],
 			    &ctl->timeout_ms) == -1)
 				usage(CTL_EXIT_USAGE);
@@ -608,6 +618,10 @@ ctl_control(struct ctl *ctl, enum fsm_command command, int argc,
 			    argv[i]);
 			usage(CTL_EXIT_USAGE);
 		}
+	}
+	if (command == FSM_COMMAND_RESET_IDENTITY && req.arg[0] == '\0') {
+		ctl_warnx("%s: which cluster?", name);
+		usage(CTL_EXIT_USAGE);
 	}
 	req.command = command;
 	control_proto_make_id(req.id, sizeof req.id);

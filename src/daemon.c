@@ -489,6 +489,47 @@ daemon_apply(struct daemon *d, const struct fsm_output *out)
 	daemon_publish(d);
 }
 
+/* Keep the cluster_uuids the poller pinned in state.json. */
+static void
+daemon_keep_identity(struct daemon *d)
+{
+	const char	*seen, *kept, *name;
+	bool		 changed = false;
+	int		 i;
+
+	for (i = 0; i < CCR_CLUSTERS; i++) {
+		name = daemon_cluster_name(d, i);
+		seen = poller_identity(d->poller, i);
+		kept = state_identity(&d->state, name);
+		if (seen == NULL || (kept != NULL && strcmp(seen, kept) == 0))
+			continue;
+		state_set_identity(&d->state, name, seen);
+		changed = true;
+	}
+	if (changed)
+		daemon_save_state(d);
+}
+
+/*
+ * reset-identity: forget cluster name's pinned cluster_uuid; the next
+ * answer is pinned. -1 (and why) when no such cluster is configured.
+ */
+static int
+daemon_reset_identity(struct daemon *d, const char *name, char *why,
+    size_t len)
+{
+	int	i;
+
+	if ((i = daemon_cluster_index(d->config, name)) == -1) {
+		snprintf(why, len, "reset-identity rejected: no cluster named "
+		    "\"%.64s\"", name);
+		return (-1);
+	}
+	poller_set_identity(d->poller, i, NULL);
+	state_set_identity(&d->state, name, NULL);
+	return (0);
+}
+
 /* A poll round finished: remember what it saw and let the machine decide. */
 static void
 daemon_round(const struct observation *obs, void *arg)
@@ -504,6 +545,7 @@ daemon_round(const struct observation *obs, void *arg)
 	memcpy(d->seen_indices, obs->indices, n * sizeof *obs->indices);
 	d->polled = true;
 	clock_gettime(CLOCK_REALTIME, &d->last_poll);
+	daemon_keep_identity(d);
 
 	fsm_observe(&d->fsm, &d->params, obs, &out);
 	daemon_apply(d, &out);
@@ -526,8 +568,16 @@ daemon_command(const struct control_request *req, enum control_source source,
 	struct log_field	 fields[2];
 	int			 accepted;
 
-	accepted = fsm_command(&d->fsm, req->command, daemon_now_ms(),
-	    &out) == 0;
+	memset(&out, 0, sizeof out);
+	if (req->command == FSM_COMMAND_RESET_IDENTITY &&
+	    daemon_reset_identity(d, req->arg, out.reason,
+	    sizeof out.reason) == -1) {
+		accepted = 0;
+		out.old_state = out.new_state = d->fsm.state;
+		out.pending = d->fsm.pending;
+	} else
+		accepted = fsm_command(&d->fsm, req->command,
+		    daemon_now_ms(), &out) == 0;
 	snprintf(d->last_command.id, sizeof d->last_command.id, "%s", req->id);
 	d->last_command.command = req->command;
 	d->last_command.outcome = accepted ? CONTROL_OUTCOME_ACCEPTED :
@@ -542,7 +592,8 @@ daemon_command(const struct control_request *req, enum control_source source,
 	fields[1].value = fsm_state_name(out.new_state);
 	log_event(accepted ? LOG_LEVEL_NOTICE : LOG_LEVEL_WARNING,
 	    ccr_events[CCR_EVENT_CONTROL].message_id, fields, 2,
-	    "%s from %s (%s) %s: %s", fsm_command_name(req->command),
+	    "%s%s%s from %s (%s) %s: %s", fsm_command_name(req->command),
+	    req->arg[0] != '\0' ? " " : "", req->arg,
 	    control_source_name(source), req->id,
 	    accepted ? "accepted" : "rejected", out.reason);
 	if (accepted)
@@ -635,6 +686,12 @@ daemon_send(void *ctx, int cluster, const char *method,
 	if (cluster < 0 || cluster >= CCR_CLUSTERS ||
 	    daemon_method(method, &m) == -1)
 		return (NULL);
+	/* Another cluster behind the url: touch nothing there. */
+	if (poller_identity_changed(d->poller, cluster)) {
+		log_warnx("not sent to %s, whose identity changed: %s %s",
+		    daemon_cluster_name(d, cluster), method, path_and_query);
+		return (NULL);
+	}
 	c = xcalloc(1, sizeof *c);
 	c->d = d;
 	c->cluster = cluster;
@@ -987,6 +1044,9 @@ daemon_open_clusters(struct daemon *d, struct ccr_config *cfg,
 		}
 	}
 	*poller = poller_create(d->base, cfg, es[0], es[1], daemon_round, d);
+	for (i = 0; i < CCR_CLUSTERS; i++)
+		poller_set_identity(*poller, i,
+		    state_identity(&d->state, cfg->clusters[i].name));
 	return (0);
 }
 
@@ -1116,6 +1176,40 @@ daemon_stop(int signo, void *arg)
 	event_base_loopbreak(d->base);
 }
 
+/*
+ * Whether the recorded action may have changed a cluster: a mutating
+ * request of some index may have left, or a failback registered its remote.
+ * An unreadable record counts as touched: it is then finished, or fails,
+ * but is never silently dropped.
+ */
+static bool
+daemon_record_touched(const json_t *j)
+{
+	struct action_record			*rec;
+	const struct action_index_record	*ir;
+	char					*cause;
+	bool					 touched;
+	size_t					 i;
+
+	if (j == NULL)
+		return (false);
+	if ((rec = action_record_from_json(j, &cause)) == NULL) {
+		free(cause);
+		return (true);
+	}
+	/* Failback and switchover register the remote before any index. */
+	touched = rec->phase > ACTION_PHASE_INDICES ||
+	    (rec->kind != FSM_ACTION_PROMOTE &&
+	    rec->phase >= ACTION_PHASE_REMOTE);
+	for (i = 0; i < rec->nindices && !touched; i++) {
+		ir = &rec->indices[i];
+		touched = step_touched(rec->kind, ir->step, ir->sent,
+		    ir->failed_step);
+	}
+	action_record_free(rec);
+	return (touched);
+}
+
 /* Load state.json: roles and the machine as they were before a restart. */
 static int
 daemon_restore(struct daemon *d, char **cause)
@@ -1146,6 +1240,11 @@ daemon_restore(struct daemon *d, char **cause)
 	d->leader = leader;
 	saved = d->state.fsm;
 	saved.block_left_ms = 0;
+	saved.action_touched = daemon_record_touched(d->state.action);
+	if (!saved.action_touched && d->state.action != NULL) {
+		/* Nothing was sent: decided afresh, not resumed. */
+		state_set_action(&d->state, NULL);
+	}
 	clock_gettime(CLOCK_REALTIME, &now);
 	if (d->state.block_until.tv_sec > now.tv_sec)
 		saved.block_left_ms =
@@ -1155,8 +1254,9 @@ daemon_restore(struct daemon *d, char **cause)
 		    d->state.path);
 		return (-1);
 	}
-	log_info("restored from %s: %s, leader %s", d->state.path,
-	    fsm_state_name(d->fsm.state), daemon_cluster_name(d, d->leader));
+	log_info("restored from %s: %s, leader %s%s%s", d->state.path,
+	    fsm_state_name(d->fsm.state), daemon_cluster_name(d, d->leader),
+	    d->restored.reason[0] != '\0' ? ": " : "", d->restored.reason);
 	return (0);
 }
 

@@ -329,6 +329,13 @@ poller_identity(const struct poller *p, int i)
 	return (p->pinned[i]);
 }
 
+/* Whether cluster i (config order) answered as another cluster. */
+bool
+poller_identity_changed(const struct poller *p, int i)
+{
+	return (i >= 0 && i < CCR_CLUSTERS && p->changed[i]);
+}
+
 /* Cluster which (config order) answered GET / with uuid. */
 static void
 poller_check_identity(struct poller *p, int which, const char *uuid)

@@ -5,6 +5,7 @@
 #ifndef CCR_POLLER_H
 #define CCR_POLLER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -62,5 +63,6 @@ void		 poller_counters(const struct poller *,
 		    struct poller_counters *);
 void		 poller_set_identity(struct poller *, int, const char *);
 const char	*poller_identity(const struct poller *, int);
+bool		 poller_identity_changed(const struct poller *, int);
 
 #endif

@@ -67,6 +67,7 @@ state_clear(struct state *st)
 	free(st->follower);
 	json_decref(st->action);
 	json_decref(st->promotion);
+	json_decref(st->identity);
 	memset(st, 0, sizeof *st);
 }
 
@@ -94,6 +95,25 @@ state_set_promotion(struct state *st, json_t *promotion)
 	st->promotion = promotion;
 }
 
+/* The cluster_uuid pinned for cluster name, or NULL. */
+const char *
+state_identity(const struct state *st, const char *name)
+{
+	return (json_string_value(json_object_get(st->identity, name)));
+}
+
+/* Pin uuid for cluster name; NULL forgets the pin. */
+void
+state_set_identity(struct state *st, const char *name, const char *uuid)
+{
+	if (st->identity == NULL)
+		st->identity = json_object();
+	if (uuid == NULL)
+		json_object_del(st->identity, name);
+	else
+		json_object_set_new(st->identity, name, json_string(uuid));
+}
+
 /* An optional object, kept by reference. */
 static json_t *
 state_object_json(json_t *o)
@@ -119,7 +139,7 @@ state_save(const struct state *st, char **cause)
 	int			 ret;
 
 	doc = json_pack("{s:i s:o s:o s:{s:s s:o s:s s:b s:o s:b s:b s:b s:s}"
-	    " s:o s:o s:o}",
+	    " s:o s:o s:o s:o}",
 	    "version", STATE_FORMAT_VERSION,
 	    "leader", state_string_json(st->leader),
 	    "follower", state_string_json(st->follower),
@@ -135,7 +155,9 @@ state_save(const struct state *st, char **cause)
 	    "reason", f->reason,
 	    "failover_block_until", isotime_json(&st->block_until),
 	    "action", state_object_json(st->action),
-	    "promotion", state_object_json(st->promotion));
+	    "promotion", state_object_json(st->promotion),
+	    "identity", st->identity != NULL ? json_incref(st->identity) :
+	    json_object());
 	if (doc == NULL) {
 		xasprintf(cause, "state record holds invalid text");
 		return (-1);
@@ -309,7 +331,9 @@ state_load_fsm(json_t *j, struct fsm_saved *f, char **cause)
 static int
 state_from_json(json_t *doc, struct state *st, char **cause)
 {
-	int64_t	 version;
+	int64_t		 version;
+	const char	*key;
+	json_t		*v;
 
 	if (!json_is_object(doc)) {
 		xasprintf(cause, "not a JSON object");
@@ -330,8 +354,16 @@ state_from_json(json_t *doc, struct state *st, char **cause)
 	    state_get_time(doc, "", "failover_block_until", &st->block_until,
 	    cause) == -1 ||
 	    state_get_object(doc, "action", &st->action, cause) == -1 ||
-	    state_get_object(doc, "promotion", &st->promotion, cause) == -1)
+	    state_get_object(doc, "promotion", &st->promotion, cause) == -1 ||
+	    state_get_object(doc, "identity", &st->identity, cause) == -1)
 		return (-1);
+	json_object_foreach(st->identity, key, v) {
+		if (!json_is_string(v) || json_string_length(v) == 0) {
+			xasprintf(cause, "identity.%.64s is not a cluster_uuid",
+			    key);
+			return (-1);
+		}
+	}
 	return (0);
 }
 

@@ -5,7 +5,8 @@
  * failback. The action engine reports its record before each mutating
  * request and after each answer, and the daemon saves it here each time, so
  * a daemon restarted after a crash knows where every index stood and never
- * repeats a promotion.
+ * repeats a promotion. It also pins each cluster's cluster_uuid, by cluster
+ * name, from the first contact until an operator resets it.
  *
  * Times here are wall clock (struct timespec from CLOCK_REALTIME): they must
  * mean the same thing after a restart or a reboot.
@@ -31,6 +32,7 @@ struct state {
 	struct timespec		 block_until;	/* anti-flap; 0: no block */
 	json_t			*action;	/* engine record; NULL: none */
 	json_t			*promotion;	/* last promotion's record */
+	json_t			*identity;	/* {"<cluster>": "<uuid>"} */
 };
 
 enum state_load_result {
@@ -47,5 +49,8 @@ int		 state_save(const struct state *, char **);
 void		 state_set_roles(struct state *, const char *, const char *);
 void		 state_set_action(struct state *, json_t *);
 void		 state_set_promotion(struct state *, json_t *);
+const char	*state_identity(const struct state *, const char *);
+void		 state_set_identity(struct state *, const char *,
+		     const char *);
 
 #endif

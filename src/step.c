@@ -126,6 +126,27 @@ step_mutates(enum step step)
 	}
 }
 
+/*
+ * Whether an index that stands at step (sent or not; failed_step when it
+ * FAILED) may have changed a cluster: a restart must finish such an action
+ * from its record, and may decide afresh one where no index has.
+ */
+bool
+step_touched(enum fsm_action kind, enum step step, bool sent,
+    enum step failed_step)
+{
+	enum step	first;
+
+	first = kind == FSM_ACTION_FAILBACK ? STEP_BLOCK : STEP_PAUSE;
+	if (step == STEP_FAILED)
+		return (step_mutates(failed_step));
+	if (step == STEP_DONE)
+		return (true);
+	if (sent && step_mutates(step))
+		return (true);
+	return (step > first);
+}
+
 /* True when the answer is the error type given and its reason contains s. */
 static bool
 reply_is(const struct step_reply *r, const char *type, const char *s)

@@ -70,6 +70,7 @@ const char	*verdict_name(enum verdict);
 enum step	 step_first(enum fsm_action);
 enum step	 step_next(enum fsm_action, enum step, bool);
 bool		 step_mutates(enum step);
+bool		 step_touched(enum fsm_action, enum step, bool, enum step);
 enum verdict	 step_verdict(enum step, const struct step_reply *);
 enum step	 step_after_verify(enum obs_follow_status);
 uint64_t	 step_backoff_ms(unsigned int, uint64_t, uint64_t, uint32_t);

@@ -37,15 +37,23 @@ follows_b() {
 }
 
 # crash_restart TAG CLUSTER-URL CHECK STEP: wait until CHECK STEP holds,
-# kill -9 the daemon, clear the faults on the cluster, start it again.
+# kill -9 the daemon, clear the faults on the cluster, start it again. An
+# action that had sent nothing mutating is decided afresh, not resumed.
 crash_restart() {
 	local tag=$1 url=$2 check=$3 step=$4
 	ok "$tag: the daemon is inside $step" wait_for 15 "$check" "$step"
 	daemon_kill KILL
 	faults_clear "$url"
 	daemon_start
-	ok "$tag: the restarted daemon resumes the recorded action" \
-	    wait_for 5 log_has "resuming the recorded"
+	if [ "$step" = record ]; then
+		ok "$tag: nothing was sent: the restarted daemon decides afresh" \
+		    wait_for 5 log_has "deciding afresh"
+		ok "$tag: ... and resumes no record" \
+		    eval '! log_has "resuming the recorded"'
+	else
+		ok "$tag: the restarted daemon resumes the recorded action" \
+		    wait_for 5 log_has "resuming the recorded"
+	fi
 }
 
 # crash_promote TAG STEP CHECK FAULT...: a promotion killed inside STEP.

@@ -86,6 +86,10 @@ fill(struct state *st)
 	state_set_action(st, json_pack("{s:s s:[{s:s}]}", "kind", "promote",
 	    "indices", "step", "close"));
 	state_set_promotion(st, json_pack("{s:s}", "kind", "promote"));
+	state_set_identity(st, "clusterA", "uuid-a");
+	state_set_identity(st, "clusterB", "uuid-b");
+	state_set_identity(st, "clusterB", NULL);
+	state_set_identity(st, "clusterB", "uuid-b2");
 }
 
 /* b holds what fill() put in. */
@@ -107,6 +111,9 @@ assert_filled(struct state *b)
 	    json_object_get(b->action, "indices"), 0), "step")), "close");
 	ck_assert_str_eq(json_string_value(json_object_get(b->promotion,
 	    "kind")), "promote");
+	ck_assert_str_eq(state_identity(b, "clusterA"), "uuid-a");
+	ck_assert_str_eq(state_identity(b, "clusterB"), "uuid-b2");
+	ck_assert_ptr_null(state_identity(b, "clusterC"));
 }
 
 START_TEST(round_trip)
@@ -264,6 +271,9 @@ START_TEST(inconsistent_fields)
 		{ "\"promotion\": [1]", "promotion is not an object" },
 		{ "\"failover_block_until\": \"tomorrow\"",
 		  "failover_block_until is not an ISO 8601" },
+		{ "\"identity\": {\"clusterA\": 5}",
+		  "identity.clusterA is not a cluster_uuid" },
+		{ "\"identity\": [\"x\"]", "identity is not an object" },
 	};
 	char	*text;
 	size_t	 i;

@@ -209,6 +209,37 @@ START_TEST(only_mutating_steps_are_held_back_in_dry_run)
 }
 END_TEST
 
+START_TEST(touched_only_once_a_mutating_request_may_have_left)
+{
+	/* Promotion: record read, pause not yet sent. */
+	ck_assert(!step_touched(FSM_ACTION_PROMOTE, STEP_RECORD, false,
+	    STEP_FAILED));
+	ck_assert(!step_touched(FSM_ACTION_PROMOTE, STEP_RECORD, true,
+	    STEP_FAILED));
+	ck_assert(!step_touched(FSM_ACTION_PROMOTE, STEP_PAUSE, false,
+	    STEP_FAILED));
+	/* The pause may have left, or was answered. */
+	ck_assert(step_touched(FSM_ACTION_PROMOTE, STEP_PAUSE, true,
+	    STEP_FAILED));
+	ck_assert(step_touched(FSM_ACTION_PROMOTE, STEP_CLOSE, false,
+	    STEP_FAILED));
+	ck_assert(step_touched(FSM_ACTION_SWITCHOVER, STEP_OPEN, false,
+	    STEP_FAILED));
+	ck_assert(step_touched(FSM_ACTION_PROMOTE, STEP_DONE, false,
+	    STEP_FAILED));
+	/* Failed reading its record: nothing changed. */
+	ck_assert(!step_touched(FSM_ACTION_PROMOTE, STEP_FAILED, false,
+	    STEP_RECORD));
+	ck_assert(step_touched(FSM_ACTION_PROMOTE, STEP_FAILED, false,
+	    STEP_CLOSE));
+	/* Failback: the divergence read changes nothing. */
+	ck_assert(!step_touched(FSM_ACTION_FAILBACK, STEP_DIVERGENCE, true,
+	    STEP_FAILED));
+	ck_assert(step_touched(FSM_ACTION_FAILBACK, STEP_DELETE, false,
+	    STEP_FAILED));
+}
+END_TEST
+
 int
 main(void)
 {
@@ -229,6 +260,7 @@ main(void)
 	tcase_add_test(tc, backoff_grows_caps_and_jitters);
 	tcase_add_test(tc, lost_and_divergent_operations);
 	tcase_add_test(tc, only_mutating_steps_are_held_back_in_dry_run);
+	tcase_add_test(tc, touched_only_once_a_mutating_request_may_have_left);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
