@@ -247,3 +247,6 @@ EXTRA_DIST += %reldir%/integration/action-lib.sh \
 	%reldir%/integration/action-crash.sh \
 	%reldir%/integration/action-retry.sh \
 	%reldir%/integration/action-switchover.sh
+# safety: decisions against refusals, identity, roles, restarts
+TESTS += %reldir%/integration/safety-decide.sh
+EXTRA_DIST += %reldir%/integration/safety-decide.sh
