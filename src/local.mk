@@ -46,3 +46,5 @@ sbin_PROGRAMS += %reldir%/ccr-failoverd %reldir%/ccr-failoverctl
 	%reldir%/poller.c %reldir%/poller.h
 # action: the engine that carries out promotion, failback and switchover.
 %canon_reldir%_libccr_a_SOURCES += %reldir%/action.c %reldir%/action.h
+# readiness: would a promotion and a failback work now?
+%canon_reldir%_libccr_a_SOURCES += %reldir%/readiness.c %reldir%/readiness.h

@@ -250,3 +250,8 @@ EXTRA_DIST += %reldir%/integration/action-lib.sh \
 # safety: decisions against refusals, identity, roles, restarts
 TESTS += %reldir%/integration/safety-decide.sh
 EXTRA_DIST += %reldir%/integration/safety-decide.sh
+check_PROGRAMS += %reldir%/unit/check_readiness
+%canon_reldir%_unit_check_readiness_SOURCES = %reldir%/unit/check_readiness.c
+%canon_reldir%_unit_check_readiness_CFLAGS = $(UNIT_CFLAGS)
+%canon_reldir%_unit_check_readiness_LDADD = $(UNIT_LIBS)
+TESTS += %reldir%/unit/check_readiness
