@@ -451,6 +451,37 @@ ctl_print_action(json_t *doc)
 	}
 }
 
+/*
+ * Readiness: one line when every check passed, else each failed check.
+ * Nothing before the daemon's first pass.
+ */
+static void
+ctl_print_readiness(json_t *doc)
+{
+	json_t	*list, *c;
+	size_t	 i;
+	char	*check, *detail;
+
+	list = json_object_get(doc, "readiness");
+	if (!json_is_array(list) || json_array_size(list) == 0)
+		return;
+	if (json_is_true(json_object_get(doc, "ready"))) {
+		printf("Ready:        yes, %zu checks pass\n",
+		    json_array_size(list));
+		return;
+	}
+	printf("Ready:        NO: a promotion or failback would fail now\n");
+	json_array_foreach(list, i, c) {
+		if (json_is_true(json_object_get(c, "ok")))
+			continue;
+		check = ctl_field(c, "check", "?");
+		detail = ctl_field(c, "detail", "");
+		printf("  failed:     %s: %s\n", check, detail);
+		free(check);
+		free(detail);
+	}
+}
+
 /* The readable form of status.json. */
 static bool
 ctl_print_status(json_t *doc)
@@ -480,6 +511,7 @@ ctl_print_status(json_t *doc)
 		    "ccr-failoverctl confirm | abort)\n", pending);
 	printf("Leader:       %s\nFollower:     %s\n", leader, follower);
 	alive = ctl_print_liveness(doc);
+	ctl_print_readiness(doc);
 	ctl_print_action(doc);
 	ctl_print_clusters(doc, leader, follower);
 	ctl_print_indices(doc);

@@ -39,6 +39,7 @@
 #include "notify.h"
 #include "observation.h"
 #include "poller.h"
+#include "readiness.h"
 #include "state.h"
 #include "status.h"
 #include "xmalloc.h"
@@ -76,6 +77,7 @@ struct daemon {
 	struct http		*http;
 	struct es_cluster	*es[CCR_CLUSTERS];
 	struct poller		*poller;
+	struct readiness	*readiness;
 	struct control		*control;
 	struct hook_runner	*hooks;
 	struct event		*watchdog;
@@ -115,6 +117,11 @@ struct daemon {
 
 	bool			 ready;
 	struct fsm_output	 restored;	/* what fsm_restore asked for */
+
+	/* The last readiness pass; checks NULL before the first. */
+	struct readiness_check	*checks;
+	size_t			 nchecks;
+	bool			 checks_ok;
 };
 
 static void	daemon_apply(struct daemon *, const struct fsm_output *);
@@ -287,6 +294,9 @@ daemon_publish(struct daemon *d)
 	snap.poll_interval_ms = d->config->poll_interval_ms;
 	snap.tilt = f->tilt;
 	snap.reason = f->reason[0] != '\0' ? f->reason : NULL;
+	snap.ready = d->checks != NULL && d->checks_ok;
+	snap.readiness = d->checks;
+	snap.nreadiness = d->nchecks;
 	snap.since = daemon_wall_at(f->state_since_ms);
 	if (d->last_command.set) {
 		snap.last_command.id = d->last_command.id;
@@ -461,6 +471,8 @@ daemon_apply(struct daemon *d, const struct fsm_output *out)
 	if (out->swap_roles) {
 		d->leader = 1 - d->leader;
 		poller_set_leader(d->poller, d->leader);
+		readiness_set_leader(d->readiness, d->leader);
+		readiness_run(d->readiness);
 		log_notice("roles swapped: leader %s, follower %s",
 		    daemon_cluster_name(d, d->leader),
 		    daemon_cluster_name(d, 1 - d->leader));
@@ -1012,12 +1024,64 @@ daemon_open_cluster(struct daemon *d, struct ccr_config *cfg, int i,
 	return (es);
 }
 
+/*
+ * A readiness pass finished: keep it for the status file, and tell the
+ * journal when readiness or any check's verdict changed.
+ */
+static void
+daemon_readiness_done(const struct readiness_check *checks, size_t n,
+    bool ok, void *arg)
+{
+	struct daemon	*d = arg;
+	char		 failed[1024];
+	bool		 changed;
+	size_t		 i;
+
+	changed = d->checks == NULL || d->nchecks != n || d->checks_ok != ok;
+	for (i = 0; !changed && i < n; i++)
+		changed = strcmp(d->checks[i].check, checks[i].check) != 0 ||
+		    d->checks[i].ok != checks[i].ok;
+	free(d->checks);
+	d->checks = xcalloc(n + 1, sizeof *d->checks);
+	memcpy(d->checks, checks, n * sizeof *checks);
+	d->nchecks = n;
+	d->checks_ok = ok;
+	if (changed) {
+		failed[0] = '\0';
+		for (i = 0; i < n; i++) {
+			if (checks[i].ok)
+				continue;
+			snprintf(failed + strlen(failed),
+			    sizeof failed - strlen(failed), "%s%s: %s",
+			    failed[0] != '\0' ? "; " : "", checks[i].check,
+			    checks[i].detail);
+		}
+		if (ok)
+			log_notice("readiness: ready, %zu checks pass", n);
+		else
+			log_warnx("readiness: NOT ready: %s", failed);
+	}
+	daemon_publish(d);
+}
+
+/* Start the readiness checks over the current clients and roles. */
+static void
+daemon_readiness_start(struct daemon *d)
+{
+	d->readiness = readiness_create(d->base, d->config, d->es[0],
+	    d->es[1], daemon_readiness_done, d);
+	readiness_set_leader(d->readiness, d->leader);
+	readiness_start(d->readiness, READINESS_INTERVAL_MS);
+}
+
 /* Tear down the poller and the cluster clients. */
 static void
 daemon_close_clusters(struct daemon *d)
 {
 	int	i;
 
+	readiness_free(d->readiness);
+	d->readiness = NULL;
 	poller_free(d->poller);
 	d->poller = NULL;
 	for (i = 0; i < CCR_CLUSTERS; i++) {
@@ -1141,6 +1205,7 @@ daemon_reload(void *arg)
 	d->poller = poller;
 	d->leader = leader;
 	poller_set_leader(d->poller, d->leader);
+	daemon_readiness_start(d);
 	fsm_params_from_config(cfg, &d->params);
 	control_set_interval(d->control, cfg->poll_interval_ms);
 	if (!d->opts->level_given) {
@@ -1323,6 +1388,7 @@ daemon_free(struct daemon *d)
 	if (d->flush != NULL)
 		event_free(d->flush);
 	daemon_close_clusters(d);
+	free(d->checks);
 	http_free(d->http);
 	state_clear(&d->state);
 	free(d->seen_indices);
@@ -1400,6 +1466,7 @@ daemon_run(const struct daemon_options *opts)
 	if (daemon_open_clusters(&d, d.config, d.es, &d.poller, &cause) == -1)
 		goto fail;
 	poller_set_leader(d.poller, d.leader);
+	daemon_readiness_start(&d);
 	d.flush = event_new(d.base, -1, 0, daemon_flush_cb, &d);
 	d.engine = daemon_engine_create(&d);
 

@@ -155,12 +155,27 @@ status_last_command(const struct status_command *c)
 	    "message", status_string(c->message)));
 }
 
+/* The readiness checks of the last pass. */
+static json_t *
+status_readiness(const struct status_snapshot *snap)
+{
+	json_t	*a = json_array();
+	size_t	 i;
+
+	for (i = 0; i < snap->nreadiness; i++)
+		json_array_append_new(a, json_pack("{s:s s:b s:s}",
+		    "check", snap->readiness[i].check,
+		    "ok", snap->readiness[i].ok,
+		    "detail", snap->readiness[i].detail));
+	return (a);
+}
+
 /* The whole document; a new reference. */
 static json_t *
 status_to_json(const struct status_snapshot *snap)
 {
 	return (json_pack("{s:s s:I s:o s:b s:o s:o s:o s:o s:o s:o s:o s:I"
-	    " s:b s:o s:o s:o s:o}",
+	    " s:b s:o s:o s:o s:o s:b s:o}",
 	    "version", PACKAGE_VERSION,
 	    "pid", (json_int_t)getpid(),
 	    "state", status_string(snap->state),
@@ -177,7 +192,9 @@ status_to_json(const struct status_snapshot *snap)
 	    "reason", status_string(snap->reason),
 	    "action", status_action(&snap->action),
 	    "divergence", status_divergence(&snap->divergence),
-	    "last_command", status_last_command(&snap->last_command)));
+	    "last_command", status_last_command(&snap->last_command),
+	    "ready", snap->ready,
+	    "readiness", status_readiness(snap)));
 }
 
 /* Replace <dir>/status.json with snap; -1 with *cause on failure. */

@@ -17,6 +17,7 @@
 #include "config.h"
 #include "control-proto.h"
 #include "observation.h"
+#include "readiness.h"
 
 #define STATUS_FILE	"status.json"
 
@@ -78,6 +79,9 @@ struct status_snapshot {
 	struct status_action	 action;
 	struct status_divergence divergence;
 	struct status_command	 last_command;
+	bool			 ready;		/* false before the first pass */
+	const struct readiness_check *readiness;
+	size_t			 nreadiness;
 };
 
 const char	*status_health_name(enum obs_health);

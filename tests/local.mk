@@ -255,3 +255,5 @@ check_PROGRAMS += %reldir%/unit/check_readiness
 %canon_reldir%_unit_check_readiness_CFLAGS = $(UNIT_CFLAGS)
 %canon_reldir%_unit_check_readiness_LDADD = $(UNIT_LIBS)
 TESTS += %reldir%/unit/check_readiness
+TESTS += %reldir%/integration/safety-ready.sh
+EXTRA_DIST += %reldir%/integration/safety-ready.sh

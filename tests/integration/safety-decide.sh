@@ -186,7 +186,7 @@ if knobs_available; then
 	    wait_for 5 eval 'state_is LEADER_SUSPECT || state_is DEGRADED'
 	ok "s-rejected: never promoted" never_promoted 3
 	ok "s-rejected: the reason names the answered probe" \
-	    log_has "something answered"
+	    reason_has "something answered"
 else
 	echo "# s-rejected: essim has no knobs yet, skipped"
 fi
