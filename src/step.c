@@ -282,8 +282,46 @@ step_lost_operations(const int64_t *leader_max, const int64_t *follower_max,
 }
 
 /*
+ * What a promotion lost, per shard from the follower's _ccr/stats read just
+ * before the pause: only operations up to follower_global_checkpoint are
+ * known to be on the follower; above it lie holes (reads land out of
+ * order) that opening the promoted index fills with no-ops. At least the
+ * operations above follower_max_seq_no and one in each hole are lost
+ * (*least); at most every one above the checkpoint (*most). Both only count
+ * what the leader had as of the follower's last read: the leader may have
+ * had more, so the figure is "at least". -1 in both when a shard is
+ * unknown.
+ */
+void
+step_lost_bounds(const int64_t *leader_max, const int64_t *follower_gcp,
+    const int64_t *follower_max, size_t nshards, int64_t *least,
+    int64_t *most)
+{
+	size_t	i;
+
+	*least = *most = 0;
+	for (i = 0; i < nshards; i++) {
+		if (leader_max[i] == STEP_SEQ_UNKNOWN ||
+		    follower_gcp[i] == STEP_SEQ_UNKNOWN ||
+		    follower_max[i] == STEP_SEQ_UNKNOWN) {
+			*least = *most = -1;
+			return;
+		}
+		if (leader_max[i] > follower_max[i])
+			*least += leader_max[i] - follower_max[i];
+		if (follower_max[i] > follower_gcp[i])
+			(*least)++;
+		if (leader_max[i] > follower_gcp[i])
+			*most += leader_max[i] - follower_gcp[i];
+	}
+}
+
+/*
  * Operations the old leader holds beyond what the new leader had received
- * when it was promoted, per shard max_seq_no against the record. -1 when it
+ * when it was promoted, per shard max_seq_no against the record. The
+ * record to compare against is the follower's global checkpoint at
+ * promotion: an operation above it may have been in a hole the promotion
+ * filled with a no-op, so the new leader may lack it. -1 when it
  * cannot be proven (no record, a shard unknown, shard counts differ): the
  * caller must then treat the index as divergent.
  */

@@ -76,6 +76,8 @@ enum step	 step_after_verify(enum obs_follow_status);
 uint64_t	 step_backoff_ms(unsigned int, uint64_t, uint64_t, uint32_t);
 
 int64_t		 step_lost_operations(const int64_t *, const int64_t *, size_t);
+void		 step_lost_bounds(const int64_t *, const int64_t *,
+		     const int64_t *, size_t, int64_t *, int64_t *);
 int64_t		 step_divergent_operations(const int64_t *, size_t,
 		     const int64_t *, size_t);
 

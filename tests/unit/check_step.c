@@ -198,6 +198,38 @@ START_TEST(lost_and_divergent_operations)
 }
 END_TEST
 
+START_TEST(lost_counts_the_gap)
+{
+	/* Shard 0: leader at 20, follower holds up to 18 but only 10 surely
+	 * (a hole above 10); shard 1 caught up; shard 2 behind, no hole. */
+	int64_t	leader[] = { 20, 5, 9 };
+	int64_t	gcp[] = { 10, 5, 6 };
+	int64_t	fmax[] = { 18, 5, 6 };
+	int64_t	unknown[] = { 10, STEP_SEQ_UNKNOWN, 6 };
+	int64_t	least, most;
+
+	step_lost_bounds(leader, gcp, fmax, 3, &least, &most);
+	ck_assert_int_eq(least, (20 - 18) + 1 + (9 - 6));
+	ck_assert_int_eq(most, (20 - 10) + (9 - 6));
+	step_lost_bounds(leader, unknown, fmax, 3, &least, &most);
+	ck_assert_int_eq(least, -1);
+	ck_assert_int_eq(most, -1);
+	/* Against max_seq_no alone the hole would be invisible. */
+	ck_assert_int_eq(step_lost_operations(leader, fmax, 3), 2 + 3);
+
+	/* The old leader with the hole's operations (up to 18 on shard 0)
+	 * diverges from the checkpoint, not from the follower's max. */
+	{
+		int64_t	old_leader[] = { 18, 5, 6 };
+
+		ck_assert_int_eq(step_divergent_operations(fmax, 3,
+		    old_leader, 3), 0);
+		ck_assert_int_eq(step_divergent_operations(gcp, 3,
+		    old_leader, 3), 8);
+	}
+}
+END_TEST
+
 START_TEST(only_mutating_steps_are_held_back_in_dry_run)
 {
 	ck_assert(!step_mutates(STEP_RECORD));
@@ -259,6 +291,7 @@ main(void)
 	tcase_add_test(tc, permanent_errors_fail);
 	tcase_add_test(tc, backoff_grows_caps_and_jitters);
 	tcase_add_test(tc, lost_and_divergent_operations);
+	tcase_add_test(tc, lost_counts_the_gap);
 	tcase_add_test(tc, only_mutating_steps_are_held_back_in_dry_run);
 	tcase_add_test(tc, touched_only_once_a_mutating_request_may_have_left);
 	suite_add_tcase(s, tc);
