@@ -45,15 +45,11 @@
 
 #include "action.h"
 #include "config.h"
+#include "es-parse.h"
 #include "events.h"
 #include "log.h"
 #include "xmalloc.h"
 
-#define ACTION_RECORD_VERSION	1
-#define ACTION_REQUEST_LINE_MAX	4096	/* http.max_initial_line_length */
-#define ACTION_INDEX_NAME_MAX	255	/* bytes, Elasticsearch's limit */
-#define ACTION_SHARDS_MAX	1024	/* index.number_of_shards limit */
-#define ACTION_CLONE_INFIX	"-diverged-"
 
 enum request_kind {
 	REQUEST_INDEX,		/* one index's step */
@@ -68,9 +64,7 @@ struct action_request {
 	bool				 verify; /* _ccr/info after a follow */
 	bool				 mutates; /* dry run: logged only */
 	int				 cluster;
-	const char			*method;
-	char				*path;
-	char				*body;
+	struct es_call			 call;
 	size_t				*members;	/* index numbers */
 	size_t				 nmembers;
 	void				*handle;
@@ -111,62 +105,16 @@ struct action_engine {
 	bool				 phase_busy;
 	bool				 phase_waiting;
 	unsigned int			 phase_attempts;
-	json_t				*lag_leader;	/* old leader's _stats */
+	bool				 lag_read;	/* lag_leader holds */
+	struct es_shard_seqs		 lag_leader;	/* old leader's _stats */
 	bool				 patterns_listed;
 	char				**patterns;	/* to pause */
 	size_t				 npatterns;
 	size_t				 next_pattern;
 };
 
-static const char *const action_phase_names[ACTION_PHASE_MAX] = {
-	"lag", "remote", "indices", "auto_follow", "finished"
-};
-
-static const char *const action_index_status_names[ACTION_INDEX_STATUS_MAX] = {
-	"running", "awaiting_confirmation", "done", "failed"
-};
-
-/* Journal events per kind: started, finished. */
-static const enum ccr_event action_events[FSM_ACTION_MAX][2] = {
-	[FSM_ACTION_PROMOTE] = {
-	    CCR_EVENT_PROMOTION_STARTED, CCR_EVENT_PROMOTION_FINISHED },
-	[FSM_ACTION_FAILBACK] = {
-	    CCR_EVENT_FAILBACK_STARTED, CCR_EVENT_FAILBACK_FINISHED },
-	[FSM_ACTION_SWITCHOVER] = {
-	    CCR_EVENT_SWITCHOVER_STARTED, CCR_EVENT_SWITCHOVER_FINISHED },
-};
-
 static void	action_pump(struct action_engine *);
 static void	action_kick(struct action_engine *);
-
-const char *
-action_phase_name(enum action_phase phase)
-{
-	if (phase >= ACTION_PHASE_MAX)
-		return ("unknown");
-	return (action_phase_names[phase]);
-}
-
-const char *
-action_index_status_name(enum action_index_status status)
-{
-	if (status >= ACTION_INDEX_STATUS_MAX)
-		return ("unknown");
-	return (action_index_status_names[status]);
-}
-
-/* Where an index stands, as status and journal present it. */
-enum action_index_status
-action_index_status(const struct action_index_record *ir)
-{
-	if (ir->step == STEP_DONE)
-		return (ACTION_INDEX_DONE);
-	if (ir->step == STEP_FAILED)
-		return (ACTION_INDEX_FAILED);
-	if (ir->step == STEP_BLOCK && !ir->confirmed)
-		return (ACTION_INDEX_AWAITING_CONFIRMATION);
-	return (ACTION_INDEX_RUNNING);
-}
 
 /* Jitter only: xorshift64 is plenty to spread retries apart. */
 static uint32_t
@@ -192,36 +140,6 @@ action_step_cluster(const struct action_record *rec, enum step step)
 	return (step <= STEP_OPEN ? action_promoted(rec) : rec->old_leader);
 }
 
-static void
-action_index_record_clear(struct action_index_record *ir)
-{
-	free(ir->names[0]);
-	free(ir->names[1]);
-	free(ir->error_type);
-	free(ir->error_reason);
-	free(ir->leader_max_seq_no);
-	free(ir->follower_max_seq_no);
-	free(ir->clone);
-}
-
-/* Free a record and everything it owns; NULL is fine. */
-void
-action_record_free(struct action_record *rec)
-{
-	size_t	i;
-
-	if (rec == NULL)
-		return;
-	for (i = 0; i < rec->nindices; i++)
-		action_index_record_clear(&rec->indices[i]);
-	free(rec->indices);
-	free(rec->clusters[0]);
-	free(rec->clusters[1]);
-	free(rec->error_type);
-	free(rec->error_reason);
-	free(rec);
-}
-
 /* Replace a string the record owns. */
 static void
 action_set_string(char **dst, const char *src)
@@ -232,81 +150,44 @@ action_set_string(char **dst, const char *src)
 	*dst = copy;
 }
 
-/* Percent-encode an index or pattern name for a path segment. */
-static char *
-action_escape(const char *name)
+/* A string of es.h's result, or NULL when it is empty. */
+static const char *
+action_text(const char *s)
 {
-	static const char	 hex[] = "0123456789ABCDEF";
-	const unsigned char	*p;
-	char			*out, *o;
-
-	out = o = xmalloc(strlen(name) * 3 + 1);
-	for (p = (const unsigned char *)name; *p != '\0'; p++) {
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
-		    *p == '.' || *p == '~') {
-			*o++ = (char)*p;
-			continue;
-		}
-		*o++ = '%';
-		*o++ = hex[*p >> 4];
-		*o++ = hex[*p & 0xf];
-	}
-	*o = '\0';
-	return (out);
+	return (s != NULL && *s != '\0' ? s : NULL);
 }
 
-/* Bytes of "METHOD target HTTP/1.1\r\n", the line Elasticsearch limits. */
-static size_t
-action_request_line_len(const char *method, size_t target_len)
-{
-	return (strlen(method) + 1 + target_len + strlen(" HTTP/1.1\r\n"));
-}
-
-/* Fill a step_reply from an answer, reading the error envelope if needed. */
+/* The parts of an answer that decide a step's fate. */
 static void
-action_reply(const struct action_answer *a, struct step_reply *r)
+action_reply(const struct es_result *a, struct step_reply *r)
 {
-	json_t	*error, *v;
-
-	r->transport = a->transport;
-	r->status = a->status;
-	r->error_type = a->error_type;
-	r->reason = a->reason;
-	r->leases_failed = a->leases_failed;
-	if (r->error_type != NULL || a->transport != TRANSPORT_OK ||
-	    a->root == NULL)
+	memset(r, 0, sizeof *r);
+	r->outcome = a->outcome;
+	r->status = (int)a->status;
+	if (a->outcome != HTTP_DONE) {
+		r->reason = action_text(a->reason);
 		return;
-	error = json_object_get(a->root, "error");
-	if (json_is_string(error)) {
-		r->error_type = "error";
-		r->reason = json_string_value(error);
-	} else if (json_is_object(error)) {
-		v = json_object_get(error, "type");
-		r->error_type = json_is_string(v) ? json_string_value(v) :
-		    "error";
-		v = json_object_get(error, "reason");
-		if (json_is_string(v))
-			r->reason = json_string_value(v);
-		if (json_object_get(error,
-		    "failed_to_remove_retention_leases") != NULL)
-			r->leases_failed = true;
 	}
+	if (a->status >= 200 && a->status <= 299)
+		return;
+	r->error_type = action_text(a->error_type);
+	r->reason = action_text(a->reason);
+	r->leases_failed = a->leases_failed;
 }
 
 /* The error type recorded for an answer that carried none. */
 static const char *
 action_reply_type(const struct step_reply *r)
 {
-	switch (r->transport) {
-	case TRANSPORT_TIMEOUT:
-		return ("timeout");
-	case TRANSPORT_REFUSED:
-		return ("connection_refused");
-	case TRANSPORT_ERROR:
-		return ("transport_error");
-	default:
+	switch (r->outcome) {
+	case HTTP_DONE:
 		break;
+	case HTTP_TIMEOUT:
+		return ("timeout");
+	case HTTP_REFUSED:
+		return ("connection_refused");
+	default:
+		return ("transport_error");
 	}
 	return (r->error_type != NULL ? r->error_type : "http_error");
 }
@@ -317,7 +198,7 @@ action_reply_reason(const struct step_reply *r, char *buf, size_t len)
 {
 	if (r->reason != NULL)
 		return (r->reason);
-	if (r->transport == TRANSPORT_OK)
+	if (r->outcome == HTTP_DONE)
 		snprintf(buf, len, "HTTP status %d", r->status);
 	else
 		snprintf(buf, len, "no answer");
@@ -500,99 +381,60 @@ action_index_retry(struct action_engine *e, size_t i,
 	action_changed(e);
 }
 
-/* A name for the copy of a divergent index: what it is and when. */
-static char *
-action_clone_name(const char *index)
+/* Room for shards 0 .. n-1, none of them reported yet. */
+static int64_t *
+action_seqs(size_t n)
 {
-	char		 stamp[32], *name, *p;
-	struct tm	 tm;
-	time_t		 now = time(NULL);
-	size_t		 len = strlen(index);
-	size_t		 room = ACTION_INDEX_NAME_MAX -
-			    strlen(ACTION_CLONE_INFIX) - 14;
+	int64_t	*seqs;
+	size_t	 k;
 
-	gmtime_r(&now, &tm);
-	strftime(stamp, sizeof stamp, "%Y%m%d%H%M%S", &tm);
-	/* Cut long names on a UTF-8 character boundary. */
-	if (len > room) {
-		len = room;
-		while (len > 0 && ((unsigned char)index[len] & 0xc0) == 0x80)
-			len--;
-	}
-	xasprintf(&name, "%.*s%s%s", (int)len, index, ACTION_CLONE_INFIX,
-	    stamp);
-	for (p = name; *p != '\0'; p++) {
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p - 'A' + 'a');
-	}
-	return (name);
+	seqs = xreallocarray(NULL, n, sizeof *seqs);
+	for (k = 0; k < n; k++)
+		seqs[k] = STEP_SEQ_UNKNOWN;
+	return (seqs);
 }
 
-/* A JSON integer in range, or STEP_SEQ_UNKNOWN. */
-static int64_t
-action_json_seq(json_t *v)
-{
-	if (!json_is_integer(v))
-		return (STEP_SEQ_UNKNOWN);
-	return ((int64_t)json_integer_value(v));
-}
-
-/* The entry of an array of objects whose key equals name. */
-static json_t *
-action_json_find(json_t *array, const char *key, const char *name)
-{
-	json_t	*v, *s;
-	size_t	 i;
-
-	json_array_foreach(array, i, v) {
-		s = json_object_get(v, key);
-		if (json_is_string(s) &&
-		    strcmp(json_string_value(s), name) == 0)
-			return (v);
-	}
-	return (NULL);
-}
+/* Whether a shard number can index the per-shard arrays. */
+#define ACTION_SHARD_OK(id)	((id) >= 0 && (id) < ACTION_SHARDS_MAX)
 
 /* Keep the follower's per-shard view from its _ccr/stats. */
 static void
-action_record_stats(struct action_engine *e, size_t i, json_t *root)
+action_record_stats(struct action_engine *e, size_t i, const json_t *root)
 {
 	struct action_index_record	*ir = &e->rec->indices[i];
 	const char			*name;
-	json_t				*index, *shards, *shard, *id;
-	size_t				 n, nshards = 0, k;
-	int64_t				*lmax, *fmax;
+	const struct es_index_stats	*is = NULL;
+	struct es_ccr_stats		 st;
+	char				*cause = NULL;
+	size_t				 nshards = 0, k;
+	int64_t				*lmax = NULL, *fmax = NULL;
+	int				 id;
 
 	name = ir->names[action_promoted(e->rec)];
-	index = action_json_find(json_object_get(root, "indices"), "index",
-	    name);
-	shards = json_object_get(index, "shards");
-	json_array_foreach(shards, n, shard) {
-		id = json_object_get(shard, "shard_id");
-		if (json_is_integer(id) && json_integer_value(id) >= 0 &&
-		    json_integer_value(id) < ACTION_SHARDS_MAX &&
-		    (size_t)json_integer_value(id) >= nshards)
-			nshards = (size_t)json_integer_value(id) + 1;
+	if (es_parse_ccr_stats(root, &st, &cause) == 0 &&
+	    (is = es_ccr_stats_find(&st, name)) != NULL) {
+		for (k = 0; k < is->nshards; k++) {
+			id = is->shards[k].shard_id;
+			if (ACTION_SHARD_OK(id) && (size_t)id >= nshards)
+				nshards = (size_t)id + 1;
+		}
 	}
+	if (nshards > 0) {
+		lmax = action_seqs(nshards);
+		fmax = action_seqs(nshards);
+		for (k = 0; k < is->nshards; k++) {
+			if (!ACTION_SHARD_OK(id = is->shards[k].shard_id))
+				continue;
+			lmax[id] = is->shards[k].leader_max_seq_no;
+			fmax[id] = is->shards[k].follower_max_seq_no;
+		}
+	}
+	es_ccr_stats_clear(&st);
+	free(cause);
 	if (nshards == 0) {
 		log_warnx("%s: %s: _ccr/stats without shards",
 		    fsm_action_name(e->rec->kind), name);
 		return;
-	}
-	lmax = xreallocarray(NULL, nshards, sizeof *lmax);
-	fmax = xreallocarray(NULL, nshards, sizeof *fmax);
-	for (k = 0; k < nshards; k++)
-		lmax[k] = fmax[k] = STEP_SEQ_UNKNOWN;
-	json_array_foreach(shards, n, shard) {
-		id = json_object_get(shard, "shard_id");
-		if (!json_is_integer(id) || json_integer_value(id) < 0 ||
-		    json_integer_value(id) >= (json_int_t)nshards)
-			continue;
-		k = (size_t)json_integer_value(id);
-		lmax[k] = action_json_seq(json_object_get(shard,
-		    "leader_max_seq_no"));
-		fmax[k] = action_json_seq(json_object_get(shard,
-		    "follower_max_seq_no"));
 	}
 	free(ir->leader_max_seq_no);
 	free(ir->follower_max_seq_no);
@@ -608,49 +450,35 @@ action_record_stats(struct action_engine *e, size_t i, json_t *root)
 }
 
 /*
- * The old leader's per-shard max_seq_no of its primaries from _stats, in an
- * array the caller frees; *nshards is 0 when the answer holds none.
+ * The primaries' max_seq_no of one index in a _stats answer (the only
+ * index, whatever its name, when just one is there), by shard number.
  */
 static int64_t *
-action_primary_seqs(json_t *root, const char *name, size_t *nshards)
+action_primary_seqs(const struct es_shard_seqs *ss, const char *name,
+    size_t *nshards)
 {
-	json_t		*indices, *index, *shards, *copies, *copy, *routing;
-	const char	*key;
-	char		*end;
-	unsigned long	 k;
-	size_t		 n = 0, j;
-	int64_t		*seqs;
+	const struct es_index_seq	*is;
+	int64_t				*seqs;
+	size_t				 k;
+	int				 id;
 
 	*nshards = 0;
-	indices = json_object_get(root, "indices");
-	index = json_object_get(indices, name);
-	if (index == NULL && json_object_size(indices) == 1)
-		index = json_object_iter_value(json_object_iter(indices));
-	shards = json_object_get(index, "shards");
-	json_object_foreach(shards, key, copies) {
-		k = strtoul(key, &end, 10);
-		if (*key != '\0' && *end == '\0' && k < ACTION_SHARDS_MAX &&
-		    k + 1 > n)
-			n = k + 1;
-	}
-	if (n == 0)
+	if ((is = es_shard_seqs_find(ss, name)) == NULL && ss->nindices == 1)
+		is = &ss->indices[0];
+	if (is == NULL)
 		return (NULL);
-	seqs = xreallocarray(NULL, n, sizeof *seqs);
-	for (j = 0; j < n; j++)
-		seqs[j] = STEP_SEQ_UNKNOWN;
-	json_object_foreach(shards, key, copies) {
-		k = strtoul(key, &end, 10);
-		if (*key == '\0' || *end != '\0' || k >= n)
-			continue;
-		json_array_foreach(copies, j, copy) {
-			routing = json_object_get(copy, "routing");
-			if (!json_is_true(json_object_get(routing, "primary")))
-				continue;
-			seqs[k] = action_json_seq(json_object_get(
-			    json_object_get(copy, "seq_no"), "max_seq_no"));
-		}
+	for (k = 0; k < is->nshards; k++) {
+		id = is->shards[k].shard_id;
+		if (ACTION_SHARD_OK(id) && (size_t)id >= *nshards)
+			*nshards = (size_t)id + 1;
 	}
-	*nshards = n;
+	if (*nshards == 0)
+		return (NULL);
+	seqs = action_seqs(*nshards);
+	for (k = 0; k < is->nshards; k++) {
+		if (ACTION_SHARD_OK(id = is->shards[k].shard_id))
+			seqs[id] = is->shards[k].max_seq_no;
+	}
 	return (seqs);
 }
 
@@ -660,20 +488,25 @@ action_primary_seqs(json_t *root, const char *name, size_t *nshards)
  * divergent, and such an index waits for the operator.
  */
 static void
-action_check_divergence(struct action_engine *e, size_t i, json_t *root)
+action_check_divergence(struct action_engine *e, size_t i, const json_t *root)
 {
 	struct action_index_record	*ir = &e->rec->indices[i];
 	const char			*name = ir->names[e->rec->old_leader];
-	int64_t				*now, divergent;
-	size_t				 nnow;
-	char				 count[32];
+	struct es_shard_seqs		 ss;
+	int64_t				*now = NULL, divergent;
+	size_t				 nnow = 0;
+	char				 count[32], *cause = NULL;
 	struct log_field		 f[] = {
 		{ "CCR_INDEX", name },
 		{ "CCR_CLUSTER", e->rec->clusters[e->rec->old_leader] },
 		{ "CCR_DIVERGENT_OPERATIONS", count },
 	};
 
-	now = action_primary_seqs(root, name, &nnow);
+	if (es_parse_shard_seqs(root, &ss, &cause) == 0) {
+		now = action_primary_seqs(&ss, name, &nnow);
+		es_shard_seqs_clear(&ss);
+	}
+	free(cause);
 	divergent = step_divergent_operations(ir->follower_max_seq_no,
 	    ir->nshards, now, nnow);
 	free(now);
@@ -684,7 +517,7 @@ action_check_divergence(struct action_engine *e, size_t i, json_t *root)
 		return;
 	}
 	if (ir->clone == NULL)
-		ir->clone = action_clone_name(name);
+		ir->clone = action_record_clone_name(name);
 	if (divergent > 0)
 		snprintf(count, sizeof count, "%" PRId64, divergent);
 	else
@@ -699,37 +532,37 @@ action_check_divergence(struct action_engine *e, size_t i, json_t *root)
 	    true));
 }
 
-/* What _ccr/info says about one index. */
+/* What _ccr/info says about one index; *entry is its entry, if any. */
 static enum obs_follow_status
-action_follow_status(json_t *root, const char *name, json_t **entry)
+action_follow_status(const json_t *root, const char *name,
+    struct es_follow_info *entry)
 {
-	json_t		*list, *status;
-	const char	*s;
+	struct es_ccr_info		 ci;
+	const struct es_follow_info	*fi;
+	char				*cause = NULL;
 
-	list = json_object_get(root, "follower_indices");
-	*entry = NULL;
-	if (!json_is_array(list))
+	memset(entry, 0, sizeof *entry);
+	if (es_parse_ccr_info(root, &ci, &cause) != 0) {
+		free(cause);
 		return (OBS_FOLLOW_UNKNOWN);
-	*entry = action_json_find(list, "follower_index", name);
-	if (*entry == NULL)
+	}
+	fi = es_ccr_info_find(&ci, name);
+	if (fi != NULL)
+		*entry = *fi;
+	es_ccr_info_clear(&ci);
+	if (fi == NULL)
 		return (OBS_FOLLOW_NOT_FOLLOWER);
-	status = json_object_get(*entry, "status");
-	s = json_is_string(status) ? json_string_value(status) : "";
-	if (strcmp(s, "active") == 0)
-		return (OBS_FOLLOW_ACTIVE);
-	if (strcmp(s, "paused") == 0)
-		return (OBS_FOLLOW_PAUSED);
-	return (OBS_FOLLOW_UNKNOWN);
+	return (entry->active ? OBS_FOLLOW_ACTIVE : OBS_FOLLOW_PAUSED);
 }
 
 /* After an ambiguous unfollow: resume where _ccr/info says the index is. */
 static void
-action_unfollow_verified(struct action_engine *e, size_t i, json_t *root,
-    const struct step_reply *r)
+action_unfollow_verified(struct action_engine *e, size_t i,
+    const json_t *root, const struct step_reply *r)
 {
 	struct action_index_record	*ir = &e->rec->indices[i];
 	struct index_run		*run = &e->runs[i];
-	json_t				*entry;
+	struct es_follow_info		 entry;
 	enum obs_follow_status		 st;
 	enum step			 next;
 
@@ -763,14 +596,13 @@ action_unfollow_verified(struct action_engine *e, size_t i, json_t *root,
 
 /* After a follow that met an existing index: is it the follower we want? */
 static void
-action_follow_verified(struct action_engine *e, size_t i, json_t *root,
-    const struct step_reply *r)
+action_follow_verified(struct action_engine *e, size_t i,
+    const json_t *root, const struct step_reply *r)
 {
 	struct action_index_record	*ir = &e->rec->indices[i];
 	int				 p = action_promoted(e->rec);
 	const char			*name = ir->names[e->rec->old_leader];
-	json_t				*entry;
-	const char			*remote, *leader;
+	struct es_follow_info		 entry;
 	char				*why;
 	enum obs_follow_status		 st;
 
@@ -786,13 +618,11 @@ action_follow_verified(struct action_engine *e, size_t i, json_t *root,
 	default:
 		break;
 	}
-	remote = json_string_value(json_object_get(entry, "remote_cluster"));
-	leader = json_string_value(json_object_get(entry, "leader_index"));
-	if (remote == NULL || leader == NULL ||
-	    strcmp(remote, e->rec->clusters[p]) != 0 ||
-	    strcmp(leader, ir->names[p]) != 0) {
-		xasprintf(&why, "the index follows %s:%s", remote != NULL ?
-		    remote : "?", leader != NULL ? leader : "?");
+	if (strcmp(entry.remote_cluster, e->rec->clusters[p]) != 0 ||
+	    strcmp(entry.leader_index, ir->names[p]) != 0) {
+		xasprintf(&why, "the index follows %s:%s",
+		    *entry.remote_cluster != '\0' ? entry.remote_cluster : "?",
+		    *entry.leader_index != '\0' ? entry.leader_index : "?");
 		action_index_fail(e, i, "follow_conflict", why);
 		free(why);
 		return;
@@ -808,7 +638,7 @@ action_follow_verified(struct action_engine *e, size_t i, json_t *root,
 /* What one index makes of the answer to its step. */
 static void
 action_index_answer(struct action_engine *e, size_t i, enum step step,
-    bool verify, const struct action_answer *a)
+    bool verify, const struct es_result *a)
 {
 	struct action_index_record	*ir = &e->rec->indices[i];
 	struct step_reply		 r;
@@ -880,17 +710,17 @@ action_index_answer(struct action_engine *e, size_t i, enum step step,
 /* One index's share of a _close or _open answer over a comma list. */
 static void
 action_batch_answer(struct action_engine *e, struct action_request *req,
-    const struct action_answer *a)
+    const struct es_result *a)
 {
 	struct action_index_record	*ir;
 	struct step_reply		 r;
 	enum verdict			 v;
-	json_t				*indices, *entry, *closed;
+	char				*cause;
 	size_t				 k, i;
+	bool				 closed;
 
 	action_reply(a, &r);
 	v = step_verdict(req->step, &r);
-	indices = json_object_get(a->root, "indices");
 	for (k = 0; k < req->nmembers; k++) {
 		i = req->members[k];
 		ir = &e->rec->indices[i];
@@ -904,10 +734,15 @@ action_batch_answer(struct action_engine *e, struct action_request *req,
 			action_index_answer(e, i, req->step, false, a);
 			continue;
 		}
-		entry = json_object_get(indices,
-		    ir->names[action_step_cluster(e->rec, req->step)]);
-		closed = json_object_get(entry, "closed");
-		if (req->step == STEP_CLOSE && json_is_false(closed)) {
+		cause = NULL;
+		closed = true;
+		if (req->step == STEP_CLOSE && a->root != NULL &&
+		    es_parse_closed(a->root,
+		    ir->names[action_step_cluster(e->rec, req->step)], &closed,
+		    &cause) != 0)
+			closed = true;
+		free(cause);
+		if (!closed) {
 			r.error_type = "close_failed";
 			r.reason = "the index was not closed";
 			r.status = 500;
@@ -921,7 +756,7 @@ action_batch_answer(struct action_engine *e, struct action_request *req,
 }
 
 static void	action_phase_answer(struct action_engine *,
-		    struct action_request *, const struct action_answer *);
+		    struct action_request *, const struct es_result *);
 
 static void
 action_request_free(struct action_request *req)
@@ -930,15 +765,14 @@ action_request_free(struct action_request *req)
 		return;
 	if (req->timer != NULL)
 		event_free(req->timer);
-	free(req->path);
-	free(req->body);
+	es_call_clear(&req->call);
 	free(req->members);
 	free(req);
 }
 
 /* Route an answer to whoever asked. */
 static void
-action_dispatch(struct action_request *req, const struct action_answer *a)
+action_dispatch(struct action_request *req, const struct es_result *a)
 {
 	struct action_engine	*e = req->engine;
 	size_t			 k;
@@ -965,7 +799,7 @@ action_dispatch(struct action_request *req, const struct action_answer *a)
 }
 
 static void
-action_request_done(const struct action_answer *a, void *arg)
+action_request_done(const struct es_result *a, void *arg)
 {
 	struct action_request	*req = arg;
 
@@ -980,7 +814,7 @@ action_request_timer_cb(int fd, short events, void *arg)
 {
 	struct action_request	*req = arg;
 	struct action_engine	*e = req->engine;
-	struct action_answer	 a;
+	struct es_result	 a;
 
 	(void)fd;
 	(void)events;
@@ -988,18 +822,19 @@ action_request_timer_cb(int fd, short events, void *arg)
 	if (req->handle != NULL) {
 		e->transport.cancel(e->transport.ctx, req->handle);
 		req->handle = NULL;
-		a.transport = TRANSPORT_TIMEOUT;
+		a.outcome = HTTP_TIMEOUT;
 		a.reason = "no answer within the request timeout";
 	} else {
-		a.transport = TRANSPORT_ERROR;
+		a.outcome = HTTP_FAILED;
 		a.reason = "the request could not be queued";
 	}
 	action_dispatch(req, &a);
 }
 
+/* A request for call, which it takes over. */
 static struct action_request *
 action_request_new(struct action_engine *e, enum request_kind kind,
-    enum step step, int cluster, const char *method, bool mutates)
+    enum step step, int cluster, struct es_call *call, bool mutates)
 {
 	struct action_request	*req;
 
@@ -1008,7 +843,8 @@ action_request_new(struct action_engine *e, enum request_kind kind,
 	req->kind = kind;
 	req->step = step;
 	req->cluster = cluster;
-	req->method = method;
+	req->call = *call;
+	memset(call, 0, sizeof *call);
 	req->mutates = mutates;
 	req->timer = evtimer_new(e->base, action_request_timer_cb, req);
 	return (req);
@@ -1026,10 +862,10 @@ action_request_send(struct action_engine *e, struct action_request *req)
 		e->runs[req->members[k]].busy = true;
 	if (req->kind == REQUEST_PHASE)
 		e->phase_busy = true;
-	log_debug("%s %s on %s", req->method, req->path,
-	    e->rec->clusters[req->cluster]);
+	log_debug("%s %s on %s", http_method_name(req->call.method),
+	    req->call.path, e->rec->clusters[req->cluster]);
 	req->handle = e->transport.send(e->transport.ctx, req->cluster,
-	    req->method, req->path, req->body, action_request_done, req);
+	    &req->call, action_request_done, req);
 	if (req->handle == NULL)
 		action_timer_add(req->timer, 0);
 	else if (e->params.request_timeout_ms != 0)
@@ -1040,101 +876,72 @@ action_request_send(struct action_engine *e, struct action_request *req)
 static void
 action_dry_log(struct action_engine *e, const struct action_request *req)
 {
-	log_info("dry run: %s %s on %s%s%s", req->method, req->path,
-	    e->rec->clusters[req->cluster], req->body != NULL ? " " : "",
-	    req->body != NULL ? req->body : "");
+	log_info("dry run: %s %s on %s%s%s", http_method_name(req->call.method),
+	    req->call.path, e->rec->clusters[req->cluster],
+	    req->call.body != NULL ? " " : "",
+	    req->call.body != NULL ? req->call.body : "");
 }
 
-/* The follow request's body: the new leader's index on its alias. */
-static char *
-action_follow_body(struct action_engine *e, size_t i)
-{
-	int	 p = action_promoted(e->rec);
-	json_t	*o;
-	char	*s;
-
-	o = json_pack("{s:s, s:s}", "remote_cluster", e->rec->clusters[p],
-	    "leader_index", e->rec->indices[i].names[p]);
-	s = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	return (s);
-}
-
-/* Build the request for one index's current step. */
-static struct action_request *
-action_index_request(struct action_engine *e, size_t i)
+/* Build the call for one index's current step. */
+static int
+action_step_call(struct action_engine *e, size_t i, struct es_call *call,
+    char **cause)
 {
 	struct action_index_record	*ir = &e->rec->indices[i];
-	int				 c;
-	struct action_request		*req;
-	char				*n, *clone;
-	const char			*method = "GET", *suffix = "";
+	int				 p = action_promoted(e->rec);
+	const char			*n;
 
-	c = action_step_cluster(e->rec, ir->step);
-	n = action_escape(ir->names[c]);
-	if (e->runs[i].verify_follow) {
-		req = action_request_new(e, REQUEST_INDEX, ir->step, c, "GET",
-		    false);
-		req->verify = true;
-		xasprintf(&req->path, "/%s/_ccr/info", n);
-		goto out;
-	}
+	n = ir->names[action_step_cluster(e->rec, ir->step)];
+	if (e->runs[i].verify_follow)
+		return (es_call_ccr_info(call, n, cause));
 	switch (ir->step) {
 	case STEP_RECORD:
-		suffix = "/_ccr/stats";
-		break;
+		return (es_call_ccr_stats(call, n, cause));
 	case STEP_PAUSE:
-		method = "POST";
-		suffix = "/_ccr/pause_follow";
-		break;
+		return (es_call_pause_follow(call, n, cause));
 	case STEP_CLOSE:
-		method = "POST";
-		suffix = "/_close";
-		break;
+		return (es_call_close(call, &n, 1, &(size_t){ 0 }, cause));
 	case STEP_UNFOLLOW:
-		method = "POST";
-		suffix = "/_ccr/unfollow";
-		break;
+		return (es_call_unfollow(call, n, cause));
 	case STEP_VERIFY_UNFOLLOW:
-		suffix = "/_ccr/info";
-		break;
+		return (es_call_ccr_info(call, n, cause));
 	case STEP_OPEN:
-		method = "POST";
-		suffix = "/_open";
-		break;
+		return (es_call_open(call, &n, 1, &(size_t){ 0 }, cause));
 	case STEP_DIVERGENCE:
-		suffix = "/_stats?level=shards";
-		break;
+		return (es_call_shard_stats(call, n, cause));
 	case STEP_BLOCK:
-		method = "PUT";
-		suffix = "/_block/write";
-		break;
+		return (es_call_add_write_block(call, n, cause));
 	case STEP_CLONE:
-		method = "POST";
-		break;
+		return (es_call_clone(call, n, ir->clone, cause));
 	case STEP_DELETE:
-		method = "DELETE";
-		break;
+		return (es_call_delete(call, n, cause));
 	case STEP_FOLLOW:
-		method = "PUT";
-		suffix = "/_ccr/follow?wait_for_active_shards=1";
-		break;
+		return (es_call_follow(call, n, e->rec->clusters[p],
+		    ir->names[p], cause));
 	default:
 		fatalx("%s: no request for step %s", __func__,
 		    step_name(ir->step));
 	}
-	req = action_request_new(e, REQUEST_INDEX, ir->step, c, method,
-	    step_mutates(ir->step));
-	if (ir->step == STEP_CLONE) {
-		clone = action_escape(ir->clone);
-		xasprintf(&req->path, "/%s/_clone/%s", n, clone);
-		free(clone);
-	} else
-		xasprintf(&req->path, "/%s%s", n, suffix);
-	if (ir->step == STEP_FOLLOW)
-		req->body = action_follow_body(e, i);
-out:
-	free(n);
+}
+
+/* The request for one index's current step, or NULL when it failed. */
+static struct action_request *
+action_index_request(struct action_engine *e, size_t i)
+{
+	struct action_index_record	*ir = &e->rec->indices[i];
+	struct action_request		*req;
+	struct es_call			 call;
+	char				*cause = NULL;
+
+	if (action_step_call(e, i, &call, &cause) != 0) {
+		action_index_fail(e, i, "invalid_request", cause);
+		free(cause);
+		return (NULL);
+	}
+	req = action_request_new(e, REQUEST_INDEX, ir->step,
+	    action_step_cluster(e->rec, ir->step), &call,
+	    !e->runs[i].verify_follow && step_mutates(ir->step));
+	req->verify = e->runs[i].verify_follow;
 	req->members = xmalloc(sizeof *req->members);
 	req->members[0] = i;
 	req->nmembers = 1;
@@ -1142,56 +949,49 @@ out:
 }
 
 /*
- * Cut the indices waiting for a _close or _open into comma lists whose
- * request line stays within Elasticsearch's limit, appending to out.
+ * Cut the indices waiting for a _close or _open into comma lists that fit
+ * one request line, appending to out.
  */
 static void
 action_batches(struct action_engine *e, enum step step, const size_t *ready,
     size_t nready, struct action_request ***out, size_t *nout)
 {
-	struct action_request	*req = NULL;
-	const char		*suffix = step == STEP_CLOSE ?
-				    "/_close?ignore_unavailable=true" :
-				    "/_open?ignore_unavailable=true";
+	struct action_request	*req;
+	struct es_call		 call;
+	const char		**names;
 	int			 c = action_step_cluster(e->rec, step);
-	char			*n, *list = NULL;
-	size_t			 k, len = 0, nlen;
+	char			*cause;
+	size_t			 k, used, off = 0;
+	int			 rv;
 
-	for (k = 0; k <= nready; k++) {
-		n = NULL;
-		nlen = 0;
-		if (k < nready) {
-			n = action_escape(e->rec->indices[ready[k]].names[c]);
-			nlen = strlen(n);
+	names = xreallocarray(NULL, nready, sizeof *names);
+	for (k = 0; k < nready; k++)
+		names[k] = e->rec->indices[ready[k]].names[c];
+	while (off < nready) {
+		cause = NULL;
+		if (step == STEP_CLOSE)
+			rv = es_call_close(&call, names + off, nready - off,
+			    &used, &cause);
+		else
+			rv = es_call_open(&call, names + off, nready - off,
+			    &used, &cause);
+		if (rv != 0) {
+			action_index_fail(e, ready[off++], "invalid_request",
+			    cause);
+			free(cause);
+			continue;
 		}
-		if (req != NULL && (n == NULL || action_request_line_len("POST",
-		    1 + len + 1 + nlen + strlen(suffix)) >
-		    ACTION_REQUEST_LINE_MAX)) {
-			xasprintf(&req->path, "/%s%s", list, suffix);
-			free(list);
-			list = NULL;
-			*out = xreallocarray(*out, *nout + 1, sizeof **out);
-			(*out)[(*nout)++] = req;
-			req = NULL;
-		}
-		if (n == NULL)
-			break;
-		if (req == NULL) {
-			req = action_request_new(e, REQUEST_BATCH, step, c,
-			    "POST", true);
-			list = xstrdup(n);
-			len = nlen;
-		} else {
-			list = xreallocarray(list, len + nlen + 2, 1);
-			list[len++] = ',';
-			memcpy(list + len, n, nlen + 1);
-			len += nlen;
-		}
-		req->members = xreallocarray(req->members, req->nmembers + 1,
+		req = action_request_new(e, REQUEST_BATCH, step, c, &call,
+		    true);
+		req->members = xreallocarray(NULL, used,
 		    sizeof *req->members);
-		req->members[req->nmembers++] = ready[k];
-		free(n);
+		memcpy(req->members, ready + off, used * sizeof *req->members);
+		req->nmembers = used;
+		off += used;
+		*out = xreallocarray(*out, *nout + 1, sizeof **out);
+		(*out)[(*nout)++] = req;
 	}
+	free(names);
 }
 
 /* Whether an index is ready to send its step now. */
@@ -1216,7 +1016,7 @@ static void
 action_pump_indices(struct action_engine *e)
 {
 	struct action_record	 *rec = e->rec;
-	struct action_request	**out = NULL;
+	struct action_request	**out = NULL, *req;
 	size_t			 *closing = NULL, *opening = NULL, nclose = 0;
 	size_t			  nopen = 0, nout = 0, nsingle, i, k;
 	unsigned int		  slots;
@@ -1242,9 +1042,11 @@ action_pump_indices(struct action_engine *e)
 		}
 		if (slots == 0)
 			continue;
+		if ((req = action_index_request(e, i)) == NULL)
+			continue;
 		slots--;
 		out = xreallocarray(out, nout + 1, sizeof *out);
-		out[nout++] = action_index_request(e, i);
+		out[nout++] = req;
 	}
 	nsingle = nout;
 	if (nclose > 0 && slots > 0)
@@ -1382,8 +1184,8 @@ action_phase_enter(struct action_engine *e, enum action_phase phase)
 	e->rec->phase = phase;
 	e->phase_attempts = 0;
 	e->phase_waiting = false;
-	json_decref(e->lag_leader);
-	e->lag_leader = NULL;
+	es_shard_seqs_clear(&e->lag_leader);
+	e->lag_read = false;
 	evtimer_del(e->phase_timer);
 	for (k = 0; k < e->npatterns; k++)
 		free(e->patterns[k]);
@@ -1449,97 +1251,106 @@ action_phase_retry(struct action_engine *e, const struct step_reply *r,
  * leader's _stats (e->lag_leader, read first) reported for it.
  */
 static bool
-action_lag_zero(struct action_engine *e, json_t *root)
+action_lag_zero(struct action_engine *e, const json_t *root)
 {
 	struct action_index_record	*ir;
-	json_t				*list, *index, *shards, *shard, *l, *f;
-	json_t				*id;
+	struct es_ccr_stats		 st;
+	const struct es_index_stats	*is;
+	const struct es_shard_stats	*sh;
 	int64_t				*seqs;
 	size_t				 i, k, nseqs;
+	char				*cause = NULL;
 	bool				 zero = true;
 
-	list = json_object_get(json_object_get(root, "follow_stats"),
-	    "indices");
+	if (es_parse_ccr_stats(root, &st, &cause) != 0) {
+		free(cause);
+		return (false);
+	}
 	for (i = 0; zero && i < e->rec->nindices; i++) {
 		ir = &e->rec->indices[i];
-		index = action_json_find(list, "index",
-		    ir->names[action_promoted(e->rec)]);
-		shards = json_object_get(index, "shards");
-		if (json_array_size(shards) == 0 || json_object_get(
-		    json_object_get(e->lag_leader, "indices"),
-		    ir->names[e->rec->old_leader]) == NULL)
-			return (false);
-		seqs = action_primary_seqs(e->lag_leader,
-		    ir->names[e->rec->old_leader], &nseqs);
-		if (nseqs != json_array_size(shards))
+		is = es_ccr_stats_find(&st, ir->names[action_promoted(e->rec)]);
+		if (is == NULL || is->nshards == 0 ||
+		    es_shard_seqs_find(&e->lag_leader,
+		    ir->names[e->rec->old_leader]) == NULL) {
 			zero = false;
-		json_array_foreach(shards, k, shard) {
-			l = json_object_get(shard, "leader_global_checkpoint");
-			f = json_object_get(shard,
-			    "follower_global_checkpoint");
-			id = json_object_get(shard, "shard_id");
-			if (!zero || !json_is_integer(l) ||
-			    !json_is_integer(f) ||
-			    json_integer_value(l) != json_integer_value(f) ||
-			    !json_is_integer(id) || json_integer_value(id) < 0 ||
-			    (size_t)json_integer_value(id) >= nseqs ||
-			    seqs[json_integer_value(id)] == STEP_SEQ_UNKNOWN ||
-			    action_json_seq(json_object_get(shard,
-			    "follower_max_seq_no")) <
-			    seqs[json_integer_value(id)]) {
+			break;
+		}
+		seqs = action_primary_seqs(&e->lag_leader,
+		    ir->names[e->rec->old_leader], &nseqs);
+		if (nseqs != is->nshards)
+			zero = false;
+		for (k = 0; zero && k < is->nshards; k++) {
+			sh = &is->shards[k];
+			if (sh->leader_global_checkpoint !=
+			    sh->follower_global_checkpoint ||
+			    sh->shard_id < 0 || (size_t)sh->shard_id >= nseqs ||
+			    seqs[sh->shard_id] == STEP_SEQ_UNKNOWN ||
+			    sh->follower_max_seq_no < seqs[sh->shard_id])
 				zero = false;
-				break;
-			}
 		}
 		free(seqs);
 	}
+	es_ccr_stats_clear(&st);
 	return (zero);
 }
 
 /* Remember the auto-follow patterns that point at the old leader. */
-static void
-action_list_patterns(struct action_engine *e, json_t *root)
+static int
+action_list_patterns(struct action_engine *e, const json_t *root)
 {
-	json_t		*patterns, *p, *pattern, *remote, *name;
-	size_t		 k;
-	const char	*old = e->rec->clusters[e->rec->old_leader];
+	struct es_auto_follows	 af;
+	const char		*old = e->rec->clusters[e->rec->old_leader];
+	char			*cause = NULL;
+	size_t			 k;
 
-	patterns = json_object_get(root, "patterns");
-	json_array_foreach(patterns, k, p) {
-		name = json_object_get(p, "name");
-		pattern = json_object_get(p, "pattern");
-		remote = json_object_get(pattern, "remote_cluster");
-		if (!json_is_string(name) || !json_is_string(remote) ||
-		    strcmp(json_string_value(remote), old) != 0 ||
-		    json_is_false(json_object_get(pattern, "active")))
+	if (es_parse_auto_follow(root, &af, &cause) != 0) {
+		log_warnx("%s: auto-follow patterns: %s",
+		    fsm_action_name(e->rec->kind), cause);
+		free(cause);
+		return (-1);
+	}
+	for (k = 0; k < af.npatterns; k++) {
+		if (strcmp(af.patterns[k].remote_cluster, old) != 0 ||
+		    !af.patterns[k].active)
 			continue;
 		e->patterns = xreallocarray(e->patterns, e->npatterns + 1,
 		    sizeof *e->patterns);
-		e->patterns[e->npatterns++] = xstrdup(json_string_value(name));
+		e->patterns[e->npatterns++] = xstrdup(af.patterns[k].name);
 	}
+	es_auto_follows_clear(&af);
 	e->patterns_listed = true;
+	return (0);
 }
 
 /* The answer to a phase's request. */
 static void
 action_phase_answer(struct action_engine *e, struct action_request *req,
-    const struct action_answer *a)
+    const struct es_result *a)
 {
 	struct step_reply	r;
+	char			*cause = NULL;
 	bool			ok, missing;
 
 	action_reply(a, &r);
-	ok = r.transport == TRANSPORT_OK && r.status >= 200 && r.status < 300;
-	missing = r.transport == TRANSPORT_OK && r.status == 404;
-	if (!ok && (r.transport != TRANSPORT_OK || r.status == 408 ||
+	ok = r.outcome == HTTP_DONE && r.status >= 200 && r.status < 300;
+	missing = r.outcome == HTTP_DONE && r.status == 404;
+	if (!ok && (r.outcome != HTTP_DONE || r.status == 408 ||
 	    r.status == 429 || r.status >= 500)) {
 		action_phase_retry(e, &r, false);
 		return;
 	}
 	switch (e->rec->phase) {
 	case ACTION_PHASE_LAG:
-		if (ok && e->lag_leader == NULL) {
-			e->lag_leader = json_incref(a->root);
+		if (ok && !e->lag_read) {
+			if (es_parse_shard_seqs(a->root, &e->lag_leader,
+			    &cause) == 0) {
+				e->lag_read = true;
+				break;
+			}
+			log_debug("%s: old leader's _stats: %s",
+			    fsm_action_name(e->rec->kind), cause);
+			free(cause);
+			action_phase_retry(e, &r, false);
 			break;
 		}
 		if (ok && action_lag_zero(e, a->root)) {
@@ -1549,8 +1360,8 @@ action_phase_answer(struct action_engine *e, struct action_request *req,
 			    ACTION_PHASE_LAG));
 			break;
 		}
-		json_decref(e->lag_leader);
-		e->lag_leader = NULL;
+		es_shard_seqs_clear(&e->lag_leader);
+		e->lag_read = false;
 		action_phase_retry(e, &r, false);
 		break;
 	case ACTION_PHASE_REMOTE:
@@ -1567,74 +1378,22 @@ action_phase_answer(struct action_engine *e, struct action_request *req,
 			action_phase_retry(e, &r, true);
 			break;
 		}
-		e->phase_attempts = 0;
-		if (!e->patterns_listed)
-			action_list_patterns(e, a->root);
-		else {
+		if (!e->patterns_listed) {
+			if (action_list_patterns(e, a->root) != 0) {
+				action_phase_retry(e, &r, false);
+				break;
+			}
+		} else {
 			log_info("%s: auto-follow pattern %s paused",
 			    fsm_action_name(e->rec->kind),
 			    e->patterns[e->next_pattern]);
 			e->next_pattern++;
 		}
+		e->phase_attempts = 0;
 		break;
 	default:
 		break;
 	}
-}
-
-/* PUT _cluster/settings body registering the new leader as a remote. */
-static char *
-action_remote_body(struct action_engine *e)
-{
-	int				 p = action_promoted(e->rec);
-	const struct ccr_remote_config	*rc = &e->config->clusters[p].remote;
-	const char			*mode = rc->mode;
-	json_t				*settings, *seeds, *root;
-	char				*prefix, *key, *s;
-	size_t				 k;
-	bool				 sniff;
-
-	if (mode == NULL)
-		mode = rc->nseeds > 0 ? "sniff" : "proxy";
-	sniff = strcmp(mode, "sniff") == 0;
-	xasprintf(&prefix, "cluster.remote.%s.", e->rec->clusters[p]);
-	settings = json_object();
-
-#define SET(name, value) do {						\
-	xasprintf(&key, "%s%s", prefix, name);				\
-	json_object_set_new(settings, key, value);			\
-	free(key);							\
-} while (0)
-	SET("mode", json_string(mode));
-	SET("skip_unavailable", json_boolean(rc->skip_unavailable));
-	/* The other mode's keys are cleared in the same request. */
-	if (sniff) {
-		seeds = json_array();
-		for (k = 0; k < rc->nseeds; k++)
-			json_array_append_new(seeds, json_string(rc->seeds[k]));
-		SET("seeds", seeds);
-		SET("node_connections", rc->node_connections > 0 ?
-		    json_integer(rc->node_connections) : json_null());
-		SET("proxy_address", json_null());
-		SET("server_name", json_null());
-		SET("proxy_socket_connections", json_null());
-	} else {
-		SET("proxy_address", rc->proxy_address != NULL ?
-		    json_string(rc->proxy_address) : json_null());
-		SET("server_name", rc->server_name != NULL ?
-		    json_string(rc->server_name) : json_null());
-		SET("proxy_socket_connections",
-		    rc->proxy_socket_connections > 0 ?
-		    json_integer(rc->proxy_socket_connections) : json_null());
-		SET("seeds", json_null());
-		SET("node_connections", json_null());
-	}
-#undef SET
-	free(prefix);
-	root = json_pack("{s:o}", "persistent", settings);
-	s = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS);
-	json_decref(root);
-	return (s);
 }
 
 /* Send the current phase's next request, if it has one. */
@@ -1642,9 +1401,11 @@ static void
 action_pump_phase(struct action_engine *e)
 {
 	struct action_request	*req;
-	struct action_answer	 a;
-	char			*n;
-	int			 p = action_promoted(e->rec);
+	struct es_call		 call;
+	struct es_result	 a;
+	char			*cause = NULL;
+	int			 p = action_promoted(e->rec), c = p, rv = 0;
+	bool			 mutates = false;
 
 	if (e->phase_busy || e->phase_waiting ||
 	    e->in_flight >= e->params.max_in_flight)
@@ -1652,49 +1413,50 @@ action_pump_phase(struct action_engine *e)
 	switch (e->rec->phase) {
 	case ACTION_PHASE_LAG:
 		/* The old leader first, then the follower's view of it. */
-		if (e->lag_leader == NULL) {
-			req = action_request_new(e, REQUEST_PHASE, STEP_MAX,
-			    e->rec->old_leader, "GET", false);
-			req->path = xstrdup("/_stats?level=shards&filter_path="
-			    "indices.*.shards.*.routing.primary,"
-			    "indices.*.shards.*.seq_no.max_seq_no");
-			break;
-		}
-		req = action_request_new(e, REQUEST_PHASE, STEP_MAX, p, "GET",
-		    false);
-		req->path = xstrdup("/_ccr/stats");
+		if (!e->lag_read) {
+			c = e->rec->old_leader;
+			rv = es_call_shard_stats(&call, NULL, &cause);
+		} else
+			rv = es_call_ccr_stats(&call, NULL, &cause);
 		break;
 	case ACTION_PHASE_REMOTE:
-		req = action_request_new(e, REQUEST_PHASE, STEP_MAX,
-		    e->rec->old_leader, "PUT", true);
-		req->path = xstrdup("/_cluster/settings");
-		req->body = action_remote_body(e);
+		c = e->rec->old_leader;
+		mutates = true;
+		rv = es_call_remote_settings(&call, e->rec->clusters[p],
+		    &e->config->clusters[p].remote, &cause);
 		break;
 	case ACTION_PHASE_AUTO_FOLLOW:
 		if (!e->patterns_listed) {
-			req = action_request_new(e, REQUEST_PHASE, STEP_MAX,
-			    p, "GET", false);
-			req->path = xstrdup("/_ccr/auto_follow");
+			es_call_auto_follow_list(&call);
 			break;
 		}
 		if (e->next_pattern == e->npatterns) {
 			action_phase_enter(e, ACTION_PHASE_FINISHED);
 			return;
 		}
-		req = action_request_new(e, REQUEST_PHASE, STEP_MAX, p,
-		    "POST", true);
-		n = action_escape(e->patterns[e->next_pattern]);
-		xasprintf(&req->path, "/_ccr/auto_follow/%s/pause", n);
-		free(n);
+		mutates = true;
+		rv = es_call_auto_follow_pause(&call,
+		    e->patterns[e->next_pattern], &cause);
 		break;
 	default:
 		return;
 	}
+	if (rv != 0) {
+		log_warnx("%s: %s: %s", fsm_action_name(e->rec->kind),
+		    action_phase_name(e->rec->phase), cause);
+		action_set_string(&e->rec->error_type, "invalid_request");
+		action_set_string(&e->rec->error_reason, cause);
+		free(cause);
+		action_phase_enter(e, ACTION_PHASE_FINISHED);
+		return;
+	}
+	req = action_request_new(e, REQUEST_PHASE, STEP_MAX, c, &call,
+	    mutates);
 	action_notify(e);
 	if (e->params.dry_run && req->mutates) {
 		action_dry_log(e, req);
 		memset(&a, 0, sizeof a);
-		a.transport = TRANSPORT_OK;
+		a.outcome = HTTP_DONE;
 		a.status = 200;
 		action_phase_answer(e, req, &a);
 		action_request_free(req);
@@ -1704,73 +1466,13 @@ action_pump_phase(struct action_engine *e)
 	action_request_send(e, req);
 }
 
-/* Tell the journal and the daemon that the action is over. */
+/* Tell the daemon that the action is over, with its counts. */
 static void
 action_finish(struct action_engine *e)
 {
-	struct action_record	*rec = e->rec;
-	struct action_summary	 sum;
-	char			 done[32], failed[32], lost[32], outcome[64];
-	size_t			 i;
-	bool			 unknown = false;
-	struct log_field	 f[] = {
-		{ "CCR_CLUSTER", rec->clusters[action_promoted(rec)] },
-		{ "CCR_OLD_LEADER", rec->clusters[rec->old_leader] },
-		{ "CCR_DONE", done },
-		{ "CCR_FAILED", failed },
-		{ "CCR_LOST_OPERATIONS", lost },
-		{ "CCR_ERROR_TYPE", rec->error_type },
-	};
+	struct action_summary	sum;
 
-	memset(&sum, 0, sizeof sum);
-	sum.kind = rec->kind;
-	sum.record = rec;
-	sum.error_type = rec->error_type;
-	sum.error_reason = rec->error_reason;
-	for (i = 0; i < rec->nindices; i++) {
-		if (rec->indices[i].step == STEP_DONE)
-			sum.done++;
-		else if (rec->indices[i].step == STEP_FAILED)
-			sum.failed++;
-		if (rec->indices[i].clone != NULL &&
-		    rec->indices[i].step == STEP_DONE)
-			sum.divergent++;
-		if (rec->indices[i].lost_operations < 0)
-			unknown = true;
-		else
-			sum.lost_operations += rec->indices[i].lost_operations;
-	}
-	if (unknown || rec->kind == FSM_ACTION_FAILBACK)
-		sum.lost_operations = -1;
-	snprintf(done, sizeof done, "%zu", sum.done);
-	snprintf(failed, sizeof failed, "%zu", sum.failed);
-	if (sum.lost_operations >= 0)
-		snprintf(lost, sizeof lost, "%" PRId64, sum.lost_operations);
-	else
-		snprintf(lost, sizeof lost, "unknown");
-	if (rec->kind == FSM_ACTION_FAILBACK)
-		snprintf(outcome, sizeof outcome, "%zu divergent indices copied",
-		    sum.divergent);
-	else
-		snprintf(outcome, sizeof outcome, "%s operations lost", lost);
-	if (sum.done == 0 && sum.failed == 0 && rec->error_type != NULL) {
-		/* Given up before any index was touched. */
-		log_event(LOG_LEVEL_WARNING,
-		    ccr_events[action_events[rec->kind][1]].message_id, f, 6,
-		    "%s gave up, nothing changed: %s: %s",
-		    fsm_action_name(rec->kind), rec->error_type,
-		    rec->error_reason != NULL ? rec->error_reason : "");
-	} else {
-		log_event(sum.failed > 0 || rec->error_type != NULL ?
-		    LOG_LEVEL_WARNING : LOG_LEVEL_NOTICE,
-		    ccr_events[action_events[rec->kind][1]].message_id, f,
-		    rec->error_type != NULL ? 6 : 5,
-		    "%s finished: %s leads; %zu indices done, %zu failed, "
-		    "%s%s%s", fsm_action_name(rec->kind),
-		    rec->clusters[action_promoted(rec)], sum.done, sum.failed,
-		    outcome, rec->error_reason != NULL ? "; " : "",
-		    rec->error_reason != NULL ? rec->error_reason : "");
-	}
+	action_record_summary(e->rec, &sum);
 	e->running = false;
 	e->dirty = true;
 	action_notify(e);
@@ -1860,8 +1562,8 @@ action_clear_runtime(struct action_engine *e)
 	e->patterns = NULL;
 	e->npatterns = e->next_pattern = 0;
 	e->patterns_listed = false;
-	json_decref(e->lag_leader);
-	e->lag_leader = NULL;
+	es_shard_seqs_clear(&e->lag_leader);
+	e->lag_read = false;
 	e->running = false;
 }
 
@@ -1928,57 +1630,6 @@ action_go(struct action_engine *e, struct action_record *rec)
 }
 
 /*
- * Take what the promotion recorded for ir's index pair: its per-shard seq
- * nos for the divergence guard. An index whose promotion did not finish is
- * not failed back: its old leader is still the only copy that is written.
- */
-static void
-action_copy_seqs(struct action_index_record *ir,
-    const struct action_record *promotion)
-{
-	const struct action_index_record	*p;
-	size_t					 i;
-
-	for (i = 0; i < promotion->nindices; i++) {
-		p = &promotion->indices[i];
-		if (strcmp(p->names[0], ir->names[0]) != 0 ||
-		    strcmp(p->names[1], ir->names[1]) != 0)
-			continue;
-		if (p->step != STEP_DONE) {
-			ir->failed_step = ir->step;
-			ir->step = STEP_FAILED;
-			ir->error_type = xstrdup("not_promoted");
-			ir->error_reason = xstrdup("its promotion did not "
-			    "finish; left as it is");
-			return;
-		}
-		if (p->nshards == 0)
-			return;
-		ir->nshards = p->nshards;
-		ir->leader_max_seq_no = xreallocarray(NULL, p->nshards,
-		    sizeof *ir->leader_max_seq_no);
-		ir->follower_max_seq_no = xreallocarray(NULL, p->nshards,
-		    sizeof *ir->follower_max_seq_no);
-		memcpy(ir->leader_max_seq_no, p->leader_max_seq_no,
-		    p->nshards * sizeof *ir->leader_max_seq_no);
-		memcpy(ir->follower_max_seq_no, p->follower_max_seq_no,
-		    p->nshards * sizeof *ir->follower_max_seq_no);
-		ir->lost_operations = p->lost_operations;
-		return;
-	}
-}
-
-/* Whether a name can go into the record (JSON strings are UTF-8). */
-static bool
-action_utf8(const char *s)
-{
-	json_t	*j = json_string(s);
-
-	json_decref(j);
-	return (j != NULL);
-}
-
-/*
  * Start an action. old_leader is the cluster (config index) that leads now
  * or led until it was lost: promotion and switchover promote the other one;
  * failback turns old_leader into the follower of the other one. A failback
@@ -1991,9 +1642,7 @@ action_start(struct action_engine *e, enum fsm_action kind, int old_leader,
 {
 	const struct ccr_config		*cf = e->config;
 	struct action_record		*rec;
-	struct action_index_record	*ir;
 	size_t				 i;
-	struct log_field		 f[2];
 
 	if (e->running) {
 		xasprintf(cause, "%s is already running",
@@ -2018,49 +1667,10 @@ action_start(struct action_engine *e, enum fsm_action kind, int old_leader,
 		    promotion->clusters[promotion->old_leader]);
 		promotion = NULL;
 	}
-	if (!action_utf8(cf->clusters[0].name) ||
-	    !action_utf8(cf->clusters[1].name)) {
-		xasprintf(cause, "a cluster name is not valid UTF-8");
+	rec = action_record_new(kind, old_leader, action_phase_first(kind),
+	    cf, promotion, cause);
+	if (rec == NULL)
 		return (-1);
-	}
-	for (i = 0; i < cf->nindices; i++) {
-		if (!action_utf8(cf->indices[i].leader_index) ||
-		    !action_utf8(cf->indices[i].follower_index)) {
-			xasprintf(cause, "index pair %zu: a name is not valid "
-			    "UTF-8", i);
-			return (-1);
-		}
-	}
-	rec = xcalloc(1, sizeof *rec);
-	rec->kind = kind;
-	rec->old_leader = old_leader;
-	rec->clusters[0] = xstrdup(cf->clusters[0].name);
-	rec->clusters[1] = xstrdup(cf->clusters[1].name);
-	rec->started = time(NULL);
-	rec->phase = action_phase_first(kind);
-	rec->nindices = cf->nindices;
-	rec->indices = xcalloc(cf->nindices, sizeof *rec->indices);
-	for (i = 0; i < cf->nindices; i++) {
-		ir = &rec->indices[i];
-		ir->names[0] = xstrdup(cf->indices[i].leader_index);
-		ir->names[1] = xstrdup(cf->indices[i].follower_index);
-		ir->step = step_first(kind);
-		ir->failed_step = STEP_FAILED;
-		ir->lost_operations = -1;
-		ir->divergent_operations = -1;
-		if (kind == FSM_ACTION_FAILBACK && promotion != NULL)
-			action_copy_seqs(ir, promotion);
-	}
-	f[0].name = "CCR_CLUSTER";
-	f[0].value = rec->clusters[1 - old_leader];
-	f[1].name = "CCR_OLD_LEADER";
-	f[1].value = rec->clusters[old_leader];
-	log_event(LOG_LEVEL_NOTICE,
-	    ccr_events[action_events[kind][0]].message_id, f, 2,
-	    "%s started: %s to lead, %s to follow, %zu indices%s",
-	    fsm_action_name(kind), rec->clusters[1 - old_leader],
-	    rec->clusters[old_leader], rec->nindices,
-	    e->params.dry_run ? " (dry run)" : "");
 	action_go(e, rec);
 	for (i = 0; i < rec->nindices; i++) {
 		if (rec->indices[i].step == STEP_FAILED)
@@ -2078,7 +1688,6 @@ action_resume(struct action_engine *e, const struct action_record *rec,
     char **cause)
 {
 	struct action_record	*copy;
-	json_t			*j;
 	size_t			 i;
 
 	if (e->running) {
@@ -2099,10 +1708,7 @@ action_resume(struct action_engine *e, const struct action_record *rec,
 		    fsm_action_name(rec->kind));
 		return (-1);
 	}
-	j = action_record_to_json(rec);
-	copy = action_record_from_json(j, cause);
-	json_decref(j);
-	if (copy == NULL)
+	if ((copy = action_record_copy(rec, cause)) == NULL)
 		return (-1);
 	log_info("%s resumed at phase %s", fsm_action_name(copy->kind),
 	    action_phase_name(copy->phase));
@@ -2153,340 +1759,4 @@ action_confirm(struct action_engine *e)
 		action_changed(e);
 	}
 	return (n);
-}
-
-/* A sequence number as JSON: null when unknown. */
-static json_t *
-action_seq_json(int64_t v)
-{
-	return (v == STEP_SEQ_UNKNOWN ? json_null() : json_integer(v));
-}
-
-/* The record as JSON, for the state file. */
-json_t *
-action_record_to_json(const struct action_record *rec)
-{
-	const struct action_index_record	*ir;
-	json_t					*root, *list, *o, *shards;
-	char					 started[32];
-	struct tm				 tm;
-	size_t					 i, k;
-
-	gmtime_r(&rec->started, &tm);
-	strftime(started, sizeof started, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	list = json_array();
-	for (i = 0; i < rec->nindices; i++) {
-		ir = &rec->indices[i];
-		shards = json_array();
-		for (k = 0; k < ir->nshards; k++) {
-			json_array_append_new(shards, json_pack("{s:o, s:o}",
-			    "leader_max_seq_no",
-			    action_seq_json(ir->leader_max_seq_no[k]),
-			    "follower_max_seq_no",
-			    action_seq_json(ir->follower_max_seq_no[k])));
-		}
-		o = json_pack("{s:[s,s], s:s, s:b, s:I, s:b, s:o, s:I, s:I}",
-		    "names", ir->names[0], ir->names[1],
-		    "step", step_name(ir->step),
-		    "sent", ir->sent,
-		    "attempts", (json_int_t)ir->attempts,
-		    "confirmed", ir->confirmed,
-		    "shards", shards,
-		    "lost_operations", (json_int_t)ir->lost_operations,
-		    "divergent_operations",
-		    (json_int_t)ir->divergent_operations);
-		if (ir->failed_step != STEP_FAILED)
-			json_object_set_new(o, "failed_step",
-			    json_string(step_name(ir->failed_step)));
-		if (ir->error_type != NULL)
-			json_object_set_new(o, "error",
-			    json_pack("{s:s, s:s?}", "type", ir->error_type,
-			    "reason", ir->error_reason));
-		if (ir->clone != NULL)
-			json_object_set_new(o, "clone", json_string(ir->clone));
-		json_array_append_new(list, o);
-	}
-	root = json_pack("{s:i, s:s, s:i, s:[s,s], s:s, s:s, s:o}",
-	    "version", ACTION_RECORD_VERSION,
-	    "kind", fsm_action_name(rec->kind),
-	    "old_leader", rec->old_leader,
-	    "clusters", rec->clusters[0], rec->clusters[1],
-	    "started", started,
-	    "phase", action_phase_name(rec->phase),
-	    "indices", list);
-	if (rec->error_type != NULL)
-		json_object_set_new(root, "error", json_pack("{s:s, s:s?}",
-		    "type", rec->error_type, "reason", rec->error_reason));
-	return (root);
-}
-
-/* A string member, or NULL with a cause. */
-static const char *
-action_json_string(const json_t *o, const char *key, const char *where,
-    char **cause)
-{
-	json_t	*v = json_object_get(o, key);
-
-	if (!json_is_string(v) || json_string_length(v) == 0) {
-		xasprintf(cause, "%s: %s is missing or not a string", where,
-		    key);
-		return (NULL);
-	}
-	return (json_string_value(v));
-}
-
-/* An optional {"type","reason"} member into two strings. */
-static int
-action_json_error(const json_t *o, char **type, char **reason,
-    const char *where, char **cause)
-{
-	json_t		*e = json_object_get(o, "error"), *r;
-	const char	*t;
-
-	if (e == NULL)
-		return (0);
-	if ((t = action_json_string(e, "type", where, cause)) == NULL)
-		return (-1);
-	r = json_object_get(e, "reason");
-	if (r != NULL && !json_is_null(r) && !json_is_string(r)) {
-		xasprintf(cause, "%s: error reason is not a string", where);
-		return (-1);
-	}
-	*type = xstrdup(t);
-	*reason = json_is_string(r) ? xstrdup(json_string_value(r)) : NULL;
-	return (0);
-}
-
-/* An integer member within [min, max]. */
-static int
-action_json_int(const json_t *o, const char *key, json_int_t min,
-    json_int_t max, json_int_t *ret, const char *where, char **cause)
-{
-	json_t	*v = json_object_get(o, key);
-
-	if (!json_is_integer(v) || json_integer_value(v) < min ||
-	    json_integer_value(v) > max) {
-		xasprintf(cause, "%s: %s is missing or out of range", where,
-		    key);
-		return (-1);
-	}
-	*ret = json_integer_value(v);
-	return (0);
-}
-
-/* One index record from JSON. */
-static int
-action_index_from_json(const json_t *o, struct action_index_record *ir,
-    size_t n, char **cause)
-{
-	json_t		*names, *shards, *s, *v;
-	const char	*str;
-	char		 where[64];
-	json_int_t	 x;
-	size_t		 k;
-
-	snprintf(where, sizeof where, "index %zu", n);
-	ir->failed_step = STEP_FAILED;
-	if (!json_is_object(o)) {
-		xasprintf(cause, "%s: not an object", where);
-		return (-1);
-	}
-	names = json_object_get(o, "names");
-	if (!json_is_array(names) || json_array_size(names) != 2 ||
-	    !json_is_string(json_array_get(names, 0)) ||
-	    !json_is_string(json_array_get(names, 1)) ||
-	    json_string_length(json_array_get(names, 0)) == 0 ||
-	    json_string_length(json_array_get(names, 1)) == 0) {
-		xasprintf(cause, "%s: names must be two index names", where);
-		return (-1);
-	}
-	ir->names[0] = xstrdup(json_string_value(json_array_get(names, 0)));
-	ir->names[1] = xstrdup(json_string_value(json_array_get(names, 1)));
-	if ((str = action_json_string(o, "step", where, cause)) == NULL)
-		return (-1);
-	if (step_from_name(str, &ir->step) != 0) {
-		xasprintf(cause, "%s: unknown step %s", where, str);
-		return (-1);
-	}
-	if (!json_is_boolean(json_object_get(o, "sent")) ||
-	    !json_is_boolean(json_object_get(o, "confirmed"))) {
-		xasprintf(cause, "%s: sent and confirmed must be booleans",
-		    where);
-		return (-1);
-	}
-	ir->sent = json_is_true(json_object_get(o, "sent"));
-	ir->confirmed = json_is_true(json_object_get(o, "confirmed"));
-	if (action_json_int(o, "attempts", 0, UINT32_MAX, &x, where,
-	    cause) != 0)
-		return (-1);
-	ir->attempts = (unsigned int)x;
-	if (action_json_int(o, "lost_operations", -1, INT64_MAX, &x, where,
-	    cause) != 0)
-		return (-1);
-	ir->lost_operations = x;
-	if (action_json_int(o, "divergent_operations", -1, INT64_MAX, &x,
-	    where, cause) != 0)
-		return (-1);
-	ir->divergent_operations = x;
-	if (ir->step == STEP_FAILED ||
-	    json_object_get(o, "failed_step") != NULL) {
-		if ((str = action_json_string(o, "failed_step", where,
-		    cause)) == NULL)
-			return (-1);
-		if (step_from_name(str, &ir->failed_step) != 0 ||
-		    ir->failed_step >= STEP_DONE) {
-			xasprintf(cause, "%s: bad failed_step %s", where, str);
-			return (-1);
-		}
-		/* Only a failed index, or one being reopened, has one. */
-		if (ir->step != STEP_FAILED && ir->step != STEP_OPEN) {
-			xasprintf(cause, "%s: failed_step with step %s", where,
-			    step_name(ir->step));
-			return (-1);
-		}
-	}
-	if (action_json_error(o, &ir->error_type, &ir->error_reason, where,
-	    cause) != 0)
-		return (-1);
-	if (json_object_get(o, "clone") != NULL) {
-		if ((str = action_json_string(o, "clone", where, cause)) ==
-		    NULL)
-			return (-1);
-		ir->clone = xstrdup(str);
-	}
-	if (ir->step >= STEP_BLOCK && ir->step <= STEP_CLONE &&
-	    ir->clone == NULL) {
-		xasprintf(cause, "%s: step %s without a clone name", where,
-		    step_name(ir->step));
-		return (-1);
-	}
-	shards = json_object_get(o, "shards");
-	if (!json_is_array(shards) ||
-	    json_array_size(shards) > ACTION_SHARDS_MAX) {
-		xasprintf(cause, "%s: shards must be an array", where);
-		return (-1);
-	}
-	ir->nshards = json_array_size(shards);
-	if (ir->nshards == 0)
-		return (0);
-	ir->leader_max_seq_no = xreallocarray(NULL, ir->nshards,
-	    sizeof *ir->leader_max_seq_no);
-	ir->follower_max_seq_no = xreallocarray(NULL, ir->nshards,
-	    sizeof *ir->follower_max_seq_no);
-	json_array_foreach(shards, k, s) {
-		v = json_object_get(s, "leader_max_seq_no");
-		if (!json_is_object(s) || !(json_is_null(v) ||
-		    json_is_integer(v))) {
-			xasprintf(cause, "%s: shard %zu is malformed", where,
-			    k);
-			return (-1);
-		}
-		ir->leader_max_seq_no[k] = action_json_seq(v);
-		v = json_object_get(s, "follower_max_seq_no");
-		if (!(json_is_null(v) || json_is_integer(v))) {
-			xasprintf(cause, "%s: shard %zu is malformed", where,
-			    k);
-			return (-1);
-		}
-		ir->follower_max_seq_no[k] = action_json_seq(v);
-	}
-	return (0);
-}
-
-/* Read a record back; -1 with a cause when it is not one. */
-struct action_record *
-action_record_from_json(const json_t *root, char **cause)
-{
-	struct action_record	*rec;
-	json_t			*clusters, *list, *o;
-	const char		*s;
-	struct tm		 tm;
-	char			*end;
-	json_int_t		 x;
-	enum step		 first;
-	size_t			 i;
-
-	if (!json_is_object(root)) {
-		xasprintf(cause, "action record is not an object");
-		return (NULL);
-	}
-	rec = xcalloc(1, sizeof *rec);
-	if (action_json_int(root, "version", ACTION_RECORD_VERSION,
-	    ACTION_RECORD_VERSION, &x, "action record", cause) != 0)
-		goto fail;
-	if ((s = action_json_string(root, "kind", "action record",
-	    cause)) == NULL)
-		goto fail;
-	if (fsm_action_from_name(s, &rec->kind) != 0 ||
-	    rec->kind == FSM_ACTION_NONE) {
-		xasprintf(cause, "action record: unknown kind %s", s);
-		goto fail;
-	}
-	if (action_json_int(root, "old_leader", 0, 1, &x, "action record",
-	    cause) != 0)
-		goto fail;
-	rec->old_leader = (int)x;
-	clusters = json_object_get(root, "clusters");
-	if (!json_is_array(clusters) || json_array_size(clusters) != 2 ||
-	    !json_is_string(json_array_get(clusters, 0)) ||
-	    !json_is_string(json_array_get(clusters, 1))) {
-		xasprintf(cause, "action record: clusters must be two names");
-		goto fail;
-	}
-	rec->clusters[0] = xstrdup(json_string_value(json_array_get(clusters,
-	    0)));
-	rec->clusters[1] = xstrdup(json_string_value(json_array_get(clusters,
-	    1)));
-	if ((s = action_json_string(root, "started", "action record",
-	    cause)) == NULL)
-		goto fail;
-	memset(&tm, 0, sizeof tm);
-	end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	if (end == NULL || *end != '\0') {
-		xasprintf(cause, "action record: bad started time");
-		goto fail;
-	}
-	rec->started = timegm(&tm);
-	if ((s = action_json_string(root, "phase", "action record",
-	    cause)) == NULL)
-		goto fail;
-	for (rec->phase = 0; rec->phase < ACTION_PHASE_MAX; rec->phase++) {
-		if (strcmp(s, action_phase_names[rec->phase]) == 0)
-			break;
-	}
-	if (rec->phase == ACTION_PHASE_MAX) {
-		xasprintf(cause, "action record: unknown phase %s", s);
-		goto fail;
-	}
-	if (action_json_error(root, &rec->error_type, &rec->error_reason,
-	    "action record", cause) != 0)
-		goto fail;
-	list = json_object_get(root, "indices");
-	if (!json_is_array(list)) {
-		xasprintf(cause, "action record: indices must be an array");
-		goto fail;
-	}
-	rec->nindices = json_array_size(list);
-	rec->indices = xcalloc(rec->nindices, sizeof *rec->indices);
-	first = step_first(rec->kind);
-	json_array_foreach(list, i, o) {
-		if (action_index_from_json(o, &rec->indices[i], i, cause) != 0)
-			goto fail;
-		/* A promotion never reaches failback steps, and vice versa. */
-		if ((rec->kind == FSM_ACTION_PROMOTE &&
-		    rec->indices[i].step > STEP_OPEN &&
-		    rec->indices[i].step < STEP_DONE) ||
-		    (rec->kind == FSM_ACTION_FAILBACK &&
-		    rec->indices[i].step < first)) {
-			xasprintf(cause, "index %zu: step %s is not part of a "
-			    "%s", i, step_name(rec->indices[i].step),
-			    fsm_action_name(rec->kind));
-			goto fail;
-		}
-	}
-	return (rec);
-
-fail:
-	action_record_free(rec);
-	return (NULL);
 }

@@ -30,6 +30,7 @@
 
 #include "control-proto.h"
 #include "isotime.h"
+#include "monotime.h"
 #include "status.h"
 #include "xmalloc.h"
 
@@ -87,16 +88,6 @@ ctl_warnx(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-}
-
-/* The monotonic clock in ms, for the command timeout. */
-static uint64_t
-ctl_monotonic_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
 }
 
 /* Sleep ms, resuming after signals. */
@@ -663,11 +654,11 @@ ctl_control(struct ctl *ctl, enum fsm_command command, int argc,
 		free(cause);
 		return (CTL_EXIT_NO_DAEMON);
 	}
-	deadline_ms = ctl_monotonic_ms() + ctl->timeout_ms;
+	deadline_ms = monotime_ms() + ctl->timeout_ms;
 	for (;;) {
 		if ((ret = ctl_check_outcome(ctl, req.id)) != -1)
 			return (ret);
-		if (ctl_monotonic_ms() >= deadline_ms)
+		if (monotime_ms() >= deadline_ms)
 			break;
 		ctl_sleep_ms(CTL_WAIT_STEP_MS);
 	}

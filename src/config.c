@@ -1111,3 +1111,16 @@ config_dir(const struct ccr_config *cfg, enum config_dir which,
 		return (xstrdup(configured));
 	return (xstrdup(config_dirs[which].fallback));
 }
+
+/* Config index of a cluster name, -1 when the config has no such cluster. */
+int
+config_cluster_index(const struct ccr_config *cfg, const char *name)
+{
+	int	i;
+
+	for (i = 0; i < CCR_CLUSTERS; i++) {
+		if (name != NULL && strcmp(cfg->clusters[i].name, name) == 0)
+			return (i);
+	}
+	return (-1);
+}

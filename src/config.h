@@ -98,6 +98,7 @@ enum config_dir {
 /* config.c */
 int	 config_load(const char *, struct ccr_config **, char **);
 void	 config_free(struct ccr_config *);
+int	 config_cluster_index(const struct ccr_config *, const char *);
 char	*config_credential_path(const struct ccr_config *, const char *);
 int	 config_read_secret(const struct ccr_config *, const char *, char **,
 	     char **);

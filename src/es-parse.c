@@ -164,6 +164,9 @@ es_parse_error(const json_t *root, struct es_error *e, char **cause)
 	}
 	ep_text(json_object_get(err, "type"), e->type, sizeof e->type);
 	ep_text(json_object_get(err, "reason"), e->reason, sizeof e->reason);
+	/* An unfollow that converted the index but kept the leader's leases. */
+	e->leases_failed = json_object_get(err,
+	    "failed_to_remove_retention_leases") != NULL;
 	return (0);
 }
 

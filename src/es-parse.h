@@ -20,6 +20,7 @@ struct es_error {
 	char	type[128];
 	char	reason[512];
 	int	status;			/* 0 when absent */
+	bool	leases_failed;		/* failed_to_remove_retention_leases */
 };
 
 struct es_health {

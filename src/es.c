@@ -141,6 +141,30 @@ es_request_free(struct es_request *req)
 	free(req);
 }
 
+/* Read the secrets of cluster i and build its client. */
+struct es_cluster *
+es_cluster_open(struct http *http, const struct ccr_config *cfg, int i,
+    char **cause)
+{
+	const struct ccr_cluster_config	*cc = &cfg->clusters[i];
+	struct es_cluster		*es;
+	char				*password = NULL, *api_key = NULL;
+
+	if (cc->password_file != NULL &&
+	    config_read_secret(cfg, cc->password_file, &password, cause) == -1)
+		return (NULL);
+	if (cc->api_key_file != NULL &&
+	    config_read_secret(cfg, cc->api_key_file, &api_key, cause) == -1) {
+		config_secret_free(password);
+		return (NULL);
+	}
+	es = es_cluster_create(http, cc, password, api_key,
+	    cfg->max_requests_per_cluster, cause);
+	config_secret_free(password);
+	config_secret_free(api_key);
+	return (es);
+}
+
 /* Cancel every request without calling back and free the client. */
 void
 es_cluster_free(struct es_cluster *c)
@@ -242,6 +266,7 @@ es_finish(struct es_request *req, const struct http_response *hr)
 		if (root != NULL && es_parse_error(root, &ee, &cause) == 0) {
 			r.error_type = ee.type;
 			r.reason = ee.reason;
+			r.leases_failed = ee.leases_failed;
 		} else if (root != NULL || hr->body_len == 0) {
 			snprintf(text, sizeof text, "HTTP %ld", hr->status);
 			r.error_type = "http_error";
@@ -552,17 +577,6 @@ es_call_clear(struct es_call *call)
 	memset(call, 0, sizeof *call);
 }
 
-/* Free an array of calls from es_calls_close or es_calls_open. */
-void
-es_calls_free(struct es_call *calls, size_t n)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++)
-		es_call_clear(&calls[i]);
-	free(calls);
-}
-
 /*
  * GET /: the version decides which probe to use, and cluster_uuid tells
  * which cluster answers behind the url.
@@ -791,77 +805,69 @@ es_call_unfollow(struct es_call *call, const char *index, char **cause)
 }
 
 /*
- * POST /<a>,<b>,.../<suffix> in as few calls as the request-line limit
- * allows; every name is validated first, so nothing is built on error.
+ * POST /<a>,<b>,.../<suffix> over as many of names (from the first) as fit
+ * in one request line; *used says how many. A name that is not valid ends
+ * the list before it, so only a call that would start with it fails.
  */
 static int
-es_calls_list(const char *const *names, size_t n, const char *suffix,
-    struct es_call **out, size_t *nout, char **cause)
+es_call_list(struct es_call *call, const char *const *names, size_t n,
+    const char *suffix, size_t *used, char **cause)
 {
-	struct es_call	*calls = NULL;
-	size_t		 ncalls = 0, i, len, room;
-	char		*path = NULL, **esc;
+	char	*path, *esc, *later = NULL;
+	size_t	 len = 0, i;
 
-	*out = NULL;
-	*nout = 0;
-	esc = xcalloc(n + 1, sizeof *esc);
-	for (i = 0; i < n; i++) {
-		if ((esc[i] = es_name(names[i], cause)) == NULL)
-			goto fail;
+	memset(call, 0, sizeof *call);
+	*used = 0;
+	if (n == 0) {
+		xasprintf(cause, "no index named");
+		return (-1);
 	}
-	room = ES_PATH_MAX - strlen(suffix) - 1;
+	if ((esc = es_name(names[0], cause)) == NULL)
+		return (-1);
+	free(esc);
+	path = xmalloc(ES_PATH_MAX + 1);
+	path[0] = '\0';
 	for (i = 0; i < n; i++) {
-		len = path == NULL ? 1 : strlen(path) + 1;
-		if (path != NULL && len + strlen(esc[i]) > room) {
-			calls = xreallocarray(calls, ncalls + 1, sizeof *calls);
-			es_call_set(&calls[ncalls++], HTTP_POST, NULL, "%s%s",
-			    path, suffix);
-			free(path);
-			path = NULL;
+		if ((esc = es_name(names[i], &later)) == NULL) {
+			free(later);
+			break;
 		}
-		if (path == NULL)
-			xasprintf(&path, "/%s", esc[i]);
-		else {
-			path = xreallocarray(path, 1,
-			    strlen(path) + strlen(esc[i]) + 2);
-			strcat(path, ",");
-			strcat(path, esc[i]);
+		if (len + 1 + strlen(esc) + strlen(suffix) > ES_PATH_MAX) {
+			free(esc);
+			break;
 		}
+		len += snprintf(path + len, ES_PATH_MAX + 1 - len, "%c%s",
+		    i == 0 ? '/' : ',', esc);
+		free(esc);
 	}
-	if (path != NULL) {
-		calls = xreallocarray(calls, ncalls + 1, sizeof *calls);
-		es_call_set(&calls[ncalls++], HTTP_POST, NULL, "%s%s", path,
-		    suffix);
+	if (i == 0) {
 		free(path);
+		xasprintf(cause, "index name too long for a request line");
+		return (-1);
 	}
-	for (i = 0; i < n; i++)
-		free(esc[i]);
-	free(esc);
-	*out = calls;
-	*nout = ncalls;
+	es_call_set(call, HTTP_POST, NULL, "%s%s", path, suffix);
+	free(path);
+	*used = i;
 	return (0);
-
-fail:
-	for (i = 0; i < n; i++)
-		free(esc[i]);
-	free(esc);
-	return (-1);
 }
 
-/* POST /<list>/_close, batched under the request-line limit. */
+/*
+ * POST /<list>/_close. No ignore_unavailable: a missing index refuses the
+ * whole list (404), so it is found and reported, never taken as closed.
+ */
 int
-es_calls_close(const char *const *names, size_t n, struct es_call **out,
-    size_t *nout, char **cause)
+es_call_close(struct es_call *call, const char *const *names, size_t n,
+    size_t *used, char **cause)
 {
-	return (es_calls_list(names, n, "/_close", out, nout, cause));
+	return (es_call_list(call, names, n, "/_close", used, cause));
 }
 
-/* POST /<list>/_open, batched under the request-line limit. */
+/* POST /<list>/_open; a missing index refuses the list likewise. */
 int
-es_calls_open(const char *const *names, size_t n, struct es_call **out,
-    size_t *nout, char **cause)
+es_call_open(struct es_call *call, const char *const *names, size_t n,
+    size_t *used, char **cause)
 {
-	return (es_calls_list(names, n, "/_open", out, nout, cause));
+	return (es_call_list(call, names, n, "/_open", used, cause));
 }
 
 /*
@@ -968,13 +974,21 @@ es_call_remote_settings(struct es_call *call, const char *alias,
 	return (0);
 }
 
-/* GET /<index>/_stats?level=shards, trimmed to primaries' seq_no. */
+#define ES_SHARD_STATS	"/_stats?level=shards&filter_path=" \
+	"indices.*.shards.*.routing.primary,indices.*.shards.*.seq_no"
+
+/*
+ * Primaries' sequence numbers: of one index, or with index NULL of every
+ * index (one request however many are configured).
+ */
 int
 es_call_shard_stats(struct es_call *call, const char *index, char **cause)
 {
-	return (es_call_index(call, HTTP_GET, index, "/_stats"
-	    "?level=shards&filter_path=indices.*.shards.*.routing.primary,"
-	    "indices.*.shards.*.seq_no", cause));
+	if (index == NULL) {
+		es_call_set(call, HTTP_GET, NULL, ES_SHARD_STATS);
+		return (0);
+	}
+	return (es_call_index(call, HTTP_GET, index, ES_SHARD_STATS, cause));
 }
 
 /* GET /<index>/_settings/index.xpack.ccr.following_index: a follower? */

@@ -16,6 +16,7 @@
 #include "http.h"
 
 struct ccr_cluster_config;
+struct ccr_config;
 struct ccr_remote_config;
 struct es_cluster;
 struct es_request;
@@ -30,6 +31,7 @@ struct es_result {
 	json_t			*root;		/* borrowed, or NULL */
 	const char		*error_type;	/* envelope type, or kind */
 	const char		*reason;	/* readable, no secrets */
+	bool			 leases_failed;	/* in the error envelope */
 	const char		*node;		/* url of the node last tried */
 	uint64_t		 elapsed_ms;
 	size_t			 bytes;		/* sent and received */
@@ -48,6 +50,8 @@ struct es_call {
 struct es_cluster *es_cluster_create(struct http *,
 		    const struct ccr_cluster_config *, const char *,
 		    const char *, int, char **);
+struct es_cluster *es_cluster_open(struct http *, const struct ccr_config *,
+		    int, char **);
 void		 es_cluster_free(struct es_cluster *);
 const char	*es_cluster_name(const struct es_cluster *);
 const char	*es_cluster_node(const struct es_cluster *);
@@ -62,7 +66,6 @@ void		 es_cancel(struct es_request *);
 
 int		 es_name_valid(const char *, char **);
 void		 es_call_clear(struct es_call *);
-void		 es_calls_free(struct es_call *, size_t);
 
 /* Polling. */
 void	es_call_root(struct es_call *);
@@ -83,10 +86,10 @@ int	es_call_count(struct es_call *, const char *, const char *, char **);
 int	es_call_pause_follow(struct es_call *, const char *, char **);
 int	es_call_resume_follow(struct es_call *, const char *, char **);
 int	es_call_unfollow(struct es_call *, const char *, char **);
-int	es_calls_close(const char *const *, size_t, struct es_call **,
-	    size_t *, char **);
-int	es_calls_open(const char *const *, size_t, struct es_call **,
-	    size_t *, char **);
+int	es_call_close(struct es_call *, const char *const *, size_t, size_t *,
+	    char **);
+int	es_call_open(struct es_call *, const char *const *, size_t, size_t *,
+	    char **);
 int	es_call_follow(struct es_call *, const char *, const char *,
 	    const char *, char **);
 int	es_call_remote_settings(struct es_call *, const char *,

@@ -6,6 +6,11 @@
 #ifndef CCR_EVENTS_H
 #define CCR_EVENTS_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "log.h"
+
 enum ccr_event {
 	CCR_EVENT_STARTED,
 	CCR_EVENT_STATE_CHANGED,
@@ -35,5 +40,33 @@ struct ccr_event_info {
 };
 
 extern const struct ccr_event_info ccr_events[CCR_EVENT_MAX];
+
+struct action_record;
+struct action_summary;
+struct fsm_output;
+struct ccr_hooks_config;
+struct hook_request;
+struct hook_result;
+struct hook_runner;
+
+/* Where events go besides the log: the hooks and which are configured. */
+struct events {
+	struct hook_runner		*hooks;
+	const struct ccr_hooks_config	*config;
+};
+
+void	events_emit(const struct events *, enum ccr_event, enum log_level,
+	    const struct log_field *, size_t, const struct hook_request *,
+	    const char *, ...) __attribute__((format(printf, 7, 8)));
+void	events_hook_done(const struct hook_result *, void *);
+void	events_fsm(const struct events *, const struct fsm_output *,
+	    const char *, const char *);
+void	events_state_changed(const struct events *, const struct fsm_output *,
+	    const char *, const char *);
+void	events_action_started(const struct events *,
+	    const struct action_record *, bool);
+void	events_action_ended(const struct events *,
+	    const struct action_summary *, const char *, const char *,
+	    const char *);
 
 #endif

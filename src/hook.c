@@ -33,6 +33,7 @@
 
 #include "hook.h"
 #include "log.h"
+#include "monotime.h"
 #include "xmalloc.h"
 
 #define HOOK_PATH		"/usr/local/sbin:/usr/local/bin:/usr/sbin:" \
@@ -94,16 +95,6 @@ struct hook_runner {
 };
 
 static void	hook_start_queued(struct hook_runner *);
-
-/* Monotonic milliseconds, for durations. */
-static uint64_t
-hook_now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
-}
 
 /* The outcome's name for logs and status. */
 const char *
@@ -426,7 +417,7 @@ hook_reap(struct hook *h)
 		kill(-h->pid, SIGKILL);
 	if (waitpid(h->pid, &h->status, 0) != h->pid)
 		return (false);
-	h->end_ms = hook_now_ms();
+	h->end_ms = monotime_ms();
 	h->reaped = true;
 	evtimer_del(h->timer_ev);
 	if (h->out_fd != -1) {
@@ -520,7 +511,7 @@ hook_start(struct hook *h)
 	long			 maxfd;
 	int			 fds[2];
 
-	h->start_ms = hook_now_ms();
+	h->start_ms = monotime_ms();
 	if ((h->error = hook_check_path(h->path)) != NULL)
 		goto fail;
 	if (pipe2(fds, O_CLOEXEC) == -1) {

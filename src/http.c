@@ -26,6 +26,7 @@
 
 #include "http.h"
 #include "log.h"
+#include "monotime.h"
 #include "xmalloc.h"
 
 struct http {
@@ -80,16 +81,6 @@ static const char *http_outcome_names[HTTP_OUTCOME_MAX] = {
 };
 
 static void	http_drain(struct http *);
-
-/* Monotonic milliseconds. */
-static uint64_t
-http_now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
-}
 
 /* Name of a method as sent on the request line. */
 const char *
@@ -332,7 +323,7 @@ http_complete(struct http_request *req, CURLcode result)
 	r.bytes_out = (size_t)sent;
 	r.body = req->buf != NULL && r.outcome == HTTP_DONE ? req->buf : "";
 	r.body_len = r.outcome == HTTP_DONE ? req->len : 0;
-	r.elapsed_ms = http_now_ms() - req->start_ms;
+	r.elapsed_ms = monotime_ms() - req->start_ms;
 
 	http_request_detach(req);
 	req->cb(&r, req->arg);
@@ -370,7 +361,7 @@ http_fail_cb(__attribute__((unused)) evutil_socket_t fd,
 	r.outcome = HTTP_FAILED;
 	r.error = req->fail_error;
 	r.body = "";
-	r.elapsed_ms = http_now_ms() - req->start_ms;
+	r.elapsed_ms = monotime_ms() - req->start_ms;
 	http_request_detach(req);
 	req->cb(&r, req->arg);
 	http_request_free(req);
@@ -590,7 +581,7 @@ http_submit(struct http *http, const struct http_request_spec *spec,
 	req->http = http;
 	req->cb = cb;
 	req->arg = arg;
-	req->start_ms = http_now_ms();
+	req->start_ms = monotime_ms();
 	req->max = spec->max_body != 0 ? spec->max_body : HTTP_MAX_BODY_DEFAULT;
 	req->url = xstrdup(spec->url);
 	if (spec->body != NULL) {

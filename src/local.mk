@@ -4,6 +4,7 @@ noinst_LIBRARIES += %reldir%/libccr.a
 	%reldir%/config.h %reldir%/observation.h \
 	%reldir%/events.c %reldir%/events.h \
 	%reldir%/log.c %reldir%/log.h \
+	%reldir%/monotime.c %reldir%/monotime.h \
 	%reldir%/step.c %reldir%/step.h \
 	%reldir%/xmalloc.c %reldir%/xmalloc.h
 %canon_reldir%_libccr_a_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) \
@@ -45,6 +46,8 @@ sbin_PROGRAMS += %reldir%/ccr-failoverd %reldir%/ccr-failoverctl
 %canon_reldir%_libccr_a_SOURCES += \
 	%reldir%/poller.c %reldir%/poller.h
 # action: the engine that carries out promotion, failback and switchover.
-%canon_reldir%_libccr_a_SOURCES += %reldir%/action.c %reldir%/action.h
+%canon_reldir%_libccr_a_SOURCES += %reldir%/action.c %reldir%/action.h \
+	%reldir%/action-record.c %reldir%/action-record.h \
+	%reldir%/sender.c %reldir%/sender.h
 # readiness: would a promotion and a failback work now?
 %canon_reldir%_libccr_a_SOURCES += %reldir%/readiness.c %reldir%/readiness.h

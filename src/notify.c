@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <event2/event.h>
 #include <systemd/sd-daemon.h>
 
 #include "log.h"
@@ -70,6 +71,34 @@ uint64_t
 notify_watchdog_interval_ms(void)
 {
 	return (notify_watchdog_ms);
+}
+
+static void
+notify_watchdog_cb(evutil_socket_t fd, short events, void *arg)
+{
+	(void)fd;
+	(void)events;
+	(void)arg;
+	notify_watchdog();
+}
+
+/*
+ * Ping the watchdog from the loop itself, so that a stuck loop stops the
+ * pings; the caller frees the event. NULL when systemd asked for none.
+ */
+struct event *
+notify_watchdog_start(struct event_base *base)
+{
+	struct event	*ev;
+	struct timeval	 tv;
+
+	if (notify_watchdog_ms == 0)
+		return (NULL);
+	ev = event_new(base, -1, EV_PERSIST, notify_watchdog_cb, NULL);
+	tv.tv_sec = (time_t)(notify_watchdog_ms / 1000);
+	tv.tv_usec = (suseconds_t)(notify_watchdog_ms % 1000) * 1000;
+	event_add(ev, &tv);
+	return (ev);
 }
 
 /* The daemon is up (or done reloading). */

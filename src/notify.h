@@ -8,11 +8,15 @@
 
 #include <stdint.h>
 
+struct event;
+struct event_base;
+
 void		 notify_init(void);
 uint64_t	 notify_watchdog_interval_ms(void);
 void		 notify_ready(void);
 void		 notify_status(const char *);
 void		 notify_watchdog(void);
+struct event	*notify_watchdog_start(struct event_base *);
 void		 notify_reloading(void);
 void		 notify_stopping(void);
 

@@ -45,6 +45,7 @@
 #include "es-parse.h"
 #include "es.h"
 #include "log.h"
+#include "monotime.h"
 #include "observation.h"
 #include "poller.h"
 #include "xmalloc.h"
@@ -80,10 +81,20 @@ struct poller_slot {
 	char			 error[128];
 };
 
+/* A follower shard's read counters as last sampled. */
+struct poller_sample {
+	int			 shard_id;
+	uint64_t		 failed_read_requests;
+	uint64_t		 successful_read_requests;
+	uint64_t		 operations_read;
+	uint64_t		 read_exceptions;
+	uint64_t		 seen_ms;	/* when its answer arrived */
+};
+
 struct poller_index {
 	char			*name[CCR_CLUSTERS];	/* per cluster */
-	struct poller_shard	*shards;
-	size_t			 nshards;
+	struct poller_sample	*samples;
+	size_t			 nsamples;
 	bool			 prev_known;
 	uint64_t		 prev_failed_reads;
 	uint64_t		 read_exceptions;	/* last sampled */
@@ -144,16 +155,6 @@ struct poller {
 
 static void	poller_tick(evutil_socket_t, short, void *);
 static void	poller_send_probe(struct poller *);
-
-/* Monotonic milliseconds. */
-static uint64_t
-poller_now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
-}
 
 /*
  * Create a poller for config over the two cluster clients (in config
@@ -242,7 +243,7 @@ poller_free(struct poller *p)
 	for (i = 0; i < p->nindices; i++) {
 		free(p->indices[i].name[0]);
 		free(p->indices[i].name[1]);
-		free(p->indices[i].shards);
+		free(p->indices[i].samples);
 	}
 	free(p->indices);
 	free(p->obs_indices);
@@ -257,7 +258,7 @@ poller_leader(const struct poller *p)
 }
 
 /*
- * Swap roles. The link evidence and remembered shards belong to the old
+ * Swap roles. The link evidence belongs to the old
  * follower, so they are forgotten, and a round in flight is dropped
  * unreported: its answers would be read under the wrong roles.
  */
@@ -276,24 +277,12 @@ poller_set_leader(struct poller *p, int leader)
 	p->leader = leader;
 	p->version_major = p->version_minor = -1;
 	for (i = 0; i < p->nindices; i++) {
-		free(p->indices[i].shards);
-		p->indices[i].shards = NULL;
-		p->indices[i].nshards = 0;
 		p->indices[i].prev_known = false;
 		p->indices[i].read_exceptions = 0;
+		free(p->indices[i].samples);
+		p->indices[i].samples = NULL;
+		p->indices[i].nsamples = 0;
 	}
-}
-
-/* The remembered follower shards of configured index i. */
-const struct poller_shard *
-poller_shards(const struct poller *p, size_t i, size_t *n)
-{
-	if (i >= p->nindices) {
-		*n = 0;
-		return (NULL);
-	}
-	*n = p->indices[i].nshards;
-	return (p->indices[i].shards);
 }
 
 /* Request and byte counts. */
@@ -572,33 +561,25 @@ poller_fill_cluster(struct poller *p, struct obs_cluster *oc, int which)
 	snprintf(oc->identity, sizeof oc->identity, "%s", p->identity[c]);
 }
 
-/* Remember a follower index's shards from this round's stats. */
+/* Remember a follower index's shard counters from this round's stats. */
 static void
-poller_keep_shards(struct poller_index *pi, const struct es_index_stats *is,
+poller_keep_samples(struct poller_index *pi, const struct es_index_stats *is,
     uint64_t now)
 {
 	size_t	i;
 
-	pi->shards = xreallocarray(pi->shards, is->nshards + 1,
-	    sizeof *pi->shards);
-	pi->nshards = is->nshards;
+	pi->samples = xreallocarray(pi->samples, is->nshards + 1,
+	    sizeof *pi->samples);
+	pi->nsamples = is->nshards;
 	for (i = 0; i < is->nshards; i++) {
-		pi->shards[i].shard_id = is->shards[i].shard_id;
-		pi->shards[i].leader_global_checkpoint =
-		    is->shards[i].leader_global_checkpoint;
-		pi->shards[i].follower_global_checkpoint =
-		    is->shards[i].follower_global_checkpoint;
-		pi->shards[i].leader_max_seq_no =
-		    is->shards[i].leader_max_seq_no;
-		pi->shards[i].follower_max_seq_no =
-		    is->shards[i].follower_max_seq_no;
-		pi->shards[i].failed_read_requests =
+		pi->samples[i].shard_id = is->shards[i].shard_id;
+		pi->samples[i].failed_read_requests =
 		    is->shards[i].failed_read_requests;
-		pi->shards[i].successful_read_requests =
+		pi->samples[i].successful_read_requests =
 		    is->shards[i].successful_read_requests;
-		pi->shards[i].operations_read = is->shards[i].operations_read;
-		pi->shards[i].read_exceptions = is->shards[i].read_exceptions;
-		pi->shards[i].seen_ms = now;
+		pi->samples[i].operations_read = is->shards[i].operations_read;
+		pi->samples[i].read_exceptions = is->shards[i].read_exceptions;
+		pi->samples[i].seen_ms = now;
 	}
 }
 
@@ -611,16 +592,16 @@ poller_sampled(const struct poller *p, size_t i)
 }
 
 /* The remembered sample of shard id, or NULL. */
-static const struct poller_shard *
-poller_prev_shard(const struct poller_index *pi, int id)
+static const struct poller_sample *
+poller_prev_sample(const struct poller_index *pi, int id)
 {
 	size_t	i;
 
 	if (!pi->prev_known)
 		return (NULL);
-	for (i = 0; i < pi->nshards; i++) {
-		if (pi->shards[i].shard_id == id)
-			return (&pi->shards[i]);
+	for (i = 0; i < pi->nsamples; i++) {
+		if (pi->samples[i].shard_id == id)
+			return (&pi->samples[i]);
 	}
 	return (NULL);
 }
@@ -633,7 +614,7 @@ poller_prev_shard(const struct poller_index *pi, int id)
  */
 static void
 poller_shard_working(const struct es_shard_stats *s,
-    const struct poller_shard *prev, uint64_t now, struct obs_link *link)
+    const struct poller_sample *prev, uint64_t now, struct obs_link *link)
 {
 	if (prev == NULL)
 		return;
@@ -661,7 +642,7 @@ poller_sample(struct poller_index *pi, const struct es_index_stats *is,
 	pi->read_exceptions = 0;
 	for (j = 0; j < is->nshards; j++) {
 		s = &is->shards[j];
-		poller_shard_working(s, poller_prev_shard(pi, s->shard_id),
+		poller_shard_working(s, poller_prev_sample(pi, s->shard_id),
 		    now, link);
 		failed += s->failed_read_requests;
 		pi->read_exceptions += s->read_exceptions;
@@ -677,7 +658,7 @@ poller_sample(struct poller_index *pi, const struct es_index_stats *is,
 		link->failed_reads_delta += failed - pi->prev_failed_reads;
 	pi->prev_known = true;
 	pi->prev_failed_reads = failed;
-	poller_keep_shards(pi, is, now);
+	poller_keep_samples(pi, is, now);
 }
 
 /*
@@ -745,7 +726,7 @@ static void
 poller_round_end(struct poller *p)
 {
 	struct observation	*o = &p->obs;
-	uint64_t		 now = poller_now_ms();
+	uint64_t		 now = monotime_ms();
 
 	memset(o, 0, sizeof *o);
 	o->now_ms = now;
@@ -798,7 +779,7 @@ poller_done(const struct es_result *r, void *arg)
 	slot->req = NULL;
 	slot->outcome = r->outcome;
 	slot->elapsed_ms = r->elapsed_ms;
-	slot->answered_ms = poller_now_ms();
+	slot->answered_ms = monotime_ms();
 	p->round_bytes += r->bytes;
 	p->counters.total_bytes += r->bytes;
 	poller_absorb(p, slot, r);

@@ -15,25 +15,6 @@ struct event_base;
 struct observation;
 struct poller;
 
-/*
- * A follower shard as last sampled from _ccr/stats. Rounds sample up to 64
- * indices each, in turn (fewer when names are long), so a sample is a few
- * rounds old at most; it is kept after the index stops following (a
- * paused follower vanishes from _ccr/stats), until the roles change.
- */
-struct poller_shard {
-	int		 shard_id;
-	int64_t		 leader_global_checkpoint;
-	int64_t		 follower_global_checkpoint;
-	int64_t		 leader_max_seq_no;
-	int64_t		 follower_max_seq_no;
-	uint64_t	 failed_read_requests;
-	uint64_t	 successful_read_requests;
-	uint64_t	 operations_read;
-	uint64_t	 read_exceptions;
-	uint64_t	 seen_ms;		/* when its answer arrived */
-};
-
 /* What a round cost, for the benchmark and the status file. */
 struct poller_counters {
 	uint64_t	 rounds;
@@ -57,8 +38,6 @@ void		 poller_free(struct poller *);
 void		 poller_start(struct poller *);
 void		 poller_set_leader(struct poller *, int);
 int		 poller_leader(const struct poller *);
-const struct poller_shard *poller_shards(const struct poller *, size_t,
-		    size_t *);
 void		 poller_counters(const struct poller *,
 		    struct poller_counters *);
 void		 poller_set_identity(struct poller *, int, const char *);

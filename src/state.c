@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -127,6 +128,39 @@ state_action_name_json(enum fsm_action a)
 {
 	return (a != FSM_ACTION_NONE ? json_string(fsm_action_name(a)) :
 	    json_null());
+}
+
+/*
+ * Keep the machine's durable part; its anti-flap block, a duration on the
+ * monotonic clock, is stored as the wall-clock instant it ends.
+ */
+void
+state_set_fsm(struct state *st, const struct fsm_saved *saved)
+{
+	struct timespec	now;
+
+	st->fsm = *saved;
+	memset(&st->block_until, 0, sizeof st->block_until);
+	if (saved->block_left_ms != 0) {
+		clock_gettime(CLOCK_REALTIME, &now);
+		st->block_until.tv_sec = now.tv_sec +
+		    (time_t)(saved->block_left_ms / 1000);
+		st->block_until.tv_nsec = now.tv_nsec;
+	}
+}
+
+/* The machine's durable part as loaded, with what is left of the block. */
+void
+state_fsm(const struct state *st, struct fsm_saved *saved)
+{
+	struct timespec	now;
+
+	*saved = st->fsm;
+	saved->block_left_ms = 0;
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (st->block_until.tv_sec > now.tv_sec)
+		saved->block_left_ms =
+		    (uint64_t)(st->block_until.tv_sec - now.tv_sec) * 1000;
 }
 
 /* Save the whole record to its path, atomically and durably, mode 0600. */

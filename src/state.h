@@ -52,5 +52,7 @@ void		 state_set_promotion(struct state *, json_t *);
 const char	*state_identity(const struct state *, const char *);
 void		 state_set_identity(struct state *, const char *,
 		     const char *);
+void		 state_set_fsm(struct state *, const struct fsm_saved *);
+void		 state_fsm(const struct state *, struct fsm_saved *);
 
 #endif

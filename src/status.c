@@ -7,14 +7,18 @@
  */
 #include "autoconf.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <jansson.h>
 
+#include "action-record.h"
 #include "atomicfile.h"
+#include "fsm.h"
 #include "isotime.h"
+#include "monotime.h"
 #include "status.h"
 #include "xmalloc.h"
 
@@ -223,4 +227,150 @@ status_write(const struct status_snapshot *snap, const char *dir,
 	free(path);
 	free(text);
 	return (ret);
+}
+
+/* Convert a monotonic instant in the past to wall-clock time. */
+static struct timespec
+status_wall_at(uint64_t mono_ms)
+{
+	struct timespec	now;
+	uint64_t	ago = monotime_ms() - mono_ms;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	now.tv_sec -= (time_t)(ago / 1000);
+	now.tv_nsec -= (long)(ago % 1000) * 1000000;
+	if (now.tv_nsec < 0) {
+		now.tv_nsec += 1000000000;
+		now.tv_sec--;
+	}
+	return (now);
+}
+
+/* An index pair's name on cluster c (config order: 0 holds leader_index). */
+static const char *
+status_index_name(const struct ccr_config *cf, size_t pair, int c)
+{
+	return (c == 0 ? cf->indices[pair].leader_index :
+	    cf->indices[pair].follower_index);
+}
+
+/* The action's share of the snapshot: its counts, steps and errors. */
+static void
+status_from_record(const struct action_record *rec, struct status_snapshot *snap,
+    struct status_index *idx, char **errors)
+{
+	const struct action_index_record	*ir;
+	size_t					 i;
+
+	snap->action.kind = fsm_action_name(rec->kind);
+	snap->action.started.tv_sec = rec->started;
+	snap->action.total = rec->nindices;
+	for (i = 0; i < rec->nindices; i++) {
+		ir = &rec->indices[i];
+		idx[i].action_step = step_name(ir->step);
+		if (ir->error_type != NULL || ir->error_reason != NULL) {
+			xasprintf(&errors[i], "%s: %s", ir->error_type != NULL ?
+			    ir->error_type : "error", ir->error_reason != NULL ?
+			    ir->error_reason : "no reason given");
+			idx[i].error = errors[i];
+		}
+		switch (action_index_status(ir)) {
+		case ACTION_INDEX_DONE:
+			snap->action.done++;
+			break;
+		case ACTION_INDEX_FAILED:
+			snap->action.failed++;
+			break;
+		case ACTION_INDEX_AWAITING_CONFIRMATION:
+			snap->divergence.fired = true;
+			snap->divergence.indices++;
+			if (ir->divergent_operations > 0)
+				snap->divergence.operations +=
+				    (uint64_t)ir->divergent_operations;
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/*
+ * Build status.json from the machine, the action record and the last
+ * round, write it, and leave in line the one-line summary for systemd.
+ */
+int
+status_publish(const struct status_view *v, const char *dir, char *line,
+    size_t len, char **cause)
+{
+	struct status_snapshot	 snap;
+	struct status_index	*idx;
+	const struct fsm	*f = v->fsm;
+	const struct ccr_config	*cf = v->config;
+	size_t			 i, n = cf->nindices;
+	int64_t			 lag = 0;
+	bool			 lag_known = true;
+	char			**errors;
+	int			 c, rv;
+
+	memset(&snap, 0, sizeof snap);
+	snap.state = fsm_state_name(f->state);
+	snap.held = f->held;
+	snap.pending = f->pending != FSM_ACTION_NONE ?
+	    fsm_action_name(f->pending) : NULL;
+	snap.leader = cf->clusters[v->leader].name;
+	snap.follower = cf->clusters[1 - v->leader].name;
+	for (c = 0; c < CCR_CLUSTERS; c++) {
+		snap.clusters[c].name = cf->clusters[c].name;
+		snap.clusters[c].reachable = v->seen[c].reachable;
+		snap.clusters[c].health = v->seen[c].health;
+		snap.clusters[c].consecutive_failures = (int)(c == v->leader ?
+		    f->leader_failures : f->follower_failures);
+		snap.clusters[c].last_error = v->seen[c].error[0] != '\0' ?
+		    v->seen[c].error : NULL;
+	}
+	idx = xcalloc(n, sizeof *idx);
+	for (i = 0; i < n; i++) {
+		idx[i].leader = status_index_name(cf, i, v->leader);
+		idx[i].follower = status_index_name(cf, i, 1 - v->leader);
+		idx[i].lag_ops = v->polled ? v->seen_indices[i].lag_ops : -1;
+		idx[i].follow = v->polled ? v->seen_indices[i].follow :
+		    OBS_FOLLOW_UNKNOWN;
+		idx[i].error = v->polled && v->seen_indices[i].fatal ?
+		    v->seen_indices[i].fatal_reason : NULL;
+		if (idx[i].lag_ops < 0)
+			lag_known = false;
+		else
+			lag += idx[i].lag_ops;
+	}
+	errors = xcalloc(n, sizeof *errors);
+	if (v->action != NULL && v->action->nindices == n)
+		status_from_record(v->action, &snap, idx, errors);
+	snap.indices = idx;
+	snap.nindices = n;
+	snap.last_poll = v->last_poll;
+	snap.poll_interval_ms = cf->poll_interval_ms;
+	snap.tilt = f->tilt;
+	snap.reason = f->reason[0] != '\0' ? f->reason : NULL;
+	snap.ready = v->ready;
+	snap.readiness = v->readiness;
+	snap.nreadiness = v->nreadiness;
+	snap.since = status_wall_at(f->state_since_ms);
+	if (v->last_command != NULL)
+		snap.last_command = *v->last_command;
+	rv = status_write(&snap, dir, cause);
+	for (i = 0; i < n; i++)
+		free(errors[i]);
+	free(errors);
+	free(idx);
+
+	if (!v->polled)
+		snprintf(line, len, "starting, first poll pending");
+	else if (lag_known && n > 0)
+		snprintf(line, len, "%s%s, leader %s, lag %lld ops",
+		    snap.state, f->held ? " (held)" : "", snap.leader,
+		    (long long)lag);
+	else
+		snprintf(line, len, "%s%s, leader %s", snap.state,
+		    f->held ? " (held)" : "", snap.leader);
+	return (rv);
 }

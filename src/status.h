@@ -84,9 +84,30 @@ struct status_snapshot {
 	size_t			 nreadiness;
 };
 
+struct fsm;
+struct action_record;
+
+/* What status.json is built from; everything is borrowed. */
+struct status_view {
+	const struct ccr_config		*config;
+	const struct fsm		*fsm;
+	int				 leader;	/* config index */
+	const struct action_record	*action;	/* running or failed */
+	bool				 polled;	/* seen* are filled */
+	const struct obs_cluster	*seen;		/* by config index */
+	const struct obs_index		*seen_indices;	/* config order */
+	struct timespec			 last_poll;
+	const struct status_command	*last_command;	/* NULL: none */
+	bool				 ready;
+	const struct readiness_check	*readiness;
+	size_t				 nreadiness;
+};
+
 const char	*status_health_name(enum obs_health);
 const char	*status_follow_name(enum obs_follow_status);
 int		 status_write(const struct status_snapshot *, const char *,
 		     char **);
+int		 status_publish(const struct status_view *, const char *,
+		     char *, size_t, char **);
 
 #endif

@@ -160,7 +160,7 @@ reply_is(const struct step_reply *r, const char *type, const char *s)
 enum verdict
 step_verdict(enum step step, const struct step_reply *r)
 {
-	if (r->transport != TRANSPORT_OK) {
+	if (r->outcome != HTTP_DONE) {
 		/* An unfollow may have converted the index before the wire broke. */
 		return (step == STEP_UNFOLLOW ? VERDICT_VERIFY : VERDICT_RETRY);
 	}

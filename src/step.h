@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "fsm.h"
+#include "http.h"
 #include "observation.h"
 
 /* A sequence number nobody reported; -1 is a real value (an empty shard). */
@@ -38,18 +39,10 @@ enum step {
 	STEP_MAX
 };
 
-/* Whether the request reached Elasticsearch, and if not, how it failed. */
-enum transport_result {
-	TRANSPORT_OK,
-	TRANSPORT_TIMEOUT,
-	TRANSPORT_REFUSED,
-	TRANSPORT_ERROR
-};
-
 /* The parts of an answer that decide a step's fate. Strings are borrowed. */
 struct step_reply {
-	enum transport_result	 transport;
-	int			 status;	/* HTTP status when TRANSPORT_OK */
+	enum http_outcome	 outcome;
+	int			 status;	/* HTTP status when HTTP_DONE */
 	const char		*error_type;	/* error.type, NULL on success */
 	const char		*reason;	/* error.reason, may be NULL */
 	bool			 leases_failed;	/* failed_to_remove_retention_leases */

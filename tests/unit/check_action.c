@@ -24,6 +24,7 @@
 
 #include "action.h"
 #include "config.h"
+#include "es-parse.h"
 #include "log.h"
 
 #define FAKE_INDICES_MAX	256
@@ -94,8 +95,7 @@ struct fake_pending {
 	struct event			*ev;
 	int				 status;
 	json_t				*root;
-	void				(*done)(const struct action_answer *,
-					    void *);
+	es_done_cb			 done;
 	void				*arg;
 	TAILQ_ENTRY(fake_pending)	 entry;
 };
@@ -483,7 +483,7 @@ fake_follow(struct fake *f, int cluster, const char *name, const char *body,
 /* _close or _open over a comma list, as Elasticsearch answers them. */
 static json_t *
 fake_close_open(struct fake *f, struct fake_cluster *c, char *list,
-    bool closing, bool ignore, int *status)
+    bool closing, int *status)
 {
 	struct fake_index	*x;
 	char			*names[FAKE_INDICES_MAX];
@@ -492,7 +492,7 @@ fake_close_open(struct fake *f, struct fake_cluster *c, char *list,
 
 	n = fake_split(list, names, FAKE_INDICES_MAX);
 	for (i = 0; i < n; i++) {
-		if (fake_find(c, names[i]) == NULL && !ignore) {
+		if (fake_find(c, names[i]) == NULL) {
 			json_decref(indices);
 			return (fake_no_index(status, names[i]));
 		}
@@ -636,18 +636,17 @@ fake_route(struct fake *f, int cluster, const char *method, const char *path,
 	const char		*op;
 	json_t			*root;
 	size_t			 nseg = 0, n, i;
-	bool			 ignore;
 
 	snprintf(buf, sizeof buf, "%s", path);
 	if ((query = strchr(buf, '?')) != NULL)
 		*query++ = '\0';
-	ignore = query != NULL && strstr(query, "ignore_unavailable=true");
 	ck_assert_int_eq(*p, '/');
 	p++;
 	while (nseg < 4 && (seg[nseg] = strsep(&p, "/")) != NULL)
 		nseg++;
 
-	if (strcmp(path, "/_ccr/stats") == 0)
+	if (nseg == 2 && strcmp(seg[0], "_ccr") == 0 &&
+	    strcmp(seg[1], "stats") == 0)
 		return (fake_ccr_stats_all(f, c, status));
 	if (strcmp(seg[0], "_stats") == 0 && nseg == 1)
 		return (fake_stats_all(c, status));
@@ -719,7 +718,7 @@ fake_route(struct fake *f, int cluster, const char *method, const char *path,
 		for (i = 0; i < n; i++)
 			fake_check_wal(f, cluster, names[i]);
 		return (fake_close_open(f, c, seg[0], strcmp(op, "close") == 0,
-		    ignore, status));
+		    status));
 	}
 	fake_unescape(seg[0]);
 	if (strcmp(method, "GET") != 0)
@@ -737,15 +736,24 @@ fake_deliver(int fd, short events, void *arg)
 {
 	struct fake_pending	*p = arg;
 	struct fake		*f = p->f;
-	struct action_answer	 a;
+	struct es_result	 a;
+	struct es_error		 ee;
+	char			*cause = NULL;
 
 	(void)fd;
 	(void)events;
 	TAILQ_REMOVE(&f->pending, p, entry);
 	memset(&a, 0, sizeof a);
-	a.transport = TRANSPORT_OK;
+	a.outcome = HTTP_DONE;
 	a.status = p->status;
 	a.root = p->root;
+	a.ok = p->status >= 200 && p->status <= 299;
+	if (!a.ok && es_parse_error(p->root, &ee, &cause) == 0) {
+		a.error_type = ee.type;
+		a.reason = ee.reason;
+		a.leases_failed = ee.leases_failed;
+	}
+	free(cause);
 	p->done(&a, p->arg);
 	json_decref(p->root);
 	event_free(p->ev);
@@ -753,11 +761,12 @@ fake_deliver(int fd, short events, void *arg)
 }
 
 static void *
-fake_send(void *ctx, int cluster, const char *method, const char *path,
-    const char *body, void (*done)(const struct action_answer *, void *),
+fake_send(void *ctx, int cluster, const struct es_call *call, es_done_cb done,
     void *arg)
 {
 	struct fake		*f = ctx;
+	const char		*method = http_method_name(call->method);
+	const char		*path = call->path, *body = call->body;
 	struct fake_pending	*p;
 	struct timeval		 now = { 0, 0 };
 	size_t			 line;
@@ -1325,6 +1334,7 @@ START_TEST(failback_without_divergence_deletes_and_follows)
 	struct harness		 h;
 	struct action_record	*promotion;
 	struct fake_index	*x;
+	json_t			*settings, *want;
 	size_t			 i;
 
 	harness_init(&h, 3, "fb", 0);
@@ -1346,14 +1356,18 @@ START_TEST(failback_without_divergence_deletes_and_follows)
 		ck_assert_ptr_null(index_record(&h, i)->clone);
 	}
 	/* Beta registered on alpha as its configured remote says. */
-	ck_assert_str_eq(h.f.c[ALPHA].settings, "{\"persistent\":{"
-	    "\"cluster.remote.beta.mode\":\"proxy\","
-	    "\"cluster.remote.beta.node_connections\":null,"
-	    "\"cluster.remote.beta.proxy_address\":\"beta.example:9400\","
-	    "\"cluster.remote.beta.proxy_socket_connections\":18,"
-	    "\"cluster.remote.beta.seeds\":null,"
-	    "\"cluster.remote.beta.server_name\":\"beta.example\","
-	    "\"cluster.remote.beta.skip_unavailable\":true}}");
+	settings = json_loads(h.f.c[ALPHA].settings, 0, NULL);
+	want = json_pack("{s:{s:s, s:n, s:s, s:i, s:n, s:s, s:b}}",
+	    "persistent", "cluster.remote.beta.mode", "proxy",
+	    "cluster.remote.beta.node_connections",
+	    "cluster.remote.beta.proxy_address", "beta.example:9400",
+	    "cluster.remote.beta.proxy_socket_connections", 18,
+	    "cluster.remote.beta.seeds",
+	    "cluster.remote.beta.server_name", "beta.example",
+	    "cluster.remote.beta.skip_unavailable", 1);
+	ck_assert(json_equal(settings, want));
+	json_decref(settings);
+	json_decref(want);
 	ck_assert_uint_eq(fake_count(&h.f.c[ALPHA]), 3);
 	action_record_free(promotion);
 	harness_free(&h);

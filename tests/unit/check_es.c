@@ -246,46 +246,54 @@ END_TEST
 START_TEST(close_open_batched_under_line_limit)
 {
 	char		**names;
-	struct es_call	 *calls;
-	size_t		  ncalls, i, n = 1000, seen = 0, len;
+	struct es_call	  call;
+	size_t		  ncalls = 0, i, n = 1000, seen = 0, len, used;
 	char		 *cause = NULL, *p, *tok, *save;
 	char		  line[8192];
 
 	names = calloc(n, sizeof *names);
 	for (i = 0; i < n; i++)
 		asprintf(&names[i], "follower-index-number-%04zu", i);
-	ck_assert_int_eq(es_calls_close((const char *const *)names, n, &calls,
-	    &ncalls, &cause), 0);
-	ck_assert_uint_gt(ncalls, 1);
-	for (i = 0; i < ncalls; i++) {
-		ck_assert_int_eq(calls[i].method, HTTP_POST);
-		snprintf(line, sizeof line, "POST %s HTTP/1.1", calls[i].path);
+	while (seen < n) {
+		ck_assert_int_eq(es_call_close(&call,
+		    (const char *const *)names + seen, n - seen, &used,
+		    &cause), 0);
+		ncalls++;
+		ck_assert_int_eq(call.method, HTTP_POST);
+		snprintf(line, sizeof line, "POST %s HTTP/1.1", call.path);
 		ck_assert_uint_lt(strlen(line), 4096);
-		len = strlen(calls[i].path);
-		ck_assert_str_eq(calls[i].path + len - 7, "/_close");
-		calls[i].path[len - 7] = '\0';
-		p = calls[i].path + 1;
+		len = strlen(call.path);
+		ck_assert_str_eq(call.path + len - 7, "/_close");
+		call.path[len - 7] = '\0';
+		p = call.path + 1;
 		for (tok = strtok_r(p, ",", &save); tok != NULL;
 		    tok = strtok_r(NULL, ",", &save))
 			ck_assert_str_eq(tok, names[seen++]);
+		ck_assert_uint_gt(used, 0);
+		es_call_clear(&call);
 	}
+	ck_assert_uint_gt(ncalls, 1);
 	ck_assert_uint_eq(seen, n);
-	es_calls_free(calls, ncalls);
 
-	ck_assert_int_eq(es_calls_open((const char *const *)names, 2, &calls,
-	    &ncalls, &cause), 0);
-	ck_assert_uint_eq(ncalls, 1);
-	ck_assert_str_eq(calls[0].path, "/follower-index-number-0000,"
+	ck_assert_int_eq(es_call_open(&call, (const char *const *)names, 2,
+	    &used, &cause), 0);
+	ck_assert_uint_eq(used, 2);
+	ck_assert_str_eq(call.path, "/follower-index-number-0000,"
 	    "follower-index-number-0001/_open");
-	es_calls_free(calls, ncalls);
+	es_call_clear(&call);
 
-	/* One bad name and nothing is built. */
-	free(names[500]);
-	names[500] = strdup("bad,name");
-	ck_assert_int_eq(es_calls_close((const char *const *)names, n, &calls,
-	    &ncalls, &cause), -1);
-	ck_assert_ptr_null(calls);
-	ck_assert_uint_eq(ncalls, 0);
+	/* A bad name ends the list before it, and alone it is refused. */
+	free(names[1]);
+	names[1] = strdup("bad,name");
+	ck_assert_int_eq(es_call_close(&call, (const char *const *)names, n,
+	    &used, &cause), 0);
+	ck_assert_uint_eq(used, 1);
+	ck_assert_str_eq(call.path, "/follower-index-number-0000/_close");
+	es_call_clear(&call);
+	ck_assert_int_eq(es_call_close(&call, (const char *const *)names + 1,
+	    n - 1, &used, &cause), -1);
+	ck_assert_ptr_null(call.path);
+	ck_assert_uint_eq(used, 0);
 	free(cause);
 	for (i = 0; i < n; i++)
 		free(names[i]);

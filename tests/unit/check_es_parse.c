@@ -481,6 +481,19 @@ START_TEST(error_envelopes)
 	ck_assert_str_eq(e.reason, "no such index [classes]");
 	ck_assert_int_eq(e.status, 404);
 	json_decref(root);
+	ck_assert(!e.leases_failed);
+
+	/* An unfollow that converted the index but kept the leases. */
+	root = load("{\"error\":{\"type\":\"exception\",\"reason\":"
+	    "\"NoSuchRemoteClusterException[no such remote cluster: [a]]\","
+	    "\"failed_to_remove_retention_leases\":\"b/x/y-following-a/x/z\","
+	    "\"caused_by\":{\"type\":\"no_such_remote_cluster_exception\","
+	    "\"reason\":\"no such remote cluster: [a]\"}},\"status\":500}");
+	ck_assert_int_eq(es_parse_error(root, &e, &cause), 0);
+	ck_assert_str_eq(e.type, "exception");
+	ck_assert(e.leases_failed);
+	ck_assert_int_eq(e.status, 500);
+	json_decref(root);
 
 	/* reason may be null. */
 	root = load("{\"error\":{\"root_cause\":[{\"type\":"

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <event2/event.h>
+
 #include "notify.h"
 
 static char	tmpdir[] = "/tmp/check_notify.XXXXXX";
@@ -117,7 +119,9 @@ END_TEST
 
 START_TEST(watchdog_half_period)
 {
-	char	pid[32];
+	struct event_base	*base;
+	struct event		*ev;
+	char			 pid[32];
 
 	snprintf(pid, sizeof pid, "%ld", (long)getpid());
 	setenv("WATCHDOG_USEC", "4000000", 1);
@@ -126,6 +130,12 @@ START_TEST(watchdog_half_period)
 	ck_assert_uint_eq(notify_watchdog_interval_ms(), 2000);
 	notify_watchdog();
 	ck_assert_str_eq(next_datagram(), "WATCHDOG=1");
+	base = event_base_new();
+	ev = notify_watchdog_start(base);
+	ck_assert_ptr_nonnull(ev);
+	ck_assert(event_pending(ev, EV_TIMEOUT, NULL));
+	event_free(ev);
+	event_base_free(base);
 }
 END_TEST
 
@@ -133,6 +143,7 @@ START_TEST(watchdog_off_sends_nothing)
 {
 	notify_init();
 	ck_assert_uint_eq(notify_watchdog_interval_ms(), 0);
+	ck_assert_ptr_null(notify_watchdog_start(NULL));
 	notify_watchdog();
 	ck_assert_ptr_null(next_datagram());
 }

@@ -13,7 +13,7 @@
 static struct step_reply
 http(int status, const char *type, const char *reason)
 {
-	struct step_reply	r = { TRANSPORT_OK, status, type, reason, false };
+	struct step_reply	r = { HTTP_DONE, status, type, reason, false };
 
 	return (r);
 }
@@ -114,7 +114,7 @@ START_TEST(unfollow_with_leader_gone_is_done)
 	ck_assert_int_eq(step_verdict(STEP_UNFOLLOW, &r), VERDICT_DONE);
 	r.leases_failed = false;
 	ck_assert_int_eq(step_verdict(STEP_UNFOLLOW, &r), VERDICT_VERIFY);
-	r.transport = TRANSPORT_TIMEOUT;
+	r.outcome = HTTP_TIMEOUT;
 	ck_assert_int_eq(step_verdict(STEP_UNFOLLOW, &r), VERDICT_VERIFY);
 	ck_assert_int_eq(step_verdict(STEP_CLOSE, &r), VERDICT_RETRY);
 }
@@ -147,7 +147,7 @@ START_TEST(transient_answers_are_retried)
 	ck_assert_int_eq(step_verdict(STEP_PAUSE, &r), VERDICT_RETRY);
 	r = http(503, "master_not_discovered_exception", NULL);
 	ck_assert_int_eq(step_verdict(STEP_OPEN, &r), VERDICT_RETRY);
-	r.transport = TRANSPORT_REFUSED;
+	r.outcome = HTTP_REFUSED;
 	ck_assert_int_eq(step_verdict(STEP_FOLLOW, &r), VERDICT_RETRY);
 }
 END_TEST
