@@ -67,6 +67,7 @@ action_index_record_clear(struct action_index_record *ir)
 	free(ir->error_reason);
 	free(ir->leader_max_seq_no);
 	free(ir->follower_max_seq_no);
+	free(ir->follower_global_checkpoint);
 	free(ir->clone);
 }
 
@@ -124,7 +125,13 @@ action_copy_seqs(struct action_index_record *ir,
 		    p->nshards * sizeof *ir->leader_max_seq_no);
 		memcpy(ir->follower_max_seq_no, p->follower_max_seq_no,
 		    p->nshards * sizeof *ir->follower_max_seq_no);
+		ir->follower_global_checkpoint = xreallocarray(NULL,
+		    p->nshards, sizeof *ir->follower_global_checkpoint);
+		memcpy(ir->follower_global_checkpoint,
+		    p->follower_global_checkpoint,
+		    p->nshards * sizeof *ir->follower_global_checkpoint);
 		ir->lost_operations = p->lost_operations;
+		ir->lost_operations_max = p->lost_operations_max;
 		return;
 	}
 }
@@ -181,6 +188,7 @@ action_record_new(enum fsm_action kind, int old_leader,
 		ir->step = step_first(kind);
 		ir->failed_step = STEP_FAILED;
 		ir->lost_operations = -1;
+		ir->lost_operations_max = -1;
 		ir->divergent_operations = -1;
 		if (kind == FSM_ACTION_FAILBACK && promotion != NULL)
 			action_copy_seqs(ir, promotion);
@@ -292,13 +300,17 @@ action_record_to_json(const struct action_record *rec)
 		ir = &rec->indices[i];
 		shards = json_array();
 		for (k = 0; k < ir->nshards; k++) {
-			json_array_append_new(shards, json_pack("{s:o, s:o}",
+			json_array_append_new(shards, json_pack(
+			    "{s:o, s:o, s:o}",
 			    "leader_max_seq_no",
 			    action_seq_json(ir->leader_max_seq_no[k]),
 			    "follower_max_seq_no",
-			    action_seq_json(ir->follower_max_seq_no[k])));
+			    action_seq_json(ir->follower_max_seq_no[k]),
+			    "follower_global_checkpoint",
+			    action_seq_json(ir->follower_global_checkpoint[k])));
 		}
-		o = json_pack("{s:[s,s], s:s, s:b, s:I, s:b, s:o, s:I, s:I}",
+		o = json_pack("{s:[s,s], s:s, s:b, s:I, s:b, s:o, s:I, s:I, "
+		    "s:I}",
 		    "names", ir->names[0], ir->names[1],
 		    "step", step_name(ir->step),
 		    "sent", ir->sent,
@@ -306,6 +318,7 @@ action_record_to_json(const struct action_record *rec)
 		    "confirmed", ir->confirmed,
 		    "shards", shards,
 		    "lost_operations", (json_int_t)ir->lost_operations,
+		    "lost_operations_max", (json_int_t)ir->lost_operations_max,
 		    "divergent_operations",
 		    (json_int_t)ir->divergent_operations);
 		if (ir->failed_step != STEP_FAILED)
@@ -437,6 +450,13 @@ action_index_from_json(const json_t *o, struct action_index_record *ir,
 	    cause) != 0)
 		return (-1);
 	ir->lost_operations = x;
+	ir->lost_operations_max = -1;
+	if (json_object_get(o, "lost_operations_max") != NULL) {
+		if (action_json_int(o, "lost_operations_max", -1, INT64_MAX,
+		    &x, where, cause) != 0)
+			return (-1);
+		ir->lost_operations_max = x;
+	}
 	if (action_json_int(o, "divergent_operations", -1, INT64_MAX, &x,
 	    where, cause) != 0)
 		return (-1);
@@ -486,6 +506,8 @@ action_index_from_json(const json_t *o, struct action_index_record *ir,
 	    sizeof *ir->leader_max_seq_no);
 	ir->follower_max_seq_no = xreallocarray(NULL, ir->nshards,
 	    sizeof *ir->follower_max_seq_no);
+	ir->follower_global_checkpoint = xreallocarray(NULL, ir->nshards,
+	    sizeof *ir->follower_global_checkpoint);
 	json_array_foreach(shards, k, s) {
 		v = json_object_get(s, "leader_max_seq_no");
 		if (!json_is_object(s) || !(json_is_null(v) ||
@@ -502,6 +524,14 @@ action_index_from_json(const json_t *o, struct action_index_record *ir,
 			return (-1);
 		}
 		ir->follower_max_seq_no[k] = action_json_seq(v);
+		/* A record from before checkpoints proves nothing: unknown. */
+		v = json_object_get(s, "follower_global_checkpoint");
+		if (v != NULL && !(json_is_null(v) || json_is_integer(v))) {
+			xasprintf(cause, "%s: shard %zu is malformed", where,
+			    k);
+			return (-1);
+		}
+		ir->follower_global_checkpoint[k] = action_json_seq(v);
 	}
 	return (0);
 }

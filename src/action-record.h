@@ -47,11 +47,18 @@ struct action_index_record {
 	char		*error_type;	/* last error, NULL if none */
 	char		*error_reason;
 
-	/* Per shard, from the follower's _ccr/stats before the pause. */
+	/*
+	 * Per shard, from the follower's _ccr/stats before the pause. Only
+	 * operations up to the follower's global checkpoint are surely on
+	 * it: above lie holes that opening the promoted index fills with
+	 * no-ops. Recorded once: a retry never overwrites them.
+	 */
 	int64_t		*leader_max_seq_no;
 	int64_t		*follower_max_seq_no;
+	int64_t		*follower_global_checkpoint;
 	size_t		 nshards;
-	int64_t		 lost_operations;	/* -1: unknown */
+	int64_t		 lost_operations;	/* at least; -1: unknown */
+	int64_t		 lost_operations_max;	/* at most known; -1 */
 	int64_t		 divergent_operations;	/* -1: unproven or unknown */
 	char		*clone;		/* the copy's name, fixed before it */
 };
@@ -72,8 +79,10 @@ struct action_index_record {
  *      "failed_step": "<step>" (when "failed", or "open" to reopen it),
  *      "error": {"type": "...", "reason": "..."}	(optional),
  *      "shards": [{"leader_max_seq_no": n|null,
- *                  "follower_max_seq_no": n|null}, ...],
- *      "lost_operations": n|-1, "divergent_operations": n|-1,
+ *                  "follower_max_seq_no": n|null,
+ *                  "follower_global_checkpoint": n|null}, ...],
+ *      "lost_operations": n|-1, "lost_operations_max": n|-1,
+ *      "divergent_operations": n|-1,
  *      "clone": "<copy's name>" (optional)}]}
  */
 struct action_record {

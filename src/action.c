@@ -407,10 +407,13 @@ action_record_stats(struct action_engine *e, size_t i, const json_t *root)
 	struct es_ccr_stats		 st;
 	char				*cause = NULL;
 	size_t				 nshards = 0, k;
-	int64_t				*lmax = NULL, *fmax = NULL;
+	int64_t				*lmax = NULL, *fmax = NULL, *gcp = NULL;
 	int				 id;
 
 	name = ir->names[action_promoted(e->rec)];
+	/* A retried promotion keeps what the first read saw. */
+	if (ir->nshards > 0)
+		return;
 	if (es_parse_ccr_stats(root, &st, &cause) == 0 &&
 	    (is = es_ccr_stats_find(&st, name)) != NULL) {
 		for (k = 0; k < is->nshards; k++) {
@@ -422,11 +425,13 @@ action_record_stats(struct action_engine *e, size_t i, const json_t *root)
 	if (nshards > 0) {
 		lmax = action_seqs(nshards);
 		fmax = action_seqs(nshards);
+		gcp = action_seqs(nshards);
 		for (k = 0; k < is->nshards; k++) {
 			if (!ACTION_SHARD_OK(id = is->shards[k].shard_id))
 				continue;
 			lmax[id] = is->shards[k].leader_max_seq_no;
 			fmax[id] = is->shards[k].follower_max_seq_no;
+			gcp[id] = is->shards[k].follower_global_checkpoint;
 		}
 	}
 	es_ccr_stats_clear(&st);
@@ -436,16 +441,18 @@ action_record_stats(struct action_engine *e, size_t i, const json_t *root)
 		    fsm_action_name(e->rec->kind), name);
 		return;
 	}
-	free(ir->leader_max_seq_no);
-	free(ir->follower_max_seq_no);
 	ir->leader_max_seq_no = lmax;
 	ir->follower_max_seq_no = fmax;
+	ir->follower_global_checkpoint = gcp;
 	ir->nshards = nshards;
-	ir->lost_operations = step_lost_operations(lmax, fmax, nshards);
+	step_lost_bounds(lmax, gcp, fmax, nshards, &ir->lost_operations,
+	    &ir->lost_operations_max);
 	if (ir->lost_operations > 0) {
-		log_warnx("%s: %s: %" PRId64 " operations of the old leader "
-		    "never arrived", fsm_action_name(e->rec->kind), name,
-		    ir->lost_operations);
+		log_warnx("%s: %s: at least %" PRId64 " operations of the old "
+		    "leader are lost (up to %" PRId64 " of those the follower "
+		    "knew of: holes above its global checkpoint are filled "
+		    "with no-ops)", fsm_action_name(e->rec->kind), name,
+		    ir->lost_operations, ir->lost_operations_max);
 	}
 }
 
@@ -507,7 +514,7 @@ action_check_divergence(struct action_engine *e, size_t i, const json_t *root)
 		es_shard_seqs_clear(&ss);
 	}
 	free(cause);
-	divergent = step_divergent_operations(ir->follower_max_seq_no,
+	divergent = step_divergent_operations(ir->follower_global_checkpoint,
 	    ir->nshards, now, nnow);
 	free(now);
 	ir->divergent_operations = divergent;

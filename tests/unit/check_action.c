@@ -59,6 +59,7 @@ struct fake_index {
 	int64_t		max_seq[FAKE_SHARDS_MAX];
 	int64_t		seen_leader_max[FAKE_SHARDS_MAX];
 	int		lag;	/* checkpoints behind; one less per read */
+	int		hole;	/* shard 0: operations missing below max */
 	bool		stuck;	/* lag never shrinks */
 };
 
@@ -343,7 +344,8 @@ fake_shard_stats(struct fake_index *x, bool lag_read)
 	int	 s;
 
 	for (s = 0; s < x->nshards; s++) {
-		fgcp = x->max_seq[s] - (s == 0 && lag_read ? x->lag : 0);
+		fgcp = x->max_seq[s] - (s == 0 && lag_read ? x->lag : 0) -
+		    (s == 0 ? x->hole : 0);
 		json_array_append_new(shards, json_pack("{s:s,s:s,s:s,s:i,"
 		    "s:I,s:I,s:I,s:I}", "remote_cluster", x->remote,
 		    "leader_index", x->leader, "follower_index", x->name,
@@ -1429,6 +1431,48 @@ START_TEST(failback_with_divergence_waits_then_copies)
 }
 END_TEST
 
+/*
+ * A follower shard that held operations above a hole: the promotion fills
+ * the hole with no-ops, so the old leader's copies of those operations are
+ * the only ones. The guard compares against the checkpoint, not the max.
+ */
+START_TEST(gap_above_checkpoint_is_divergent)
+{
+	struct harness			 h;
+	struct action_record		*promotion;
+	const struct action_index_record *ir;
+	struct fake_index		*x;
+
+	harness_init(&h, 1, "gp", 0);
+	fake_find(&h.f.c[BETA], "gp0-f")->hole = 4;
+	h.f.c[ALPHA].down = true;
+	promotion = promote_and_keep(&h);
+	ir = &promotion->indices[0];
+	ck_assert_int_eq(ir->follower_global_checkpoint[0],
+	    ir->follower_max_seq_no[0] - 4);
+	/* Nothing beyond the follower's max, one hole: at least 1. */
+	ck_assert_int_eq(ir->lost_operations, 1);
+	ck_assert_int_eq(ir->lost_operations_max, 4);
+	h.f.c[ALPHA].down = false;
+	/* The old leader holds exactly what the follower's max said. */
+	x = fake_find(&h.f.c[ALPHA], "gp0");
+	ck_assert_int_eq(x->max_seq[0], promotion->indices[0].
+	    follower_max_seq_no[0]);
+	harness_start(&h, FSM_ACTION_FAILBACK, promotion);
+	harness_run(&h);
+	ck_assert(!h.finished);
+	ir = index_record(&h, 0);
+	ck_assert_int_eq(action_index_status(ir),
+	    ACTION_INDEX_AWAITING_CONFIRMATION);
+	ck_assert_int_eq(ir->divergent_operations, 4);
+	x = fake_find(&h.f.c[ALPHA], "gp0");
+	ck_assert_ptr_nonnull(x);
+	ck_assert_str_eq(fstate_names[x->state], "REGULAR_OPEN");
+	action_record_free(promotion);
+	harness_free(&h);
+}
+END_TEST
+
 START_TEST(failback_leaves_unpromoted_indices_alone)
 {
 	struct harness		 h;
@@ -2039,6 +2083,7 @@ main(void)
 	tcase_add_test(tc, missing_follower_fails);
 	tcase_add_test(tc, failback_without_divergence_deletes_and_follows);
 	tcase_add_test(tc, failback_with_divergence_waits_then_copies);
+	tcase_add_test(tc, gap_above_checkpoint_is_divergent);
 	tcase_add_test(tc, failback_leaves_unpromoted_indices_alone);
 	tcase_add_test(tc, follow_onto_a_foreign_index_fails);
 	tcase_add_test(tc, failback_without_record_holds_every_index);
