@@ -55,6 +55,8 @@ action_index_status(const struct action_index_record *ir)
 		return (ACTION_INDEX_FAILED);
 	if (ir->step == STEP_BLOCK && !ir->confirmed)
 		return (ACTION_INDEX_AWAITING_CONFIRMATION);
+	if (ir->step == STEP_REACH && ir->unreachable)
+		return (ACTION_INDEX_AWAITING_CONFIRMATION);
 	return (ACTION_INDEX_RUNNING);
 }
 
@@ -330,6 +332,8 @@ action_record_to_json(const struct action_record *rec)
 			    "reason", ir->error_reason));
 		if (ir->clone != NULL)
 			json_object_set_new(o, "clone", json_string(ir->clone));
+		if (ir->unreachable)
+			json_object_set_new(o, "unreachable", json_true());
 		json_array_append_new(list, o);
 	}
 	root = json_pack("{s:i, s:s, s:i, s:[s,s], s:s, s:s, s:o}",
@@ -450,6 +454,7 @@ action_index_from_json(const json_t *o, struct action_index_record *ir,
 	    cause) != 0)
 		return (-1);
 	ir->lost_operations = x;
+	ir->unreachable = json_is_true(json_object_get(o, "unreachable"));
 	ir->lost_operations_max = -1;
 	if (json_object_get(o, "lost_operations_max") != NULL) {
 		if (action_json_int(o, "lost_operations_max", -1, INT64_MAX,
@@ -487,7 +492,8 @@ action_index_from_json(const json_t *o, struct action_index_record *ir,
 			return (-1);
 		ir->clone = xstrdup(str);
 	}
-	if (ir->step >= STEP_BLOCK && ir->step <= STEP_CLONE &&
+	if ((ir->step == STEP_BLOCK || ir->step == STEP_CLONE ||
+	    ir->step == STEP_CLONE_STARTED || ir->step == STEP_CLONE_COUNT) &&
 	    ir->clone == NULL) {
 		xasprintf(cause, "%s: step %s without a clone name", where,
 		    step_name(ir->step));
@@ -546,7 +552,6 @@ action_record_from_json(const json_t *root, char **cause)
 	struct tm		 tm;
 	char			*end;
 	json_int_t		 x;
-	enum step		 first;
 	size_t			 i;
 
 	if (!json_is_object(root)) {
@@ -611,16 +616,11 @@ action_record_from_json(const json_t *root, char **cause)
 	}
 	rec->nindices = json_array_size(list);
 	rec->indices = xcalloc(rec->nindices, sizeof *rec->indices);
-	first = step_first(rec->kind);
 	json_array_foreach(list, i, o) {
 		if (action_index_from_json(o, &rec->indices[i], i, cause) != 0)
 			goto fail;
 		/* A promotion never reaches failback steps, and vice versa. */
-		if ((rec->kind == FSM_ACTION_PROMOTE &&
-		    rec->indices[i].step > STEP_OPEN &&
-		    rec->indices[i].step < STEP_DONE) ||
-		    (rec->kind == FSM_ACTION_FAILBACK &&
-		    rec->indices[i].step < first)) {
+		if (!step_of(rec->kind, rec->indices[i].step)) {
 			xasprintf(cause, "index %zu: step %s is not part of a "
 			    "%s", i, step_name(rec->indices[i].step),
 			    fsm_action_name(rec->kind));

@@ -43,6 +43,8 @@ struct action_index_record {
 	bool		 sent;		/* step was (maybe) sent: resend it */
 	unsigned int	 attempts;	/* transient failures of this step */
 	bool		 confirmed;	/* divergence released by operator */
+	bool		 unreachable;	/* reach_check failed: held for the
+					   operator, nothing deleted */
 	enum step	 failed_step;	/* where it failed, or FAILED */
 	char		*error_type;	/* last error, NULL if none */
 	char		*error_reason;
@@ -75,7 +77,7 @@ struct action_index_record {
  *    "indices": [{
  *      "names": ["<on cluster 0>", "<on cluster 1>"],
  *      "step": "<step_name()>", "sent": bool, "attempts": n,
- *      "confirmed": bool,
+ *      "confirmed": bool, "unreachable": bool (optional),
  *      "failed_step": "<step>" (when "failed", or "open" to reopen it),
  *      "error": {"type": "...", "reason": "..."}	(optional),
  *      "shards": [{"leader_max_seq_no": n|null,

@@ -61,7 +61,6 @@ struct action_request {
 	struct action_engine		*engine;
 	enum request_kind		 kind;
 	enum step			 step;
-	bool				 verify; /* _ccr/info after a follow */
 	bool				 mutates; /* dry run: logged only */
 	int				 cluster;
 	struct es_call			 call;
@@ -80,8 +79,9 @@ struct index_run {
 	bool			 busy;		/* a request is out */
 	bool			 waiting;	/* backing off */
 	bool			 solo;		/* its batch was refused */
-	bool			 verify_follow;	/* follow is being verified */
 	unsigned int		 verify_rounds;
+	bool			 restored;	/* its restore was seen over */
+	bool			 followed;	/* a follow met it existing */
 };
 
 struct action_engine {
@@ -112,6 +112,9 @@ struct action_engine {
 	size_t				 npatterns;
 	size_t				 next_pattern;
 };
+
+/* How long a health read waits for yellow before it says "not yet". */
+#define ACTION_WAIT_MS	1000
 
 static void	action_pump(struct action_engine *);
 static void	action_kick(struct action_engine *);
@@ -316,7 +319,6 @@ action_index_move(struct action_engine *e, size_t i, enum step next)
 	ir->step = next;
 	ir->sent = false;
 	ir->attempts = 0;
-	e->runs[i].verify_follow = false;
 	e->runs[i].solo = false;
 	action_changed(e);
 }
@@ -346,6 +348,27 @@ action_backoff_cb(int fd, short events, void *arg)
 	(void)events;
 	run->waiting = false;
 	action_kick(run->engine);
+}
+
+/*
+ * Not yet (a copy starting, a restore copying): ask again after a poll
+ * interval, without counting it as a failure; why shows in the status.
+ */
+static void
+action_index_wait(struct action_engine *e, size_t i, const char *type,
+    const char *why)
+{
+	struct action_index_record	*ir = &e->rec->indices[i];
+	struct index_run		*run = &e->runs[i];
+
+	action_set_string(&ir->error_type, type);
+	action_set_string(&ir->error_reason, why);
+	if (run->backoff == NULL)
+		run->backoff = evtimer_new(e->base, action_backoff_cb, run);
+	run->waiting = true;
+	action_timer_add(run->backoff, e->params.lag_poll_ms > 0 ?
+	    e->params.lag_poll_ms : e->params.retry_cap_ms);
+	action_changed(e);
 }
 
 /* A transient failure: back off, or give up after max_attempts. */
@@ -601,12 +624,19 @@ action_unfollow_verified(struct action_engine *e, size_t i,
 	action_index_move(e, i, next);
 }
 
-/* After a follow that met an existing index: is it the follower we want? */
+/*
+ * The old leader's index, at the start of its failback or after its
+ * restore: does it already follow the new leader's index? Active: done.
+ * Paused before its restore was seen over: the restore runs (after a
+ * restart, or a follow resent). A plain index is failed back from the
+ * fence on, unless it was already followed: then the follow did not hold.
+ */
 static void
-action_follow_verified(struct action_engine *e, size_t i,
+action_following_checked(struct action_engine *e, size_t i,
     const json_t *root, const struct step_reply *r)
 {
 	struct action_index_record	*ir = &e->rec->indices[i];
+	struct index_run		*run = &e->runs[i];
 	int				 p = action_promoted(e->rec);
 	const char			*name = ir->names[e->rec->old_leader];
 	struct es_follow_info		 entry;
@@ -619,8 +649,13 @@ action_follow_verified(struct action_engine *e, size_t i,
 		action_index_retry(e, i, r);
 		return;
 	case OBS_FOLLOW_NOT_FOLLOWER:
-		action_index_fail(e, i, "follow_conflict",
-		    "the index exists and is not a follower");
+		if (run->restored || run->followed) {
+			action_index_fail(e, i, "follow_conflict",
+			    "the index exists and is not a follower");
+			return;
+		}
+		action_index_advance(e, i, step_next(e->rec->kind,
+		    STEP_FOLLOWING, false));
 		return;
 	default:
 		break;
@@ -634,18 +669,140 @@ action_follow_verified(struct action_engine *e, size_t i,
 		free(why);
 		return;
 	}
-	if (st != OBS_FOLLOW_ACTIVE) {
+	if (st == OBS_FOLLOW_ACTIVE) {
+		action_index_advance(e, i, STEP_DONE);
+		return;
+	}
+	if (run->restored) {
 		action_index_fail(e, i, "follow_conflict",
 		    "the index follows the new leader but is paused");
 		return;
 	}
-	action_index_advance(e, i, STEP_DONE);
+	action_index_move(e, i, STEP_RESTORE);
+}
+
+/*
+ * The old leader cannot be shown to reach the new one through the remote
+ * just registered: following would fail, so its index is not deleted; it
+ * waits for the operator with the reason.
+ */
+static void
+action_index_unreachable(struct action_engine *e, size_t i, const char *why)
+{
+	struct action_index_record	*ir = &e->rec->indices[i];
+	int				 p = action_promoted(e->rec);
+	struct log_field		 f[] = {
+		{ "CCR_INDEX", ir->names[e->rec->old_leader] },
+		{ "CCR_CLUSTER", e->rec->clusters[e->rec->old_leader] },
+	};
+
+	ir->unreachable = true;
+	action_set_string(&ir->error_type, "remote_unreachable");
+	action_set_string(&ir->error_reason, why);
+	log_event(LOG_LEVEL_WARNING,
+	    ccr_events[CCR_EVENT_DIVERGENCE].message_id, f,
+	    sizeof f / sizeof f[0], "%s: index %s on %s is kept: %s cannot "
+	    "reach %s through its remote: %s; nothing is deleted until "
+	    "confirmed", fsm_action_name(e->rec->kind),
+	    ir->names[e->rec->old_leader],
+	    e->rec->clusters[e->rec->old_leader],
+	    e->rec->clusters[e->rec->old_leader], e->rec->clusters[p], why);
+	action_changed(e);
+}
+
+/*
+ * The answer of a step that waits or proves something on the old leader
+ * (clone_started, clone_count, restore, reach_check); true when it was
+ * handled here.
+ */
+static bool
+action_index_check(struct action_engine *e, size_t i, enum step step,
+    const struct es_result *a, const struct step_reply *r)
+{
+	struct action_index_record	*ir = &e->rec->indices[i];
+	int				 p = action_promoted(e->rec);
+	const char			*name = ir->names[e->rec->old_leader];
+	struct es_health		 h;
+	struct es_resolved		 rc;
+	int64_t				 src, copy;
+	char				*cause = NULL, why[320];
+	bool				 up;
+
+	memset(&rc, 0, sizeof rc);
+	switch (step) {
+	case STEP_CLONE_STARTED:
+	case STEP_RESTORE:
+		if (a->outcome != HTTP_DONE || (a->status != 200 &&
+		    a->status != 408))
+			return (false);
+		up = a->status == 200 && a->root != NULL &&
+		    es_parse_health(a->root, &h, &cause) == 0 &&
+		    !h.timed_out && (h.status == OBS_HEALTH_GREEN ||
+		    h.status == OBS_HEALTH_YELLOW);
+		free(cause);
+		if (!up) {
+			action_index_wait(e, i, step == STEP_RESTORE ?
+			    "restoring" : "copy_starting", step ==
+			    STEP_RESTORE ? "the follower's restore is still "
+			    "copying (its shards are not started)" :
+			    "the copy's shards are not started yet");
+			return (true);
+		}
+		if (step == STEP_RESTORE)
+			e->runs[i].restored = true;
+		action_index_advance(e, i, step_next(e->rec->kind, step,
+		    false));
+		return (true);
+	case STEP_CLONE_COUNT:
+		if (a->outcome != HTTP_DONE || a->status != 200)
+			return (false);
+		src = es_docs_count(a->root, name);
+		copy = es_docs_count(a->root, ir->clone);
+		if (src < 0 || copy < 0 || src != copy) {
+			snprintf(why, sizeof why, "the copy %s holds %lld of "
+			    "%lld documents", ir->clone, (long long)copy,
+			    (long long)src);
+			action_index_wait(e, i, "copy_incomplete", why);
+			return (true);
+		}
+		action_index_advance(e, i, step_next(e->rec->kind, step,
+		    false));
+		return (true);
+	case STEP_REACH:
+		if (a->outcome == HTTP_TIMEOUT) {
+			action_index_unreachable(e, i, "its _resolve/cluster "
+			    "did not answer in time");
+			return (true);
+		}
+		if (a->outcome != HTTP_DONE)
+			return (false);
+		if (a->status == 200 && a->root != NULL &&
+		    es_parse_resolve_cluster(a->root, e->rec->clusters[p], &rc,
+		    &cause) == 0 && rc.found && rc.connected) {
+			action_index_advance(e, i, step_next(e->rec->kind,
+			    step, false));
+			return (true);
+		}
+		free(cause);
+		if (a->status == 200)
+			snprintf(why, sizeof why, "not connected%s%s",
+			    rc.error[0] != '\0' ? ": " : "", rc.error);
+		else if (a->status < 500)
+			snprintf(why, sizeof why, "%s",
+			    r->reason != NULL ? r->reason : "refused");
+		else
+			return (false);
+		action_index_unreachable(e, i, why);
+		return (true);
+	default:
+		return (false);
+	}
 }
 
 /* What one index makes of the answer to its step. */
 static void
 action_index_answer(struct action_engine *e, size_t i, enum step step,
-    bool verify, const struct es_result *a)
+    const struct es_result *a)
 {
 	struct action_index_record	*ir = &e->rec->indices[i];
 	struct step_reply		 r;
@@ -653,20 +810,8 @@ action_index_answer(struct action_engine *e, size_t i, enum step step,
 	char				 buf[64];
 
 	action_reply(a, &r);
-	if (verify) {
-		/* _ccr/info on a follow's target: retry unless it answered. */
-		v = step_verdict(STEP_VERIFY_UNFOLLOW, &r);
-		if (v == VERDICT_DONE)
-			action_follow_verified(e, i, a->root, &r);
-		else if (v == VERDICT_RETRY)
-			action_index_retry(e, i, &r);
-		else {
-			action_index_fail(e, i, action_reply_type(&r),
-			    action_reply_reason(&r, buf, sizeof buf));
-		}
+	if (action_index_check(e, i, step, a, &r))
 		return;
-	}
-
 	v = step_verdict(step, &r);
 	log_debug("%s: %s: %s answered %d: %s",
 	    fsm_action_name(e->rec->kind),
@@ -683,6 +828,9 @@ action_index_answer(struct action_engine *e, size_t i, enum step step,
 		} else if (step == STEP_DIVERGENCE) {
 			action_check_divergence(e, i, a->root);
 			return;
+		} else if (step == STEP_FOLLOWING) {
+			action_following_checked(e, i, a->root, &r);
+			return;
 		}
 		action_index_advance(e, i, step_next(e->rec->kind, step,
 		    false));
@@ -691,19 +839,20 @@ action_index_answer(struct action_engine *e, size_t i, enum step step,
 		action_index_retry(e, i, &r);
 		break;
 	case VERDICT_VERIFY:
-		if (step == STEP_FOLLOW)
-			e->runs[i].verify_follow = true;
-		else
-			action_index_move(e, i, STEP_VERIFY_UNFOLLOW);
+		/* A follow that met an existing index: see what it is. */
+		action_index_move(e, i, step == STEP_FOLLOW ? STEP_FOLLOWING :
+		    STEP_VERIFY_UNFOLLOW);
+		e->runs[i].followed = step == STEP_FOLLOW;
 		action_set_string(&ir->error_type, action_reply_type(&r));
 		action_set_string(&ir->error_reason,
 		    action_reply_reason(&r, buf, sizeof buf));
 		action_changed(e);
 		break;
 	case VERDICT_MISSING:
-		if (step == STEP_DIVERGENCE) {
+		if (step == STEP_DIVERGENCE || step == STEP_FENCE ||
+		    step == STEP_FOLLOWING) {
 			/* Nothing on the old leader to lose: follow. */
-			action_index_advance(e, i, STEP_FOLLOW);
+			action_index_advance(e, i, STEP_REACH);
 			break;
 		}
 		/* FALLTHROUGH */
@@ -738,7 +887,7 @@ action_batch_answer(struct action_engine *e, struct action_request *req,
 			continue;
 		}
 		if (v != VERDICT_DONE) {
-			action_index_answer(e, i, req->step, false, a);
+			action_index_answer(e, i, req->step, a);
 			continue;
 		}
 		cause = NULL;
@@ -790,8 +939,7 @@ action_dispatch(struct action_request *req, const struct es_result *a)
 		e->runs[req->members[k]].busy = false;
 	switch (req->kind) {
 	case REQUEST_INDEX:
-		action_index_answer(e, req->members[0], req->step, req->verify,
-		    a);
+		action_index_answer(e, req->members[0], req->step, a);
 		break;
 	case REQUEST_BATCH:
 		action_batch_answer(e, req, a);
@@ -899,8 +1047,6 @@ action_step_call(struct action_engine *e, size_t i, struct es_call *call,
 	const char			*n;
 
 	n = ir->names[action_step_cluster(e->rec, ir->step)];
-	if (e->runs[i].verify_follow)
-		return (es_call_ccr_info(call, n, cause));
 	switch (ir->step) {
 	case STEP_RECORD:
 		return (es_call_ccr_stats(call, n, cause));
@@ -925,10 +1071,36 @@ action_step_call(struct action_engine *e, size_t i, struct es_call *call,
 	case STEP_FOLLOW:
 		return (es_call_follow(call, n, e->rec->clusters[p],
 		    ir->names[p], cause));
+	case STEP_FOLLOWING:
+		return (es_call_ccr_info(call, n, cause));
+	case STEP_FENCE:
+		return (es_call_add_write_block(call, n, cause));
+	case STEP_CLONE_STARTED:
+		return (es_call_index_health(call, ir->clone,
+		    ACTION_WAIT_MS, cause));
+	case STEP_CLONE_COUNT:
+		return (es_call_docs_count(call, n, ir->clone, cause));
+	case STEP_REACH:
+		return (es_call_resolve_cluster(call, e->rec->clusters[p],
+		    ir->names[p], 0, cause));
+	case STEP_RESTORE:
+		return (es_call_index_health(call, n, ACTION_WAIT_MS, cause));
 	default:
 		fatalx("%s: no request for step %s", __func__,
 		    step_name(ir->step));
 	}
+}
+
+/*
+ * Reads that look for the effect of a mutating request (the remote, the
+ * copy, the follow): in a dry run that request was only logged, so they
+ * are too.
+ */
+static bool
+action_dry_effect(enum step step)
+{
+	return (step == STEP_REACH || step == STEP_CLONE_STARTED ||
+	    step == STEP_CLONE_COUNT || step == STEP_RESTORE);
 }
 
 /* The request for one index's current step, or NULL when it failed. */
@@ -947,8 +1119,8 @@ action_index_request(struct action_engine *e, size_t i)
 	}
 	req = action_request_new(e, REQUEST_INDEX, ir->step,
 	    action_step_cluster(e->rec, ir->step), &call,
-	    !e->runs[i].verify_follow && step_mutates(ir->step));
-	req->verify = e->runs[i].verify_follow;
+	    step_mutates(ir->step) ||
+	    (e->params.dry_run && action_dry_effect(ir->step)));
 	req->members = xmalloc(sizeof *req->members);
 	req->members[0] = i;
 	req->nmembers = 1;
@@ -1091,6 +1263,7 @@ action_pump_indices(struct action_engine *e)
 		action_dry_log(e, out[k]);
 		for (i = 0; i < out[k]->nmembers; i++) {
 			action_index_advance(e, out[k]->members[i],
+			    out[k]->step == STEP_RESTORE ? STEP_DONE :
 			    step_next(rec->kind, out[k]->step, false));
 		}
 		action_request_free(out[k]);
@@ -1754,11 +1927,16 @@ action_confirm(struct action_engine *e)
 	if (!e->running)
 		return (0);
 	for (i = 0; i < e->rec->nindices; i++) {
-		if (action_index_status(&e->rec->indices[i]) ==
-		    ACTION_INDEX_AWAITING_CONFIRMATION) {
+		if (action_index_status(&e->rec->indices[i]) !=
+		    ACTION_INDEX_AWAITING_CONFIRMATION)
+			continue;
+		n++;
+		/* The operator takes the unproven link on himself. */
+		if (e->rec->indices[i].unreachable) {
+			e->rec->indices[i].unreachable = false;
+			action_index_advance(e, i, STEP_DELETE);
+		} else
 			e->rec->indices[i].confirmed = true;
-			n++;
-		}
 	}
 	if (n > 0) {
 		log_info("%s: %zu divergent indices confirmed: copying, then "

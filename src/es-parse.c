@@ -1126,3 +1126,20 @@ es_privileges_clear(struct es_privileges *pv)
 	free(pv->list);
 	memset(pv, 0, sizeof *pv);
 }
+
+/*
+ * An index's primaries' document count in a _stats/docs answer; -1 when
+ * the answer does not hold it.
+ */
+int64_t
+es_docs_count(const json_t *root, const char *index)
+{
+	const json_t	*v;
+
+	v = json_object_get(json_object_get(root, "indices"), index);
+	v = json_object_get(json_object_get(json_object_get(v, "primaries"),
+	    "docs"), "count");
+	if (!json_is_integer(v) || json_integer_value(v) < 0)
+		return (-1);
+	return (json_integer_value(v));
+}

@@ -179,5 +179,6 @@ int	es_parse_has_privileges(const json_t *, struct es_privileges *,
 bool	es_privileges_granted(const struct es_privileges *, const char *,
 	    const char *);
 void	es_privileges_clear(struct es_privileges *);
+int64_t	es_docs_count(const json_t *, const char *);
 
 #endif

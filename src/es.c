@@ -871,7 +871,7 @@ es_call_open(struct es_call *call, const char *const *names, size_t n,
 }
 
 /*
- * PUT /<follower>/_ccr/follow?wait_for_active_shards=1 following
+ * PUT /<follower>/_ccr/follow?wait_for_active_shards=0 following
  * <alias>:<leader>.
  */
 int
@@ -884,7 +884,7 @@ es_call_follow(struct es_call *call, const char *follower, const char *alias,
 	    es_name_valid(leader, cause) != 0)
 		return (-1);
 	if (es_call_index(call, HTTP_PUT, follower,
-	    "/_ccr/follow?wait_for_active_shards=1", cause) != 0)
+	    "/_ccr/follow?wait_for_active_shards=0", cause) != 0)
 		return (-1);
 	body = json_pack("{s:s, s:s}", "remote_cluster", alias,
 	    "leader_index", leader);
@@ -1122,5 +1122,46 @@ es_call_has_privileges(struct es_call *call, const char *const *cluster,
 	}
 	es_call_set(call, HTTP_POST, es_json_body(body),
 	    "/_security/user/_has_privileges");
+	return (0);
+}
+
+/*
+ * GET /_cluster/health/<index>: whether one index's shards have started,
+ * waiting at most timeout_ms for yellow (answered 408 when it is not).
+ */
+int
+es_call_index_health(struct es_call *call, const char *index,
+    uint64_t timeout_ms, char **cause)
+{
+	char	*n;
+
+	memset(call, 0, sizeof *call);
+	if ((n = es_name(index, cause)) == NULL)
+		return (-1);
+	es_call_set(call, HTTP_GET, NULL, "/_cluster/health/%s"
+	    "?wait_for_status=yellow&timeout=%llums&filter_path="
+	    "status,timed_out", n, (unsigned long long)timeout_ms);
+	free(n);
+	return (0);
+}
+
+/* GET /<a>,<b>/_stats/docs: the primaries' document counts of both. */
+int
+es_call_docs_count(struct es_call *call, const char *a, const char *b,
+    char **cause)
+{
+	char	*na, *nb;
+
+	memset(call, 0, sizeof *call);
+	if ((na = es_name(a, cause)) == NULL)
+		return (-1);
+	if ((nb = es_name(b, cause)) == NULL) {
+		free(na);
+		return (-1);
+	}
+	es_call_set(call, HTTP_GET, NULL, "/%s,%s/_stats/docs?filter_path="
+	    "indices.*.primaries.docs.count", na, nb);
+	free(na);
+	free(nb);
 	return (0);
 }

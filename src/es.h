@@ -105,6 +105,10 @@ int	es_call_auto_follow_pause(struct es_call *, const char *, char **);
 int	es_call_auto_follow_resume(struct es_call *, const char *, char **);
 
 /* Safety. */
+int	es_call_index_health(struct es_call *, const char *, uint64_t,
+	    char **);
+int	es_call_docs_count(struct es_call *, const char *, const char *,
+	    char **);
 int	es_call_has_privileges(struct es_call *, const char *const *, size_t,
 	    const char *const *, size_t, const char *const *, size_t,
 	    char **);

@@ -60,6 +60,7 @@ struct fake_index {
 	int64_t		seen_leader_max[FAKE_SHARDS_MAX];
 	int		lag;	/* checkpoints behind; one less per read */
 	int		hole;	/* shard 0: operations missing below max */
+	int		starting; /* health reads before its shards start */
 	bool		stuck;	/* lag never shrinks */
 };
 
@@ -79,6 +80,9 @@ struct fake_cluster {
 	char			settings[1024];	/* last settings body */
 	struct fake_pattern	patterns[4];
 	size_t			npatterns;
+	bool			cut;	/* cannot reach the other cluster */
+	int			clone_starting;	/* health reads of a new copy
+						   before it starts */
 };
 
 struct fake_inject {
@@ -618,11 +622,81 @@ fake_index_call(struct fake *f, int cluster, const char *method,
 		}
 		t = fake_add(c, arg, F_REGULAR_OPEN, x->nshards, 0);
 		memcpy(t->max_seq, x->max_seq, sizeof t->max_seq);
+		t->starting = c->clone_starting;
 		t->write_block = true;
 		return (fake_ack(status));
 	}
 	ck_abort_msg("fake: unexpected %s %s %s", method, name, op);
 	return (NULL);
+}
+
+/* GET /_cluster/health/<i>?wait_for_status=yellow: 408 until started. */
+static json_t *
+fake_health(struct fake_cluster *c, char *name, int *status)
+{
+	struct fake_index	*x;
+
+	fake_unescape(name);
+	x = fake_find(c, name);
+	if (x == NULL || x->starting > 0) {
+		if (x != NULL)
+			x->starting--;
+		*status = 408;
+		return (json_pack("{s:s,s:b}", "status", "red", "timed_out",
+		    1));
+	}
+	*status = 200;
+	return (json_pack("{s:s,s:b}", "status", "green", "timed_out", 0));
+}
+
+/* GET /_resolve/cluster/<alias>:<index> on cluster. */
+static json_t *
+fake_resolve(struct fake *f, int cluster, char *expr, int *status)
+{
+	struct fake_cluster	*c = &f->c[cluster];
+	char			*colon, reason[128];
+	size_t			 i;
+	bool			 known = false;
+
+	fake_unescape(expr);
+	ck_assert_ptr_nonnull(colon = strchr(expr, ':'));
+	*colon = '\0';
+	for (i = 0; i < c->nremotes; i++)
+		known = known || strcmp(c->remotes[i], expr) == 0;
+	if (!known) {
+		snprintf(reason, sizeof reason, "no such remote cluster: [%s]",
+		    expr);
+		return (fake_error(status, 404,
+		    "no_such_remote_cluster_exception", reason));
+	}
+	*status = 200;
+	if (c->cut || f->c[1 - cluster].down)
+		return (json_pack("{s:{s:b,s:b}}", expr, "connected", 0,
+		    "skip_unavailable", 1));
+	return (json_pack("{s:{s:b,s:b,s:b}}", expr, "connected", 1,
+	    "skip_unavailable", 1, "matching_indices", 1));
+}
+
+/* GET /<a>,<b>/_stats/docs: the primaries' document counts. */
+static json_t *
+fake_docs_stats(struct fake_cluster *c, char *list, int *status)
+{
+	struct fake_index	*x;
+	char			*names[FAKE_INDICES_MAX];
+	json_t			*indices = json_object();
+	size_t			 n, i;
+
+	n = fake_split(list, names, FAKE_INDICES_MAX);
+	for (i = 0; i < n; i++) {
+		if ((x = fake_find(c, names[i])) == NULL) {
+			json_decref(indices);
+			return (fake_no_index(status, names[i]));
+		}
+		json_object_set_new(indices, x->name, json_pack("{s:{s:{s:I}}}",
+		    "primaries", "docs", "count", (json_int_t)fake_docs(x)));
+	}
+	*status = 200;
+	return (json_pack("{s:o}", "indices", indices));
 }
 
 /* Route a request; NULL root means: never answer (a hang). */
@@ -652,6 +726,14 @@ fake_route(struct fake *f, int cluster, const char *method, const char *path,
 		return (fake_ccr_stats_all(f, c, status));
 	if (strcmp(seg[0], "_stats") == 0 && nseg == 1)
 		return (fake_stats_all(c, status));
+	if (nseg == 3 && strcmp(seg[0], "_cluster") == 0 &&
+	    strcmp(seg[1], "health") == 0)
+		return (fake_health(c, seg[2], status));
+	if (nseg == 3 && strcmp(seg[0], "_resolve") == 0)
+		return (fake_resolve(f, cluster, seg[2], status));
+	if (nseg == 3 && strcmp(seg[1], "_stats") == 0 &&
+	    strcmp(seg[2], "docs") == 0)
+		return (fake_docs_stats(c, seg[0], status));
 	if (strcmp(path, "/_cluster/settings") == 0) {
 		snprintf(c->settings, sizeof c->settings, "%s", body);
 		snprintf(reason, sizeof reason, "\"cluster.remote.%s.mode\"",
@@ -1020,6 +1102,16 @@ harness_start(struct harness *h, enum fsm_action kind,
 static void
 harness_run(struct harness *h)
 {
+	ck_assert_int_ne(event_base_dispatch(h->base), -1);
+}
+
+/* Run the loop for ms at most (an index may wait on a timer for ever). */
+static void
+harness_run_for(struct harness *h, unsigned int ms)
+{
+	struct timeval	tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	event_base_loopexit(h->base, &tv);
 	ck_assert_int_ne(event_base_dispatch(h->base), -1);
 }
 
@@ -1405,10 +1497,10 @@ START_TEST(failback_with_divergence_waits_then_copies)
 	ck_assert_int_eq(ir->divergent_operations, 5);
 	ck_assert_ptr_nonnull(ir->clone);
 	ck_assert_ptr_nonnull(strstr(ir->clone, "dv0-diverged-"));
-	/* Held: nothing deleted, nothing blocked. */
+	/* Held: nothing deleted; fenced before it was counted. */
 	x = fake_find(&h.f.c[ALPHA], "dv0");
 	ck_assert_ptr_nonnull(x);
-	ck_assert(!x->write_block);
+	ck_assert(x->write_block);
 	ck_assert_str_eq(fstate_names[x->state], "REGULAR_OPEN");
 	ck_assert_int_eq(index_record(&h, 1)->step, STEP_DONE);
 
@@ -1468,6 +1560,103 @@ START_TEST(gap_above_checkpoint_is_divergent)
 	x = fake_find(&h.f.c[ALPHA], "gp0");
 	ck_assert_ptr_nonnull(x);
 	ck_assert_str_eq(fstate_names[x->state], "REGULAR_OPEN");
+	action_record_free(promotion);
+	harness_free(&h);
+}
+END_TEST
+
+/* A copy that does not start keeps the original from being deleted. */
+START_TEST(copy_must_start_before_the_delete)
+{
+	struct harness			 h;
+	struct action_record		*promotion;
+	struct fake_index		*x;
+
+	harness_init(&h, 1, "cs", 0);
+	h.f.c[ALPHA].down = true;
+	promotion = promote_and_keep(&h);
+	h.f.c[ALPHA].down = false;
+	fake_find(&h.f.c[ALPHA], "cs0")->max_seq[0] += 2;
+	h.f.c[ALPHA].clone_starting = 1000000;
+	harness_start(&h, FSM_ACTION_FAILBACK, promotion);
+	harness_run(&h);
+	ck_assert_uint_eq(action_confirm(h.e), 1);
+	harness_run_for(&h, 300);
+	ck_assert(!h.finished);
+	ck_assert_int_eq(index_record(&h, 0)->step, STEP_CLONE_STARTED);
+	x = fake_find(&h.f.c[ALPHA], "cs0");
+	ck_assert_ptr_nonnull(x);
+	ck_assert_str_eq(fstate_names[x->state], "REGULAR_OPEN");
+	/* It starts: then, and only then, the original goes. */
+	fake_find(&h.f.c[ALPHA], index_record(&h, 0)->clone)->starting = 0;
+	harness_run(&h);
+	ck_assert(h.finished);
+	ck_assert_uint_eq(h.sum.done, 1);
+	ck_assert_str_eq(fstate_names[fake_find(&h.f.c[ALPHA],
+	    "cs0")->state], "ACTIVE");
+	action_record_free(promotion);
+	harness_free(&h);
+}
+END_TEST
+
+/* An old leader that cannot reach the new one keeps its index. */
+START_TEST(unreachable_new_leader_keeps_the_index)
+{
+	struct harness			 h;
+	struct action_record		*promotion;
+	const struct action_index_record *ir;
+	struct fake_index		*x;
+
+	harness_init(&h, 2, "ur", 0);
+	h.f.c[ALPHA].down = true;
+	promotion = promote_and_keep(&h);
+	h.f.c[ALPHA].down = false;
+	h.f.c[ALPHA].cut = true;
+	harness_start(&h, FSM_ACTION_FAILBACK, promotion);
+	harness_run(&h);
+	ck_assert(!h.finished);
+	ir = index_record(&h, 0);
+	ck_assert_int_eq(ir->step, STEP_REACH);
+	ck_assert_int_eq(action_index_status(ir),
+	    ACTION_INDEX_AWAITING_CONFIRMATION);
+	ck_assert_str_eq(ir->error_type, "remote_unreachable");
+	x = fake_find(&h.f.c[ALPHA], "ur0");
+	ck_assert_ptr_nonnull(x);
+	ck_assert_str_eq(fstate_names[x->state], "REGULAR_OPEN");
+	/* The operator fixed the link and confirms. */
+	h.f.c[ALPHA].cut = false;
+	ck_assert_uint_eq(action_confirm(h.e), 2);
+	harness_run(&h);
+	ck_assert(h.finished);
+	ck_assert_uint_eq(h.sum.done, 2);
+	action_record_free(promotion);
+	harness_free(&h);
+}
+END_TEST
+
+/* A retried failback: an index that already follows is not divergent. */
+START_TEST(already_following_is_done)
+{
+	struct harness			 h;
+	struct action_record		*promotion;
+	struct fake_index		*x;
+
+	harness_init(&h, 1, "af", 0);
+	h.f.c[ALPHA].down = true;
+	promotion = promote_and_keep(&h);
+	h.f.c[ALPHA].down = false;
+	x = fake_find(&h.f.c[ALPHA], "af0");
+	x->state = F_ACTIVE;
+	x->max_seq[0] += 7;
+	snprintf(x->remote, sizeof x->remote, "beta");
+	snprintf(x->leader, sizeof x->leader, "af0-f");
+	harness_start(&h, FSM_ACTION_FAILBACK, promotion);
+	harness_run(&h);
+	ck_assert(h.finished);
+	ck_assert_uint_eq(h.sum.done, 1);
+	ck_assert_uint_eq(h.sum.divergent, 0);
+	ck_assert(!x->write_block);
+	ck_assert_ptr_null(index_record(&h, 0)->clone);
 	action_record_free(promotion);
 	harness_free(&h);
 }
@@ -2084,6 +2273,9 @@ main(void)
 	tcase_add_test(tc, failback_without_divergence_deletes_and_follows);
 	tcase_add_test(tc, failback_with_divergence_waits_then_copies);
 	tcase_add_test(tc, gap_above_checkpoint_is_divergent);
+	tcase_add_test(tc, copy_must_start_before_the_delete);
+	tcase_add_test(tc, unreachable_new_leader_keeps_the_index);
+	tcase_add_test(tc, already_following_is_done);
 	tcase_add_test(tc, failback_leaves_unpromoted_indices_alone);
 	tcase_add_test(tc, follow_onto_a_foreign_index_fails);
 	tcase_add_test(tc, failback_without_record_holds_every_index);
