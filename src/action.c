@@ -1897,6 +1897,79 @@ action_resume(struct action_engine *e, const struct action_record *rec,
 }
 
 /*
+ * Where a failed index takes up a retried action. Promotion steps from the
+ * pause on are idempotent and each checks what the last left (a reopened
+ * index is paused, not closed): they start again at the pause, after the
+ * record the first attempt took, which is kept. A failback step starts
+ * again at the check whether the index already follows the new leader.
+ */
+static enum step
+action_retry_step(enum fsm_action kind, enum step failed)
+{
+	if (failed == STEP_RECORD || failed == STEP_OPEN)
+		return (failed);
+	if (failed < STEP_OPEN)
+		return (STEP_PAUSE);
+	if (!step_of(kind, failed) || failed == STEP_FAILED ||
+	    failed == STEP_DONE)
+		return (step_first(kind));
+	return (STEP_FOLLOWING);
+}
+
+/*
+ * Retry a failed action: the same action, from its record. Indices that
+ * are done stay done and their recorded checkpoints are kept; a failed
+ * index takes up where it failed (action_retry_step); an action that gave
+ * up before touching anything starts over.
+ */
+int
+action_retry(struct action_engine *e, const struct action_record *rec,
+    char **cause)
+{
+	struct action_record		*copy;
+	struct action_index_record	*ir;
+	size_t				 i, done = 0, again = 0;
+	bool				 touched = false;
+
+	if (e->running) {
+		xasprintf(cause, "%s is already running",
+		    fsm_action_name(e->rec->kind));
+		return (-1);
+	}
+	if ((copy = action_record_copy(rec, cause)) == NULL)
+		return (-1);
+	for (i = 0; i < copy->nindices; i++) {
+		ir = &copy->indices[i];
+		touched = touched || step_touched(copy->kind, ir->step,
+		    ir->sent, ir->failed_step);
+		if (ir->step == STEP_DONE) {
+			done++;
+			continue;
+		}
+		if (ir->step == STEP_FAILED)
+			ir->step = action_retry_step(copy->kind,
+			    ir->failed_step);
+		ir->failed_step = STEP_FAILED;
+		ir->sent = step_mutates(ir->step);
+		ir->attempts = 0;
+		ir->unreachable = false;
+		again++;
+	}
+	free(copy->error_type);
+	free(copy->error_reason);
+	copy->error_type = copy->error_reason = NULL;
+	if (!touched)
+		copy->phase = action_phase_first(copy->kind);
+	else
+		copy->phase = copy->kind == FSM_ACTION_PROMOTE ?
+		    ACTION_PHASE_INDICES : ACTION_PHASE_REMOTE;
+	log_notice("%s retried: %zu indices done stay done, %zu taken up "
+	    "again", fsm_action_name(copy->kind), done, again);
+	action_go(e, copy);
+	return (0);
+}
+
+/*
  * Abort an action that has not changed anything yet: a switchover still
  * waiting for the followers to catch up. Past that point an action is only
  * ever stopped (action_stop) and resumed, never left half done.

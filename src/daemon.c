@@ -343,23 +343,36 @@ daemon_action_change(const struct action_record *rec, void *arg)
 {
 	struct daemon		*d = arg;
 	struct fsm_output	 out;
+	const struct action_index_record *ir, *cut = NULL;
 	size_t			 i, waiting = 0;
-	char			 detail[128];
+	char			 detail[512];
 
 	d->action_dirty = true;
 	sender_schedule(d->sender);
 
 	for (i = 0; i < rec->nindices; i++) {
-		if (action_index_status(&rec->indices[i]) ==
+		ir = &rec->indices[i];
+		if (action_index_status(ir) !=
 		    ACTION_INDEX_AWAITING_CONFIRMATION)
-			waiting++;
+			continue;
+		waiting++;
+		if (ir->unreachable && cut == NULL)
+			cut = ir;
 	}
 	if (waiting == 0 || d->awaiting_divergence)
 		return;
 	d->awaiting_divergence = true;
-	snprintf(detail, sizeof detail, "%zu indices on %s hold operations the "
-	    "new leader never received: confirm to copy them and continue",
-	    waiting, rec->clusters[rec->old_leader]);
+	if (cut != NULL)
+		snprintf(detail, sizeof detail, "%s cannot reach %s through "
+		    "its remote (%s): nothing is deleted; confirm once it "
+		    "can, to go on", rec->clusters[rec->old_leader],
+		    rec->clusters[1 - rec->old_leader],
+		    cut->error_reason != NULL ? cut->error_reason : "?");
+	else
+		snprintf(detail, sizeof detail, "%zu indices on %s hold "
+		    "operations the new leader never received: confirm to copy "
+		    "them and continue", waiting,
+		    rec->clusters[rec->old_leader]);
 	if (fsm_action_done(&d->fsm, &d->params, rec->kind,
 	    FSM_RESULT_NEEDS_CONFIRM, detail, monotime_ms(), &out) == 0)
 		daemon_apply(d, &out);
@@ -400,6 +413,8 @@ daemon_action_finished(const struct action_summary *sum, void *arg)
 		log_warnx("the failed action's record is not kept: %s", cause);
 		free(cause);
 	}
+	state_set_failed(&d->state, d->failed != NULL ?
+	    action_record_to_json(d->failed) : NULL);
 
 	if (fsm_action_done(&d->fsm, &d->params, sum->kind, result, detail,
 	    monotime_ms(), &out) == 0)
@@ -482,6 +497,15 @@ daemon_start_action(struct daemon *d, const struct fsm_output *out)
 			    "are copied before they are replaced", n);
 		}
 		return;
+	}
+	/* From FAILED: the same action again, from its record. */
+	if (out->old_state == FSM_STATE_FAILED && d->failed != NULL &&
+	    d->failed->kind == out->action) {
+		if (action_retry(d->engine, d->failed, &cause) == 0)
+			return;
+		log_warnx("%s cannot be taken up again (%s): started afresh",
+		    fsm_action_name(out->action), cause);
+		free(cause);
 	}
 	if (out->action != FSM_ACTION_PROMOTE || out->confirmed ||
 	    d->config->hooks.pre_promote == NULL) {
@@ -809,6 +833,13 @@ daemon_restore(struct daemon *d, char **cause)
 	log_info("restored from %s: %s, leader %s%s%s", d->state.path,
 	    fsm_state_name(d->fsm.state), daemon_cluster_name(d, d->leader),
 	    d->restored.reason[0] != '\0' ? ": " : "", d->restored.reason);
+	if (d->fsm.state == FSM_STATE_FAILED && d->state.failed != NULL &&
+	    (d->failed = action_record_from_json(d->state.failed,
+	    &why)) == NULL) {
+		log_warnx("the failed action's record is unusable, a retry "
+		    "starts afresh: %s", why);
+		free(why);
+	}
 	return (0);
 }
 

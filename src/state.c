@@ -69,6 +69,7 @@ state_clear(struct state *st)
 	json_decref(st->action);
 	json_decref(st->promotion);
 	json_decref(st->identity);
+	json_decref(st->failed);
 	memset(st, 0, sizeof *st);
 }
 
@@ -94,6 +95,14 @@ state_set_promotion(struct state *st, json_t *promotion)
 {
 	json_decref(st->promotion);
 	st->promotion = promotion;
+}
+
+/* Keep the failed action's record (a reference is stolen; NULL: none). */
+void
+state_set_failed(struct state *st, json_t *failed)
+{
+	json_decref(st->failed);
+	st->failed = failed;
 }
 
 /* The cluster_uuid pinned for cluster name, or NULL. */
@@ -173,7 +182,7 @@ state_save(const struct state *st, char **cause)
 	int			 ret;
 
 	doc = json_pack("{s:i s:o s:o s:{s:s s:o s:s s:b s:o s:b s:b s:b s:s}"
-	    " s:o s:o s:o s:o}",
+	    " s:o s:o s:o s:o s:o}",
 	    "version", STATE_FORMAT_VERSION,
 	    "leader", state_string_json(st->leader),
 	    "follower", state_string_json(st->follower),
@@ -191,7 +200,8 @@ state_save(const struct state *st, char **cause)
 	    "action", state_object_json(st->action),
 	    "promotion", state_object_json(st->promotion),
 	    "identity", st->identity != NULL ? json_incref(st->identity) :
-	    json_object());
+	    json_object(),
+	    "failed_action", state_object_json(st->failed));
 	if (doc == NULL) {
 		xasprintf(cause, "state record holds invalid text");
 		return (-1);
@@ -389,7 +399,8 @@ state_from_json(json_t *doc, struct state *st, char **cause)
 	    cause) == -1 ||
 	    state_get_object(doc, "action", &st->action, cause) == -1 ||
 	    state_get_object(doc, "promotion", &st->promotion, cause) == -1 ||
-	    state_get_object(doc, "identity", &st->identity, cause) == -1)
+	    state_get_object(doc, "identity", &st->identity, cause) == -1 ||
+	    state_get_object(doc, "failed_action", &st->failed, cause) == -1)
 		return (-1);
 	json_object_foreach(st->identity, key, v) {
 		if (!json_is_string(v) || json_string_length(v) == 0) {

@@ -33,6 +33,8 @@ struct state {
 	json_t			*action;	/* engine record; NULL: none */
 	json_t			*promotion;	/* last promotion's record */
 	json_t			*identity;	/* {"<cluster>": "<uuid>"} */
+	json_t			*failed;	/* the failed action's record,
+						   for its retry */
 };
 
 enum state_load_result {
@@ -49,6 +51,7 @@ int		 state_save(const struct state *, char **);
 void		 state_set_roles(struct state *, const char *, const char *);
 void		 state_set_action(struct state *, json_t *);
 void		 state_set_promotion(struct state *, json_t *);
+void		 state_set_failed(struct state *, json_t *);
 const char	*state_identity(const struct state *, const char *);
 void		 state_set_identity(struct state *, const char *,
 		     const char *);

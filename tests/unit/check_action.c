@@ -1662,6 +1662,51 @@ START_TEST(already_following_is_done)
 }
 END_TEST
 
+/*
+ * A promotion failed on one index; retried, it takes that one up where it
+ * failed and never closes the others again (they take writes already).
+ */
+START_TEST(retried_promotion_leaves_done_indices_alone)
+{
+	struct harness		 h;
+	struct action_record	*failed;
+	char			*cause = NULL;
+	int64_t			 gcp;
+
+	harness_init(&h, 3, "rt", 0);
+	h.f.c[ALPHA].down = true;
+	/* Refused in its batch, then alone. */
+	fake_inject(&h.f, BETA, "rt1-f", "close", 400,
+	    "illegal_argument_exception", 2);
+	harness_start(&h, FSM_ACTION_PROMOTE, NULL);
+	harness_run(&h);
+	ck_assert(h.finished);
+	ck_assert_uint_eq(h.sum.done, 2);
+	ck_assert_uint_eq(h.sum.failed, 1);
+	failed = record_copy(h.last);
+	gcp = failed->indices[0].follower_global_checkpoint[0];
+	/* A close reaching a done index now would fail the retry. */
+	fake_inject(&h.f, BETA, "rt0-f", "close", 400,
+	    "illegal_argument_exception", -1);
+	fake_inject(&h.f, BETA, "rt2-f", "close", 400,
+	    "illegal_argument_exception", -1);
+	fake_find(&h.f.c[BETA], "rt0-f")->max_seq[0] += 9;
+	h.finished = false;
+	if (action_retry(h.e, failed, &cause) != 0)
+		ck_abort_msg("retry: %s", cause);
+	harness_run(&h);
+	ck_assert(h.finished);
+	ck_assert_uint_eq(h.sum.done, 3);
+	ck_assert_uint_eq(h.sum.failed, 0);
+	assert_promoted(&h, 3);
+	/* The first attempt's record of the done index is kept. */
+	ck_assert_int_eq(index_record(&h, 0)->follower_global_checkpoint[0],
+	    gcp);
+	action_record_free(failed);
+	harness_free(&h);
+}
+END_TEST
+
 START_TEST(failback_leaves_unpromoted_indices_alone)
 {
 	struct harness		 h;
@@ -2276,6 +2321,7 @@ main(void)
 	tcase_add_test(tc, copy_must_start_before_the_delete);
 	tcase_add_test(tc, unreachable_new_leader_keeps_the_index);
 	tcase_add_test(tc, already_following_is_done);
+	tcase_add_test(tc, retried_promotion_leaves_done_indices_alone);
 	tcase_add_test(tc, failback_leaves_unpromoted_indices_alone);
 	tcase_add_test(tc, follow_onto_a_foreign_index_fails);
 	tcase_add_test(tc, failback_without_record_holds_every_index);

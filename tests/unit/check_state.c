@@ -90,6 +90,7 @@ fill(struct state *st)
 	state_set_identity(st, "clusterB", "uuid-b");
 	state_set_identity(st, "clusterB", NULL);
 	state_set_identity(st, "clusterB", "uuid-b2");
+	state_set_failed(st, json_pack("{s:s}", "kind", "failback"));
 }
 
 /* b holds what fill() put in. */
@@ -114,6 +115,8 @@ assert_filled(struct state *b)
 	ck_assert_str_eq(state_identity(b, "clusterA"), "uuid-a");
 	ck_assert_str_eq(state_identity(b, "clusterB"), "uuid-b2");
 	ck_assert_ptr_null(state_identity(b, "clusterC"));
+	ck_assert_str_eq(json_string_value(json_object_get(b->failed,
+	    "kind")), "failback");
 }
 
 START_TEST(round_trip)

@@ -34,19 +34,34 @@ END_TEST
 
 START_TEST(failback_order_with_and_without_divergence)
 {
-	ck_assert_int_eq(step_first(FSM_ACTION_FAILBACK), STEP_DIVERGENCE);
-	ck_assert_int_eq(step_next(FSM_ACTION_FAILBACK, STEP_DIVERGENCE, false),
-	    STEP_DELETE);
-	ck_assert_int_eq(step_next(FSM_ACTION_FAILBACK, STEP_DIVERGENCE, true),
-	    STEP_BLOCK);
-	ck_assert_int_eq(step_next(FSM_ACTION_FAILBACK, STEP_BLOCK, true),
-	    STEP_CLONE);
-	ck_assert_int_eq(step_next(FSM_ACTION_FAILBACK, STEP_CLONE, true),
-	    STEP_DELETE);
-	ck_assert_int_eq(step_next(FSM_ACTION_FAILBACK, STEP_DELETE, false),
-	    STEP_FOLLOW);
-	ck_assert_int_eq(step_next(FSM_ACTION_FAILBACK, STEP_FOLLOW, false),
-	    STEP_DONE);
+	static const enum step plain[] = {
+		STEP_FOLLOWING, STEP_FENCE, STEP_DIVERGENCE, STEP_REACH,
+		STEP_DELETE, STEP_FOLLOW, STEP_RESTORE, STEP_FOLLOWING
+	};
+	static const enum step diverged[] = {
+		STEP_DIVERGENCE, STEP_BLOCK, STEP_CLONE, STEP_CLONE_STARTED,
+		STEP_CLONE_COUNT, STEP_REACH
+	};
+	size_t	i;
+
+	ck_assert_int_eq(step_first(FSM_ACTION_FAILBACK), STEP_FOLLOWING);
+	for (i = 0; i + 1 < sizeof plain / sizeof plain[0]; i++)
+		ck_assert_int_eq(step_next(FSM_ACTION_FAILBACK, plain[i],
+		    false), plain[i + 1]);
+	for (i = 0; i + 1 < sizeof diverged / sizeof diverged[0]; i++)
+		ck_assert_int_eq(step_next(FSM_ACTION_FAILBACK, diverged[i],
+		    true), diverged[i + 1]);
+	/* Only the fence writes before the delete; the checks only read. */
+	ck_assert(step_mutates(STEP_FENCE));
+	ck_assert(!step_mutates(STEP_FOLLOWING));
+	ck_assert(!step_mutates(STEP_CLONE_STARTED));
+	ck_assert(!step_mutates(STEP_CLONE_COUNT));
+	ck_assert(!step_mutates(STEP_REACH));
+	ck_assert(!step_mutates(STEP_RESTORE));
+	ck_assert(step_of(FSM_ACTION_FAILBACK, STEP_RESTORE));
+	ck_assert(!step_of(FSM_ACTION_FAILBACK, STEP_CLOSE));
+	ck_assert(!step_of(FSM_ACTION_PROMOTE, STEP_FENCE));
+	ck_assert(step_of(FSM_ACTION_SWITCHOVER, STEP_FENCE));
 }
 END_TEST
 
@@ -54,7 +69,7 @@ START_TEST(switchover_runs_promotion_then_failback)
 {
 	ck_assert_int_eq(step_first(FSM_ACTION_SWITCHOVER), STEP_RECORD);
 	ck_assert_int_eq(step_next(FSM_ACTION_SWITCHOVER, STEP_OPEN, false),
-	    STEP_DIVERGENCE);
+	    STEP_FOLLOWING);
 	ck_assert_int_eq(step_next(FSM_ACTION_PROMOTE, STEP_OPEN, false),
 	    STEP_DONE);
 }
@@ -264,8 +279,10 @@ START_TEST(touched_only_once_a_mutating_request_may_have_left)
 	    STEP_RECORD));
 	ck_assert(step_touched(FSM_ACTION_PROMOTE, STEP_FAILED, false,
 	    STEP_CLOSE));
-	/* Failback: the divergence read changes nothing. */
-	ck_assert(!step_touched(FSM_ACTION_FAILBACK, STEP_DIVERGENCE, true,
+	/* Failback: its first read changes nothing; the fence did. */
+	ck_assert(!step_touched(FSM_ACTION_FAILBACK, STEP_FOLLOWING, true,
+	    STEP_FAILED));
+	ck_assert(step_touched(FSM_ACTION_FAILBACK, STEP_DIVERGENCE, false,
 	    STEP_FAILED));
 	ck_assert(step_touched(FSM_ACTION_FAILBACK, STEP_DELETE, false,
 	    STEP_FAILED));
