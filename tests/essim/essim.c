@@ -18,7 +18,10 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,37 +64,15 @@ usage(FILE *f)
 	    "[--port-file FILE]\n"
 	    "             [--transport-timeout-ms MS] "
 	    "[--refresh-interval-ms MS]\n"
-	    "             [--read-poll-timeout-ms MS]\n"
+	    "             [--read-poll-timeout-ms MS] "
+	    "[--no-remote-cluster-client]\n"
+	    "             [--restore-ms MS] [--restore-bytes-per-sec N]\n"
 	    "             [--auth-basic USER:PASSWORD] "
 	    "[--auth-api-key ID:KEY]\n"
+	    "             [--role NAME:PRIV,...] [--security-file FILE]\n"
+	    "             [--tls-cert FILE --tls-key FILE]\n"
 	    "             [--log-level LEVEL] [--allow-non-loopback] "
 	    "[-V] [-h]\n");
-}
-
-/* Standard base64 of a string, as Authorization headers carry it. */
-static char *
-essim_base64(const char *s)
-{
-	static const char	 tab[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t			 len = strlen(s), i, o = 0;
-	unsigned		 v;
-	char			*out;
-
-	out = xmalloc(4 * ((len + 2) / 3) + 1);
-	for (i = 0; i < len; i += 3) {
-		v = (unsigned char)s[i] << 16;
-		if (i + 1 < len)
-			v |= (unsigned char)s[i + 1] << 8;
-		if (i + 2 < len)
-			v |= (unsigned char)s[i + 2];
-		out[o++] = tab[(v >> 18) & 63];
-		out[o++] = tab[(v >> 12) & 63];
-		out[o++] = i + 1 < len ? tab[(v >> 6) & 63] : '=';
-		out[o++] = i + 2 < len ? tab[v & 63] : '=';
-	}
-	out[o] = '\0';
-	return (out);
 }
 
 /* Whether host is a loopback address (or "localhost"). */
@@ -180,7 +161,26 @@ essim_int_arg(const char *s, int min, int max, const char *what)
 	return ((int)v);
 }
 
-/* Parse the command line, load the journal, listen, run the loop. */
+/* The directory of the journal stands for the node's data path. */
+static void
+essim_data_path(struct es_cluster *c, const char *data)
+{
+	char	*copy, *dir, *abs;
+
+	copy = xstrdup(data);
+	dir = dirname(copy);
+	if ((abs = realpath(dir, NULL)) != NULL) {
+		free(c->data_path);
+		c->data_path = abs;
+	}
+	free(copy);
+}
+
+/*
+ * Parse the command line, load the journal, listen, run the loop. Early
+ * ends use exit() so what the knobs and principals hold is still reachable
+ * from this frame when the process goes.
+ */
 int
 main(int argc, char **argv)
 {
@@ -196,6 +196,13 @@ main(int argc, char **argv)
 		{ "allow-non-loopback", no_argument, NULL, 'A' },
 		{ "auth-basic", required_argument, NULL, 'b' },
 		{ "auth-api-key", required_argument, NULL, 'k' },
+		{ "role", required_argument, NULL, 'o' },
+		{ "security-file", required_argument, NULL, 'F' },
+		{ "tls-cert", required_argument, NULL, 'c' },
+		{ "tls-key", required_argument, NULL, 'K' },
+		{ "no-remote-cluster-client", no_argument, NULL, 'C' },
+		{ "restore-ms", required_argument, NULL, 'S' },
+		{ "restore-bytes-per-sec", required_argument, NULL, 'B' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -203,7 +210,10 @@ main(int argc, char **argv)
 	struct essim			 es;
 	const char			*name = NULL, *listen = NULL;
 	const char			*data = NULL, *port_file = NULL;
-	const char			*basic = NULL, *api_key = NULL;
+	const char			*sec_file = NULL;
+	const char			*tls_cert = NULL, *tls_key = NULL;
+	char				**roles = NULL;
+	size_t				 nroles = 0, ri;
 	char				*colon, *cause = NULL;
 	enum log_level			 level = LOG_LEVEL_NOTICE;
 	int				 ch, allow_any = 0, sigs[4], i;
@@ -213,7 +223,9 @@ main(int argc, char **argv)
 	struct timeval			 tv;
 
 	memset(&es, 0, sizeof es);
-	es.opt.transport_timeout_ms = 5000;
+	knob_init(&es);
+	security_init(&es);
+	es.opt.transport_timeout_ms = 30000;
 	es.opt.refresh_interval_ms = 1000;
 	es.opt.tick_ms = 20;
 	es.opt.read_poll_ms = 60000;
@@ -247,34 +259,66 @@ main(int argc, char **argv)
 			if (log_level_from_name(optarg, &level) == -1) {
 				fprintf(stderr, "essim: unknown log level %s\n",
 				    optarg);
-				return (2);
+				exit(2);
 			}
 			break;
 		case 'A':
 			allow_any = 1;
 			break;
 		case 'b':
-			basic = optarg;
-			break;
 		case 'k':
-			api_key = optarg;
+			if (security_add(&es, ch == 'b' ? "user" : "api_key",
+			    optarg) == -1) {
+				fprintf(stderr, "essim: bad %s: expected "
+				    "NAME:SECRET\n", ch == 'b' ? "--auth-basic" :
+				    "--auth-api-key");
+				exit(2);
+			}
+			break;
+		case 'o':
+			roles = xreallocarray(roles, nroles + 1,
+			    sizeof *roles);
+			roles[nroles++] = optarg;
+			break;
+		case 'F':
+			sec_file = optarg;
+			break;
+		case 'c':
+			tls_cert = optarg;
+			break;
+		case 'K':
+			tls_key = optarg;
+			break;
+		case 'C':
+			knob_set_start(&es, "remote_cluster_client",
+			    json_false());
+			break;
+		case 'S':
+			knob_set_start(&es, "restore_ms", json_integer(
+			    essim_int_arg(optarg, 0, 86400000,
+			    "--restore-ms")));
+			break;
+		case 'B':
+			knob_set_start(&es, "restore_bytes_per_sec",
+			    json_integer(essim_int_arg(optarg, 1, INT32_MAX,
+			    "--restore-bytes-per-sec")));
 			break;
 		case 'V':
 			printf("essim %s (Elasticsearch %s)\n", PACKAGE_VERSION,
 			    ES_VERSION);
-			return (0);
+			exit(0);
 		case 'h':
 			usage(stdout);
-			return (0);
+			exit(0);
 		default:
 			usage(stderr);
-			return (2);
+			exit(2);
 		}
 	}
 	if (optind != argc || name == NULL || listen == NULL ||
 	    (colon = strrchr(listen, ':')) == NULL) {
 		usage(stderr);
-		return (2);
+		exit(2);
 	}
 	log_init("essim", level);
 	es.port = essim_int_arg(colon + 1, 0, 65535, "port");
@@ -287,20 +331,30 @@ main(int argc, char **argv)
 		fprintf(stderr, "essim: %s is not a loopback address (use "
 		    "--allow-non-loopback to force)\n", es.host);
 		free(es.host);
-		return (2);
+		exit(2);
 	}
 	signal(SIGPIPE, SIG_IGN);
 	essim_raise_nofile();
-	if (basic != NULL)
-		es.opt.auth_basic = essim_base64(basic);
-	if (api_key != NULL)
-		es.opt.auth_api_key = essim_base64(api_key);
+	if (sec_file != NULL && security_load(&es, sec_file, &cause) == -1) {
+		fprintf(stderr, "essim: %s\n", cause);
+		exit(2);
+	}
+	for (ri = 0; ri < nroles; ri++) {
+		if (security_role(&es, roles[ri], &cause) == -1) {
+			fprintf(stderr, "essim: %s\n", cause);
+			exit(2);
+		}
+	}
+	free(roles);
 
 	es.cluster = es_cluster_new(name);
+	if (data != NULL)
+		essim_data_path(es.cluster, data);
 	if (data != NULL && (es.journal = journal_open(data, es.cluster,
 	    &cause)) == NULL)
 		fatalx("%s", cause);
 	TAILQ_INIT(&es.faults);
+	TAILQ_INIT(&es.restores);
 	TAILQ_INIT(&es.hung);
 	TAILQ_INIT(&es.parked);
 	TAILQ_INIT(&es.ctxs);
@@ -312,6 +366,15 @@ main(int argc, char **argv)
 	evhttp_set_allowed_methods(es.http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
 	    EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE);
 	evhttp_set_gencb(es.http, rest_handle, &es);
+	if ((tls_cert != NULL) != (tls_key != NULL)) {
+		fprintf(stderr, "essim: --tls-cert and --tls-key go together\n");
+		exit(2);
+	}
+	if (tls_cert != NULL && tls_init(&es, tls_cert, tls_key,
+	    &cause) == -1) {
+		fprintf(stderr, "essim: %s\n", cause);
+		exit(2);
+	}
 	es.bound = evhttp_bind_socket_with_handle(es.http, es.host,
 	    (ev_uint16_t)es.port);
 	if (es.bound == NULL)
@@ -346,18 +409,20 @@ main(int argc, char **argv)
 	log_notice("cluster %s stopping", name);
 	remote_shutdown(&es);
 	rest_shutdown(&es);
+	restore_shutdown(&es);
 	for (i = 0; i < 4; i++)
 		event_free(sigev[i]);
 	event_free(es.refresh);
 	event_free(es.refuse_timer);
 	fault_clear(&es);
 	evhttp_free(es.http);
+	tls_free();
 	event_base_free(es.base);
 	journal_close(es.journal);
 	es_cluster_free(es.cluster);
+	knob_free(&es);
 	free(es.link_alias);
 	free(es.host);
-	free(es.opt.auth_basic);
-	free(es.opt.auth_api_key);
+	security_free(&es);
 	return (0);
 }

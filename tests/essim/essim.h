@@ -11,6 +11,7 @@
 
 #include <stdint.h>
 
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -90,8 +91,6 @@ struct essim_options {
 	int		 refresh_interval_ms;
 	int		 tick_ms;
 	int		 read_poll_ms;	/* read_poll_timeout when unset */
-	char		*auth_basic;	/* base64 of user:password, or NULL */
-	char		*auth_api_key;	/* base64 of id:key, or NULL */
 };
 
 /* The header that marks requests from a peer essim (its "transport"). */
@@ -108,6 +107,9 @@ TAILQ_HEAD(parked_list, parked);
 TAILQ_HEAD(rest_ctx_list, rest_ctx);
 struct remote;
 TAILQ_HEAD(remote_list, remote);
+struct restore;
+TAILQ_HEAD(restore_list, restore);
+typedef void (*restore_cb)(void *, int);
 
 struct essim {
 	struct event_base		*base;
@@ -143,6 +145,14 @@ struct essim {
 	struct event			*reaper;
 	struct evhttp_connection	**dead;
 	size_t				 ndead;
+
+	json_t				*knobs;		/* cluster knobs */
+	json_t				*knobs_start;	/* from flags */
+	json_t				*index_knobs;	/* name -> knobs */
+
+	struct restore_list		 restores;
+	json_t				*principals;	/* users, API keys */
+	int				 tls;		/* HTTPS, TLS to peers */
 };
 
 uint64_t	 essim_now_ms(void);
@@ -179,6 +189,45 @@ void		 fault_accept(struct essim *);
 void		 fault_drop_request(struct evhttp_request *);
 int		 fault_link(struct essim *, json_t *, json_t **);
 enum link_cut	 fault_link_use(struct essim *, const char *);
+
+/* knobs.c */
+void		 knob_init(struct essim *);
+void		 knob_set_start(struct essim *, const char *, json_t *);
+void		 knob_free(struct essim *);
+int		 knob_put(struct essim *, const char *, json_t *, json_t **);
+json_t		*knob_get(struct essim *);
+void		 knob_reset(struct essim *, const char *);
+json_t		*knob_value(struct essim *, const char *, const char *);
+int		 knob_bool(struct essim *, const char *, int);
+json_int_t	 knob_int(struct essim *, const char *, const char *,
+		    json_int_t);
+int		 knob_is(struct essim *, const char *, const char *);
+
+/* restore.c */
+int		 restore_wanted(struct essim *, const char *);
+void		 restore_start(struct essim *, struct es_index *, restore_cb,
+		    void *);
+void		 restore_free(struct restore *);
+int		 restore_recovery(struct essim *, const char *, int, json_t **);
+void		 restore_shutdown(struct essim *);
+
+/* security.c */
+void		 security_init(struct essim *);
+void		 security_free(struct essim *);
+int		 security_enabled(struct essim *);
+int		 security_add(struct essim *, const char *, const char *);
+int		 security_role(struct essim *, const char *, char **);
+int		 security_load(struct essim *, const char *, char **);
+json_t		*security_authenticate(struct essim *, const char *);
+int		 security_authorize(struct essim *, json_t *, const char *,
+		    char **, int, json_t **);
+int		 security_has_privileges(struct essim *, json_t *, json_t *,
+		    json_t **);
+
+/* tls.c */
+int		 tls_init(struct essim *, const char *, const char *, char **);
+struct bufferevent *tls_client_bev(struct essim *);
+void		 tls_free(void);
 
 /* journal.c */
 struct journal	*journal_open(const char *, struct es_cluster *, char **);

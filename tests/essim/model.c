@@ -43,6 +43,12 @@ static const struct {
 };
 #define ES_NFOLLOW_PARAMS (sizeof es_follow_params / sizeof es_follow_params[0])
 
+static size_t	es_shard_pos(struct es_shard *, int64_t);
+static int	es_shard_put(struct es_shard *, enum es_op_kind, int64_t,
+		    int64_t, const char *, json_t *);
+static void	es_journal_op(struct es_cluster *, struct es_index *, int,
+		    struct es_op *);
+
 /* Hand a record (stolen) to the journal hook. */
 static void
 es_journal(struct es_cluster *c, json_t *rec)
@@ -67,6 +73,7 @@ es_cluster_new(const char *name)
 	c->auto_follow = json_object();
 	c->auto_follow_seen = json_object();
 	c->af_errors = json_array();
+	c->data_path = xstrdup("/var/lib/elasticsearch");
 	return (c);
 }
 
@@ -98,7 +105,9 @@ es_shard_clear(struct es_shard *s)
 	s->nops = s->opsalloc = 0;
 	json_decref(s->docs);
 	s->docs = json_object();
-	s->max_seq_no = s->refreshed_seq_no = -1;
+	json_decref(s->tombs);
+	s->tombs = json_object();
+	s->max_seq_no = s->refreshed_seq_no = s->checkpoint = -1;
 }
 
 /* Free the shards of an index. */
@@ -110,6 +119,7 @@ es_shards_free(struct es_index *ix)
 	for (i = 0; i < ix->nshards; i++) {
 		es_shard_clear(&ix->shards[i]);
 		json_decref(ix->shards[i].docs);
+		json_decref(ix->shards[i].tombs);
 		json_decref(ix->shards[i].leases);
 		json_decref(ix->shards[i].follow.read_exceptions);
 		json_decref(ix->shards[i].follow.fatal_exception);
@@ -129,7 +139,12 @@ es_shards_alloc(struct es_index *ix)
 		ix->shards[i].id = i;
 		ix->shards[i].max_seq_no = -1;
 		ix->shards[i].refreshed_seq_no = -1;
+		ix->shards[i].checkpoint = -1;
+		ix->shards[i].hold_from = ix->shards[i].hold_to = -1;
+		es_random_id(ix->shards[i].history_uuid,
+		    sizeof ix->shards[i].history_uuid);
 		ix->shards[i].docs = json_object();
+		ix->shards[i].tombs = json_object();
 		ix->shards[i].leases = json_object();
 		es_follow_reset(&ix->shards[i].follow);
 	}
@@ -163,6 +178,7 @@ es_cluster_free(struct es_cluster *c)
 	json_decref(c->auto_follow);
 	json_decref(c->auto_follow_seen);
 	json_decref(c->af_errors);
+	free(c->data_path);
 	free(c->name);
 	free(c);
 }
@@ -241,6 +257,33 @@ es_index_remove(struct es_cluster *c, struct es_index *ix)
 	es_index_free(ix);
 }
 
+/* The history UUIDs of an index's shards, in shard order. */
+static json_t *
+es_history_uuids(struct es_index *ix)
+{
+	json_t	*a = json_array();
+	int	 sh;
+
+	for (sh = 0; sh < ix->nshards; sh++)
+		json_array_append_new(a, json_string(
+		    ix->shards[sh].history_uuid));
+	return (a);
+}
+
+/* Take history UUIDs from a JSON array (a journal record, a leader). */
+static void
+es_set_history_uuids(struct es_index *ix, json_t *a)
+{
+	const char	*u;
+	int		 sh;
+
+	for (sh = 0; sh < ix->nshards; sh++) {
+		if ((u = json_string_value(json_array_get(a, sh))) != NULL)
+			snprintf(ix->shards[sh].history_uuid,
+			    sizeof ix->shards[sh].history_uuid, "%s", u);
+	}
+}
+
 /* The metadata of an index as a journal record. */
 static json_t *
 es_index_meta(struct es_index *ix)
@@ -265,6 +308,7 @@ es_index_meta(struct es_index *ix)
 	}
 	if (ix->follow_params != NULL)
 		json_object_set(j, "follow_params", ix->follow_params);
+	json_object_set_new(j, "history_uuids", es_history_uuids(ix));
 	return (j);
 }
 
@@ -392,19 +436,25 @@ es_info(struct es_cluster *c)
 	    "tagline", "You Know, for Search"));
 }
 
-/* Health of one index: primaries all active, replicas unassigned. */
+/*
+ * Health of one index: primaries all active, replicas unassigned; while a
+ * put-follow still copies the leader's files the primaries are
+ * initializing from the CCR repository, so the index is red.
+ */
 static json_t *
 es_index_health(struct es_index *ix)
 {
 	int	unassigned = ix->nshards * ix->nreplicas;
+	int	active = ix->restoring ? 0 : ix->nshards;
 
 	return (json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i}",
-	    "status", unassigned > 0 ? "yellow" : "green",
-	    "number_of_shards", ix->nshards,
+	    "status", ix->restoring ? "red" : unassigned > 0 ? "yellow" :
+	    "green", "number_of_shards", ix->nshards,
 	    "number_of_replicas", ix->nreplicas,
-	    "active_primary_shards", ix->nshards,
-	    "active_shards", ix->nshards, "relocating_shards", 0,
-	    "initializing_shards", 0, "unassigned_shards", unassigned,
+	    "active_primary_shards", active,
+	    "active_shards", active, "relocating_shards", 0,
+	    "initializing_shards", ix->nshards - active,
+	    "unassigned_shards", unassigned,
 	    "unassigned_primary_shards", 0));
 }
 
@@ -419,6 +469,7 @@ es_health(struct es_cluster *c, const char *expr, const char *level,
 	struct es_index	**list;
 	size_t		  n, i;
 	int		  status, primaries = 0, unassigned = 0;
+	int		  initializing = 0;
 	json_t		 *indices = NULL;
 	double		  pct;
 
@@ -429,22 +480,26 @@ es_health(struct es_cluster *c, const char *expr, const char *level,
 	    strcmp(level, "shards") == 0))
 		indices = json_object();
 	for (i = 0; i < n; i++) {
-		primaries += list[i]->nshards;
+		if (list[i]->restoring)
+			initializing += list[i]->nshards;
+		else
+			primaries += list[i]->nshards;
 		unassigned += list[i]->nshards * list[i]->nreplicas;
 		if (indices != NULL)
 			json_object_set_new(indices, list[i]->name,
 			    es_index_health(list[i]));
 	}
 	free(list);
-	pct = primaries + unassigned == 0 ? 100.0 :
-	    100.0 * primaries / (primaries + unassigned);
+	pct = primaries + initializing + unassigned == 0 ? 100.0 :
+	    100.0 * primaries / (primaries + initializing + unassigned);
 	*out = json_pack("{s:s, s:s, s:b, s:i, s:i, s:i, s:i, s:i, s:i, s:i,"
 	    " s:i, s:i, s:i, s:i, s:i, s:f}",
 	    "cluster_name", c->name,
-	    "status", unassigned > 0 ? "yellow" : "green", "timed_out", 0,
+	    "status", initializing > 0 ? "red" : unassigned > 0 ? "yellow" :
+	    "green", "timed_out", 0,
 	    "number_of_nodes", 1, "number_of_data_nodes", 1,
 	    "active_primary_shards", primaries, "active_shards", primaries,
-	    "relocating_shards", 0, "initializing_shards", 0,
+	    "relocating_shards", 0, "initializing_shards", initializing,
 	    "unassigned_shards", unassigned, "unassigned_primary_shards", 0,
 	    "delayed_unassigned_shards", 0, "number_of_pending_tasks", 0,
 	    "number_of_in_flight_fetch", 0,
@@ -708,6 +763,15 @@ es_close(struct es_cluster *c, const char *expr, int ignore_missing,
 	    (ignore_missing ? ES_RESOLVE_IGNORE_MISSING : 0), &list, &n,
 	    out)) != 0)
 		return (status);
+	for (i = 0; i < n; i++) {
+		if (list[i]->restoring) {
+			status = es_error(out, 400, "illegal_argument_exception",
+			    "Cannot close indices that are being restored: "
+			    "[[%s/%s]]", list[i]->name, list[i]->uuid);
+			free(list);
+			return (status);
+		}
+	}
 	indices = json_object();
 	for (i = 0; i < n; i++) {
 		if (!list[i]->open)
@@ -723,6 +787,30 @@ es_close(struct es_cluster *c, const char *expr, int ignore_missing,
 	*out = json_pack("{s:b, s:b, s:o}", "acknowledged", 1,
 	    "shards_acknowledged", closed > 0, "indices", indices);
 	return (200);
+}
+
+/*
+ * A regular index recovering from store fills every hole below its
+ * max_seq_no with a no-op (IndexShard/StoreRecovery fillSeqNoGaps): what a
+ * follower never received is gone for good, and the history is whole
+ * again. A following engine does not do this.
+ */
+static void
+es_fill_gaps(struct es_cluster *c, struct es_index *ix)
+{
+	struct es_shard	*s;
+	int64_t		 seq;
+	int		 sh;
+
+	for (sh = 0; sh < ix->nshards; sh++) {
+		s = &ix->shards[sh];
+		for (seq = s->checkpoint + 1; seq < s->max_seq_no; seq++) {
+			if (es_shard_put(s, ES_OP_NOOP, seq, 1, NULL,
+			    NULL) == 0)
+				es_journal_op(c, ix, sh,
+				    &s->ops[es_shard_pos(s, seq)]);
+		}
+	}
 }
 
 /* POST /<expr>/_open: opening an open index is a no-op. */
@@ -744,6 +832,8 @@ es_open(struct es_cluster *c, const char *expr, int ignore_missing,
 		list[i]->open = 1;
 		c->follow_generation++;
 		es_journal_index(c, list[i]);
+		if (!list[i]->follower)
+			es_fill_gaps(c, list[i]);
 	}
 	free(list);
 	*out = json_pack("{s:b, s:b}", "acknowledged", 1,
@@ -798,26 +888,103 @@ es_add_block(struct es_cluster *c, const char *expr, const char *block,
 	return (200);
 }
 
-/* Append an operation to a shard's history and point the document at it. */
-static void
-es_shard_append(struct es_shard *s, int64_t seq_no, int64_t version,
-    const char *id, json_t *source)
+/* Where a sequence number is in a shard's history, or would go. */
+static size_t
+es_shard_pos(struct es_shard *s, int64_t seq_no)
+{
+	size_t	lo = 0, hi = s->nops, mid;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (s->ops[mid].seq_no < seq_no)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return (lo);
+}
+
+/* The sequence number of the newest operation on a document id, or -1. */
+static int64_t
+es_doc_seq(struct es_shard *s, const char *id)
+{
+	json_t	*v;
+
+	if ((v = json_object_get(s->docs, id)) != NULL)
+		return (s->ops[json_integer_value(v)].seq_no);
+	if ((v = json_object_get(s->tombs, id)) != NULL)
+		return (json_integer_value(v));
+	return (-1);
+}
+
+/*
+ * Put an operation into a shard's history at its sequence number (a
+ * follower may receive them out of order, leaving gaps). The newest
+ * operation on an id decides whether the document is live or deleted; the
+ * local checkpoint moves over every sequence number now held. Returns -1
+ * (and changes nothing) when the sequence number is already there.
+ */
+static int
+es_shard_put(struct es_shard *s, enum es_op_kind kind, int64_t seq_no,
+    int64_t version, const char *id, json_t *source)
 {
 	struct es_op	*op;
+	size_t		 pos;
+	const char	*k;
+	json_t		*v;
 
+	pos = es_shard_pos(s, seq_no);
+	if (pos < s->nops && s->ops[pos].seq_no == seq_no)
+		return (-1);
 	if (s->nops == s->opsalloc) {
 		s->opsalloc = s->opsalloc == 0 ? 8 : s->opsalloc * 2;
 		s->ops = xreallocarray(s->ops, s->opsalloc, sizeof *s->ops);
 	}
-	op = &s->ops[s->nops];
+	if (pos < s->nops) {
+		memmove(&s->ops[pos + 1], &s->ops[pos],
+		    (s->nops - pos) * sizeof *s->ops);
+		json_object_foreach(s->docs, k, v) {
+			if ((size_t)json_integer_value(v) >= pos)
+				json_integer_set(v, json_integer_value(v) + 1);
+		}
+	}
+	op = &s->ops[pos];
 	op->seq_no = seq_no;
 	op->version = version;
-	op->id = xstrdup(id);
-	op->source = json_incref(source);
-	json_object_set_new(s->docs, id, json_integer((json_int_t)s->nops));
+	op->kind = kind;
+	op->id = id == NULL || kind == ES_OP_NOOP ? NULL : xstrdup(id);
+	op->source = kind == ES_OP_INDEX ? json_incref(source) : NULL;
 	s->nops++;
+	if (op->id != NULL && seq_no > es_doc_seq(s, op->id)) {
+		if (kind == ES_OP_INDEX) {
+			json_object_set_new(s->docs, op->id,
+			    json_integer((json_int_t)pos));
+			json_object_del(s->tombs, op->id);
+		} else {
+			json_object_del(s->docs, op->id);
+			json_object_set_new(s->tombs, op->id,
+			    json_integer(seq_no));
+		}
+	}
 	if (seq_no > s->max_seq_no)
 		s->max_seq_no = seq_no;
+	while (s->checkpoint + 1 < (int64_t)s->nops &&
+	    s->ops[s->checkpoint + 1].seq_no == s->checkpoint + 1)
+		s->checkpoint++;
+	return (0);
+}
+
+/* The version of the newest operation on a document id, or 0. */
+static int64_t
+es_doc_version(struct es_shard *s, const char *id)
+{
+	int64_t	seq = es_doc_seq(s, id);
+	size_t	pos;
+
+	if (seq < 0)
+		return (0);
+	pos = es_shard_pos(s, seq);
+	return (pos < s->nops ? s->ops[pos].version : 0);
 }
 
 /* The live operation of a document id in a shard, or NULL. */
@@ -831,15 +998,31 @@ es_doc_lookup(struct es_shard *s, const char *id)
 	return (&s->ops[json_integer_value(pos)]);
 }
 
+/* One operation of a shard as a journal record. */
+static json_t *
+es_op_record(struct es_index *ix, int shard, struct es_op *op)
+{
+	json_t	*rec;
+
+	rec = json_pack("{s:s, s:s, s:s, s:i, s:I, s:I}", "t", "op", "index",
+	    ix->name, "uuid", ix->uuid, "shard", shard, "seq_no",
+	    (json_int_t)op->seq_no, "version", (json_int_t)op->version);
+	if (op->kind != ES_OP_INDEX)
+		json_object_set_new(rec, "op", json_string(op->kind ==
+		    ES_OP_DELETE ? "delete" : "noop"));
+	if (op->id != NULL)
+		json_object_set_new(rec, "id", json_string(op->id));
+	if (op->source != NULL)
+		json_object_set(rec, "source", op->source);
+	return (rec);
+}
+
 /* Journal one operation of a shard. */
 static void
 es_journal_op(struct es_cluster *c, struct es_index *ix, int shard,
     struct es_op *op)
 {
-	es_journal(c, json_pack("{s:s, s:s, s:s, s:i, s:I, s:I, s:s, s:O}",
-	    "t", "op", "index", ix->name, "uuid", ix->uuid, "shard", shard,
-	    "seq_no", (json_int_t)op->seq_no, "version",
-	    (json_int_t)op->version, "id", op->id, "source", op->source));
+	es_journal(c, es_op_record(ix, shard, op));
 }
 
 /* The write blocks of an index as a cluster_block_exception, or 0. */
@@ -867,7 +1050,6 @@ es_index_doc(struct es_cluster *c, const char *name, const char *id,
 {
 	struct es_index	*ix;
 	struct es_shard	*s;
-	struct es_op	*old;
 	char		 auto_id[21];
 	json_t		*created;
 	int		 status, shard;
@@ -907,9 +1089,8 @@ es_index_doc(struct es_cluster *c, const char *name, const char *id,
 	}
 	shard = es_shard_for_id(id, ix->nshards);
 	s = &ix->shards[shard];
-	if ((old = es_doc_lookup(s, id)) != NULL)
-		version = old->version + 1;
-	es_shard_append(s, s->max_seq_no + 1, version, id, body);
+	version = es_doc_version(s, id) + 1;
+	es_shard_put(s, ES_OP_INDEX, s->max_seq_no + 1, version, id, body);
 	es_journal_op(c, ix, shard, &s->ops[s->nops - 1]);
 	c->write_generation++;
 	if (refresh != NULL && (*refresh == '\0' ||
@@ -949,6 +1130,48 @@ es_get_doc(struct es_cluster *c, const char *name, const char *id,
 	    "_seq_no", (json_int_t)op->seq_no, "_primary_term", 1, "found", 1,
 	    "_source", op->source);
 	return (200);
+}
+
+/*
+ * DELETE /<index>/_doc/<id>: a delete operation takes a sequence number
+ * whether or not the document existed (404 "not_found" then), and the
+ * document stays deleted in the history that followers replay.
+ */
+int
+es_delete_doc(struct es_cluster *c, const char *name, const char *id,
+    const char *refresh, json_t **out)
+{
+	struct es_index	*ix;
+	struct es_shard	*s;
+	int		 shard, found;
+	int64_t		 version;
+
+	if ((ix = es_index_find(c, name)) == NULL)
+		return (es_index_not_found(out, name));
+	if (!ix->open)
+		return (es_index_closed(out, ix));
+	if (es_write_blocked(ix, out) != 0)
+		return (403);
+	if (ix->follower)
+		return (es_error(out, 403, "status_exception",
+		    "a following engine does not accept operations without an "
+		    "assigned sequence number"));
+	shard = es_shard_for_id(id, ix->nshards);
+	s = &ix->shards[shard];
+	found = es_doc_lookup(s, id) != NULL;
+	version = es_doc_version(s, id) + 1;
+	es_shard_put(s, ES_OP_DELETE, s->max_seq_no + 1, version, id, NULL);
+	es_journal_op(c, ix, shard, &s->ops[s->nops - 1]);
+	c->write_generation++;
+	if (refresh != NULL && (*refresh == '\0' ||
+	    strcmp(refresh, "true") == 0 || strcmp(refresh, "wait_for") == 0))
+		s->refreshed_seq_no = s->max_seq_no;
+	*out = json_pack("{s:s, s:s, s:I, s:s, s:{s:i, s:i, s:i}, s:I, s:i}",
+	    "_index", ix->name, "_id", id, "_version", (json_int_t)version,
+	    "result", found ? "deleted" : "not_found",
+	    "_shards", "total", 1 + ix->nreplicas, "successful", 1, "failed", 0,
+	    "_seq_no", (json_int_t)s->max_seq_no, "_primary_term", 1);
+	return (found ? 200 : 404);
 }
 
 /* Lower-case alphanumeric tokens of a value, as the standard analyzer. */
@@ -1261,7 +1484,7 @@ es_shard_stats(struct es_cluster *c, struct es_shard *s, json_int_t docs)
 {
 	json_t		*leases, *lease;
 	const char	*id;
-	char		 buf[32];
+	char		 buf[32], cp[32];
 
 	leases = json_array();
 	json_object_foreach(s->leases, id, lease)
@@ -1270,18 +1493,24 @@ es_shard_stats(struct es_cluster *c, struct es_shard *s, json_int_t docs)
 		    json_object_get(lease, "retaining_seq_no"), "timestamp",
 		    json_object_get(lease, "timestamp"), "source", "ccr"));
 	snprintf(buf, sizeof buf, "%lld", (long long)s->max_seq_no);
+	snprintf(cp, sizeof cp, "%lld", (long long)s->checkpoint);
 	return (json_pack("{s:{s:s, s:b, s:s, s:n}, s:{s:I, s:i},"
-	    " s:{s:{s:s, s:s}, s:I},"
-	    " s:{s:I, s:I, s:I}, s:{s:i, s:i, s:o}}",
+	    " s:{s:s, s:i, s:{s:s, s:s, s:s, s:s, s:s}, s:I},"
+	    " s:{s:I, s:I, s:I}, s:{s:i, s:i, s:o}, s:{s:s, s:s, s:b}}",
 	    "routing", "state", "STARTED", "primary", 1, "node", c->node_id,
 	    "relocating_node", "docs", "count", docs, "deleted", 0,
-	    "commit", "user_data", "local_checkpoint", buf, "max_seq_no", buf,
-	    "num_docs", docs,
+	    "commit", "id", s->history_uuid, "generation", 1,
+	    "user_data", "history_uuid", s->history_uuid,
+	    "local_checkpoint", cp, "max_seq_no", buf,
+	    "translog_uuid", s->history_uuid,
+	    "max_unsafe_auto_id_timestamp", "-1", "num_docs", docs,
 	    "seq_no", "max_seq_no", (json_int_t)s->max_seq_no,
-	    "local_checkpoint", (json_int_t)s->max_seq_no,
-	    "global_checkpoint", (json_int_t)s->max_seq_no,
+	    "local_checkpoint", (json_int_t)s->checkpoint,
+	    "global_checkpoint", (json_int_t)s->checkpoint,
 	    "retention_leases", "primary_term", 1, "version", 1,
-	    "leases", leases));
+	    "leases", leases,
+	    "shard_path", "state_path", c->data_path, "data_path",
+	    c->data_path, "is_custom_data_path", 0));
 }
 
 /* GET /<expr>/_stats[?level=shards]. */
@@ -1656,7 +1885,7 @@ es_clone(struct es_cluster *c, const char *src, const char *target,
 		for (i = 0; i < ix->shards[sh].nops; i++) {
 			struct es_op	*op = &ix->shards[sh].ops[i];
 
-			es_shard_append(&nx->shards[sh], op->seq_no,
+			es_shard_put(&nx->shards[sh], op->kind, op->seq_no,
 			    op->version, op->id, op->source);
 			es_journal_op(c, nx, sh, op);
 		}
@@ -2047,7 +2276,8 @@ int
 es_follow_check(struct es_cluster *c, const char *name, json_t *body,
     json_t **out)
 {
-	json_t		*params, *rc, *li;
+	json_t		*params, *rc, *li, *cause;
+	struct es_index	*ix;
 	int		 status, n = 0;
 	char		 msg[256] = "";
 
@@ -2074,6 +2304,13 @@ es_follow_check(struct es_cluster *c, const char *name, json_t *body,
 		    "Validation Failed: %s", msg));
 	if ((status = es_valid_index_name(name, out)) != 0)
 		return (status);
+	if ((ix = es_index_find(c, name)) != NULL && ix->restoring) {
+		cause = es_cause("resource_already_exists_exception",
+		    "index [%s/%s] already exists", ix->name, ix->uuid);
+		json_object_set_new(cause, "index_uuid", json_string(ix->uuid));
+		json_object_set_new(cause, "index", json_string(ix->name));
+		return (es_error_cause(out, 400, cause));
+	}
 	if (!es_remote_configured(c, json_string_value(rc)))
 		return (es_no_such_remote(out, json_string_value(rc)));
 	return (0);
@@ -2142,10 +2379,47 @@ es_follow_create(struct es_cluster *c, const char *name, json_t *body,
 	snprintf(ix->leader_uuid, sizeof ix->leader_uuid, "%s",
 	    json_string_value(json_object_get(leader, "uuid")));
 	ix->follow_params = params;
+	/* The follower replays the leader's history: same history UUIDs. */
+	es_set_history_uuids(ix, json_object_get(leader, "history_uuids"));
 	c->follow_generation++;
 	es_journal_index(c, ix);
 	*out = NULL;
 	return (0);
+}
+
+/*
+ * A put-follow's copy of the leader's files has started: the follower
+ * exists (with its CCR metadata) but its follow tasks start only once the
+ * copy is done (TransportPutFollowAction).
+ */
+void
+es_restore_begin(struct es_cluster *c, struct es_index *ix)
+{
+	ix->restoring = 1;
+	ix->tasks = 0;
+	c->follow_generation++;
+	es_journal_index(c, ix);
+}
+
+/* The copy ended: when it worked, the shard follow tasks start. */
+void
+es_restore_end(struct es_cluster *c, struct es_index *ix, int ok)
+{
+	int	sh;
+
+	ix->restoring = 0;
+	if (ok) {
+		ix->tasks = 1;
+		for (sh = 0; sh < ix->nshards; sh++) {
+			es_follow_reset(&ix->shards[sh].follow);
+			ix->shards[sh].follow.leader_global_checkpoint =
+			    ix->shards[sh].checkpoint;
+			ix->shards[sh].follow.leader_max_seq_no =
+			    ix->shards[sh].max_seq_no;
+		}
+	}
+	c->follow_generation++;
+	es_journal_index(c, ix);
 }
 
 /* Whether any index in the cluster has shard follow tasks. */
@@ -2400,7 +2674,7 @@ es_follow_index_stats(struct es_index *ix, uint64_t now_ms)
 	for (sh = 0; sh < ix->nshards; sh++) {
 		s = &ix->shards[sh];
 		f = &s->follow;
-		lag += f->leader_global_checkpoint - s->max_seq_no;
+		lag += f->leader_global_checkpoint - s->checkpoint;
 		sj = json_pack("{s:s, s:s, s:s, s:i, s:I, s:I, s:I, s:I, s:I,"
 		    " s:i, s:i, s:i, s:i, s:i, s:i, s:i}",
 		    "remote_cluster", ix->remote, "leader_index",
@@ -2409,7 +2683,7 @@ es_follow_index_stats(struct es_index *ix, uint64_t now_ms)
 		    "leader_global_checkpoint",
 		    (json_int_t)f->leader_global_checkpoint,
 		    "leader_max_seq_no", (json_int_t)f->leader_max_seq_no,
-		    "follower_global_checkpoint", (json_int_t)s->max_seq_no,
+		    "follower_global_checkpoint", (json_int_t)s->checkpoint,
 		    "follower_max_seq_no", (json_int_t)s->max_seq_no,
 		    "last_requested_seq_no",
 		    (json_int_t)f->last_requested_seq_no,
@@ -2846,31 +3120,35 @@ es_leader_meta(struct es_cluster *c, const char *name, int *status)
 		return (err);
 	}
 	*status = 200;
-	return (json_pack("{s:s, s:s, s:i, s:i, s:b}", "index", ix->name,
+	return (json_pack("{s:s, s:s, s:i, s:i, s:b, s:o}", "index", ix->name,
 	    "uuid", ix->uuid, "shards", ix->nshards, "replicas", ix->nreplicas,
-	    "open", ix->open));
+	    "open", ix->open, "history_uuids", es_history_uuids(ix)));
 }
 
 /* The operations of a shard from a sequence number, at most max. */
 static json_t *
 es_shard_ops(struct es_shard *s, int64_t from, size_t max)
 {
-	json_t	*ops;
-	size_t	 lo = 0, hi = s->nops, mid;
+	json_t	*ops, *o;
+	size_t	 lo;
 
-	while (lo < hi) {
-		mid = (lo + hi) / 2;
-		if (s->ops[mid].seq_no < from)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	ops = json_array();
-	for (; lo < s->nops && json_array_size(ops) < max; lo++)
-		json_array_append_new(ops, json_pack("{s:I, s:I, s:s, s:O}",
-		    "seq_no", (json_int_t)s->ops[lo].seq_no, "version",
-		    (json_int_t)s->ops[lo].version, "id", s->ops[lo].id,
-		    "source", s->ops[lo].source));
+	for (lo = es_shard_pos(s, from); lo < s->nops &&
+	    json_array_size(ops) < max; lo++) {
+		o = json_pack("{s:I, s:I}", "seq_no",
+		    (json_int_t)s->ops[lo].seq_no, "version",
+		    (json_int_t)s->ops[lo].version);
+		if (s->ops[lo].kind != ES_OP_INDEX)
+			json_object_set_new(o, "op", json_string(
+			    s->ops[lo].kind == ES_OP_DELETE ? "delete" :
+			    "noop"));
+		if (s->ops[lo].id != NULL)
+			json_object_set_new(o, "id",
+			    json_string(s->ops[lo].id));
+		if (s->ops[lo].source != NULL)
+			json_object_set(o, "source", s->ops[lo].source);
+		json_array_append_new(ops, o);
+	}
 	return (ops);
 }
 
@@ -2973,7 +3251,7 @@ es_read_failed(struct es_index *ix, int sh, json_t *cause, int elapsed_ms)
 	struct es_follow_shard	*f = &ix->shards[sh].follow;
 	json_t			*e = NULL;
 	size_t			 i;
-	json_int_t		 from = ix->shards[sh].max_seq_no + 1;
+	json_int_t		 from = ix->shards[sh].checkpoint + 1;
 	const char		*type;
 
 	f->failed_reads++;
@@ -3014,14 +3292,21 @@ es_apply_changes(struct es_cluster *c, struct es_index *ix, int sh,
 	struct es_shard		*s = &ix->shards[sh];
 	struct es_follow_shard	*f = &s->follow;
 	json_t			*ops, *op, *src;
-	const char		*id;
+	const char		*id, *kind;
 	size_t			 i;
 	json_int_t		 seq;
 	int			 written = 0;
+	enum es_op_kind		 k;
 	char			*text;
 
 	ops = json_object_get(r, "ops");
-	f->successful_reads++;
+	/*
+	 * ShardFollowNodeTask does not count polls against fetch stats: an
+	 * empty answer (a long-poll that timed out on an idle leader) moves
+	 * only the read time.
+	 */
+	if (json_array_size(ops) > 0)
+		f->successful_reads++;
 	f->total_read_time_ms += elapsed_ms;
 	f->leader_global_checkpoint =
 	    json_integer_value(json_object_get(r, "global_checkpoint"));
@@ -3032,17 +3317,25 @@ es_apply_changes(struct es_cluster *c, struct es_index *ix, int sh,
 		seq = json_integer_value(json_object_get(op, "seq_no"));
 		id = json_string_value(json_object_get(op, "id"));
 		src = json_object_get(op, "source");
+		kind = json_string_value(json_object_get(op, "op"));
 		f->operations_read++;
 		if ((text = json_dumps(op, JSON_COMPACT)) != NULL) {
 			f->bytes_read += strlen(text);
 			free(text);
 		}
-		if (seq <= s->max_seq_no || id == NULL || src == NULL)
+		k = kind == NULL ? ES_OP_INDEX : strcmp(kind, "delete") == 0 ?
+		    ES_OP_DELETE : ES_OP_NOOP;
+		if (seq < 0 || (k != ES_OP_NOOP && id == NULL) ||
+		    (k == ES_OP_INDEX && !json_is_object(src)))
 			continue;
-		es_shard_append(s, seq,
-		    json_integer_value(json_object_get(op, "version")), id,
-		    src);
-		es_journal_op(c, ix, sh, &s->ops[s->nops - 1]);
+		/* A held-back range: the write of those reads never lands. */
+		if (s->hold_from >= 0 && seq >= s->hold_from &&
+		    seq <= s->hold_to)
+			continue;
+		if (es_shard_put(s, k, seq, json_integer_value(
+		    json_object_get(op, "version")), id, src) == -1)
+			continue;
+		es_journal_op(c, ix, sh, &s->ops[es_shard_pos(s, seq)]);
 		written++;
 	}
 	if (written > 0) {
@@ -3072,14 +3365,8 @@ es_snapshot(struct es_cluster *c)
 		json_array_append_new(recs, es_index_meta(ix));
 		for (sh = 0; sh < ix->nshards; sh++) {
 			for (k = 0; k < ix->shards[sh].nops; k++) {
-				struct es_op	*op = &ix->shards[sh].ops[k];
-
-				rec = json_pack("{s:s, s:s, s:s, s:i, s:I, s:I,"
-				    " s:s, s:O}", "t", "op", "index", ix->name,
-				    "uuid", ix->uuid, "shard", sh, "seq_no",
-				    (json_int_t)op->seq_no, "version",
-				    (json_int_t)op->version, "id", op->id,
-				    "source", op->source);
+				rec = es_op_record(ix, sh,
+				    &ix->shards[sh].ops[k]);
 				json_array_append_new(recs, rec);
 			}
 		}
@@ -3091,11 +3378,12 @@ es_snapshot(struct es_cluster *c)
 int
 es_replay(struct es_cluster *c, json_t *rec, char **cause)
 {
-	const char	*t, *name, *uuid, *s;
+	const char	*t, *name, *uuid, *s, *kind;
 	struct es_index	*ix;
 	json_t		*v;
 	json_int_t	 sh;
 	int		 nshards;
+	enum es_op_kind	 k;
 
 	t = json_string_value(json_object_get(rec, "t"));
 	name = json_string_value(json_object_get(rec, "name"));
@@ -3179,6 +3467,8 @@ es_replay(struct es_cluster *c, json_t *rec, char **cause)
 		v = json_object_get(rec, "follow_params");
 		ix->follow_params = json_is_object(v) ? json_deep_copy(v) :
 		    NULL;
+		es_set_history_uuids(ix, json_object_get(rec,
+		    "history_uuids"));
 		return (0);
 	}
 	if (strcmp(t, "op") == 0) {
@@ -3186,16 +3476,17 @@ es_replay(struct es_cluster *c, json_t *rec, char **cause)
 		sh = json_integer_value(json_object_get(rec, "shard"));
 		s = json_string_value(json_object_get(rec, "id"));
 		v = json_object_get(rec, "source");
+		kind = json_string_value(json_object_get(rec, "op"));
+		k = kind == NULL ? ES_OP_INDEX : strcmp(kind, "delete") == 0 ?
+		    ES_OP_DELETE : ES_OP_NOOP;
 		if (name == NULL || (ix = es_index_find(c, name)) == NULL ||
 		    uuid == NULL || strcmp(ix->uuid, uuid) != 0 || sh < 0 ||
-		    sh >= ix->nshards || s == NULL || v == NULL) {
+		    sh >= ix->nshards || (k != ES_OP_NOOP && s == NULL) ||
+		    (k == ES_OP_INDEX && v == NULL)) {
 			xasprintf(cause, "operation for an unknown index");
 			return (-1);
 		}
-		if (json_integer_value(json_object_get(rec, "seq_no")) <=
-		    ix->shards[sh].max_seq_no)
-			return (0);
-		es_shard_append(&ix->shards[sh],
+		es_shard_put(&ix->shards[sh], k,
 		    json_integer_value(json_object_get(rec, "seq_no")),
 		    json_integer_value(json_object_get(rec, "version")), s, v);
 		ix->shards[sh].refreshed_seq_no = ix->shards[sh].max_seq_no;

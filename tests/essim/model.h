@@ -17,12 +17,20 @@
 #define ES_VERSION		"8.17.3"
 #define ES_UUID_LEN		22
 
+/* What an operation in a shard's history does. */
+enum es_op_kind {
+	ES_OP_INDEX,
+	ES_OP_DELETE,
+	ES_OP_NOOP		/* fills a sequence number, no document */
+};
+
 /* One operation in a shard's history, in sequence number order. */
 struct es_op {
 	int64_t		 seq_no;
 	int64_t		 version;
-	char		*id;
-	json_t		*source;
+	enum es_op_kind	 kind;
+	char		*id;		/* NULL for a no-op */
+	json_t		*source;	/* NULL unless ES_OP_INDEX */
 };
 
 /* What a shard follow task has seen and done. */
@@ -46,11 +54,16 @@ struct es_follow_shard {
 struct es_shard {
 	int		 id;
 	int64_t		 max_seq_no;		/* -1 when empty */
+	int64_t		 checkpoint;		/* every op up to here held */
+	int64_t		 hold_from;		/* follower: ops not written */
+	int64_t		 hold_to;		/* (-1: none) */
+	char		 history_uuid[ES_UUID_LEN + 1];
 	int64_t		 refreshed_seq_no;	/* searches see up to here */
 	struct es_op	*ops;
 	size_t		 nops;
 	size_t		 opsalloc;
 	json_t		*docs;			/* id -> integer index in ops */
+	json_t		*tombs;			/* deleted id -> seq_no */
 	json_t		*leases;		/* lease id -> object */
 	struct es_follow_shard	 follow;
 };
@@ -72,6 +85,7 @@ struct es_index {
 	char		*leader_index;
 	char		 leader_uuid[ES_UUID_LEN + 1];
 	int		 tasks;			/* shard follow tasks exist */
+	int		 restoring;		/* put-follow still copying */
 	json_t		*follow_params;		/* explicit follow parameters */
 
 	struct es_shard	*shards;
@@ -99,6 +113,7 @@ struct es_cluster {
 						   change */
 	es_journal_fn	 journal;
 	void		*journal_arg;
+	char		*data_path;		/* shard_path in _stats */
 };
 
 /* Flags for es_resolve(). */
@@ -148,6 +163,8 @@ int	 es_index_doc(struct es_cluster *, const char *, const char *,
 	    json_t *, const char *, uint64_t, json_t **);
 int	 es_get_doc(struct es_cluster *, const char *, const char *,
 	    json_t **);
+int	 es_delete_doc(struct es_cluster *, const char *, const char *,
+	    const char *, json_t **);
 int	 es_search(struct es_cluster *, const char *, const char *, json_t *,
 	    int, int, int, json_t **);
 int	 es_refresh(struct es_cluster *, const char *, json_t **);
@@ -173,6 +190,8 @@ int	 es_resume_leader(struct es_cluster *, const char *, json_t *,
 	    json_t *, json_t **);
 int	 es_unfollow(struct es_cluster *, const char *, json_t **,
 	    json_t **);
+void	 es_restore_begin(struct es_cluster *, struct es_index *);
+void	 es_restore_end(struct es_cluster *, struct es_index *, int);
 int	 es_follow_info(struct es_cluster *, const char *, json_t **);
 int	 es_follow_stats(struct es_cluster *, const char *, uint64_t,
 	    json_t **);

@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <jansson.h>
@@ -243,11 +244,17 @@ remote_send(struct remote_call *call, enum evhttp_cmd_type method,
 {
 	struct evhttp_request	*req;
 	struct evkeyvalq	*h;
+	struct bufferevent	*bev;
 	struct timeval		 tv;
 	char			*text, hostport[300];
 
-	call->conn = evhttp_connection_base_new(call->es->base, NULL,
-	    call->r->host, (ev_uint16_t)call->r->port);
+	if ((bev = tls_client_bev(call->es)) != NULL)
+		call->conn = evhttp_connection_base_bufferevent_new(
+		    call->es->base, NULL, bev, call->r->host,
+		    (ev_uint16_t)call->r->port);
+	else
+		call->conn = evhttp_connection_base_new(call->es->base, NULL,
+		    call->r->host, (ev_uint16_t)call->r->port);
 	if (call->conn == NULL)
 		return (-1);
 	tv.tv_sec = timeout_ms / 1000;
@@ -601,6 +608,27 @@ remote_target_index(struct essim *es, struct remote_target *t)
 	return (ix);
 }
 
+/*
+ * The knob hold_back of a follower index: the writes of a range of
+ * sequence numbers do not land while later ones do, as when one of
+ * ShardFollowNodeTask's parallel reads is still outstanding.
+ */
+static void
+remote_hold_back(struct essim *es, struct es_index *ix, int sh)
+{
+	json_t	*h = knob_value(es, ix->name, "hold_back"), *hs;
+
+	if (!json_is_object(h))
+		return;
+	hs = json_object_get(h, "shard");
+	if (hs != NULL && json_integer_value(hs) != sh)
+		return;
+	ix->shards[sh].hold_from = json_integer_value(json_object_get(h,
+	    "from_seq_no"));
+	ix->shards[sh].hold_to = json_integer_value(json_object_get(h,
+	    "to_seq_no"));
+}
+
 /* The answer to a batched read: apply or record per shard. */
 static void
 remote_read_done(void *arg, struct remote_result *res)
@@ -637,9 +665,13 @@ remote_read_done(void *arg, struct remote_result *res)
 			es_read_failed(ix, rd->targets[i].shard,
 			    json_deep_copy(json_object_get(e, "error")),
 			    (int)res->elapsed_ms);
-		} else
+		} else {
+			remote_hold_back(es, ix, rd->targets[i].shard);
 			es_apply_changes(es->cluster, ix, rd->targets[i].shard,
 			    e, res->elapsed_ms);
+			ix->shards[rd->targets[i].shard].hold_from = -1;
+			ix->shards[rd->targets[i].shard].hold_to = -1;
+		}
 	}
 	json_decref(cause);
 	if ((r = remote_find(es, res->alias)) == rd->r && r != NULL) {
@@ -708,8 +740,12 @@ remote_read(struct essim *es, struct remote *r, uint64_t now)
 			memcpy(t->uuid, ix->uuid, sizeof t->uuid);
 			t->shard = sh;
 			f->outstanding_reads = 1;
+			/*
+			 * From the local checkpoint: a hole left by a
+			 * held-back range is read again until it fills.
+			 */
 			f->last_requested_seq_no =
-			    ix->shards[sh].max_seq_no + 1;
+			    ix->shards[sh].checkpoint + 1;
 			f->last_read_ms = now;
 			xasprintf(&lease, "%s/%s/%s-following-%s/%s/%s",
 			    c->name, ix->name, ix->uuid, r->alias,
@@ -774,8 +810,11 @@ remote_read_cancel(struct essim *es, struct remote *r)
 
 /*
  * Followers whose remote alias is no longer configured fail their reads
- * with no_such_remote_cluster_exception (retried, as Elasticsearch does),
- * at the capped retry delay.
+ * with no_such_remote_cluster_exception (retried, as ShardFollowNodeTask
+ * does), at the capped retry delay; with the knob remote_removed "fatal"
+ * the task stops instead, with the illegal_state_exception "Unable to open
+ * any connections to remote cluster" that RestartIndexFollowingIT sees
+ * once the alias is gone.
  */
 static void
 remote_orphans(struct essim *es, uint64_t now)
@@ -797,9 +836,16 @@ remote_orphans(struct essim *es, uint64_t now)
 			if (ix->shards[sh].follow.fatal_exception != NULL)
 				continue;
 			ix->shards[sh].follow.last_read_ms = now;
-			es_read_failed(ix, sh, es_cause(
-			    "no_such_remote_cluster_exception",
-			    "no such remote cluster: [%s]", ix->remote), 0);
+			if (knob_is(es, "remote_removed", "fatal"))
+				es_read_failed(ix, sh, es_cause(
+				    "illegal_state_exception", "Unable to open "
+				    "any connections to remote cluster [%s]",
+				    ix->remote), 0);
+			else
+				es_read_failed(ix, sh, es_cause(
+				    "no_such_remote_cluster_exception",
+				    "no such remote cluster: [%s]", ix->remote),
+				    0);
 		}
 	}
 }

@@ -52,6 +52,7 @@ struct rest_ctx {
 	struct evkeyvalq	 query;
 	json_t			*body;
 	int			 pretty;
+	json_t			*principal;	/* authenticated caller */
 
 	struct event		*timer;
 	json_t			*saved;
@@ -69,6 +70,7 @@ struct parked {
 };
 
 static void	rest_dispatch(struct rest_ctx *);
+static int	rest_no_remote_client(struct rest_ctx *);
 
 /* The reason phrase of a status line. */
 static const char *
@@ -536,6 +538,17 @@ rest_follow_restored(void *arg, struct remote_result *res)
 	    "index_following_started", ok));
 }
 
+/* A slow copy of a put-follow that waits for active shards ended. */
+static void
+rest_follow_copied(void *arg, int ok)
+{
+	struct rest_ctx	*ctx = arg;
+
+	rest_reply(ctx, 200, json_pack("{s:b, s:b, s:b}",
+	    "follow_index_created", 1, "follow_index_shards_acked", ok,
+	    "index_following_started", ok));
+}
+
 /*
  * The leader's metadata arrived: create the follower, then either answer
  * at once (wait_for_active_shards=0) or restore its shards first.
@@ -563,6 +576,19 @@ rest_follow_leader(void *arg, struct remote_result *res)
 	if ((status = es_follow_create(ctx->es->cluster, ctx->segs[0],
 	    ctx->body, res->body, essim_wall_ms(), &out)) != 0) {
 		rest_reply(ctx, status, out);
+		return;
+	}
+	if (restore_wanted(ctx->es, ctx->segs[0])) {
+		ix = es_index_find(ctx->es->cluster, ctx->segs[0]);
+		if (ctx->wait)
+			restore_start(ctx->es, ix, rest_follow_copied, ctx);
+		else {
+			restore_start(ctx->es, ix, NULL, NULL);
+			rest_reply(ctx, 200, json_pack("{s:b, s:b, s:b}",
+			    "follow_index_created", 1,
+			    "follow_index_shards_acked", 0,
+			    "index_following_started", 0));
+		}
 		return;
 	}
 	if (!ctx->wait) {
@@ -788,9 +814,18 @@ rest_resolve_done(void *arg, struct remote_result *res)
 		else
 			json_object_set_new(e, "version", rest_version_short());
 	} else if (res->outcome == REMOTE_OK) {
-		e = json_pack("{s:b, s:b, s:s}", "connected", 1,
-		    "skip_unavailable", skip, "error",
-		    "remote cluster answered with an error");
+		/*
+		 * The remote answered but refused (a security exception,
+		 * e.g. rejected credentials, or anything else):
+		 * TransportResolveClusterAction reports it as not connected
+		 * with the exception's message.
+		 */
+		v = json_object_get(json_object_get(res->body, "error"),
+		    "reason");
+		e = json_pack("{s:b, s:b, s:s}", "connected", 0,
+		    "skip_unavailable", skip, "error", json_is_string(v) ?
+		    json_string_value(v) : "remote cluster answered with an "
+		    "error");
 	} else if (res->outcome == REMOTE_TIMEOUT)
 		e = json_pack("{s:b, s:b, s:s}", "connected", 0,
 		    "skip_unavailable", skip, "error", "Request timed out "
@@ -859,6 +894,16 @@ rest_resolve(struct rest_ctx *ctx)
 	    "expand_wildcards ignore_throttled") == -1)
 		return;
 	expr = ctx->nsegs > 2 ? ctx->segs[2] : NULL;
+	if (!knob_bool(es, "remote_cluster_client", 1)) {
+		if (expr == NULL) {
+			rest_reply(ctx, 200, json_object());
+			return;
+		}
+		if (strchr(expr, ':') != NULL) {
+			rest_no_remote_client(ctx);
+			return;
+		}
+	}
 	timeout = (int)rest_time_param(ctx, "timeout", REST_NO_TIMEOUT_MS);
 	if (timeout <= 0)
 		timeout = REST_NO_TIMEOUT_MS;
@@ -975,6 +1020,8 @@ rest_ccs_count(struct rest_ctx *ctx)
 	char			*path, *enc, *qenc;
 	int			 status;
 
+	if (rest_no_remote_client(ctx) == -1)
+		return;
 	groups = rest_split_expr(ctx->segs[0]);
 	aliases = es_remote_aliases(es->cluster);
 	json_object_foreach(groups, alias, v) {
@@ -1143,6 +1190,8 @@ rest_ccs_search(struct rest_ctx *ctx, int from, int size)
 	char			*path, *enc, *qenc = NULL;
 	int			 status, n;
 
+	if (rest_no_remote_client(ctx) == -1)
+		return;
 	groups = rest_split_expr(ctx->segs[0]);
 	aliases = es_remote_aliases(es->cluster);
 	json_object_foreach(groups, alias, v) {
@@ -1409,6 +1458,48 @@ rest_internal(struct rest_ctx *ctx)
 		rest_no_handler(ctx);
 }
 
+/* /_essim/knobs[/<index>]: GET, PUT (merge), DELETE (reset). */
+static void
+rest_knobs(struct rest_ctx *ctx)
+{
+	const char	*index = ctx->nsegs == 3 ? ctx->segs[2] : NULL;
+	json_t		*out;
+	int		 status;
+
+	switch (ctx->cmd) {
+	case EVHTTP_REQ_GET:
+		rest_reply(ctx, 200, knob_get(ctx->es));
+		break;
+	case EVHTTP_REQ_PUT:
+	case EVHTTP_REQ_POST:
+		status = knob_put(ctx->es, index, ctx->body, &out);
+		rest_reply(ctx, status, out);
+		break;
+	case EVHTTP_REQ_DELETE:
+		knob_reset(ctx->es, index);
+		rest_reply(ctx, 200, knob_get(ctx->es));
+		break;
+	default:
+		rest_bad_method(ctx, "GET, PUT, POST, DELETE");
+		break;
+	}
+}
+
+/*
+ * A node without the remote_cluster_client role registers no remotes:
+ * cross-cluster calls fail as RemoteClusterService refuses them. Returns
+ * -1 after answering.
+ */
+static int
+rest_no_remote_client(struct rest_ctx *ctx)
+{
+	if (knob_bool(ctx->es, "remote_cluster_client", 1))
+		return (0);
+	rest_error(ctx, 400, "illegal_argument_exception",
+	    "this node does not have the remote_cluster_client role");
+	return (-1);
+}
+
 /* /_essim/faults, /_essim/refuse, /_essim/link. */
 static void
 rest_admin(struct rest_ctx *ctx)
@@ -1455,6 +1546,11 @@ rest_admin(struct rest_ctx *ctx)
 		rest_reply(ctx, 200, json_pack("{s:b}", "acknowledged", 1));
 		fault_refuse(es, ms);
 		rest_drop_parked(es);
+		return;
+	}
+	if (ctx->nsegs >= 2 && ctx->nsegs <= 3 &&
+	    strcmp(ctx->segs[1], "knobs") == 0) {
+		rest_knobs(ctx);
 		return;
 	}
 	if (ctx->nsegs == 2 && strcmp(ctx->segs[1], "link") == 0 &&
@@ -1553,7 +1649,9 @@ rest_global(struct rest_ctx *ctx)
 		if (ctx->cmd != EVHTTP_REQ_GET)
 			rest_bad_method(ctx, "GET");
 		else if (rest_params(ctx, NULL) == 0)
-			rest_reply(ctx, 200, remote_info(es));
+			rest_reply(ctx, 200, knob_bool(es,
+			    "remote_cluster_client", 1) ? remote_info(es) :
+			    json_object());
 	} else if (strcmp(s0, "_resolve") == 0 && strcmp(s1, "cluster") == 0 &&
 	    ctx->nsegs <= 3) {
 		if (ctx->cmd != EVHTTP_REQ_GET)
@@ -1821,6 +1919,14 @@ rest_index(struct rest_ctx *ctx)
 			status = es_refresh(c, ctx->segs[0], &out);
 			rest_reply(ctx, status, out);
 		}
+	} else if (strcmp(a, "_recovery") == 0 && ctx->nsegs == 2) {
+		if (ctx->cmd != EVHTTP_REQ_GET)
+			rest_bad_method(ctx, "GET");
+		else if (rest_params(ctx, "detailed active_only") == 0) {
+			status = restore_recovery(ctx->es, ctx->segs[0],
+			    rest_flag(ctx, "active_only"), &out);
+			rest_reply(ctx, status, out);
+		}
 	} else if (strcmp(a, "_search") == 0 && ctx->nsegs == 2)
 		rest_index_search(ctx, 0);
 	else if (strcmp(a, "_count") == 0 && ctx->nsegs == 2)
@@ -1862,6 +1968,9 @@ rest_index(struct rest_ctx *ctx)
 		if (ctx->nsegs == 3 && ctx->cmd == EVHTTP_REQ_GET)
 			status = es_get_doc(c, ctx->segs[0], ctx->segs[2],
 			    &out);
+		else if (ctx->nsegs == 3 && ctx->cmd == EVHTTP_REQ_DELETE)
+			status = es_delete_doc(c, ctx->segs[0], ctx->segs[2],
+			    rest_param(ctx, "refresh"), &out);
 		else if ((ctx->nsegs == 2 && ctx->cmd == EVHTTP_REQ_POST) ||
 		    (ctx->nsegs == 3 && (ctx->cmd == EVHTTP_REQ_PUT ||
 		    ctx->cmd == EVHTTP_REQ_POST)))
@@ -1870,7 +1979,7 @@ rest_index(struct rest_ctx *ctx)
 			    "refresh"), essim_wall_ms(), &out);
 		else {
 			rest_bad_method(ctx, ctx->nsegs == 2 ? "POST" :
-			    "GET, PUT, POST");
+			    "GET, PUT, POST, DELETE");
 			return;
 		}
 		rest_reply(ctx, status, out);
@@ -1905,7 +2014,42 @@ rest_all_indices(const char *api)
 {
 	return (strcmp(api, "_stats") == 0 || strcmp(api, "_settings") == 0 ||
 	    strcmp(api, "_refresh") == 0 || strcmp(api, "_search") == 0 ||
-	    strcmp(api, "_count") == 0);
+	    strcmp(api, "_count") == 0 || strcmp(api, "_recovery") == 0);
+}
+
+/*
+ * A caller limited to named privileges may only run actions they grant.
+ * Returns -1 after answering 403.
+ */
+static int
+rest_authorized(struct rest_ctx *ctx)
+{
+	json_t	*out;
+	int	 status;
+
+	if ((status = security_authorize(ctx->es, ctx->principal, ctx->method,
+	    ctx->segs, ctx->nsegs, &out)) == 0)
+		return (0);
+	rest_reply(ctx, status, out);
+	return (-1);
+}
+
+/* GET|POST /_security/user/_has_privileges. */
+static void
+rest_has_privileges(struct rest_ctx *ctx)
+{
+	json_t	*out;
+	int	 status;
+
+	if (ctx->cmd != EVHTTP_REQ_GET && ctx->cmd != EVHTTP_REQ_POST) {
+		rest_bad_method(ctx, "GET, POST");
+		return;
+	}
+	if (rest_params(ctx, NULL) == -1)
+		return;
+	status = security_has_privileges(ctx->es, ctx->principal, ctx->body,
+	    &out);
+	rest_reply(ctx, status, out);
 }
 
 /* Route a parsed request; writes wake long-polls waiting for them. */
@@ -1918,19 +2062,27 @@ rest_dispatch(struct rest_ctx *ctx)
 	if (ctx->nsegs == 0) {
 		if (ctx->cmd != EVHTTP_REQ_GET && ctx->cmd != EVHTTP_REQ_HEAD)
 			rest_bad_method(ctx, "GET, HEAD");
-		else if (rest_params(ctx, NULL) == 0)
+		else if (rest_authorized(ctx) == 0 && rest_params(ctx,
+		    NULL) == 0)
 			rest_reply(ctx, 200, es_info(es->cluster));
 	} else {
 		s0 = ctx->segs[0];
-		if (*s0 != '_' || strcmp(s0, "_all") == 0)
-			rest_index(ctx);
-		else if (rest_all_indices(s0) && ctx->nsegs < REST_MAX_SEGS) {
+		if (rest_all_indices(s0) && ctx->nsegs < REST_MAX_SEGS) {
 			memmove(ctx->segs + 1, ctx->segs,
 			    ctx->nsegs * sizeof *ctx->segs);
 			ctx->segs[0] = xstrdup("_all");
 			ctx->nsegs++;
+			s0 = ctx->segs[0];
+		}
+		if (rest_authorized(ctx) == -1)
+			return;
+		if (ctx->nsegs == 3 && strcmp(s0, "_security") == 0 &&
+		    strcmp(ctx->segs[1], "user") == 0 &&
+		    strcmp(ctx->segs[2], "_has_privileges") == 0)
+			rest_has_privileges(ctx);
+		else if (*s0 != '_' || strcmp(s0, "_all") == 0)
 			rest_index(ctx);
-		} else
+		else
 			rest_global(ctx);
 	}
 	if (es->cluster->write_generation != es->woken_generation)
@@ -2007,16 +2159,26 @@ rest_authenticate(struct rest_ctx *ctx)
 	char			*user;
 	int			 status;
 
-	if ((es->opt.auth_basic == NULL && es->opt.auth_api_key == NULL) ||
-	    rest_from_peer(ctx))
+	if (rest_from_peer(ctx)) {
+		/*
+		 * The remote may answer yet reject the follower's
+		 * credentials; the held request stands for the transport
+		 * connection itself, which stays up.
+		 */
+		if (!knob_bool(es, "reject_peer_credentials", 0) ||
+		    strcmp(ctx->path, "/_essim/ccr/hold") == 0)
+			return (0);
+		status = es_error(&out, 401, "security_exception",
+		    "unable to authenticate with provided credentials and "
+		    "anonymous access is not allowed for this request");
+		rest_reply(ctx, status, out);
+		return (-1);
+	}
+	if (!security_enabled(es))
 		return (0);
 	auth = evhttp_find_header(evhttp_request_get_input_headers(ctx->req),
 	    "Authorization");
-	if (auth != NULL && ((es->opt.auth_basic != NULL &&
-	    strncmp(auth, "Basic ", 6) == 0 &&
-	    strcmp(auth + 6, es->opt.auth_basic) == 0) ||
-	    (es->opt.auth_api_key != NULL && strncmp(auth, "ApiKey ", 7) == 0 &&
-	    strcmp(auth + 7, es->opt.auth_api_key) == 0)))
+	if ((ctx->principal = security_authenticate(es, auth)) != NULL)
 		return (0);
 	uri = evhttp_request_get_uri(ctx->req);
 	hdr = json_pack("{s:[s, s, s]}", "WWW-Authenticate",

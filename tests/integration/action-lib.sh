@@ -71,14 +71,18 @@ at_end() {
 }
 
 # at_start_a [FLAGS...]: start (or restart) clusterA on its port, with its
-# journal, so the daemon and clusterB find it where it was.
+# journal, so the daemon and clusterB find it where it was. The 5 s
+# transport timeout is essim's former default, which these tests were
+# written for (essim now waits Elasticsearch's 30 s).
 at_start_a() {
 	if [ -n "${ESSIM_clusterA_PORT:-}" ]; then
 		essim_start clusterA --listen "127.0.0.1:$ESSIM_clusterA_PORT" \
-		    --data "$AT_DIR/a.journal" --refresh-interval-ms 100 "$@"
+		    --data "$AT_DIR/a.journal" --refresh-interval-ms 100 \
+		    --transport-timeout-ms 5000 "$@"
 	else
 		essim_start clusterA --data "$AT_DIR/a.journal" \
-		    --refresh-interval-ms 100 "$@"
+		    --refresh-interval-ms 100 \
+		    --transport-timeout-ms 5000 "$@"
 	fi
 	A=$ESSIM_clusterA_URL
 }
@@ -87,10 +91,12 @@ at_start_a() {
 at_start_b() {
 	if [ -n "${ESSIM_clusterB_PORT:-}" ]; then
 		essim_start clusterB --listen "127.0.0.1:$ESSIM_clusterB_PORT" \
-		    --data "$AT_DIR/b.journal" --refresh-interval-ms 100 "$@"
+		    --data "$AT_DIR/b.journal" --refresh-interval-ms 100 \
+		    --transport-timeout-ms 5000 "$@"
 	else
 		essim_start clusterB --data "$AT_DIR/b.journal" \
-		    --refresh-interval-ms 100 "$@"
+		    --refresh-interval-ms 100 \
+		    --transport-timeout-ms 5000 "$@"
 	fi
 	B=$ESSIM_clusterB_URL
 }

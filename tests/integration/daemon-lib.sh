@@ -22,12 +22,15 @@ daemon_dirs d
 # $TEST_DIR/clusterA.journal and clusterB.journal), create
 # $IDX (two shards) on A with three documents, and make $IDX2 on B follow
 # it through a proxy-mode remote clusterA; FOLLOW_PARAMS adds follow
-# parameters (',"name":value' JSON members).
+# parameters (',"name":value' JSON members). The transport timeout is
+# essim's former default of 5 s, which these tests were written for: essim
+# now waits Elasticsearch's 30 s, so an unfollow with a blackholed leader
+# would answer only then.
 ccr_pair() {
 	local i
-	essim_start clusterA --refresh-interval-ms 100 \
+	essim_start clusterA --transport-timeout-ms 5000 --refresh-interval-ms 100 \
 	    --data "$TEST_DIR/clusterA.journal" "$@" || return 1
-	essim_start clusterB --refresh-interval-ms 100 \
+	essim_start clusterB --transport-timeout-ms 5000 --refresh-interval-ms 100 \
 	    --data "$TEST_DIR/clusterB.journal" "$@" || return 1
 	[ "$(es_status PUT "$ESSIM_clusterA_URL/$IDX" \
 	    '{"settings":{"number_of_shards":2}}')" = 200 ] || return 1
@@ -229,7 +232,7 @@ no_sanitizer_report() {
 # its old port with its journal.
 essim_restart() {
 	local port="ESSIM_${1}_PORT"
-	essim_start "$1" --refresh-interval-ms 100 \
+	essim_start "$1" --transport-timeout-ms 5000 --refresh-interval-ms 100 \
 	    --data "$TEST_DIR/$1.journal" --listen "127.0.0.1:${!port}" "${@:2}"
 }
 

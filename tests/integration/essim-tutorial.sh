@@ -76,15 +76,25 @@ ok "A: one long-poll per reader is parked (the abandoned one was answered)" \
     has "$(es_body GET "$A/_essim/faults?filter_path=long_polls,held_connections")" \
     '{"long_polls":1,"held_connections":1}'
 # With --read-poll-timeout-ms 300 the idle leader answers each long-poll
-# after 300ms, so reads keep succeeding.
-many_reads() {
-	local n
-	n=$(es_body GET "$B/$IDX2/_ccr/stats?filter_path=indices.shards.successful_read_requests" |
-	    grep -o '[0-9][0-9]*' | head -n 1)
-	[ "${n:-0}" -ge 6 ]
+# after 300ms, so reads keep being sent (time_since_last_read_millis
+# restarts) while the fetch statistics, which count only reads that
+# returned operations, stand still.
+read_stat() {
+	es_body GET "$B/$IDX2/_ccr/stats?filter_path=indices.shards.$1" |
+	    grep -o '[0-9][0-9]*' | head -n 1
 }
+polled_again() {
+	local a b
+	a=$(read_stat total_read_time_millis)
+	sleep 0.4
+	b=$(read_stat total_read_time_millis)
+	[ "${b:-0}" -gt "${a:-0}" ] && [ "$(read_stat time_since_last_read_millis)" -lt 1000 ]
+}
+reads_before=$(read_stat successful_read_requests)
 ok "B: an idle leader is long-polled for read_poll_timeout" \
-    wait_for 10 many_reads
+    wait_for 10 polled_again
+ok "B: ... empty polls are not counted as successful reads" \
+    [ "$(read_stat successful_read_requests)" = "$reads_before" ]
 stats=$(es_body GET "$B/$IDX2/_ccr/stats")
 ok "B: follower stats show no lag" has "$stats" \
     '"total_global_checkpoint_lag":0'
