@@ -40,6 +40,7 @@
 #include "notify.h"
 #include "observation.h"
 #include "poller.h"
+#include "fence.h"
 #include "readiness.h"
 #include "sender.h"
 #include "state.h"
@@ -66,6 +67,7 @@ struct daemon {
 	struct es_cluster	*es[CCR_CLUSTERS];
 	struct poller		*poller;
 	struct readiness	*readiness;
+	struct fence		*fence;
 	struct control		*control;
 	struct hook_runner	*hooks;
 	struct events		 events;	/* log, journal, hooks */
@@ -108,6 +110,8 @@ struct daemon {
 };
 
 static void	daemon_apply(struct daemon *, const struct fsm_output *);
+static void	daemon_fence_check(struct daemon *,
+		    const struct observation *);
 static void	daemon_start_action(struct daemon *, const struct fsm_output *);
 
 static const char *
@@ -156,6 +160,7 @@ daemon_publish(struct daemon *d)
 	v.ready = d->checks != NULL && d->checks_ok;
 	v.readiness = d->checks;
 	v.nreadiness = d->nchecks;
+	v.fenced = d->state.fenced;
 	if (d->last_command.set) {
 		cmd.id = d->last_command.id;
 		cmd.command = d->last_command.command;
@@ -194,6 +199,10 @@ daemon_apply(struct daemon *d, const struct fsm_output *out)
 		events_state_changed(&d->events, out,
 		    daemon_cluster_name(d, d->leader),
 		    daemon_cluster_name(d, 1 - d->leader));
+	/* A new episode: the fenced old leader followed, or roles swapped. */
+	if (d->state.fenced != NULL && (out->swap_roles ||
+	    out->new_state == FSM_STATE_REPLICATING))
+		state_set_fenced(&d->state, NULL);
 	if (out->changed || out->swap_roles || out->action != FSM_ACTION_NONE)
 		daemon_save_state(d);
 	if (out->action != FSM_ACTION_NONE)
@@ -269,6 +278,7 @@ daemon_round(const struct observation *obs, void *arg)
 
 	fsm_observe(&d->fsm, &d->params, obs, &out);
 	daemon_apply(d, &out);
+	daemon_fence_check(d, obs);
 	if (!d->ready) {
 		d->ready = true;
 		notify_ready();
@@ -569,10 +579,62 @@ daemon_readiness_done(const struct readiness_check *checks, size_t n,
 	daemon_publish(d);
 }
 
+/* The old leader's write blocks are in place (or not yet). */
+static void
+daemon_fence_done(bool ok, size_t blocked, const char *why, void *arg)
+{
+	struct daemon		*d = arg;
+	const char		*name = daemon_cluster_name(d, 1 - d->leader);
+	struct log_field	 f = { "CCR_CLUSTER", name };
+
+	if (!ok) {
+		log_warnx("fencing %s failed, tried again at the next poll: %s",
+		    name, why);
+		return;
+	}
+	state_set_fenced(&d->state, name);
+	daemon_save_state(d);
+	log_event(LOG_LEVEL_NOTICE,
+	    ccr_events[CCR_EVENT_STATE_CHANGED].message_id, &f, 1,
+	    "fenced %s: a write block on its %zu former leader indices; "
+	    "clients are refused there until the failback", name, blocked);
+	daemon_publish(d);
+}
+
+/*
+ * The old leader answers again after a promotion: before anything else,
+ * fence it (once per episode; the failback replaces the blocked indices).
+ */
+static void
+daemon_fence_check(struct daemon *d, const struct observation *obs)
+{
+	const struct fsm	*f = &d->fsm;
+	int			 old = 1 - d->leader;
+
+	if (!d->config->fence_old_leader || d->state.fenced != NULL ||
+	    fence_running(d->fence))
+		return;
+	if (f->state != FSM_STATE_PROMOTED &&
+	    !(f->state == FSM_STATE_AWAITING_CONFIRMATION &&
+	    f->pending == FSM_ACTION_FAILBACK))
+		return;
+	if (!obs->follower.reachable || obs->follower.identity_changed ||
+	    obs->follower.denial != OBS_DENIAL_NONE)
+		return;
+	if (d->config->dry_run) {
+		log_notice("dry run: would fence %s (write blocks on its "
+		    "former leader indices)", daemon_cluster_name(d, old));
+		state_set_fenced(&d->state, daemon_cluster_name(d, old));
+		return;
+	}
+	fence_run(d->fence, d->es[old], old);
+}
+
 /* Start the readiness checks over the current clients and roles. */
 static void
 daemon_readiness_start(struct daemon *d)
 {
+	d->fence = fence_create(d->config, daemon_fence_done, d);
 	d->readiness = readiness_create(d->base, d->config, d->es[0],
 	    d->es[1], daemon_readiness_done, d);
 	readiness_set_leader(d->readiness, d->leader);
@@ -587,6 +649,8 @@ daemon_close_clusters(struct daemon *d)
 
 	readiness_free(d->readiness);
 	d->readiness = NULL;
+	fence_free(d->fence);
+	d->fence = NULL;
 	poller_free(d->poller);
 	d->poller = NULL;
 	for (i = 0; i < CCR_CLUSTERS; i++) {

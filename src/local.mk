@@ -51,3 +51,5 @@ sbin_PROGRAMS += %reldir%/ccr-failoverd %reldir%/ccr-failoverctl
 	%reldir%/sender.c %reldir%/sender.h
 # readiness: would a promotion and a failback work now?
 %canon_reldir%_libccr_a_SOURCES += %reldir%/readiness.c %reldir%/readiness.h
+# fence: write blocks on the old leader when it answers again.
+%canon_reldir%_libccr_a_SOURCES += %reldir%/fence.c %reldir%/fence.h

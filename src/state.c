@@ -70,6 +70,7 @@ state_clear(struct state *st)
 	json_decref(st->promotion);
 	json_decref(st->identity);
 	json_decref(st->failed);
+	free(st->fenced);
 	memset(st, 0, sizeof *st);
 }
 
@@ -95,6 +96,13 @@ state_set_promotion(struct state *st, json_t *promotion)
 {
 	json_decref(st->promotion);
 	st->promotion = promotion;
+}
+
+/* The old leader whose indices are write-blocked (NULL: none). */
+void
+state_set_fenced(struct state *st, const char *cluster)
+{
+	state_set_string(&st->fenced, cluster);
 }
 
 /* Keep the failed action's record (a reference is stolen; NULL: none). */
@@ -182,7 +190,7 @@ state_save(const struct state *st, char **cause)
 	int			 ret;
 
 	doc = json_pack("{s:i s:o s:o s:{s:s s:o s:s s:b s:o s:b s:b s:b s:s}"
-	    " s:o s:o s:o s:o s:o}",
+	    " s:o s:o s:o s:o s:o s:o}",
 	    "version", STATE_FORMAT_VERSION,
 	    "leader", state_string_json(st->leader),
 	    "follower", state_string_json(st->follower),
@@ -201,7 +209,8 @@ state_save(const struct state *st, char **cause)
 	    "promotion", state_object_json(st->promotion),
 	    "identity", st->identity != NULL ? json_incref(st->identity) :
 	    json_object(),
-	    "failed_action", state_object_json(st->failed));
+	    "failed_action", state_object_json(st->failed),
+	    "fenced", state_string_json(st->fenced));
 	if (doc == NULL) {
 		xasprintf(cause, "state record holds invalid text");
 		return (-1);
@@ -400,7 +409,8 @@ state_from_json(json_t *doc, struct state *st, char **cause)
 	    state_get_object(doc, "action", &st->action, cause) == -1 ||
 	    state_get_object(doc, "promotion", &st->promotion, cause) == -1 ||
 	    state_get_object(doc, "identity", &st->identity, cause) == -1 ||
-	    state_get_object(doc, "failed_action", &st->failed, cause) == -1)
+	    state_get_object(doc, "failed_action", &st->failed, cause) == -1 ||
+	    state_get_string(doc, "", "fenced", 0, &st->fenced, cause) == -1)
 		return (-1);
 	json_object_foreach(st->identity, key, v) {
 		if (!json_is_string(v) || json_string_length(v) == 0) {

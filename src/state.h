@@ -35,6 +35,7 @@ struct state {
 	json_t			*identity;	/* {"<cluster>": "<uuid>"} */
 	json_t			*failed;	/* the failed action's record,
 						   for its retry */
+	char			*fenced;	/* old leader write-blocked */
 };
 
 enum state_load_result {
@@ -52,6 +53,7 @@ void		 state_set_roles(struct state *, const char *, const char *);
 void		 state_set_action(struct state *, json_t *);
 void		 state_set_promotion(struct state *, json_t *);
 void		 state_set_failed(struct state *, json_t *);
+void		 state_set_fenced(struct state *, const char *);
 const char	*state_identity(const struct state *, const char *);
 void		 state_set_identity(struct state *, const char *,
 		     const char *);

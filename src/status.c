@@ -179,7 +179,7 @@ static json_t *
 status_to_json(const struct status_snapshot *snap)
 {
 	return (json_pack("{s:s s:I s:o s:b s:o s:o s:o s:o s:o s:o s:o s:I"
-	    " s:b s:o s:o s:o s:o s:b s:o}",
+	    " s:b s:o s:o s:o s:o s:b s:o s:o}",
 	    "version", PACKAGE_VERSION,
 	    "pid", (json_int_t)getpid(),
 	    "state", status_string(snap->state),
@@ -198,7 +198,8 @@ status_to_json(const struct status_snapshot *snap)
 	    "divergence", status_divergence(&snap->divergence),
 	    "last_command", status_last_command(&snap->last_command),
 	    "ready", snap->ready,
-	    "readiness", status_readiness(snap)));
+	    "readiness", status_readiness(snap),
+	    "fenced", status_string(snap->fenced)));
 }
 
 /* Replace <dir>/status.json with snap; -1 with *cause on failure. */
@@ -354,6 +355,7 @@ status_publish(const struct status_view *v, const char *dir, char *line,
 	snap.ready = v->ready;
 	snap.readiness = v->readiness;
 	snap.nreadiness = v->nreadiness;
+	snap.fenced = v->fenced;
 	snap.since = status_wall_at(f->state_since_ms);
 	if (v->last_command != NULL)
 		snap.last_command = *v->last_command;

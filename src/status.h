@@ -80,6 +80,7 @@ struct status_snapshot {
 	struct status_divergence divergence;
 	struct status_command	 last_command;
 	bool			 ready;		/* false before the first pass */
+	const char		*fenced;	/* write-blocked old leader */
 	const struct readiness_check *readiness;
 	size_t			 nreadiness;
 };
@@ -101,6 +102,7 @@ struct status_view {
 	bool				 ready;
 	const struct readiness_check	*readiness;
 	size_t				 nreadiness;
+	const char			*fenced;	/* NULL: none */
 };
 
 const char	*status_health_name(enum obs_health);

@@ -257,3 +257,5 @@ check_PROGRAMS += %reldir%/unit/check_readiness
 TESTS += %reldir%/unit/check_readiness
 TESTS += %reldir%/integration/safety-ready.sh
 EXTRA_DIST += %reldir%/integration/safety-ready.sh
+TESTS += %reldir%/integration/safety-data.sh
+EXTRA_DIST += %reldir%/integration/safety-data.sh

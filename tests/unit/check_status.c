@@ -264,7 +264,8 @@ START_TEST(fields_are_fixed)
 	static const char *const keys[] = {
 		"action", "clusters", "divergence", "follower", "held",
 		"indices", "last_command", "last_poll", "leader", "pending",
-		"pid", "poll_interval_ms", "readiness", "ready", "reason",
+		"fenced", "pid", "poll_interval_ms", "readiness", "ready",
+		"reason",
 		"since", "state", "tilt", "version"
 	};
 	struct status_snapshot	 snap;
