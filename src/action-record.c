@@ -22,7 +22,7 @@
 #define ACTION_CLONE_INFIX	"-diverged-"
 
 static const char *const action_phase_names[ACTION_PHASE_MAX] = {
-	"lag", "remote", "indices", "auto_follow", "finished"
+	"lag", "remote", "indices", "auto_follow", "unfence", "finished"
 };
 
 static const char *const action_index_status_names[ACTION_INDEX_STATUS_MAX] = {
@@ -344,6 +344,10 @@ action_record_to_json(const struct action_record *rec)
 	    "started", started,
 	    "phase", action_phase_name(rec->phase),
 	    "indices", list);
+	if (rec->fenced > 0)
+		json_object_set_new(root, "fenced",
+		    json_pack("{s:I, s:I}", "blocked", (json_int_t)rec->fenced,
+		    "lifted", (json_int_t)rec->unfenced));
 	if (rec->error_type != NULL)
 		json_object_set_new(root, "error", json_pack("{s:s, s:s?}",
 		    "type", rec->error_type, "reason", rec->error_reason));
@@ -609,12 +613,27 @@ action_record_from_json(const json_t *root, char **cause)
 	if (action_json_error(root, &rec->error_type, &rec->error_reason,
 	    "action record", cause) != 0)
 		goto fail;
+	if ((o = json_object_get(root, "fenced")) != NULL) {
+		if (action_json_int(o, "blocked", 0, INT32_MAX, &x,
+		    "action record: fenced", cause) != 0)
+			goto fail;
+		rec->fenced = (size_t)x;
+		if (action_json_int(o, "lifted", 0, x, &x,
+		    "action record: fenced", cause) != 0)
+			goto fail;
+		rec->unfenced = (size_t)x;
+	}
 	list = json_object_get(root, "indices");
 	if (!json_is_array(list)) {
 		xasprintf(cause, "action record: indices must be an array");
 		goto fail;
 	}
 	rec->nindices = json_array_size(list);
+	if (rec->fenced > rec->nindices) {
+		xasprintf(cause, "action record: more indices fenced than "
+		    "recorded");
+		goto fail;
+	}
 	rec->indices = xcalloc(rec->nindices, sizeof *rec->indices);
 	json_array_foreach(list, i, o) {
 		if (action_index_from_json(o, &rec->indices[i], i, cause) != 0)

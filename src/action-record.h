@@ -24,6 +24,7 @@ enum action_phase {
 	ACTION_PHASE_REMOTE,	/* register the new leader on the old one */
 	ACTION_PHASE_INDICES,	/* per-index steps */
 	ACTION_PHASE_AUTO_FOLLOW, /* pause patterns following the old leader */
+	ACTION_PHASE_UNFENCE,	/* a switchover given up: lift its blocks */
 	ACTION_PHASE_FINISHED,
 	ACTION_PHASE_MAX
 };
@@ -72,7 +73,9 @@ struct action_index_record {
  *   {"version": 1, "kind": "promote"|"failback"|"switchover",
  *    "old_leader": 0|1, "clusters": ["<name 0>", "<name 1>"],
  *    "started": "YYYY-MM-DDTHH:MM:SSZ",
- *    "phase": "lag"|"remote"|"indices"|"auto_follow"|"finished",
+ *    "phase": "lag"|"remote"|"indices"|"auto_follow"|"unfence"|"finished",
+ *    "fenced": n, "unfenced": n,	(switchover: old leader's indices
+ *					 write-blocked, and unblocked again) 
  *    "error": {"type": "...", "reason": "..."},	(action-level, optional)
  *    "indices": [{
  *      "names": ["<on cluster 0>", "<on cluster 1>"],
@@ -93,6 +96,9 @@ struct action_record {
 	char				*clusters[2]; /* cluster names */
 	time_t				 started;    /* wall clock, display */
 	enum action_phase		 phase;
+	size_t				 fenced;	/* switchover: indices
+							   write-blocked */
+	size_t				 unfenced;	/* ... and lifted */
 	char				*error_type; /* action-level failure */
 	char				*error_reason;
 	struct action_index_record	*indices;

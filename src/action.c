@@ -1337,7 +1337,9 @@ action_give_up(struct action_engine *e, const char *type, const char *why)
 	evtimer_del(e->deadline);
 	action_set_string(&e->rec->error_type, type);
 	action_set_string(&e->rec->error_reason, why);
-	e->rec->phase = ACTION_PHASE_FINISHED;
+	/* What the wait blocked is unblocked: nothing stays changed. */
+	e->rec->phase = e->rec->fenced > e->rec->unfenced ?
+	    ACTION_PHASE_UNFENCE : ACTION_PHASE_FINISHED;
 	action_changed(e);
 }
 
@@ -1521,6 +1523,17 @@ action_phase_answer(struct action_engine *e, struct action_request *req,
 	}
 	switch (e->rec->phase) {
 	case ACTION_PHASE_LAG:
+		if (req->step == STEP_FENCE) {
+			/* An index that does not exist takes no write. */
+			if (!ok && !missing) {
+				action_phase_retry(e, &r, true);
+				break;
+			}
+			e->rec->fenced++;
+			e->phase_attempts = 0;
+			action_changed(e);
+			break;
+		}
 		if (ok && !e->lag_read) {
 			if (es_parse_shard_seqs(a->root, &e->lag_leader,
 			    &cause) == 0) {
@@ -1551,6 +1564,15 @@ action_phase_answer(struct action_engine *e, struct action_request *req,
 		}
 		action_phase_enter(e, action_phase_next(e->rec->kind,
 		    ACTION_PHASE_REMOTE));
+		break;
+	case ACTION_PHASE_UNFENCE:
+		if (!ok && !missing) {
+			action_phase_retry(e, &r, true);
+			break;
+		}
+		e->rec->unfenced++;
+		e->phase_attempts = 0;
+		action_changed(e);
 		break;
 	case ACTION_PHASE_AUTO_FOLLOW:
 		/* A pattern deleted meanwhile needs no pausing. */
@@ -1586,14 +1608,29 @@ action_pump_phase(struct action_engine *e)
 	char			*cause = NULL;
 	int			 p = action_promoted(e->rec), c = p, rv = 0;
 	bool			 mutates = false;
+	enum step		 step = STEP_MAX;
 
 	if (e->phase_busy || e->phase_waiting ||
 	    e->in_flight >= e->params.max_in_flight)
 		return;
 	switch (e->rec->phase) {
 	case ACTION_PHASE_LAG:
-		/* The old leader first, then the follower's view of it. */
-		if (!e->lag_read) {
+		/*
+		 * Writes to the old leader stop first, index by index: lag 0
+		 * then means every acknowledged write has reached the
+		 * follower. Then the old leader's numbers, then the
+		 * follower's view of them.
+		 */
+		if (e->rec->fenced < e->rec->nindices) {
+			c = e->rec->old_leader;
+			mutates = true;
+			step = STEP_FENCE;
+			/* Write ahead: the index says a request may be out. */
+			e->rec->indices[e->rec->fenced].sent = true;
+			e->dirty = true;
+			rv = es_call_add_write_block(&call,
+			    e->rec->indices[e->rec->fenced].names[c], &cause);
+		} else if (!e->lag_read) {
 			c = e->rec->old_leader;
 			rv = es_call_shard_stats(&call, NULL, &cause);
 		} else
@@ -1604,6 +1641,18 @@ action_pump_phase(struct action_engine *e)
 		mutates = true;
 		rv = es_call_remote_settings(&call, e->rec->clusters[p],
 		    &e->config->clusters[p].remote, &cause);
+		break;
+	case ACTION_PHASE_UNFENCE:
+		if (e->rec->unfenced == e->rec->fenced) {
+			action_phase_enter(e, ACTION_PHASE_FINISHED);
+			return;
+		}
+		c = e->rec->old_leader;
+		mutates = true;
+		e->rec->indices[e->rec->unfenced].sent = true;
+		e->dirty = true;
+		rv = es_call_remove_write_block(&call,
+		    e->rec->indices[e->rec->unfenced].names[c], &cause);
 		break;
 	case ACTION_PHASE_AUTO_FOLLOW:
 		if (!e->patterns_listed) {
@@ -1630,7 +1679,7 @@ action_pump_phase(struct action_engine *e)
 		action_phase_enter(e, ACTION_PHASE_FINISHED);
 		return;
 	}
-	req = action_request_new(e, REQUEST_PHASE, STEP_MAX, c, &call,
+	req = action_request_new(e, REQUEST_PHASE, step, c, &call,
 	    mutates);
 	action_notify(e);
 	if (e->params.dry_run && req->mutates) {
@@ -1958,9 +2007,10 @@ action_retry(struct action_engine *e, const struct action_record *rec,
 	free(copy->error_type);
 	free(copy->error_reason);
 	copy->error_type = copy->error_reason = NULL;
-	if (!touched)
+	if (!touched) {
 		copy->phase = action_phase_first(copy->kind);
-	else
+		copy->fenced = copy->unfenced = 0;
+	} else
 		copy->phase = copy->kind == FSM_ACTION_PROMOTE ?
 		    ACTION_PHASE_INDICES : ACTION_PHASE_REMOTE;
 	log_notice("%s retried: %zu indices done stay done, %zu taken up "

@@ -844,7 +844,7 @@ daemon_record_touched(const json_t *j)
 		return (true);
 	}
 	/* Failback and switchover register the remote before any index. */
-	touched = rec->phase > ACTION_PHASE_INDICES ||
+	touched = rec->phase > ACTION_PHASE_INDICES || rec->fenced > 0 ||
 	    (rec->kind != FSM_ACTION_PROMOTE &&
 	    rec->phase >= ACTION_PHASE_REMOTE);
 	for (i = 0; i < rec->nindices && !touched; i++) {

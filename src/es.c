@@ -1145,6 +1145,18 @@ es_call_index_health(struct es_call *call, const char *index,
 	return (0);
 }
 
+/* PUT /<index>/_settings: lift the write block a switchover put on. */
+int
+es_call_remove_write_block(struct es_call *call, const char *index,
+    char **cause)
+{
+	if (es_call_index(call, HTTP_PUT, index, "/_settings", cause) != 0)
+		return (-1);
+	call->body = es_json_body(json_pack("{s:b}", "index.blocks.write",
+	    0));
+	return (0);
+}
+
 /* GET /<a>,<b>/_stats/docs: the primaries' document counts of both. */
 int
 es_call_docs_count(struct es_call *call, const char *a, const char *b,

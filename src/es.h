@@ -109,6 +109,7 @@ int	es_call_index_health(struct es_call *, const char *, uint64_t,
 	    char **);
 int	es_call_docs_count(struct es_call *, const char *, const char *,
 	    char **);
+int	es_call_remove_write_block(struct es_call *, const char *, char **);
 int	es_call_has_privileges(struct es_call *, const char *const *, size_t,
 	    const char *const *, size_t, const char *const *, size_t,
 	    char **);

@@ -609,6 +609,11 @@ fake_index_call(struct fake *f, int cluster, const char *method,
 		x->write_block = true;
 		return (fake_ack(status));
 	}
+	if (strcmp(op, "_settings") == 0 && strcmp(method, "PUT") == 0) {
+		ck_assert_ptr_nonnull(strstr(body, "\"index.blocks.write\""));
+		x->write_block = strstr(body, "true") != NULL;
+		return (fake_ack(status));
+	}
 	if (strcmp(op, "clone") == 0) {
 		if (!x->write_block)
 			return (fake_error(status, 400,
@@ -785,6 +790,8 @@ fake_route(struct fake *f, int cluster, const char *method, const char *path,
 		op = "clone";
 	else if (nseg == 2 && strcmp(seg[1], "_stats") == 0)
 		op = "_stats";
+	else if (nseg == 2 && strcmp(seg[1], "_settings") == 0)
+		op = "_settings";
 	else if (nseg == 1 && strcmp(method, "DELETE") == 0)
 		op = "delete";
 
@@ -1899,7 +1906,8 @@ START_TEST(switchover_times_out_without_change)
 	harness_run(&h);
 	ck_assert(h.finished);
 	ck_assert_str_eq(h.sum.error_type, "lag_timeout");
-	ck_assert_int_eq(h.f.mutating, 0);
+	/* Writes were blocked for the wait, and the blocks lifted. */
+	ck_assert_int_eq(h.f.mutating, 4);
 	ck_assert_uint_eq(h.sum.done, 0);
 	after = fake_dump(&h.f);
 	ck_assert_str_eq(before, after);
@@ -1926,7 +1934,7 @@ START_TEST(switchover_not_fooled_by_a_stale_follower)
 	harness_run(&h);
 	ck_assert(h.finished);
 	ck_assert_str_eq(h.sum.error_type, "lag_timeout");
-	ck_assert_int_eq(h.f.mutating, 0);
+	ck_assert_int_eq(h.f.mutating, 4);
 	ck_assert_int_ge(h.f.lag_reads, 1);
 	after = fake_dump(&h.f);
 	ck_assert_str_eq(before, after);
@@ -1949,6 +1957,9 @@ abort_on_third_read(int fd, short events, void *arg)
 		    h, &(struct timeval){ 0, 1000 });
 		return;
 	}
+	/* While it waits for lag 0, the old leader takes no write. */
+	ck_assert(fake_find(&h->f.c[ALPHA], "ab0")->write_block);
+	ck_assert(fake_find(&h->f.c[ALPHA], "ab1")->write_block);
 	ck_assert_int_eq(action_abort(h->e, &cause), 0);
 }
 
@@ -1969,7 +1980,7 @@ START_TEST(switchover_abort_only_before_any_change)
 	harness_run(&h);
 	ck_assert(h.finished);
 	ck_assert_str_eq(h.sum.error_type, "aborted");
-	ck_assert_int_eq(h.f.mutating, 0);
+	ck_assert_int_eq(h.f.mutating, 4);
 	after = fake_dump(&h.f);
 	ck_assert_str_eq(before, after);
 	free(before);
