@@ -259,3 +259,5 @@ TESTS += %reldir%/integration/safety-ready.sh
 EXTRA_DIST += %reldir%/integration/safety-ready.sh
 TESTS += %reldir%/integration/safety-data.sh
 EXTRA_DIST += %reldir%/integration/safety-data.sh
+TESTS += %reldir%/integration/safety-tls.sh
+EXTRA_DIST += %reldir%/integration/safety-tls.sh
