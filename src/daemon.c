@@ -611,8 +611,9 @@ daemon_fence_check(struct daemon *d, const struct observation *obs)
 	const struct fsm	*f = &d->fsm;
 	int			 old = 1 - d->leader;
 
+	/* Held: no automatic action touches a cluster, this one neither. */
 	if (!d->config->fence_old_leader || d->state.fenced != NULL ||
-	    fence_running(d->fence))
+	    d->fsm.held || fence_running(d->fence))
 		return;
 	if (f->state != FSM_STATE_PROMOTED &&
 	    !(f->state == FSM_STATE_AWAITING_CONFIRMATION &&
