@@ -15,6 +15,7 @@
 
 #include "action-record.h"
 #include "config.h"
+#include "es-parse.h"
 #include "xmalloc.h"
 
 #define ACTION_RECORD_VERSION	1
@@ -267,6 +268,88 @@ action_record_clone_name(const char *index)
 			*p = (char)(*p - 'A' + 'a');
 	}
 	return (name);
+}
+
+/* Room for shards 0 .. n-1, none of them reported yet. */
+static int64_t *
+action_seqs(size_t n)
+{
+	int64_t	*seqs;
+	size_t	 k;
+
+	seqs = xreallocarray(NULL, n, sizeof *seqs);
+	for (k = 0; k < n; k++)
+		seqs[k] = STEP_SEQ_UNKNOWN;
+	return (seqs);
+}
+
+/* Whether a shard number can index the per-shard arrays. */
+#define ACTION_SHARD_OK(id)	((id) >= 0 && (id) < ACTION_SHARDS_MAX)
+
+/*
+ * Keep a follower's per-shard numbers from its _ccr/stats and what they
+ * say was lost; false (and nothing kept) when it reported no shard.
+ */
+bool
+action_index_keep_shards(struct action_index_record *ir,
+    const struct es_index_stats *is)
+{
+	size_t	n = 0, k;
+	int	id;
+
+	for (k = 0; k < is->nshards; k++) {
+		id = is->shards[k].shard_id;
+		if (ACTION_SHARD_OK(id) && (size_t)id >= n)
+			n = (size_t)id + 1;
+	}
+	if (n == 0)
+		return (false);
+	free(ir->leader_max_seq_no);
+	free(ir->follower_max_seq_no);
+	free(ir->follower_global_checkpoint);
+	ir->leader_max_seq_no = action_seqs(n);
+	ir->follower_max_seq_no = action_seqs(n);
+	ir->follower_global_checkpoint = action_seqs(n);
+	ir->nshards = n;
+	for (k = 0; k < is->nshards; k++) {
+		if (!ACTION_SHARD_OK(id = is->shards[k].shard_id))
+			continue;
+		ir->leader_max_seq_no[id] = is->shards[k].leader_max_seq_no;
+		ir->follower_max_seq_no[id] = is->shards[k].follower_max_seq_no;
+		ir->follower_global_checkpoint[id] =
+		    is->shards[k].follower_global_checkpoint;
+	}
+	step_lost_bounds(ir->leader_max_seq_no, ir->follower_global_checkpoint,
+	    ir->follower_max_seq_no, n, &ir->lost_operations,
+	    &ir->lost_operations_max);
+	return (true);
+}
+
+/*
+ * An index's primaries' max_seq_no from _stats, by shard number, in an
+ * array the caller frees; NULL and *n 0 when it has none.
+ */
+int64_t *
+action_seqs_by_shard(const struct es_index_seq *is, size_t *n)
+{
+	int64_t	*seqs;
+	size_t	 k;
+	int	 id;
+
+	*n = 0;
+	for (k = 0; k < is->nshards; k++) {
+		id = is->shards[k].shard_id;
+		if (ACTION_SHARD_OK(id) && (size_t)id >= *n)
+			*n = (size_t)id + 1;
+	}
+	if (*n == 0)
+		return (NULL);
+	seqs = action_seqs(*n);
+	for (k = 0; k < is->nshards; k++) {
+		if (ACTION_SHARD_OK(id = is->shards[k].shard_id))
+			seqs[id] = is->shards[k].max_seq_no;
+	}
+	return (seqs);
 }
 
 /* A recorded sequence number: an integer, or null for unknown. */

@@ -118,6 +118,8 @@ struct action_summary {
 };
 
 struct ccr_config;
+struct es_index_seq;
+struct es_index_stats;
 
 struct action_record	*action_record_new(enum fsm_action, int,
 			     enum action_phase, const struct ccr_config *,
@@ -125,6 +127,10 @@ struct action_record	*action_record_new(enum fsm_action, int,
 struct action_record	*action_record_copy(const struct action_record *,
 			     char **);
 char			*action_record_clone_name(const char *);
+bool			 action_index_keep_shards(struct action_index_record *,
+			     const struct es_index_stats *);
+int64_t			*action_seqs_by_shard(const struct es_index_seq *,
+			     size_t *);
 void			 action_record_summary(const struct action_record *,
 			     struct action_summary *);
 const char		*action_phase_name(enum action_phase);

@@ -267,9 +267,9 @@ action_log_failed(struct action_engine *e, size_t i, enum step step)
 		{ "CCR_ERROR_TYPE", ir->error_type },
 	};
 
-	log_event(LOG_LEVEL_ERROR,
-	    ccr_events[CCR_EVENT_ACTION_FAILED].message_id, f,
-	    sizeof f / sizeof f[0], "%s: index %s on %s failed at %s: %s: %s",
+	events_emit(e->params.events, CCR_EVENT_ACTION_FAILED,
+	    LOG_LEVEL_ERROR, f, sizeof f / sizeof f[0], NULL,
+	    "%s: index %s on %s failed at %s: %s: %s",
 	    fsm_action_name(e->rec->kind), ir->names[c], e->rec->clusters[c],
 	    step_name(step), ir->error_type,
 	    ir->error_reason != NULL ? ir->error_reason : "");
@@ -404,72 +404,30 @@ action_index_retry(struct action_engine *e, size_t i,
 	action_changed(e);
 }
 
-/* Room for shards 0 .. n-1, none of them reported yet. */
-static int64_t *
-action_seqs(size_t n)
-{
-	int64_t	*seqs;
-	size_t	 k;
-
-	seqs = xreallocarray(NULL, n, sizeof *seqs);
-	for (k = 0; k < n; k++)
-		seqs[k] = STEP_SEQ_UNKNOWN;
-	return (seqs);
-}
-
-/* Whether a shard number can index the per-shard arrays. */
-#define ACTION_SHARD_OK(id)	((id) >= 0 && (id) < ACTION_SHARDS_MAX)
-
 /* Keep the follower's per-shard view from its _ccr/stats. */
 static void
 action_record_stats(struct action_engine *e, size_t i, const json_t *root)
 {
 	struct action_index_record	*ir = &e->rec->indices[i];
-	const char			*name;
-	const struct es_index_stats	*is = NULL;
+	const char			*name = ir->names[action_promoted(e->rec)];
+	const struct es_index_stats	*is;
 	struct es_ccr_stats		 st;
 	char				*cause = NULL;
-	size_t				 nshards = 0, k;
-	int64_t				*lmax = NULL, *fmax = NULL, *gcp = NULL;
-	int				 id;
+	bool				 kept = false;
 
-	name = ir->names[action_promoted(e->rec)];
 	/* A retried promotion keeps what the first read saw. */
 	if (ir->nshards > 0)
 		return;
 	if (es_parse_ccr_stats(root, &st, &cause) == 0 &&
-	    (is = es_ccr_stats_find(&st, name)) != NULL) {
-		for (k = 0; k < is->nshards; k++) {
-			id = is->shards[k].shard_id;
-			if (ACTION_SHARD_OK(id) && (size_t)id >= nshards)
-				nshards = (size_t)id + 1;
-		}
-	}
-	if (nshards > 0) {
-		lmax = action_seqs(nshards);
-		fmax = action_seqs(nshards);
-		gcp = action_seqs(nshards);
-		for (k = 0; k < is->nshards; k++) {
-			if (!ACTION_SHARD_OK(id = is->shards[k].shard_id))
-				continue;
-			lmax[id] = is->shards[k].leader_max_seq_no;
-			fmax[id] = is->shards[k].follower_max_seq_no;
-			gcp[id] = is->shards[k].follower_global_checkpoint;
-		}
-	}
+	    (is = es_ccr_stats_find(&st, name)) != NULL)
+		kept = action_index_keep_shards(ir, is);
 	es_ccr_stats_clear(&st);
 	free(cause);
-	if (nshards == 0) {
+	if (!kept) {
 		log_warnx("%s: %s: _ccr/stats without shards",
 		    fsm_action_name(e->rec->kind), name);
 		return;
 	}
-	ir->leader_max_seq_no = lmax;
-	ir->follower_max_seq_no = fmax;
-	ir->follower_global_checkpoint = gcp;
-	ir->nshards = nshards;
-	step_lost_bounds(lmax, gcp, fmax, nshards, &ir->lost_operations,
-	    &ir->lost_operations_max);
 	if (ir->lost_operations > 0) {
 		log_warnx("%s: %s: at least %" PRId64 " operations of the old "
 		    "leader are lost (up to %" PRId64 " of those the follower "
@@ -488,28 +446,11 @@ action_primary_seqs(const struct es_shard_seqs *ss, const char *name,
     size_t *nshards)
 {
 	const struct es_index_seq	*is;
-	int64_t				*seqs;
-	size_t				 k;
-	int				 id;
 
 	*nshards = 0;
 	if ((is = es_shard_seqs_find(ss, name)) == NULL && ss->nindices == 1)
 		is = &ss->indices[0];
-	if (is == NULL)
-		return (NULL);
-	for (k = 0; k < is->nshards; k++) {
-		id = is->shards[k].shard_id;
-		if (ACTION_SHARD_OK(id) && (size_t)id >= *nshards)
-			*nshards = (size_t)id + 1;
-	}
-	if (*nshards == 0)
-		return (NULL);
-	seqs = action_seqs(*nshards);
-	for (k = 0; k < is->nshards; k++) {
-		if (ACTION_SHARD_OK(id = is->shards[k].shard_id))
-			seqs[id] = is->shards[k].max_seq_no;
-	}
-	return (seqs);
+	return (is != NULL ? action_seqs_by_shard(is, nshards) : NULL);
 }
 
 /*
@@ -552,11 +493,11 @@ action_check_divergence(struct action_engine *e, size_t i, const json_t *root)
 		snprintf(count, sizeof count, "%" PRId64, divergent);
 	else
 		snprintf(count, sizeof count, "unknown");
-	log_event(LOG_LEVEL_WARNING,
-	    ccr_events[CCR_EVENT_DIVERGENCE].message_id, f,
-	    sizeof f / sizeof f[0], "%s: index %s on %s holds %s operations "
-	    "the new leader never received; kept until confirmed, then copied "
-	    "to %s", fsm_action_name(e->rec->kind), name,
+	events_emit(e->params.events, CCR_EVENT_DIVERGENCE,
+	    LOG_LEVEL_WARNING, f, sizeof f / sizeof f[0], NULL,
+	    "%s: index %s on %s holds %s operations the new leader never "
+	    "received; kept until confirmed, then copied to %s",
+	    fsm_action_name(e->rec->kind), name,
 	    e->rec->clusters[e->rec->old_leader], count, ir->clone);
 	action_index_advance(e, i, step_next(e->rec->kind, STEP_DIVERGENCE,
 	    true));
@@ -986,14 +927,20 @@ action_request_timer_cb(int fd, short events, void *arg)
 	action_dispatch(req, &a);
 }
 
-/* A request for call, which it takes over. */
+/* A request for call, which it takes over, on behalf of n indices. */
 static struct action_request *
 action_request_new(struct action_engine *e, enum request_kind kind,
-    enum step step, int cluster, struct es_call *call, bool mutates)
+    enum step step, int cluster, struct es_call *call, bool mutates,
+    const size_t *members, size_t n)
 {
 	struct action_request	*req;
 
 	req = xcalloc(1, sizeof *req);
+	if (n > 0) {
+		req->members = xreallocarray(NULL, n, sizeof *req->members);
+		memcpy(req->members, members, n * sizeof *req->members);
+		req->nmembers = n;
+	}
 	req->engine = e;
 	req->kind = kind;
 	req->step = step;
@@ -1119,11 +1066,8 @@ action_index_request(struct action_engine *e, size_t i)
 	}
 	req = action_request_new(e, REQUEST_INDEX, ir->step,
 	    action_step_cluster(e->rec, ir->step), &call,
-	    step_mutates(ir->step) ||
-	    (e->params.dry_run && action_dry_effect(ir->step)));
-	req->members = xmalloc(sizeof *req->members);
-	req->members[0] = i;
-	req->nmembers = 1;
+	    (step_mutates(ir->step) ||
+	    (e->params.dry_run && action_dry_effect(ir->step))), &i, 1);
 	return (req);
 }
 
@@ -1161,11 +1105,7 @@ action_batches(struct action_engine *e, enum step step, const size_t *ready,
 			continue;
 		}
 		req = action_request_new(e, REQUEST_BATCH, step, c, &call,
-		    true);
-		req->members = xreallocarray(NULL, used,
-		    sizeof *req->members);
-		memcpy(req->members, ready + off, used * sizeof *req->members);
-		req->nmembers = used;
+		    true, ready + off, used);
 		off += used;
 		*out = xreallocarray(*out, *nout + 1, sizeof **out);
 		(*out)[(*nout)++] = req;
@@ -1357,24 +1297,31 @@ action_deadline_cb(int fd, short events, void *arg)
 	free(why);
 }
 
-/* Enter a phase: reset its runtime state, arm what it needs. */
+/* Forget what the phase in hand had read and waited for. */
 static void
-action_phase_enter(struct action_engine *e, enum action_phase phase)
+action_phase_clear(struct action_engine *e)
 {
 	size_t	k;
 
-	e->rec->phase = phase;
 	e->phase_attempts = 0;
 	e->phase_waiting = false;
+	evtimer_del(e->phase_timer);
 	es_shard_seqs_clear(&e->lag_leader);
 	e->lag_read = false;
-	evtimer_del(e->phase_timer);
 	for (k = 0; k < e->npatterns; k++)
 		free(e->patterns[k]);
 	free(e->patterns);
 	e->patterns = NULL;
 	e->npatterns = e->next_pattern = 0;
 	e->patterns_listed = false;
+}
+
+/* Enter a phase: reset its runtime state, arm what it needs. */
+static void
+action_phase_enter(struct action_engine *e, enum action_phase phase)
+{
+	e->rec->phase = phase;
+	action_phase_clear(e);
 	if (phase == ACTION_PHASE_LAG)
 		action_timer_add(e->deadline, e->params.switchover_timeout_ms);
 	else
@@ -1535,18 +1482,12 @@ action_phase_answer(struct action_engine *e, struct action_request *req,
 			break;
 		}
 		if (ok && !e->lag_read) {
-			if (es_parse_shard_seqs(a->root, &e->lag_leader,
-			    &cause) == 0) {
-				e->lag_read = true;
-				break;
-			}
-			log_debug("%s: old leader's _stats: %s",
-			    fsm_action_name(e->rec->kind), cause);
+			e->lag_read = es_parse_shard_seqs(a->root,
+			    &e->lag_leader, &cause) == 0;
 			free(cause);
-			action_phase_retry(e, &r, false);
-			break;
-		}
-		if (ok && action_lag_zero(e, a->root)) {
+			if (e->lag_read)
+				break;
+		} else if (ok && action_lag_zero(e, a->root)) {
 			log_info("%s: every follower caught up",
 			    fsm_action_name(e->rec->kind));
 			action_phase_enter(e, action_phase_next(e->rec->kind,
@@ -1680,7 +1621,7 @@ action_pump_phase(struct action_engine *e)
 		return;
 	}
 	req = action_request_new(e, REQUEST_PHASE, step, c, &call,
-	    mutates);
+	    mutates, NULL, 0);
 	action_notify(e);
 	if (e->params.dry_run && req->mutates) {
 		action_dry_log(e, req);
@@ -1773,9 +1714,9 @@ action_clear_runtime(struct action_engine *e)
 		action_request_free(req);
 	}
 	e->in_flight = 0;
-	e->phase_busy = e->phase_waiting = false;
+	e->phase_busy = false;
+	action_phase_clear(e);
 	event_del(e->kick);
-	evtimer_del(e->phase_timer);
 	evtimer_del(e->deadline);
 	if (e->runs != NULL && e->rec != NULL) {
 		for (i = 0; i < e->rec->nindices; i++) {
@@ -1785,14 +1726,6 @@ action_clear_runtime(struct action_engine *e)
 	}
 	free(e->runs);
 	e->runs = NULL;
-	for (i = 0; i < e->npatterns; i++)
-		free(e->patterns[i]);
-	free(e->patterns);
-	e->patterns = NULL;
-	e->npatterns = e->next_pattern = 0;
-	e->patterns_listed = false;
-	es_shard_seqs_clear(&e->lag_leader);
-	e->lag_read = false;
 	e->running = false;
 }
 

@@ -53,6 +53,7 @@ struct action_params {
 	uint64_t	 switchover_timeout_ms;	/* lag must reach 0 within */
 	uint64_t	 lag_poll_ms;		/* between lag reads */
 	bool		 dry_run;
+	const struct events *events;		/* hooks; NULL: journal only */
 };
 
 /*

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "es-name.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -30,7 +31,6 @@
 #define CONFIG_SECRET_MAX	4096
 
 /* Elasticsearch's limit on an index name, in bytes. */
-#define CONFIG_INDEX_NAME_MAX	255
 
 struct parse {
 	const char	*path;		/* the file named by the caller */
@@ -645,29 +645,6 @@ parse_clusters(struct parse *p, const config_setting_t *root,
 	return (0);
 }
 
-/* Why Elasticsearch would refuse an index name, or NULL if it would not. */
-static const char *
-index_name_error(const char *name, char *buf, size_t len)
-{
-	const char	*c;
-
-	if (strlen(name) > CONFIG_INDEX_NAME_MAX)
-		return ("is longer than 255 bytes");
-	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
-		return ("must not be '.' or '..'");
-	if (strchr("-_+", name[0]) != NULL)
-		return ("must not start with '-', '_' or '+'");
-	for (c = name; *c != '\0'; c++) {
-		if (*c >= 'A' && *c <= 'Z')
-			return ("must be lower case");
-		if (strchr("\\/*?\"<>| ,#:", *c) != NULL) {
-			snprintf(buf, len, "must not contain '%c'", *c);
-			return (buf);
-		}
-	}
-	return (NULL);
-}
-
 /* Read one index name of an indices entry, rejecting names listed before. */
 static int
 parse_index_name(struct parse *p, const config_setting_t *list,
@@ -682,7 +659,7 @@ parse_index_name(struct parse *p, const config_setting_t *list,
 		return (perr(p, e, "%s is required", name));
 	if (get_string(p, e, name, ret, NULL) == -1)
 		return (-1);
-	if ((why = index_name_error(*ret, buf, sizeof buf)) != NULL)
+	if ((why = es_name_error(*ret, buf, sizeof buf)) != NULL)
 		return (perr(p, s, "'%s' %s", *ret, why));
 	for (i = 0; i < n; i++) {
 		prev = config_setting_get_member(

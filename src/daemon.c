@@ -78,7 +78,6 @@ struct daemon {
 	struct sender		*sender;
 	struct action_transport	 transport;	/* the sender's */
 	bool			 action_dirty;	/* engine record changed */
-	bool			 awaiting_divergence;
 	struct action_record	*failed;	/* shown in status while FAILED */
 
 	struct fsm		 fsm;
@@ -207,12 +206,12 @@ daemon_apply(struct daemon *d, const struct fsm_output *out)
 		daemon_save_state(d);
 	if (out->action != FSM_ACTION_NONE)
 		daemon_start_action(d, out);
-	else if (action_running(d->engine) && d->awaiting_divergence &&
+	else if (action_running(d->engine) &&
+	    out->old_state == FSM_STATE_AWAITING_CONFIRMATION &&
 	    out->new_state != FSM_STATE_AWAITING_CONFIRMATION) {
 		/* Aborted at the divergence gate: nothing more is deleted. */
 		action_stop(d->engine);
 		state_set_action(&d->state, NULL);
-		d->awaiting_divergence = false;
 		daemon_save_state(d);
 	}
 	daemon_publish(d);
@@ -369,9 +368,10 @@ daemon_action_change(const struct action_record *rec, void *arg)
 		if (ir->unreachable && cut == NULL)
 			cut = ir;
 	}
-	if (waiting == 0 || d->awaiting_divergence)
+	/* The engine reports, once; the fsm holds the gate. */
+	if (waiting == 0 || (d->fsm.state == FSM_STATE_AWAITING_CONFIRMATION &&
+	    d->fsm.pending_engine))
 		return;
-	d->awaiting_divergence = true;
 	if (cut != NULL)
 		snprintf(detail, sizeof detail, "%s cannot reach %s through "
 		    "its remote (%s): nothing is deleted; confirm once it "
@@ -415,7 +415,6 @@ daemon_action_finished(const struct action_summary *sum, void *arg)
 	else if (sum->kind != FSM_ACTION_PROMOTE && result == FSM_RESULT_DONE)
 		state_set_promotion(&d->state, NULL);
 	state_set_action(&d->state, NULL);
-	d->awaiting_divergence = false;
 	action_record_free(d->failed);
 	d->failed = NULL;
 	if (result == FSM_RESULT_FAILED &&
@@ -458,7 +457,8 @@ daemon_launch(struct daemon *d, enum fsm_action kind)
 		    d->config->dry_run);
 	} else {
 		events_emit(&d->events, CCR_EVENT_ACTION_FAILED,
-		    LOG_LEVEL_ERROR, NULL, 0, NULL, "%s could not start: %s", fsm_action_name(kind), cause);
+		    LOG_LEVEL_ERROR, NULL, 0, NULL, "%s could not start: %s",
+		    fsm_action_name(kind), cause);
 		if (fsm_action_done(&d->fsm, &d->params, kind,
 		    FSM_RESULT_FAILED, cause, monotime_ms(), &out) == 0)
 			daemon_apply(d, &out);
@@ -500,9 +500,7 @@ daemon_start_action(struct daemon *d, const struct fsm_output *out)
 	size_t			 n;
 
 	if (action_running(d->engine)) {
-		if (out->confirmed && d->awaiting_divergence) {
-			n = action_confirm(d->engine);
-			d->awaiting_divergence = false;
+		if (out->confirmed && (n = action_confirm(d->engine)) > 0) {
 			log_notice("operator confirmed: %zu divergent indices "
 			    "are copied before they are replaced", n);
 		}
@@ -726,6 +724,7 @@ daemon_engine_create(struct daemon *d)
 	params.switchover_timeout_ms = d->config->switchover_timeout_ms;
 	params.lag_poll_ms = d->config->poll_interval_ms / 2;
 	params.dry_run = d->config->dry_run;
+	params.events = &d->events;
 	callbacks.on_change = daemon_action_change;
 	callbacks.on_finished = daemon_action_finished;
 	callbacks.arg = d;

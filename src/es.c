@@ -22,6 +22,7 @@
 
 #include "config.h"
 #include "es-parse.h"
+#include "es-name.h"
 #include "es.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -419,38 +420,6 @@ es_cancel(struct es_request *req)
 	es_pump(c);
 }
 
-/*
- * Elasticsearch's rules for index names:
- * lower case, no path or list separators, no leading '-', '_' or '+', not
- * "." or "..", at most 255 bytes.
- */
-int
-es_name_valid(const char *name, char **cause)
-{
-	const char	*p;
-
-	if (*name == '\0' || strlen(name) > 255) {
-		xasprintf(cause, "index name is empty or longer than 255 "
-		    "bytes");
-		return (-1);
-	}
-	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
-	    strchr("-_+", *name) != NULL) {
-		xasprintf(cause, "invalid index name \"%s\"", name);
-		return (-1);
-	}
-	for (p = name; *p != '\0'; p++) {
-		if ((*p >= 'A' && *p <= 'Z') ||
-		    strchr("\\/*?\"<>| ,#:", *p) != NULL ||
-		    (unsigned char)*p < 0x20 || *p == 0x7f) {
-			xasprintf(cause, "invalid character in index name "
-			    "\"%.255s\"", name);
-			return (-1);
-		}
-	}
-	return (0);
-}
-
 /* Append name to buf percent-encoded; buf has room for 3 * strlen + 1. */
 static void
 es_escape(char *buf, const char *name)
@@ -626,18 +595,17 @@ es_call_ccr_summary(struct es_call *call)
 }
 
 /*
- * Per-shard CCR stats of as many of names (from the first) as fit in one
- * request line; *used says how many. Elasticsearch answers 404 when none
- * of them has a follow task.
+ * /<a>,<b>,...<suffix> over as many of names (from the first) as fit in one
+ * request line; *used says how many. A name that is not valid ends the
+ * list before it, so only a call that would start with it fails.
  */
-int
-es_call_ccr_stats_list(struct es_call *call, const char *const *names,
-    size_t n, size_t *used, char **cause)
+static int
+es_call_list(struct es_call *call, enum http_method method,
+    const char *const *names, size_t n, const char *suffix, size_t *used,
+    char **cause)
 {
-	static const char	 query[] = "/_ccr/stats?filter_path="
-	    ES_STATS_FIELDS("indices.");
-	char			*path, *esc;
-	size_t			 len, i;
+	char	*path, *esc, *later = NULL;
+	size_t	 len = 0, i;
 
 	memset(call, 0, sizeof *call);
 	*used = 0;
@@ -645,15 +613,17 @@ es_call_ccr_stats_list(struct es_call *call, const char *const *names,
 		xasprintf(cause, "no index named");
 		return (-1);
 	}
+	if ((esc = es_name(names[0], cause)) == NULL)
+		return (-1);
+	free(esc);
 	path = xmalloc(ES_PATH_MAX + 1);
 	path[0] = '\0';
-	len = 0;
 	for (i = 0; i < n; i++) {
-		if ((esc = es_name(names[i], cause)) == NULL) {
-			free(path);
-			return (-1);
+		if ((esc = es_name(names[i], &later)) == NULL) {
+			free(later);
+			break;
 		}
-		if (len + 1 + strlen(esc) + sizeof query > ES_PATH_MAX) {
+		if (len + 1 + strlen(esc) + strlen(suffix) > ES_PATH_MAX) {
 			free(esc);
 			break;
 		}
@@ -666,10 +636,23 @@ es_call_ccr_stats_list(struct es_call *call, const char *const *names,
 		xasprintf(cause, "index name too long for a request line");
 		return (-1);
 	}
-	es_call_set(call, HTTP_GET, NULL, "%s%s", path, query);
+	es_call_set(call, method, NULL, "%s%s", path, suffix);
 	free(path);
 	*used = i;
 	return (0);
+}
+
+/*
+ * Per-shard CCR stats of as many of names (from the first) as fit in one
+ * request line; *used says how many. Elasticsearch answers 404 when none
+ * of them has a follow task.
+ */
+int
+es_call_ccr_stats_list(struct es_call *call, const char *const *names,
+    size_t n, size_t *used, char **cause)
+{
+	return (es_call_list(call, HTTP_GET, names, n, "/_ccr/stats?"
+	    "filter_path=" ES_STATS_FIELDS("indices."), used, cause));
 }
 
 #define ES_INFO_FIELDS \
@@ -805,53 +788,6 @@ es_call_unfollow(struct es_call *call, const char *index, char **cause)
 }
 
 /*
- * POST /<a>,<b>,.../<suffix> over as many of names (from the first) as fit
- * in one request line; *used says how many. A name that is not valid ends
- * the list before it, so only a call that would start with it fails.
- */
-static int
-es_call_list(struct es_call *call, const char *const *names, size_t n,
-    const char *suffix, size_t *used, char **cause)
-{
-	char	*path, *esc, *later = NULL;
-	size_t	 len = 0, i;
-
-	memset(call, 0, sizeof *call);
-	*used = 0;
-	if (n == 0) {
-		xasprintf(cause, "no index named");
-		return (-1);
-	}
-	if ((esc = es_name(names[0], cause)) == NULL)
-		return (-1);
-	free(esc);
-	path = xmalloc(ES_PATH_MAX + 1);
-	path[0] = '\0';
-	for (i = 0; i < n; i++) {
-		if ((esc = es_name(names[i], &later)) == NULL) {
-			free(later);
-			break;
-		}
-		if (len + 1 + strlen(esc) + strlen(suffix) > ES_PATH_MAX) {
-			free(esc);
-			break;
-		}
-		len += snprintf(path + len, ES_PATH_MAX + 1 - len, "%c%s",
-		    i == 0 ? '/' : ',', esc);
-		free(esc);
-	}
-	if (i == 0) {
-		free(path);
-		xasprintf(cause, "index name too long for a request line");
-		return (-1);
-	}
-	es_call_set(call, HTTP_POST, NULL, "%s%s", path, suffix);
-	free(path);
-	*used = i;
-	return (0);
-}
-
-/*
  * POST /<list>/_close. No ignore_unavailable: a missing index refuses the
  * whole list (404), so it is found and reported, never taken as closed.
  */
@@ -859,7 +795,8 @@ int
 es_call_close(struct es_call *call, const char *const *names, size_t n,
     size_t *used, char **cause)
 {
-	return (es_call_list(call, names, n, "/_close", used, cause));
+	return (es_call_list(call, HTTP_POST, names, n, "/_close", used,
+	    cause));
 }
 
 /* POST /<list>/_open; a missing index refuses the list likewise. */
@@ -867,7 +804,8 @@ int
 es_call_open(struct es_call *call, const char *const *names, size_t n,
     size_t *used, char **cause)
 {
-	return (es_call_list(call, names, n, "/_open", used, cause));
+	return (es_call_list(call, HTTP_POST, names, n, "/_open", used,
+	    cause));
 }
 
 /*

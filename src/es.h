@@ -64,7 +64,6 @@ struct es_request *es_send(struct es_cluster *, const struct es_call *,
 		    uint64_t, es_done_cb, void *);
 void		 es_cancel(struct es_request *);
 
-int		 es_name_valid(const char *, char **);
 void		 es_call_clear(struct es_call *);
 
 /* Polling. */

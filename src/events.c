@@ -129,6 +129,33 @@ events_hook_done(const struct hook_result *r, void *arg)
 	    r->error != NULL ? ": " : "", r->error != NULL ? r->error : "");
 }
 
+/* The journal kind each fsm event is logged as. */
+static const enum ccr_event events_fsm_kinds[FSM_EVENT_MAX] = {
+	[FSM_EVENT_LEADER_SUSPECT] = CCR_EVENT_LEADER_SUSPECT,
+	[FSM_EVENT_LEADER_LOST] = CCR_EVENT_LEADER_LOST,
+	[FSM_EVENT_LEADER_BACK] = CCR_EVENT_LEADER_BACK,
+	[FSM_EVENT_GATE_WAITING] = CCR_EVENT_GATE_WAITING,
+	[FSM_EVENT_DEGRADED] = CCR_EVENT_DEGRADED,
+	[FSM_EVENT_TILT_ENTER] = CCR_EVENT_TILT,
+	[FSM_EVENT_TILT_EXIT] = CCR_EVENT_TILT,
+	[FSM_EVENT_PROMOTION_STARTED] = CCR_EVENT_PROMOTION_STARTED,
+	[FSM_EVENT_PROMOTION_FINISHED] = CCR_EVENT_PROMOTION_FINISHED,
+	[FSM_EVENT_FAILBACK_STARTED] = CCR_EVENT_FAILBACK_STARTED,
+	[FSM_EVENT_FAILBACK_FINISHED] = CCR_EVENT_FAILBACK_FINISHED,
+	[FSM_EVENT_SWITCHOVER_STARTED] = CCR_EVENT_SWITCHOVER_STARTED,
+	[FSM_EVENT_SWITCHOVER_FINISHED] = CCR_EVENT_SWITCHOVER_FINISHED,
+	[FSM_EVENT_ACTION_FAILED] = CCR_EVENT_ACTION_FAILED,
+};
+
+/* The journal event kind an fsm event is logged as. */
+enum ccr_event
+events_fsm_kind(int e)
+{
+	if ((unsigned int)e >= FSM_EVENT_MAX)
+		return (CCR_EVENT_STATE_CHANGED);
+	return (events_fsm_kinds[e]);
+}
+
 /*
  * The reason to print after an event's name: a reason that starts with that
  * name, or with its first part ("tilt: " for tilt-enter), would repeat it.
@@ -184,7 +211,7 @@ events_fsm(const struct events *ev, const struct fsm_output *out,
 		    e == FSM_EVENT_LEADER_BACK ? follower : leader;
 		fields[1].name = "CCR_STATE";
 		fields[1].value = fsm_state_name(out->new_state);
-		events_emit(ev, fsm_event_kind(e), level, fields, 2, NULL,
+		events_emit(ev, events_fsm_kind(e), level, fields, 2, NULL,
 		    "%s: %s", fsm_event_name(e),
 		    events_reason(fsm_event_name(e), out->reason));
 	}

@@ -59,6 +59,7 @@ void	events_emit(const struct events *, enum ccr_event, enum log_level,
 	    const struct log_field *, size_t, const struct hook_request *,
 	    const char *, ...) __attribute__((format(printf, 7, 8)));
 void	events_hook_done(const struct hook_result *, void *);
+enum ccr_event	events_fsm_kind(int);
 void	events_fsm(const struct events *, const struct fsm_output *,
 	    const char *, const char *);
 void	events_state_changed(const struct events *, const struct fsm_output *,

@@ -188,24 +188,21 @@ static const char *const fsm_command_names[FSM_COMMAND_MAX] = {
 	"switchover", "reset-identity"
 };
 
-static const struct {
-	const char	*name;
-	enum ccr_event	 kind;
-} fsm_events[FSM_EVENT_MAX] = {
-	{ "leader-suspect", CCR_EVENT_LEADER_SUSPECT },
-	{ "leader-lost", CCR_EVENT_LEADER_LOST },
-	{ "leader-back", CCR_EVENT_LEADER_BACK },
-	{ "gate-waiting", CCR_EVENT_GATE_WAITING },
-	{ "degraded", CCR_EVENT_DEGRADED },
-	{ "tilt-enter", CCR_EVENT_TILT },
-	{ "tilt-exit", CCR_EVENT_TILT },
-	{ "promotion-started", CCR_EVENT_PROMOTION_STARTED },
-	{ "promotion-finished", CCR_EVENT_PROMOTION_FINISHED },
-	{ "failback-started", CCR_EVENT_FAILBACK_STARTED },
-	{ "failback-finished", CCR_EVENT_FAILBACK_FINISHED },
-	{ "switchover-started", CCR_EVENT_SWITCHOVER_STARTED },
-	{ "switchover-finished", CCR_EVENT_SWITCHOVER_FINISHED },
-	{ "action-failed", CCR_EVENT_ACTION_FAILED }
+static const char *const fsm_event_names[FSM_EVENT_MAX] = {
+	"leader-suspect",
+	"leader-lost",
+	"leader-back",
+	"gate-waiting",
+	"degraded",
+	"tilt-enter",
+	"tilt-exit",
+	"promotion-started",
+	"promotion-finished",
+	"failback-started",
+	"failback-finished",
+	"switchover-started",
+	"switchover-finished",
+	"action-failed"
 };
 
 /* Find name in a table of n names; -1 if absent. */
@@ -292,16 +289,7 @@ fsm_event_name(enum fsm_event e)
 {
 	if ((unsigned int)e >= FSM_EVENT_MAX)
 		return ("unknown");
-	return (fsm_events[e].name);
-}
-
-/* The journal event kind an event is logged as. */
-enum ccr_event
-fsm_event_kind(enum fsm_event e)
-{
-	if ((unsigned int)e >= FSM_EVENT_MAX)
-		return (CCR_EVENT_STATE_CHANGED);
-	return (fsm_events[e].kind);
+	return (fsm_event_names[e]);
 }
 
 /* A threshold from the config; nonsense values count as 1. */

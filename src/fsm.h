@@ -12,7 +12,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "events.h"
 
 struct ccr_config;
 struct observation;
@@ -184,7 +183,6 @@ int		 fsm_action_from_name(const char *, enum fsm_action *);
 const char	*fsm_command_name(enum fsm_command);
 int		 fsm_command_from_name(const char *, enum fsm_command *);
 const char	*fsm_event_name(enum fsm_event);
-enum ccr_event	 fsm_event_kind(enum fsm_event);
 
 void		 fsm_params_from_config(const struct ccr_config *,
 		     struct fsm_params *);

@@ -42,7 +42,8 @@ sbin_PROGRAMS += %reldir%/ccr-failoverd %reldir%/ccr-failoverctl
 %canon_reldir%_libccr_a_SOURCES += \
 	%reldir%/es-parse.c %reldir%/es-parse.h
 %canon_reldir%_libccr_a_SOURCES += \
-	%reldir%/es.c %reldir%/es.h
+	%reldir%/es.c %reldir%/es.h \
+	%reldir%/es-name.c %reldir%/es-name.h
 %canon_reldir%_libccr_a_SOURCES += \
 	%reldir%/poller.c %reldir%/poller.h
 # action: the engine that carries out promotion, failback and switchover.

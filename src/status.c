@@ -257,8 +257,8 @@ status_index_name(const struct ccr_config *cf, size_t pair, int c)
 
 /* The action's share of the snapshot: its counts, steps and errors. */
 static void
-status_from_record(const struct action_record *rec, struct status_snapshot *snap,
-    struct status_index *idx, char **errors)
+status_from_record(const struct action_record *rec,
+    struct status_snapshot *snap, struct status_index *idx, char **errors)
 {
 	const struct action_index_record	*ir;
 	size_t					 i;

@@ -2,7 +2,12 @@
 # scripts that run the real programs.
 UNIT_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAGS) $(LIBEVENT_CFLAGS) \
 	$(LIBCONFIG_CFLAGS) $(CURL_CFLAGS) $(SYSTEMD_CFLAGS)
-UNIT_LIBS = $(CCR_LIBS) $(CHECK_LIBS)
+UNIT_LIBS = %reldir%/unit/libtestutil.a $(CCR_LIBS) $(CHECK_LIBS)
+# Temporary directories and file I/O the unit tests share.
+check_LIBRARIES += %reldir%/unit/libtestutil.a
+%canon_reldir%_unit_libtestutil_a_SOURCES = %reldir%/unit/testutil.c \
+	%reldir%/unit/testutil.h
+%canon_reldir%_unit_libtestutil_a_CFLAGS = $(UNIT_CFLAGS)
 
 check_PROGRAMS += %reldir%/unit/check_log
 %canon_reldir%_unit_check_log_SOURCES = %reldir%/unit/check_log.c

@@ -143,7 +143,7 @@ essim_refresh(evutil_socket_t fd, short events, void *arg)
 
 	(void)fd;
 	(void)events;
-	es_refresh_all(es->cluster);
+	sim_refresh_all(es->cluster);
 }
 
 /* A bounded integer argument; exits 2 on a bad one. */
@@ -163,7 +163,7 @@ essim_int_arg(const char *s, int min, int max, const char *what)
 
 /* The directory of the journal stands for the node's data path. */
 static void
-essim_data_path(struct es_cluster *c, const char *data)
+essim_data_path(struct sim_cluster *c, const char *data)
 {
 	char	*copy, *dir, *abs;
 
@@ -347,7 +347,7 @@ main(int argc, char **argv)
 	}
 	free(roles);
 
-	es.cluster = es_cluster_new(name);
+	es.cluster = sim_cluster_new(name);
 	if (data != NULL)
 		essim_data_path(es.cluster, data);
 	if (data != NULL && (es.journal = journal_open(data, es.cluster,
@@ -419,7 +419,7 @@ main(int argc, char **argv)
 	tls_free();
 	event_base_free(es.base);
 	journal_close(es.journal);
-	es_cluster_free(es.cluster);
+	sim_cluster_free(es.cluster);
 	knob_free(&es);
 	free(es.link_alias);
 	free(es.host);

@@ -117,7 +117,7 @@ struct essim {
 	struct evhttp_bound_socket	*bound;
 	char				*host;
 	int				 port;
-	struct es_cluster		*cluster;
+	struct sim_cluster		*cluster;
 	struct essim_options		 opt;
 
 	struct journal			*journal;
@@ -205,7 +205,7 @@ int		 knob_is(struct essim *, const char *, const char *);
 
 /* restore.c */
 int		 restore_wanted(struct essim *, const char *);
-void		 restore_start(struct essim *, struct es_index *, restore_cb,
+void		 restore_start(struct essim *, struct sim_index *, restore_cb,
 		    void *);
 void		 restore_free(struct restore *);
 int		 restore_recovery(struct essim *, const char *, int, json_t **);
@@ -230,7 +230,7 @@ struct bufferevent *tls_client_bev(struct essim *);
 void		 tls_free(void);
 
 /* journal.c */
-struct journal	*journal_open(const char *, struct es_cluster *, char **);
+struct journal	*journal_open(const char *, struct sim_cluster *, char **);
 void		 journal_close(struct journal *);
 
 #endif

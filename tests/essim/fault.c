@@ -60,14 +60,14 @@ fault_add(struct essim *es, json_t *body, json_t **out)
 	action = json_string_value(json_object_get(body, "action"));
 	path = json_string_value(json_object_get(body, "path"));
 	if (action == NULL || path == NULL || *path != '/')
-		return (es_error(out, 400, "illegal_argument_exception",
+		return (sim_error(out, 400, "illegal_argument_exception",
 		    "a fault needs \"action\" and a \"path\" starting with /"));
 	for (i = 0; i < FAULT_ACTION_MAX; i++) {
 		if (strcmp(action, fault_action_names[i]) == 0)
 			break;
 	}
 	if (i == FAULT_ACTION_MAX)
-		return (es_error(out, 400, "illegal_argument_exception",
+		return (sim_error(out, 400, "illegal_argument_exception",
 		    "unknown fault action [%s]", action));
 	from = json_string_value(json_object_get(body, "from"));
 	for (j = 0; from != NULL && j < FAULT_FROM_MAX; j++) {
@@ -75,7 +75,7 @@ fault_add(struct essim *es, json_t *body, json_t **out)
 			break;
 	}
 	if (j == FAULT_FROM_MAX)
-		return (es_error(out, 400, "illegal_argument_exception",
+		return (sim_error(out, 400, "illegal_argument_exception",
 		    "fault \"from\" must be any, clients or peer"));
 	f = xcalloc(1, sizeof *f);
 	f->action = i;
@@ -90,7 +90,7 @@ fault_add(struct essim *es, json_t *body, json_t **out)
 		f->status = f->action == FAULT_MALFORMED ? 200 : 503;
 	if (f->status < 100 || f->status > 599) {
 		fault_free(f);
-		return (es_error(out, 400, "illegal_argument_exception",
+		return (sim_error(out, 400, "illegal_argument_exception",
 		    "bad fault status"));
 	}
 	if ((type = json_string_value(json_object_get(body, "type"))) != NULL)
@@ -102,7 +102,7 @@ fault_add(struct essim *es, json_t *body, json_t **out)
 	    NULL) {
 		if ((colon = strchr(hdr, ':')) == NULL || colon == hdr) {
 			fault_free(f);
-			return (es_error(out, 400, "illegal_argument_exception",
+			return (sim_error(out, 400, "illegal_argument_exception",
 			    "a fault \"header\" is \"Name: substring\""));
 		}
 		f->header = xstrndup(hdr, colon - hdr);
@@ -118,7 +118,7 @@ fault_add(struct essim *es, json_t *body, json_t **out)
 	    -1;
 	if (f->remaining == 0 || f->delay_ms < 0) {
 		fault_free(f);
-		return (es_error(out, 400, "illegal_argument_exception",
+		return (sim_error(out, 400, "illegal_argument_exception",
 		    "count must be positive and delay_ms not negative"));
 	}
 	TAILQ_INSERT_TAIL(&es->faults, f, entry);
@@ -214,7 +214,7 @@ fault_match(struct essim *es, const char *method, const char *path, int peer,
 		if ((f->from == FAULT_FROM_CLIENTS && peer) ||
 		    (f->from == FAULT_FROM_PEER && !peer))
 			continue;
-		if (strchr(f->path, '*') != NULL ? es_glob(f->path, path) :
+		if (strchr(f->path, '*') != NULL ? sim_glob(f->path, path) :
 		    strncmp(f->path, path, strlen(f->path)) == 0)
 			return (f);
 	}
@@ -318,7 +318,7 @@ fault_link(struct essim *es, json_t *body, json_t **out)
 			break;
 	}
 	if (mode == NULL || i == LINK_CUT_MAX)
-		return (es_error(out, 400, "illegal_argument_exception",
+		return (sim_error(out, 400, "illegal_argument_exception",
 		    "link mode must be ok, refuse or hang"));
 	count = json_object_get(body, "count");
 	free(es->link_alias);

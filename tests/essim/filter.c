@@ -105,7 +105,7 @@ filter_node(json_t *obj, const struct filter_path *paths, int npaths,
 				if (strcmp(paths[i].segs[j], "**") == 0) {
 					filter_add(paths, next, i, j);
 					more = 1;
-				} else if (es_glob(paths[i].segs[j], key)) {
+				} else if (sim_glob(paths[i].segs[j], key)) {
 					if (j + 1 == paths[i].nsegs)
 						full = 1;
 					else {

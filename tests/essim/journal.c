@@ -65,7 +65,7 @@ journal_append(void *arg, json_t *rec)
 
 /* Replay every complete line of the journal into the cluster. */
 static int
-journal_replay(const char *path, struct es_cluster *c, char **cause)
+journal_replay(const char *path, struct sim_cluster *c, char **cause)
 {
 	FILE		*f;
 	char		*line = NULL, *why = NULL;
@@ -93,7 +93,7 @@ journal_replay(const char *path, struct es_cluster *c, char **cause)
 			fclose(f);
 			return (-1);
 		}
-		if (es_replay(c, rec, &why) == -1) {
+		if (sim_replay(c, rec, &why) == -1) {
 			xasprintf(cause, "%s:%lu: %s", path, lineno, why);
 			free(why);
 			json_decref(rec);
@@ -110,7 +110,7 @@ journal_replay(const char *path, struct es_cluster *c, char **cause)
 
 /* Write the compacted state to FILE.tmp, fsync, rename, fsync the dir. */
 static int
-journal_compact(const char *path, struct es_cluster *c, char **cause)
+journal_compact(const char *path, struct sim_cluster *c, char **cause)
 {
 	char	*tmp, *line, *dircopy;
 	json_t	*recs, *rec;
@@ -124,7 +124,7 @@ journal_compact(const char *path, struct es_cluster *c, char **cause)
 		free(tmp);
 		return (-1);
 	}
-	recs = es_snapshot(c);
+	recs = sim_snapshot(c);
 	json_array_foreach(recs, i, rec) {
 		line = json_dumps(rec, JSON_COMPACT);
 		if (line == NULL || journal_write_all(fd, line, strlen(line)) ==
@@ -156,7 +156,7 @@ journal_compact(const char *path, struct es_cluster *c, char **cause)
 
 /* Load the cluster from path (if it exists) and start journaling to it. */
 struct journal *
-journal_open(const char *path, struct es_cluster *c, char **cause)
+journal_open(const char *path, struct sim_cluster *c, char **cause)
 {
 	struct journal	*j;
 

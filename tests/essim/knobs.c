@@ -117,7 +117,7 @@ knob_check(const struct knob_def *d, json_t *v, json_t **out)
 			return (0);
 		break;
 	}
-	es_error(out, 400, "illegal_argument_exception", "bad value for knob "
+	sim_error(out, 400, "illegal_argument_exception", "bad value for knob "
 	    "[%s]%s%s", d->name, d->words != NULL ? ": one of " : "",
 	    d->words != NULL ? d->words : "");
 	return (-1);
@@ -133,7 +133,7 @@ knob_merge(const struct knob_def *defs, size_t ndefs, json_t *target,
 	size_t		 i;
 
 	if (!json_is_object(body))
-		return (es_error(out, 400, "illegal_argument_exception",
+		return (sim_error(out, 400, "illegal_argument_exception",
 		    "knobs are a JSON object"));
 	json_object_foreach(body, name, v) {
 		for (i = 0; i < ndefs; i++) {
@@ -141,7 +141,7 @@ knob_merge(const struct knob_def *defs, size_t ndefs, json_t *target,
 				break;
 		}
 		if (i == ndefs)
-			return (es_error(out, 400, "illegal_argument_exception",
+			return (sim_error(out, 400, "illegal_argument_exception",
 			    "unknown knob [%s]", name));
 		if (!json_is_null(v) && knob_check(&defs[i], v, out) == -1)
 			return (400);

@@ -19,7 +19,7 @@
 
 /* Build an error object {type, reason} from a printf format. */
 json_t *
-es_cause(const char *type, const char *fmt, ...)
+sim_cause(const char *type, const char *fmt, ...)
 {
 	va_list	 ap;
 	char	*reason;
@@ -42,7 +42,7 @@ es_cause(const char *type, const char *fmt, ...)
 
 /* The innermost cause of a chain, copied without its own caused_by. */
 static json_t *
-es_root_cause(json_t *cause)
+sim_root_cause(json_t *cause)
 {
 	json_t	*next, *root;
 
@@ -62,13 +62,13 @@ es_root_cause(json_t *cause)
  * as wrapper exceptions do.
  */
 int
-es_error_cause(json_t **out, int status, json_t *cause)
+sim_error_cause(json_t **out, int status, json_t *cause)
 {
 	json_t		*env, *roots, *err, *v;
 	const char	*key;
 
 	roots = json_array();
-	json_array_append_new(roots, es_root_cause(cause));
+	json_array_append_new(roots, sim_root_cause(cause));
 	json_object_del(cause, "root_is_inner");
 	err = json_object();
 	json_object_set_new(err, "root_cause", roots);
@@ -84,7 +84,7 @@ es_error_cause(json_t **out, int status, json_t *cause)
 
 /* Build a whole error envelope; returns the status. */
 int
-es_error(json_t **out, int status, const char *type, const char *fmt, ...)
+sim_error(json_t **out, int status, const char *type, const char *fmt, ...)
 {
 	va_list	 ap;
 	char	*reason;
@@ -94,42 +94,42 @@ es_error(json_t **out, int status, const char *type, const char *fmt, ...)
 	if (vasprintf(&reason, fmt, ap) == -1)
 		abort();
 	va_end(ap);
-	cause = es_cause(type, "%s", reason);
+	cause = sim_cause(type, "%s", reason);
 	free(reason);
-	return (es_error_cause(out, status, cause));
+	return (sim_error_cause(out, status, cause));
 }
 
 /* 404 index_not_found_exception with its metadata fields. */
 int
-es_index_not_found(json_t **out, const char *name)
+sim_index_not_found(json_t **out, const char *name)
 {
 	json_t	*cause;
 
-	cause = es_cause("index_not_found_exception", "no such index [%s]",
+	cause = sim_cause("index_not_found_exception", "no such index [%s]",
 	    name);
 	json_object_set_new(cause, "resource.type",
 	    json_string("index_or_alias"));
 	json_object_set_new(cause, "resource.id", json_string(name));
 	json_object_set_new(cause, "index_uuid", json_string("_na_"));
 	json_object_set_new(cause, "index", json_string(name));
-	return (es_error_cause(out, 404, cause));
+	return (sim_error_cause(out, 404, cause));
 }
 
 /* 400 index_closed_exception for a closed index. */
 int
-es_index_closed(json_t **out, struct es_index *ix)
+sim_index_closed(json_t **out, struct sim_index *ix)
 {
 	json_t	*cause;
 
-	cause = es_cause("index_closed_exception", "closed");
+	cause = sim_cause("index_closed_exception", "closed");
 	json_object_set_new(cause, "index_uuid", json_string(ix->uuid));
 	json_object_set_new(cause, "index", json_string(ix->name));
-	return (es_error_cause(out, 400, cause));
+	return (sim_error_cause(out, 400, cause));
 }
 
 /* Fill buf with len-1 random URL-safe base64 characters. */
 void
-es_random_id(char *buf, size_t len)
+sim_random_id(char *buf, size_t len)
 {
 	static const char	 alphabet[] =
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -142,7 +142,7 @@ es_random_id(char *buf, size_t len)
 
 /* Murmur3 x86 32-bit, the hash Elasticsearch routes documents with. */
 uint32_t
-es_murmur3(const void *data, size_t len, uint32_t seed)
+sim_murmur3(const void *data, size_t len, uint32_t seed)
 {
 	const uint8_t	*p = data;
 	const uint32_t	 c1 = 0xcc9e2d51, c2 = 0x1b873593;
@@ -185,7 +185,7 @@ es_murmur3(const void *data, size_t len, uint32_t seed)
 
 /* Append one UTF-16 code unit, little endian, as Java's String hashing does. */
 static void
-es_put_unit(uint8_t *buf, size_t *n, uint32_t unit)
+sim_put_unit(uint8_t *buf, size_t *n, uint32_t unit)
 {
 	buf[(*n)++] = unit & 0xff;
 	buf[(*n)++] = (unit >> 8) & 0xff;
@@ -197,7 +197,7 @@ es_put_unit(uint8_t *buf, size_t *n, uint32_t unit)
  * not above 1024, at least one split), divided by the routing factor.
  */
 int
-es_shard_for_id(const char *id, int nshards)
+sim_shard_for_id(const char *id, int nshards)
 {
 	const uint8_t	*s = (const uint8_t *)id;
 	uint8_t		*buf;
@@ -228,12 +228,12 @@ es_shard_for_id(const char *id, int nshards)
 			cp = 0xfffd, s++;
 		if (cp >= 0x10000) {
 			cp -= 0x10000;
-			es_put_unit(buf, &n, 0xd800 + (cp >> 10));
-			es_put_unit(buf, &n, 0xdc00 + (cp & 0x3ff));
+			sim_put_unit(buf, &n, 0xd800 + (cp >> 10));
+			sim_put_unit(buf, &n, 0xdc00 + (cp & 0x3ff));
 		} else
-			es_put_unit(buf, &n, cp);
+			sim_put_unit(buf, &n, cp);
 	}
-	hash = (int32_t)es_murmur3(buf, n, 0);
+	hash = (int32_t)sim_murmur3(buf, n, 0);
 	free(buf);
 
 	for (log2n = 0; (1 << log2n) < nshards; log2n++)
@@ -250,7 +250,7 @@ es_shard_for_id(const char *id, int nshards)
 
 /* Match a name against a pattern where '*' matches any run of characters. */
 int
-es_glob(const char *pattern, const char *name)
+sim_glob(const char *pattern, const char *name)
 {
 	const char	*star = NULL, *back = NULL;
 
@@ -274,7 +274,7 @@ es_glob(const char *pattern, const char *name)
 
 /* Check an index name as MetadataCreateIndexService does. */
 int
-es_valid_index_name(const char *name, json_t **out)
+sim_valid_index_name(const char *name, json_t **out)
 {
 	const char	*p;
 	json_t		*cause;
@@ -301,9 +301,9 @@ es_valid_index_name(const char *name, json_t **out)
 	}
 	if (why == NULL)
 		return (0);
-	cause = es_cause("invalid_index_name_exception",
+	cause = sim_cause("invalid_index_name_exception",
 	    "Invalid index name [%s], %s", name, why);
 	json_object_set_new(cause, "index_uuid", json_string("_na_"));
 	json_object_set_new(cause, "index", json_string(name));
-	return (es_error_cause(out, 400, cause));
+	return (sim_error_cause(out, 400, cause));
 }

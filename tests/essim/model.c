@@ -29,7 +29,7 @@ static const struct {
 	int		 is_int;
 	const char	*sdefault;
 	json_int_t	 idefault;
-} es_follow_params[] = {
+} sim_follow_params[] = {
 	{ "max_read_request_operation_count", 1, NULL, 5120 },
 	{ "max_read_request_size", 0, "32mb", 0 },
 	{ "max_outstanding_read_requests", 1, NULL, 12 },
@@ -41,17 +41,18 @@ static const struct {
 	{ "max_retry_delay", 0, "500ms", 0 },
 	{ "read_poll_timeout", 0, "1m", 0 },
 };
-#define ES_NFOLLOW_PARAMS (sizeof es_follow_params / sizeof es_follow_params[0])
+#define ES_NFOLLOW_PARAMS \
+	(sizeof sim_follow_params / sizeof sim_follow_params[0])
 
-static size_t	es_shard_pos(struct es_shard *, int64_t);
-static int	es_shard_put(struct es_shard *, enum es_op_kind, int64_t,
+static size_t	sim_shard_pos(struct sim_shard *, int64_t);
+static int	sim_shard_put(struct sim_shard *, enum sim_op_kind, int64_t,
 		    int64_t, const char *, json_t *);
-static void	es_journal_op(struct es_cluster *, struct es_index *, int,
-		    struct es_op *);
+static void	sim_journal_op(struct sim_cluster *, struct sim_index *, int,
+		    struct sim_op *);
 
 /* Hand a record (stolen) to the journal hook. */
 static void
-es_journal(struct es_cluster *c, json_t *rec)
+sim_journal(struct sim_cluster *c, json_t *rec)
 {
 	if (c->journal != NULL)
 		c->journal(c->journal_arg, rec);
@@ -59,15 +60,15 @@ es_journal(struct es_cluster *c, json_t *rec)
 }
 
 /* An empty cluster with fresh cluster and node ids. */
-struct es_cluster *
-es_cluster_new(const char *name)
+struct sim_cluster *
+sim_cluster_new(const char *name)
 {
-	struct es_cluster	*c;
+	struct sim_cluster	*c;
 
 	c = xcalloc(1, sizeof *c);
 	c->name = xstrdup(name);
-	es_random_id(c->uuid, sizeof c->uuid);
-	es_random_id(c->node_id, sizeof c->node_id);
+	sim_random_id(c->uuid, sizeof c->uuid);
+	sim_random_id(c->node_id, sizeof c->node_id);
 	c->persistent = json_object();
 	c->transient = json_object();
 	c->auto_follow = json_object();
@@ -79,7 +80,7 @@ es_cluster_new(const char *name)
 
 /* Start a shard follow task's statistics afresh. */
 static void
-es_follow_reset(struct es_follow_shard *f)
+sim_follow_reset(struct sim_follow_shard *f)
 {
 	json_decref(f->read_exceptions);
 	json_decref(f->fatal_exception);
@@ -92,7 +93,7 @@ es_follow_reset(struct es_follow_shard *f)
 
 /* Drop a shard's history and documents. */
 static void
-es_shard_clear(struct es_shard *s)
+sim_shard_clear(struct sim_shard *s)
 {
 	size_t	i;
 
@@ -112,12 +113,12 @@ es_shard_clear(struct es_shard *s)
 
 /* Free the shards of an index. */
 static void
-es_shards_free(struct es_index *ix)
+sim_shards_free(struct sim_index *ix)
 {
 	int	i;
 
 	for (i = 0; i < ix->nshards; i++) {
-		es_shard_clear(&ix->shards[i]);
+		sim_shard_clear(&ix->shards[i]);
 		json_decref(ix->shards[i].docs);
 		json_decref(ix->shards[i].tombs);
 		json_decref(ix->shards[i].leases);
@@ -130,7 +131,7 @@ es_shards_free(struct es_index *ix)
 
 /* Allocate empty shards for an index. */
 static void
-es_shards_alloc(struct es_index *ix)
+sim_shards_alloc(struct sim_index *ix)
 {
 	int	i;
 
@@ -141,20 +142,20 @@ es_shards_alloc(struct es_index *ix)
 		ix->shards[i].refreshed_seq_no = -1;
 		ix->shards[i].checkpoint = -1;
 		ix->shards[i].hold_from = ix->shards[i].hold_to = -1;
-		es_random_id(ix->shards[i].history_uuid,
+		sim_random_id(ix->shards[i].history_uuid,
 		    sizeof ix->shards[i].history_uuid);
 		ix->shards[i].docs = json_object();
 		ix->shards[i].tombs = json_object();
 		ix->shards[i].leases = json_object();
-		es_follow_reset(&ix->shards[i].follow);
+		sim_follow_reset(&ix->shards[i].follow);
 	}
 }
 
 /* Free an index and everything it holds. */
 static void
-es_index_free(struct es_index *ix)
+sim_index_free(struct sim_index *ix)
 {
-	es_shards_free(ix);
+	sim_shards_free(ix);
 	free(ix->name);
 	free(ix->remote);
 	free(ix->leader_index);
@@ -164,14 +165,14 @@ es_index_free(struct es_index *ix)
 
 /* Free a cluster; NULL is fine. */
 void
-es_cluster_free(struct es_cluster *c)
+sim_cluster_free(struct sim_cluster *c)
 {
 	size_t	i;
 
 	if (c == NULL)
 		return;
 	for (i = 0; i < c->nindices; i++)
-		es_index_free(c->indices[i]);
+		sim_index_free(c->indices[i]);
 	free(c->indices);
 	json_decref(c->persistent);
 	json_decref(c->transient);
@@ -184,8 +185,8 @@ es_cluster_free(struct es_cluster *c)
 }
 
 /* Binary search; *pos is where the name is or would go. */
-static struct es_index *
-es_index_lookup(struct es_cluster *c, const char *name, size_t *pos)
+static struct sim_index *
+sim_index_lookup(struct sim_cluster *c, const char *name, size_t *pos)
 {
 	size_t	lo = 0, hi = c->nindices, mid;
 	int	cmp;
@@ -207,31 +208,31 @@ es_index_lookup(struct es_cluster *c, const char *name, size_t *pos)
 }
 
 /* The index of that name, or NULL. */
-struct es_index *
-es_index_find(struct es_cluster *c, const char *name)
+struct sim_index *
+sim_index_find(struct sim_cluster *c, const char *name)
 {
 	size_t	pos;
 
-	return (es_index_lookup(c, name, &pos));
+	return (sim_index_lookup(c, name, &pos));
 }
 
 /* Insert a new empty open index, keeping the name order. */
-static struct es_index *
-es_index_insert(struct es_cluster *c, const char *name, int nshards,
+static struct sim_index *
+sim_index_insert(struct sim_cluster *c, const char *name, int nshards,
     int nreplicas)
 {
-	struct es_index	*ix;
+	struct sim_index	*ix;
 	size_t		 pos;
 
-	if (es_index_lookup(c, name, &pos) != NULL)
+	if (sim_index_lookup(c, name, &pos) != NULL)
 		return (NULL);
 	ix = xcalloc(1, sizeof *ix);
 	ix->name = xstrdup(name);
-	es_random_id(ix->uuid, sizeof ix->uuid);
+	sim_random_id(ix->uuid, sizeof ix->uuid);
 	ix->nshards = nshards;
 	ix->nreplicas = nreplicas;
 	ix->open = 1;
-	es_shards_alloc(ix);
+	sim_shards_alloc(ix);
 	c->indices = xreallocarray(c->indices, c->nindices + 1,
 	    sizeof *c->indices);
 	memmove(c->indices + pos + 1, c->indices + pos,
@@ -243,23 +244,23 @@ es_index_insert(struct es_cluster *c, const char *name, int nshards,
 
 /* Remove an index from the cluster and free it. */
 static void
-es_index_remove(struct es_cluster *c, struct es_index *ix)
+sim_index_remove(struct sim_cluster *c, struct sim_index *ix)
 {
 	size_t	pos;
 
-	if (es_index_lookup(c, ix->name, &pos) == NULL)
+	if (sim_index_lookup(c, ix->name, &pos) == NULL)
 		return;
 	memmove(c->indices + pos, c->indices + pos + 1,
 	    (c->nindices - pos - 1) * sizeof *c->indices);
 	c->nindices--;
 	if (ix->follower)
 		c->follow_generation++;
-	es_index_free(ix);
+	sim_index_free(ix);
 }
 
 /* The history UUIDs of an index's shards, in shard order. */
 static json_t *
-es_history_uuids(struct es_index *ix)
+sim_history_uuids(struct sim_index *ix)
 {
 	json_t	*a = json_array();
 	int	 sh;
@@ -272,7 +273,7 @@ es_history_uuids(struct es_index *ix)
 
 /* Take history UUIDs from a JSON array (a journal record, a leader). */
 static void
-es_set_history_uuids(struct es_index *ix, json_t *a)
+sim_set_history_uuids(struct sim_index *ix, json_t *a)
 {
 	const char	*u;
 	int		 sh;
@@ -286,7 +287,7 @@ es_set_history_uuids(struct es_index *ix, json_t *a)
 
 /* The metadata of an index as a journal record. */
 static json_t *
-es_index_meta(struct es_index *ix)
+sim_index_meta(struct sim_index *ix)
 {
 	json_t	*j;
 
@@ -308,22 +309,22 @@ es_index_meta(struct es_index *ix)
 	}
 	if (ix->follow_params != NULL)
 		json_object_set(j, "follow_params", ix->follow_params);
-	json_object_set_new(j, "history_uuids", es_history_uuids(ix));
+	json_object_set_new(j, "history_uuids", sim_history_uuids(ix));
 	return (j);
 }
 
 /* Journal an index's metadata after a change. */
 static void
-es_journal_index(struct es_cluster *c, struct es_index *ix)
+sim_journal_index(struct sim_cluster *c, struct sim_index *ix)
 {
-	es_journal(c, es_index_meta(ix));
+	sim_journal(c, sim_index_meta(ix));
 }
 
 /* Journal the cluster-wide state (persistent settings, auto-follow). */
 static void
-es_journal_cluster(struct es_cluster *c)
+sim_journal_cluster(struct sim_cluster *c)
 {
-	es_journal(c, json_pack("{s:s, s:s, s:O, s:O, s:O}", "t", "cluster",
+	sim_journal(c, json_pack("{s:s, s:s, s:O, s:O, s:O}", "t", "cluster",
 	    "uuid", c->uuid, "persistent", c->persistent,
 	    "auto_follow", c->auto_follow, "auto_follow_seen",
 	    c->auto_follow_seen));
@@ -334,14 +335,14 @@ es_journal_cluster(struct es_cluster *c)
  * to indices in name order. Concrete names that do not exist are a 404.
  */
 int
-es_resolve(struct es_cluster *c, const char *expr, int flags,
-    struct es_index ***out, size_t *nout, json_t **err)
+sim_resolve(struct sim_cluster *c, const char *expr, int flags,
+    struct sim_index ***out, size_t *nout, json_t **err)
 {
 	char		*copy, *tok, *save;
 	unsigned char	*mark;
 	size_t		 i, pos, n = 0;
 	int		 exclude, any = 0;
-	struct es_index	*ix;
+	struct sim_index	*ix;
 
 	*out = NULL;
 	*nout = 0;
@@ -357,7 +358,7 @@ es_resolve(struct es_cluster *c, const char *expr, int flags,
 			if (flags & ES_RESOLVE_NO_WILDCARD) {
 				free(copy);
 				free(mark);
-				return (es_error(err, 400,
+				return (sim_error(err, 400,
 				    "illegal_argument_exception",
 				    "Wildcard expressions or all indices are "
 				    "not allowed"));
@@ -365,7 +366,7 @@ es_resolve(struct es_cluster *c, const char *expr, int flags,
 			for (i = 0; i < c->nindices; i++) {
 				ix = c->indices[i];
 				if (strcmp(tok, "_all") != 0 &&
-				    !es_glob(tok, ix->name))
+				    !sim_glob(tok, ix->name))
 					continue;
 				if (exclude)
 					mark[i] = 0;
@@ -376,10 +377,10 @@ es_resolve(struct es_cluster *c, const char *expr, int flags,
 			}
 			continue;
 		}
-		if (es_index_lookup(c, tok, &pos) == NULL) {
+		if (sim_index_lookup(c, tok, &pos) == NULL) {
 			if (exclude || (flags & ES_RESOLVE_IGNORE_MISSING))
 				continue;
-			es_index_not_found(err, tok);
+			sim_index_not_found(err, tok);
 			free(copy);
 			free(mark);
 			return (404);
@@ -400,17 +401,17 @@ es_resolve(struct es_cluster *c, const char *expr, int flags,
 
 /* Resolve for a read API: concrete closed indices are 400 index_closed. */
 static int
-es_resolve_open(struct es_cluster *c, const char *expr,
-    struct es_index ***out, size_t *n, json_t **err)
+sim_resolve_open(struct sim_cluster *c, const char *expr,
+    struct sim_index ***out, size_t *n, json_t **err)
 {
 	size_t	i;
 	int	status;
 
-	if ((status = es_resolve(c, expr, ES_RESOLVE_OPEN, out, n, err)) != 0)
+	if ((status = sim_resolve(c, expr, ES_RESOLVE_OPEN, out, n, err)) != 0)
 		return (status);
 	for (i = 0; i < *n; i++) {
 		if (!(*out)[i]->open) {
-			status = es_index_closed(err, (*out)[i]);
+			status = sim_index_closed(err, (*out)[i]);
 			free(*out);
 			*out = NULL;
 			return (status);
@@ -421,7 +422,7 @@ es_resolve_open(struct es_cluster *c, const char *expr,
 
 /* GET /: node and cluster identity and the version. */
 json_t *
-es_info(struct es_cluster *c)
+sim_info(struct sim_cluster *c)
 {
 	return (json_pack("{s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s, s:b,"
 	    " s:s, s:s, s:s}, s:s}",
@@ -442,7 +443,7 @@ es_info(struct es_cluster *c)
  * initializing from the CCR repository, so the index is red.
  */
 static json_t *
-es_index_health(struct es_index *ix)
+sim_index_health(struct sim_index *ix)
 {
 	int	unassigned = ix->nshards * ix->nreplicas;
 	int	active = ix->restoring ? 0 : ix->nshards;
@@ -463,17 +464,17 @@ es_index_health(struct es_index *ix)
  * unassigned and an index with replicas is yellow (closed ones too).
  */
 int
-es_health(struct es_cluster *c, const char *expr, const char *level,
+sim_health(struct sim_cluster *c, const char *expr, const char *level,
     json_t **out)
 {
-	struct es_index	**list;
+	struct sim_index	**list;
 	size_t		  n, i;
 	int		  status, primaries = 0, unassigned = 0;
 	int		  initializing = 0;
 	json_t		 *indices = NULL;
 	double		  pct;
 
-	if ((status = es_resolve(c, expr, ES_RESOLVE_OPEN | ES_RESOLVE_CLOSED,
+	if ((status = sim_resolve(c, expr, ES_RESOLVE_OPEN | ES_RESOLVE_CLOSED,
 	    &list, &n, out)) != 0)
 		return (status);
 	if (level != NULL && (strcmp(level, "indices") == 0 ||
@@ -487,7 +488,7 @@ es_health(struct es_cluster *c, const char *expr, const char *level,
 		unassigned += list[i]->nshards * list[i]->nreplicas;
 		if (indices != NULL)
 			json_object_set_new(indices, list[i]->name,
-			    es_index_health(list[i]));
+			    sim_index_health(list[i]));
 	}
 	free(list);
 	pct = primaries + initializing + unassigned == 0 ? 100.0 :
@@ -512,7 +513,7 @@ es_health(struct es_cluster *c, const char *expr, const char *level,
 
 /* Flatten nested settings into dotted keys; returns -1 on a bad value. */
 static int
-es_flatten(json_t *in, const char *prefix, json_t *out)
+sim_flatten(json_t *in, const char *prefix, json_t *out)
 {
 	const char	*key;
 	json_t		*v;
@@ -525,7 +526,7 @@ es_flatten(json_t *in, const char *prefix, json_t *out)
 		else
 			full = xstrdup(key);
 		if (json_is_object(v))
-			rc = es_flatten(v, full, out);
+			rc = sim_flatten(v, full, out);
 		else
 			json_object_set(out, full, v);
 		free(full);
@@ -537,7 +538,7 @@ es_flatten(json_t *in, const char *prefix, json_t *out)
 
 /* A setting value as Elasticsearch stores it: a string or string list. */
 static json_t *
-es_setting_value(json_t *v)
+sim_setting_value(json_t *v)
 {
 	json_t	*list, *item;
 	size_t	 i;
@@ -568,7 +569,7 @@ es_setting_value(json_t *v)
 				json_decref(list);
 				return (NULL);
 			}
-			json_array_append_new(list, es_setting_value(item));
+			json_array_append_new(list, sim_setting_value(item));
 		}
 		return (list);
 	default:
@@ -578,7 +579,7 @@ es_setting_value(json_t *v)
 
 /* Render flat settings nested ({"a.b": 1} -> {"a": {"b": 1}}). */
 static json_t *
-es_unflatten(json_t *flat)
+sim_unflatten(json_t *flat)
 {
 	json_t		*out, *node, *next;
 	const char	*key, *dot, *p;
@@ -605,7 +606,7 @@ es_unflatten(json_t *flat)
 
 /* An integer setting within bounds, or a 400 for a bad value. */
 static int
-es_get_int_setting(json_t *flat, const char *key, int def, int min, int max,
+sim_get_int_setting(json_t *flat, const char *key, int def, int min, int max,
     int *out, json_t **err)
 {
 	json_t		*v;
@@ -622,14 +623,14 @@ es_get_int_setting(json_t *flat, const char *key, int def, int min, int max,
 		s = json_string_value(v);
 		l = strtol(s, &end, 10);
 		if (*s == '\0' || *end != '\0')
-			return (es_error(err, 400, "illegal_argument_exception",
+			return (sim_error(err, 400, "illegal_argument_exception",
 			    "Failed to parse value [%s] for setting [%s]", s,
 			    key));
 	} else
-		return (es_error(err, 400, "illegal_argument_exception",
+		return (sim_error(err, 400, "illegal_argument_exception",
 		    "Failed to parse value for setting [%s]", key));
 	if (l < min || l > max)
-		return (es_error(err, 400, "illegal_argument_exception",
+		return (sim_error(err, 400, "illegal_argument_exception",
 		    "Failed to parse value [%ld] for setting [%s] must be "
 		    "between %d and %d", l, key, min, max));
 	*out = (int)l;
@@ -638,7 +639,7 @@ es_get_int_setting(json_t *flat, const char *key, int def, int min, int max,
 
 /* Index settings from a create body, flattened and "index."-prefixed. */
 static int
-es_index_settings(json_t *body, json_t **flat, json_t **err)
+sim_index_settings(json_t *body, json_t **flat, json_t **err)
 {
 	json_t		*settings, *raw, *v;
 	const char	*key;
@@ -649,10 +650,10 @@ es_index_settings(json_t *body, json_t **flat, json_t **err)
 	    NULL)
 		return (0);
 	if (!json_is_object(settings))
-		return (es_error(err, 400, "illegal_argument_exception",
+		return (sim_error(err, 400, "illegal_argument_exception",
 		    "settings must be an object"));
 	raw = json_object();
-	es_flatten(settings, NULL, raw);
+	sim_flatten(settings, NULL, raw);
 	json_object_foreach(raw, key, v) {
 		if (strncmp(key, "index.", 6) == 0)
 			full = xstrdup(key);
@@ -665,7 +666,7 @@ es_index_settings(json_t *body, json_t **flat, json_t **err)
 	v = json_object_get(*flat, "index.soft_deletes.enabled");
 	if (v != NULL && (json_is_false(v) || (json_is_string(v) &&
 	    strcmp(json_string_value(v), "false") == 0)))
-		return (es_error(err, 400, "illegal_argument_exception",
+		return (sim_error(err, 400, "illegal_argument_exception",
 		    "Creating indices with soft-deletes disabled is no longer "
 		    "supported. Please do not specify a value for setting "
 		    "[index.soft_deletes.enabled]."));
@@ -674,37 +675,37 @@ es_index_settings(json_t *body, json_t **flat, json_t **err)
 
 /* PUT /<index>: create with number_of_shards/replicas from the body. */
 int
-es_create_index(struct es_cluster *c, const char *name, json_t *body,
+sim_create_index(struct sim_cluster *c, const char *name, json_t *body,
     uint64_t now, json_t **out)
 {
-	struct es_index	*ix;
+	struct sim_index	*ix;
 	json_t		*flat = NULL, *cause;
 	int		 status, shards, replicas;
 
-	if ((status = es_valid_index_name(name, out)) != 0)
+	if ((status = sim_valid_index_name(name, out)) != 0)
 		return (status);
-	if ((ix = es_index_find(c, name)) != NULL) {
-		cause = es_cause("resource_already_exists_exception",
+	if ((ix = sim_index_find(c, name)) != NULL) {
+		cause = sim_cause("resource_already_exists_exception",
 		    "index [%s/%s] already exists", ix->name, ix->uuid);
 		json_object_set_new(cause, "index_uuid", json_string(ix->uuid));
 		json_object_set_new(cause, "index", json_string(ix->name));
-		return (es_error_cause(out, 400, cause));
+		return (sim_error_cause(out, 400, cause));
 	}
 	if (body != NULL && !json_is_object(body))
-		return (es_error(out, 400, "parse_exception",
+		return (sim_error(out, 400, "parse_exception",
 		    "request body must be an object"));
-	if ((status = es_index_settings(body, &flat, out)) != 0 ||
-	    (status = es_get_int_setting(flat, "index.number_of_shards", 1, 1,
+	if ((status = sim_index_settings(body, &flat, out)) != 0 ||
+	    (status = sim_get_int_setting(flat, "index.number_of_shards", 1, 1,
 	    1024, &shards, out)) != 0 ||
-	    (status = es_get_int_setting(flat, "index.number_of_replicas", 1, 0,
+	    (status = sim_get_int_setting(flat, "index.number_of_replicas", 1, 0,
 	    64, &replicas, out)) != 0) {
 		json_decref(flat);
 		return (status);
 	}
 	json_decref(flat);
-	ix = es_index_insert(c, name, shards, replicas);
+	ix = sim_index_insert(c, name, shards, replicas);
 	ix->creation_date = now;
-	es_journal_index(c, ix);
+	sim_journal_index(c, ix);
 	*out = json_pack("{s:b, s:b, s:s}", "acknowledged", 1,
 	    "shards_acknowledged", 1, "index", name);
 	return (200);
@@ -712,19 +713,19 @@ es_create_index(struct es_cluster *c, const char *name, json_t *body,
 
 /* DELETE /<names>: names only (action.destructive_requires_name). */
 int
-es_delete_index(struct es_cluster *c, const char *expr, json_t **out)
+sim_delete_index(struct sim_cluster *c, const char *expr, json_t **out)
 {
-	struct es_index	**list;
+	struct sim_index	**list;
 	size_t		  n, i;
 	int		  status;
 
-	if ((status = es_resolve(c, expr, ES_RESOLVE_NO_WILDCARD, &list, &n,
+	if ((status = sim_resolve(c, expr, ES_RESOLVE_NO_WILDCARD, &list, &n,
 	    out)) != 0)
 		return (status);
 	for (i = 0; i < n; i++) {
-		es_journal(c, json_pack("{s:s, s:s, s:s}", "t", "delete",
+		sim_journal(c, json_pack("{s:s, s:s, s:s}", "t", "delete",
 		    "name", list[i]->name, "uuid", list[i]->uuid));
-		es_index_remove(c, list[i]);
+		sim_index_remove(c, list[i]);
 	}
 	free(list);
 	*out = json_pack("{s:b}", "acknowledged", 1);
@@ -733,14 +734,14 @@ es_delete_index(struct es_cluster *c, const char *expr, json_t **out)
 
 /* HEAD /<expr>: 200 when everything named exists, open or closed. */
 int
-es_exists(struct es_cluster *c, const char *expr)
+sim_exists(struct sim_cluster *c, const char *expr)
 {
-	struct es_index	**list;
+	struct sim_index	**list;
 	size_t		  n;
 	json_t		 *err = NULL;
 	int		  status;
 
-	status = es_resolve(c, expr, ES_RESOLVE_OPEN | ES_RESOLVE_CLOSED,
+	status = sim_resolve(c, expr, ES_RESOLVE_OPEN | ES_RESOLVE_CLOSED,
 	    &list, &n, &err);
 	json_decref(err);
 	if (status != 0)
@@ -751,21 +752,21 @@ es_exists(struct es_cluster *c, const char *expr)
 
 /* POST /<expr>/_close: closing a closed index is ignored. */
 int
-es_close(struct es_cluster *c, const char *expr, int ignore_missing,
+sim_close(struct sim_cluster *c, const char *expr, int ignore_missing,
     json_t **out)
 {
-	struct es_index	**list;
+	struct sim_index	**list;
 	size_t		  n, i;
 	int		  status, closed = 0;
 	json_t		 *indices;
 
-	if ((status = es_resolve(c, expr, ES_RESOLVE_NO_WILDCARD |
+	if ((status = sim_resolve(c, expr, ES_RESOLVE_NO_WILDCARD |
 	    (ignore_missing ? ES_RESOLVE_IGNORE_MISSING : 0), &list, &n,
 	    out)) != 0)
 		return (status);
 	for (i = 0; i < n; i++) {
 		if (list[i]->restoring) {
-			status = es_error(out, 400, "illegal_argument_exception",
+			status = sim_error(out, 400, "illegal_argument_exception",
 			    "Cannot close indices that are being restored: "
 			    "[[%s/%s]]", list[i]->name, list[i]->uuid);
 			free(list);
@@ -779,7 +780,7 @@ es_close(struct es_cluster *c, const char *expr, int ignore_missing,
 		list[i]->open = 0;
 		closed++;
 		c->follow_generation++;
-		es_journal_index(c, list[i]);
+		sim_journal_index(c, list[i]);
 		json_object_set_new(indices, list[i]->name,
 		    json_pack("{s:b}", "closed", 1));
 	}
@@ -796,33 +797,33 @@ es_close(struct es_cluster *c, const char *expr, int ignore_missing,
  * again. A following engine does not do this.
  */
 static void
-es_fill_gaps(struct es_cluster *c, struct es_index *ix)
+sim_fill_gaps(struct sim_cluster *c, struct sim_index *ix)
 {
-	struct es_shard	*s;
+	struct sim_shard	*s;
 	int64_t		 seq;
 	int		 sh;
 
 	for (sh = 0; sh < ix->nshards; sh++) {
 		s = &ix->shards[sh];
 		for (seq = s->checkpoint + 1; seq < s->max_seq_no; seq++) {
-			if (es_shard_put(s, ES_OP_NOOP, seq, 1, NULL,
+			if (sim_shard_put(s, ES_OP_NOOP, seq, 1, NULL,
 			    NULL) == 0)
-				es_journal_op(c, ix, sh,
-				    &s->ops[es_shard_pos(s, seq)]);
+				sim_journal_op(c, ix, sh,
+				    &s->ops[sim_shard_pos(s, seq)]);
 		}
 	}
 }
 
 /* POST /<expr>/_open: opening an open index is a no-op. */
 int
-es_open(struct es_cluster *c, const char *expr, int ignore_missing,
+sim_open(struct sim_cluster *c, const char *expr, int ignore_missing,
     json_t **out)
 {
-	struct es_index	**list;
+	struct sim_index	**list;
 	size_t		  n, i;
 	int		  status;
 
-	if ((status = es_resolve(c, expr, ES_RESOLVE_CLOSED |
+	if ((status = sim_resolve(c, expr, ES_RESOLVE_CLOSED |
 	    (ignore_missing ? ES_RESOLVE_IGNORE_MISSING : 0), &list, &n,
 	    out)) != 0)
 		return (status);
@@ -831,9 +832,9 @@ es_open(struct es_cluster *c, const char *expr, int ignore_missing,
 			continue;
 		list[i]->open = 1;
 		c->follow_generation++;
-		es_journal_index(c, list[i]);
+		sim_journal_index(c, list[i]);
 		if (!list[i]->follower)
-			es_fill_gaps(c, list[i]);
+			sim_fill_gaps(c, list[i]);
 	}
 	free(list);
 	*out = json_pack("{s:b, s:b}", "acknowledged", 1,
@@ -843,27 +844,27 @@ es_open(struct es_cluster *c, const char *expr, int ignore_missing,
 
 /* PUT /<expr>/_block/<block>. */
 int
-es_add_block(struct es_cluster *c, const char *expr, const char *block,
+sim_add_block(struct sim_cluster *c, const char *expr, const char *block,
     json_t **out)
 {
-	struct es_index	**list;
+	struct sim_index	**list;
 	size_t		  n, i;
 	int		  status, *flag;
 	json_t		 *indices;
 
 	if (strcmp(block, "write") != 0 && strcmp(block, "read") != 0 &&
 	    strcmp(block, "read_only") != 0 && strcmp(block, "metadata") != 0)
-		return (es_error(out, 400, "illegal_argument_exception",
+		return (sim_error(out, 400, "illegal_argument_exception",
 		    "No enum constant org.elasticsearch.cluster.metadata."
 		    "IndexMetadata.APIBlock.%s", block));
-	if ((status = es_resolve(c, expr, ES_RESOLVE_OPEN, &list, &n,
+	if ((status = sim_resolve(c, expr, ES_RESOLVE_OPEN, &list, &n,
 	    out)) != 0)
 		return (status);
 	indices = json_array();
 	for (i = 0; i < n; i++) {
 		if (!list[i]->open) {
 			json_decref(indices);
-			status = es_index_closed(out, list[i]);
+			status = sim_index_closed(out, list[i]);
 			free(list);
 			return (status);
 		}
@@ -878,7 +879,7 @@ es_add_block(struct es_cluster *c, const char *expr, const char *block,
 		else
 			flag = &list[i]->block_metadata;
 		*flag = 1;
-		es_journal_index(c, list[i]);
+		sim_journal_index(c, list[i]);
 		json_array_append_new(indices, json_pack("{s:s, s:b}", "name",
 		    list[i]->name, "blocked", 1));
 	}
@@ -890,7 +891,7 @@ es_add_block(struct es_cluster *c, const char *expr, const char *block,
 
 /* Where a sequence number is in a shard's history, or would go. */
 static size_t
-es_shard_pos(struct es_shard *s, int64_t seq_no)
+sim_shard_pos(struct sim_shard *s, int64_t seq_no)
 {
 	size_t	lo = 0, hi = s->nops, mid;
 
@@ -906,7 +907,7 @@ es_shard_pos(struct es_shard *s, int64_t seq_no)
 
 /* The sequence number of the newest operation on a document id, or -1. */
 static int64_t
-es_doc_seq(struct es_shard *s, const char *id)
+sim_doc_seq(struct sim_shard *s, const char *id)
 {
 	json_t	*v;
 
@@ -925,15 +926,15 @@ es_doc_seq(struct es_shard *s, const char *id)
  * (and changes nothing) when the sequence number is already there.
  */
 static int
-es_shard_put(struct es_shard *s, enum es_op_kind kind, int64_t seq_no,
+sim_shard_put(struct sim_shard *s, enum sim_op_kind kind, int64_t seq_no,
     int64_t version, const char *id, json_t *source)
 {
-	struct es_op	*op;
+	struct sim_op	*op;
 	size_t		 pos;
 	const char	*k;
 	json_t		*v;
 
-	pos = es_shard_pos(s, seq_no);
+	pos = sim_shard_pos(s, seq_no);
 	if (pos < s->nops && s->ops[pos].seq_no == seq_no)
 		return (-1);
 	if (s->nops == s->opsalloc) {
@@ -955,7 +956,7 @@ es_shard_put(struct es_shard *s, enum es_op_kind kind, int64_t seq_no,
 	op->id = id == NULL || kind == ES_OP_NOOP ? NULL : xstrdup(id);
 	op->source = kind == ES_OP_INDEX ? json_incref(source) : NULL;
 	s->nops++;
-	if (op->id != NULL && seq_no > es_doc_seq(s, op->id)) {
+	if (op->id != NULL && seq_no > sim_doc_seq(s, op->id)) {
 		if (kind == ES_OP_INDEX) {
 			json_object_set_new(s->docs, op->id,
 			    json_integer((json_int_t)pos));
@@ -976,20 +977,20 @@ es_shard_put(struct es_shard *s, enum es_op_kind kind, int64_t seq_no,
 
 /* The version of the newest operation on a document id, or 0. */
 static int64_t
-es_doc_version(struct es_shard *s, const char *id)
+sim_doc_version(struct sim_shard *s, const char *id)
 {
-	int64_t	seq = es_doc_seq(s, id);
+	int64_t	seq = sim_doc_seq(s, id);
 	size_t	pos;
 
 	if (seq < 0)
 		return (0);
-	pos = es_shard_pos(s, seq);
+	pos = sim_shard_pos(s, seq);
 	return (pos < s->nops ? s->ops[pos].version : 0);
 }
 
 /* The live operation of a document id in a shard, or NULL. */
-static struct es_op *
-es_doc_lookup(struct es_shard *s, const char *id)
+static struct sim_op *
+sim_doc_lookup(struct sim_shard *s, const char *id)
 {
 	json_t	*pos;
 
@@ -1000,7 +1001,7 @@ es_doc_lookup(struct es_shard *s, const char *id)
 
 /* One operation of a shard as a journal record. */
 static json_t *
-es_op_record(struct es_index *ix, int shard, struct es_op *op)
+sim_op_record(struct sim_index *ix, int shard, struct sim_op *op)
 {
 	json_t	*rec;
 
@@ -1019,22 +1020,22 @@ es_op_record(struct es_index *ix, int shard, struct es_op *op)
 
 /* Journal one operation of a shard. */
 static void
-es_journal_op(struct es_cluster *c, struct es_index *ix, int shard,
-    struct es_op *op)
+sim_journal_op(struct sim_cluster *c, struct sim_index *ix, int shard,
+    struct sim_op *op)
 {
-	es_journal(c, es_op_record(ix, shard, op));
+	sim_journal(c, sim_op_record(ix, shard, op));
 }
 
 /* The write blocks of an index as a cluster_block_exception, or 0. */
 static int
-es_write_blocked(struct es_index *ix, json_t **out)
+sim_write_blocked(struct sim_index *ix, json_t **out)
 {
 	if (ix->block_write)
-		return (es_error(out, 403, "cluster_block_exception",
+		return (sim_error(out, 403, "cluster_block_exception",
 		    "index [%s] blocked by: [FORBIDDEN/8/index write (api)];",
 		    ix->name));
 	if (ix->block_read_only)
-		return (es_error(out, 403, "cluster_block_exception",
+		return (sim_error(out, 403, "cluster_block_exception",
 		    "index [%s] blocked by: [FORBIDDEN/5/index read-only "
 		    "(api)];", ix->name));
 	return (0);
@@ -1045,53 +1046,53 @@ es_write_blocked(struct es_index *ix, json_t **out)
  * is on by default); followers refuse with 403 until promoted.
  */
 int
-es_index_doc(struct es_cluster *c, const char *name, const char *id,
+sim_index_doc(struct sim_cluster *c, const char *name, const char *id,
     json_t *body, const char *refresh, uint64_t now, json_t **out)
 {
-	struct es_index	*ix;
-	struct es_shard	*s;
+	struct sim_index	*ix;
+	struct sim_shard	*s;
 	char		 auto_id[21];
 	json_t		*created;
 	int		 status, shard;
 	int64_t		 version = 1;
 
 	if (body == NULL)
-		return (es_error(out, 400, "parse_exception",
+		return (sim_error(out, 400, "parse_exception",
 		    "request body is required"));
 	if (!json_is_object(body))
-		return (es_error(out, 400, "document_parsing_exception",
+		return (sim_error(out, 400, "document_parsing_exception",
 		    "[1:1] failed to parse: root must be an object"));
 	if (id != NULL && (*id == '\0' || strlen(id) > 512))
-		return (es_error(out, 400,
+		return (sim_error(out, 400,
 		    "action_request_validation_exception",
 		    "Validation Failed: 1: id is too long, must be no longer "
 		    "than 512 bytes but was: %zu;", strlen(id)));
-	if ((ix = es_index_find(c, name)) == NULL) {
-		if ((status = es_create_index(c, name, NULL, now,
+	if ((ix = sim_index_find(c, name)) == NULL) {
+		if ((status = sim_create_index(c, name, NULL, now,
 		    &created)) != 200) {
 			*out = created;
 			return (status);
 		}
 		json_decref(created);
-		ix = es_index_find(c, name);
+		ix = sim_index_find(c, name);
 	}
 	if (!ix->open)
-		return (es_index_closed(out, ix));
-	if ((status = es_write_blocked(ix, out)) != 0)
+		return (sim_index_closed(out, ix));
+	if ((status = sim_write_blocked(ix, out)) != 0)
 		return (status);
 	if (ix->follower)
-		return (es_error(out, 403, "status_exception",
+		return (sim_error(out, 403, "status_exception",
 		    "a following engine does not accept operations without an "
 		    "assigned sequence number"));
 	if (id == NULL) {
-		es_random_id(auto_id, sizeof auto_id);
+		sim_random_id(auto_id, sizeof auto_id);
 		id = auto_id;
 	}
-	shard = es_shard_for_id(id, ix->nshards);
+	shard = sim_shard_for_id(id, ix->nshards);
 	s = &ix->shards[shard];
-	version = es_doc_version(s, id) + 1;
-	es_shard_put(s, ES_OP_INDEX, s->max_seq_no + 1, version, id, body);
-	es_journal_op(c, ix, shard, &s->ops[s->nops - 1]);
+	version = sim_doc_version(s, id) + 1;
+	sim_shard_put(s, ES_OP_INDEX, s->max_seq_no + 1, version, id, body);
+	sim_journal_op(c, ix, shard, &s->ops[s->nops - 1]);
 	c->write_generation++;
 	if (refresh != NULL && (*refresh == '\0' ||
 	    strcmp(refresh, "true") == 0 || strcmp(refresh, "wait_for") == 0))
@@ -1109,17 +1110,17 @@ es_index_doc(struct es_cluster *c, const char *name, const char *id,
 
 /* GET /<index>/_doc/<id>: realtime, so unrefreshed documents are found. */
 int
-es_get_doc(struct es_cluster *c, const char *name, const char *id,
+sim_get_doc(struct sim_cluster *c, const char *name, const char *id,
     json_t **out)
 {
-	struct es_index	*ix;
-	struct es_op	*op;
+	struct sim_index	*ix;
+	struct sim_op	*op;
 
-	if ((ix = es_index_find(c, name)) == NULL)
-		return (es_index_not_found(out, name));
+	if ((ix = sim_index_find(c, name)) == NULL)
+		return (sim_index_not_found(out, name));
 	if (!ix->open)
-		return (es_index_closed(out, ix));
-	op = es_doc_lookup(&ix->shards[es_shard_for_id(id, ix->nshards)], id);
+		return (sim_index_closed(out, ix));
+	op = sim_doc_lookup(&ix->shards[sim_shard_for_id(id, ix->nshards)], id);
 	if (op == NULL) {
 		*out = json_pack("{s:s, s:s, s:b}", "_index", ix->name,
 		    "_id", id, "found", 0);
@@ -1138,30 +1139,30 @@ es_get_doc(struct es_cluster *c, const char *name, const char *id,
  * document stays deleted in the history that followers replay.
  */
 int
-es_delete_doc(struct es_cluster *c, const char *name, const char *id,
+sim_delete_doc(struct sim_cluster *c, const char *name, const char *id,
     const char *refresh, json_t **out)
 {
-	struct es_index	*ix;
-	struct es_shard	*s;
+	struct sim_index	*ix;
+	struct sim_shard	*s;
 	int		 shard, found;
 	int64_t		 version;
 
-	if ((ix = es_index_find(c, name)) == NULL)
-		return (es_index_not_found(out, name));
+	if ((ix = sim_index_find(c, name)) == NULL)
+		return (sim_index_not_found(out, name));
 	if (!ix->open)
-		return (es_index_closed(out, ix));
-	if (es_write_blocked(ix, out) != 0)
+		return (sim_index_closed(out, ix));
+	if (sim_write_blocked(ix, out) != 0)
 		return (403);
 	if (ix->follower)
-		return (es_error(out, 403, "status_exception",
+		return (sim_error(out, 403, "status_exception",
 		    "a following engine does not accept operations without an "
 		    "assigned sequence number"));
-	shard = es_shard_for_id(id, ix->nshards);
+	shard = sim_shard_for_id(id, ix->nshards);
 	s = &ix->shards[shard];
-	found = es_doc_lookup(s, id) != NULL;
-	version = es_doc_version(s, id) + 1;
-	es_shard_put(s, ES_OP_DELETE, s->max_seq_no + 1, version, id, NULL);
-	es_journal_op(c, ix, shard, &s->ops[s->nops - 1]);
+	found = sim_doc_lookup(s, id) != NULL;
+	version = sim_doc_version(s, id) + 1;
+	sim_shard_put(s, ES_OP_DELETE, s->max_seq_no + 1, version, id, NULL);
+	sim_journal_op(c, ix, shard, &s->ops[s->nops - 1]);
 	c->write_generation++;
 	if (refresh != NULL && (*refresh == '\0' ||
 	    strcmp(refresh, "true") == 0 || strcmp(refresh, "wait_for") == 0))
@@ -1176,7 +1177,7 @@ es_delete_doc(struct es_cluster *c, const char *name, const char *id,
 
 /* Lower-case alphanumeric tokens of a value, as the standard analyzer. */
 static int
-es_token_in(const char *token, const char *text)
+sim_token_in(const char *token, const char *text)
 {
 	size_t		 tlen = strlen(token);
 	const char	*p = text, *start;
@@ -1207,7 +1208,7 @@ es_token_in(const char *token, const char *text)
 
 /* Whether a JSON value contains the query text (any token matches). */
 static int
-es_value_matches(json_t *v, const char *query)
+sim_value_matches(json_t *v, const char *query)
 {
 	json_t		*item;
 	const char	*key;
@@ -1218,13 +1219,13 @@ es_value_matches(json_t *v, const char *query)
 	switch (json_typeof(v)) {
 	case JSON_OBJECT:
 		json_object_foreach(v, key, item) {
-			if (es_value_matches(item, query))
+			if (sim_value_matches(item, query))
 				return (1);
 		}
 		return (0);
 	case JSON_ARRAY:
 		json_array_foreach(v, i, item) {
-			if (es_value_matches(item, query))
+			if (sim_value_matches(item, query))
 				return (1);
 		}
 		return (0);
@@ -1245,7 +1246,7 @@ es_value_matches(json_t *v, const char *query)
 	q = xstrdup(query);
 	for (tok = strtok_r(q, " \t\"", &save); tok != NULL && !hit;
 	    tok = strtok_r(NULL, " \t\"", &save)) {
-		if (strcmp(text, tok) == 0 || es_token_in(tok, text))
+		if (strcmp(text, tok) == 0 || sim_token_in(tok, text))
 			hit = 1;
 	}
 	free(q);
@@ -1255,7 +1256,7 @@ es_value_matches(json_t *v, const char *query)
 
 /* A field of a source by dotted path, or NULL. */
 static json_t *
-es_source_field(json_t *source, const char *path)
+sim_source_field(json_t *source, const char *path)
 {
 	json_t	*v;
 	char	*copy, *part, *save;
@@ -1276,7 +1277,7 @@ es_source_field(json_t *source, const char *path)
  * each "field:value" or "value", any term suffices (default_operator OR).
  */
 static int
-es_query_string_matches(json_t *source, const char *q)
+sim_query_string_matches(json_t *source, const char *q)
 {
 	char		*copy, *p, *term, *colon, *val;
 	json_t		*field;
@@ -1303,10 +1304,10 @@ es_query_string_matches(json_t *source, const char *q)
 		if ((colon = strchr(term, ':')) != NULL && colon != term) {
 			*colon = '\0';
 			val = colon + 1;
-			field = es_source_field(source, term);
-			hit = field != NULL && es_value_matches(field, val);
+			field = sim_source_field(source, term);
+			hit = field != NULL && sim_value_matches(field, val);
 		} else
-			hit = es_value_matches(source, term);
+			hit = sim_value_matches(source, term);
 	}
 	free(copy);
 	return (hit);
@@ -1314,7 +1315,7 @@ es_query_string_matches(json_t *source, const char *q)
 
 /* Translate a search body's query into a query string; -1 if unsupported. */
 static int
-es_body_query(json_t *body, char **q, json_t **out)
+sim_body_query(json_t *body, char **q, json_t **out)
 {
 	json_t		*query, *clause, *v;
 	const char	*kind, *field;
@@ -1324,7 +1325,7 @@ es_body_query(json_t *body, char **q, json_t **out)
 	if (body == NULL || (query = json_object_get(body, "query")) == NULL)
 		return (0);
 	if (!json_is_object(query) || json_object_size(query) != 1)
-		return (es_error(out, 400, "parsing_exception",
+		return (sim_error(out, 400, "parsing_exception",
 		    "[query] malformed query, expected [END_OBJECT] but found "
 		    "[FIELD_NAME]"));
 	json_object_foreach(query, kind, clause)
@@ -1334,7 +1335,7 @@ es_body_query(json_t *body, char **q, json_t **out)
 	if (strcmp(kind, "query_string") == 0) {
 		v = json_object_get(clause, "query");
 		if (!json_is_string(v))
-			return (es_error(out, 400, "parsing_exception",
+			return (sim_error(out, 400, "parsing_exception",
 			    "[query_string] requires query"));
 		*q = xstrdup(json_string_value(v));
 		return (0);
@@ -1347,7 +1348,7 @@ es_body_query(json_t *body, char **q, json_t **out)
 			v = json_object_get(v, strcmp(kind, "match") == 0 ?
 			    "query" : "value");
 		if (v == NULL || json_is_object(v) || json_is_array(v))
-			return (es_error(out, 400, "parsing_exception",
+			return (sim_error(out, 400, "parsing_exception",
 			    "[%s] malformed query", kind));
 		s = json_is_string(v) ? xstrdup(json_string_value(v)) :
 		    json_dumps(v, JSON_ENCODE_ANY);
@@ -1355,7 +1356,7 @@ es_body_query(json_t *body, char **q, json_t **out)
 		free(s);
 		return (0);
 	}
-	return (es_error(out, 400, "parsing_exception", "unknown query [%s]",
+	return (sim_error(out, 400, "parsing_exception", "unknown query [%s]",
 	    kind));
 }
 
@@ -1364,12 +1365,12 @@ es_body_query(json_t *body, char **q, json_t **out)
  * count_only selects the _count body.
  */
 int
-es_search(struct es_cluster *c, const char *expr, const char *q,
+sim_search(struct sim_cluster *c, const char *expr, const char *q,
     json_t *body, int from, int size, int count_only, json_t **out)
 {
-	struct es_index	**list;
-	struct es_shard	 *s;
-	struct es_op	 *op;
+	struct sim_index	**list;
+	struct sim_shard	 *s;
+	struct sim_op	 *op;
 	size_t		  n, i;
 	int		  status, shards = 0, sh;
 	json_int_t	  total = 0;
@@ -1377,9 +1378,9 @@ es_search(struct es_cluster *c, const char *expr, const char *q,
 	json_t		 *pos, *hits;
 	char		 *bq = NULL;
 
-	if ((status = es_body_query(body, &bq, out)) != 0)
+	if ((status = sim_body_query(body, &bq, out)) != 0)
 		return (status);
-	if ((status = es_resolve_open(c, expr, &list, &n, out)) != 0) {
+	if ((status = sim_resolve_open(c, expr, &list, &n, out)) != 0) {
 		free(bq);
 		return (status);
 	}
@@ -1391,7 +1392,7 @@ es_search(struct es_cluster *c, const char *expr, const char *q,
 			json_object_foreach(s->docs, id, pos) {
 				op = &s->ops[json_integer_value(pos)];
 				if (op->seq_no > s->refreshed_seq_no ||
-				    !es_query_string_matches(op->source,
+				    !sim_query_string_matches(op->source,
 				    q != NULL ? q : bq))
 					continue;
 				if (!count_only && total >= from &&
@@ -1425,13 +1426,13 @@ es_search(struct es_cluster *c, const char *expr, const char *q,
 
 /* POST /<expr>/_refresh. */
 int
-es_refresh(struct es_cluster *c, const char *expr, json_t **out)
+sim_refresh(struct sim_cluster *c, const char *expr, json_t **out)
 {
-	struct es_index	**list;
+	struct sim_index	**list;
 	size_t		  n, i;
 	int		  status, sh, total = 0, ok = 0;
 
-	if ((status = es_resolve_open(c, expr, &list, &n, out)) != 0)
+	if ((status = sim_resolve_open(c, expr, &list, &n, out)) != 0)
 		return (status);
 	for (i = 0; i < n; i++) {
 		for (sh = 0; sh < list[i]->nshards; sh++)
@@ -1448,7 +1449,7 @@ es_refresh(struct es_cluster *c, const char *expr, json_t **out)
 
 /* The periodic refresh (index.refresh_interval 1s) of every open shard. */
 void
-es_refresh_all(struct es_cluster *c)
+sim_refresh_all(struct sim_cluster *c)
 {
 	size_t	i;
 	int	sh;
@@ -1464,7 +1465,7 @@ es_refresh_all(struct es_cluster *c)
 
 /* The documents of a shard a search would see. */
 static json_int_t
-es_shard_visible_docs(struct es_shard *s)
+sim_shard_visible_docs(struct sim_shard *s)
 {
 	const char	*id;
 	json_t		*pos;
@@ -1480,7 +1481,7 @@ es_shard_visible_docs(struct es_shard *s)
 
 /* One shard copy as _stats?level=shards renders it. */
 static json_t *
-es_shard_stats(struct es_cluster *c, struct es_shard *s, json_int_t docs)
+sim_shard_stats(struct sim_cluster *c, struct sim_shard *s, json_int_t docs)
 {
 	json_t		*leases, *lease;
 	const char	*id;
@@ -1515,10 +1516,10 @@ es_shard_stats(struct es_cluster *c, struct es_shard *s, json_int_t docs)
 
 /* GET /<expr>/_stats[?level=shards]. */
 int
-es_stats(struct es_cluster *c, const char *expr, const char *level,
+sim_stats(struct sim_cluster *c, const char *expr, const char *level,
     json_t **out)
 {
-	struct es_index	**list;
+	struct sim_index	**list;
 	size_t		  n, i;
 	int		  status, sh, shards = 0, ok = 0;
 	json_int_t	  all = 0, docs, idocs;
@@ -1526,7 +1527,7 @@ es_stats(struct es_cluster *c, const char *expr, const char *level,
 	int		  by_shard;
 
 	by_shard = level != NULL && strcmp(level, "shards") == 0;
-	if ((status = es_resolve_open(c, expr, &list, &n, out)) != 0)
+	if ((status = sim_resolve_open(c, expr, &list, &n, out)) != 0)
 		return (status);
 	indices = json_object();
 	for (i = 0; i < n; i++) {
@@ -1534,14 +1535,14 @@ es_stats(struct es_cluster *c, const char *expr, const char *level,
 		if (by_shard)
 			sj = json_object();
 		for (sh = 0; sh < list[i]->nshards; sh++) {
-			docs = es_shard_visible_docs(&list[i]->shards[sh]);
+			docs = sim_shard_visible_docs(&list[i]->shards[sh]);
 			idocs += docs;
 			if (by_shard) {
 				char	num[16];
 
 				snprintf(num, sizeof num, "%d", sh);
 				json_object_set_new(sj, num, json_pack("[o]",
-				    es_shard_stats(c, &list[i]->shards[sh],
+				    sim_shard_stats(c, &list[i]->shards[sh],
 				    docs)));
 			}
 		}
@@ -1575,9 +1576,9 @@ es_stats(struct es_cluster *c, const char *expr, const char *level,
  * text); sizes are the JSON size of the live documents.
  */
 int
-es_cat_indices(struct es_cluster *c, const char *expr, json_t **out)
+sim_cat_indices(struct sim_cluster *c, const char *expr, json_t **out)
 {
-	struct es_index	**list;
+	struct sim_index	**list;
 	size_t		  n, i;
 	int		  status, sh;
 	json_int_t	  docs, bytes;
@@ -1585,16 +1586,16 @@ es_cat_indices(struct es_cluster *c, const char *expr, json_t **out)
 	const char	 *id;
 	char		  b[4][32], *text;
 
-	if ((status = es_resolve(c, expr, ES_RESOLVE_OPEN | ES_RESOLVE_CLOSED,
+	if ((status = sim_resolve(c, expr, ES_RESOLVE_OPEN | ES_RESOLVE_CLOSED,
 	    &list, &n, out)) != 0)
 		return (status);
 	rows = json_array();
 	for (i = 0; i < n; i++) {
 		docs = bytes = 0;
 		for (sh = 0; sh < list[i]->nshards; sh++) {
-			struct es_shard	*s = &list[i]->shards[sh];
+			struct sim_shard	*s = &list[i]->shards[sh];
 
-			docs += es_shard_visible_docs(s);
+			docs += sim_shard_visible_docs(s);
 			json_object_foreach(s->docs, id, pos) {
 				text = json_dumps(s->ops[json_integer_value(
 				    pos)].source, JSON_COMPACT);
@@ -1629,7 +1630,7 @@ es_cat_indices(struct es_cluster *c, const char *expr, json_t **out)
 
 /* The flat settings of an index, all values strings. */
 static json_t *
-es_index_flat_settings(struct es_index *ix)
+sim_index_flat_settings(struct sim_index *ix)
 {
 	json_t	*s;
 	char	 buf[32];
@@ -1668,10 +1669,10 @@ es_index_flat_settings(struct es_index *ix)
 
 /* GET /<expr>/_settings[/<names>]. */
 int
-es_get_settings(struct es_cluster *c, const char *expr, const char *names,
+sim_get_settings(struct sim_cluster *c, const char *expr, const char *names,
     int flat, json_t **out)
 {
-	struct es_index	**list;
+	struct sim_index	**list;
 	size_t		  n, i;
 	int		  status, keep;
 	json_t		 *all, *s, *val;
@@ -1679,12 +1680,12 @@ es_get_settings(struct es_cluster *c, const char *expr, const char *names,
 	void		 *tmp;
 	char		 *copy, *tok, *save;
 
-	if ((status = es_resolve(c, expr, ES_RESOLVE_OPEN | ES_RESOLVE_CLOSED,
+	if ((status = sim_resolve(c, expr, ES_RESOLVE_OPEN | ES_RESOLVE_CLOSED,
 	    &list, &n, out)) != 0)
 		return (status);
 	all = json_object();
 	for (i = 0; i < n; i++) {
-		s = es_index_flat_settings(list[i]);
+		s = sim_index_flat_settings(list[i]);
 		if (names != NULL) {
 			json_object_foreach_safe(s, tmp, key, val) {
 				keep = 0;
@@ -1693,14 +1694,14 @@ es_get_settings(struct es_cluster *c, const char *expr, const char *names,
 				    tok != NULL && !keep;
 				    tok = strtok_r(NULL, ",", &save))
 					keep = strcmp(tok, "_all") == 0 ||
-					    es_glob(tok, key);
+					    sim_glob(tok, key);
 				free(copy);
 				if (!keep)
 					json_object_del(s, key);
 			}
 		}
 		if (!flat) {
-			json_t	*nested = es_unflatten(s);
+			json_t	*nested = sim_unflatten(s);
 
 			json_decref(s);
 			s = nested;
@@ -1715,7 +1716,7 @@ es_get_settings(struct es_cluster *c, const char *expr, const char *names,
 
 /* A boolean setting value given as JSON bool, string or null. */
 static int
-es_bool_value(json_t *v, int *out)
+sim_bool_value(json_t *v, int *out)
 {
 	if (json_is_null(v) || json_is_false(v) || (json_is_string(v) &&
 	    strcmp(json_string_value(v), "false") == 0))
@@ -1730,10 +1731,10 @@ es_bool_value(json_t *v, int *out)
 
 /* PUT /<expr>/_settings: blocks and number_of_replicas are dynamic. */
 int
-es_put_settings(struct es_cluster *c, const char *expr, json_t *body,
+sim_put_settings(struct sim_cluster *c, const char *expr, json_t *body,
     json_t **out)
 {
-	struct es_index	**list;
+	struct sim_index	**list;
 	size_t		  n, i;
 	int		  status, replicas = -1, b;
 	json_t		 *flat, *raw, *v, *wrapped;
@@ -1745,12 +1746,12 @@ es_put_settings(struct es_cluster *c, const char *expr, json_t *body,
 	    "index.blocks.metadata" };
 
 	if (body == NULL || !json_is_object(body))
-		return (es_error(out, 400,
+		return (sim_error(out, 400,
 		    "action_request_validation_exception",
 		    "Validation Failed: 1: no settings to update;"));
 	wrapped = json_object_get(body, "settings") != NULL ?
 	    json_incref(body) : json_pack("{s:O}", "settings", body);
-	status = es_index_settings(wrapped, &raw, out);
+	status = sim_index_settings(wrapped, &raw, out);
 	json_decref(wrapped);
 	if (status != 0) {
 		json_decref(raw);
@@ -1763,8 +1764,8 @@ es_put_settings(struct es_cluster *c, const char *expr, json_t *body,
 				break;
 		}
 		if (i < 4) {
-			if (es_bool_value(v, &b) == -1) {
-				status = es_error(out, 400,
+			if (sim_bool_value(v, &b) == -1) {
+				status = sim_error(out, 400,
 				    "illegal_argument_exception",
 				    "Failed to parse value for setting [%s]",
 				    key);
@@ -1775,7 +1776,7 @@ es_put_settings(struct es_cluster *c, const char *expr, json_t *body,
 			set[i] = b;
 		} else if (strcmp(key, "index.number_of_replicas") == 0) {
 			json_object_set(flat, key, v);
-			status = es_get_int_setting(flat, key, 1, 0, 64,
+			status = sim_get_int_setting(flat, key, 1, 0, 64,
 			    &replicas, out);
 			if (status != 0) {
 				json_decref(raw);
@@ -1786,7 +1787,7 @@ es_put_settings(struct es_cluster *c, const char *expr, json_t *body,
 			full = xstrdup(key);
 			json_decref(raw);
 			json_decref(flat);
-			status = es_error(out, 400,
+			status = sim_error(out, 400,
 			    "illegal_argument_exception",
 			    "unknown setting [%s] please check that any "
 			    "required plugins are installed, or check the "
@@ -1798,7 +1799,7 @@ es_put_settings(struct es_cluster *c, const char *expr, json_t *body,
 	}
 	json_decref(raw);
 	json_decref(flat);
-	if ((status = es_resolve(c, expr, ES_RESOLVE_OPEN | ES_RESOLVE_CLOSED,
+	if ((status = sim_resolve(c, expr, ES_RESOLVE_OPEN | ES_RESOLVE_CLOSED,
 	    &list, &n, out)) != 0)
 		return (status);
 	for (i = 0; i < n; i++) {
@@ -1812,7 +1813,7 @@ es_put_settings(struct es_cluster *c, const char *expr, json_t *body,
 			list[i]->block_metadata = set[3];
 		if (replicas != -1)
 			list[i]->nreplicas = replicas;
-		es_journal_index(c, list[i]);
+		sim_journal_index(c, list[i]);
 	}
 	free(list);
 	*out = json_pack("{s:b}", "acknowledged", 1);
@@ -1826,68 +1827,68 @@ es_put_settings(struct es_cluster *c, const char *expr, json_t *body,
  * them with "index.blocks.write": null).
  */
 int
-es_clone(struct es_cluster *c, const char *src, const char *target,
+sim_clone(struct sim_cluster *c, const char *src, const char *target,
     json_t *body, uint64_t now, json_t **out)
 {
-	struct es_index	*ix, *nx;
+	struct sim_index	*ix, *nx;
 	json_t		*flat = NULL, *cause, *v;
 	int		 status, sh, replicas, bw, bro;
 	size_t		 i;
 
-	if ((ix = es_index_find(c, src)) == NULL)
-		return (es_index_not_found(out, src));
-	if ((status = es_valid_index_name(target, out)) != 0)
+	if ((ix = sim_index_find(c, src)) == NULL)
+		return (sim_index_not_found(out, src));
+	if ((status = sim_valid_index_name(target, out)) != 0)
 		return (status);
-	if ((nx = es_index_find(c, target)) != NULL) {
-		cause = es_cause("resource_already_exists_exception",
+	if ((nx = sim_index_find(c, target)) != NULL) {
+		cause = sim_cause("resource_already_exists_exception",
 		    "index [%s/%s] already exists", nx->name, nx->uuid);
 		json_object_set_new(cause, "index_uuid", json_string(nx->uuid));
 		json_object_set_new(cause, "index", json_string(nx->name));
-		return (es_error_cause(out, 400, cause));
+		return (sim_error_cause(out, 400, cause));
 	}
 	if (!ix->open)
-		return (es_index_closed(out, ix));
+		return (sim_index_closed(out, ix));
 	if (!ix->block_write && !ix->block_read_only)
-		return (es_error(out, 500, "illegal_state_exception",
+		return (sim_error(out, 500, "illegal_state_exception",
 		    "index %s must block write operations to resize index. use "
 		    "\"index.blocks.write=true\"", ix->name));
-	if ((status = es_index_settings(body, &flat, out)) != 0 ||
-	    (status = es_get_int_setting(flat, "index.number_of_replicas",
+	if ((status = sim_index_settings(body, &flat, out)) != 0 ||
+	    (status = sim_get_int_setting(flat, "index.number_of_replicas",
 	    ix->nreplicas, 0, 64, &replicas, out)) != 0) {
 		json_decref(flat);
 		return (status);
 	}
 	if (json_object_get(flat, "index.number_of_shards") != NULL &&
-	    (status = es_get_int_setting(flat, "index.number_of_shards", 1, 1,
+	    (status = sim_get_int_setting(flat, "index.number_of_shards", 1, 1,
 	    1024, &sh, out)) == 0 && sh != ix->nshards) {
 		json_decref(flat);
-		return (es_error(out, 400, "illegal_argument_exception",
+		return (sim_error(out, 400, "illegal_argument_exception",
 		    "the number of target shards (%d) must be the same as "
 		    "the number of source shards (%d)", sh, ix->nshards));
 	}
 	bw = ix->block_write;
 	bro = ix->block_read_only;
 	if (status == 0 && (((v = json_object_get(flat,
-	    "index.blocks.write")) != NULL && es_bool_value(v, &bw) == -1) ||
+	    "index.blocks.write")) != NULL && sim_bool_value(v, &bw) == -1) ||
 	    ((v = json_object_get(flat, "index.blocks.read_only")) != NULL &&
-	    es_bool_value(v, &bro) == -1)))
-		status = es_error(out, 400, "illegal_argument_exception",
+	    sim_bool_value(v, &bro) == -1)))
+		status = sim_error(out, 400, "illegal_argument_exception",
 		    "Failed to parse value for setting [index.blocks.*]");
 	json_decref(flat);
 	if (status != 0)
 		return (status);
-	nx = es_index_insert(c, target, ix->nshards, replicas);
+	nx = sim_index_insert(c, target, ix->nshards, replicas);
 	nx->creation_date = now;
 	nx->block_write = bw;
 	nx->block_read_only = bro;
-	es_journal_index(c, nx);
+	sim_journal_index(c, nx);
 	for (sh = 0; sh < ix->nshards; sh++) {
 		for (i = 0; i < ix->shards[sh].nops; i++) {
-			struct es_op	*op = &ix->shards[sh].ops[i];
+			struct sim_op	*op = &ix->shards[sh].ops[i];
 
-			es_shard_put(&nx->shards[sh], op->kind, op->seq_no,
+			sim_shard_put(&nx->shards[sh], op->kind, op->seq_no,
 			    op->version, op->id, op->source);
-			es_journal_op(c, nx, sh, op);
+			sim_journal_op(c, nx, sh, op);
 		}
 		nx->shards[sh].refreshed_seq_no = nx->shards[sh].max_seq_no;
 	}
@@ -1898,7 +1899,7 @@ es_clone(struct es_cluster *c, const char *src, const char *target,
 
 /* Effective value (transient over persistent) of a flat cluster setting. */
 static json_t *
-es_cluster_setting(struct es_cluster *c, const char *key)
+sim_cluster_setting(struct sim_cluster *c, const char *key)
 {
 	json_t	*v;
 
@@ -1909,13 +1910,13 @@ es_cluster_setting(struct es_cluster *c, const char *key)
 
 /* cluster.remote.<alias>.<key> as a string, or NULL. */
 const char *
-es_remote_setting(struct es_cluster *c, const char *alias, const char *key)
+sim_remote_setting(struct sim_cluster *c, const char *alias, const char *key)
 {
 	char	*full;
 	json_t	*v;
 
 	xasprintf(&full, "cluster.remote.%s.%s", alias, key);
-	v = es_cluster_setting(c, full);
+	v = sim_cluster_setting(c, full);
 	free(full);
 	if (json_is_array(v))
 		v = json_array_get(v, 0);
@@ -1924,18 +1925,18 @@ es_remote_setting(struct es_cluster *c, const char *alias, const char *key)
 
 /* Whether a remote alias is configured: seeds (sniff) or an address. */
 static int
-es_remote_configured(struct es_cluster *c, const char *alias)
+sim_remote_configured(struct sim_cluster *c, const char *alias)
 {
-	const char	*mode = es_remote_setting(c, alias, "mode");
+	const char	*mode = sim_remote_setting(c, alias, "mode");
 
 	if (mode != NULL && strcmp(mode, "proxy") == 0)
-		return (es_remote_setting(c, alias, "proxy_address") != NULL);
-	return (es_remote_setting(c, alias, "seeds") != NULL);
+		return (sim_remote_setting(c, alias, "proxy_address") != NULL);
+	return (sim_remote_setting(c, alias, "seeds") != NULL);
 }
 
 /* Add the configured aliases named by a flat settings map. */
 static void
-es_collect_aliases(struct es_cluster *c, json_t *flat, json_t *set)
+sim_collect_aliases(struct sim_cluster *c, json_t *flat, json_t *set)
 {
 	const char	*key, *dot;
 	json_t		*v;
@@ -1946,7 +1947,7 @@ es_collect_aliases(struct es_cluster *c, json_t *flat, json_t *set)
 		    (dot = strchr(key + 15, '.')) == NULL)
 			continue;
 		alias = xstrndup(key + 15, dot - (key + 15));
-		if (es_remote_configured(c, alias))
+		if (sim_remote_configured(c, alias))
 			json_object_set_new(set, alias, json_true());
 		free(alias);
 	}
@@ -1954,38 +1955,38 @@ es_collect_aliases(struct es_cluster *c, json_t *flat, json_t *set)
 
 /* The configured remote aliases as a JSON object alias -> true. */
 json_t *
-es_remote_aliases(struct es_cluster *c)
+sim_remote_aliases(struct sim_cluster *c)
 {
 	json_t	*set = json_object();
 
-	es_collect_aliases(c, c->persistent, set);
-	es_collect_aliases(c, c->transient, set);
+	sim_collect_aliases(c, c->persistent, set);
+	sim_collect_aliases(c, c->transient, set);
 	return (set);
 }
 
 /* The HTTP address of a remote: its proxy_address or first seed. */
 int
-es_remote_address(struct es_cluster *c, const char *alias, char **addr)
+sim_remote_address(struct sim_cluster *c, const char *alias, char **addr)
 {
 	const char	*mode, *a;
 
-	if (!es_remote_configured(c, alias))
+	if (!sim_remote_configured(c, alias))
 		return (-1);
-	mode = es_remote_setting(c, alias, "mode");
+	mode = sim_remote_setting(c, alias, "mode");
 	if (mode != NULL && strcmp(mode, "proxy") == 0)
-		a = es_remote_setting(c, alias, "proxy_address");
+		a = sim_remote_setting(c, alias, "proxy_address");
 	else
-		a = es_remote_setting(c, alias, "seeds");
+		a = sim_remote_setting(c, alias, "seeds");
 	*addr = xstrdup(a);
 	return (0);
 }
 
-static const char *const es_remote_keys[] = {
+static const char *const sim_remote_keys[] = {
 	"mode", "seeds", "node_connections", "proxy_address",
 	"proxy_socket_connections", "server_name", "skip_unavailable",
 	"transport.ping_schedule", "transport.compress", NULL
 };
-static const char *const es_cluster_keys[] = {
+static const char *const sim_cluster_keys[] = {
 	"action.destructive_requires_name", "cluster.routing.allocation.enable",
 	"indices.recovery.max_bytes_per_sec", "cluster.max_shards_per_node",
 	NULL
@@ -1993,21 +1994,21 @@ static const char *const es_cluster_keys[] = {
 
 /* Whether a flat key is a cluster setting essim knows. */
 static int
-es_known_setting(const char *key, char **alias)
+sim_known_setting(const char *key, char **alias)
 {
 	const char	*dot;
 	size_t		 i;
 
 	*alias = NULL;
-	for (i = 0; es_cluster_keys[i] != NULL; i++) {
-		if (strcmp(key, es_cluster_keys[i]) == 0)
+	for (i = 0; sim_cluster_keys[i] != NULL; i++) {
+		if (strcmp(key, sim_cluster_keys[i]) == 0)
 			return (1);
 	}
 	if (strncmp(key, "cluster.remote.", 15) != 0 ||
 	    (dot = strchr(key + 15, '.')) == NULL || dot == key + 15)
 		return (0);
-	for (i = 0; es_remote_keys[i] != NULL; i++) {
-		if (strcmp(dot + 1, es_remote_keys[i]) == 0 ||
+	for (i = 0; sim_remote_keys[i] != NULL; i++) {
+		if (strcmp(dot + 1, sim_remote_keys[i]) == 0 ||
 		    strcmp(dot + 1, "*") == 0) {
 			*alias = xstrndup(key + 15, dot - (key + 15));
 			return (1);
@@ -2018,7 +2019,7 @@ es_known_setting(const char *key, char **alias)
 
 /* Apply one scope's changes to a copy of its flat settings. */
 static int
-es_settings_apply(json_t *store, json_t *changes, const char *scope,
+sim_settings_apply(json_t *store, json_t *changes, const char *scope,
     json_t *echo, json_t *aliases, json_t **err)
 {
 	const char	*key, *k2;
@@ -2028,8 +2029,8 @@ es_settings_apply(json_t *store, json_t *changes, const char *scope,
 	size_t		 plen;
 
 	json_object_foreach(changes, key, v) {
-		if (!es_known_setting(key, &alias))
-			return (es_error(err, 400, "illegal_argument_exception",
+		if (!sim_known_setting(key, &alias))
+			return (sim_error(err, 400, "illegal_argument_exception",
 			    "%s setting [%s], not recognized", scope, key));
 		if (alias != NULL) {
 			json_object_set_new(aliases, alias, json_true());
@@ -2038,7 +2039,7 @@ es_settings_apply(json_t *store, json_t *changes, const char *scope,
 		plen = strlen(key);
 		if (plen >= 2 && strcmp(key + plen - 2, ".*") == 0) {
 			if (!json_is_null(v))
-				return (es_error(err, 400,
+				return (sim_error(err, 400,
 				    "illegal_argument_exception",
 				    "%s setting [%s], not recognized", scope,
 				    key));
@@ -2054,8 +2055,8 @@ es_settings_apply(json_t *store, json_t *changes, const char *scope,
 			json_object_del(store, key);
 			continue;
 		}
-		if ((value = es_setting_value(v)) == NULL)
-			return (es_error(err, 400, "illegal_argument_exception",
+		if ((value = sim_setting_value(v)) == NULL)
+			return (sim_error(err, 400, "illegal_argument_exception",
 			    "Failed to parse value for setting [%s]", key));
 		json_object_set(echo, key, value);
 		json_object_set_new(store, key, value);
@@ -2065,7 +2066,7 @@ es_settings_apply(json_t *store, json_t *changes, const char *scope,
 
 /* Check one alias's keys against its mode, as the strategy validator. */
 static int
-es_remote_validate(json_t *persistent, json_t *transient, const char *alias,
+sim_remote_validate(json_t *persistent, json_t *transient, const char *alias,
     json_t **err)
 {
 	static const char *const proxy_keys[] = { "proxy_address",
@@ -2087,7 +2088,7 @@ es_remote_validate(json_t *persistent, json_t *transient, const char *alias,
 		mode = json_string_value(v);
 	if (mode == NULL || (strcmp(mode, "sniff") != 0 &&
 	    strcmp(mode, "proxy") != 0))
-		return (es_error(err, 400, "illegal_argument_exception",
+		return (sim_error(err, 400, "illegal_argument_exception",
 		    "No enum constant org.elasticsearch.transport."
 		    "RemoteConnectionStrategy.ConnectionStrategy.%s",
 		    mode == NULL ? "null" : mode));
@@ -2097,7 +2098,7 @@ es_remote_validate(json_t *persistent, json_t *transient, const char *alias,
 		xasprintf(&key, "cluster.remote.%s.%s", alias, other[i]);
 		if (json_object_get(transient, key) != NULL ||
 		    json_object_get(persistent, key) != NULL) {
-			es_error(err, 400, "illegal_argument_exception",
+			sim_error(err, 400, "illegal_argument_exception",
 			    "Setting \"%s\" cannot be used with the configured "
 			    "\"cluster.remote.%s.mode\" [required=%s, "
 			    "configured=%s]", key, alias,
@@ -2113,7 +2114,7 @@ es_remote_validate(json_t *persistent, json_t *transient, const char *alias,
 
 /* PUT /_cluster/settings: validate everything, then apply atomically. */
 int
-es_put_cluster_settings(struct es_cluster *c, json_t *body, int flat_out,
+sim_put_cluster_settings(struct sim_cluster *c, json_t *body, int flat_out,
     json_t **out)
 {
 	json_t		*p_in, *t_in, *p_flat, *t_flat, *p_new, *t_new;
@@ -2123,17 +2124,17 @@ es_put_cluster_settings(struct es_cluster *c, json_t *body, int flat_out,
 	int		 status = 0;
 
 	if (body == NULL || !json_is_object(body))
-		return (es_error(out, 400,
+		return (sim_error(out, 400,
 		    "action_request_validation_exception",
 		    "Validation Failed: 1: no settings to update;"));
 	json_object_foreach(body, key, v) {
 		if (strcmp(key, "persistent") != 0 &&
 		    strcmp(key, "transient") != 0)
-			return (es_error(out, 400, "x_content_parse_exception",
+			return (sim_error(out, 400, "x_content_parse_exception",
 			    "[1:2] [cluster_update_settings_request] unknown "
 			    "field [%s]", key));
 		if (!json_is_object(v))
-			return (es_error(out, 400, "x_content_parse_exception",
+			return (sim_error(out, 400, "x_content_parse_exception",
 			    "[1:2] [cluster_update_settings_request] failed "
 			    "to parse field [%s]", key));
 	}
@@ -2141,25 +2142,25 @@ es_put_cluster_settings(struct es_cluster *c, json_t *body, int flat_out,
 	t_in = json_object_get(body, "transient");
 	if ((p_in == NULL || json_object_size(p_in) == 0) &&
 	    (t_in == NULL || json_object_size(t_in) == 0))
-		return (es_error(out, 400,
+		return (sim_error(out, 400,
 		    "action_request_validation_exception",
 		    "Validation Failed: 1: no settings to update;"));
 	p_flat = json_object();
 	t_flat = json_object();
 	if (p_in != NULL)
-		es_flatten(p_in, NULL, p_flat);
+		sim_flatten(p_in, NULL, p_flat);
 	if (t_in != NULL)
-		es_flatten(t_in, NULL, t_flat);
+		sim_flatten(t_in, NULL, t_flat);
 	p_new = json_deep_copy(c->persistent);
 	t_new = json_deep_copy(c->transient);
 	p_echo = json_object();
 	t_echo = json_object();
 	aliases = json_object();
-	if ((status = es_settings_apply(p_new, p_flat, "persistent", p_echo,
-	    aliases, out)) == 0 && (status = es_settings_apply(t_new, t_flat,
+	if ((status = sim_settings_apply(p_new, p_flat, "persistent", p_echo,
+	    aliases, out)) == 0 && (status = sim_settings_apply(t_new, t_flat,
 	    "transient", t_echo, aliases, out)) == 0) {
 		json_object_foreach(aliases, alias, v) {
-			if ((status = es_remote_validate(p_new, t_new, alias,
+			if ((status = sim_remote_validate(p_new, t_new, alias,
 			    out)) != 0)
 				break;
 		}
@@ -2178,12 +2179,12 @@ es_put_cluster_settings(struct es_cluster *c, json_t *body, int flat_out,
 	json_decref(c->transient);
 	c->persistent = p_new;
 	c->transient = t_new;
-	es_journal_cluster(c);
+	sim_journal_cluster(c);
 	if (!flat_out) {
-		v = es_unflatten(p_echo);
+		v = sim_unflatten(p_echo);
 		json_decref(p_echo);
 		p_echo = v;
-		v = es_unflatten(t_echo);
+		v = sim_unflatten(t_echo);
 		json_decref(t_echo);
 		t_echo = v;
 	}
@@ -2194,28 +2195,28 @@ es_put_cluster_settings(struct es_cluster *c, json_t *body, int flat_out,
 
 /* GET /_cluster/settings. */
 int
-es_get_cluster_settings(struct es_cluster *c, int flat, json_t **out)
+sim_get_cluster_settings(struct sim_cluster *c, int flat, json_t **out)
 {
 	if (flat)
 		*out = json_pack("{s:O, s:O}", "persistent", c->persistent,
 		    "transient", c->transient);
 	else
 		*out = json_pack("{s:o, s:o}", "persistent",
-		    es_unflatten(c->persistent), "transient",
-		    es_unflatten(c->transient));
+		    sim_unflatten(c->persistent), "transient",
+		    sim_unflatten(c->transient));
 	return (200);
 }
 
 /* Whether a body key is a follow parameter; checks its type. */
 static int
-es_follow_param(const char *key, json_t *v, int *ok)
+sim_follow_param(const char *key, json_t *v, int *ok)
 {
 	size_t	i;
 
 	for (i = 0; i < ES_NFOLLOW_PARAMS; i++) {
-		if (strcmp(key, es_follow_params[i].name) != 0)
+		if (strcmp(key, sim_follow_params[i].name) != 0)
 			continue;
-		*ok = es_follow_params[i].is_int ? json_is_integer(v) &&
+		*ok = sim_follow_params[i].is_int ? json_is_integer(v) &&
 		    json_integer_value(v) > 0 : json_is_string(v);
 		return (1);
 	}
@@ -2224,7 +2225,7 @@ es_follow_param(const char *key, json_t *v, int *ok)
 
 /* Validate the follow parameters of a body; collect them into *params. */
 static int
-es_parse_follow_params(json_t *body, const char *action, int put,
+sim_parse_follow_params(json_t *body, const char *action, int put,
     json_t **params, json_t **out)
 {
 	const char	*key;
@@ -2240,11 +2241,11 @@ es_parse_follow_params(json_t *body, const char *action, int put,
 		    strcmp(key, "settings") == 0 ||
 		    strcmp(key, "data_stream_name") == 0))
 			continue;
-		if (es_follow_param(key, v, &ok)) {
+		if (sim_follow_param(key, v, &ok)) {
 			if (!ok) {
 				json_decref(*params);
 				*params = NULL;
-				return (es_error(out, 400,
+				return (sim_error(out, 400,
 				    "x_content_parse_exception",
 				    "[1:2] [%s] failed to parse field [%s]",
 				    action, key));
@@ -2254,7 +2255,7 @@ es_parse_follow_params(json_t *body, const char *action, int put,
 		}
 		json_decref(*params);
 		*params = NULL;
-		return (es_error(out, 400, "x_content_parse_exception",
+		return (sim_error(out, 400, "x_content_parse_exception",
 		    "[1:2] [%s] unknown field [%s]", action, key));
 	}
 	return (0);
@@ -2262,9 +2263,9 @@ es_parse_follow_params(json_t *body, const char *action, int put,
 
 /* 404 no_such_remote_cluster_exception. */
 static int
-es_no_such_remote(json_t **out, const char *alias)
+sim_no_such_remote(json_t **out, const char *alias)
 {
-	return (es_error(out, 404, "no_such_remote_cluster_exception",
+	return (sim_error(out, 404, "no_such_remote_cluster_exception",
 	    "no such remote cluster: [%s]", alias));
 }
 
@@ -2273,20 +2274,20 @@ es_no_such_remote(json_t **out, const char *alias)
  * alias; the leader is fetched by the caller next.
  */
 int
-es_follow_check(struct es_cluster *c, const char *name, json_t *body,
+sim_follow_check(struct sim_cluster *c, const char *name, json_t *body,
     json_t **out)
 {
 	json_t		*params, *rc, *li, *cause;
-	struct es_index	*ix;
+	struct sim_index	*ix;
 	int		 status, n = 0;
 	char		 msg[256] = "";
 
 	if (body == NULL || !json_is_object(body))
-		return (es_error(out, 400,
+		return (sim_error(out, 400,
 		    "action_request_validation_exception",
 		    "Validation Failed: 1: remote_cluster is missing;2: "
 		    "leader_index is missing;"));
-	if ((status = es_parse_follow_params(body,
+	if ((status = sim_parse_follow_params(body,
 	    "indices:admin/xpack/ccr/put_follow", 1, &params, out)) != 0)
 		return (status);
 	json_decref(params);
@@ -2299,20 +2300,20 @@ es_follow_check(struct es_cluster *c, const char *name, json_t *body,
 		snprintf(msg + strlen(msg), sizeof msg - strlen(msg),
 		    "%d: leader_index is missing;", ++n);
 	if (n > 0)
-		return (es_error(out, 400,
+		return (sim_error(out, 400,
 		    "action_request_validation_exception",
 		    "Validation Failed: %s", msg));
-	if ((status = es_valid_index_name(name, out)) != 0)
+	if ((status = sim_valid_index_name(name, out)) != 0)
 		return (status);
-	if ((ix = es_index_find(c, name)) != NULL && ix->restoring) {
-		cause = es_cause("resource_already_exists_exception",
+	if ((ix = sim_index_find(c, name)) != NULL && ix->restoring) {
+		cause = sim_cause("resource_already_exists_exception",
 		    "index [%s/%s] already exists", ix->name, ix->uuid);
 		json_object_set_new(cause, "index_uuid", json_string(ix->uuid));
 		json_object_set_new(cause, "index", json_string(ix->name));
-		return (es_error_cause(out, 400, cause));
+		return (sim_error_cause(out, 400, cause));
 	}
-	if (!es_remote_configured(c, json_string_value(rc)))
-		return (es_no_such_remote(out, json_string_value(rc)));
+	if (!sim_remote_configured(c, json_string_value(rc)))
+		return (sim_no_such_remote(out, json_string_value(rc)));
 	return (0);
 }
 
@@ -2321,10 +2322,10 @@ es_follow_check(struct es_cluster *c, const char *name, json_t *body,
  * metadata is known: {"index", "uuid", "shards", "replicas"}.
  */
 int
-es_follow_create(struct es_cluster *c, const char *name, json_t *body,
+sim_follow_create(struct sim_cluster *c, const char *name, json_t *body,
     json_t *leader, uint64_t now, json_t **out)
 {
-	struct es_index	*ix;
+	struct sim_index	*ix;
 	json_t		*flat = NULL, *params, *v;
 	const char	*key, *alias, *lname;
 	int		 status, lshards, replicas;
@@ -2332,27 +2333,27 @@ es_follow_create(struct es_cluster *c, const char *name, json_t *body,
 	alias = json_string_value(json_object_get(body, "remote_cluster"));
 	lname = json_string_value(json_object_get(leader, "index"));
 	lshards = (int)json_integer_value(json_object_get(leader, "shards"));
-	if ((status = es_index_settings(body, &flat, out)) != 0) {
+	if ((status = sim_index_settings(body, &flat, out)) != 0) {
 		json_decref(flat);
 		return (status);
 	}
 	json_object_foreach(flat, key, v) {
 		if (strcmp(key, "index.number_of_replicas") != 0) {
 			json_decref(flat);
-			return (es_error(out, 400, "illegal_argument_exception",
+			return (sim_error(out, 400, "illegal_argument_exception",
 			    "can not put follower index that could override "
 			    "leader settings {\"%s\":\"...\"}", key));
 		}
 	}
-	status = es_get_int_setting(flat, "index.number_of_replicas",
+	status = sim_get_int_setting(flat, "index.number_of_replicas",
 	    (int)json_integer_value(json_object_get(leader, "replicas")), 0, 64,
 	    &replicas, out);
 	json_decref(flat);
 	if (status != 0)
 		return (status);
-	if ((ix = es_index_find(c, name)) != NULL) {
+	if ((ix = sim_index_find(c, name)) != NULL) {
 		if (ix->open)
-			return (es_error(out, 500, "snapshot_restore_exception",
+			return (sim_error(out, 500, "snapshot_restore_exception",
 			    "[_ccr_%s:_latest_/_latest_] cannot restore index "
 			    "[%s] because an open index with same name already "
 			    "exists in the cluster. Either close or delete the "
@@ -2360,17 +2361,17 @@ es_follow_create(struct es_cluster *c, const char *name, json_t *body,
 			    "different name by providing a rename pattern and "
 			    "replacement name", alias, name));
 		if (ix->nshards != lshards)
-			return (es_error(out, 500, "snapshot_restore_exception",
+			return (sim_error(out, 500, "snapshot_restore_exception",
 			    "[_ccr_%s:_latest_/_latest_] cannot restore index "
 			    "[%s] with [%d] shards from a snapshot of index "
 			    "[%s] with [%d] shards", alias, name, ix->nshards,
 			    lname, lshards));
-		es_journal(c, json_pack("{s:s, s:s, s:s}", "t", "delete",
+		sim_journal(c, json_pack("{s:s, s:s, s:s}", "t", "delete",
 		    "name", ix->name, "uuid", ix->uuid));
-		es_index_remove(c, ix);
+		sim_index_remove(c, ix);
 	}
-	es_parse_follow_params(body, "", 1, &params, out);
-	ix = es_index_insert(c, name, lshards, replicas);
+	sim_parse_follow_params(body, "", 1, &params, out);
+	ix = sim_index_insert(c, name, lshards, replicas);
 	ix->creation_date = now;
 	ix->follower = 1;
 	ix->tasks = 1;
@@ -2380,9 +2381,9 @@ es_follow_create(struct es_cluster *c, const char *name, json_t *body,
 	    json_string_value(json_object_get(leader, "uuid")));
 	ix->follow_params = params;
 	/* The follower replays the leader's history: same history UUIDs. */
-	es_set_history_uuids(ix, json_object_get(leader, "history_uuids"));
+	sim_set_history_uuids(ix, json_object_get(leader, "history_uuids"));
 	c->follow_generation++;
-	es_journal_index(c, ix);
+	sim_journal_index(c, ix);
 	*out = NULL;
 	return (0);
 }
@@ -2393,17 +2394,17 @@ es_follow_create(struct es_cluster *c, const char *name, json_t *body,
  * copy is done (TransportPutFollowAction).
  */
 void
-es_restore_begin(struct es_cluster *c, struct es_index *ix)
+sim_restore_begin(struct sim_cluster *c, struct sim_index *ix)
 {
 	ix->restoring = 1;
 	ix->tasks = 0;
 	c->follow_generation++;
-	es_journal_index(c, ix);
+	sim_journal_index(c, ix);
 }
 
 /* The copy ended: when it worked, the shard follow tasks start. */
 void
-es_restore_end(struct es_cluster *c, struct es_index *ix, int ok)
+sim_restore_end(struct sim_cluster *c, struct sim_index *ix, int ok)
 {
 	int	sh;
 
@@ -2411,7 +2412,7 @@ es_restore_end(struct es_cluster *c, struct es_index *ix, int ok)
 	if (ok) {
 		ix->tasks = 1;
 		for (sh = 0; sh < ix->nshards; sh++) {
-			es_follow_reset(&ix->shards[sh].follow);
+			sim_follow_reset(&ix->shards[sh].follow);
 			ix->shards[sh].follow.leader_global_checkpoint =
 			    ix->shards[sh].checkpoint;
 			ix->shards[sh].follow.leader_max_seq_no =
@@ -2419,12 +2420,12 @@ es_restore_end(struct es_cluster *c, struct es_index *ix, int ok)
 		}
 	}
 	c->follow_generation++;
-	es_journal_index(c, ix);
+	sim_journal_index(c, ix);
 }
 
 /* Whether any index in the cluster has shard follow tasks. */
 static int
-es_any_tasks(struct es_cluster *c)
+sim_any_tasks(struct sim_cluster *c)
 {
 	size_t	i;
 
@@ -2441,14 +2442,14 @@ es_any_tasks(struct es_cluster *c)
  * (not at minus the follower's checkpoint) until its first read.
  */
 static void
-es_tasks_reset(struct es_index *ix)
+sim_tasks_reset(struct sim_index *ix)
 {
-	struct es_follow_shard	*f;
+	struct sim_follow_shard	*f;
 	int			 sh;
 
 	for (sh = 0; sh < ix->nshards; sh++) {
 		f = &ix->shards[sh].follow;
-		es_follow_reset(f);
+		sim_follow_reset(f);
 		f->leader_global_checkpoint = ix->shards[sh].max_seq_no;
 		f->leader_max_seq_no = ix->shards[sh].max_seq_no;
 	}
@@ -2456,52 +2457,52 @@ es_tasks_reset(struct es_index *ix)
 
 /* POST /<f>/_ccr/pause_follow: local only, works with the leader down. */
 int
-es_pause_follow(struct es_cluster *c, const char *name, json_t **out)
+sim_pause_follow(struct sim_cluster *c, const char *name, json_t **out)
 {
-	struct es_index	*ix;
+	struct sim_index	*ix;
 
-	if ((ix = es_index_find(c, name)) == NULL)
-		return (es_index_not_found(out, name));
+	if ((ix = sim_index_find(c, name)) == NULL)
+		return (sim_index_not_found(out, name));
 	if (!ix->follower)
-		return (es_error(out, 400, "illegal_argument_exception",
+		return (sim_error(out, 400, "illegal_argument_exception",
 		    "index [%s] is not a follower index", name));
-	if (!es_any_tasks(c))
-		return (es_error(out, 400, "illegal_argument_exception",
+	if (!sim_any_tasks(c))
+		return (sim_error(out, 400, "illegal_argument_exception",
 		    "no shard follow tasks found"));
 	if (!ix->tasks)
-		return (es_error(out, 400, "illegal_argument_exception",
+		return (sim_error(out, 400, "illegal_argument_exception",
 		    "no shard follow tasks for [%s]", name));
 	ix->tasks = 0;
-	es_tasks_reset(ix);
+	sim_tasks_reset(ix);
 	c->follow_generation++;
-	es_journal_index(c, ix);
+	sim_journal_index(c, ix);
 	*out = json_pack("{s:b}", "acknowledged", 1);
 	return (200);
 }
 
 /* The local half of resume_follow: existence, CCR metadata, the remote. */
 int
-es_resume_check(struct es_cluster *c, const char *name, json_t *body,
+sim_resume_check(struct sim_cluster *c, const char *name, json_t *body,
     json_t **out)
 {
-	struct es_index	*ix;
+	struct sim_index	*ix;
 	json_t		*params;
 	int		 status;
 
 	if (body != NULL && !json_is_object(body))
-		return (es_error(out, 400, "parse_exception",
+		return (sim_error(out, 400, "parse_exception",
 		    "request body must be an object"));
-	if ((status = es_parse_follow_params(body,
+	if ((status = sim_parse_follow_params(body,
 	    "indices:admin/xpack/ccr/resume_follow", 0, &params, out)) != 0)
 		return (status);
 	json_decref(params);
-	if ((ix = es_index_find(c, name)) == NULL)
-		return (es_index_not_found(out, name));
+	if ((ix = sim_index_find(c, name)) == NULL)
+		return (sim_index_not_found(out, name));
 	if (!ix->follower)
-		return (es_error(out, 400, "illegal_argument_exception",
+		return (sim_error(out, 400, "illegal_argument_exception",
 		    "follow index [%s] does not have ccr metadata", name));
-	if (!es_remote_configured(c, ix->remote))
-		return (es_no_such_remote(out, ix->remote));
+	if (!sim_remote_configured(c, ix->remote))
+		return (sim_no_such_remote(out, ix->remote));
 	return (0);
 }
 
@@ -2510,55 +2511,55 @@ es_resume_check(struct es_cluster *c, const char *name, json_t *body,
  * the request body: compare, then start the tasks.
  */
 int
-es_resume_leader(struct es_cluster *c, const char *name, json_t *leader,
+sim_resume_leader(struct sim_cluster *c, const char *name, json_t *leader,
     json_t *body, json_t **out)
 {
-	struct es_index	*ix;
+	struct sim_index	*ix;
 	json_t		*cause, *suppressed, *params;
 	const char	*uuid;
 	int		 lshards, sh;
 
-	if ((ix = es_index_find(c, name)) == NULL)
-		return (es_index_not_found(out, name));
+	if ((ix = sim_index_find(c, name)) == NULL)
+		return (sim_index_not_found(out, name));
 	if (!ix->follower)
-		return (es_error(out, 400, "illegal_argument_exception",
+		return (sim_error(out, 400, "illegal_argument_exception",
 		    "follow index [%s] does not have ccr metadata", name));
 	uuid = json_string_value(json_object_get(leader, "uuid"));
 	lshards = (int)json_integer_value(json_object_get(leader, "shards"));
 	if (!ix->open || !json_is_true(json_object_get(leader, "open")))
-		return (es_error(out, 400, "illegal_argument_exception",
+		return (sim_error(out, 400, "illegal_argument_exception",
 		    "leader and follow index must be open"));
 	if (uuid == NULL || strcmp(uuid, ix->leader_uuid) != 0)
-		return (es_error(out, 400, "illegal_argument_exception",
+		return (sim_error(out, 400, "illegal_argument_exception",
 		    "follow index [%s] should reference [%s] as leader index "
 		    "but instead reference [%s] as leader index", name,
 		    uuid == NULL ? "" : uuid, ix->leader_uuid));
 	if (lshards != ix->nshards)
-		return (es_error(out, 400, "illegal_argument_exception",
+		return (sim_error(out, 400, "illegal_argument_exception",
 		    "leader index primary shards [%d] does not match with the "
 		    "number of shards of the follow index [%d]", lshards,
 		    ix->nshards));
 	if (ix->tasks) {
-		cause = es_cause("resource_already_exists_exception",
+		cause = sim_cause("resource_already_exists_exception",
 		    "task with id {%s-0} already exist", ix->uuid);
 		if (ix->nshards > 1) {
 			suppressed = json_array();
 			for (sh = 1; sh < ix->nshards; sh++)
-				json_array_append_new(suppressed, es_cause(
+				json_array_append_new(suppressed, sim_cause(
 				    "resource_already_exists_exception",
 				    "task with id {%s-%d} already exist",
 				    ix->uuid, sh));
 			json_object_set_new(cause, "suppressed", suppressed);
 		}
-		return (es_error_cause(out, 400, cause));
+		return (sim_error_cause(out, 400, cause));
 	}
-	es_parse_follow_params(body, "", 0, &params, out);
+	sim_parse_follow_params(body, "", 0, &params, out);
 	json_decref(ix->follow_params);
 	ix->follow_params = params;
 	ix->tasks = 1;
-	es_tasks_reset(ix);
+	sim_tasks_reset(ix);
 	c->follow_generation++;
-	es_journal_index(c, ix);
+	sim_journal_index(c, ix);
 	*out = json_pack("{s:b}", "acknowledged", 1);
 	return (200);
 }
@@ -2569,23 +2570,23 @@ es_resume_leader(struct es_cluster *c, const char *name, json_t *leader,
  * to remove the retention leases ({"remote", "leader_index", "body"}).
  */
 int
-es_unfollow(struct es_cluster *c, const char *name, json_t **forget,
+sim_unfollow(struct sim_cluster *c, const char *name, json_t **forget,
     json_t **out)
 {
-	struct es_index	*ix;
+	struct sim_index	*ix;
 
 	*forget = NULL;
-	if ((ix = es_index_find(c, name)) == NULL)
-		return (es_index_not_found(out, name));
+	if ((ix = sim_index_find(c, name)) == NULL)
+		return (sim_index_not_found(out, name));
 	if (!ix->follower)
-		return (es_error(out, 400, "illegal_argument_exception",
+		return (sim_error(out, 400, "illegal_argument_exception",
 		    "index [%s] is not a follower index", name));
 	if (ix->open)
-		return (es_error(out, 400, "illegal_argument_exception",
+		return (sim_error(out, 400, "illegal_argument_exception",
 		    "cannot convert the follower index [%s] to a non-follower, "
 		    "because it has not been closed", name));
 	if (ix->tasks)
-		return (es_error(out, 400, "illegal_argument_exception",
+		return (sim_error(out, 400, "illegal_argument_exception",
 		    "cannot convert the follower index [%s] to a non-follower, "
 		    "because it has not been paused", name));
 	*forget = json_pack("{s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s}}",
@@ -2601,14 +2602,14 @@ es_unfollow(struct es_cluster *c, const char *name, json_t **forget,
 	ix->leader_uuid[0] = '\0';
 	json_decref(ix->follow_params);
 	ix->follow_params = NULL;
-	es_journal_index(c, ix);
+	sim_journal_index(c, ix);
 	*out = json_pack("{s:b}", "acknowledged", 1);
 	return (200);
 }
 
 /* The follow parameters with defaults filled in. */
 static json_t *
-es_follow_params_full(struct es_index *ix)
+sim_follow_params_full(struct sim_index *ix)
 {
 	json_t	*p, *v;
 	size_t	 i;
@@ -2617,29 +2618,29 @@ es_follow_params_full(struct es_index *ix)
 	for (i = 0; i < ES_NFOLLOW_PARAMS; i++) {
 		v = ix->follow_params == NULL ? NULL :
 		    json_object_get(ix->follow_params,
-		    es_follow_params[i].name);
+		    sim_follow_params[i].name);
 		if (v != NULL)
-			json_object_set(p, es_follow_params[i].name, v);
-		else if (es_follow_params[i].is_int)
-			json_object_set_new(p, es_follow_params[i].name,
-			    json_integer(es_follow_params[i].idefault));
+			json_object_set(p, sim_follow_params[i].name, v);
+		else if (sim_follow_params[i].is_int)
+			json_object_set_new(p, sim_follow_params[i].name,
+			    json_integer(sim_follow_params[i].idefault));
 		else
-			json_object_set_new(p, es_follow_params[i].name,
-			    json_string(es_follow_params[i].sdefault));
+			json_object_set_new(p, sim_follow_params[i].name,
+			    json_string(sim_follow_params[i].sdefault));
 	}
 	return (p);
 }
 
 /* GET /<expr>/_ccr/info: active iff tasks exist; regular indices skipped. */
 int
-es_follow_info(struct es_cluster *c, const char *expr, json_t **out)
+sim_follow_info(struct sim_cluster *c, const char *expr, json_t **out)
 {
-	struct es_index	**list;
+	struct sim_index	**list;
 	size_t		  n, i;
 	int		  status;
 	json_t		 *arr, *e;
 
-	if ((status = es_resolve(c, expr, ES_RESOLVE_OPEN | ES_RESOLVE_CLOSED,
+	if ((status = sim_resolve(c, expr, ES_RESOLVE_OPEN | ES_RESOLVE_CLOSED,
 	    &list, &n, out)) != 0)
 		return (status);
 	arr = json_array();
@@ -2652,7 +2653,7 @@ es_follow_info(struct es_cluster *c, const char *expr, json_t **out)
 		    list[i]->tasks ? "active" : "paused");
 		if (list[i]->tasks)
 			json_object_set_new(e, "parameters",
-			    es_follow_params_full(list[i]));
+			    sim_follow_params_full(list[i]));
 		json_array_append_new(arr, e);
 	}
 	free(list);
@@ -2662,11 +2663,11 @@ es_follow_info(struct es_cluster *c, const char *expr, json_t **out)
 
 /* One follower index's stats object. */
 static json_t *
-es_follow_index_stats(struct es_index *ix, uint64_t now_ms)
+sim_follow_index_stats(struct sim_index *ix, uint64_t now_ms)
 {
 	json_t			*shards, *sj;
-	struct es_shard		*s;
-	struct es_follow_shard	*f;
+	struct sim_shard		*s;
+	struct sim_follow_shard	*f;
 	json_int_t		 lag = 0;
 	int			 sh;
 
@@ -2730,17 +2731,17 @@ es_follow_index_stats(struct es_index *ix, uint64_t now_ms)
 
 /* GET /<expr>/_ccr/stats: 404 when nothing named has follow tasks. */
 int
-es_follow_stats(struct es_cluster *c, const char *expr, uint64_t now_ms,
+sim_follow_stats(struct sim_cluster *c, const char *expr, uint64_t now_ms,
     json_t **out)
 {
-	struct es_index	**list;
+	struct sim_index	**list;
 	size_t		  n, i;
 	json_t		 *arr, *err = NULL;
 	int		  all;
 
 	all = expr == NULL || strcmp(expr, "_all") == 0 ||
 	    strcmp(expr, "*") == 0;
-	if (es_resolve(c, expr, ES_RESOLVE_OPEN | ES_RESOLVE_CLOSED |
+	if (sim_resolve(c, expr, ES_RESOLVE_OPEN | ES_RESOLVE_CLOSED |
 	    ES_RESOLVE_IGNORE_MISSING, &list, &n, &err) != 0) {
 		json_decref(err);
 		n = 0;
@@ -2750,12 +2751,12 @@ es_follow_stats(struct es_cluster *c, const char *expr, uint64_t now_ms,
 	for (i = 0; i < n; i++) {
 		if (list[i]->tasks)
 			json_array_append_new(arr,
-			    es_follow_index_stats(list[i], now_ms));
+			    sim_follow_index_stats(list[i], now_ms));
 	}
 	free(list);
 	if (json_array_size(arr) == 0 && !all) {
 		json_decref(arr);
-		return (es_error(out, 404, "resource_not_found_exception",
+		return (sim_error(out, 404, "resource_not_found_exception",
 		    "No shard follow tasks for follower indices [%s]", expr));
 	}
 	*out = json_pack("{s:o}", "indices", arr);
@@ -2764,7 +2765,7 @@ es_follow_stats(struct es_cluster *c, const char *expr, uint64_t now_ms,
 
 /* The auto_follow_stats section of GET /_ccr/stats. */
 json_t *
-es_auto_follow_stats(struct es_cluster *c)
+sim_auto_follow_stats(struct sim_cluster *c)
 {
 	json_t	*st;
 
@@ -2781,7 +2782,7 @@ es_auto_follow_stats(struct es_cluster *c)
 
 /* Remember an auto-follow error (cause stolen), keeping the newest few. */
 static void
-es_auto_follow_error(struct es_cluster *c, const char *leader, json_t *cause,
+sim_auto_follow_error(struct sim_cluster *c, const char *leader, json_t *cause,
     uint64_t now)
 {
 	if (json_array_size(c->af_errors) >= 16)
@@ -2793,22 +2794,22 @@ es_auto_follow_error(struct es_cluster *c, const char *leader, json_t *cause,
 
 /* An auto-follow pattern's remote could not be read. */
 void
-es_auto_follow_remote_failed(struct es_cluster *c, const char *alias,
+sim_auto_follow_remote_failed(struct sim_cluster *c, const char *alias,
     json_t *cause, uint64_t now)
 {
 	c->af_failed_remote++;
-	es_auto_follow_error(c, alias, cause, now);
+	sim_auto_follow_error(c, alias, cause, now);
 }
 
 /* Whether a name matches any glob of a string list. */
 static int
-es_glob_any(json_t *patterns, const char *name)
+sim_glob_any(json_t *patterns, const char *name)
 {
 	json_t	*p;
 	size_t	 i;
 
 	json_array_foreach(patterns, i, p) {
-		if (json_is_string(p) && es_glob(json_string_value(p), name))
+		if (json_is_string(p) && sim_glob(json_string_value(p), name))
 			return (1);
 	}
 	return (0);
@@ -2816,7 +2817,7 @@ es_glob_any(json_t *patterns, const char *name)
 
 /* The follower name for a leader: {{leader_index}} replaced. */
 static char *
-es_follow_name(json_t *pattern, const char *leader)
+sim_follow_name(json_t *pattern, const char *leader)
 {
 	const char	*fip, *at;
 	char		*out;
@@ -2839,7 +2840,7 @@ es_follow_name(json_t *pattern, const char *leader)
  * meanwhile. Returns the number of followers created.
  */
 int
-es_auto_follow_run(struct es_cluster *c, const char *name, json_t *list,
+sim_auto_follow_run(struct sim_cluster *c, const char *name, json_t *list,
     uint64_t now)
 {
 	json_t		*pattern, *seen, *e, *body, *meta, *v, *out;
@@ -2863,39 +2864,39 @@ es_auto_follow_run(struct es_cluster *c, const char *name, json_t *list,
 		if (leader == NULL || uuid == NULL ||
 		    json_object_get(seen, uuid) != NULL ||
 		    !json_is_true(json_object_get(e, "open")) ||
-		    !es_glob_any(json_object_get(pattern,
+		    !sim_glob_any(json_object_get(pattern,
 		    "leader_index_patterns"), leader) ||
-		    es_glob_any(json_object_get(pattern,
+		    sim_glob_any(json_object_get(pattern,
 		    "leader_index_exclusion_patterns"), leader))
 			continue;
 		json_object_set_new(seen, uuid, json_true());
 		changed = 1;
 		if (first)
 			continue;
-		fname = es_follow_name(pattern, leader);
+		fname = sim_follow_name(pattern, leader);
 		body = json_pack("{s:O, s:s}", "remote_cluster",
 		    json_object_get(pattern, "remote_cluster"), "leader_index",
 		    leader);
 		for (k = 0; k < ES_NFOLLOW_PARAMS; k++) {
-			v = json_object_get(pattern, es_follow_params[k].name);
+			v = json_object_get(pattern, sim_follow_params[k].name);
 			if (v != NULL)
-				json_object_set(body, es_follow_params[k].name,
+				json_object_set(body, sim_follow_params[k].name,
 				    v);
 		}
 		meta = json_pack("{s:s, s:s, s:O, s:O}", "index", leader,
 		    "uuid", uuid, "shards", json_object_get(e, "shards"),
 		    "replicas", json_object_get(e, "replicas"));
 		out = NULL;
-		if (es_valid_index_name(fname, &out) == 0 &&
-		    es_index_find(c, fname) == NULL &&
-		    es_follow_create(c, fname, body, meta, now, &out) == 0) {
+		if (sim_valid_index_name(fname, &out) == 0 &&
+		    sim_index_find(c, fname) == NULL &&
+		    sim_follow_create(c, fname, body, meta, now, &out) == 0) {
 			c->af_successful++;
 			created++;
 		} else {
 			c->af_failed++;
-			es_auto_follow_error(c, leader, out != NULL ?
+			sim_auto_follow_error(c, leader, out != NULL ?
 			    json_deep_copy(json_object_get(out, "error")) :
-			    es_cause("resource_already_exists_exception",
+			    sim_cause("resource_already_exists_exception",
 			    "index [%s] already exists", fname), now);
 		}
 		json_decref(out);
@@ -2904,13 +2905,13 @@ es_auto_follow_run(struct es_cluster *c, const char *name, json_t *list,
 		free(fname);
 	}
 	if (changed)
-		es_journal_cluster(c);
+		sim_journal_cluster(c);
 	return (created);
 }
 
 /* Every index of the cluster, as a remote auto-follower reads it. */
 json_t *
-es_leader_list(struct es_cluster *c)
+sim_leader_list(struct sim_cluster *c)
 {
 	json_t	*arr;
 	size_t	 i;
@@ -2927,10 +2928,10 @@ es_leader_list(struct es_cluster *c)
 
 /* POST /<leader>/_ccr/forget_follower: drop the follower's leases. */
 int
-es_forget_follower(struct es_cluster *c, const char *name, json_t *body,
+sim_forget_follower(struct sim_cluster *c, const char *name, json_t *body,
     json_t **out)
 {
-	struct es_index	*ix;
+	struct sim_index	*ix;
 	const char	*fc, *fi, *fu, *rc;
 	char		*id;
 	int		 sh;
@@ -2940,12 +2941,12 @@ es_forget_follower(struct es_cluster *c, const char *name, json_t *body,
 	fu = json_string_value(json_object_get(body, "follower_index_uuid"));
 	rc = json_string_value(json_object_get(body, "leader_remote_cluster"));
 	if (fc == NULL || fi == NULL || fu == NULL || rc == NULL)
-		return (es_error(out, 400, "x_content_parse_exception",
+		return (sim_error(out, 400, "x_content_parse_exception",
 		    "[1:1] [forget_follower] required fields: follower_cluster,"
 		    " follower_index, follower_index_uuid, "
 		    "leader_remote_cluster"));
-	if ((ix = es_index_find(c, name)) == NULL)
-		return (es_index_not_found(out, name));
+	if ((ix = sim_index_find(c, name)) == NULL)
+		return (sim_index_not_found(out, name));
 	xasprintf(&id, "%s/%s/%s-following-%s/%s/%s", fc, fi, fu, rc, ix->name,
 	    ix->uuid);
 	for (sh = 0; sh < ix->nshards; sh++)
@@ -2958,7 +2959,7 @@ es_forget_follower(struct es_cluster *c, const char *name, json_t *body,
 
 /* Collect a string or string list field of an auto-follow body. */
 static int
-es_string_list(json_t *v, json_t **list)
+sim_string_list(json_t *v, json_t **list)
 {
 	json_t	*item;
 	size_t	 i;
@@ -2983,7 +2984,7 @@ es_string_list(json_t *v, json_t **list)
 
 /* PUT /_ccr/auto_follow/<name>. */
 int
-es_auto_follow_put(struct es_cluster *c, const char *name, json_t *body,
+sim_auto_follow_put(struct sim_cluster *c, const char *name, json_t *body,
     json_t **out)
 {
 	json_t		*params, *patterns = NULL, *excl = NULL, *rc, *fip;
@@ -2992,14 +2993,14 @@ es_auto_follow_put(struct es_cluster *c, const char *name, json_t *body,
 	char		 msg[256] = "";
 
 	if (body == NULL || !json_is_object(body))
-		return (es_error(out, 400,
+		return (sim_error(out, 400,
 		    "action_request_validation_exception",
 		    "Validation Failed: 1: [remote_cluster] is missing;"));
 	json_t *copy = json_deep_copy(body);
 	json_object_del(copy, "leader_index_patterns");
 	json_object_del(copy, "leader_index_exclusion_patterns");
 	json_object_del(copy, "follow_index_pattern");
-	status = es_parse_follow_params(copy,
+	status = sim_parse_follow_params(copy,
 	    "put_auto_follow_pattern_request", 1, &params, out);
 	json_decref(copy);
 	if (status != 0)
@@ -3009,11 +3010,11 @@ es_auto_follow_put(struct es_cluster *c, const char *name, json_t *body,
 	if (!json_is_string(rc))
 		snprintf(msg + strlen(msg), sizeof msg - strlen(msg),
 		    "%d: [remote_cluster] is missing;", ++n);
-	if (es_string_list(json_object_get(body, "leader_index_patterns"),
+	if (sim_string_list(json_object_get(body, "leader_index_patterns"),
 	    &patterns) == -1 || json_array_size(patterns) == 0)
 		snprintf(msg + strlen(msg), sizeof msg - strlen(msg),
 		    "%d: [leader_index_patterns] is missing;", ++n);
-	if (es_string_list(json_object_get(body,
+	if (sim_string_list(json_object_get(body,
 	    "leader_index_exclusion_patterns"), &excl) == -1)
 		snprintf(msg + strlen(msg), sizeof msg - strlen(msg),
 		    "%d: [leader_index_exclusion_patterns] must be a list;",
@@ -3022,15 +3023,15 @@ es_auto_follow_put(struct es_cluster *c, const char *name, json_t *body,
 		json_decref(params);
 		json_decref(patterns);
 		json_decref(excl);
-		return (es_error(out, 400,
+		return (sim_error(out, 400,
 		    "action_request_validation_exception",
 		    "Validation Failed: %s", msg));
 	}
-	if (!es_remote_configured(c, json_string_value(rc))) {
+	if (!sim_remote_configured(c, json_string_value(rc))) {
 		json_decref(params);
 		json_decref(patterns);
 		json_decref(excl);
-		return (es_no_such_remote(out, json_string_value(rc)));
+		return (sim_no_such_remote(out, json_string_value(rc)));
 	}
 	pattern = json_pack("{s:b, s:O, s:o, s:o}", "active", 1,
 	    "remote_cluster", rc, "leader_index_patterns", patterns,
@@ -3040,22 +3041,22 @@ es_auto_follow_put(struct es_cluster *c, const char *name, json_t *body,
 	json_object_update(pattern, params);
 	json_decref(params);
 	json_object_set_new(c->auto_follow, name, pattern);
-	es_journal_cluster(c);
+	sim_journal_cluster(c);
 	*out = json_pack("{s:b}", "acknowledged", 1);
 	return (200);
 }
 
 /* 404 for an auto-follow pattern that does not exist. */
 static int
-es_auto_follow_missing(json_t **out, const char *name)
+sim_auto_follow_missing(json_t **out, const char *name)
 {
-	return (es_error(out, 404, "resource_not_found_exception",
+	return (sim_error(out, 404, "resource_not_found_exception",
 	    "auto-follow pattern [%s] is missing", name));
 }
 
 /* GET /_ccr/auto_follow[/<name>]. */
 int
-es_auto_follow_get(struct es_cluster *c, const char *name, json_t **out)
+sim_auto_follow_get(struct sim_cluster *c, const char *name, json_t **out)
 {
 	json_t		*arr, *p;
 	const char	*key;
@@ -3064,7 +3065,7 @@ es_auto_follow_get(struct es_cluster *c, const char *name, json_t **out)
 	if (name != NULL) {
 		if ((p = json_object_get(c->auto_follow, name)) == NULL) {
 			json_decref(arr);
-			return (es_auto_follow_missing(out, name));
+			return (sim_auto_follow_missing(out, name));
 		}
 		json_array_append_new(arr, json_pack("{s:s, s:O}", "name", name,
 		    "pattern", p));
@@ -3079,28 +3080,28 @@ es_auto_follow_get(struct es_cluster *c, const char *name, json_t **out)
 
 /* DELETE /_ccr/auto_follow/<name>. */
 int
-es_auto_follow_delete(struct es_cluster *c, const char *name, json_t **out)
+sim_auto_follow_delete(struct sim_cluster *c, const char *name, json_t **out)
 {
 	if (json_object_get(c->auto_follow, name) == NULL)
-		return (es_auto_follow_missing(out, name));
+		return (sim_auto_follow_missing(out, name));
 	json_object_del(c->auto_follow, name);
 	json_object_del(c->auto_follow_seen, name);
-	es_journal_cluster(c);
+	sim_journal_cluster(c);
 	*out = json_pack("{s:b}", "acknowledged", 1);
 	return (200);
 }
 
 /* POST /_ccr/auto_follow/<name>/pause|resume: idempotent. */
 int
-es_auto_follow_activate(struct es_cluster *c, const char *name, int active,
+sim_auto_follow_activate(struct sim_cluster *c, const char *name, int active,
     json_t **out)
 {
 	json_t	*p;
 
 	if ((p = json_object_get(c->auto_follow, name)) == NULL)
-		return (es_auto_follow_missing(out, name));
+		return (sim_auto_follow_missing(out, name));
 	json_object_set_new(p, "active", json_boolean(active));
-	es_journal_cluster(c);
+	sim_journal_cluster(c);
 	*out = json_pack("{s:b}", "acknowledged", 1);
 	return (200);
 }
@@ -3110,30 +3111,30 @@ es_auto_follow_activate(struct es_cluster *c, const char *name, int active,
  * internal endpoint): name, uuid, shard and replica counts, open.
  */
 json_t *
-es_leader_meta(struct es_cluster *c, const char *name, int *status)
+sim_leader_meta(struct sim_cluster *c, const char *name, int *status)
 {
-	struct es_index	*ix;
+	struct sim_index	*ix;
 	json_t		*err;
 
-	if ((ix = es_index_find(c, name)) == NULL) {
-		*status = es_index_not_found(&err, name);
+	if ((ix = sim_index_find(c, name)) == NULL) {
+		*status = sim_index_not_found(&err, name);
 		return (err);
 	}
 	*status = 200;
 	return (json_pack("{s:s, s:s, s:i, s:i, s:b, s:o}", "index", ix->name,
 	    "uuid", ix->uuid, "shards", ix->nshards, "replicas", ix->nreplicas,
-	    "open", ix->open, "history_uuids", es_history_uuids(ix)));
+	    "open", ix->open, "history_uuids", sim_history_uuids(ix)));
 }
 
 /* The operations of a shard from a sequence number, at most max. */
 static json_t *
-es_shard_ops(struct es_shard *s, int64_t from, size_t max)
+sim_shard_ops(struct sim_shard *s, int64_t from, size_t max)
 {
 	json_t	*ops, *o;
 	size_t	 lo;
 
 	ops = json_array();
-	for (lo = es_shard_pos(s, from); lo < s->nops &&
+	for (lo = sim_shard_pos(s, from); lo < s->nops &&
 	    json_array_size(ops) < max; lo++) {
 		o = json_pack("{s:I, s:I}", "seq_no",
 		    (json_int_t)s->ops[lo].seq_no, "version",
@@ -3159,11 +3160,11 @@ es_shard_ops(struct es_shard *s, int64_t from, size_t max)
  * set when no shard returned operations (the caller may long-poll).
  */
 json_t *
-es_changes(struct es_cluster *c, json_t *req, uint64_t now, int *empty)
+sim_changes(struct sim_cluster *c, json_t *req, uint64_t now, int *empty)
 {
 	json_t		*shards, *out, *e, *r, *err, *ops;
-	struct es_index	*ix;
-	struct es_shard	*s;
+	struct sim_index	*ix;
+	struct sim_shard	*s;
 	const char	*name, *uuid, *lease;
 	size_t		 i, max;
 	json_int_t	 sh, from;
@@ -3181,10 +3182,10 @@ es_changes(struct es_cluster *c, json_t *req, uint64_t now, int *empty)
 		lease = json_string_value(json_object_get(e, "lease"));
 		sh = json_integer_value(json_object_get(e, "shard"));
 		from = json_integer_value(json_object_get(e, "from_seq_no"));
-		ix = name == NULL ? NULL : es_index_find(c, name);
+		ix = name == NULL ? NULL : sim_index_find(c, name);
 		if (ix == NULL || (uuid != NULL &&
 		    strcmp(uuid, ix->uuid) != 0)) {
-			status = es_index_not_found(&err, name == NULL ? "" :
+			status = sim_index_not_found(&err, name == NULL ? "" :
 			    name);
 			r = json_pack("{s:O, s:i}", "error",
 			    json_object_get(err, "error"), "status", status);
@@ -3192,10 +3193,10 @@ es_changes(struct es_cluster *c, json_t *req, uint64_t now, int *empty)
 			    "root_cause");
 			json_decref(err);
 		} else if (!ix->open) {
-			r = json_pack("{s:o, s:i}", "error", es_cause(
+			r = json_pack("{s:o, s:i}", "error", sim_cause(
 			    "index_closed_exception", "closed"), "status", 400);
 		} else if (sh < 0 || sh >= ix->nshards) {
-			r = json_pack("{s:o, s:i}", "error", es_cause(
+			r = json_pack("{s:o, s:i}", "error", sim_cause(
 			    "shard_not_found_exception", "no such shard"),
 			    "status", 404);
 		} else {
@@ -3204,7 +3205,7 @@ es_changes(struct es_cluster *c, json_t *req, uint64_t now, int *empty)
 				json_object_set_new(s->leases, lease,
 				    json_pack("{s:I, s:I}", "retaining_seq_no",
 				    from, "timestamp", (json_int_t)now));
-			ops = es_shard_ops(s, from, max);
+			ops = sim_shard_ops(s, from, max);
 			if (json_array_size(ops) > 0)
 				*empty = 0;
 			r = json_pack("{s:I, s:I, s:o}", "global_checkpoint",
@@ -3218,7 +3219,7 @@ es_changes(struct es_cluster *c, json_t *req, uint64_t now, int *empty)
 
 /* Exceptions a shard follow task retries; everything else is fatal. */
 static int
-es_retryable(const char *type)
+sim_retryable(const char *type)
 {
 	static const char *const types[] = {
 		"connect_transport_exception",
@@ -3246,9 +3247,9 @@ es_retryable(const char *type)
  * per from_seq_no with its retry count; non-retryable causes stop the task.
  */
 void
-es_read_failed(struct es_index *ix, int sh, json_t *cause, int elapsed_ms)
+sim_read_failed(struct sim_index *ix, int sh, json_t *cause, int elapsed_ms)
 {
-	struct es_follow_shard	*f = &ix->shards[sh].follow;
+	struct sim_follow_shard	*f = &ix->shards[sh].follow;
 	json_t			*e = NULL;
 	size_t			 i;
 	json_int_t		 from = ix->shards[sh].checkpoint + 1;
@@ -3275,28 +3276,28 @@ es_read_failed(struct es_index *ix, int sh, json_t *cause, int elapsed_ms)
 		    "exception", cause));
 	}
 	type = json_string_value(json_object_get(cause, "type"));
-	if (!es_retryable(type) && f->fatal_exception == NULL)
+	if (!sim_retryable(type) && f->fatal_exception == NULL)
 		f->fatal_exception = json_incref(cause);
 	json_decref(cause);
 }
 
 /*
- * Apply a successful read of a shard (one entry of an es_changes answer):
+ * Apply a successful read of a shard (one entry of an sim_changes answer):
  * operations above the follower's max_seq_no are written with the
  * leader's sequence numbers. Returns the number of operations written.
  */
 int
-es_apply_changes(struct es_cluster *c, struct es_index *ix, int sh,
+sim_apply_changes(struct sim_cluster *c, struct sim_index *ix, int sh,
     json_t *r, uint64_t elapsed_ms)
 {
-	struct es_shard		*s = &ix->shards[sh];
-	struct es_follow_shard	*f = &s->follow;
+	struct sim_shard		*s = &ix->shards[sh];
+	struct sim_follow_shard	*f = &s->follow;
 	json_t			*ops, *op, *src;
 	const char		*id, *kind;
 	size_t			 i;
 	json_int_t		 seq;
 	int			 written = 0;
-	enum es_op_kind		 k;
+	enum sim_op_kind		 k;
 	char			*text;
 
 	ops = json_object_get(r, "ops");
@@ -3332,10 +3333,10 @@ es_apply_changes(struct es_cluster *c, struct es_index *ix, int sh,
 		if (s->hold_from >= 0 && seq >= s->hold_from &&
 		    seq <= s->hold_to)
 			continue;
-		if (es_shard_put(s, k, seq, json_integer_value(
+		if (sim_shard_put(s, k, seq, json_integer_value(
 		    json_object_get(op, "version")), id, src) == -1)
 			continue;
-		es_journal_op(c, ix, sh, &s->ops[es_shard_pos(s, seq)]);
+		sim_journal_op(c, ix, sh, &s->ops[sim_shard_pos(s, seq)]);
 		written++;
 	}
 	if (written > 0) {
@@ -3348,10 +3349,10 @@ es_apply_changes(struct es_cluster *c, struct es_index *ix, int sh,
 
 /* The whole cluster as journal records, for compaction. */
 json_t *
-es_snapshot(struct es_cluster *c)
+sim_snapshot(struct sim_cluster *c)
 {
 	json_t		*recs, *rec;
-	struct es_index	*ix;
+	struct sim_index	*ix;
 	size_t		 i, k;
 	int		 sh;
 
@@ -3362,10 +3363,10 @@ es_snapshot(struct es_cluster *c)
 	    c->auto_follow_seen));
 	for (i = 0; i < c->nindices; i++) {
 		ix = c->indices[i];
-		json_array_append_new(recs, es_index_meta(ix));
+		json_array_append_new(recs, sim_index_meta(ix));
 		for (sh = 0; sh < ix->nshards; sh++) {
 			for (k = 0; k < ix->shards[sh].nops; k++) {
-				rec = es_op_record(ix, sh,
+				rec = sim_op_record(ix, sh,
 				    &ix->shards[sh].ops[k]);
 				json_array_append_new(recs, rec);
 			}
@@ -3376,14 +3377,14 @@ es_snapshot(struct es_cluster *c)
 
 /* Replay one journal record; unknown or inconsistent ones are an error. */
 int
-es_replay(struct es_cluster *c, json_t *rec, char **cause)
+sim_replay(struct sim_cluster *c, json_t *rec, char **cause)
 {
 	const char	*t, *name, *uuid, *s, *kind;
-	struct es_index	*ix;
+	struct sim_index	*ix;
 	json_t		*v;
 	json_int_t	 sh;
 	int		 nshards;
-	enum es_op_kind	 k;
+	enum sim_op_kind	 k;
 
 	t = json_string_value(json_object_get(rec, "t"));
 	name = json_string_value(json_object_get(rec, "name"));
@@ -3411,9 +3412,9 @@ es_replay(struct es_cluster *c, json_t *rec, char **cause)
 		return (0);
 	}
 	if (strcmp(t, "delete") == 0) {
-		if (name != NULL && (ix = es_index_find(c, name)) != NULL &&
+		if (name != NULL && (ix = sim_index_find(c, name)) != NULL &&
 		    uuid != NULL && strcmp(ix->uuid, uuid) == 0)
-			es_index_remove(c, ix);
+			sim_index_remove(c, ix);
 		return (0);
 	}
 	if (strcmp(t, "index") == 0) {
@@ -3424,13 +3425,13 @@ es_replay(struct es_cluster *c, json_t *rec, char **cause)
 			xasprintf(cause, "bad index record");
 			return (-1);
 		}
-		if ((ix = es_index_find(c, name)) != NULL &&
+		if ((ix = sim_index_find(c, name)) != NULL &&
 		    strcmp(ix->uuid, uuid) != 0) {
-			es_index_remove(c, ix);
+			sim_index_remove(c, ix);
 			ix = NULL;
 		}
 		if (ix == NULL) {
-			ix = es_index_insert(c, name, nshards, 1);
+			ix = sim_index_insert(c, name, nshards, 1);
 			snprintf(ix->uuid, sizeof ix->uuid, "%s", uuid);
 		}
 		ix->nreplicas = (int)json_integer_value(json_object_get(rec,
@@ -3467,7 +3468,7 @@ es_replay(struct es_cluster *c, json_t *rec, char **cause)
 		v = json_object_get(rec, "follow_params");
 		ix->follow_params = json_is_object(v) ? json_deep_copy(v) :
 		    NULL;
-		es_set_history_uuids(ix, json_object_get(rec,
+		sim_set_history_uuids(ix, json_object_get(rec,
 		    "history_uuids"));
 		return (0);
 	}
@@ -3479,14 +3480,14 @@ es_replay(struct es_cluster *c, json_t *rec, char **cause)
 		kind = json_string_value(json_object_get(rec, "op"));
 		k = kind == NULL ? ES_OP_INDEX : strcmp(kind, "delete") == 0 ?
 		    ES_OP_DELETE : ES_OP_NOOP;
-		if (name == NULL || (ix = es_index_find(c, name)) == NULL ||
+		if (name == NULL || (ix = sim_index_find(c, name)) == NULL ||
 		    uuid == NULL || strcmp(ix->uuid, uuid) != 0 || sh < 0 ||
 		    sh >= ix->nshards || (k != ES_OP_NOOP && s == NULL) ||
 		    (k == ES_OP_INDEX && v == NULL)) {
 			xasprintf(cause, "operation for an unknown index");
 			return (-1);
 		}
-		es_shard_put(&ix->shards[sh], k,
+		sim_shard_put(&ix->shards[sh], k,
 		    json_integer_value(json_object_get(rec, "seq_no")),
 		    json_integer_value(json_object_get(rec, "version")), s, v);
 		ix->shards[sh].refreshed_seq_no = ix->shards[sh].max_seq_no;

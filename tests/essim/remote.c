@@ -413,12 +413,12 @@ remote_sync(struct essim *es)
 	char		*address, *host;
 	int		 port;
 
-	aliases = es_remote_aliases(es->cluster);
+	aliases = sim_remote_aliases(es->cluster);
 	for (r = TAILQ_FIRST(&es->remotes); r != NULL; r = next) {
 		next = TAILQ_NEXT(r, entry);
 		address = NULL;
 		if (json_object_get(aliases, r->alias) != NULL &&
-		    es_remote_address(es->cluster, r->alias, &address) == 0 &&
+		    sim_remote_address(es->cluster, r->alias, &address) == 0 &&
 		    strcmp(address, r->address) == 0) {
 			free(address);
 			continue;
@@ -430,7 +430,7 @@ remote_sync(struct essim *es)
 	}
 	json_object_foreach(aliases, alias, v) {
 		if (remote_find(es, alias) != NULL ||
-		    es_remote_address(es->cluster, alias, &address) == -1)
+		    sim_remote_address(es->cluster, alias, &address) == -1)
 			continue;
 		if (remote_split(address, &host, &port) == -1) {
 			log_warnx("remote %s: address %s is not host:port",
@@ -465,27 +465,27 @@ remote_connected(struct essim *es, const char *alias)
 json_t *
 remote_info(struct essim *es)
 {
-	struct es_cluster	*c = es->cluster;
+	struct sim_cluster	*c = es->cluster;
 	json_t			*aliases, *out, *seeds, *v;
 	const char		*alias, *mode, *s;
 	int			 conn, n;
 	char			*key;
 
 	out = json_object();
-	aliases = es_remote_aliases(c);
+	aliases = sim_remote_aliases(c);
 	json_object_foreach(aliases, alias, v) {
 		conn = remote_connected(es, alias);
-		mode = es_remote_setting(c, alias, "mode");
-		s = es_remote_setting(c, alias, "skip_unavailable");
+		mode = sim_remote_setting(c, alias, "mode");
+		s = sim_remote_setting(c, alias, "skip_unavailable");
 		if (mode != NULL && strcmp(mode, "proxy") == 0) {
-			n = (s = es_remote_setting(c, alias,
+			n = (s = sim_remote_setting(c, alias,
 			    "proxy_socket_connections")) != NULL ? atoi(s) : 18;
 			json_object_set_new(out, alias, json_pack(
 			    "{s:b, s:s, s:s, s:s, s:i, s:i, s:s}",
 			    "connected", conn, "mode", "proxy",
-			    "proxy_address", es_remote_setting(c, alias,
+			    "proxy_address", sim_remote_setting(c, alias,
 			    "proxy_address"), "server_name",
-			    (s = es_remote_setting(c, alias, "server_name")) ==
+			    (s = sim_remote_setting(c, alias, "server_name")) ==
 			    NULL ? "" : s, "num_proxy_sockets_connected",
 			    conn ? n : 0, "max_proxy_socket_connections", n,
 			    "initial_connect_timeout", "30s"));
@@ -495,7 +495,7 @@ remote_info(struct essim *es)
 			if (seeds == NULL)
 				seeds = json_object_get(c->persistent, key);
 			free(key);
-			n = (s = es_remote_setting(c, alias,
+			n = (s = sim_remote_setting(c, alias,
 			    "node_connections")) != NULL ? atoi(s) : 3;
 			json_object_set_new(out, alias, json_pack(
 			    "{s:b, s:s, s:O, s:i, s:i, s:s}",
@@ -504,7 +504,7 @@ remote_info(struct essim *es)
 			    "max_connections_per_cluster", n,
 			    "initial_connect_timeout", "30s"));
 		}
-		s = es_remote_setting(c, alias, "skip_unavailable");
+		s = sim_remote_setting(c, alias, "skip_unavailable");
 		json_object_set_new(json_object_get(out, alias),
 		    "skip_unavailable", json_boolean(s != NULL &&
 		    strcmp(s, "true") == 0));
@@ -521,18 +521,18 @@ remote_failure_cause(struct remote_result *res, const char *action)
 
 	switch (res->outcome) {
 	case REMOTE_NO_ALIAS:
-		return (es_cause("no_such_remote_cluster_exception",
+		return (sim_cause("no_such_remote_cluster_exception",
 		    "no such remote cluster: [%s]", res->alias));
 	case REMOTE_TIMEOUT:
-		return (es_cause("receive_timeout_transport_exception",
+		return (sim_cause("receive_timeout_transport_exception",
 		    "[%s][%s][%s] request_id [%llu] timed out after [%llums]",
 		    res->alias, res->address, action,
 		    (unsigned long long)arc4random_uniform(100000),
 		    (unsigned long long)res->elapsed_ms));
 	case REMOTE_REFUSED:
-		cause = es_cause("connect_transport_exception",
+		cause = sim_cause("connect_transport_exception",
 		    "[%s][%s] connect_exception", res->alias, res->address);
-		json_object_set_new(cause, "caused_by", es_cause(
+		json_object_set_new(cause, "caused_by", sim_cause(
 		    "connect_exception", "Connection refused: %s",
 		    res->address));
 		return (cause);
@@ -542,7 +542,7 @@ remote_failure_cause(struct remote_result *res, const char *action)
 	if (res->body != NULL && json_is_object(json_object_get(res->body,
 	    "error")))
 		return (json_deep_copy(json_object_get(res->body, "error")));
-	return (es_cause("exception", "remote cluster [%s] answered status "
+	return (sim_cause("exception", "remote cluster [%s] answered status "
 	    "[%d] with an unreadable body", res->alias, res->status));
 }
 
@@ -571,7 +571,7 @@ remote_time_ms(const char *s)
 
 /* A time-valued follow parameter of an index, or a default. */
 static int64_t
-remote_param_ms(struct es_index *ix, const char *name, int64_t def)
+remote_param_ms(struct sim_index *ix, const char *name, int64_t def)
 {
 	json_t	*v;
 	int64_t	 ms;
@@ -596,12 +596,12 @@ remote_read_free(struct remote_read *rd)
 }
 
 /* The follower shard a target names, if it is still following. */
-static struct es_index *
+static struct sim_index *
 remote_target_index(struct essim *es, struct remote_target *t)
 {
-	struct es_index	*ix;
+	struct sim_index	*ix;
 
-	if ((ix = es_index_find(es->cluster, t->index)) == NULL ||
+	if ((ix = sim_index_find(es->cluster, t->index)) == NULL ||
 	    strcmp(ix->uuid, t->uuid) != 0 || !ix->tasks ||
 	    t->shard >= ix->nshards)
 		return (NULL);
@@ -614,7 +614,7 @@ remote_target_index(struct essim *es, struct remote_target *t)
  * ShardFollowNodeTask's parallel reads is still outstanding.
  */
 static void
-remote_hold_back(struct essim *es, struct es_index *ix, int sh)
+remote_hold_back(struct essim *es, struct sim_index *ix, int sh)
 {
 	json_t	*h = knob_value(es, ix->name, "hold_back"), *hs;
 
@@ -636,7 +636,7 @@ remote_read_done(void *arg, struct remote_result *res)
 	struct remote_read	*rd = arg;
 	struct essim		*es = rd->es;
 	struct remote		*r;
-	struct es_index		*ix;
+	struct sim_index		*ix;
 	json_t			*shards, *e, *cause = NULL;
 	size_t			 i;
 	int			 failed = 0;
@@ -655,19 +655,19 @@ remote_read_done(void *arg, struct remote_result *res)
 			continue;
 		ix->shards[rd->targets[i].shard].follow.outstanding_reads = 0;
 		if (failed) {
-			es_read_failed(ix, rd->targets[i].shard,
+			sim_read_failed(ix, rd->targets[i].shard,
 			    json_incref(cause), (int)res->elapsed_ms);
 			continue;
 		}
 		e = json_array_get(shards, i);
 		if (json_object_get(e, "error") != NULL) {
 			failed = 1;
-			es_read_failed(ix, rd->targets[i].shard,
+			sim_read_failed(ix, rd->targets[i].shard,
 			    json_deep_copy(json_object_get(e, "error")),
 			    (int)res->elapsed_ms);
 		} else {
 			remote_hold_back(es, ix, rd->targets[i].shard);
-			es_apply_changes(es->cluster, ix, rd->targets[i].shard,
+			sim_apply_changes(es->cluster, ix, rd->targets[i].shard,
 			    e, res->elapsed_ms);
 			ix->shards[rd->targets[i].shard].hold_from = -1;
 			ix->shards[rd->targets[i].shard].hold_to = -1;
@@ -697,8 +697,8 @@ remote_read_done(void *arg, struct remote_result *res)
 static void
 remote_read(struct essim *es, struct remote *r, uint64_t now)
 {
-	struct es_cluster	*c = es->cluster;
-	struct es_index		*ix;
+	struct sim_cluster	*c = es->cluster;
+	struct sim_index		*ix;
 	struct remote_read	*rd;
 	struct remote_target	*t;
 	json_t			*shards;
@@ -729,7 +729,7 @@ remote_read(struct essim *es, struct remote *r, uint64_t now)
 		if (max_ops == -1 || m < max_ops)
 			max_ops = m;
 		for (sh = 0; sh < ix->nshards; sh++) {
-			struct es_follow_shard	*f = &ix->shards[sh].follow;
+			struct sim_follow_shard	*f = &ix->shards[sh].follow;
 
 			if (f->fatal_exception != NULL)
 				continue;
@@ -785,7 +785,7 @@ remote_read_cancel(struct essim *es, struct remote *r)
 {
 	struct remote_call	*call = r->read;
 	struct remote_read	*rd;
-	struct es_index		*ix;
+	struct sim_index		*ix;
 	size_t			 i;
 
 	if (call == NULL)
@@ -819,8 +819,8 @@ remote_read_cancel(struct essim *es, struct remote *r)
 static void
 remote_orphans(struct essim *es, uint64_t now)
 {
-	struct es_cluster	*c = es->cluster;
-	struct es_index		*ix;
+	struct sim_cluster	*c = es->cluster;
+	struct sim_index		*ix;
 	size_t			 i;
 	int			 sh;
 
@@ -837,12 +837,12 @@ remote_orphans(struct essim *es, uint64_t now)
 				continue;
 			ix->shards[sh].follow.last_read_ms = now;
 			if (knob_is(es, "remote_removed", "fatal"))
-				es_read_failed(ix, sh, es_cause(
+				sim_read_failed(ix, sh, sim_cause(
 				    "illegal_state_exception", "Unable to open "
 				    "any connections to remote cluster [%s]",
 				    ix->remote), 0);
 			else
-				es_read_failed(ix, sh, es_cause(
+				sim_read_failed(ix, sh, sim_cause(
 				    "no_such_remote_cluster_exception",
 				    "no such remote cluster: [%s]", ix->remote),
 				    0);
@@ -870,7 +870,7 @@ remote_af_done(void *arg, struct remote_result *res)
 		r->af_fetching = 0;
 	if (res->outcome != REMOTE_OK || res->status != 200 ||
 	    !json_is_array(json_object_get(res->body, "indices")))
-		es_auto_follow_remote_failed(es->cluster, af->alias,
+		sim_auto_follow_remote_failed(es->cluster, af->alias,
 		    remote_failure_cause(res, "cluster:monitor/state"),
 		    essim_wall_ms());
 	else {
@@ -878,7 +878,7 @@ remote_af_done(void *arg, struct remote_result *res)
 			alias = json_string_value(json_object_get(p,
 			    "remote_cluster"));
 			if (alias != NULL && strcmp(alias, af->alias) == 0)
-				es_auto_follow_run(es->cluster, name, res->body,
+				sim_auto_follow_run(es->cluster, name, res->body,
 				    essim_wall_ms());
 		}
 	}

@@ -189,7 +189,7 @@ rest_reply(struct rest_ctx *ctx, int status, json_t *body)
 	free(text);
 }
 
-/* Answer an error envelope built by es_error(). */
+/* Answer an error envelope built by sim_error(). */
 /* Answer an error envelope built from a printf format. */
 static void
 rest_error(struct rest_ctx *ctx, int status, const char *type,
@@ -207,7 +207,7 @@ rest_error(struct rest_ctx *ctx, int status, const char *type,
 	if (vasprintf(&reason, fmt, ap) == -1)
 		fatal("vasprintf");
 	va_end(ap);
-	es_error(&out, status, type, "%s", reason);
+	sim_error(&out, status, type, "%s", reason);
 	free(reason);
 	rest_reply(ctx, status, out);
 }
@@ -342,7 +342,7 @@ rest_health_status(struct rest_ctx *ctx, json_t **out)
 	int		 status;
 	static const char *const order = "red yellow green";
 
-	status = es_health(ctx->es->cluster, ctx->nsegs > 2 ? ctx->segs[2] :
+	status = sim_health(ctx->es->cluster, ctx->nsegs > 2 ? ctx->segs[2] :
 	    NULL, rest_param(ctx, "level"), out);
 	if (status != 200)
 		return (status);
@@ -423,7 +423,7 @@ rest_cluster_settings(struct rest_ctx *ctx)
 	    "timeout") == -1)
 		return;
 	if (ctx->cmd == EVHTTP_REQ_GET) {
-		status = es_get_cluster_settings(ctx->es->cluster,
+		status = sim_get_cluster_settings(ctx->es->cluster,
 		    rest_flag(ctx, "flat_settings"), &out);
 		if (rest_flag(ctx, "include_defaults"))
 			json_object_set_new(out, "defaults", json_object());
@@ -434,7 +434,7 @@ rest_cluster_settings(struct rest_ctx *ctx)
 		rest_bad_method(ctx, "GET, PUT");
 		return;
 	}
-	status = es_put_cluster_settings(ctx->es->cluster, ctx->body,
+	status = sim_put_cluster_settings(ctx->es->cluster, ctx->body,
 	    rest_flag(ctx, "flat_settings"), &out);
 	if (status == 200)
 		remote_sync(ctx->es);
@@ -485,7 +485,7 @@ rest_leader_failed(struct rest_ctx *ctx, struct remote_result *res,
 	int	 status;
 
 	if (res->outcome == REMOTE_NO_ALIAS) {
-		status = es_error(&out, 404, "no_such_remote_cluster_exception",
+		status = sim_error(&out, 404, "no_such_remote_cluster_exception",
 		    "no such remote cluster: [%s]", alias);
 		rest_reply(ctx, status, out);
 		return;
@@ -495,12 +495,12 @@ rest_leader_failed(struct rest_ctx *ctx, struct remote_result *res,
 		rest_reply(ctx, res->status, json_incref(res->body));
 		return;
 	}
-	cause = es_cause("status_exception", "can not fetch remote index "
+	cause = sim_cause("status_exception", "can not fetch remote index "
 	    "[%s:%s] metadata as the license state of the remote cluster [%s] "
 	    "could not be determined", alias, leader, alias);
 	json_object_set_new(cause, "caused_by", remote_failure_cause(res,
 	    "cluster:monitor/xpack/info"));
-	status = es_error_cause(&out, 400, cause);
+	status = sim_error_cause(&out, 400, cause);
 	rest_reply(ctx, status, out);
 }
 
@@ -509,12 +509,12 @@ static void
 rest_follow_restored(void *arg, struct remote_result *res)
 {
 	struct rest_ctx	*ctx = arg;
-	struct es_index	*ix;
+	struct sim_index	*ix;
 	json_t		*shards;
 	size_t		 i;
 	int		 ok = 0;
 
-	ix = es_index_find(ctx->es->cluster, ctx->segs[0]);
+	ix = sim_index_find(ctx->es->cluster, ctx->segs[0]);
 	shards = res->outcome == REMOTE_OK && res->status == 200 ?
 	    json_object_get(res->body, "shards") : NULL;
 	if (ix != NULL && shards != NULL &&
@@ -526,7 +526,7 @@ rest_follow_restored(void *arg, struct remote_result *res)
 				ok = 0;
 				continue;
 			}
-			es_apply_changes(ctx->es->cluster, ix, (int)i,
+			sim_apply_changes(ctx->es->cluster, ix, (int)i,
 			    json_array_get(shards, i), res->elapsed_ms);
 			ix->shards[i].refreshed_seq_no =
 			    ix->shards[i].max_seq_no;
@@ -557,7 +557,7 @@ static void
 rest_follow_leader(void *arg, struct remote_result *res)
 {
 	struct rest_ctx	*ctx = arg;
-	struct es_index	*ix;
+	struct sim_index	*ix;
 	const char	*alias, *leader;
 	json_t		*out, *shards;
 	int		 status, sh;
@@ -573,13 +573,13 @@ rest_follow_leader(void *arg, struct remote_result *res)
 		    "unusable metadata for index [%s]", alias, leader);
 		return;
 	}
-	if ((status = es_follow_create(ctx->es->cluster, ctx->segs[0],
+	if ((status = sim_follow_create(ctx->es->cluster, ctx->segs[0],
 	    ctx->body, res->body, essim_wall_ms(), &out)) != 0) {
 		rest_reply(ctx, status, out);
 		return;
 	}
 	if (restore_wanted(ctx->es, ctx->segs[0])) {
-		ix = es_index_find(ctx->es->cluster, ctx->segs[0]);
+		ix = sim_index_find(ctx->es->cluster, ctx->segs[0]);
 		if (ctx->wait)
 			restore_start(ctx->es, ix, rest_follow_copied, ctx);
 		else {
@@ -597,7 +597,7 @@ rest_follow_leader(void *arg, struct remote_result *res)
 		    "index_following_started", 0));
 		return;
 	}
-	ix = es_index_find(ctx->es->cluster, ctx->segs[0]);
+	ix = sim_index_find(ctx->es->cluster, ctx->segs[0]);
 	shards = json_array();
 	for (sh = 0; sh < ix->nshards; sh++)
 		json_array_append_new(shards, json_pack("{s:s, s:s, s:i, s:i}",
@@ -640,7 +640,7 @@ rest_follow(struct rest_ctx *ctx)
 		return;
 	w = rest_param(ctx, "wait_for_active_shards");
 	ctx->wait = w != NULL && strcmp(w, "0") != 0;
-	if ((status = es_follow_check(ctx->es->cluster, ctx->segs[0],
+	if ((status = sim_follow_check(ctx->es->cluster, ctx->segs[0],
 	    ctx->body, &out)) != 0) {
 		rest_reply(ctx, status, out);
 		return;
@@ -671,7 +671,7 @@ rest_resume_leader(void *arg, struct remote_result *res)
 		    json_object_get(ctx->saved, "leader")));
 		return;
 	}
-	status = es_resume_leader(ctx->es->cluster, ctx->segs[0], res->body,
+	status = sim_resume_leader(ctx->es->cluster, ctx->segs[0], res->body,
 	    ctx->body, &out);
 	rest_reply(ctx, status, out);
 }
@@ -680,18 +680,18 @@ rest_resume_leader(void *arg, struct remote_result *res)
 static void
 rest_resume(struct rest_ctx *ctx)
 {
-	struct es_index	*ix;
+	struct sim_index	*ix;
 	json_t		*out;
 	int		 status;
 
 	if (rest_params(ctx, "master_timeout") == -1)
 		return;
-	if ((status = es_resume_check(ctx->es->cluster, ctx->segs[0],
+	if ((status = sim_resume_check(ctx->es->cluster, ctx->segs[0],
 	    ctx->body, &out)) != 0) {
 		rest_reply(ctx, status, out);
 		return;
 	}
-	ix = es_index_find(ctx->es->cluster, ctx->segs[0]);
+	ix = sim_index_find(ctx->es->cluster, ctx->segs[0]);
 	rest_fetch_leader(ctx, ix->remote, ix->leader_index,
 	    rest_resume_leader);
 }
@@ -728,7 +728,7 @@ rest_unfollow_done(void *arg, struct remote_result *res)
 	    json_string_value(json_object_get(ctx->saved, "remote")),
 	    json_string_value(json_object_get(ctx->saved, "leader_index")),
 	    json_string_value(json_object_get(ctx->saved, "leader_uuid")));
-	wrapper = es_cause("exception", "%s[%s]", cls,
+	wrapper = sim_cause("exception", "%s[%s]", cls,
 	    reason == NULL ? "null" : reason);
 	json_object_set_new(wrapper, "failed_to_remove_retention_leases",
 	    json_string(lease));
@@ -736,7 +736,7 @@ rest_unfollow_done(void *arg, struct remote_result *res)
 	json_object_set_new(wrapper, "root_is_inner", json_true());
 	free(cls);
 	free(lease);
-	status = es_error_cause(&out, 500, wrapper);
+	status = sim_error_cause(&out, 500, wrapper);
 	rest_reply(ctx, status, out);
 }
 
@@ -750,7 +750,7 @@ rest_unfollow(struct rest_ctx *ctx)
 
 	if (rest_params(ctx, "master_timeout") == -1)
 		return;
-	status = es_unfollow(ctx->es->cluster, ctx->segs[0], &forget, &out);
+	status = sim_unfollow(ctx->es->cluster, ctx->segs[0], &forget, &out);
 	if (status != 200) {
 		rest_reply(ctx, status, out);
 		return;
@@ -773,7 +773,7 @@ rest_unfollow(struct rest_ctx *ctx)
 static int
 rest_skip_unavailable(struct essim *es, const char *alias)
 {
-	const char	*s = es_remote_setting(es->cluster, alias,
+	const char	*s = sim_remote_setting(es->cluster, alias,
 	    "skip_unavailable");
 
 	return (s != NULL && strcmp(s, "true") == 0);
@@ -885,7 +885,7 @@ rest_resolve(struct rest_ctx *ctx)
 	struct rest_probe	*p;
 	json_t			*groups, *v, *aliases, *out, *none;
 	const char		*alias, *expr;
-	struct es_index		**list;
+	struct sim_index		**list;
 	size_t			 n;
 	char			*path, *enc;
 	int			 timeout, status;
@@ -907,7 +907,7 @@ rest_resolve(struct rest_ctx *ctx)
 	timeout = (int)rest_time_param(ctx, "timeout", REST_NO_TIMEOUT_MS);
 	if (timeout <= 0)
 		timeout = REST_NO_TIMEOUT_MS;
-	aliases = es_remote_aliases(es->cluster);
+	aliases = sim_remote_aliases(es->cluster);
 	if (expr == NULL) {
 		groups = json_object();
 		json_object_foreach(aliases, alias, v)
@@ -916,7 +916,7 @@ rest_resolve(struct rest_ctx *ctx)
 		groups = rest_split_expr(expr);
 	json_object_foreach(groups, alias, v) {
 		if (*alias != '\0' && json_object_get(aliases, alias) == NULL) {
-			status = es_error(&out, 404,
+			status = sim_error(&out, 404,
 			    "no_such_remote_cluster_exception",
 			    "no such remote cluster: [%s]", alias);
 			json_decref(groups);
@@ -929,7 +929,7 @@ rest_resolve(struct rest_ctx *ctx)
 	ctx->acc = json_object();
 	if ((v = json_object_get(groups, "")) != NULL) {
 		none = NULL;
-		status = es_resolve(es->cluster, json_string_value(v),
+		status = sim_resolve(es->cluster, json_string_value(v),
 		    ES_RESOLVE_OPEN, &list, &n, &none);
 		json_decref(none);
 		if (status == 0)
@@ -987,7 +987,7 @@ rest_ccs_count_done(void *arg, struct remote_result *res)
 			cause = remote_failure_cause(res,
 			    "indices:data/read/search");
 			json_t	*env;
-			int	 st = es_error_cause(&env, 500, cause);
+			int	 st = sim_error_cause(&env, 500, cause);
 
 			ctx->saved = json_pack("{s:i, s:o}", "status", st,
 			    "body", env);
@@ -1023,10 +1023,10 @@ rest_ccs_count(struct rest_ctx *ctx)
 	if (rest_no_remote_client(ctx) == -1)
 		return;
 	groups = rest_split_expr(ctx->segs[0]);
-	aliases = es_remote_aliases(es->cluster);
+	aliases = sim_remote_aliases(es->cluster);
 	json_object_foreach(groups, alias, v) {
 		if (*alias != '\0' && json_object_get(aliases, alias) == NULL) {
-			status = es_error(&out, 404,
+			status = sim_error(&out, 404,
 			    "no_such_remote_cluster_exception",
 			    "no such remote cluster: [%s]", alias);
 			json_decref(groups);
@@ -1040,7 +1040,7 @@ rest_ccs_count(struct rest_ctx *ctx)
 	ctx->acc = json_pack("{s:i, s:{s:i, s:i, s:i, s:i}}", "count", 0,
 	    "_shards", "total", 0, "successful", 0, "skipped", 0, "failed", 0);
 	if ((v = json_object_get(groups, "")) != NULL) {
-		status = es_search(es->cluster, json_string_value(v), q,
+		status = sim_search(es->cluster, json_string_value(v), q,
 		    ctx->body, 0, 0, 1, &out);
 		if (status != 200) {
 			json_decref(groups);
@@ -1141,10 +1141,10 @@ rest_ccs_search_done(void *arg, struct remote_result *res)
 			cause = json_deep_copy(json_object_get(res->body,
 			    "error"));
 		else if (res->outcome == REMOTE_OK)
-			cause = es_cause("exception", "remote cluster [%s] "
+			cause = sim_cause("exception", "remote cluster [%s] "
 			    "answered status [%d]", p->alias, res->status);
 		else
-			cause = es_cause("connect_transport_exception",
+			cause = sim_cause("connect_transport_exception",
 			    "Unable to connect to [%s]", p->alias);
 		status = skip ? "skipped" : "failed";
 		json_object_set_new(d, "timed_out", json_false());
@@ -1167,7 +1167,7 @@ rest_ccs_search_done(void *arg, struct remote_result *res)
 		json_t	*out;
 		int	 st;
 
-		st = es_error_cause(&out, 500, json_incref(ctx->saved));
+		st = sim_error_cause(&out, 500, json_incref(ctx->saved));
 		rest_reply(ctx, st, out);
 		return;
 	}
@@ -1193,10 +1193,10 @@ rest_ccs_search(struct rest_ctx *ctx, int from, int size)
 	if (rest_no_remote_client(ctx) == -1)
 		return;
 	groups = rest_split_expr(ctx->segs[0]);
-	aliases = es_remote_aliases(es->cluster);
+	aliases = sim_remote_aliases(es->cluster);
 	json_object_foreach(groups, alias, v) {
 		if (*alias != '\0' && json_object_get(aliases, alias) == NULL) {
-			status = es_error(&out, 404,
+			status = sim_error(&out, 404,
 			    "no_such_remote_cluster_exception",
 			    "no such remote cluster: [%s]", alias);
 			json_decref(groups);
@@ -1208,7 +1208,7 @@ rest_ccs_search(struct rest_ctx *ctx, int from, int size)
 	json_decref(aliases);
 	q = rest_param(ctx, "q");
 	if ((v = json_object_get(groups, "")) != NULL) {
-		status = es_search(es->cluster, json_string_value(v), q,
+		status = sim_search(es->cluster, json_string_value(v), q,
 		    ctx->body, from, size, 0, &out);
 		if (status != 200) {
 			json_decref(groups);
@@ -1281,7 +1281,7 @@ rest_parked_answer(struct essim *es, struct parked *pk)
 	int		 empty;
 
 	rest_parked_free(es, pk);
-	out = es_changes(es->cluster, ctx->body, essim_wall_ms(), &empty);
+	out = sim_changes(es->cluster, ctx->body, essim_wall_ms(), &empty);
 	rest_reply(ctx, 200, out);
 }
 
@@ -1309,7 +1309,7 @@ rest_wake_parked(struct essim *es)
 		next = TAILQ_NEXT(pk, entry);
 		if (pk->hold)
 			continue;
-		out = es_changes(es->cluster, pk->ctx->body, essim_wall_ms(),
+		out = sim_changes(es->cluster, pk->ctx->body, essim_wall_ms(),
 		    &empty);
 		json_decref(out);
 		if (!empty)
@@ -1403,8 +1403,8 @@ rest_drop_parked(struct essim *es)
 static void
 rest_internal(struct rest_ctx *ctx)
 {
-	struct es_cluster	*c = ctx->es->cluster;
-	struct es_index		**list;
+	struct sim_cluster	*c = ctx->es->cluster;
+	struct sim_index		**list;
 	json_t			*out;
 	const char		*idx;
 	size_t			 n;
@@ -1412,7 +1412,7 @@ rest_internal(struct rest_ctx *ctx)
 	int64_t			 poll;
 
 	if (ctx->nsegs == 4 && strcmp(ctx->segs[2], "leader") == 0) {
-		out = es_leader_meta(c, ctx->segs[3], &status);
+		out = sim_leader_meta(c, ctx->segs[3], &status);
 		rest_reply(ctx, status, out);
 	} else if (ctx->nsegs == 3 && strcmp(ctx->segs[2], "changes") == 0) {
 		if (ctx->body == NULL || !json_is_array(json_object_get(
@@ -1421,7 +1421,7 @@ rest_internal(struct rest_ctx *ctx)
 			    "changes request without shards");
 			return;
 		}
-		out = es_changes(c, ctx->body, essim_wall_ms(), &empty);
+		out = sim_changes(c, ctx->body, essim_wall_ms(), &empty);
 		poll = json_integer_value(json_object_get(ctx->body,
 		    "poll_timeout_ms"));
 		if (!empty || poll <= 0) {
@@ -1434,13 +1434,13 @@ rest_internal(struct rest_ctx *ctx)
 	} else if (ctx->nsegs == 3 && strcmp(ctx->segs[2], "hold") == 0)
 		rest_park(ctx, 0, 1);
 	else if (ctx->nsegs == 3 && strcmp(ctx->segs[2], "indices") == 0)
-		rest_reply(ctx, 200, es_leader_list(c));
+		rest_reply(ctx, 200, sim_leader_list(c));
 	else if (ctx->nsegs == 3 && strcmp(ctx->segs[2], "resolve") == 0) {
 		if ((idx = rest_param(ctx, "index")) == NULL) {
 			rest_reply(ctx, 200, json_object());
 			return;
 		}
-		status = es_resolve(c, idx, ES_RESOLVE_OPEN | ES_RESOLVE_CLOSED,
+		status = sim_resolve(c, idx, ES_RESOLVE_OPEN | ES_RESOLVE_CLOSED,
 		    &list, &n, &out);
 		if (status != 0) {
 			json_t	*e;
@@ -1584,7 +1584,7 @@ rest_cat_indices(struct rest_ctx *ctx)
 	    "health pri expand_wildcards include_unloaded_segments time") ==
 	    -1)
 		return;
-	status = es_cat_indices(ctx->es->cluster, ctx->nsegs > 2 ?
+	status = sim_cat_indices(ctx->es->cluster, ctx->nsegs > 2 ?
 	    ctx->segs[2] : NULL, &rows);
 	fmt = rest_param(ctx, "format");
 	if (status != 200 || (fmt != NULL && strcmp(fmt, "json") == 0)) {
@@ -1663,31 +1663,31 @@ rest_global(struct rest_ctx *ctx)
 		if (ctx->cmd != EVHTTP_REQ_GET)
 			rest_bad_method(ctx, "GET");
 		else if (rest_params(ctx, "timeout master_timeout") == 0) {
-			es_follow_stats(es->cluster, "_all", essim_now_ms(),
+			sim_follow_stats(es->cluster, "_all", essim_now_ms(),
 			    &stats);
 			rest_reply(ctx, 200, json_pack("{s:o, s:o}",
 			    "auto_follow_stats",
-			    es_auto_follow_stats(es->cluster),
+			    sim_auto_follow_stats(es->cluster),
 			    "follow_stats", stats));
 		}
 	} else if (strcmp(s0, "_ccr") == 0 && strcmp(s1, "auto_follow") == 0) {
 		if (rest_params(ctx, "master_timeout") == -1)
 			return;
 		if (ctx->nsegs == 2 && ctx->cmd == EVHTTP_REQ_GET)
-			status = es_auto_follow_get(es->cluster, NULL, &out);
+			status = sim_auto_follow_get(es->cluster, NULL, &out);
 		else if (ctx->nsegs == 3 && ctx->cmd == EVHTTP_REQ_GET)
-			status = es_auto_follow_get(es->cluster, ctx->segs[2],
+			status = sim_auto_follow_get(es->cluster, ctx->segs[2],
 			    &out);
 		else if (ctx->nsegs == 3 && ctx->cmd == EVHTTP_REQ_PUT)
-			status = es_auto_follow_put(es->cluster, ctx->segs[2],
+			status = sim_auto_follow_put(es->cluster, ctx->segs[2],
 			    ctx->body, &out);
 		else if (ctx->nsegs == 3 && ctx->cmd == EVHTTP_REQ_DELETE)
-			status = es_auto_follow_delete(es->cluster,
+			status = sim_auto_follow_delete(es->cluster,
 			    ctx->segs[2], &out);
 		else if (ctx->nsegs == 4 && ctx->cmd == EVHTTP_REQ_POST &&
 		    (strcmp(ctx->segs[3], "pause") == 0 ||
 		    strcmp(ctx->segs[3], "resume") == 0))
-			status = es_auto_follow_activate(es->cluster,
+			status = sim_auto_follow_activate(es->cluster,
 			    ctx->segs[2], strcmp(ctx->segs[3], "resume") == 0,
 			    &out);
 		else {
@@ -1762,7 +1762,7 @@ rest_index_search(struct rest_ctx *ctx, int count_only)
 		rest_ccs_search(ctx, from, size);
 		return;
 	}
-	status = es_search(ctx->es->cluster, ctx->segs[0], rest_param(ctx, "q"),
+	status = sim_search(ctx->es->cluster, ctx->segs[0], rest_param(ctx, "q"),
 	    ctx->body, from, size, count_only, &out);
 	if (status == 200 && !count_only &&
 	    rest_flag(ctx, "rest_total_hits_as_int"))
@@ -1776,7 +1776,7 @@ rest_index_search(struct rest_ctx *ctx, int count_only)
 static void
 rest_index_ccr(struct rest_ctx *ctx)
 {
-	struct es_cluster	*c = ctx->es->cluster;
+	struct sim_cluster	*c = ctx->es->cluster;
 	const char		*a = ctx->nsegs > 2 ? ctx->segs[2] : "";
 	json_t			*out;
 	int			 status;
@@ -1794,7 +1794,7 @@ rest_index_ccr(struct rest_ctx *ctx)
 		if (ctx->cmd != EVHTTP_REQ_POST)
 			rest_bad_method(ctx, "POST");
 		else if (rest_params(ctx, "master_timeout") == 0) {
-			status = es_pause_follow(c, ctx->segs[0], &out);
+			status = sim_pause_follow(c, ctx->segs[0], &out);
 			rest_reply(ctx, status, out);
 		}
 	} else if (strcmp(a, "resume_follow") == 0) {
@@ -1811,7 +1811,7 @@ rest_index_ccr(struct rest_ctx *ctx)
 		if (ctx->cmd != EVHTTP_REQ_GET)
 			rest_bad_method(ctx, "GET");
 		else if (rest_params(ctx, "timeout") == 0) {
-			status = es_follow_stats(c, ctx->segs[0],
+			status = sim_follow_stats(c, ctx->segs[0],
 			    essim_now_ms(), &out);
 			rest_reply(ctx, status, out);
 		}
@@ -1819,14 +1819,14 @@ rest_index_ccr(struct rest_ctx *ctx)
 		if (ctx->cmd != EVHTTP_REQ_GET)
 			rest_bad_method(ctx, "GET");
 		else if (rest_params(ctx, "master_timeout") == 0) {
-			status = es_follow_info(c, ctx->segs[0], &out);
+			status = sim_follow_info(c, ctx->segs[0], &out);
 			rest_reply(ctx, status, out);
 		}
 	} else if (strcmp(a, "forget_follower") == 0) {
 		if (ctx->cmd != EVHTTP_REQ_POST)
 			rest_bad_method(ctx, "POST");
 		else if (rest_params(ctx, "timeout") == 0) {
-			status = es_forget_follower(c, ctx->segs[0], ctx->body,
+			status = sim_forget_follower(c, ctx->segs[0], ctx->body,
 			    &out);
 			rest_reply(ctx, status, out);
 		}
@@ -1842,7 +1842,7 @@ rest_get_index(struct rest_ctx *ctx)
 	const char	*name;
 	int		 status;
 
-	status = es_get_settings(ctx->es->cluster, ctx->segs[0], NULL, 0, &out);
+	status = sim_get_settings(ctx->es->cluster, ctx->segs[0], NULL, 0, &out);
 	if (status == 200) {
 		json_object_foreach(out, name, v) {
 			json_object_set_new(v, "aliases", json_object());
@@ -1856,7 +1856,7 @@ rest_get_index(struct rest_ctx *ctx)
 static void
 rest_index(struct rest_ctx *ctx)
 {
-	struct es_cluster	*c = ctx->es->cluster;
+	struct sim_cluster	*c = ctx->es->cluster;
 	const char		*a = ctx->nsegs > 1 ? ctx->segs[1] : NULL;
 	json_t			*out;
 	int			 status;
@@ -1866,7 +1866,7 @@ rest_index(struct rest_ctx *ctx)
 		case EVHTTP_REQ_PUT:
 			if (rest_params(ctx, "wait_for_active_shards timeout "
 			    "master_timeout") == 0) {
-				status = es_create_index(c, ctx->segs[0],
+				status = sim_create_index(c, ctx->segs[0],
 				    ctx->body, essim_wall_ms(), &out);
 				rest_reply(ctx, status, out);
 			}
@@ -1875,14 +1875,14 @@ rest_index(struct rest_ctx *ctx)
 			if (rest_params(ctx, "local ignore_unavailable "
 			    "allow_no_indices expand_wildcards flat_settings "
 			    "include_defaults") == 0)
-				rest_send_text(ctx, es_exists(c, ctx->segs[0]),
+				rest_send_text(ctx, sim_exists(c, ctx->segs[0]),
 				    NULL);
 			return;
 		case EVHTTP_REQ_DELETE:
 			if (rest_params(ctx, "timeout master_timeout "
 			    "ignore_unavailable allow_no_indices "
 			    "expand_wildcards") == 0) {
-				status = es_delete_index(c, ctx->segs[0], &out);
+				status = sim_delete_index(c, ctx->segs[0], &out);
 				rest_reply(ctx, status, out);
 			}
 			return;
@@ -1907,16 +1907,16 @@ rest_index(struct rest_ctx *ctx)
 		    "wait_for_active_shards") == -1)
 			return;
 		if (strcmp(a, "_close") == 0)
-			status = es_close(c, ctx->segs[0], rest_flag(ctx,
+			status = sim_close(c, ctx->segs[0], rest_flag(ctx,
 			    "ignore_unavailable"), &out);
 		else
-			status = es_open(c, ctx->segs[0], rest_flag(ctx,
+			status = sim_open(c, ctx->segs[0], rest_flag(ctx,
 			    "ignore_unavailable"), &out);
 		rest_reply(ctx, status, out);
 	} else if (strcmp(a, "_refresh") == 0 && ctx->nsegs == 2) {
 		if (rest_params(ctx, "ignore_unavailable allow_no_indices "
 		    "expand_wildcards") == 0) {
-			status = es_refresh(c, ctx->segs[0], &out);
+			status = sim_refresh(c, ctx->segs[0], &out);
 			rest_reply(ctx, status, out);
 		}
 	} else if (strcmp(a, "_recovery") == 0 && ctx->nsegs == 2) {
@@ -1936,7 +1936,7 @@ rest_index(struct rest_ctx *ctx)
 		    "forbid_closed_indices completion_fields fielddata_fields "
 		    "fields groups include_segment_file_sizes "
 		    "include_unloaded_segments") == 0) {
-			status = es_stats(c, ctx->segs[0], rest_param(ctx,
+			status = sim_stats(c, ctx->segs[0], rest_param(ctx,
 			    "level"), &out);
 			rest_reply(ctx, status, out);
 		}
@@ -1947,10 +1947,10 @@ rest_index(struct rest_ctx *ctx)
 		    "reopen") == -1)
 			return;
 		if (ctx->cmd == EVHTTP_REQ_PUT && ctx->nsegs == 2)
-			status = es_put_settings(c, ctx->segs[0], ctx->body,
+			status = sim_put_settings(c, ctx->segs[0], ctx->body,
 			    &out);
 		else if (ctx->cmd == EVHTTP_REQ_GET)
-			status = es_get_settings(c, ctx->segs[0],
+			status = sim_get_settings(c, ctx->segs[0],
 			    ctx->nsegs == 3 ? ctx->segs[2] : NULL,
 			    rest_flag(ctx, "flat_settings"), &out);
 		else {
@@ -1966,15 +1966,15 @@ rest_index(struct rest_ctx *ctx)
 		    "_source _source_includes _source_excludes") == -1)
 			return;
 		if (ctx->nsegs == 3 && ctx->cmd == EVHTTP_REQ_GET)
-			status = es_get_doc(c, ctx->segs[0], ctx->segs[2],
+			status = sim_get_doc(c, ctx->segs[0], ctx->segs[2],
 			    &out);
 		else if (ctx->nsegs == 3 && ctx->cmd == EVHTTP_REQ_DELETE)
-			status = es_delete_doc(c, ctx->segs[0], ctx->segs[2],
+			status = sim_delete_doc(c, ctx->segs[0], ctx->segs[2],
 			    rest_param(ctx, "refresh"), &out);
 		else if ((ctx->nsegs == 2 && ctx->cmd == EVHTTP_REQ_POST) ||
 		    (ctx->nsegs == 3 && (ctx->cmd == EVHTTP_REQ_PUT ||
 		    ctx->cmd == EVHTTP_REQ_POST)))
-			status = es_index_doc(c, ctx->segs[0], ctx->nsegs == 3 ?
+			status = sim_index_doc(c, ctx->segs[0], ctx->nsegs == 3 ?
 			    ctx->segs[2] : NULL, ctx->body, rest_param(ctx,
 			    "refresh"), essim_wall_ms(), &out);
 		else {
@@ -1989,7 +1989,7 @@ rest_index(struct rest_ctx *ctx)
 		else if (rest_params(ctx, "timeout master_timeout "
 		    "ignore_unavailable allow_no_indices expand_wildcards") ==
 		    0) {
-			status = es_add_block(c, ctx->segs[0], ctx->segs[2],
+			status = sim_add_block(c, ctx->segs[0], ctx->segs[2],
 			    &out);
 			rest_reply(ctx, status, out);
 		}
@@ -1998,7 +1998,7 @@ rest_index(struct rest_ctx *ctx)
 			rest_bad_method(ctx, "PUT, POST");
 		else if (rest_params(ctx, "timeout master_timeout "
 		    "wait_for_active_shards") == 0) {
-			status = es_clone(c, ctx->segs[0], ctx->segs[2],
+			status = sim_clone(c, ctx->segs[0], ctx->segs[2],
 			    ctx->body, essim_wall_ms(), &out);
 			rest_reply(ctx, status, out);
 		}
@@ -2064,7 +2064,7 @@ rest_dispatch(struct rest_ctx *ctx)
 			rest_bad_method(ctx, "GET, HEAD");
 		else if (rest_authorized(ctx) == 0 && rest_params(ctx,
 		    NULL) == 0)
-			rest_reply(ctx, 200, es_info(es->cluster));
+			rest_reply(ctx, 200, sim_info(es->cluster));
 	} else {
 		s0 = ctx->segs[0];
 		if (rest_all_indices(s0) && ctx->nsegs < REST_MAX_SEGS) {
@@ -2168,7 +2168,7 @@ rest_authenticate(struct rest_ctx *ctx)
 		if (!knob_bool(es, "reject_peer_credentials", 0) ||
 		    strcmp(ctx->path, "/_essim/ccr/hold") == 0)
 			return (0);
-		status = es_error(&out, 401, "security_exception",
+		status = sim_error(&out, 401, "security_exception",
 		    "unable to authenticate with provided credentials and "
 		    "anonymous access is not allowed for this request");
 		rest_reply(ctx, status, out);
@@ -2185,15 +2185,15 @@ rest_authenticate(struct rest_ctx *ctx)
 	    "Basic realm=\"security\", charset=\"UTF-8\"",
 	    "Bearer realm=\"security\"", "ApiKey");
 	if (auth == NULL)
-		cause = es_cause("security_exception", "missing authentication "
+		cause = sim_cause("security_exception", "missing authentication "
 		    "credentials for REST request [%s]", uri);
 	else if (strncmp(auth, "Basic ", 6) == 0 &&
 	    (user = rest_basic_user(auth + 6)) != NULL) {
-		cause = es_cause("security_exception", "unable to authenticate "
+		cause = sim_cause("security_exception", "unable to authenticate "
 		    "user [%s] for REST request [%s]", user, uri);
 		free(user);
 	} else
-		cause = es_cause("security_exception", "unable to authenticate "
+		cause = sim_cause("security_exception", "unable to authenticate "
 		    "with provided credentials and anonymous access is not "
 		    "allowed for this request");
 	json_object_set_new(cause, "header", hdr);
@@ -2202,7 +2202,7 @@ rest_authenticate(struct rest_ctx *ctx)
 	    "Basic realm=\"security\", charset=\"UTF-8\"");
 	evhttp_add_header(h, "WWW-Authenticate", "Bearer realm=\"security\"");
 	evhttp_add_header(h, "WWW-Authenticate", "ApiKey");
-	status = es_error_cause(&out, 401, cause);
+	status = sim_error_cause(&out, 401, cause);
 	rest_reply(ctx, status, out);
 	return (-1);
 }
@@ -2249,8 +2249,8 @@ rest_fault_error(struct rest_ctx *ctx, struct fault *f)
 			break;
 		}
 	}
-	cause = es_cause(type, "%s", reason);
-	status = es_error_cause(&out, f->status, cause);
+	cause = sim_cause(type, "%s", reason);
+	status = sim_error_cause(&out, f->status, cause);
 	rest_reply(ctx, status, out);
 }
 

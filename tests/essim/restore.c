@@ -72,12 +72,12 @@ restore_finish(struct restore *r, int ok)
 }
 
 /* The follower of a restore, if it is still the one being restored. */
-static struct es_index *
+static struct sim_index *
 restore_index(struct restore *r)
 {
-	struct es_index	*ix;
+	struct sim_index	*ix;
 
-	if ((ix = es_index_find(r->es->cluster, r->index)) == NULL ||
+	if ((ix = sim_index_find(r->es->cluster, r->index)) == NULL ||
 	    strcmp(ix->uuid, r->uuid) != 0 || !ix->restoring)
 		return (NULL);
 	return (ix);
@@ -89,7 +89,7 @@ restore_done(evutil_socket_t fd, short events, void *arg)
 {
 	struct restore	*r = arg;
 	struct essim	*es = r->es;
-	struct es_index	*ix;
+	struct sim_index	*ix;
 	int		 sh;
 
 	(void)fd;
@@ -99,11 +99,11 @@ restore_done(evutil_socket_t fd, short events, void *arg)
 		return;
 	}
 	for (sh = 0; sh < ix->nshards; sh++) {
-		es_apply_changes(es->cluster, ix, sh,
+		sim_apply_changes(es->cluster, ix, sh,
 		    json_array_get(r->shards, sh), 0);
 		ix->shards[sh].refreshed_seq_no = ix->shards[sh].max_seq_no;
 	}
-	es_restore_end(es->cluster, ix, 1);
+	sim_restore_end(es->cluster, ix, 1);
 	rest_wake_parked(es);
 	restore_finish(r, 1);
 }
@@ -114,7 +114,7 @@ restore_fetched(void *arg, struct remote_result *res)
 {
 	struct restore	*r = arg;
 	struct essim	*es = r->es;
-	struct es_index	*ix;
+	struct sim_index	*ix;
 	json_t		*shards, *ops, *op;
 	json_int_t	 rate, ms;
 	size_t		 i;
@@ -128,14 +128,14 @@ restore_fetched(void *arg, struct remote_result *res)
 	if ((ix = restore_index(r)) == NULL || shards == NULL ||
 	    json_array_size(shards) != (size_t)r->nshards) {
 		if (ix != NULL)
-			es_restore_end(es->cluster, ix, 0);
+			sim_restore_end(es->cluster, ix, 0);
 		restore_finish(r, 0);
 		return;
 	}
 	for (sh = 0; sh < r->nshards; sh++) {
 		if (json_object_get(json_array_get(shards, sh), "error") !=
 		    NULL) {
-			es_restore_end(es->cluster, ix, 0);
+			sim_restore_end(es->cluster, ix, 0);
 			restore_finish(r, 0);
 			return;
 		}
@@ -167,7 +167,7 @@ restore_fetched(void *arg, struct remote_result *res)
  * runs once it ended, with whether the follow tasks started.
  */
 void
-restore_start(struct essim *es, struct es_index *ix, restore_cb cb, void *arg)
+restore_start(struct essim *es, struct sim_index *ix, restore_cb cb, void *arg)
 {
 	struct restore	*r, *old, *next;
 	json_t		*shards;
@@ -186,7 +186,7 @@ restore_start(struct essim *es, struct es_index *ix, restore_cb cb, void *arg)
 	memcpy(r->uuid, ix->uuid, sizeof r->uuid);
 	r->alias = xstrdup(ix->remote);
 	r->leader = xstrdup(ix->leader_index);
-	es_random_id(r->restore_uuid, sizeof r->restore_uuid);
+	sim_random_id(r->restore_uuid, sizeof r->restore_uuid);
 	r->nshards = ix->nshards;
 	r->bytes = xcalloc(ix->nshards, sizeof *r->bytes);
 	r->start_ms = essim_now_ms();
@@ -195,7 +195,7 @@ restore_start(struct essim *es, struct es_index *ix, restore_cb cb, void *arg)
 	r->cb = cb;
 	r->arg = arg;
 	TAILQ_INSERT_TAIL(&es->restores, r, entry);
-	es_restore_begin(es->cluster, ix);
+	sim_restore_begin(es->cluster, ix);
 	shards = json_array();
 	for (sh = 0; sh < ix->nshards; sh++)
 		json_array_append_new(shards, json_pack("{s:s, s:s, s:i, s:i}",
@@ -234,7 +234,7 @@ restore_percent(json_int_t part, json_int_t whole)
 
 /* One shard of GET _recovery. */
 static json_t *
-restore_shard(struct essim *es, struct es_index *ix, struct restore *r,
+restore_shard(struct essim *es, struct sim_index *ix, struct restore *r,
     int sh)
 {
 	json_t		*o, *source;
@@ -306,13 +306,13 @@ int
 restore_recovery(struct essim *es, const char *expr, int active_only,
     json_t **out)
 {
-	struct es_index	**list;
+	struct sim_index	**list;
 	struct restore	*r, *found;
 	size_t		  n, i;
 	json_t		 *shards;
 	int		  status, sh;
 
-	if ((status = es_resolve(es->cluster, expr, ES_RESOLVE_OPEN |
+	if ((status = sim_resolve(es->cluster, expr, ES_RESOLVE_OPEN |
 	    ES_RESOLVE_CLOSED, &list, &n, out)) != 0)
 		return (status);
 	*out = json_object();

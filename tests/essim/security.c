@@ -481,7 +481,7 @@ security_authorize(struct essim *es, json_t *p, const char *method,
 		xasprintf(&on, " on indices [%s]", indices);
 	else
 		on = xstrdup("");
-	status = es_error(out, 403, "security_exception", "action [%s] is "
+	status = sim_error(out, 403, "security_exception", "action [%s] is "
 	    "unauthorized for %s%s, this action is granted by the %s "
 	    "privileges [%s]", a->action, who, on, a->index_level ? "index" :
 	    "cluster", a->granted_by);
@@ -505,7 +505,7 @@ security_has_privileges(struct essim *es, json_t *p, json_t *body,
 
 	(void)es;
 	if (body != NULL && !json_is_object(body))
-		return (es_error(out, 400, "parse_exception",
+		return (sim_error(out, 400, "parse_exception",
 		    "request body must be an object"));
 	privs = p == NULL ? NULL : json_object_get(p, "privileges");
 	cluster = json_object();

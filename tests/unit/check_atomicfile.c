@@ -6,7 +6,6 @@
 #include <sys/stat.h>
 
 #include <check.h>
-#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,61 +13,26 @@
 #include <unistd.h>
 
 #include "atomicfile.h"
+#include "testutil.h"
 #include "xmalloc.h"
 
-static char	 tmpdir[] = "/tmp/check_atomicfile.XXXXXX";
+static char	*tmpdir;
 static char	*target;
 
 /* Make a private directory for each test. */
 static void
 setup(void)
 {
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	tmpdir = tu_tmpdir("check_atomicfile");
 	xasprintf(&target, "%s/file", tmpdir);
 }
 
-/* Remove the (flat) test directory. */
 static void
 teardown(void)
 {
-	DIR		*d;
-	struct dirent	*de;
-	char		*p;
-
-	if ((d = opendir(tmpdir)) != NULL) {
-		while ((de = readdir(d)) != NULL) {
-			if (strcmp(de->d_name, ".") == 0 ||
-			    strcmp(de->d_name, "..") == 0)
-				continue;
-			xasprintf(&p, "%s/%s", tmpdir, de->d_name);
-			if (unlink(p) == -1)
-				rmdir(p);
-			free(p);
-		}
-		closedir(d);
-	}
-	rmdir(tmpdir);
+	tu_rmtree(tmpdir);
+	free(tmpdir);
 	free(target);
-	strcpy(tmpdir, "/tmp/check_atomicfile.XXXXXX");
-}
-
-/* The number of entries in the test directory, . and .. aside. */
-static int
-count_entries(void)
-{
-	DIR		*d;
-	struct dirent	*de;
-	int		 n = 0;
-
-	d = opendir(tmpdir);
-	ck_assert_ptr_nonnull(d);
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") != 0 &&
-		    strcmp(de->d_name, "..") != 0)
-			n++;
-	}
-	closedir(d);
-	return (n);
 }
 
 /* Assert the file at path holds exactly want. */
@@ -97,7 +61,7 @@ START_TEST(writes_and_replaces)
 	assert_contents(target, "two\n");
 	ck_assert_int_eq(atomicfile_write(target, "", 0, 0600, &cause), 0);
 	assert_contents(target, "");
-	ck_assert_int_eq(count_entries(), 1);
+	ck_assert_int_eq(tu_count_entries(tmpdir), 1);
 	ck_assert_ptr_null(cause);
 }
 END_TEST
@@ -144,7 +108,7 @@ START_TEST(failed_write_keeps_old_file)
 	ck_assert_ptr_nonnull(strstr(cause, "write"));
 	free(cause);
 	assert_contents(target, "old\n");
-	ck_assert_int_eq(count_entries(), 1);
+	ck_assert_int_eq(tu_count_entries(tmpdir), 1);
 }
 END_TEST
 
@@ -157,7 +121,7 @@ START_TEST(failed_rename_cleans_up)
 	ck_assert_int_eq(atomicfile_write(target, "new", 3, 0600, &cause), -1);
 	ck_assert_ptr_nonnull(strstr(cause, "rename"));
 	free(cause);
-	ck_assert_int_eq(count_entries(), 1);
+	ck_assert_int_eq(tu_count_entries(tmpdir), 1);
 	ck_assert_int_eq(rmdir(target), 0);
 }
 END_TEST
@@ -171,7 +135,7 @@ START_TEST(missing_directory_fails)
 	ck_assert_ptr_nonnull(strstr(cause, path));
 	free(cause);
 	free(path);
-	ck_assert_int_eq(count_entries(), 0);
+	ck_assert_int_eq(tu_count_entries(tmpdir), 0);
 }
 END_TEST
 

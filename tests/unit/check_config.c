@@ -18,47 +18,13 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "testutil.h"
 
 #define MAX_FIXTURES	256
 
 static char	 fixture_dir[4096];
 static char	*good[MAX_FIXTURES], *bad[MAX_FIXTURES];
 static int	 ngood, nbad;
-
-/* Read a whole file into a string the caller frees. */
-static char *
-slurp(const char *path)
-{
-	FILE	*f;
-	char	*buf;
-	long	 len;
-
-	f = fopen(path, "r");
-	ck_assert_msg(f != NULL, "cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	len = ftell(f);
-	rewind(f);
-	buf = malloc(len + 1);
-	ck_assert_ptr_nonnull(buf);
-	ck_assert_int_eq(fread(buf, 1, len, f), len);
-	buf[len] = '\0';
-	fclose(f);
-	return (buf);
-}
-
-/* Write text to path with the given mode. */
-static void
-spew(const char *path, const char *text, size_t len, mode_t mode)
-{
-	int	fd;
-
-	unlink(path);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
-	ck_assert_int_ne(fd, -1);
-	ck_assert_int_eq(write(fd, text, len), (ssize_t)len);
-	ck_assert_int_eq(fchmod(fd, mode), 0);
-	close(fd);
-}
 
 /* The canonical print of cfg as a string the caller frees. */
 static char *
@@ -102,7 +68,7 @@ START_TEST(bad_fixture)
 	char			*text, *nl, *cause = NULL;
 
 	snprintf(path, sizeof path, "%s/%s", fixture_dir, bad[_i]);
-	text = slurp(path);
+	text = tu_read(path, NULL);
 	ck_assert_msg(strncmp(text, "# error: ", 9) == 0,
 	    "%s does not open with # error:", bad[_i]);
 	nl = strchr(text, '\n');
@@ -132,7 +98,7 @@ START_TEST(good_fixture)
 	cfg = load_fixture(good[_i]);
 	got = print_to_string(cfg);
 	snprintf(path + strlen(path) - strlen(".conf"), 8, ".ok");
-	want = slurp(path);
+	want = tu_read(path, NULL);
 	ck_assert_str_eq(got, want);
 
 	/* The print is itself a configuration that prints the same. */
@@ -240,8 +206,8 @@ scratch_init(struct scratch *s)
 	ck_assert_ptr_nonnull(mkdtemp(s->dir));
 	snprintf(s->conf, sizeof s->conf, "%s/ccr-failoverd.conf", s->dir);
 	snprintf(src, sizeof src, "%s/good-minimal.conf", fixture_dir);
-	text = slurp(src);
-	spew(s->conf, text, strlen(text), 0644);
+	text = tu_read(src, NULL);
+	tu_write(s->conf, text, strlen(text), 0644);
 	free(text);
 	if (config_load(s->conf, &s->cfg, &cause) == -1)
 		ck_abort_msg("%s", cause);
@@ -256,7 +222,7 @@ scratch_file(struct scratch *s, const char *name, const char *text,
 	static char	path[256];
 
 	snprintf(path, sizeof path, "%s/%s", s->dir, name);
-	spew(path, text, len, mode);
+	tu_write(path, text, len, mode);
 	return (path);
 }
 
@@ -335,7 +301,7 @@ START_TEST(secret_in_credentials_directory)
 	snprintf(creds, sizeof creds, "%s/creds", s.dir);
 	ck_assert_int_eq(mkdir(creds, 0700), 0);
 	snprintf(path, sizeof path, "%s/pw", creds);
-	spew(path, "hunter2\n", 8, 0400);
+	tu_write(path, "hunter2\n", 8, 0400);
 	setenv("CREDENTIALS_DIRECTORY", creds, 1);
 	secret_is(&s, "pw", "hunter2");
 
@@ -444,7 +410,7 @@ START_TEST(print_shows_no_secret)
 	scratch_init(&s);
 	scratch_file(&s, "a.pw", "hunter2\n", 8, 0600);
 	scratch_file(&s, "b.key", "c2VjcmV0a2V5\n", 13, 0600);
-	spew(s.conf, conf, strlen(conf), 0644);
+	tu_write(s.conf, conf, strlen(conf), 0644);
 	if (config_load(s.conf, &cfg, &cause) == -1)
 		ck_abort_msg("%s", cause);
 	secret_is(&s, "a.pw", "hunter2");
@@ -480,7 +446,7 @@ START_TEST(file_permissions)
 	int		 len;
 
 	scratch_init(&s);
-	text = slurp(s.conf);
+	text = tu_read(s.conf, NULL);
 	chmod(s.conf, 0646);
 	snprintf(want, sizeof want, "%s: others may write it (chmod o-w)",
 	    s.conf);
@@ -492,8 +458,8 @@ START_TEST(file_permissions)
 	snprintf(hook, sizeof hook, "%s/hook", s.dir);
 	len = snprintf(conf, sizeof conf,
 	    "%shooks = { on_promote = \"%s\"; };\n", text, hook);
-	spew(s.conf, conf, len, 0644);
-	spew(hook, "#!/bin/sh\n", 10, 0757);
+	tu_write(s.conf, conf, len, 0644);
+	tu_write(hook, "#!/bin/sh\n", 10, 0757);
 	snprintf(want, sizeof want, "%s:15: hooks.on_promote: %s: others may "
 	    "write it (chmod o-w)", s.conf, hook);
 	load_fails(s.conf, want);

@@ -5,68 +5,32 @@
 #include <sys/stat.h>
 
 #include <check.h>
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "control-proto.h"
+#include "testutil.h"
 #include "xmalloc.h"
 
-static char	 tmpdir[] = "/tmp/check_control_proto.XXXXXX";
+static char	*tmpdir;
 static char	*control;
 
 /* Make a private runtime directory for each test. */
 static void
 setup(void)
 {
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	tmpdir = tu_tmpdir("check_control_proto");
 	xasprintf(&control, "%s/%s", tmpdir, CONTROL_PROTO_FILE);
 }
 
-/* Remove the (flat) runtime directory. */
 static void
 teardown(void)
 {
-	DIR		*d;
-	struct dirent	*de;
-	char		*p;
-
-	if ((d = opendir(tmpdir)) != NULL) {
-		while ((de = readdir(d)) != NULL) {
-			if (strcmp(de->d_name, ".") == 0 ||
-			    strcmp(de->d_name, "..") == 0)
-				continue;
-			xasprintf(&p, "%s/%s", tmpdir, de->d_name);
-			if (unlink(p) == -1)
-				rmdir(p);
-			free(p);
-		}
-		closedir(d);
-	}
-	rmdir(tmpdir);
+	tu_rmtree(tmpdir);
+	free(tmpdir);
 	free(control);
-	strcpy(tmpdir, "/tmp/check_control_proto.XXXXXX");
-}
-
-/* The number of entries in the directory, . and .. aside. */
-static int
-count_entries(void)
-{
-	DIR		*d;
-	struct dirent	*de;
-	int		 n = 0;
-
-	d = opendir(tmpdir);
-	ck_assert_ptr_nonnull(d);
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") != 0 &&
-		    strcmp(de->d_name, "..") != 0)
-			n++;
-	}
-	closedir(d);
-	return (n);
 }
 
 /* The contents of the file at path, in a static buffer. */
@@ -258,13 +222,13 @@ START_TEST(submit_never_overwrites)
 	free(cause);
 	cause = NULL;
 	ck_assert_str_eq(read_file(control), "first confirm\n");
-	ck_assert_int_eq(count_entries(), 1);
+	ck_assert_int_eq(tu_count_entries(tmpdir), 1);
 
 	/* Once the daemon consumed it, the next command goes in. */
 	ck_assert_int_eq(unlink(control), 0);
 	ck_assert_int_eq(control_proto_submit(tmpdir, &req, &cause), 0);
 	ck_assert_str_eq(read_file(control), "second promote\n");
-	ck_assert_int_eq(count_entries(), 1);
+	ck_assert_int_eq(tu_count_entries(tmpdir), 1);
 	ck_assert_ptr_null(cause);
 }
 END_TEST
@@ -279,14 +243,14 @@ START_TEST(withdraw_only_own)
 	req.command = FSM_COMMAND_HOLD;
 	ck_assert_int_eq(control_proto_submit(tmpdir, &req, &cause), 0);
 	ck_assert_int_eq(control_proto_withdraw(tmpdir, "mine", &cause), 1);
-	ck_assert_int_eq(count_entries(), 0);
+	ck_assert_int_eq(tu_count_entries(tmpdir), 0);
 	ck_assert_int_eq(control_proto_withdraw(tmpdir, "mine", &cause), 0);
 
 	snprintf(req.id, sizeof req.id, "theirs");
 	ck_assert_int_eq(control_proto_submit(tmpdir, &req, &cause), 0);
 	ck_assert_int_eq(control_proto_withdraw(tmpdir, "mine", &cause), 0);
 	ck_assert_str_eq(read_file(control), "theirs hold\n");
-	ck_assert_int_eq(count_entries(), 1);
+	ck_assert_int_eq(tu_count_entries(tmpdir), 1);
 	ck_assert_ptr_null(cause);
 }
 END_TEST

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "es-name.h"
 #include "es.h"
 
 START_TEST(index_names_validated)

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "events.h"
 #include "fsm.h"
 #include "observation.h"
 
@@ -215,10 +216,10 @@ START_TEST(names_round_trip)
 	ck_assert_str_eq(fsm_state_name(FSM_STATE_MAX), "UNKNOWN");
 	for (e = 0; e < FSM_EVENT_MAX; e++) {
 		ck_assert_str_ne(fsm_event_name(e), "unknown");
-		ck_assert_int_lt(fsm_event_kind(e), CCR_EVENT_MAX);
+		ck_assert_int_lt(events_fsm_kind(e), CCR_EVENT_MAX);
 	}
-	ck_assert_int_eq(fsm_event_kind(FSM_EVENT_TILT_ENTER), CCR_EVENT_TILT);
-	ck_assert_int_eq(fsm_event_kind(FSM_EVENT_LEADER_LOST),
+	ck_assert_int_eq(events_fsm_kind(FSM_EVENT_TILT_ENTER), CCR_EVENT_TILT);
+	ck_assert_int_eq(events_fsm_kind(FSM_EVENT_LEADER_LOST),
 	    CCR_EVENT_LEADER_LOST);
 }
 END_TEST

@@ -10,60 +10,26 @@
 #include <unistd.h>
 
 #include "state.h"
+#include "testutil.h"
 #include "xmalloc.h"
 
-static char	 tmpdir[] = "/tmp/check_state.XXXXXX";
+static char	*tmpdir;
 static char	*path;
 
 /* Make a private directory for each test. */
 static void
 setup(void)
 {
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	tmpdir = tu_tmpdir("check_state");
 	xasprintf(&path, "%s/%s", tmpdir, STATE_FILE);
 }
 
-/* Remove the state file and its directory. */
 static void
 teardown(void)
 {
-	unlink(path);
-	rmdir(tmpdir);
+	tu_rmtree(tmpdir);
+	free(tmpdir);
 	free(path);
-	strcpy(tmpdir, "/tmp/check_state.XXXXXX");
-}
-
-/* Write len bytes of text as the state file. */
-static void
-write_file(const char *text, size_t len)
-{
-	FILE	*f;
-
-	f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	ck_assert_uint_eq(fwrite(text, 1, len, f), len);
-	fclose(f);
-}
-
-/* The whole file, NUL-terminated; *len its size. Caller frees. */
-static char *
-read_file(size_t *len)
-{
-	FILE	*f;
-	char	*buf;
-	long	 size;
-
-	f = fopen(path, "r");
-	ck_assert_ptr_nonnull(f);
-	fseek(f, 0, SEEK_END);
-	size = ftell(f);
-	rewind(f);
-	buf = xmalloc((size_t)size + 1);
-	ck_assert_uint_eq(fread(buf, 1, (size_t)size, f), (size_t)size);
-	buf[size] = '\0';
-	fclose(f);
-	*len = (size_t)size;
-	return (buf);
 }
 
 /* A record with every field set: a promotion halfway through. */
@@ -182,7 +148,7 @@ load_bad(const char *text, size_t len, const char *why)
 	struct state	 st;
 	char		*cause = NULL;
 
-	write_file(text, len);
+	tu_write(path, text, len, 0644);
 	state_init(&st, path);
 	state_set_roles(&st, "keep", "me");
 	ck_assert_int_eq(state_load(&st, path, &cause), STATE_INVALID);
@@ -211,12 +177,12 @@ START_TEST(torn_file)
 	fill(&st);
 	ck_assert_int_eq(state_save(&st, &cause), 0);
 	state_clear(&st);
-	full = read_file(&len);
+	full = tu_read(path, &len);
 	ck_assert_int_eq(full[len - 2], '}');
 
 	/* Every cut before the closing brace is rejected, none crashes. */
 	for (cut = 1; cut < len - 1; cut++) {
-		write_file(full, cut);
+		tu_write(path, full, cut, 0644);
 		state_init(&st, path);
 		ck_assert_int_eq(state_load(&st, path, &cause), STATE_INVALID);
 		ck_assert_ptr_nonnull(cause);
@@ -287,7 +253,7 @@ START_TEST(inconsistent_fields)
 		free(text);
 	}
 	text = doc_with("\"action\": null");
-	write_file(text, strlen(text));
+	tu_write(path, text, strlen(text), 0644);
 	free(text);
 	{
 		struct state	 st;

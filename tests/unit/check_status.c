@@ -14,27 +14,26 @@
 
 #include "isotime.h"
 #include "status.h"
+#include "testutil.h"
 #include "xmalloc.h"
 
-static char	 tmpdir[] = "/tmp/check_status.XXXXXX";
+static char	*tmpdir;
 static char	*path;
 
 /* Make a private directory for each test. */
 static void
 setup(void)
 {
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	tmpdir = tu_tmpdir("check_status");
 	xasprintf(&path, "%s/%s", tmpdir, STATUS_FILE);
 }
 
-/* Remove the status file and its directory. */
 static void
 teardown(void)
 {
-	unlink(path);
-	rmdir(tmpdir);
+	tu_rmtree(tmpdir);
+	free(tmpdir);
 	free(path);
-	strcpy(tmpdir, "/tmp/check_status.XXXXXX");
 }
 
 static const struct status_index test_indices[] = {
