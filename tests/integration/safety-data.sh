@@ -102,8 +102,12 @@ daemon_start
 ok "d-clone: replicating" wait_state 10 REPLICATING clusterA
 at_kill clusterA KILL
 ok "d-clone: promoted" wait_state 15 PROMOTED clusterB
+# A write that reached only clusterA, before the daemon saw it back.
+ok "d-clone: held while clusterA comes back" ctl_ok hold
 at_start_a
-es_status POST "$A/logs1/_doc" '{"only":"on A"}' >/dev/null
+ok "d-clone: a write only clusterA takes" \
+    [ "$(es_status POST "$A/logs1/_doc" '{"only":"on A"}')" = 201 ]
+ok "d-clone: resumed" ctl_ok resume
 fault "$A" '{"path":"/_cluster/health/logs1-diverged-*","action":"error","status":503}'
 ok "d-clone: the divergent index waits for the operator" \
     wait_state 15 AWAITING_CONFIRMATION clusterB
