@@ -72,6 +72,7 @@ action_index_record_clear(struct action_index_record *ir)
 	free(ir->follower_max_seq_no);
 	free(ir->follower_global_checkpoint);
 	free(ir->clone);
+	free(ir->uuid);
 }
 
 /* Free a record and everything it owns; NULL is fine. */
@@ -117,6 +118,8 @@ action_copy_seqs(struct action_index_record *ir,
 			    "finish; left as it is");
 			return;
 		}
+		if (p->uuid != NULL)
+			ir->uuid = xstrdup(p->uuid);
 		if (p->nshards == 0)
 			return;
 		ir->nshards = p->nshards;
@@ -415,6 +418,8 @@ action_record_to_json(const struct action_record *rec)
 			    "reason", ir->error_reason));
 		if (ir->clone != NULL)
 			json_object_set_new(o, "clone", json_string(ir->clone));
+		if (ir->uuid != NULL)
+			json_object_set_new(o, "uuid", json_string(ir->uuid));
 		if (ir->unreachable)
 			json_object_set_new(o, "unreachable", json_true());
 		json_array_append_new(list, o);
@@ -578,6 +583,12 @@ action_index_from_json(const json_t *o, struct action_index_record *ir,
 		    NULL)
 			return (-1);
 		ir->clone = xstrdup(str);
+	}
+	if (json_object_get(o, "uuid") != NULL) {
+		if ((str = action_json_string(o, "uuid", where, cause)) ==
+		    NULL)
+			return (-1);
+		ir->uuid = xstrdup(str);
 	}
 	if ((ir->step == STEP_BLOCK || ir->step == STEP_CLONE ||
 	    ir->step == STEP_CLONE_STARTED || ir->step == STEP_CLONE_COUNT) &&

@@ -64,6 +64,9 @@ struct action_index_record {
 	int64_t		 lost_operations_max;	/* at most known; -1 */
 	int64_t		 divergent_operations;	/* -1: unproven or unknown */
 	char		*clone;		/* the copy's name, fixed before it */
+	char		*uuid;		/* failback: the old leader's index
+					   uuid pinned while it led, NULL:
+					   none */
 };
 
 /*
@@ -88,7 +91,8 @@ struct action_index_record {
  *                  "follower_global_checkpoint": n|null}, ...],
  *      "lost_operations": n|-1, "lost_operations_max": n|-1,
  *      "divergent_operations": n|-1,
- *      "clone": "<copy's name>" (optional)}]}
+ *      "clone": "<copy's name>" (optional),
+ *      "uuid": "<old leader's index uuid>" (optional)}]}
  */
 struct action_record {
 	enum fsm_action		 kind;

@@ -464,9 +464,10 @@ action_check_divergence(struct action_engine *e, size_t i, const json_t *root)
 	struct action_index_record	*ir = &e->rec->indices[i];
 	const char			*name = ir->names[e->rec->old_leader];
 	struct es_shard_seqs		 ss;
+	const struct es_index_seq	*is;
 	int64_t				*now = NULL, divergent;
 	size_t				 nnow = 0;
-	char				 count[32], *cause = NULL;
+	char				 count[32], *cause = NULL, *why;
 	struct log_field		 f[] = {
 		{ "CCR_INDEX", name },
 		{ "CCR_CLUSTER", e->rec->clusters[e->rec->old_leader] },
@@ -474,6 +475,20 @@ action_check_divergence(struct action_engine *e, size_t i, const json_t *root)
 	};
 
 	if (es_parse_shard_seqs(root, &ss, &cause) == 0) {
+		/* Not the index that led: someone re-created it. */
+		if ((is = es_shard_seqs_find(&ss, name)) == NULL &&
+		    ss.nindices == 1)
+			is = &ss.indices[0];
+		if (is != NULL && ir->uuid != NULL && is->uuid[0] != '\0' &&
+		    strcmp(is->uuid, ir->uuid) != 0) {
+			xasprintf(&why, "its uuid %s is not the one pinned "
+			    "while it led (%s): re-created since, left as it "
+			    "is", is->uuid, ir->uuid);
+			es_shard_seqs_clear(&ss);
+			action_index_fail(e, i, "index_recreated", why);
+			free(why);
+			return;
+		}
 		now = action_primary_seqs(&ss, name, &nnow);
 		es_shard_seqs_clear(&ss);
 	}

@@ -409,6 +409,10 @@ daemon_action_finished(const struct action_summary *sum, void *arg)
 	else
 		snprintf(detail, sizeof detail, "%zu indices done, %zu failed",
 		    sum->done, sum->failed);
+	/* The old leader's indices were replaced: their pins with them. */
+	if (sum->kind != FSM_ACTION_PROMOTE && result == FSM_RESULT_DONE)
+		state_forget_index_uuids(&d->state,
+		    sum->record->clusters[sum->record->old_leader]);
 	if (sum->kind == FSM_ACTION_PROMOTE && sum->done > 0)
 		state_set_promotion(&d->state,
 		    action_record_to_json(sum->record));
@@ -434,6 +438,27 @@ daemon_action_finished(const struct action_summary *sum, void *arg)
 	    daemon_cluster_name(d, 1 - d->leader), fsm_state_name(d->fsm.state));
 }
 
+/*
+ * Give a promotion record the uuids pinned for its old leader's indices
+ * while that cluster led, so the failback refuses one re-created since.
+ */
+static void
+daemon_pinned_uuids(struct daemon *d, struct action_record *rec)
+{
+	struct action_index_record	*ir;
+	const char			*uuid, *cluster;
+	size_t				 i;
+
+	cluster = rec->clusters[rec->old_leader];
+	for (i = 0; i < rec->nindices; i++) {
+		ir = &rec->indices[i];
+		uuid = state_index_uuid(&d->state, cluster,
+		    ir->names[rec->old_leader]);
+		if (uuid != NULL && ir->uuid == NULL)
+			ir->uuid = xstrdup(uuid);
+	}
+}
+
 /* Start an action now; a failure to start is the action's failure. */
 static void
 daemon_launch(struct daemon *d, enum fsm_action kind)
@@ -451,6 +476,8 @@ daemon_launch(struct daemon *d, enum fsm_action kind)
 		    "as divergent: %s", cause);
 		free(cause);
 	}
+	if (promotion != NULL)
+		daemon_pinned_uuids(d, promotion);
 	if (action_start(d->engine, kind, old_leader, promotion,
 	    &cause) == 0) {
 		events_action_started(&d->events, action_record(d->engine),
@@ -546,10 +573,25 @@ daemon_readiness_done(const struct readiness_check *checks, size_t n,
     bool ok, void *arg)
 {
 	struct daemon	*d = arg;
+	const char	*leader = daemon_cluster_name(d, d->leader);
+	const char	*name, *uuid;
 	char		 failed[1024];
-	bool		 changed;
+	bool		 changed, pinned = false;
 	size_t		 i;
 
+	/* Pin the leader's index uuids at first sight. */
+	for (i = 0; i < d->config->nindices; i++) {
+		name = d->leader == 0 ? d->config->indices[i].leader_index :
+		    d->config->indices[i].follower_index;
+		uuid = readiness_index_uuid(d->readiness, name);
+		if (uuid == NULL || state_index_uuid(&d->state, leader,
+		    name) != NULL)
+			continue;
+		state_set_index_uuid(&d->state, leader, name, uuid);
+		pinned = true;
+	}
+	if (pinned)
+		daemon_save_state(d);
 	changed = d->checks == NULL || d->nchecks != n || d->checks_ok != ok;
 	for (i = 0; !changed && i < n; i++)
 		changed = strcmp(d->checks[i].check, checks[i].check) != 0 ||

@@ -686,6 +686,10 @@ es_parse_shard_seqs(const json_t *root, struct es_shard_seqs *ss,
 		memcpy(is->index, name, strlen(name) + 1);
 		if (ep_object(idx, "index stats", cause) != 0)
 			goto fail;
+		if (json_object_get(idx, "uuid") != NULL &&
+		    ep_string(json_object_get(idx, "uuid"), is->uuid,
+		    sizeof is->uuid, "uuid", cause) != 0)
+			goto fail;
 		shards = json_object_get(idx, "shards");
 		if (shards == NULL) {
 			xasprintf(cause, "no shards for %s (level=shards?)",
@@ -1142,4 +1146,13 @@ es_docs_count(const json_t *root, const char *index)
 	if (!json_is_integer(v) || json_integer_value(v) < 0)
 		return (-1);
 	return (json_integer_value(v));
+}
+
+/* An index's uuid in a GET /_settings answer, or NULL. */
+const char *
+es_index_uuid(const json_t *root, const char *index)
+{
+	return (json_string_value(json_object_get(json_object_get(
+	    json_object_get(json_object_get(root, index), "settings"),
+	    "index"), "uuid")));
 }

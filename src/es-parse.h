@@ -89,6 +89,7 @@ struct es_shard_seq {
 
 struct es_index_seq {
 	char			 index[ES_NAME_MAX];
+	char			 uuid[64];	/* "" when not answered */
 	struct es_shard_seq	*shards;	/* sorted by shard_id */
 	size_t			 nshards;
 };
@@ -180,5 +181,6 @@ bool	es_privileges_granted(const struct es_privileges *, const char *,
 	    const char *);
 void	es_privileges_clear(struct es_privileges *);
 int64_t	es_docs_count(const json_t *, const char *);
+const char *es_index_uuid(const json_t *, const char *);
 
 #endif

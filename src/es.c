@@ -912,7 +912,7 @@ es_call_remote_settings(struct es_call *call, const char *alias,
 	return (0);
 }
 
-#define ES_SHARD_STATS	"/_stats?level=shards&filter_path=" \
+#define ES_SHARD_STATS	"/_stats?level=shards&filter_path=indices.*.uuid," \
 	"indices.*.shards.*.routing.primary,indices.*.shards.*.seq_no"
 
 /*
@@ -1114,4 +1114,12 @@ es_call_docs_count(struct es_call *call, const char *a, const char *b,
 	free(na);
 	free(nb);
 	return (0);
+}
+
+/* GET /_settings: every index's uuid, to pin those the daemon watches. */
+void
+es_call_index_uuids(struct es_call *call)
+{
+	es_call_set(call, HTTP_GET, NULL,
+	    "/_settings?filter_path=*.settings.index.uuid");
 }

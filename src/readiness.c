@@ -10,6 +10,10 @@
  *   follow:<index>	each follower index follows the expected leader
  *			index through that alias
  *
+ * The pass also reads the leader's index uuids (GET /_settings), which the
+ * daemon pins (readiness_index_uuid) so that a failback can tell the index
+ * that led from one re-created since.
+ *
  * Both clusters are asked for the privileges of both roles: after a
  * promotion the follower leads and the old leader is failed back, so each
  * may run every step. The table below says which step needs which
@@ -55,6 +59,7 @@ enum readiness_slot {
 	READY_PRIV_1,
 	READY_REMOTE,
 	READY_INFO,
+	READY_UUIDS,
 	READY_SLOT_MAX
 };
 
@@ -84,6 +89,7 @@ struct readiness {
 	struct es_privileges	 privileges[CCR_CLUSTERS];
 	struct es_remote	 remote;
 	struct es_ccr_info	 info;
+	json_t			*uuids;		/* the leader's _settings */
 };
 
 static void	readiness_tick(evutil_socket_t, short, void *);
@@ -123,6 +129,8 @@ readiness_clear(struct readiness *r)
 		es_privileges_clear(&r->privileges[i]);
 	es_ccr_info_clear(&r->info);
 	memset(&r->remote, 0, sizeof r->remote);
+	json_decref(r->uuids);
+	r->uuids = NULL;
 }
 
 /* Cancel a pass in flight, unreported. */
@@ -335,9 +343,9 @@ readiness_report(struct readiness *r)
 	}
 	for (k = 0; k < n; k++)
 		ready = ready && checks[k].ok;
-	readiness_clear(r);
 	r->running = false;
 	r->cb(checks, n, ready, r->arg);
+	readiness_clear(r);
 	free(checks);
 }
 
@@ -385,6 +393,11 @@ readiness_done(const struct es_result *res, void *arg)
 			a->ok = es_parse_ccr_info(res->root, &r->info,
 			    &cause) == 0;
 			break;
+		case READY_UUIDS:
+			a->ok = json_is_object(res->root);
+			if (a->ok)
+				r->uuids = json_incref(res->root);
+			break;
 		default:
 			break;
 		}
@@ -408,6 +421,16 @@ readiness_send(struct readiness *r, enum readiness_slot id, int cluster,
 	a->req = es_send(r->clusters[cluster], call,
 	    r->config->request_timeout_ms, readiness_done, a);
 	es_call_clear(call);
+}
+
+/*
+ * The uuid of index on the current leader as the pass read it, or NULL;
+ * valid during the pass's callback.
+ */
+const char *
+readiness_index_uuid(const struct readiness *r, const char *index)
+{
+	return (r->uuids != NULL ? es_index_uuid(r->uuids, index) : NULL);
 }
 
 /* Start one pass now, unless one is running. */
@@ -458,6 +481,8 @@ readiness_run(struct readiness *r)
 	if (es_call_ccr_info(&call, NULL, &cause) == 0)
 		readiness_send(r, READY_INFO, f, &call);
 	free(cause);
+	es_call_index_uuids(&call);
+	readiness_send(r, READY_UUIDS, r->leader, &call);
 	if (--r->outstanding == 0)
 		readiness_report(r);
 }

@@ -40,6 +40,7 @@ void		 readiness_free(struct readiness *);
 void		 readiness_set_leader(struct readiness *, int);
 void		 readiness_run(struct readiness *);
 void		 readiness_start(struct readiness *, uint64_t);
+const char	*readiness_index_uuid(const struct readiness *, const char *);
 
 void		 readiness_privileges(const struct es_privileges *,
 		    const char *const *, size_t, struct readiness_check *);

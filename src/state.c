@@ -71,6 +71,7 @@ state_clear(struct state *st)
 	json_decref(st->identity);
 	json_decref(st->failed);
 	free(st->fenced);
+	json_decref(st->index_uuids);
 	memset(st, 0, sizeof *st);
 }
 
@@ -96,6 +97,39 @@ state_set_promotion(struct state *st, json_t *promotion)
 {
 	json_decref(st->promotion);
 	st->promotion = promotion;
+}
+
+/* The uuid pinned for index on cluster, or NULL. */
+const char *
+state_index_uuid(const struct state *st, const char *cluster,
+    const char *index)
+{
+	return (json_string_value(json_object_get(json_object_get(
+	    st->index_uuids, cluster), index)));
+}
+
+/* Pin uuid for index on cluster. */
+void
+state_set_index_uuid(struct state *st, const char *cluster,
+    const char *index, const char *uuid)
+{
+	json_t	*c;
+
+	if (st->index_uuids == NULL)
+		st->index_uuids = json_object();
+	if ((c = json_object_get(st->index_uuids, cluster)) == NULL) {
+		c = json_object();
+		json_object_set_new(st->index_uuids, cluster, c);
+	}
+	json_object_set_new(c, index, json_string(uuid));
+}
+
+/* Forget every index uuid pinned on cluster: its indices were replaced. */
+void
+state_forget_index_uuids(struct state *st, const char *cluster)
+{
+	if (st->index_uuids != NULL)
+		json_object_del(st->index_uuids, cluster);
 }
 
 /* The old leader whose indices are write-blocked (NULL: none). */
@@ -190,7 +224,7 @@ state_save(const struct state *st, char **cause)
 	int			 ret;
 
 	doc = json_pack("{s:i s:o s:o s:{s:s s:o s:s s:b s:o s:b s:b s:b s:s}"
-	    " s:o s:o s:o s:o s:o s:o}",
+	    " s:o s:o s:o s:o s:o s:o s:o}",
 	    "version", STATE_FORMAT_VERSION,
 	    "leader", state_string_json(st->leader),
 	    "follower", state_string_json(st->follower),
@@ -210,7 +244,9 @@ state_save(const struct state *st, char **cause)
 	    "identity", st->identity != NULL ? json_incref(st->identity) :
 	    json_object(),
 	    "failed_action", state_object_json(st->failed),
-	    "fenced", state_string_json(st->fenced));
+	    "fenced", state_string_json(st->fenced),
+	    "index_uuids", st->index_uuids != NULL ?
+	    json_incref(st->index_uuids) : json_object());
 	if (doc == NULL) {
 		xasprintf(cause, "state record holds invalid text");
 		return (-1);
@@ -410,13 +446,32 @@ state_from_json(json_t *doc, struct state *st, char **cause)
 	    state_get_object(doc, "promotion", &st->promotion, cause) == -1 ||
 	    state_get_object(doc, "identity", &st->identity, cause) == -1 ||
 	    state_get_object(doc, "failed_action", &st->failed, cause) == -1 ||
-	    state_get_string(doc, "", "fenced", 0, &st->fenced, cause) == -1)
+	    state_get_string(doc, "", "fenced", 0, &st->fenced, cause) == -1 ||
+	    state_get_object(doc, "index_uuids", &st->index_uuids,
+	    cause) == -1)
 		return (-1);
 	json_object_foreach(st->identity, key, v) {
 		if (!json_is_string(v) || json_string_length(v) == 0) {
 			xasprintf(cause, "identity.%.64s is not a cluster_uuid",
 			    key);
 			return (-1);
+		}
+	}
+	json_object_foreach(st->index_uuids, key, v) {
+		const char	*ik;
+		json_t		*iv;
+
+		if (!json_is_object(v)) {
+			xasprintf(cause, "index_uuids.%.64s is not an object",
+			    key);
+			return (-1);
+		}
+		json_object_foreach(v, ik, iv) {
+			if (!json_is_string(iv)) {
+				xasprintf(cause, "index_uuids.%.64s.%.64s is "
+				    "not a uuid", key, ik);
+				return (-1);
+			}
 		}
 	}
 	return (0);

@@ -36,6 +36,9 @@ struct state {
 	json_t			*failed;	/* the failed action's record,
 						   for its retry */
 	char			*fenced;	/* old leader write-blocked */
+	json_t			*index_uuids;	/* {"<cluster>": {"<index>":
+						   "<uuid>"}}, pinned while
+						   the cluster leads */
 };
 
 enum state_load_result {
@@ -54,6 +57,11 @@ void		 state_set_action(struct state *, json_t *);
 void		 state_set_promotion(struct state *, json_t *);
 void		 state_set_failed(struct state *, json_t *);
 void		 state_set_fenced(struct state *, const char *);
+const char	*state_index_uuid(const struct state *, const char *,
+		     const char *);
+void		 state_set_index_uuid(struct state *, const char *,
+		     const char *, const char *);
+void		 state_forget_index_uuids(struct state *, const char *);
 const char	*state_identity(const struct state *, const char *);
 void		 state_set_identity(struct state *, const char *,
 		     const char *);

@@ -142,6 +142,29 @@ ok "d-reach: failed back" wait_state 20 REPLICATING clusterB
 ok "d-reach: logs1 follows clusterB" \
     wait_for 10 eval '[ "$(ccr_info "$A" logs1)" = active ]'
 
+# --- an old-leader index re-created since it led is refused --------------------
+at_scenario d-recreated
+at_setup 1
+at_config "confirm_failback = false;"
+daemon_start
+ok "d-recreated: replicating" wait_state 10 REPLICATING clusterA
+uuid=$(es_body GET "$A/logs1/_settings" | jq -r '.logs1.settings.index.uuid')
+ok "d-recreated: logs1's uuid pinned in state.json" \
+    wait_for 10 eval '[ "$(state_get .index_uuids.clusterA.logs1)" = "$uuid" ]'
+at_kill clusterA KILL
+ok "d-recreated: promoted" wait_state 15 PROMOTED clusterB
+ok "d-recreated: held while clusterA comes back" ctl_ok hold
+at_start_a
+es_status DELETE "$A/logs1" >/dev/null
+es_status PUT "$A/logs1" '{"settings":{"number_of_shards":2}}' >/dev/null
+es_status POST "$A/logs1/_doc" '{"new":"life"}' >/dev/null
+ok "d-recreated: resumed" ctl_ok resume
+ok "d-recreated: the failback refuses it" wait_state 20 FAILED clusterB
+ok "d-recreated: ... saying so" \
+    eval 'status_get ".indices[0].error" | grep -q index_recreated'
+ok "d-recreated: the new logs1 is kept, with its document" \
+    [ "$(count "$A" logs1)" = 1 ]
+
 # --- a 45-second restore completes a failback -----------------------------------
 at_scenario d-restore
 at_setup 1

@@ -26,6 +26,7 @@
 #include "config.h"
 #include "es-parse.h"
 #include "log.h"
+#include "xmalloc.h"
 
 #define FAKE_INDICES_MAX	256
 #define FAKE_SHARDS_MAX		3
@@ -391,7 +392,7 @@ static json_t *
 fake_index_stats(struct fake_index *x, int *status)
 {
 	json_t	*shards = json_object();
-	char	 key[16];
+	char	 key[16], uuid[FAKE_NAME_MAX + 8];
 	int	 s;
 
 	if (!fstate_open(x->state)) {
@@ -407,9 +408,11 @@ fake_index_stats(struct fake_index *x, int *status)
 		    "seq_no", "max_seq_no", (json_int_t)x->max_seq[s]));
 	}
 	*status = 200;
-	return (json_pack("{s:{s:{s:{s:{s:I}},s:o}}}", "indices", x->name,
-	    "primaries", "docs", "count", (json_int_t)fake_docs(x),
-	    "shards", shards));
+	/* Its uuid is made of its name: a re-created index is "new-". */
+	snprintf(uuid, sizeof uuid, "uuid-%s", x->name);
+	return (json_pack("{s:{s:{s:s,s:{s:{s:I}},s:o}}}", "indices", x->name,
+	    "uuid", uuid, "primaries", "docs", "count",
+	    (json_int_t)fake_docs(x), "shards", shards));
 }
 
 /* GET /_stats: every open index, as <index>/_stats answers for each. */
@@ -1714,6 +1717,34 @@ START_TEST(retried_promotion_leaves_done_indices_alone)
 }
 END_TEST
 
+/* An old-leader index re-created since it led is never replaced. */
+START_TEST(recreated_index_is_refused)
+{
+	struct harness			 h;
+	struct action_record		*promotion;
+	const struct action_index_record *ir;
+
+	harness_init(&h, 2, "rc", 0);
+	h.f.c[ALPHA].down = true;
+	promotion = promote_and_keep(&h);
+	h.f.c[ALPHA].down = false;
+	promotion->indices[0].uuid = xstrdup("uuid-pinned-long-ago");
+	promotion->indices[1].uuid = xstrdup("uuid-rc1");
+	harness_start(&h, FSM_ACTION_FAILBACK, promotion);
+	harness_run(&h);
+	ck_assert(h.finished);
+	ir = index_record(&h, 0);
+	ck_assert_int_eq(ir->step, STEP_FAILED);
+	ck_assert_str_eq(ir->error_type, "index_recreated");
+	ck_assert_str_eq(fstate_names[fake_find(&h.f.c[ALPHA],
+	    "rc0")->state], "REGULAR_OPEN");
+	/* The one whose uuid is the pinned one is failed back. */
+	ck_assert_int_eq(index_record(&h, 1)->step, STEP_DONE);
+	action_record_free(promotion);
+	harness_free(&h);
+}
+END_TEST
+
 START_TEST(failback_leaves_unpromoted_indices_alone)
 {
 	struct harness		 h;
@@ -2333,6 +2364,7 @@ main(void)
 	tcase_add_test(tc, unreachable_new_leader_keeps_the_index);
 	tcase_add_test(tc, already_following_is_done);
 	tcase_add_test(tc, retried_promotion_leaves_done_indices_alone);
+	tcase_add_test(tc, recreated_index_is_refused);
 	tcase_add_test(tc, failback_leaves_unpromoted_indices_alone);
 	tcase_add_test(tc, follow_onto_a_foreign_index_fails);
 	tcase_add_test(tc, failback_without_record_holds_every_index);

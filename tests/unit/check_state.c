@@ -57,6 +57,9 @@ fill(struct state *st)
 	state_set_identity(st, "clusterB", NULL);
 	state_set_identity(st, "clusterB", "uuid-b2");
 	state_set_failed(st, json_pack("{s:s}", "kind", "failback"));
+	state_set_index_uuid(st, "clusterA", "logs", "u-logs");
+	state_set_index_uuid(st, "clusterB", "logs2", "u-logs2");
+	state_forget_index_uuids(st, "clusterB");
 }
 
 /* b holds what fill() put in. */
@@ -83,6 +86,8 @@ assert_filled(struct state *b)
 	ck_assert_ptr_null(state_identity(b, "clusterC"));
 	ck_assert_str_eq(json_string_value(json_object_get(b->failed,
 	    "kind")), "failback");
+	ck_assert_str_eq(state_index_uuid(b, "clusterA", "logs"), "u-logs");
+	ck_assert_ptr_null(state_index_uuid(b, "clusterB", "logs2"));
 }
 
 START_TEST(round_trip)
