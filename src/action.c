@@ -681,13 +681,36 @@ action_index_check(struct action_engine *e, size_t i, enum step step,
 	struct es_health		 h;
 	struct es_resolved		 rc;
 	int64_t				 src, copy;
+	uint64_t			 copied, total;
 	char				*cause = NULL, why[320];
 	bool				 up;
 
 	memset(&rc, 0, sizeof rc);
 	switch (step) {
-	case STEP_CLONE_STARTED:
 	case STEP_RESTORE:
+		if (a->outcome != HTTP_DONE || a->status != 200 ||
+		    a->root == NULL)
+			return (false);
+		if (es_parse_recovery(a->root, name, &up, &copied, &total,
+		    &cause) != 0) {
+			free(cause);
+			return (false);
+		}
+		if (!up) {
+			snprintf(why, sizeof why, "the follow's restore has "
+			    "copied %llu%% (%llu of %llu bytes)",
+			    (unsigned long long)(total > 0 ?
+			    copied * 100 / total : 0),
+			    (unsigned long long)copied,
+			    (unsigned long long)total);
+			action_index_wait(e, i, "restoring", why);
+			return (true);
+		}
+		e->runs[i].restored = true;
+		action_index_advance(e, i, step_next(e->rec->kind, step,
+		    false));
+		return (true);
+	case STEP_CLONE_STARTED:
 		if (a->outcome != HTTP_DONE || (a->status != 200 &&
 		    a->status != 408))
 			return (false);
@@ -697,15 +720,10 @@ action_index_check(struct action_engine *e, size_t i, enum step step,
 		    h.status == OBS_HEALTH_YELLOW);
 		free(cause);
 		if (!up) {
-			action_index_wait(e, i, step == STEP_RESTORE ?
-			    "restoring" : "copy_starting", step ==
-			    STEP_RESTORE ? "the follower's restore is still "
-			    "copying (its shards are not started)" :
+			action_index_wait(e, i, "copy_starting",
 			    "the copy's shards are not started yet");
 			return (true);
 		}
-		if (step == STEP_RESTORE)
-			e->runs[i].restored = true;
 		action_index_advance(e, i, step_next(e->rec->kind, step,
 		    false));
 		return (true);
@@ -1046,7 +1064,7 @@ action_step_call(struct action_engine *e, size_t i, struct es_call *call,
 		return (es_call_resolve_cluster(call, e->rec->clusters[p],
 		    ir->names[p], 0, cause));
 	case STEP_RESTORE:
-		return (es_call_index_health(call, n, ACTION_WAIT_MS, cause));
+		return (es_call_recovery(call, n, cause));
 	default:
 		fatalx("%s: no request for step %s", __func__,
 		    step_name(ir->step));

@@ -1156,3 +1156,45 @@ es_index_uuid(const json_t *root, const char *index)
 	    json_object_get(json_object_get(root, index), "settings"),
 	    "index"), "uuid")));
 }
+
+/*
+ * An index's recovery (a follow's restore) from GET /<index>/_recovery:
+ * done when it has shards and every one is at stage DONE; the bytes copied
+ * and to copy, summed. An index without shards listed is not done.
+ */
+int
+es_parse_recovery(const json_t *root, const char *index, bool *done,
+    uint64_t *copied, uint64_t *total, char **cause)
+{
+	const json_t	*shards, *s, *size;
+	const char	*stage;
+	uint64_t	 c, t;
+	size_t		 i;
+
+	*done = false;
+	*copied = *total = 0;
+	if (ep_object(root, "recovery", cause) != 0)
+		return (-1);
+	shards = json_object_get(json_object_get(root, index), "shards");
+	if (shards == NULL)
+		return (0);
+	if (!json_is_array(shards)) {
+		xasprintf(cause, "shards is not an array");
+		return (-1);
+	}
+	*done = json_array_size(shards) > 0;
+	json_array_foreach((json_t *)shards, i, s) {
+		stage = json_string_value(json_object_get(s, "stage"));
+		if (stage == NULL || strcmp(stage, "DONE") != 0)
+			*done = false;
+		size = json_object_get(json_object_get(s, "index"), "size");
+		c = t = 0;
+		if (size != NULL && (ep_count(size, "recovered_in_bytes", false,
+		    &c, cause) != 0 || ep_count(size, "total_in_bytes", false,
+		    &t, cause) != 0))
+			return (-1);
+		*copied += c;
+		*total += t;
+	}
+	return (0);
+}

@@ -182,5 +182,7 @@ bool	es_privileges_granted(const struct es_privileges *, const char *,
 void	es_privileges_clear(struct es_privileges *);
 int64_t	es_docs_count(const json_t *, const char *);
 const char *es_index_uuid(const json_t *, const char *);
+int	es_parse_recovery(const json_t *, const char *, bool *, uint64_t *,
+	    uint64_t *, char **);
 
 #endif

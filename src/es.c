@@ -1123,3 +1123,12 @@ es_call_index_uuids(struct es_call *call)
 	es_call_set(call, HTTP_GET, NULL,
 	    "/_settings?filter_path=*.settings.index.uuid");
 }
+
+/* GET /<index>/_recovery: how far each shard's copy (a restore) is. */
+int
+es_call_recovery(struct es_call *call, const char *index, char **cause)
+{
+	return (es_call_index(call, HTTP_GET, index, "/_recovery?filter_path="
+	    "*.shards.stage,*.shards.index.size.total_in_bytes,"
+	    "*.shards.index.size.recovered_in_bytes", cause));
+}

@@ -178,6 +178,8 @@ es_status PUT "$A/_essim/knobs" '{"restore_ms":45000}' >/dev/null
 ok "d-restore: failing back" wait_state 15 FAILING_BACK clusterB
 ok "d-restore: status shows the restore" \
     wait_for 15 eval '[ "$(status_get ".indices[0].action_step")" = restore ]'
+ok "d-restore: ... and how far it is" \
+    wait_for 10 eval 'status_get ".indices[0].error" | grep -q "restore has copied [0-9]*%"'
 ok "d-restore: the failback completes" wait_state 75 REPLICATING clusterB
 ok "d-restore: logs1 follows clusterB, active" \
     eval '[ "$(ccr_info "$A" logs1)" = active ]'

@@ -84,6 +84,9 @@ struct fake_cluster {
 	bool			cut;	/* cannot reach the other cluster */
 	int			clone_starting;	/* health reads of a new copy
 						   before it starts */
+	int			restoring;	/* _recovery reads of a new
+						   follower before its restore
+						   is over */
 };
 
 struct fake_inject {
@@ -479,6 +482,7 @@ fake_follow(struct fake *f, int cluster, const char *name, const char *body,
 		    reason));
 	}
 	x = fake_add(c, name, F_ACTIVE, l->nshards, 0);
+	x->starting = c->restoring;
 	snprintf(x->remote, sizeof x->remote, "%s", remote);
 	snprintf(x->leader, sizeof x->leader, "%s", leader);
 	for (s = 0; s < l->nshards; s++)
@@ -611,6 +615,18 @@ fake_index_call(struct fake *f, int cluster, const char *method,
 	if (strcmp(op, "block") == 0) {
 		x->write_block = true;
 		return (fake_ack(status));
+	}
+	if (strcmp(op, "_recovery") == 0) {
+		*status = 200;
+		if (x->starting > 0) {
+			x->starting--;
+			return (json_pack("{s:{s:[{s:s,s:{s:{s:i,s:i}}}]}}",
+			    name, "shards", "stage", "INDEX", "index", "size",
+			    "total_in_bytes", 10, "recovered_in_bytes", 5));
+		}
+		return (json_pack("{s:{s:[{s:s,s:{s:{s:i,s:i}}}]}}", name,
+		    "shards", "stage", "DONE", "index", "size",
+		    "total_in_bytes", 10, "recovered_in_bytes", 10));
 	}
 	if (strcmp(op, "_settings") == 0 && strcmp(method, "PUT") == 0) {
 		ck_assert_ptr_nonnull(strstr(body, "\"index.blocks.write\""));
@@ -795,6 +811,8 @@ fake_route(struct fake *f, int cluster, const char *method, const char *path,
 		op = "_stats";
 	else if (nseg == 2 && strcmp(seg[1], "_settings") == 0)
 		op = "_settings";
+	else if (nseg == 2 && strcmp(seg[1], "_recovery") == 0)
+		op = "_recovery";
 	else if (nseg == 1 && strcmp(method, "DELETE") == 0)
 		op = "delete";
 
@@ -1717,6 +1735,34 @@ START_TEST(retried_promotion_leaves_done_indices_alone)
 }
 END_TEST
 
+/* A follow's restore takes as long as it takes; its progress shows. */
+START_TEST(restore_is_waited_for)
+{
+	struct harness			 h;
+	struct action_record		*promotion;
+	const struct action_index_record *ir;
+
+	harness_init(&h, 1, "rs", 0);
+	h.f.c[ALPHA].down = true;
+	promotion = promote_and_keep(&h);
+	h.f.c[ALPHA].down = false;
+	h.f.c[ALPHA].restoring = 1000000;
+	harness_start(&h, FSM_ACTION_FAILBACK, promotion);
+	harness_run_for(&h, 300);
+	ck_assert(!h.finished);
+	ir = index_record(&h, 0);
+	ck_assert_int_eq(ir->step, STEP_RESTORE);
+	ck_assert_str_eq(ir->error_reason, "the follow's restore has copied "
+	    "50% (5 of 10 bytes)");
+	fake_find(&h.f.c[ALPHA], "rs0")->starting = 0;
+	harness_run(&h);
+	ck_assert(h.finished);
+	ck_assert_uint_eq(h.sum.done, 1);
+	action_record_free(promotion);
+	harness_free(&h);
+}
+END_TEST
+
 /* An old-leader index re-created since it led is never replaced. */
 START_TEST(recreated_index_is_refused)
 {
@@ -2365,6 +2411,7 @@ main(void)
 	tcase_add_test(tc, already_following_is_done);
 	tcase_add_test(tc, retried_promotion_leaves_done_indices_alone);
 	tcase_add_test(tc, recreated_index_is_refused);
+	tcase_add_test(tc, restore_is_waited_for);
 	tcase_add_test(tc, failback_leaves_unpromoted_indices_alone);
 	tcase_add_test(tc, follow_onto_a_foreign_index_fails);
 	tcase_add_test(tc, failback_without_record_holds_every_index);
