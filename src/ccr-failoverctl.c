@@ -175,7 +175,10 @@ ctl_clean(const char *s)
 	return (copy);
 }
 
-/* A member as display text: strings cleaned, null and absent as dflt. */
+/*
+ * A member as display text: strings cleaned, null and absent as dflt
+ * (which may be NULL).
+ */
 static char *
 ctl_field(json_t *obj, const char *key, const char *dflt)
 {
@@ -190,7 +193,7 @@ ctl_field(json_t *obj, const char *key, const char *dflt)
 	}
 	if (json_is_boolean(v))
 		return (xstrdup(json_is_true(v) ? "yes" : "no"));
-	return (xstrdup(dflt));
+	return (dflt != NULL ? xstrdup(dflt) : NULL);
 }
 
 /* Start an empty table of ncols columns. */
@@ -274,6 +277,47 @@ ctl_print_clusters(json_t *doc, const char *leader, const char *follower)
 		row[3] = ctl_field(c, "status", "?");
 		row[4] = ctl_field(c, "consecutive_failures", "?");
 		row[5] = ctl_field(c, "last_error", "-");
+		ctl_table_add(&t, row);
+	}
+	printf("\n");
+	ctl_table_print(&t);
+}
+
+/* Print the watchers and who acts, when the daemon coordinates. */
+static void
+ctl_print_coordination(json_t *doc)
+{
+	struct ctl_table	 t;
+	json_t			*co, *members, *m;
+	size_t			 i;
+	char			*member, *actor, *row[4];
+
+	co = json_object_get(doc, "coordination");
+	if (!json_is_object(co))
+		return;
+	member = ctl_field(co, "member", "?");
+	actor = ctl_field(co, "actor", "none");
+	printf("Coordination: member %s, actor %s%s%s\n", member, actor,
+	    json_is_true(json_object_get(co, "acting")) ? " (this one)" : "",
+	    json_is_false(json_object_get(co, "etcd_reachable")) ?
+	    "  COORDINATION UNAVAILABLE (etcd unreachable: no new action)" :
+	    "");
+	free(member);
+	free(actor);
+	members = json_object_get(co, "members");
+	if (!json_is_array(members) || json_array_size(members) == 0)
+		return;
+	ctl_table_init(&t, 4);
+	row[0] = xstrdup("MEMBER");
+	row[1] = xstrdup("LEADER REACHABLE");
+	row[2] = xstrdup("STATE");
+	row[3] = xstrdup("AGE MS");
+	ctl_table_add(&t, row);
+	json_array_foreach(members, i, m) {
+		row[0] = ctl_field(m, "name", "?");
+		row[1] = ctl_field(m, "leader_reachable", "?");
+		row[2] = ctl_field(m, "state", "?");
+		row[3] = ctl_field(m, "age_ms", "?");
 		ctl_table_add(&t, row);
 	}
 	printf("\n");
@@ -433,8 +477,11 @@ ctl_print_action(json_t *doc)
 		s2 = ctl_field(c, "outcome", "?");
 		s3 = ctl_field(c, "message", "");
 		s4 = ctl_field(c, "id", "?");
-		printf("Last command: %s %s%s%s (id %s)\n", s1, s2,
-		    *s3 != '\0' ? ": " : "", s3, s4);
+		printf("Last command: %s %s", s1, s2);
+		free(s2);
+		if ((s2 = ctl_field(c, "by", NULL)) != NULL)
+			printf(" by %s", s2);
+		printf("%s%s (id %s)\n", *s3 != '\0' ? ": " : "", s3, s4);
 		free(s1);
 		free(s2);
 		free(s3);
@@ -505,6 +552,7 @@ ctl_print_status(json_t *doc)
 	ctl_print_readiness(doc);
 	ctl_print_action(doc);
 	ctl_print_clusters(doc, leader, follower);
+	ctl_print_coordination(doc);
 	ctl_print_indices(doc);
 
 	free(state);
@@ -579,7 +627,7 @@ ctl_check_outcome(const struct ctl *ctl, const char *id)
 {
 	enum control_outcome	 outcome;
 	json_t			*doc, *c, *v;
-	char			*cause, *command, *message;
+	char			*cause, *command, *message, *by;
 	int			 ret = -1;
 
 	if ((doc = ctl_read_status(ctl, NULL, &cause)) == NULL) {
@@ -596,10 +644,14 @@ ctl_check_outcome(const struct ctl *ctl, const char *id)
 			outcome = CONTROL_OUTCOME_REJECTED;
 		command = ctl_field(c, "command", "?");
 		message = ctl_field(c, "message", "");
-		printf("%s: %s%s%s\n", command, control_outcome_name(outcome),
-		    *message != '\0' ? ": " : "", message);
+		by = ctl_field(c, "by", NULL);
+		printf("%s: %s%s%s%s%s\n", command,
+		    control_outcome_name(outcome), by != NULL ? " by " : "",
+		    by != NULL ? by : "", *message != '\0' ? ": " : "",
+		    message);
 		free(command);
 		free(message);
+		free(by);
 		ret = outcome == CONTROL_OUTCOME_ACCEPTED ?
 		    CTL_EXIT_OK : CTL_EXIT_FAILED;
 	}

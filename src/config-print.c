@@ -98,6 +98,25 @@ print_cluster(FILE *f, const struct ccr_cluster_config *c)
 	fputs("\t};\n", f);
 }
 
+/* Print the coordination section; only the password's file, never it. */
+static void
+print_coordination(FILE *f, const struct ccr_coordination_config *c)
+{
+	fputs("coordination = {\n\tetcd = {\n", f);
+	print_array(f, "\t\t", "endpoints", c->endpoints, c->nendpoints);
+	print_opt_string(f, "\t\t", "prefix", c->prefix);
+	fprintf(f, "\t\tlease_ttl_s = %" PRIu64 ";\n", c->lease_ttl_s);
+	print_opt_string(f, "\t\t", "ca_file", c->ca_file);
+	print_opt_string(f, "\t\t", "cert_file", c->cert_file);
+	print_opt_string(f, "\t\t", "key_file", c->key_file);
+	print_opt_string(f, "\t\t", "username", c->username);
+	print_opt_string(f, "\t\t", "password_file", c->password_file);
+	fputs("\t};\n", f);
+	print_opt_string(f, "\t", "member", c->member);
+	fprintf(f, "\tquorum = %d;\n", c->quorum);
+	fputs("};\n", f);
+}
+
 /* Print cfg in canonical form. */
 void
 config_print(FILE *f, const struct ccr_config *cfg)
@@ -150,4 +169,6 @@ config_print(FILE *f, const struct ccr_config *cfg)
 	print_opt_string(f, "\t", "pre_promote", cfg->hooks.pre_promote);
 	fprintf(f, "\ttimeout_ms = %" PRIu64 ";\n", cfg->hooks.timeout_ms);
 	fputs("};\n", f);
+	if (cfg->coordination.enabled)
+		print_coordination(f, &cfg->coordination);
 }

@@ -45,7 +45,7 @@ static const char *const root_keys[] = {
 	"failover_block_s",
 	"switchover_timeout_ms", "max_requests_per_cluster", "log_level",
 	"state_dir", "runtime_dir", "clusters", "leader", "follower",
-	"indices", "hooks", NULL
+	"indices", "hooks", "coordination", NULL
 };
 static const char *const cluster_keys[] = {
 	"urls", "remote", "username", "password_file", "api_key_file",
@@ -61,6 +61,14 @@ static const char *const index_keys[] = {
 static const char *const hook_keys[] = {
 	"on_promote", "on_failback", "on_state_change", "pre_promote",
 	"timeout_ms", NULL
+};
+
+static const char *const coordination_keys[] = {
+	"etcd", "member", "quorum", NULL
+};
+static const char *const etcd_keys[] = {
+	"endpoints", "prefix", "lease_ttl_s", "ca_file", "cert_file",
+	"key_file", "username", "password_file", NULL
 };
 
 static const struct {
@@ -747,6 +755,91 @@ parse_hooks(struct parse *p, const config_setting_t *root,
 	return (0);
 }
 
+/* Whether s is a member name: letters, digits, '.', '_', '-'. */
+static int
+valid_member(const char *s)
+{
+	size_t	len = strlen(s);
+
+	return (len <= CONFIG_MEMBER_MAX && strspn(s,
+	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789._-") == len);
+}
+
+/* Whether s is a key prefix: absolute, no empty component, no trailing /. */
+static int
+valid_prefix(const char *s)
+{
+	size_t	len = strlen(s);
+
+	return (s[0] == '/' && len > 1 && len <= 256 && s[len - 1] != '/' &&
+	    strstr(s, "//") == NULL && strspn(s,
+	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789._-/") == len);
+}
+
+/*
+ * Read the coordination group: etcd's endpoints and credentials, this
+ * watcher's name and the quorum. Absent, the daemon runs alone.
+ */
+static int
+parse_coordination(struct parse *p, const config_setting_t *root,
+    struct ccr_coordination_config *c)
+{
+	const config_setting_t	*g, *e, *s = NULL;
+
+	if (get_group(p, root, "coordination", &g) == -1)
+		return (-1);
+	if (g == NULL)
+		return (0);
+	c->enabled = true;
+	c->line = (int)config_setting_source_line(g);
+	if (check_keys(p, g, coordination_keys) == -1 ||
+	    get_group(p, g, "etcd", &e) == -1)
+		return (-1);
+	if (e == NULL)
+		return (perr(p, g, "etcd is required"));
+	if (check_keys(p, e, etcd_keys) == -1 ||
+	    get_string_array(p, e, "endpoints", valid_url,
+	    "http://HOST:PORT or https://HOST:PORT", &c->endpoints,
+	    &c->nendpoints) == -1 ||
+	    get_string(p, e, "prefix", &c->prefix, &s) == -1 ||
+	    get_u64(p, e, "lease_ttl_s", 2, 3600, &c->lease_ttl_s) == -1 ||
+	    get_string(p, e, "ca_file", &c->ca_file, NULL) == -1 ||
+	    get_string(p, e, "cert_file", &c->cert_file, NULL) == -1 ||
+	    get_string(p, e, "key_file", &c->key_file, NULL) == -1 ||
+	    get_string(p, e, "username", &c->username, NULL) == -1 ||
+	    get_string(p, e, "password_file", &c->password_file, NULL) == -1)
+		return (-1);
+	if (s == NULL)
+		return (perr(p, e, "prefix is required"));
+	if (!valid_prefix(c->prefix))
+		return (perr(p, s, "expected an absolute key prefix such as "
+		    "\"/ccr-failoverd/pair1\" (letters, digits, '.', '_', "
+		    "'-', '/'; no trailing '/')"));
+	if (c->username != NULL && c->password_file == NULL)
+		return (perr(p, config_setting_get_member(e, "username"),
+		    "password_file is required with username"));
+	if (c->password_file != NULL && c->username == NULL)
+		return (perr(p, config_setting_get_member(e, "password_file"),
+		    "username is required with password_file"));
+	if ((c->cert_file == NULL) != (c->key_file == NULL))
+		return (perr(p, config_setting_get_member(e,
+		    c->cert_file != NULL ? "cert_file" : "key_file"),
+		    "cert_file and key_file go together"));
+	s = NULL;
+	if (get_string(p, g, "member", &c->member, &s) == -1 ||
+	    get_int(p, g, "quorum", 1, 64, &c->quorum) == -1)
+		return (-1);
+	if (s == NULL)
+		return (perr(p, g, "member is required (a name unique to this "
+		    "watcher)"));
+	if (!valid_member(c->member))
+		return (perr(p, s, "expected at most %d letters, digits, '.', "
+		    "'_' or '-'", CONFIG_MEMBER_MAX));
+	return (0);
+}
+
 /* Read the top-level scalars over the defaults. */
 static int
 parse_globals(struct parse *p, const config_setting_t *root,
@@ -814,6 +907,8 @@ config_defaults(const char *path)
 	cfg->max_requests_per_cluster = 16;
 	cfg->log_level = xstrdup(log_level_name(LOG_LEVEL_INFO));
 	cfg->hooks.timeout_ms = 30000;
+	cfg->coordination.lease_ttl_s = CONFIG_LEASE_TTL_S;
+	cfg->coordination.quorum = CONFIG_QUORUM;
 	return (cfg);
 }
 
@@ -886,7 +981,8 @@ config_load(const char *path, struct ccr_config **ret, char **cause)
 	    parse_globals(&p, root, cfg) == -1 ||
 	    parse_clusters(&p, root, cfg) == -1 ||
 	    parse_indices(&p, root, cfg) == -1 ||
-	    parse_hooks(&p, root, &cfg->hooks) == -1) {
+	    parse_hooks(&p, root, &cfg->hooks) == -1 ||
+	    parse_coordination(&p, root, &cfg->coordination) == -1) {
 		*cause = p.cause;
 		goto fail;
 	}
@@ -947,6 +1043,14 @@ config_free(struct ccr_config *cfg)
 	free(cfg->hooks.on_failback);
 	free(cfg->hooks.on_state_change);
 	free(cfg->hooks.pre_promote);
+	free_list(cfg->coordination.endpoints, cfg->coordination.nendpoints);
+	free(cfg->coordination.prefix);
+	free(cfg->coordination.ca_file);
+	free(cfg->coordination.cert_file);
+	free(cfg->coordination.key_file);
+	free(cfg->coordination.username);
+	free(cfg->coordination.password_file);
+	free(cfg->coordination.member);
 	free(cfg->state_dir);
 	free(cfg->runtime_dir);
 	free(cfg->log_level);

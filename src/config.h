@@ -52,6 +52,26 @@ struct ccr_hooks_config {
 	uint64_t	 timeout_ms;
 };
 
+/*
+ * Several watchers agreeing through etcd; enabled false when the
+ * configuration has no coordination section (one daemon, as before).
+ */
+struct ccr_coordination_config {
+	bool		 enabled;
+	char		**endpoints;	/* etcd client URLs, tried in order */
+	size_t		 nendpoints;
+	char		*prefix;	/* every key lives under it */
+	uint64_t	 lease_ttl_s;
+	char		*ca_file;
+	char		*cert_file;	/* TLS client certificate */
+	char		*key_file;
+	char		*username;	/* etcd authentication */
+	char		*password_file;	/* relative: $CREDENTIALS_DIRECTORY */
+	char		*member;	/* this watcher's unique name */
+	int		 quorum;	/* watchers that must see the leader down */
+	int		 line;		/* where the section starts */
+};
+
 struct ccr_config {
 	char			*path;
 	uint64_t		 poll_interval_ms;
@@ -76,6 +96,7 @@ struct ccr_config {
 	struct ccr_index_pair	*indices;
 	size_t			 nindices;
 	struct ccr_hooks_config	 hooks;
+	struct ccr_coordination_config coordination;
 
 	char			*state_dir;	/* NULL: not configured */
 	char			*runtime_dir;
@@ -89,6 +110,10 @@ struct ccr_config {
  */
 #define CONFIG_STATE_DIR	"/var/lib/ccr-failoverd"
 #define CONFIG_RUNTIME_DIR	"/run/ccr-failoverd"
+
+#define CONFIG_LEASE_TTL_S	10	/* coordination.etcd.lease_ttl_s */
+#define CONFIG_QUORUM		2	/* coordination.quorum */
+#define CONFIG_MEMBER_MAX	64	/* longest member name */
 
 enum config_dir {
 	CONFIG_DIR_STATE,

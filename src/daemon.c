@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,12 +31,14 @@
 #include "config.h"
 #include "control-proto.h"
 #include "control.h"
+#include "coord.h"
 #include "daemon.h"
 #include "es.h"
 #include "events.h"
 #include "fsm.h"
 #include "hook.h"
 #include "http.h"
+#include "isotime.h"
 #include "monotime.h"
 #include "notify.h"
 #include "observation.h"
@@ -96,8 +99,19 @@ struct daemon {
 		enum fsm_command	 command;
 		enum control_outcome	 outcome;
 		char			 message[FSM_REASON_LEN];
+		char			 by[CONFIG_MEMBER_MAX + 1];
 		bool			 set;
 	}			 last_command;
+
+	/*
+	 * Several watchers (coord NULL: a lone daemon, which always acts).
+	 * Only the actor steps the machine for real, sends, runs hooks; the
+	 * others follow the record it writes to etcd.
+	 */
+	struct coord		*coord;
+	struct fsm		 own;	/* what this member alone decides */
+	bool			 acting;
+	bool			 resigning;	/* stopping: lease revoked */
 
 	bool			 ready;
 	struct fsm_output	 restored;	/* what fsm_restore asked for */
@@ -112,6 +126,7 @@ static void	daemon_apply(struct daemon *, const struct fsm_output *);
 static void	daemon_fence_check(struct daemon *,
 		    const struct observation *);
 static void	daemon_start_action(struct daemon *, const struct fsm_output *);
+static void	daemon_record_write(struct daemon *, uint64_t);
 
 static const char *
 daemon_cluster_name(const struct daemon *d, int i)
@@ -134,6 +149,48 @@ daemon_save_state(struct daemon *d)
 		log_warnx("cannot save state: %s", cause);
 		free(cause);
 	}
+	if (d->coord != NULL && d->acting)
+		daemon_record_write(d, 0);
+}
+
+/*
+ * Whether this watcher may change anything now: always when alone; with
+ * coordination only as the actor on a lease confirmed within the last
+ * third of its TTL.
+ */
+static bool
+daemon_may_act(void *arg)
+{
+	struct daemon	*d = arg;
+
+	return (d->coord == NULL || coord_may_act(d->coord));
+}
+
+/* Who acts and what each member sees, for the status; the caller frees. */
+static struct status_member *
+daemon_coord_view(struct daemon *d, struct status_coordination *co)
+{
+	const struct coord_view		*v = coord_view(d->coord);
+	struct status_member		*m;
+	uint64_t			 now = monotime_ms();
+	size_t				 i;
+
+	m = xcalloc(v->n + 1, sizeof *m);
+	for (i = 0; i < v->n; i++) {
+		m[i].name = v->members[i].summary.member;
+		m[i].leader_reachable = v->members[i].summary.leader_reachable;
+		m[i].state = v->members[i].summary.state;
+		m[i].age_ms = coord_view_age(&v->members[i], now);
+	}
+	memset(co, 0, sizeof *co);
+	co->enabled = true;
+	co->member = coord_member(d->coord);
+	co->actor = coord_actor(d->coord);
+	co->acting = d->acting;
+	co->etcd_reachable = coord_available(d->coord);
+	co->members = m;
+	co->nmembers = v->n;
+	return (m);
 }
 
 /* Build and write status.json, then tell systemd the one-line summary. */
@@ -142,6 +199,8 @@ daemon_publish(struct daemon *d)
 {
 	struct status_view	 v;
 	struct status_command	 cmd;
+	struct status_coordination co;
+	struct status_member	*members = NULL;
 	char			*cause, line[256];
 
 	memset(&v, 0, sizeof v);
@@ -166,13 +225,20 @@ daemon_publish(struct daemon *d)
 		cmd.outcome = d->last_command.outcome;
 		cmd.message = d->last_command.message[0] != '\0' ?
 		    d->last_command.message : NULL;
+		cmd.by = d->last_command.by[0] != '\0' ?
+		    d->last_command.by : NULL;
 		v.last_command = &cmd;
+	}
+	if (d->coord != NULL) {
+		members = daemon_coord_view(d, &co);
+		v.coordination = &co;
 	}
 	if (status_publish(&v, d->runtime_dir, line, sizeof line,
 	    &cause) == -1) {
 		log_warnx("cannot write status: %s", cause);
 		free(cause);
 	}
+	free(members);
 	notify_status(line);
 }
 
@@ -258,6 +324,53 @@ daemon_reset_identity(struct daemon *d, const char *name, char *why,
 	return (0);
 }
 
+/*
+ * A round with coordination: every member decides as a lone daemon would,
+ * the actor with the quorum of fresh summaries and for real, the others in
+ * a machine of their own (own) whose state only their summary shows; then
+ * each publishes what it saw and decided.
+ */
+static void
+daemon_coord_round(struct daemon *d, const struct observation *obs)
+{
+	struct observation	 o = *obs;
+	struct coord_quorum	 q;
+	struct coord_summary	 sum;
+	struct fsm_output	 out;
+	struct timespec		 now;
+	enum fsm_state		 decided;
+
+	coord_quorum(d->coord, !obs->leader.reachable,
+	    coord_fresh_ms(d->config->poll_interval_ms,
+	    d->config->request_timeout_ms), &q);
+	o.quorum.required = true;
+	o.quorum.available = coord_available(d->coord);
+	o.quorum.needed = (unsigned int)d->config->coordination.quorum;
+	o.quorum.fresh = q.fresh;
+	o.quorum.down = q.down;
+	if (d->acting) {
+		fsm_observe(&d->fsm, &d->params, &o, &out);
+		daemon_apply(d, &out);
+		d->own = d->fsm;
+		decided = d->fsm.state;
+	} else {
+		fsm_observe(&d->own, &d->params, &o, &out);
+		decided = d->own.state;
+		/* It decides; the actor acts: follow the record again. */
+		if (out.action != FSM_ACTION_NONE)
+			d->own = d->fsm;
+		daemon_publish(d);
+	}
+	memset(&sum, 0, sizeof sum);
+	sum.leader_reachable = obs->leader.reachable;
+	sum.follower_agrees = fsm_follower_agrees(d->acting ? &d->fsm :
+	    &d->own, &d->params, obs);
+	snprintf(sum.state, sizeof sum.state, "%s", fsm_state_name(decided));
+	clock_gettime(CLOCK_REALTIME, &now);
+	isotime_format(&now, sum.time, sizeof sum.time);
+	coord_publish(d->coord, &sum);
+}
+
 /* A poll round finished: remember what it saw and let the machine decide. */
 static void
 daemon_round(const struct observation *obs, void *arg)
@@ -275,9 +388,15 @@ daemon_round(const struct observation *obs, void *arg)
 	clock_gettime(CLOCK_REALTIME, &d->last_poll);
 	daemon_keep_identity(d);
 
-	fsm_observe(&d->fsm, &d->params, obs, &out);
-	daemon_apply(d, &out);
-	daemon_fence_check(d, obs);
+	if (d->coord != NULL)
+		daemon_coord_round(d, obs);
+	else {
+		fsm_observe(&d->fsm, &d->params, obs, &out);
+		daemon_apply(d, &out);
+	}
+	/* Only the one that acts touches a cluster. */
+	if (d->coord == NULL || d->acting)
+		daemon_fence_check(d, obs);
 	if (!d->ready) {
 		d->ready = true;
 		notify_ready();
@@ -287,47 +406,123 @@ daemon_round(const struct observation *obs, void *arg)
 	}
 }
 
-/* An operator command, from the control file or a signal. */
+/* Remember a command's outcome for status.json's last_command. */
+static void
+daemon_last_command(struct daemon *d, const char *id, enum fsm_command command,
+    bool accepted, const char *message, const char *by)
+{
+	snprintf(d->last_command.id, sizeof d->last_command.id, "%s", id);
+	d->last_command.command = command;
+	d->last_command.outcome = accepted ? CONTROL_OUTCOME_ACCEPTED :
+	    CONTROL_OUTCOME_REJECTED;
+	snprintf(d->last_command.message, sizeof d->last_command.message,
+	    "%s", message);
+	snprintf(d->last_command.by, sizeof d->last_command.by, "%s",
+	    by != NULL ? by : "");
+	d->last_command.set = true;
+}
+
+/* Carry out an operator command here; source says where it came from. */
+static bool
+daemon_execute(struct daemon *d, const char *id, enum fsm_command command,
+    const char *source, char *message, size_t len)
+{
+	struct fsm_output	 out;
+	struct log_field	 fields[2];
+	bool			 accepted;
+
+	accepted = fsm_command(&d->fsm, command, monotime_ms(), &out) == 0;
+	daemon_last_command(d, id, command, accepted, out.reason,
+	    d->events.member);
+	snprintf(message, len, "%s", out.reason);
+
+	fields[0].name = "CCR_COMMAND";
+	fields[0].value = fsm_command_name(command);
+	fields[1].name = "CCR_STATE";
+	fields[1].value = fsm_state_name(out.new_state);
+	events_emit(&d->events, CCR_EVENT_CONTROL, accepted ?
+	    LOG_LEVEL_NOTICE : LOG_LEVEL_WARNING, fields, 2, NULL,
+	    "%s from %s (%s) %s%s%s: %s", fsm_command_name(command), source,
+	    id, accepted ? "accepted" : "rejected",
+	    d->events.member != NULL ? " by " : "",
+	    d->events.member != NULL ? d->events.member : "", out.reason);
+	if (accepted)
+		daemon_save_state(d);
+	daemon_apply(d, &out);
+	return (accepted);
+}
+
+/* reset-identity CLUSTER: forget that cluster's pinned cluster_uuid. */
+static void
+daemon_reset_identity_command(struct daemon *d,
+    const struct control_request *req, enum control_source source)
+{
+	struct fsm_output	 out;
+	struct log_field	 field;
+	bool			 accepted;
+
+	memset(&out, 0, sizeof out);
+	if (daemon_reset_identity(d, req->arg, out.reason,
+	    sizeof out.reason) == -1)
+		accepted = false;
+	else
+		accepted = fsm_command(&d->fsm, req->command, monotime_ms(),
+		    &out) == 0;
+	daemon_last_command(d, req->id, req->command, accepted, out.reason,
+	    d->events.member);
+	field.name = "CCR_COMMAND";
+	field.value = fsm_command_name(req->command);
+	events_emit(&d->events, CCR_EVENT_CONTROL, accepted ?
+	    LOG_LEVEL_NOTICE : LOG_LEVEL_WARNING, &field, 1, NULL,
+	    "%s %s from %s (%s) %s: %s", fsm_command_name(req->command),
+	    req->arg, control_source_name(source), req->id,
+	    accepted ? "accepted" : "rejected", out.reason);
+	if (accepted)
+		daemon_save_state(d);
+	daemon_publish(d);
+}
+
+/*
+ * An operator command, from the control file or a signal. With several
+ * watchers only the actor carries it out; the others forward it.
+ */
 static void
 daemon_command(const struct control_request *req, enum control_source source,
     void *arg)
 {
 	struct daemon		*d = arg;
-	struct fsm_output	 out;
-	struct log_field	 fields[2];
-	int			 accepted;
+	struct log_field	 field;
+	char			 message[FSM_REASON_LEN], *cause;
 
-	memset(&out, 0, sizeof out);
-	if (req->command == FSM_COMMAND_RESET_IDENTITY &&
-	    daemon_reset_identity(d, req->arg, out.reason,
-	    sizeof out.reason) == -1) {
-		accepted = 0;
-		out.old_state = out.new_state = d->fsm.state;
-		out.pending = d->fsm.pending;
-	} else
-		accepted = fsm_command(&d->fsm, req->command,
-		    monotime_ms(), &out) == 0;
-	snprintf(d->last_command.id, sizeof d->last_command.id, "%s", req->id);
-	d->last_command.command = req->command;
-	d->last_command.outcome = accepted ? CONTROL_OUTCOME_ACCEPTED :
-	    CONTROL_OUTCOME_REJECTED;
-	snprintf(d->last_command.message, sizeof d->last_command.message,
-	    "%s", out.reason);
-	d->last_command.set = true;
-
-	fields[0].name = "CCR_COMMAND";
-	fields[0].value = fsm_command_name(req->command);
-	fields[1].name = "CCR_STATE";
-	fields[1].value = fsm_state_name(out.new_state);
-	events_emit(&d->events, CCR_EVENT_CONTROL, accepted ?
-	    LOG_LEVEL_NOTICE : LOG_LEVEL_WARNING, fields, 2, NULL,
-	    "%s%s%s from %s (%s) %s: %s", fsm_command_name(req->command),
-	    req->arg[0] != '\0' ? " " : "", req->arg,
-	    control_source_name(source), req->id,
-	    accepted ? "accepted" : "rejected", out.reason);
-	if (accepted)
-		daemon_save_state(d);
-	daemon_apply(d, &out);
+	/* Each watcher pins what it sees: its own to reset, never forwarded. */
+	if (req->command == FSM_COMMAND_RESET_IDENTITY) {
+		daemon_reset_identity_command(d, req, source);
+		return;
+	}
+	if (d->coord == NULL || d->acting) {
+		daemon_execute(d, req->id, req->command,
+		    control_source_name(source), message, sizeof message);
+		return;
+	}
+	field.name = "CCR_COMMAND";
+	field.value = fsm_command_name(req->command);
+	if (coord_forward(d->coord, req->id, fsm_command_name(req->command),
+	    &cause) == 0) {
+		events_emit(&d->events, CCR_EVENT_CONTROL, LOG_LEVEL_NOTICE,
+		    &field, 1, NULL, "%s from %s (%s) forwarded to the actor "
+		    "%s", fsm_command_name(req->command),
+		    control_source_name(source), req->id,
+		    coord_actor(d->coord) != NULL ? coord_actor(d->coord) :
+		    "(none yet)");
+		return;
+	}
+	daemon_last_command(d, req->id, req->command, false, cause, NULL);
+	events_emit(&d->events, CCR_EVENT_CONTROL, LOG_LEVEL_WARNING, &field, 1,
+	    NULL, "%s from %s (%s) rejected: %s",
+	    fsm_command_name(req->command), control_source_name(source),
+	    req->id, cause);
+	free(cause);
+	daemon_publish(d);
 }
 
 /* Before the engine's queued requests leave: save the record they follow. */
@@ -344,6 +539,58 @@ daemon_persist(void *arg)
 		    action_record_to_json(action_record(d->engine)));
 		daemon_save_state(d);
 	}
+}
+
+/* A record write some queued requests wait for. */
+struct daemon_ticket {
+	struct daemon	*d;
+	uint64_t	 ticket;
+};
+
+/* The record is in etcd: release the requests that waited for it. */
+static void
+daemon_record_done(bool ok, void *arg)
+{
+	struct daemon_ticket	*t = arg;
+	struct daemon		*d = t->d;
+	uint64_t		 ticket = t->ticket;
+
+	free(t);
+	if (ok && ticket != 0)
+		sender_release(d->sender, ticket);
+}
+
+/* Write the state to etcd; requests up to ticket (0: none) wait for it. */
+static void
+daemon_record_write(struct daemon *d, uint64_t ticket)
+{
+	struct daemon_ticket	*t;
+	json_t			*doc;
+
+	if ((doc = state_to_json(&d->state)) == NULL) {
+		log_warnx("the record holds invalid text: not written to etcd");
+		return;
+	}
+	t = xcalloc(1, sizeof *t);
+	t->d = d;
+	t->ticket = ticket;
+	if (coord_record_write(d->coord, doc, daemon_record_done, t) == -1)
+		free(t);
+	json_decref(doc);
+}
+
+/*
+ * The sender's barrier with coordination: a request leaves only once the
+ * record it follows is in etcd, not only on disk, so that the member that
+ * takes over knows it may have been sent.
+ */
+static void
+daemon_barrier(uint64_t ticket, void *arg)
+{
+	struct daemon	*d = arg;
+
+	if (d->acting)
+		daemon_record_write(d, ticket);
 }
 
 /* The engine's record changed: it must reach the disk before what follows. */
@@ -468,6 +715,8 @@ daemon_launch(struct daemon *d, enum fsm_action kind)
 	char			*cause;
 	int			 old_leader;
 
+	if (!daemon_may_act(d))
+		return;
 	old_leader = kind == FSM_ACTION_FAILBACK ? 1 - d->leader : d->leader;
 	if (kind == FSM_ACTION_FAILBACK && d->state.promotion != NULL &&
 	    (promotion = action_record_from_json(d->state.promotion,
@@ -526,6 +775,8 @@ daemon_start_action(struct daemon *d, const struct fsm_output *out)
 	char			*cause;
 	size_t			 n;
 
+	if (!daemon_may_act(d))
+		return;
 	if (action_running(d->engine)) {
 		if (out->confirmed && (n = action_confirm(d->engine)) > 0) {
 			log_notice("operator confirmed: %zu divergent indices "
@@ -774,6 +1025,38 @@ daemon_engine_create(struct daemon *d)
 	    &callbacks));
 }
 
+/*
+ * Whether a reload may keep the running coordination: only the quorum may
+ * change without a restart.
+ */
+static bool
+daemon_coord_same(const struct ccr_coordination_config *a,
+    const struct ccr_coordination_config *b)
+{
+	size_t	i;
+
+#define SAME_STR(x, y) (((x) == NULL && (y) == NULL) || \
+	((x) != NULL && (y) != NULL && strcmp((x), (y)) == 0))
+	if (a->enabled != b->enabled)
+		return (false);
+	if (!a->enabled)
+		return (true);
+	if (a->nendpoints != b->nendpoints || a->lease_ttl_s != b->lease_ttl_s)
+		return (false);
+	for (i = 0; i < a->nendpoints; i++) {
+		if (strcmp(a->endpoints[i], b->endpoints[i]) != 0)
+			return (false);
+	}
+	return (SAME_STR(a->prefix, b->prefix) &&
+	    SAME_STR(a->member, b->member) &&
+	    SAME_STR(a->ca_file, b->ca_file) &&
+	    SAME_STR(a->cert_file, b->cert_file) &&
+	    SAME_STR(a->key_file, b->key_file) &&
+	    SAME_STR(a->username, b->username) &&
+	    SAME_STR(a->password_file, b->password_file));
+#undef SAME_STR
+}
+
 /* SIGHUP: validate the new configuration, swap it in only when it is good. */
 static void
 daemon_reload(void *arg)
@@ -801,6 +1084,12 @@ daemon_reload(void *arg)
 	    daemon_cluster_name(d, 1 - d->leader)) == -1) {
 		cause = xstrdup("the clusters were renamed; restart the daemon "
 		    "to change them");
+		config_free(cfg);
+		goto rejected;
+	}
+	if (!daemon_coord_same(&cfg->coordination, &d->config->coordination)) {
+		cause = xstrdup("the coordination section changed (other than "
+		    "quorum); restart the daemon to change it");
 		config_free(cfg);
 		goto rejected;
 	}
@@ -853,6 +1142,35 @@ rejected:
 	notify_ready();
 }
 
+/* Log a coordination event: who acts, etcd reachable or not. */
+static void __attribute__((format(printf, 3, 4)))
+daemon_coord_event(struct daemon *d, enum log_level level, const char *fmt,
+    ...)
+{
+	struct log_field	 field;
+	va_list			 ap;
+	char			*msg;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) == -1)
+		fatalx("out of memory");
+	va_end(ap);
+	field.name = "CCR_STATE";
+	field.value = fsm_state_name(d->fsm.state);
+	events_emit(&d->events, CCR_EVENT_COORDINATION, level, &field, 1,
+	    NULL, "%s", msg);
+	free(msg);
+}
+
+/* The lease is revoked (or etcd did not answer): leave the loop. */
+static void
+daemon_resigned(void *arg)
+{
+	struct daemon	*d = arg;
+
+	event_base_loopbreak(d->base);
+}
+
 /* SIGTERM or SIGINT: leave the loop; in-flight requests are abandoned. */
 static void
 daemon_stop(int signo, void *arg)
@@ -861,7 +1179,21 @@ daemon_stop(int signo, void *arg)
 
 	log_notice("%s: stopping", strsignal(signo));
 	notify_stopping();
-	event_base_loopbreak(d->base);
+	if (d->coord == NULL || d->resigning) {
+		event_base_loopbreak(d->base);
+		return;
+	}
+	/*
+	 * Hand the role over now: stop sending, then revoke the lease so
+	 * another watcher takes the actor key without waiting for its TTL.
+	 */
+	d->resigning = true;
+	d->acting = false;
+	action_stop(d->engine);
+	daemon_coord_event(d, LOG_LEVEL_NOTICE, "coordination: %s resigns: "
+	    "its lease is revoked for another watcher to act",
+	    coord_member(d->coord));
+	coord_resign(d->coord, daemon_resigned, d);
 }
 
 /*
@@ -897,14 +1229,13 @@ daemon_record_touched(const json_t *j)
 	action_record_free(rec);
 	return (touched);
 }
+static int	daemon_adopt(struct daemon *, char **);
 
 /* Load state.json: roles and the machine as they were before a restart. */
 static int
 daemon_restore(struct daemon *d, char **cause)
 {
-	struct fsm_saved	 saved;
 	char			*why;
-	int			 leader;
 
 	switch (state_load(&d->state, d->state_path, &why)) {
 	case STATE_MISSING:
@@ -917,6 +1248,25 @@ daemon_restore(struct daemon *d, char **cause)
 	case STATE_LOADED:
 		break;
 	}
+	if (daemon_adopt(d, cause) == -1)
+		return (-1);
+	log_info("restored from %s: %s, leader %s%s%s", d->state.path,
+	    fsm_state_name(d->fsm.state), daemon_cluster_name(d, d->leader),
+	    d->restored.reason[0] != '\0' ? ": " : "", d->restored.reason);
+	return (0);
+}
+
+/*
+ * Take roles and the machine from d->state (the state file, or the record
+ * another member wrote); what a resumed action needs lands in d->restored.
+ */
+static int
+daemon_adopt(struct daemon *d, char **cause)
+{
+	struct fsm_saved	 saved;
+	char			*why;
+	int			 leader;
+
 	leader = config_cluster_index(d->config, d->state.leader);
 	if (leader == -1 ||
 	    config_cluster_index(d->config, d->state.follower) != 1 - leader) {
@@ -936,9 +1286,6 @@ daemon_restore(struct daemon *d, char **cause)
 		    d->state.path);
 		return (-1);
 	}
-	log_info("restored from %s: %s, leader %s%s%s", d->state.path,
-	    fsm_state_name(d->fsm.state), daemon_cluster_name(d, d->leader),
-	    d->restored.reason[0] != '\0' ? ": " : "", d->restored.reason);
 	if (d->fsm.state == FSM_STATE_FAILED && d->state.failed != NULL &&
 	    (d->failed = action_record_from_json(d->state.failed,
 	    &why)) == NULL) {
@@ -982,6 +1329,176 @@ daemon_resume(struct daemon *d)
 		daemon_start_action(d, &d->restored);
 }
 
+/*
+ * This member became the actor, or stopped being it. Becoming it is a
+ * restart without the process: the record in etcd (else the local copy,
+ * the first time a set of watchers starts) gives roles and the machine,
+ * and a recorded action is finished from where it stood.
+ */
+static void
+daemon_coord_acting(bool acting, json_t *record, void *arg)
+{
+	struct daemon	*d = arg;
+	char		*cause;
+
+	if (!acting) {
+		d->acting = false;
+		action_stop(d->engine);
+		daemon_coord_event(d, LOG_LEVEL_WARNING, "coordination: %s "
+		    "stopped acting: no request, action or hook until it "
+		    "holds the role again", coord_member(d->coord));
+		daemon_publish(d);
+		return;
+	}
+	if (record != NULL &&
+	    state_load_json(&d->state, record, &cause) == -1) {
+		log_warnx("the record in etcd is unusable, taking over from "
+		    "the local state: %s", cause);
+		free(cause);
+	}
+	if (daemon_adopt(d, &cause) == -1) {
+		log_warnx("%s; the actor role is taken with the state as "
+		    "it was", cause);
+		free(cause);
+	}
+	poller_set_leader(d->poller, d->leader);
+	d->acting = true;
+	daemon_coord_event(d, LOG_LEVEL_NOTICE, "coordination: %s is the "
+	    "actor: %s, leader %s%s%s", coord_member(d->coord),
+	    fsm_state_name(d->fsm.state), daemon_cluster_name(d, d->leader),
+	    d->state.action != NULL ? ", resuming the recorded action" : "",
+	    record == NULL ? " (no record in etcd yet)" : "");
+	daemon_save_state(d);
+	daemon_resume(d);
+	daemon_publish(d);
+}
+
+/* The actor wrote a newer record: follow its roles and state. */
+static void
+daemon_coord_record(json_t *record, const char *by, void *arg)
+{
+	struct daemon		*d = arg;
+	struct log_field	 field;
+	enum fsm_state		 was = d->fsm.state;
+	int			 leader = d->leader;
+	char			*cause;
+
+	if (state_load_json(&d->state, record, &cause) == -1 ||
+	    daemon_adopt(d, &cause) == -1) {
+		log_warnx("the record %s wrote is not followed: %s", by,
+		    cause);
+		free(cause);
+		return;
+	}
+	d->own = d->fsm;
+	if (d->leader != leader) {
+		poller_set_leader(d->poller, d->leader);
+		log_notice("roles swapped by %s: leader %s, follower %s", by,
+		    daemon_cluster_name(d, d->leader),
+		    daemon_cluster_name(d, 1 - d->leader));
+	}
+	if (d->fsm.state != was) {
+		field.name = "CCR_STATE";
+		field.value = fsm_state_name(d->fsm.state);
+		events_emit(&d->events, CCR_EVENT_STATE_CHANGED,
+		    LOG_LEVEL_NOTICE, &field, 1, NULL, "state %s -> %s by %s: "
+		    "%s", fsm_state_name(was), fsm_state_name(d->fsm.state), by,
+		    d->state.fsm.reason);
+	}
+	daemon_save_state(d);
+	daemon_publish(d);
+}
+
+/* The actor: a command another member forwarded. */
+static void
+daemon_coord_command(const struct coord_command *cmd, void *arg)
+{
+	struct daemon		*d = arg;
+	struct coord_command	 answer;
+	enum fsm_command	 command;
+	char			 source[CONFIG_MEMBER_MAX + 16];
+
+	memset(&answer, 0, sizeof answer);
+	if (fsm_command_from_name(cmd->command, &command) == -1) {
+		snprintf(answer.message, sizeof answer.message,
+		    "unknown command");
+		coord_command_done(d->coord, &answer);
+		return;
+	}
+	snprintf(source, sizeof source, "member %s", cmd->from);
+	answer.accepted = daemon_execute(d, cmd->id, command, source,
+	    answer.message, sizeof answer.message);
+	coord_command_done(d->coord, &answer);
+}
+
+/* The forwarder: the actor's answer to a command given here. */
+static void
+daemon_coord_answered(const struct coord_command *cmd, void *arg)
+{
+	struct daemon		*d = arg;
+	struct log_field	 field;
+	enum fsm_command	 command;
+
+	if (fsm_command_from_name(cmd->command, &command) == -1)
+		return;
+	daemon_last_command(d, cmd->id, command, cmd->accepted, cmd->message,
+	    cmd->by[0] != '\0' ? cmd->by : NULL);
+	field.name = "CCR_COMMAND";
+	field.value = cmd->command;
+	events_emit(&d->events, CCR_EVENT_CONTROL, cmd->accepted ?
+	    LOG_LEVEL_NOTICE : LOG_LEVEL_WARNING, &field, 1, NULL,
+	    "%s (%s) %s%s%s: %s", cmd->command, cmd->id,
+	    cmd->accepted ? "accepted" : "rejected",
+	    cmd->by[0] != '\0' ? " by " : "", cmd->by, cmd->message);
+	daemon_publish(d);
+}
+
+/* etcd became reachable or unreachable. */
+static void
+daemon_coord_available(bool available, const char *why, void *arg)
+{
+	struct daemon	*d = arg;
+
+	if (available)
+		daemon_coord_event(d, LOG_LEVEL_NOTICE, "coordination "
+		    "available again: etcd reachable");
+	else
+		daemon_coord_event(d, LOG_LEVEL_WARNING, "coordination "
+		    "unavailable: %s; no new action starts", why);
+	daemon_publish(d);
+}
+
+/* Join the other watchers through etcd, as the configuration says. */
+static int
+daemon_open_coord(struct daemon *d, char **cause)
+{
+	const struct ccr_coordination_config	*cc;
+	struct coord_callbacks			 cb;
+	char					*password = NULL;
+
+	cc = &d->config->coordination;
+	if (cc->password_file != NULL && config_read_secret(d->config,
+	    cc->password_file, &password, cause) == -1)
+		return (-1);
+	cb.acting = daemon_coord_acting;
+	cb.record = daemon_coord_record;
+	cb.command = daemon_coord_command;
+	cb.answered = daemon_coord_answered;
+	cb.available = daemon_coord_available;
+	cb.arg = d;
+	d->coord = coord_create(d->base, d->http, cc, password,
+	    d->config->request_timeout_ms, &cb);
+	config_secret_free(password);
+	d->events.member = coord_member(d->coord);
+	d->events.may_run_hooks = daemon_may_act;
+	d->events.arg = d;
+	sender_set_barrier(d->sender, daemon_barrier, daemon_may_act);
+	log_info("coordination: member %s of %s, quorum %d, lease %llu s",
+	    cc->member, cc->prefix, cc->quorum,
+	    (unsigned long long)cc->lease_ttl_s);
+	return (0);
+}
+
 /* Create a directory the daemon owns, if it is not there yet. */
 static int
 daemon_mkdir(const char *path, mode_t mode, char **cause)
@@ -999,6 +1516,8 @@ daemon_free(struct daemon *d)
 {
 	if (d->watchdog != NULL)
 		event_free(d->watchdog);
+	if (d->coord != NULL)
+		coord_free(d->coord);
 	control_free(d->control);
 	hook_runner_free(d->hooks);
 	action_free(d->engine);
@@ -1095,7 +1614,13 @@ daemon_run(const struct daemon_options *opts)
 	    daemon_cluster_name(&d, 1 - d.leader), d.config->nindices,
 	    d.config->dry_run ? ", dry run" : "");
 	daemon_save_state(&d);
-	daemon_resume(&d);
+	/* With coordination, only the actor resumes, once it holds the role. */
+	d.own = d.fsm;
+	if (d.config->coordination.enabled) {
+		if (daemon_open_coord(&d, &cause) == -1)
+			goto fail;
+	} else
+		daemon_resume(&d);
 	daemon_publish(&d);
 	poller_start(d.poller);
 	event_base_dispatch(d.base);

@@ -39,6 +39,7 @@ const struct ccr_event_info ccr_events[CCR_EVENT_MAX] = {
 	{ "control",	"721a6c61133b494696682d45c580527e" },
 	{ "hook-finished",	"303c817895f140c38f316d58f330c466" },
 	{ "config-reloaded",	"585e89243a6347f69b6f1da0d6d70bc5" },
+	{ "coordination",	"837a8e8ffc774e32ae40c0e0666990d8" },
 };
 
 /* The configured hook for an event kind, and its name; NULL when none. */
@@ -87,6 +88,10 @@ events_emit(const struct events *ev, enum ccr_event kind,
 	if (hook == NULL || ev == NULL ||
 	    (path = events_hook(ev->config, kind, &name)) == NULL)
 		return;
+	if (ev->may_run_hooks != NULL && !ev->may_run_hooks(ev->arg)) {
+		log_debug("%s not run: this watcher does not act", name);
+		return;
+	}
 	req = *hook;
 	req.name = name;
 	req.path = path;
@@ -233,8 +238,9 @@ events_state_changed(const struct events *ev, const struct fsm_output *out,
 	hook.state = fsm_state_name(out->new_state);
 	hook.old_state = fsm_state_name(out->old_state);
 	events_emit(ev, CCR_EVENT_STATE_CHANGED, LOG_LEVEL_NOTICE, &field, 1,
-	    &hook, "state %s -> %s: %s", fsm_state_name(out->old_state),
-	    fsm_state_name(out->new_state), out->reason);
+	    &hook, "state %s -> %s%s%s: %s", fsm_state_name(out->old_state),
+	    fsm_state_name(out->new_state), ev->member != NULL ? " by " : "",
+	    ev->member != NULL ? ev->member : "", out->reason);
 }
 
 /* Journal events per action kind: started, finished. */

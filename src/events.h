@@ -31,6 +31,7 @@ enum ccr_event {
 	CCR_EVENT_CONTROL,
 	CCR_EVENT_HOOK_FINISHED,
 	CCR_EVENT_CONFIG_RELOADED,
+	CCR_EVENT_COORDINATION,
 	CCR_EVENT_MAX
 };
 
@@ -49,10 +50,18 @@ struct hook_request;
 struct hook_result;
 struct hook_runner;
 
-/* Where events go besides the log: the hooks and which are configured. */
+/*
+ * Where events go besides the log: the hooks and which are configured.
+ * With several watchers, member names this one in state changes (which
+ * say who acted) and may_run_hooks is asked before each hook starts: only
+ * the actor starts hooks.
+ */
 struct events {
 	struct hook_runner		*hooks;
 	const struct ccr_hooks_config	*config;
+	const char			*member;	/* NULL: alone */
+	bool				(*may_run_hooks)(void *);
+	void				*arg;
 };
 
 void	events_emit(const struct events *, enum ccr_event, enum log_level,

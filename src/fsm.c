@@ -131,6 +131,13 @@
  * on that cluster; promote needs a follower whose identity holds, failback
  * and switchover both clusters'.
  *
+ * Quorum: with several watchers (obs->quorum.required), a lost leader also
+ * needs coordination available and at least quorum.needed watchers, this
+ * one included, whose fresh view is that the leader is unreachable. A
+ * watcher that sees the leader down alone is cut off on its side; with etcd
+ * unreachable nothing new starts. Either keeps the state as above and says
+ * why; a pending promotion waits for the quorum before it starts.
+ *
  * DEGRADED and a lost leader: an unreachable follower can neither agree nor
  * be promoted, so it never promotes. A cut link counts only while the daemon
  * reaches the leader, so a dying leader leaves that DEGRADED by the usual
@@ -435,6 +442,7 @@ fsm_reset_counters(struct fsm *fsm)
 	fsm->seen_leader_identity_changed = false;
 	fsm->seen_follower_identity_changed = false;
 	fsm->suspect = fsm->lost = fsm->back = fsm->degraded = false;
+	fsm->withheld = false;
 }
 
 /* Hand an action to the engine. */
@@ -599,6 +607,34 @@ fsm_agreement(const struct fsm *fsm, const struct fsm_params *p,
 	return (FSM_AGREE_UNKNOWN);
 }
 
+/* Whether the follower agrees the leader is gone (for a member's summary). */
+bool
+fsm_follower_agrees(const struct fsm *fsm, const struct fsm_params *p,
+    const struct observation *obs)
+{
+	char	why[FSM_REASON_LEN];
+
+	return (obs->follower.reachable &&
+	    fsm_agreement(fsm, p, obs, why, sizeof why) == FSM_AGREE_YES);
+}
+
+/* Why the watchers' quorum withholds a lost leader; NULL: it does not. */
+static const char *
+fsm_quorum_short(const struct observation *obs, char *buf, size_t len)
+{
+	const struct obs_quorum	*q = &obs->quorum;
+
+	if (!q->required)
+		return (NULL);
+	if (!q->available)
+		return ("coordination unavailable");
+	if (q->down >= q->needed)
+		return (NULL);
+	snprintf(buf, len, "%u of %u watchers see the leader down, quorum %u",
+	    q->down, q->fresh, q->needed);
+	return (buf);
+}
+
 /*
  * Whether a follower index does not replicate: a fatal exception first,
  * else one known to be paused, a plain index or missing (an unanswered
@@ -747,7 +783,9 @@ fsm_act_watch(struct fsm *fsm, const struct fsm_params *p,
 	const char		*gwhy = NULL, *outcome;
 	enum fsm_state		 base;
 	bool			 lost = false, lost_edge, degraded_edge;
-	bool			 suspect_edge;
+	bool			 suspect_edge, withheld, withheld_edge;
+	char			 qbuf[96];
+	const char		*qwhy;
 
 	degraded[0] = '\0';
 	if (fsm->follower_failures >= ft) {
@@ -791,6 +829,15 @@ fsm_act_watch(struct fsm *fsm, const struct fsm_params *p,
 				    "for %u polls of %u", fsm->agreements, ft);
 		}
 	}
+	withheld = false;
+	if (lost && (qwhy = fsm_quorum_short(obs, qbuf, sizeof qbuf)) !=
+	    NULL) {
+		snprintf(why, sizeof why, "%s", qwhy);
+		lost = false;
+		withheld = true;
+	}
+	withheld_edge = (withheld && !fsm->withheld);
+	fsm->withheld = withheld;
 	lost_edge = (lost && !fsm->lost);
 	fsm->lost = lost;
 
@@ -822,7 +869,7 @@ fsm_act_watch(struct fsm *fsm, const struct fsm_params *p,
 		fsm_reason(out, "degraded: %s", degraded);
 	if (suspect_edge)
 		fsm_reason(out, "leader unreachable: %s", obs->leader.error);
-	if (!lost && fsm->leader_failures == ft)
+	if ((!lost && fsm->leader_failures == ft) || withheld_edge)
 		fsm_reason(out, "leader unreachable for %u polls, not lost: %s",
 		    fsm->leader_failures, why);
 	if (base != fsm->state) {
@@ -884,7 +931,8 @@ fsm_act_gate(struct fsm *fsm, const struct fsm_params *p,
 			return;
 		}
 		if (!fsm->pending_engine && !fsm->held &&
-		    fsm_promote_gate(fsm, p, now, gate, sizeof gate) == NULL) {
+		    fsm_promote_gate(fsm, p, now, gate, sizeof gate) == NULL &&
+		    fsm_quorum_short(obs, why, sizeof why) == NULL) {
 			fsm_reason(out, "promotion no longer gated");
 			fsm_start(fsm, FSM_ACTION_PROMOTE, false, false, now,
 			    out);
@@ -1346,7 +1394,7 @@ fsm_action_done(struct fsm *fsm, const struct fsm_params *p,
 			fsm_reset_counters(fsm);
 		} else
 			fsm->suspect = fsm->lost = fsm->back =
-			    fsm->degraded = false;
+			    fsm->degraded = fsm->withheld = false;
 		fsm->action = FSM_ACTION_NONE;
 		fsm->forced = false;
 		fsm_change_state(fsm, a == FSM_ACTION_PROMOTE ?

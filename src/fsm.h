@@ -172,6 +172,7 @@ struct fsm {
 	bool		 lost;
 	bool		 back;
 	bool		 degraded;
+	bool		 withheld;	/* lost, but the watchers' quorum is short */
 
 	char		 reason[FSM_REASON_LEN];
 };
@@ -198,5 +199,7 @@ int		 fsm_action_done(struct fsm *, const struct fsm_params *,
 		     enum fsm_action, enum fsm_result, const char *, uint64_t,
 		     struct fsm_output *);
 bool		 fsm_blocked(const struct fsm *, uint64_t);
+bool		 fsm_follower_agrees(const struct fsm *,
+		    const struct fsm_params *, const struct observation *);
 
 #endif

@@ -514,6 +514,10 @@ http_setup(struct http_request *req, const struct http_request_spec *spec)
 	}
 	if (spec->ca_file != NULL)
 		http_opt(e, CURLOPT_CAINFO, &rc, (void *)spec->ca_file);
+	if (spec->cert_file != NULL)
+		http_opt(e, CURLOPT_SSLCERT, &rc, (void *)spec->cert_file);
+	if (spec->key_file != NULL)
+		http_opt(e, CURLOPT_SSLKEY, &rc, (void *)spec->key_file);
 	if (spec->insecure) {
 		http_opt(e, CURLOPT_SSL_VERIFYPEER, &rc, 0L);
 		http_opt(e, CURLOPT_SSL_VERIFYHOST, &rc, 0L);

@@ -47,6 +47,8 @@ struct http_request_spec {
 	size_t			 nheaders;
 	uint64_t		 timeout_ms;	/* 0: none */
 	const char		*ca_file;	/* NULL: system store */
+	const char		*cert_file;	/* TLS client certificate */
+	const char		*key_file;	/* ... and its key */
 	bool			 insecure;	/* skip TLS verification */
 	const char		*username;	/* basic auth with password */
 	const char		*password;

@@ -54,3 +54,8 @@ sbin_PROGRAMS += %reldir%/ccr-failoverd %reldir%/ccr-failoverctl
 %canon_reldir%_libccr_a_SOURCES += %reldir%/readiness.c %reldir%/readiness.h
 # fence: write blocks on the old leader when it answers again.
 %canon_reldir%_libccr_a_SOURCES += %reldir%/fence.c %reldir%/fence.h
+# coord: several watchers, one actor, through etcd's JSON gateway.
+%canon_reldir%_libccr_a_SOURCES += \
+	%reldir%/coord.c %reldir%/coord.h \
+	%reldir%/coord-parse.c %reldir%/coord-parse.h \
+	%reldir%/coord-quorum.c %reldir%/coord-quorum.h

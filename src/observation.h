@@ -98,6 +98,18 @@ struct obs_index {
 	char			 fatal_reason[256];
 };
 
+/*
+ * What the other watchers say, when several coordinate through etcd (the
+ * daemon fills it; required false: a lone daemon, nothing to count).
+ */
+struct obs_quorum {
+	bool			 required;
+	bool			 available;	/* etcd answers, this one acts */
+	unsigned int		 fresh;		/* fresh summaries, own too */
+	unsigned int		 down;		/* of them, leader unreachable */
+	unsigned int		 needed;	/* coordination.quorum */
+};
+
 struct observation {
 	uint64_t		 now_ms;	/* CLOCK_MONOTONIC at round end */
 	struct obs_cluster	 leader;
@@ -105,6 +117,7 @@ struct observation {
 	struct obs_link		 link;
 	struct obs_index	*indices;	/* config order; borrowed */
 	size_t			 nindices;
+	struct obs_quorum	 quorum;
 };
 
 #endif

@@ -28,6 +28,7 @@ struct sender_call {
 	int			 cluster;
 	struct es_call		 call;
 	struct es_request	*req;	/* NULL while queued */
+	uint64_t		 ticket;	/* barrier it waits for; 0: none */
 	es_done_cb		 done;
 	void			*done_arg;
 };
@@ -40,6 +41,10 @@ struct sender {
 	TAILQ_HEAD(, sender_call) calls;
 	struct event		*flush;
 	size_t			 on_wire;
+
+	void			(*barrier)(uint64_t, void *);
+	bool			(*may_send)(void *);
+	uint64_t		 tickets;	/* the last one handed out */
 };
 
 static void
@@ -61,31 +66,89 @@ sender_call_done(const struct es_result *r, void *arg)
 	sender_call_free(c);
 }
 
+/* Put a queued request on the wire. */
+static void
+sender_send_one(struct sender *s, struct sender_call *c)
+{
+	struct es_result	a;
+
+	c->req = es_send(s->clients[c->cluster], &c->call, s->timeout_ms,
+	    sender_call_done, c);
+	if (c->req != NULL) {
+		s->on_wire++;
+		return;
+	}
+	memset(&a, 0, sizeof a);
+	a.outcome = HTTP_FAILED;
+	a.reason = "request could not be queued";
+	c->done(&a, c->done_arg);
+	sender_call_free(c);
+}
+
+/*
+ * With a barrier: hand the requests queued since the last flush a ticket
+ * and ask for their record to be made durable; they leave on release.
+ * Tickets go out in queue order, so released requests are the queue's head.
+ */
+static void
+sender_barrier(struct sender *s)
+{
+	struct sender_call	*c;
+	uint64_t		 ticket = 0;
+
+	TAILQ_FOREACH(c, &s->calls, entry) {
+		if (c->ticket != 0)
+			continue;
+		if (ticket == 0)
+			ticket = ++s->tickets;
+		c->ticket = ticket;
+	}
+	if (ticket != 0)
+		s->barrier(ticket, s->arg);
+}
+
 /* Persist, then send every request queued behind what was persisted. */
 static void
 sender_flush_cb(evutil_socket_t fd, short events, void *arg)
 {
 	struct sender		*s = arg;
 	struct sender_call	*c;
-	struct es_result	 a;
 
 	(void)fd;
 	(void)events;
 	s->persist(s->arg);
+	if (s->barrier != NULL) {
+		sender_barrier(s);
+		return;
+	}
 	while ((c = TAILQ_FIRST(&s->calls)) != NULL) {
 		TAILQ_REMOVE(&s->calls, c, entry);
-		c->req = es_send(s->clients[c->cluster], &c->call,
-		    s->timeout_ms, sender_call_done, c);
-		if (c->req != NULL) {
-			s->on_wire++;
-			continue;
-		}
-		memset(&a, 0, sizeof a);
-		a.outcome = HTTP_FAILED;
-		a.reason = "request could not be queued";
-		c->done(&a, c->done_arg);
-		sender_call_free(c);
+		sender_send_one(s, c);
 	}
+}
+
+/* The barrier of ticket is passed: send what waited for it. */
+void
+sender_release(struct sender *s, uint64_t ticket)
+{
+	struct sender_call	*c;
+
+	while ((c = TAILQ_FIRST(&s->calls)) != NULL && c->ticket != 0 &&
+	    c->ticket <= ticket) {
+		if (!s->may_send(s->arg))
+			return;
+		TAILQ_REMOVE(&s->calls, c, entry);
+		sender_send_one(s, c);
+	}
+}
+
+/* Requests wait for barrier as well as persist; see sender.h. */
+void
+sender_set_barrier(struct sender *s, void (*barrier)(uint64_t, void *),
+    bool (*may_send)(void *))
+{
+	s->barrier = barrier;
+	s->may_send = may_send;
 }
 
 /* Flush at once when nothing is on the wire, else soon. */

@@ -8,6 +8,7 @@
 #ifndef CCR_SENDER_H
 #define CCR_SENDER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "action.h"
@@ -27,5 +28,17 @@ struct sender	*sender_create(struct event_base *,
 void		 sender_free(struct sender *);
 void		 sender_schedule(struct sender *);
 void		 sender_transport(struct sender *, struct action_transport *);
+
+/*
+ * A second, asynchronous barrier after persist (several watchers: the
+ * record must be in etcd too). At each flush, barrier(ticket, arg) is given
+ * the ticket of the requests queued since the last flush and makes their
+ * record durable (or cannot: they wait, until the engine that queued them
+ * is stopped); sender_release(ticket) then sends every request up to that
+ * ticket, each only while may_send(arg) holds.
+ */
+void		 sender_set_barrier(struct sender *, void (*)(uint64_t, void *),
+		     bool (*)(void *));
+void		 sender_release(struct sender *, uint64_t);
 
 #endif

@@ -214,16 +214,13 @@ state_fsm(const struct state *st, struct fsm_saved *saved)
 		    (uint64_t)(st->block_until.tv_sec - now.tv_sec) * 1000;
 }
 
-/* Save the whole record to its path, atomically and durably, mode 0600. */
-int
-state_save(const struct state *st, char **cause)
+/* The whole record as a JSON document; NULL if it holds invalid text. */
+json_t *
+state_to_json(const struct state *st)
 {
 	const struct fsm_saved	*f = &st->fsm;
-	json_t			*doc;
-	char			*dump, *text;
-	int			 ret;
 
-	doc = json_pack("{s:i s:o s:o s:{s:s s:o s:s s:b s:o s:b s:b s:b s:s}"
+	return (json_pack("{s:i s:o s:o s:{s:s s:o s:s s:b s:o s:b s:b s:b s:s}"
 	    " s:o s:o s:o s:o s:o s:o s:o}",
 	    "version", STATE_FORMAT_VERSION,
 	    "leader", state_string_json(st->leader),
@@ -246,8 +243,18 @@ state_save(const struct state *st, char **cause)
 	    "failed_action", state_object_json(st->failed),
 	    "fenced", state_string_json(st->fenced),
 	    "index_uuids", st->index_uuids != NULL ?
-	    json_incref(st->index_uuids) : json_object());
-	if (doc == NULL) {
+	    json_incref(st->index_uuids) : json_object()));
+}
+
+/* Save the whole record to its path, atomically and durably, mode 0600. */
+int
+state_save(const struct state *st, char **cause)
+{
+	json_t	*doc;
+	char	*dump, *text;
+	int	 ret;
+
+	if ((doc = state_to_json(st)) == NULL) {
 		xasprintf(cause, "state record holds invalid text");
 		return (-1);
 	}
@@ -474,6 +481,25 @@ state_from_json(json_t *doc, struct state *st, char **cause)
 			}
 		}
 	}
+	return (0);
+}
+
+/*
+ * Replace st's record with the document doc (another member's copy of it),
+ * keeping st's path; on failure st is untouched and *cause set.
+ */
+int
+state_load_json(struct state *st, json_t *doc, char **cause)
+{
+	struct state	 fresh;
+
+	state_init(&fresh, st->path);
+	if (state_from_json(doc, &fresh, cause) == -1) {
+		state_clear(&fresh);
+		return (-1);
+	}
+	state_clear(st);
+	*st = fresh;
 	return (0);
 }
 

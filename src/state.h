@@ -51,6 +51,8 @@ void		 state_init(struct state *, const char *);
 void		 state_clear(struct state *);
 enum state_load_result state_load(struct state *, const char *, char **);
 int		 state_save(const struct state *, char **);
+json_t		*state_to_json(const struct state *);
+int		 state_load_json(struct state *, json_t *, char **);
 
 void		 state_set_roles(struct state *, const char *, const char *);
 void		 state_set_action(struct state *, json_t *);

@@ -150,13 +150,42 @@ status_divergence(const struct status_divergence *d)
 static json_t *
 status_last_command(const struct status_command *c)
 {
+	json_t	*j;
+
 	if (c->id == NULL)
 		return (json_null());
-	return (json_pack("{s:s s:s s:s s:o}",
+	j = json_pack("{s:s s:s s:s s:o}",
 	    "id", c->id,
 	    "command", fsm_command_name(c->command),
 	    "outcome", control_outcome_name(c->outcome),
-	    "message", status_string(c->message)));
+	    "message", status_string(c->message));
+	if (j != NULL && c->by != NULL)
+		json_object_set_new(j, "by", json_string(c->by));
+	return (j);
+}
+
+/* The watchers and who acts; only with a coordination section. */
+static json_t *
+status_coordination(const struct status_coordination *c)
+{
+	const struct status_member	*m;
+	json_t				*members;
+	size_t				 i;
+
+	if ((members = json_array()) == NULL)
+		return (NULL);
+	for (i = 0; i < c->nmembers; i++) {
+		m = &c->members[i];
+		json_array_append_new(members, json_pack("{s:s s:b s:s s:I}",
+		    "name", m->name, "leader_reachable", m->leader_reachable,
+		    "state", m->state, "age_ms", (json_int_t)m->age_ms));
+	}
+	return (json_pack("{s:s s:o s:b s:b s:o}",
+	    "member", c->member,
+	    "actor", status_string(c->actor),
+	    "acting", c->acting,
+	    "etcd_reachable", c->etcd_reachable,
+	    "members", members));
 }
 
 /* The readiness checks of the last pass. */
@@ -178,7 +207,9 @@ status_readiness(const struct status_snapshot *snap)
 static json_t *
 status_to_json(const struct status_snapshot *snap)
 {
-	return (json_pack("{s:s s:I s:o s:b s:o s:o s:o s:o s:o s:o s:o s:I"
+	json_t	*doc;
+
+	doc = json_pack("{s:s s:I s:o s:b s:o s:o s:o s:o s:o s:o s:o s:I"
 	    " s:b s:o s:o s:o s:o s:b s:o s:o}",
 	    "version", PACKAGE_VERSION,
 	    "pid", (json_int_t)getpid(),
@@ -199,7 +230,14 @@ status_to_json(const struct status_snapshot *snap)
 	    "last_command", status_last_command(&snap->last_command),
 	    "ready", snap->ready,
 	    "readiness", status_readiness(snap),
-	    "fenced", status_string(snap->fenced)));
+	    "fenced", status_string(snap->fenced));
+	if (doc != NULL && snap->coordination.enabled &&
+	    json_object_set_new(doc, "coordination",
+	    status_coordination(&snap->coordination)) == -1) {
+		json_decref(doc);
+		return (NULL);
+	}
+	return (doc);
 }
 
 /* Replace <dir>/status.json with snap; -1 with *cause on failure. */
@@ -359,13 +397,22 @@ status_publish(const struct status_view *v, const char *dir, char *line,
 	snap.since = status_wall_at(f->state_since_ms);
 	if (v->last_command != NULL)
 		snap.last_command = *v->last_command;
+	if (v->coordination != NULL)
+		snap.coordination = *v->coordination;
 	rv = status_write(&snap, dir, cause);
 	for (i = 0; i < n; i++)
 		free(errors[i]);
 	free(errors);
 	free(idx);
 
-	if (!v->polled)
+	if (v->coordination != NULL && !v->coordination->etcd_reachable)
+		snprintf(line, len, "%s, leader %s, coordination unavailable",
+		    snap.state, snap.leader);
+	else if (v->coordination != NULL && !v->coordination->acting)
+		snprintf(line, len, "%s, leader %s, actor %s", snap.state,
+		    snap.leader, v->coordination->actor != NULL ?
+		    v->coordination->actor : "none");
+	else if (!v->polled)
 		snprintf(line, len, "starting, first poll pending");
 	else if (lag_known && n > 0)
 		snprintf(line, len, "%s%s, leader %s, lag %lld ops",

@@ -60,6 +60,26 @@ struct status_command {
 	enum fsm_command	 command;
 	enum control_outcome	 outcome;
 	const char		*message;	/* NULL: none */
+	const char		*by;	/* the member that carried it out */
+};
+
+/* One watcher as this one last saw its summary. */
+struct status_member {
+	const char		*name;
+	bool			 leader_reachable;
+	const char		*state;
+	uint64_t		 age_ms;
+};
+
+/* Several watchers through etcd; enabled false: a lone daemon. */
+struct status_coordination {
+	bool			 enabled;
+	const char		*member;
+	const char		*actor;		/* NULL: none known */
+	bool			 acting;
+	bool			 etcd_reachable;
+	const struct status_member *members;
+	size_t			 nmembers;
 };
 
 struct status_snapshot {
@@ -83,6 +103,7 @@ struct status_snapshot {
 	const char		*fenced;	/* write-blocked old leader */
 	const struct readiness_check *readiness;
 	size_t			 nreadiness;
+	struct status_coordination coordination;
 };
 
 struct fsm;
@@ -103,6 +124,7 @@ struct status_view {
 	const struct readiness_check	*readiness;
 	size_t				 nreadiness;
 	const char			*fenced;	/* NULL: none */
+	const struct status_coordination *coordination;	/* NULL: alone */
 };
 
 const char	*status_health_name(enum obs_health);

@@ -59,7 +59,8 @@ TESTS += %reldir%/unit/check_atomicfile %reldir%/unit/check_notify \
 	%reldir%/unit/check_control_proto %reldir%/integration/ctl.sh
 EXTRA_DIST += %reldir%/integration/ctl.sh \
 	%reldir%/integration/ctl/status-replicating.json \
-	%reldir%/integration/ctl/status-promoting.json
+	%reldir%/integration/ctl/status-promoting.json \
+	%reldir%/integration/ctl/status-coordinated.json
 # fsm: the state machine's scripted transitions.
 check_PROGRAMS += %reldir%/unit/check_fsm
 %canon_reldir%_unit_check_fsm_SOURCES = %reldir%/unit/check_fsm.c
@@ -174,6 +175,19 @@ EXTRA_DIST += \
 	%reldir%/config/bad-urls-empty.conf \
 	%reldir%/config/bad-urls-missing.conf \
 	%reldir%/config/bad-username-alone.conf \
+	%reldir%/config/bad-coordination-cert-alone.conf \
+	%reldir%/config/bad-coordination-endpoint-bad.conf \
+	%reldir%/config/bad-coordination-etcd-missing.conf \
+	%reldir%/config/bad-coordination-member-bad.conf \
+	%reldir%/config/bad-coordination-member-missing.conf \
+	%reldir%/config/bad-coordination-prefix-bad.conf \
+	%reldir%/config/bad-coordination-prefix-missing.conf \
+	%reldir%/config/bad-coordination-quorum-range.conf \
+	%reldir%/config/bad-coordination-ttl-range.conf \
+	%reldir%/config/bad-coordination-unknown.conf \
+	%reldir%/config/bad-coordination-username-alone.conf \
+	%reldir%/config/good-coordination.conf \
+	%reldir%/config/good-coordination.ok \
 	%reldir%/config/good-full.conf \
 	%reldir%/config/good-full.ok \
 	%reldir%/config/good-include.conf \
@@ -266,3 +280,19 @@ TESTS += %reldir%/integration/safety-data.sh
 EXTRA_DIST += %reldir%/integration/safety-data.sh
 TESTS += %reldir%/integration/safety-tls.sh
 EXTRA_DIST += %reldir%/integration/safety-tls.sh
+# coord: etcd's gateway documents, quorum and lease check.
+check_PROGRAMS += %reldir%/unit/check_coord
+%canon_reldir%_unit_check_coord_SOURCES = %reldir%/unit/check_coord.c
+%canon_reldir%_unit_check_coord_CFLAGS = $(UNIT_CFLAGS)
+%canon_reldir%_unit_check_coord_LDADD = $(UNIT_LIBS)
+TESTS += %reldir%/unit/check_coord
+# coordination: three daemons, a three-member etcd cluster, two essims.
+TESTS += %reldir%/integration/ha.sh %reldir%/integration/ha-tls.sh
+EXTRA_DIST += %reldir%/integration/ha-lib.sh %reldir%/integration/ha.sh \
+	%reldir%/integration/ha-tls.sh
+# sender: group commit and the coordination barrier.
+check_PROGRAMS += %reldir%/unit/check_sender
+%canon_reldir%_unit_check_sender_SOURCES = %reldir%/unit/check_sender.c
+%canon_reldir%_unit_check_sender_CFLAGS = $(UNIT_CFLAGS)
+%canon_reldir%_unit_check_sender_LDADD = $(UNIT_LIBS)
+TESTS += %reldir%/unit/check_sender

@@ -71,7 +71,8 @@ usage(FILE *f)
 	    "[--auth-api-key ID:KEY]\n"
 	    "             [--role NAME:PRIV,...] [--security-file FILE]\n"
 	    "             [--tls-cert FILE --tls-key FILE]\n"
-	    "             [--log-level LEVEL] [--allow-non-loopback] "
+	    "             [--log-level LEVEL] [--request-log FILE] "
+	    "[--allow-non-loopback]\n             "
 	    "[-V] [-h]\n");
 }
 
@@ -193,6 +194,7 @@ main(int argc, char **argv)
 		{ "refresh-interval-ms", required_argument, NULL, 'r' },
 		{ "read-poll-timeout-ms", required_argument, NULL, 'P' },
 		{ "log-level", required_argument, NULL, 'L' },
+		{ "request-log", required_argument, NULL, 'R' },
 		{ "allow-non-loopback", no_argument, NULL, 'A' },
 		{ "auth-basic", required_argument, NULL, 'b' },
 		{ "auth-api-key", required_argument, NULL, 'k' },
@@ -264,6 +266,14 @@ main(int argc, char **argv)
 			break;
 		case 'A':
 			allow_any = 1;
+			break;
+		case 'R':
+			if ((es.opt.request_log = fopen(optarg, "a")) == NULL) {
+				fprintf(stderr, "essim: %s: %s\n", optarg,
+				    strerror(errno));
+				return (2);
+			}
+			setvbuf(es.opt.request_log, NULL, _IOLBF, 0);
 			break;
 		case 'b':
 		case 'k':

@@ -10,6 +10,7 @@
 #include <sys/queue.h>
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include <event2/bufferevent.h>
 #include <event2/event.h>
@@ -91,6 +92,7 @@ struct essim_options {
 	int		 refresh_interval_ms;
 	int		 tick_ms;
 	int		 read_poll_ms;	/* read_poll_timeout when unset */
+	FILE		*request_log;	/* one line per request, or NULL */
 };
 
 /* The header that marks requests from a peer essim (its "transport"). */

@@ -16,6 +16,7 @@
  */
 #include "autoconf.h"
 
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -2423,6 +2424,12 @@ rest_handle(struct evhttp_request *req, void *arg)
 	ctx->method = rest_method_name(ctx->cmd);
 	TAILQ_INIT(&ctx->query);
 	uri = evhttp_request_get_uri(req);
+	/* Every request received, served or not: what a test counts. */
+	if (es->opt.request_log != NULL)
+		fprintf(es->opt.request_log, "%" PRIu64 " %s %s %s\n",
+		    essim_wall_ms(), ctx->method, uri, evhttp_find_header(
+		    evhttp_request_get_input_headers(req),
+		    ESSIM_PEER_HEADER) != NULL ? "peer" : "client");
 	if (es->refusing) {
 		fault_drop_request(req);
 		rest_ctx_free(ctx);

@@ -111,13 +111,14 @@ at_remote_json() {
 # documents each, default 3), clusterB following each as logsI-dr through
 # remote clusterA. The followers' reads wait at most 200 ms for new
 # operations, so a cut link is felt at once. Sets A, B, AT_N, AT_A, AT_B.
+# AT_A_FLAGS and AT_B_FLAGS are more essim flags for each cluster.
 at_setup() {
 	local n=$1 docs=${2:-3} i j
 	AT_N=$n
 	AT_A=
 	AT_B=
-	at_start_a || return 1
-	at_start_b || return 1
+	at_start_a ${AT_A_FLAGS:-} || return 1
+	at_start_b ${AT_B_FLAGS:-} || return 1
 	es_status PUT "$B/_cluster/settings" \
 	    "$(at_remote_json clusterA "$ESSIM_clusterA_PORT")" >/dev/null
 	for i in $(seq 1 "$n"); do

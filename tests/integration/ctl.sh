@@ -62,6 +62,19 @@ ok "unknown lag is shown as such" \
 RUNTIME_DIRECTORY="$RUN" "$FAILOVERCTL" status >/dev/null
 ok "RUNTIME_DIRECTORY is the default runtime directory" [ $? -eq 0 ]
 
+# --- one of several watchers ---
+install_status status-coordinated.json $$
+out=$(ctl status)
+ok "status of a watcher exits 0" [ $? -eq 0 ]
+ok "status names this watcher and the actor" contains "$out" \
+    "Coordination: member witness, actor dr-site-1"
+ok "status says etcd is unreachable" contains "$out" \
+    "COORDINATION UNAVAILABLE"
+ok "status has a table of the watchers" \
+    grep -qE '^dr-site-1 +no +PROMOTING +120$' <<<"$out"
+ok "status says who carried out the last command" contains "$out" \
+    "Last command: hold accepted by dr-site-1: held"
+
 # --- a daemon that has not completed a poll yet ---
 sed -e 's/"@NOW@"/null/' -e "s/@PID@/$$/" \
     "$FIXTURES/status-replicating.json" >"$RUN/status.json"

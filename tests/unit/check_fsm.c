@@ -271,6 +271,125 @@ START_TEST(threshold_with_agreement_promotes)
 }
 END_TEST
 
+/* Several watchers: the leader-lost decision needs the quorum. */
+START_TEST(quorum_gates_leader_lost)
+{
+	struct sim	s;
+
+	sim_init(&s);
+	s.obs.quorum.required = true;
+	s.obs.quorum.available = true;
+	s.obs.quorum.needed = 2;
+	s.obs.quorum.fresh = 3;
+	round_(&s);
+	leader_dies(&s);
+	/* Alone in seeing the leader down: a partition on this side. */
+	s.obs.quorum.down = 1;
+	ck_assert_int_eq(rounds_quiet(&s, 6), FSM_STATE_LEADER_SUSPECT);
+	ck_assert(!has_event(&s, FSM_EVENT_LEADER_LOST));
+	ck_assert_ptr_nonnull(strstr(s.fsm.reason,
+	    "1 of 3 watchers see the leader down, quorum 2"));
+	/* A second watcher agrees: promote. */
+	s.obs.quorum.down = 2;
+	ck_assert_int_eq(round_(&s), FSM_STATE_PROMOTING);
+	ck_assert_int_eq(s.out.action, FSM_ACTION_PROMOTE);
+	ck_assert(has_event(&s, FSM_EVENT_LEADER_LOST));
+}
+END_TEST
+
+/* The follower agrees only later: the status still says why not. */
+START_TEST(quorum_withholds_late_agreement)
+{
+	struct sim	s;
+
+	sim_init(&s);
+	s.obs.quorum.required = true;
+	s.obs.quorum.available = true;
+	s.obs.quorum.needed = 2;
+	s.obs.quorum.fresh = 3;
+	s.obs.quorum.down = 1;
+	round_(&s);
+	set_cluster(&s.obs.leader, false);
+	ck_assert_int_eq(rounds_quiet(&s, 4), FSM_STATE_LEADER_SUSPECT);
+	ck_assert_ptr_nonnull(strstr(s.fsm.reason, "still reaches"));
+	s.obs.link.probe_ok = TRI_NO;
+	s.obs.link.remote_connected = TRI_NO;
+	ck_assert_int_eq(rounds_quiet(&s, 4), FSM_STATE_LEADER_SUSPECT);
+	ck_assert_ptr_nonnull(strstr(s.fsm.reason,
+	    "1 of 3 watchers see the leader down, quorum 2"));
+}
+END_TEST
+
+START_TEST(quorum_reason_at_threshold)
+{
+	struct sim	s;
+
+	sim_init(&s);
+	s.obs.quorum.required = true;
+	s.obs.quorum.available = true;
+	s.obs.quorum.needed = 2;
+	s.obs.quorum.fresh = 3;
+	s.obs.quorum.down = 1;
+	round_(&s);
+	leader_dies(&s);
+	round_(&s);
+	round_(&s);
+	round_(&s);
+	ck_assert_int_eq(s.out.action, FSM_ACTION_NONE);
+	ck_assert(reason_has(&s, "1 of 3 watchers see the leader down, "
+	    "quorum 2"));
+}
+END_TEST
+
+/* etcd unreachable: no new action, even with every watcher agreeing. */
+START_TEST(coordination_unavailable_never_promotes)
+{
+	struct sim	s;
+
+	sim_init(&s);
+	s.obs.quorum.required = true;
+	s.obs.quorum.available = false;
+	s.obs.quorum.needed = 1;
+	s.obs.quorum.fresh = 1;
+	s.obs.quorum.down = 1;
+	round_(&s);
+	leader_dies(&s);
+	round_(&s);
+	round_(&s);
+	round_(&s);
+	ck_assert_int_eq(s.fsm.state, FSM_STATE_LEADER_SUSPECT);
+	ck_assert(reason_has(&s, "coordination unavailable"));
+	ck_assert_int_eq(rounds_quiet(&s, 4), FSM_STATE_LEADER_SUSPECT);
+	s.obs.quorum.available = true;
+	ck_assert_int_eq(round_(&s), FSM_STATE_PROMOTING);
+}
+END_TEST
+
+/* A promotion pending for confirm waits for the quorum to start itself. */
+START_TEST(quorum_holds_ungated_promotion)
+{
+	struct sim	s;
+
+	sim_init(&s);
+	s.p.confirm_promote = true;
+	s.obs.quorum.required = true;
+	s.obs.quorum.available = true;
+	s.obs.quorum.needed = 2;
+	s.obs.quorum.fresh = 2;
+	s.obs.quorum.down = 2;
+	round_(&s);
+	leader_dies(&s);
+	round_(&s);
+	round_(&s);
+	ck_assert_int_eq(round_(&s), FSM_STATE_AWAITING_CONFIRMATION);
+	s.p.confirm_promote = false;
+	s.obs.quorum.down = 1;
+	ck_assert_int_eq(rounds_quiet(&s, 3), FSM_STATE_AWAITING_CONFIRMATION);
+	s.obs.quorum.down = 2;
+	ck_assert_int_eq(round_(&s), FSM_STATE_PROMOTING);
+}
+END_TEST
+
 START_TEST(follower_reaching_leader_never_triggers)
 {
 	struct sim	s;
@@ -1753,6 +1872,11 @@ main(void)
 	tcase_add_test(tc, names_round_trip);
 	tcase_add_test(tc, below_threshold_never_triggers);
 	tcase_add_test(tc, threshold_with_agreement_promotes);
+	tcase_add_test(tc, quorum_gates_leader_lost);
+	tcase_add_test(tc, quorum_reason_at_threshold);
+	tcase_add_test(tc, quorum_withholds_late_agreement);
+	tcase_add_test(tc, coordination_unavailable_never_promotes);
+	tcase_add_test(tc, quorum_holds_ungated_promotion);
 	tcase_add_test(tc, follower_reaching_leader_never_triggers);
 	tcase_add_test(tc, agreement_must_last);
 	tcase_add_test(tc, blackholed_leader_triggers);

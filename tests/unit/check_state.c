@@ -111,6 +111,34 @@ START_TEST(round_trip)
 }
 END_TEST
 
+/* Another member's copy of the record, as etcd carries it. */
+START_TEST(json_round_trip)
+{
+	struct state	 a, b;
+	json_t		*doc;
+	char		*cause = NULL;
+
+	state_init(&a, path);
+	fill(&a);
+	doc = state_to_json(&a);
+	ck_assert_ptr_nonnull(doc);
+	state_init(&b, "mine");
+	ck_assert_int_eq(state_load_json(&b, doc, &cause), 0);
+	assert_filled(&b);
+	ck_assert_str_eq(b.path, "mine");
+	json_decref(doc);
+	/* A broken copy leaves the record as it was. */
+	doc = json_pack("{s:i}", "version", 1);
+	ck_assert_int_eq(state_load_json(&b, doc, &cause), -1);
+	ck_assert_ptr_nonnull(cause);
+	free(cause);
+	assert_filled(&b);
+	json_decref(doc);
+	state_clear(&a);
+	state_clear(&b);
+}
+END_TEST
+
 START_TEST(empty_record_round_trip)
 {
 	struct state	 a, b;
@@ -299,6 +327,7 @@ main(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, round_trip);
+	tcase_add_test(tc, json_round_trip);
 	tcase_add_test(tc, empty_record_round_trip);
 	tcase_add_test(tc, missing_file);
 	tcase_add_test(tc, empty_file);

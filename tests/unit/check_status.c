@@ -201,6 +201,9 @@ START_TEST(full_snapshot)
 	ck_assert_str_eq(str(x, "command"), "confirm");
 	ck_assert_str_eq(str(x, "outcome"), "accepted");
 	ck_assert_str_eq(str(x, "message"), "promotion confirmed");
+	/* A lone daemon: no "by", no coordination object. */
+	ck_assert_ptr_null(json_object_get(x, "by"));
+	ck_assert_ptr_null(json_object_get(doc, "coordination"));
 	json_decref(doc);
 }
 END_TEST
@@ -225,6 +228,54 @@ START_TEST(quiet_snapshot)
 	ck_assert_uint_eq(json_object_size(json_object_get(doc, "clusters")),
 	    0);
 	ck_assert_uint_eq(json_array_size(json_object_get(doc, "indices")), 0);
+	json_decref(doc);
+}
+END_TEST
+
+/* Several watchers: the coordination object, and who ran the command. */
+START_TEST(coordination_snapshot)
+{
+	static const struct status_member members[] = {
+		{ "dr-site-1", false, "PROMOTING", 120 },
+		{ "witness", true, "LEADER_SUSPECT", 3400 },
+	};
+	struct status_snapshot	 snap;
+	json_t			*doc, *co, *m;
+
+	fill(&snap);
+	snap.last_command.by = "dr-site-1";
+	snap.coordination.enabled = true;
+	snap.coordination.member = "witness";
+	snap.coordination.actor = "dr-site-1";
+	snap.coordination.acting = false;
+	snap.coordination.etcd_reachable = true;
+	snap.coordination.members = members;
+	snap.coordination.nmembers = 2;
+	doc = write_and_load(&snap);
+	ck_assert_str_eq(str(json_object_get(doc, "last_command"), "by"),
+	    "dr-site-1");
+	co = json_object_get(doc, "coordination");
+	ck_assert_uint_eq(json_object_size(co), 5);
+	ck_assert_str_eq(str(co, "member"), "witness");
+	ck_assert_str_eq(str(co, "actor"), "dr-site-1");
+	ck_assert(json_is_false(json_object_get(co, "acting")));
+	ck_assert(json_is_true(json_object_get(co, "etcd_reachable")));
+	ck_assert_uint_eq(json_array_size(json_object_get(co, "members")), 2);
+	m = json_array_get(json_object_get(co, "members"), 0);
+	ck_assert_uint_eq(json_object_size(m), 4);
+	ck_assert_str_eq(str(m, "name"), "dr-site-1");
+	ck_assert(json_is_false(json_object_get(m, "leader_reachable")));
+	ck_assert_str_eq(str(m, "state"), "PROMOTING");
+	ck_assert_int_eq(num(m, "age_ms"), 120);
+	json_decref(doc);
+
+	/* No actor known: null. */
+	snap.coordination.actor = NULL;
+	snap.coordination.nmembers = 0;
+	doc = write_and_load(&snap);
+	is_null(json_object_get(doc, "coordination"), "actor");
+	ck_assert_uint_eq(json_array_size(json_object_get(json_object_get(doc,
+	    "coordination"), "members")), 0);
 	json_decref(doc);
 }
 END_TEST
@@ -341,6 +392,7 @@ main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, full_snapshot);
 	tcase_add_test(tc, quiet_snapshot);
+	tcase_add_test(tc, coordination_snapshot);
 	tcase_add_test(tc, fields_are_fixed);
 	tcase_add_test(tc, readiness_listed);
 	tcase_add_test(tc, mode_and_replacement);
