@@ -943,6 +943,21 @@ es_parse_following(const json_t *root, const char *index, bool *following,
 	return (0);
 }
 
+/*
+ * GET /<names>/_settings/...?ignore_unavailable=true: whether index is
+ * among the indices the answer names (a missing one is left out).
+ */
+int
+es_parse_index_present(const json_t *root, const char *index, bool *present,
+    char **cause)
+{
+	*present = false;
+	if (ep_object(root, "settings answer", cause) != 0)
+		return (-1);
+	*present = json_object_get(root, index) != NULL;
+	return (0);
+}
+
 /* PUT /<follower>/_ccr/follow. */
 int
 es_parse_follow_result(const json_t *root, struct es_follow_result *fr,

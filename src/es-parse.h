@@ -152,6 +152,8 @@ struct es_follow_result {
 int	es_parse_acknowledged(const json_t *, bool *, char **);
 int	es_parse_closed(const json_t *, const char *, bool *, char **);
 int	es_parse_following(const json_t *, const char *, bool *, char **);
+int	es_parse_index_present(const json_t *, const char *, bool *,
+	    char **);
 int	es_parse_follow_result(const json_t *, struct es_follow_result *,
 	    char **);
 int	es_parse_count(const json_t *, uint64_t *, char **);

@@ -763,6 +763,20 @@ es_call_count(struct es_call *call, const char *alias, const char *index,
 	return (0);
 }
 
+/*
+ * Which of names (as many from the first as fit in one request line; *used
+ * says how many) exist, open or closed: every index has index.uuid, and
+ * ignore_unavailable leaves a missing one out of the answer instead of
+ * failing the whole request with a 404 about the first.
+ */
+int
+es_call_exists_list(struct es_call *call, const char *const *names,
+    size_t n, size_t *used, char **cause)
+{
+	return (es_call_list(call, HTTP_GET, names, n, "/_settings/index.uuid"
+	    "?ignore_unavailable=true&flat_settings=true", used, cause));
+}
+
 /* POST /<index>/_ccr/pause_follow. */
 int
 es_call_pause_follow(struct es_call *call, const char *index, char **cause)

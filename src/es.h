@@ -80,6 +80,8 @@ int	es_call_resolve_cluster(struct es_call *, const char *, const char *,
 int	es_call_probe_search(struct es_call *, const char *, const char *,
 	    char **);
 int	es_call_count(struct es_call *, const char *, const char *, char **);
+int	es_call_exists_list(struct es_call *, const char *const *, size_t,
+	    size_t *, char **);
 
 /* Actions. */
 int	es_call_pause_follow(struct es_call *, const char *, char **);

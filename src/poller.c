@@ -31,6 +31,14 @@
  * Roles can swap: "leader" is whichever cluster poller_set_leader names,
  * and an index pair's name on cluster 0 is its leader_index, on cluster 1
  * its follower_index.
+ *
+ * _ccr/info leaves out a plain index and a missing one alike. A configured
+ * follower index it stops listing is reported unknown for that round and
+ * asked after in the next (the _settings of those names, missing ones
+ * skipped), so a deleted index is reported missing from the start, never
+ * first as a plain index, and a healthy round pays nothing for telling
+ * them apart. Should that request fail, the index is reported a plain
+ * one, as _ccr/info alone would say.
  */
 #include "autoconf.h"
 
@@ -60,6 +68,7 @@ enum poll_slot {
 	POLL_CCR_DETAIL,
 	POLL_CCR_INFO,
 	POLL_PROBE,
+	POLL_FOLLOWER_EXISTS,
 	POLL_SLOT_MAX
 };
 
@@ -67,7 +76,8 @@ enum poll_slot {
 static const char *const poller_slot_names[POLL_SLOT_MAX] = {
 	"leader health", "follower health", "leader root", "follower root",
 	"remote info", "ccr stats summary", "ccr stats detail", "ccr info",
-	"probe"
+	"probe",
+	"follower indices"
 };
 
 struct poller_slot {
@@ -97,6 +107,10 @@ struct poller_index {
 	size_t			 nsamples;
 	bool			 prev_known;
 	uint64_t		 prev_failed_reads;
+	bool			 unlisted;	/* not in the last _ccr/info */
+	bool			 asked;		/* existence, this round */
+	bool			 checked;	/* existence answered since */
+	bool			 missing;	/* as the follower last said */
 	uint64_t		 read_exceptions;	/* last sampled */
 };
 
@@ -131,6 +145,7 @@ struct poller {
 	uint64_t		 round_bytes;
 	uint64_t		 round_failures;
 	struct poller_slot	 slots[POLL_SLOT_MAX];
+	size_t			 exists_next;	/* unlisted index to ask first */
 	struct es_health	 health[2];	/* 0 leader, 1 follower */
 	struct es_remote	 remote;
 	struct es_ccr_stats	 summary;
@@ -153,6 +168,8 @@ struct poller {
 	struct poller_counters	 counters;
 };
 
+static void	poller_exists(struct poller *, struct poller_slot *,
+		    const struct es_result *);
 static void	poller_tick(evutil_socket_t, short, void *);
 static void	poller_send_probe(struct poller *);
 
@@ -277,6 +294,7 @@ poller_set_leader(struct poller *p, int leader)
 	p->leader = leader;
 	p->version_major = p->version_minor = -1;
 	for (i = 0; i < p->nindices; i++) {
+		p->indices[i].unlisted = p->indices[i].checked = false;
 		p->indices[i].prev_known = false;
 		p->indices[i].read_exceptions = 0;
 		free(p->indices[i].samples);
@@ -483,6 +501,10 @@ poller_absorb(struct poller *p, struct poller_slot *slot,
 	if (!r->ok || r->root == NULL) {
 		poller_slot_fail(slot, *r->error_type != '\0' ?
 		    r->error_type : "empty answer", r->reason);
+		return;
+	}
+	if (slot->id == POLL_FOLLOWER_EXISTS) {
+		poller_exists(p, slot, r);
 		return;
 	}
 	switch (slot->id) {
@@ -698,6 +720,18 @@ poller_fill_indices(struct poller *p)
 				    OBS_FOLLOW_PAUSED;
 		}
 
+		/* Unknown keeps what the last answers said. */
+		if (oi->follow == OBS_FOLLOW_ACTIVE ||
+		    oi->follow == OBS_FOLLOW_PAUSED)
+			pi->unlisted = pi->checked = false;
+		else if (oi->follow == OBS_FOLLOW_NOT_FOLLOWER &&
+		    !pi->unlisted) {
+			pi->unlisted = true;
+			oi->follow = OBS_FOLLOW_UNKNOWN;
+		} else if (oi->follow == OBS_FOLLOW_NOT_FOLLOWER &&
+		    pi->checked && pi->missing)
+			oi->follow = OBS_FOLLOW_MISSING;
+
 		if (p->slots[POLL_CCR_DETAIL].ok && poller_sampled(p, i)) {
 			is = es_ccr_stats_find(&p->detail, name);
 			if (is != NULL)
@@ -881,6 +915,74 @@ poller_send_detail(struct poller *p)
 	poller_send(p, POLL_CCR_DETAIL, f, &call);
 }
 
+/*
+ * The follower's good answer on which asked indices exist: the ones it
+ * left out are missing. Unanswered, the indices keep what was said before.
+ */
+static void
+poller_exists(struct poller *p, struct poller_slot *slot,
+    const struct es_result *r)
+{
+	struct poller_index	*pi;
+	char			*cause = NULL;
+	size_t			 i;
+	bool			 present;
+
+	for (i = 0; i < p->nindices; i++) {
+		pi = &p->indices[i];
+		if (!pi->asked)
+			continue;
+		if (es_parse_index_present(r->root, pi->name[1 - p->leader],
+		    &present, &cause) != 0) {
+			poller_slot_fail(slot, "bad answer", cause);
+			free(cause);
+			return;
+		}
+		pi->checked = true;
+		pi->missing = !present;
+	}
+	slot->ok = true;
+}
+
+/*
+ * Ask the follower which of the indices _ccr/info did not list exist, from
+ * where the last such request stopped when they do not fit in one.
+ */
+static void
+poller_send_exists(struct poller *p)
+{
+	struct es_call	  call;
+	const char	**names;
+	size_t		 *which, n = 0, i, k, used;
+	char		 *cause = NULL;
+	int		  f = 1 - p->leader;
+
+	for (i = 0; i < p->nindices; i++)
+		p->indices[i].asked = false;
+	names = xcalloc(p->nindices + 1, sizeof *names);
+	which = xcalloc(p->nindices + 1, sizeof *which);
+	for (k = 0; k < p->nindices; k++) {
+		i = (p->exists_next + k) % p->nindices;
+		if (p->indices[i].unlisted) {
+			which[n] = i;
+			names[n++] = p->indices[i].name[f];
+		}
+	}
+	if (n > 0 && es_call_exists_list(&call, names, n, &used,
+	    &cause) != 0) {
+		poller_slot_fail(&p->slots[POLL_FOLLOWER_EXISTS],
+		    "index settings", cause);
+		free(cause);
+	} else if (n > 0) {
+		for (k = 0; k < used; k++)
+			p->indices[which[k]].asked = true;
+		p->exists_next = used < n ? which[used] : 0;
+		poller_send(p, POLL_FOLLOWER_EXISTS, f, &call);
+	}
+	free(which);
+	free(names);
+}
+
 /* Launch one round on both clusters. */
 static void
 poller_launch(struct poller *p)
@@ -915,6 +1017,7 @@ poller_launch(struct poller *p)
 	poller_send(p, POLL_FOLLOWER_HEALTH, f, &call);
 	es_call_remote_info(&call);
 	poller_send(p, POLL_REMOTE_INFO, f, &call);
+	poller_send_exists(p);
 	es_call_ccr_summary(&call);
 	poller_send(p, POLL_CCR_SUMMARY, f, &call);
 	poller_send_detail(p);

@@ -614,6 +614,15 @@ START_TEST(index_expressions)
 	    ES_RESOLVE_IGNORE_MISSING, &list, &n, &err), 0);
 	ck_assert_uint_eq(n, 1);
 	free(list);
+	/* _settings: a missing name is a 404, or left out when told. */
+	EXPECT(sim_get_settings(c, "logs-2,nope", "index.uuid", 1, 0, OUT), 404,
+	    "index_not_found_exception");
+	ck_assert_int_eq(sim_get_settings(c, "logs-2,nope", "index.uuid", 1, 1,
+	    &err), 200);
+	ck_assert_uint_eq(json_object_size(err), 1);
+	ck_assert_ptr_nonnull(json_object_get(json_object_get(json_object_get(
+	    err, "logs-2"), "settings"), "index.uuid"));
+	json_decref(err);
 	EXPECT(sim_search(c, "logs-2", NULL, NULL, 0, 10, 1, OUT), 400,
 	    "index_closed_exception");
 	EXPECT(sim_search(c, "logs-*", NULL, NULL, 0, 10, 1, OUT), 200, "");

@@ -1667,10 +1667,13 @@ sim_index_flat_settings(struct sim_index *ix)
 	return (s);
 }
 
-/* GET /<expr>/_settings[/<names>]. */
+/*
+ * GET /<expr>/_settings[/<names>]; ignore_missing (ignore_unavailable)
+ * leaves a missing concrete name out of the answer instead of a 404.
+ */
 int
 sim_get_settings(struct sim_cluster *c, const char *expr, const char *names,
-    int flat, json_t **out)
+    int flat, int ignore_missing, json_t **out)
 {
 	struct sim_index	**list;
 	size_t		  n, i;
@@ -1680,8 +1683,9 @@ sim_get_settings(struct sim_cluster *c, const char *expr, const char *names,
 	void		 *tmp;
 	char		 *copy, *tok, *save;
 
-	if ((status = sim_resolve(c, expr, ES_RESOLVE_OPEN | ES_RESOLVE_CLOSED,
-	    &list, &n, out)) != 0)
+	if ((status = sim_resolve(c, expr, ES_RESOLVE_OPEN | ES_RESOLVE_CLOSED |
+	    (ignore_missing ? ES_RESOLVE_IGNORE_MISSING : 0), &list, &n,
+	    out)) != 0)
 		return (status);
 	all = json_object();
 	for (i = 0; i < n; i++) {

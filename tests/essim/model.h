@@ -156,7 +156,7 @@ int	 sim_add_block(struct sim_cluster *, const char *, const char *,
 int	 sim_clone(struct sim_cluster *, const char *, const char *, json_t *,
 	    uint64_t, json_t **);
 int	 sim_get_settings(struct sim_cluster *, const char *, const char *, int,
-	    json_t **);
+	    int, json_t **);
 int	 sim_put_settings(struct sim_cluster *, const char *, json_t *,
 	    json_t **);
 int	 sim_index_doc(struct sim_cluster *, const char *, const char *,

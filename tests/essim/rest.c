@@ -1843,7 +1843,8 @@ rest_get_index(struct rest_ctx *ctx)
 	const char	*name;
 	int		 status;
 
-	status = sim_get_settings(ctx->es->cluster, ctx->segs[0], NULL, 0, &out);
+	status = sim_get_settings(ctx->es->cluster, ctx->segs[0], NULL, 0,
+	    rest_flag(ctx, "ignore_unavailable"), &out);
 	if (status == 200) {
 		json_object_foreach(out, name, v) {
 			json_object_set_new(v, "aliases", json_object());
@@ -1953,7 +1954,8 @@ rest_index(struct rest_ctx *ctx)
 		else if (ctx->cmd == EVHTTP_REQ_GET)
 			status = sim_get_settings(c, ctx->segs[0],
 			    ctx->nsegs == 3 ? ctx->segs[2] : NULL,
-			    rest_flag(ctx, "flat_settings"), &out);
+			    rest_flag(ctx, "flat_settings"),
+			    rest_flag(ctx, "ignore_unavailable"), &out);
 		else {
 			rest_bad_method(ctx, "GET, PUT");
 			return;

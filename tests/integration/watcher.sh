@@ -221,6 +221,29 @@ ok "... the index shows active" \
     [ "$(st '.indices[0].follow_status')" = active ]
 ok "... with its lag known again: 0" wait_for 5 lag_is 0
 
+# --- a follower index deleted by hand ----------------------------------------
+# _ccr/info leaves out a missing index as it does a plain one; the status
+# must say which.
+log_mark
+ok "delete the follower index on clusterB" \
+    [ "$(es_status DELETE "$B/$IDX2")" = 200 ]
+ok "deleted follower: DEGRADED" wait_for 5 state_is DEGRADED
+ok "... the index shows missing" \
+    wait_for 5 bash -c '[ "$(jq -r ".indices[0].follow_status" "$1")" = missing ]' \
+    _ "$DAEMON_RUN/status.json"
+ok "... the reason says missing, not a plain index" \
+    bash -c "[[ \"\$1\" == *$IDX2*missing* ]]" _ "$(st .reason)"
+ok "... logged as a degraded event" \
+    log_since_has "warning: degraded: index $IDX2 missing CCR_CLUSTER=clusterB CCR_STATE=DEGRADED$"
+ok "... never said to be a plain index" \
+    bash -c '! grep -q "$1 not a follower" <<<"$2"' _ "$IDX2" "$(log_since)"
+ok "follow again on clusterB" ccr_refollow
+ok "refollowed: REPLICATING" wait_for 10 state_is REPLICATING
+ok "... the index shows active" \
+    [ "$(st '.indices[0].follow_status')" = active ]
+ok "... only REPLICATING and DEGRADED on the way" \
+    states_only REPLICATING DEGRADED
+
 # --- the follower cluster down -----------------------------------------------
 log_mark
 essim_kill clusterB KILL

@@ -35,32 +35,16 @@ teardown(void)
 	free(target);
 }
 
-/* Assert the file at path holds exactly want. */
-static void
-assert_contents(const char *path, const char *want)
-{
-	char	 buf[256];
-	FILE	*f;
-	size_t	 n;
-
-	f = fopen(path, "r");
-	ck_assert_ptr_nonnull(f);
-	n = fread(buf, 1, sizeof buf - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	ck_assert_str_eq(buf, want);
-}
-
 START_TEST(writes_and_replaces)
 {
 	char	*cause = NULL;
 
 	ck_assert_int_eq(atomicfile_write(target, "one\n", 4, 0600, &cause), 0);
-	assert_contents(target, "one\n");
+	tu_assert_file(target, "one\n");
 	ck_assert_int_eq(atomicfile_write(target, "two\n", 4, 0600, &cause), 0);
-	assert_contents(target, "two\n");
+	tu_assert_file(target, "two\n");
 	ck_assert_int_eq(atomicfile_write(target, "", 0, 0600, &cause), 0);
-	assert_contents(target, "");
+	tu_assert_file(target, "");
 	ck_assert_int_eq(tu_count_entries(tmpdir), 1);
 	ck_assert_ptr_null(cause);
 }
@@ -107,7 +91,7 @@ START_TEST(failed_write_keeps_old_file)
 	ck_assert_ptr_nonnull(cause);
 	ck_assert_ptr_nonnull(strstr(cause, "write"));
 	free(cause);
-	assert_contents(target, "old\n");
+	tu_assert_file(target, "old\n");
 	ck_assert_int_eq(tu_count_entries(tmpdir), 1);
 }
 END_TEST

@@ -89,10 +89,8 @@ END_TEST
 START_TEST(good_fixture)
 {
 	struct ccr_config	*cfg, *again;
-	char			 path[8192], tmp[] = "/tmp/check_config.XXXXXX";
-	char			*want, *got, *got2, *cause = NULL;
-	FILE			*f;
-	int			 fd;
+	char			 path[8192];
+	char			*want, *got, *got2, *cause = NULL, *dir, *tmp;
 
 	snprintf(path, sizeof path, "%s/%s", fixture_dir, good[_i]);
 	cfg = load_fixture(good[_i]);
@@ -102,16 +100,16 @@ START_TEST(good_fixture)
 	ck_assert_str_eq(got, want);
 
 	/* The print is itself a configuration that prints the same. */
-	fd = mkstemp(tmp);
-	ck_assert_int_ne(fd, -1);
-	f = fdopen(fd, "w");
-	fputs(got, f);
-	fclose(f);
+	dir = tu_tmpdir("check_config");
+	ck_assert_int_ge(asprintf(&tmp, "%s/printed.conf", dir), 0);
+	tu_write(tmp, got, strlen(got), 0644);
 	if (config_load(tmp, &again, &cause) == -1)
 		ck_abort_msg("%s", cause);
 	got2 = print_to_string(again);
 	ck_assert_str_eq(got2, got);
-	unlink(tmp);
+	tu_rmtree(dir);
+	free(dir);
+	free(tmp);
 
 	config_free(again);
 	config_free(cfg);
@@ -192,7 +190,7 @@ END_TEST
 
 /* A scratch directory holding a copy of good-minimal.conf. */
 struct scratch {
-	char			 dir[64];
+	char			*dir;
 	char			 conf[128];
 	struct ccr_config	*cfg;
 };
@@ -202,8 +200,7 @@ scratch_init(struct scratch *s)
 {
 	char	src[8192], *text, *cause = NULL;
 
-	strcpy(s->dir, "/tmp/check_config.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(s->dir));
+	s->dir = tu_tmpdir("check_config");
 	snprintf(s->conf, sizeof s->conf, "%s/ccr-failoverd.conf", s->dir);
 	snprintf(src, sizeof src, "%s/good-minimal.conf", fixture_dir);
 	text = tu_read(src, NULL);
@@ -229,22 +226,9 @@ scratch_file(struct scratch *s, const char *name, const char *text,
 static void
 scratch_done(struct scratch *s)
 {
-	DIR		*d;
-	struct dirent	*de;
-	char		 path[512];
-
 	config_free(s->cfg);
-	d = opendir(s->dir);
-	ck_assert_ptr_nonnull(d);
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof path, "%s/%s", s->dir, de->d_name);
-		if (unlink(path) == -1)
-			rmdir(path);
-	}
-	closedir(d);
-	ck_assert_int_eq(rmdir(s->dir), 0);
+	tu_rmtree(s->dir);
+	free(s->dir);
 }
 
 /* Expect config_read_secret(name) to fail with "<dir>/name: why". */

@@ -22,6 +22,7 @@
 #include "control-proto.h"
 #include "control.h"
 #include "log.h"
+#include "testutil.h"
 
 #define GIVE_UP_MS	3000
 
@@ -36,7 +37,7 @@ struct seen {
 	int			 stop_signo;
 };
 
-static char	tmpdir[256];
+static char	*tmpdir;
 static char	rundir[512];
 static char	ctlpath[768];
 
@@ -84,9 +85,7 @@ setup(void)
 {
 	umask(022);
 	log_init("check_control", LOG_LEVEL_DEBUG);
-	snprintf(tmpdir, sizeof tmpdir, "%s/check_control.XXXXXX",
-	    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	tmpdir = tu_tmpdir("check_control");
 	snprintf(rundir, sizeof rundir, "%s/run", tmpdir);
 	snprintf(ctlpath, sizeof ctlpath, "%s/control", rundir);
 }
@@ -94,11 +93,9 @@ setup(void)
 static void
 teardown(void)
 {
-	char	cmd[512];
-
 	chmod(rundir, 0700);
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-	ck_assert_int_eq(system(cmd), 0);
+	tu_rmtree(tmpdir);
+	free(tmpdir);
 }
 
 /* Write a control file the way ccr-failoverctl does: temp, then rename. */
@@ -106,14 +103,9 @@ static void
 write_control(const void *buf, size_t len, mode_t mode)
 {
 	char	tmp[PATH_MAX];
-	int	fd;
 
 	snprintf(tmp, sizeof tmp, "%s/control.tmp", rundir);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	ck_assert_int_ne(fd, -1);
-	ck_assert_int_eq(write(fd, buf, len), (ssize_t)len);
-	ck_assert_int_eq(fchmod(fd, mode), 0);
-	close(fd);
+	tu_write(tmp, buf, len, mode);
 	ck_assert_int_eq(rename(tmp, ctlpath), 0);
 }
 
@@ -443,25 +435,20 @@ START_TEST(symlink_refused)
 	struct event_base	*base;
 	struct control		*c;
 	struct seen		 s;
-	char			 target[PATH_MAX], link[PATH_MAX], buf[32];
-	char			*cause = NULL;
-	FILE			*f;
+	char			 target[PATH_MAX], link[PATH_MAX];
+	char			*cause = NULL, *text;
 
 	c = make_control(&base, &s, 60000);
 	snprintf(target, sizeof target, "%s/target", tmpdir);
-	f = fopen(target, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs("1 promote\n", f);
-	fclose(f);
+	tu_write(target, "1 promote\n", 10, 0600);
 	ck_assert_int_eq(symlink(target, ctlpath), 0);
 	control_check(c);
 	control_check(c);
 	ck_assert_int_eq(s.commands, 0);
 	ck_assert(exists(ctlpath));
-	f = fopen(target, "r");
-	ck_assert_ptr_nonnull(fgets(buf, sizeof buf, f));
-	fclose(f);
-	ck_assert_str_eq(buf, "1 promote\n");
+	text = tu_read(target, NULL);
+	ck_assert_str_eq(text, "1 promote\n");
+	free(text);
 	control_free(c);
 
 	/* A runtime directory that is a symlink is refused too. */
@@ -475,30 +462,23 @@ START_TEST(symlink_refused)
 }
 END_TEST
 
+static void
+check_once(void *c)
+{
+	control_check(c);
+}
+
 /* Run control_check with stderr captured; count lines holding needle. */
 static int
 check_counting(struct control *c, const char *needle)
 {
-	char	 buf[8192], *p;
-	FILE	*tmp;
-	int	 saved, n = 0;
-	size_t	 len;
+	char	*text, *p;
+	int	 n = 0;
 
-	tmp = tmpfile();
-	ck_assert_ptr_nonnull(tmp);
-	fflush(stderr);
-	saved = dup(STDERR_FILENO);
-	dup2(fileno(tmp), STDERR_FILENO);
-	control_check(c);
-	fflush(stderr);
-	dup2(saved, STDERR_FILENO);
-	close(saved);
-	rewind(tmp);
-	len = fread(buf, 1, sizeof buf - 1, tmp);
-	buf[len] = '\0';
-	fclose(tmp);
-	for (p = buf; (p = strstr(p, needle)) != NULL; p++)
+	text = tu_stderr_of(check_once, c);
+	for (p = text; (p = strstr(p, needle)) != NULL; p++)
 		n++;
+	free(text);
 	return (n);
 }
 

@@ -33,22 +33,6 @@ teardown(void)
 	free(control);
 }
 
-/* The contents of the file at path, in a static buffer. */
-static char *
-read_file(const char *path)
-{
-	static char	 buf[512];
-	FILE		*f;
-	size_t		 n;
-
-	f = fopen(path, "r");
-	ck_assert_ptr_nonnull(f);
-	n = fread(buf, 1, sizeof buf - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return (buf);
-}
-
 /* Parse text, expecting success. */
 static struct control_request
 parse_ok(const char *text)
@@ -210,7 +194,7 @@ START_TEST(submit_never_overwrites)
 	snprintf(req.id, sizeof req.id, "first");
 	req.command = FSM_COMMAND_CONFIRM;
 	ck_assert_int_eq(control_proto_submit(tmpdir, &req, &cause), 0);
-	ck_assert_str_eq(read_file(control), "first confirm\n");
+	tu_assert_file(control, "first confirm\n");
 	ck_assert_int_eq(stat(control, &st), 0);
 	ck_assert_int_eq(st.st_mode & 07777, 0644);
 
@@ -221,13 +205,13 @@ START_TEST(submit_never_overwrites)
 	ck_assert_ptr_nonnull(strstr(cause, "still waiting"));
 	free(cause);
 	cause = NULL;
-	ck_assert_str_eq(read_file(control), "first confirm\n");
+	tu_assert_file(control, "first confirm\n");
 	ck_assert_int_eq(tu_count_entries(tmpdir), 1);
 
 	/* Once the daemon consumed it, the next command goes in. */
 	ck_assert_int_eq(unlink(control), 0);
 	ck_assert_int_eq(control_proto_submit(tmpdir, &req, &cause), 0);
-	ck_assert_str_eq(read_file(control), "second promote\n");
+	tu_assert_file(control, "second promote\n");
 	ck_assert_int_eq(tu_count_entries(tmpdir), 1);
 	ck_assert_ptr_null(cause);
 }
@@ -249,7 +233,7 @@ START_TEST(withdraw_only_own)
 	snprintf(req.id, sizeof req.id, "theirs");
 	ck_assert_int_eq(control_proto_submit(tmpdir, &req, &cause), 0);
 	ck_assert_int_eq(control_proto_withdraw(tmpdir, "mine", &cause), 0);
-	ck_assert_str_eq(read_file(control), "theirs hold\n");
+	tu_assert_file(control, "theirs hold\n");
 	ck_assert_int_eq(tu_count_entries(tmpdir), 1);
 	ck_assert_ptr_null(cause);
 }

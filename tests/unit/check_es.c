@@ -70,8 +70,10 @@ END_TEST
 
 START_TEST(polling_paths)
 {
+	static const char *const names[] = { "f1", "f2" };
 	struct es_call	 c;
 	char		*cause = NULL;
+	size_t		 used;
 
 	es_call_health(&c);
 	ck_assert_int_eq(c.method, HTTP_GET);
@@ -121,6 +123,12 @@ START_TEST(polling_paths)
 	es_call_clear(&c);
 	ck_assert_int_eq(es_call_shard_stats(&c, "logs", &cause), 0);
 	ck_assert_ptr_nonnull(strstr(c.path, "/logs/_stats?level=shards&"));
+	es_call_clear(&c);
+	ck_assert_int_eq(es_call_exists_list(&c, names, 2, &used, &cause), 0);
+	ck_assert_uint_eq(used, 2);
+	ck_assert_int_eq(c.method, HTTP_GET);
+	ck_assert_str_eq(c.path, "/f1,f2/_settings/index.uuid"
+	    "?ignore_unavailable=true&flat_settings=true");
 	es_call_clear(&c);
 }
 END_TEST

@@ -844,6 +844,18 @@ START_TEST(action_answers)
 	ck_assert_int_eq(es_parse_following(root, "f", &b, &cause), 0);
 	ck_assert(!b);
 	json_decref(root);
+	/* ignore_unavailable: a missing index is left out of the answer. */
+	root = load("{\"f\":{\"settings\":{\"index.uuid\":\"u\"}}}");
+	ck_assert_int_eq(es_parse_index_present(root, "f", &b, &cause), 0);
+	ck_assert(b);
+	ck_assert_int_eq(es_parse_index_present(root, "gone", &b, &cause), 0);
+	ck_assert(!b);
+	json_decref(root);
+	root = load("[]");
+	ck_assert_int_eq(es_parse_index_present(root, "f", &b, &cause), -1);
+	free(cause);
+	cause = NULL;
+	json_decref(root);
 
 	root = load("{\"follow_index_created\":true,"
 	    "\"follow_index_shards_acked\":false,"

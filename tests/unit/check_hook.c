@@ -21,6 +21,7 @@
 
 #include "hook.h"
 #include "log.h"
+#include "testutil.h"
 
 #define GIVE_UP_MS	10000
 #define MAX_RESULTS	16
@@ -47,24 +48,20 @@ struct seen {
 	struct seen_result	 r[MAX_RESULTS];
 };
 
-static char	tmpdir[256];
+static char	*tmpdir;
 
 static void
 setup(void)
 {
 	log_init("check_hook", LOG_LEVEL_DEBUG);
-	snprintf(tmpdir, sizeof tmpdir, "%s/check_hook.XXXXXX",
-	    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	tmpdir = tu_tmpdir("check_hook");
 }
 
 static void
 teardown(void)
 {
-	char	cmd[2048];
-
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-	ck_assert_int_eq(system(cmd), 0);
+	tu_rmtree(tmpdir);
+	free(tmpdir);
 }
 
 /* Write an executable script; returns its path in a static buffer. */
@@ -73,15 +70,14 @@ script(const char *name, const char *body)
 {
 	static char	path[4][1024];
 	static int	slot;
-	char		*p = path[slot++ % 4];
-	FILE		*f;
+	char		*p = path[slot++ % 4], *text;
+	int		 len;
 
 	snprintf(p, sizeof path[0], "%s/%s", tmpdir, name);
-	f = fopen(p, "w");
-	ck_assert_ptr_nonnull(f);
-	fprintf(f, "#!/bin/sh\n%s", body);
-	fclose(f);
-	ck_assert_int_eq(chmod(p, 0755), 0);
+	len = asprintf(&text, "#!/bin/sh\n%s", body);
+	ck_assert_int_ge(len, 0);
+	tu_write(p, text, (size_t)len, 0755);
+	free(text);
 	return (p);
 }
 
@@ -169,20 +165,6 @@ run(struct seen *s, const char *name, const char *path, uint64_t timeout_ms)
 		ck_abort_msg("hook_run: %s", cause);
 }
 
-/* Read a whole small file into buf. */
-static void
-slurp(const char *path, char *buf, size_t len)
-{
-	FILE	*f;
-	size_t	 n;
-
-	f = fopen(path, "r");
-	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
-	n = fread(buf, 1, len - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-}
-
 /* True when text holds exactly this line. */
 static bool
 has_line(const char *text, const char *line)
@@ -239,7 +221,7 @@ START_TEST(environment_is_scrubbed)
 	};
 	struct seen		 s;
 	struct hook_request	 req;
-	char			 out[1024], body[4096], env[8192];
+	char			 out[1024], body[4096], *env;
 	char			*cause = NULL;
 
 	setenv("CCR_TEST_SECRET", "hunter2", 1);
@@ -275,7 +257,7 @@ START_TEST(environment_is_scrubbed)
 	ck_assert(s.r[0].succeeded);
 	ck_assert_str_eq(s.r[0].name, "on_promote");
 
-	slurp(out, env, sizeof env);
+	env = tu_read(out, NULL);
 	ck_assert(has_line(env,
 	    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
 	ck_assert(has_line(env, "CCR_HOOK=on_promote"));
@@ -293,6 +275,7 @@ START_TEST(environment_is_scrubbed)
 	ck_assert_ptr_null(strstr(env, "CCR_TEST_SECRET"));
 	ck_assert_ptr_null(strstr(env, "HOME="));
 	ck_assert_ptr_nonnull(strstr(env, "stdin-empty\n"));
+	free(env);
 	finish(&s);
 }
 END_TEST
@@ -300,18 +283,19 @@ END_TEST
 START_TEST(unset_fields_left_out)
 {
 	struct seen		 s;
-	char			 out[1024], body[2048], env[4096];
+	char			 out[1024], body[2048], *env;
 
 	snprintf(out, sizeof out, "%s/env.out", tmpdir);
 	snprintf(body, sizeof body, "env > '%s'\n", out);
 	start(&s, 4, 4);
 	run(&s, "on_state_change", script("env.sh", body), 5000);
 	wait_for(&s, 1);
-	slurp(out, env, sizeof env);
+	env = tu_read(out, NULL);
 	ck_assert(has_line(env, "CCR_HOOK=on_state_change"));
 	ck_assert_ptr_null(strstr(env, "CCR_LOST_OPERATIONS"));
 	ck_assert_ptr_null(strstr(env, "CCR_INDICES"));
 	ck_assert_ptr_null(strstr(env, "CCR_LEADER"));
+	free(env);
 	finish(&s);
 }
 END_TEST
@@ -375,7 +359,7 @@ END_TEST
 START_TEST(timeout_kills_group)
 {
 	struct seen	s;
-	char		pidfile[1024], body[4096], buf[64];
+	char		pidfile[1024], body[4096], *buf;
 	long		shpid, sleeppid;
 
 	snprintf(pidfile, sizeof pidfile, "%s/pids", tmpdir);
@@ -388,11 +372,12 @@ START_TEST(timeout_kills_group)
 	ck_assert_int_eq(s.r[0].outcome, HOOK_OUTCOME_TIMED_OUT);
 	ck_assert(!s.r[0].succeeded);
 
-	slurp(pidfile, buf, sizeof buf);
+	buf = tu_read(pidfile, NULL);
 	ck_assert_int_eq(sscanf(buf, "%ld %ld", &shpid, &sleeppid), 2);
 	ck_assert_int_eq(shpid, s.r[0].pid);
 	ck_assert(wait_dead((pid_t)shpid));
 	ck_assert(wait_dead((pid_t)sleeppid));
+	free(buf);
 	finish(&s);
 }
 END_TEST
@@ -400,7 +385,7 @@ END_TEST
 START_TEST(sigterm_ignored_then_killed)
 {
 	struct seen	s;
-	char		pidfile[1024], body[4096], buf[64];
+	char		pidfile[1024], body[4096], *buf;
 	long		shpid, sleeppid;
 
 	snprintf(pidfile, sizeof pidfile, "%s/pids", tmpdir);
@@ -412,10 +397,11 @@ START_TEST(sigterm_ignored_then_killed)
 	wait_for(&s, 1);
 	ck_assert_int_eq(s.r[0].outcome, HOOK_OUTCOME_TIMED_OUT);
 	ck_assert_int_eq(s.r[0].signo, SIGKILL);
-	slurp(pidfile, buf, sizeof buf);
+	buf = tu_read(pidfile, NULL);
 	ck_assert_int_eq(sscanf(buf, "%ld %ld", &shpid, &sleeppid), 2);
 	ck_assert(wait_dead((pid_t)shpid));
 	ck_assert(wait_dead((pid_t)sleeppid));
+	free(buf);
 	finish(&s);
 }
 END_TEST
@@ -423,7 +409,7 @@ END_TEST
 START_TEST(queue_bound_respected)
 {
 	struct seen	 s;
-	char		 log[1024], body[4096], text[4096], *p;
+	char		 log[1024], body[4096], *text, *p;
 	const char	*path;
 	unsigned int	 running, queued;
 	int		 i, now = 0, most = 0;
@@ -445,7 +431,7 @@ START_TEST(queue_bound_respected)
 	for (i = 0; i < 6; i++)
 		ck_assert(s.r[i].succeeded);
 
-	slurp(log, text, sizeof text);
+	text = tu_read(log, NULL);
 	for (p = strtok(text, "\n"); p != NULL; p = strtok(NULL, "\n")) {
 		now += strcmp(p, "start") == 0 ? 1 : -1;
 		if (now > most)
@@ -455,6 +441,7 @@ START_TEST(queue_bound_respected)
 	ck_assert_int_le(most, 2);
 	hook_runner_counts(s.runner, &running, &queued);
 	ck_assert_uint_eq(running + queued, 0);
+	free(text);
 	finish(&s);
 }
 END_TEST
@@ -490,13 +477,10 @@ START_TEST(missing_path_fails)
 	static const struct hook_var bad[] = { { "PATH", "/tmp" } };
 	char			 missing[1024], plain[1024];
 	char			*cause = NULL;
-	FILE			*f;
 
 	snprintf(missing, sizeof missing, "%s/no-such-hook", tmpdir);
 	snprintf(plain, sizeof plain, "%s/not-executable", tmpdir);
-	f = fopen(plain, "w");
-	ck_assert_ptr_nonnull(f);
-	fclose(f);
+	tu_write(plain, "", 0, 0644);
 
 	start(&s, 4, 4);
 	run(&s, "missing", missing, 5000);
@@ -533,14 +517,10 @@ START_TEST(exec_failure_reported)
 	struct seen	 s;
 	const char	*path;
 	char		 bad[1024];
-	FILE		*f;
+	const char	 text[] = "#!/nonexistent/interpreter\nexit 0\n";
 
 	snprintf(bad, sizeof bad, "%s/badinterp.sh", tmpdir);
-	f = fopen(bad, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs("#!/nonexistent/interpreter\nexit 0\n", f);
-	fclose(f);
-	ck_assert_int_eq(chmod(bad, 0755), 0);
+	tu_write(bad, text, sizeof text - 1, 0755);
 	path = bad;
 
 	start(&s, 4, 4);
@@ -556,7 +536,7 @@ END_TEST
 START_TEST(free_kills_running)
 {
 	struct seen	s;
-	char		pidfile[1024], body[4096], buf[64];
+	char		pidfile[1024], body[4096], *buf;
 	long		pid = 0;
 	int		i;
 
@@ -571,9 +551,10 @@ START_TEST(free_kills_running)
 		event_base_loop(s.base, EVLOOP_NONBLOCK);
 		usleep(10000);
 	}
-	slurp(pidfile, buf, sizeof buf);
+	buf = tu_read(pidfile, NULL);
 	ck_assert_int_eq(sscanf(buf, "%ld", &pid), 1);
 	ck_assert_int_eq(kill((pid_t)pid, 0), 0);
+	free(buf);
 	finish(&s);
 	ck_assert_int_eq(kill((pid_t)pid, 0), -1);
 	ck_assert_int_eq(errno, ESRCH);
@@ -584,7 +565,7 @@ END_TEST
 START_TEST(background_child_does_not_delay)
 {
 	struct seen	s;
-	char		pidfile[1024], body[4096], buf[64];
+	char		pidfile[1024], body[4096], *buf;
 	long		pid;
 
 	snprintf(pidfile, sizeof pidfile, "%s/pid", tmpdir);
@@ -595,9 +576,10 @@ START_TEST(background_child_does_not_delay)
 	wait_for(&s, 1);
 	ck_assert_int_eq(s.r[0].outcome, HOOK_OUTCOME_EXITED);
 	ck_assert_str_eq(s.r[0].output, "left running\n");
-	slurp(pidfile, buf, sizeof buf);
+	buf = tu_read(pidfile, NULL);
 	ck_assert_int_eq(sscanf(buf, "%ld", &pid), 1);
 	ck_assert_int_eq(kill((pid_t)pid, SIGKILL), 0);
+	free(buf);
 	finish(&s);
 }
 END_TEST

@@ -8,29 +8,7 @@
 #include <unistd.h>
 
 #include "log.h"
-
-/* Run fn with stderr captured into buf. */
-static void
-capture_stderr(void (*fn)(void), char *buf, size_t len)
-{
-	FILE	*tmp;
-	int	 saved;
-	size_t	 n;
-
-	tmp = tmpfile();
-	ck_assert_ptr_nonnull(tmp);
-	fflush(stderr);
-	saved = dup(STDERR_FILENO);
-	dup2(fileno(tmp), STDERR_FILENO);
-	fn();
-	fflush(stderr);
-	dup2(saved, STDERR_FILENO);
-	close(saved);
-	rewind(tmp);
-	n = fread(buf, 1, len - 1, tmp);
-	buf[n] = '\0';
-	fclose(tmp);
-}
+#include "testutil.h"
 
 START_TEST(level_names_round_trip)
 {
@@ -48,45 +26,49 @@ START_TEST(level_names_round_trip)
 END_TEST
 
 static void
-emit_event(void)
+emit_event(void *arg)
 {
 	struct log_field	f[] = {
 		{ "CCR_CLUSTER", "clusterA" }, { "CCR_STATE", "PROMOTED" }
 	};
 
+	(void)arg;
 	log_event(LOG_LEVEL_NOTICE, "0123456789abcdef0123456789abcdef", f, 2,
 	    "promoted %d indices", 3);
 }
 
 START_TEST(event_line_carries_fields)
 {
-	char	buf[1024];
+	char	*buf;
 
 	unsetenv("JOURNAL_STREAM");
 	log_init("check_log", LOG_LEVEL_INFO);
-	capture_stderr(emit_event, buf, sizeof buf);
+	buf = tu_stderr_of(emit_event, NULL);
 	ck_assert_ptr_nonnull(strstr(buf, "check_log["));
 	ck_assert_ptr_nonnull(strstr(buf,
 	    "notice: promoted 3 indices CCR_CLUSTER=clusterA CCR_STATE=PROMOTED\n"));
+	free(buf);
 }
 END_TEST
 
 static void
-emit_debug(void)
+emit_debug(void *arg)
 {
+	(void)arg;
 	log_debug("hidden");
 	log_info("shown");
 }
 
 START_TEST(level_filters)
 {
-	char	buf[1024];
+	char	*buf;
 
 	unsetenv("JOURNAL_STREAM");
 	log_init("check_log", LOG_LEVEL_INFO);
-	capture_stderr(emit_debug, buf, sizeof buf);
+	buf = tu_stderr_of(emit_debug, NULL);
 	ck_assert_ptr_null(strstr(buf, "hidden"));
 	ck_assert_ptr_nonnull(strstr(buf, "info: shown"));
+	free(buf);
 }
 END_TEST
 

@@ -15,9 +15,10 @@
 #include <event2/event.h>
 
 #include "notify.h"
+#include "testutil.h"
 
-static char	tmpdir[] = "/tmp/check_notify.XXXXXX";
-static char	sockpath[sizeof tmpdir + 16];
+static char	*tmpdir;
+static char	 sockpath[108];
 static int	sock = -1;
 
 /* Bind our own datagram socket and point NOTIFY_SOCKET at it. */
@@ -26,7 +27,7 @@ setup(void)
 {
 	struct sockaddr_un	sun;
 
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	tmpdir = tu_tmpdir("check_notify");
 	snprintf(sockpath, sizeof sockpath, "%s/notify", tmpdir);
 	sock = socket(AF_UNIX, SOCK_DGRAM|SOCK_CLOEXEC, 0);
 	ck_assert_int_ne(sock, -1);
@@ -44,9 +45,8 @@ static void
 teardown(void)
 {
 	close(sock);
-	unlink(sockpath);
-	rmdir(tmpdir);
-	strcpy(tmpdir, "/tmp/check_notify.XXXXXX");
+	tu_rmtree(tmpdir);
+	free(tmpdir);
 }
 
 /*

@@ -39,6 +39,8 @@ struct fake {
 	bool		 probe_ok;
 	bool		 probe_503;	/* the probe answers 503 */
 	bool		 paused;	/* f1 paused: absent from stats */
+	bool		 plain;		/* f1 unfollowed: a plain index */
+	bool		 deleted;	/* f1 does not exist */
 	int		 failed_reads;
 	int		 ops_read;
 	const char	*uuid;		/* GET /'s cluster_uuid */
@@ -149,8 +151,16 @@ fake_handle(struct evhttp_request *req, void *arg)
 		snprintf(buf, sizeof buf, "{\"clusterA\":{\"connected\":%s,"
 		    "\"mode\":\"proxy\"}}", f->connected ? "true" : "false");
 		reply(req, 200, buf);
+	} else if (strncmp(uri, "/f1/_settings/index.uuid?", 25) == 0) {
+		/* ignore_unavailable: a missing index is left out. */
+		ck_assert_ptr_nonnull(strstr(uri, "ignore_unavailable=true"));
+		reply(req, 200, f->deleted ? "{}" :
+		    "{\"f1\":{\"settings\":{\"index.uuid\":\"u1\"}}}");
+	} else if (strncmp(uri, "/_all/_ccr/info", 15) == 0 &&
+	    (f->plain || f->deleted)) {
+		reply(req, 200, "{\"follower_indices\":[]}");
 	} else if (strncmp(uri, "/_ccr/stats?", 12) == 0) {
-		if (f->paused) {
+		if (f->paused || f->plain || f->deleted) {
 			reply(req, 200, "{}");
 			return;
 		}
@@ -419,6 +429,8 @@ START_TEST(healthy_round)
 	ck_assert(asked(&fb, "/f1/_ccr/stats?filter_path=indices.index,"));
 	ck_assert(asked(&fb, "/_all/_ccr/info?filter_path="));
 	ck_assert(asked(&fb, "/?filter_path=version.number"));
+	/* A listed follower's existence is not asked after. */
+	ck_assert(!asked(&fb, "/f1/_settings"));
 	/* 8.17: resolve/cluster, without the 8.18 timeout parameter. */
 	ck_assert(asked(&fb, "/_resolve/cluster/clusterA:l1"));
 	ck_assert(!asked(&fb, "/_resolve/cluster/clusterA:l1?timeout"));
@@ -635,6 +647,51 @@ START_TEST(roles_swap)
 	ck_assert_int_eq(seen.obs[2].link.remote_connected, TRI_UNKNOWN);
 	/* clusterB is the leader; the index is "l1" over there. */
 	ck_assert_int_eq(seen.obs[2].indices[0].follow,
+	    OBS_FOLLOW_NOT_FOLLOWER);
+}
+END_TEST
+
+/* Run n more rounds, kept from seen.obs[0] on. */
+static void
+next_rounds(int n)
+{
+	seen.rounds = 0;
+	seen.want = n;
+	event_base_dispatch(base);
+}
+
+START_TEST(missing_follower_is_not_a_plain_index)
+{
+	int	i;
+
+	start(fa.port, 300, 5000, 1);
+	ck_assert_int_eq(seen.obs[0].indices[0].follow, OBS_FOLLOW_ACTIVE);
+	fb.deleted = true;
+	fb.npaths = 0;
+	next_rounds(3);
+	/* Never "not a follower": unknown until asked, then missing. */
+	ck_assert_int_eq(seen.obs[0].indices[0].follow, OBS_FOLLOW_UNKNOWN);
+	for (i = 1; i < 3; i++)
+		ck_assert_int_eq(seen.obs[i].indices[0].follow,
+		    OBS_FOLLOW_MISSING);
+	ck_assert(asked(&fb, "/f1/_settings/index.uuid?"
+	    "ignore_unavailable=true&flat_settings=true"));
+
+	/* Created again as a plain index: that is what it is. */
+	fb.deleted = false;
+	fb.plain = true;
+	next_rounds(1);
+	ck_assert_int_eq(seen.obs[0].indices[0].follow,
+	    OBS_FOLLOW_NOT_FOLLOWER);
+
+	/* Following again, then unfollowed: plain, after one unknown. */
+	fb.plain = false;
+	next_rounds(1);
+	ck_assert_int_eq(seen.obs[0].indices[0].follow, OBS_FOLLOW_ACTIVE);
+	fb.plain = true;
+	next_rounds(2);
+	ck_assert_int_eq(seen.obs[0].indices[0].follow, OBS_FOLLOW_UNKNOWN);
+	ck_assert_int_eq(seen.obs[1].indices[0].follow,
 	    OBS_FOLLOW_NOT_FOLLOWER);
 }
 END_TEST
@@ -866,6 +923,7 @@ poller_suite(void)
 	tcase_add_test(tc, malformed_stats_are_a_failure);
 	tcase_add_test(tc, fatal_follower_reported);
 	tcase_add_test(tc, roles_swap);
+	tcase_add_test(tc, missing_follower_is_not_a_plain_index);
 	tcase_add_test(tc, paused_follower_has_no_lag);
 	tcase_add_test(tc, shard_samples_rotate);
 	tcase_add_test(tc, identity_pinned_then_changed);

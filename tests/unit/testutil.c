@@ -69,16 +69,13 @@ tu_count_entries(const char *dir)
 	return (n);
 }
 
-/* The whole file, NUL-terminated; *len (if not NULL) its size. */
-char *
-tu_read(const char *path, size_t *len)
+/* All of f from its start, NUL-terminated; *len (if not NULL) its size. */
+static char *
+read_stream(FILE *f, size_t *len)
 {
-	FILE	*f;
 	char	*buf;
 	long	 size;
 
-	f = fopen(path, "r");
-	ck_assert_msg(f != NULL, "cannot open %s", path);
 	ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
 	size = ftell(f);
 	ck_assert_int_ge(size, 0);
@@ -87,10 +84,34 @@ tu_read(const char *path, size_t *len)
 	ck_assert_ptr_nonnull(buf);
 	ck_assert_uint_eq(fread(buf, 1, (size_t)size, f), (size_t)size);
 	buf[size] = '\0';
-	fclose(f);
 	if (len != NULL)
 		*len = (size_t)size;
 	return (buf);
+}
+
+/* The whole file, NUL-terminated; *len (if not NULL) its size. */
+char *
+tu_read(const char *path, size_t *len)
+{
+	FILE	*f;
+	char	*buf;
+
+	f = fopen(path, "r");
+	ck_assert_msg(f != NULL, "cannot open %s", path);
+	buf = read_stream(f, len);
+	fclose(f);
+	return (buf);
+}
+
+/* Assert the file at path holds exactly want. */
+void
+tu_assert_file(const char *path, const char *want)
+{
+	char	*text;
+
+	text = tu_read(path, NULL);
+	ck_assert_str_eq(text, want);
+	free(text);
 }
 
 /* Replace the file at path with len bytes of data, with the given mode. */
@@ -105,4 +126,27 @@ tu_write(const char *path, const void *data, size_t len, mode_t mode)
 	ck_assert_int_eq(write(fd, data, len), (ssize_t)len);
 	ck_assert_int_eq(fchmod(fd, mode), 0);
 	close(fd);
+}
+
+/* Run fn(arg) with stderr going to a file; what it wrote, NUL-terminated. */
+char *
+tu_stderr_of(void (*fn)(void *), void *arg)
+{
+	FILE	*tmp;
+	char	*buf;
+	int	 saved;
+
+	tmp = tmpfile();
+	ck_assert_ptr_nonnull(tmp);
+	fflush(stderr);
+	saved = dup(STDERR_FILENO);
+	ck_assert_int_ne(saved, -1);
+	ck_assert_int_ne(dup2(fileno(tmp), STDERR_FILENO), -1);
+	fn(arg);
+	fflush(stderr);
+	ck_assert_int_ne(dup2(saved, STDERR_FILENO), -1);
+	close(saved);
+	buf = read_stream(tmp, NULL);
+	fclose(tmp);
+	return (buf);
 }
