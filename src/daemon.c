@@ -995,6 +995,15 @@ daemon_send(void *ctx, int cluster, const struct es_call *call,
 	    done_arg));
 }
 
+/* The engine's cancel: the sender's, in the sender's context. */
+static void
+daemon_cancel(void *ctx, void *handle)
+{
+	struct daemon	*d = ctx;
+
+	d->transport.cancel(d->transport.ctx, handle);
+}
+
 /* A fresh engine for the configuration in force (it borrows it). */
 static struct action_engine *
 daemon_engine_create(struct daemon *d)
@@ -1006,6 +1015,7 @@ daemon_engine_create(struct daemon *d)
 	sender_transport(d->sender, &transport);
 	d->transport = transport;
 	transport.send = daemon_send;
+	transport.cancel = daemon_cancel;
 	transport.ctx = d;
 	memset(&params, 0, sizeof params);
 	/* The cluster clients bound what is on the wire; more wait there. */

@@ -191,5 +191,20 @@ else
 	echo "# s-rejected: essim has no knobs yet, skipped"
 fi
 
+# --- SIGTERM while an action's request hangs ---------------------------------
+# Stopping cancels the engine's requests in flight: through the transport
+# the daemon gave it, in that transport's own context.
+at_scenario s-stop
+at_setup 1
+at_config
+daemon_start
+ok "s-stop: replicating" wait_state 10 REPLICATING clusterA
+fault "$B" '{"path":"/*/_ccr/pause_follow","action":"hang"}'
+at_kill clusterA KILL
+ok "s-stop: the promotion's pause hangs" \
+    wait_for 10 eval '[ "$(state_get ".action.indices[0].step")" = pause_follow ]'
+ok "s-stop: SIGTERM: a clean exit" daemon_stop
+DAEMON_PID=
+
 at_end
 finish
