@@ -16,6 +16,7 @@
 #include "action-record.h"
 #include "config.h"
 #include "es-parse.h"
+#include "seqno.h"
 #include "xmalloc.h"
 
 #define ACTION_RECORD_VERSION	1
@@ -226,7 +227,8 @@ action_record_summary(const struct action_record *rec,
 		if (rec->indices[i].lost_operations < 0)
 			unknown = true;
 		else
-			sum->lost_operations += rec->indices[i].lost_operations;
+			sum->lost_operations = seq_add(sum->lost_operations,
+			    rec->indices[i].lost_operations);
 	}
 	if (unknown || rec->kind == FSM_ACTION_FAILBACK)
 		sum->lost_operations = -1;

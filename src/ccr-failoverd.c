@@ -119,7 +119,7 @@ main(int argc, char **argv)
 		opts.level = level;
 		return (daemon_run(&opts));
 	}
-	if (config_load(path, &cfg, &cause) == -1) {
+	if (config_load_checked(path, &cfg, &cause) == -1) {
 		fprintf(stderr, "%s\n", cause);
 		free(cause);
 		return (1);

@@ -10,16 +10,18 @@
 #include "autoconf.h"
 
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <libconfig.h>
 #include <limits.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -184,61 +186,6 @@ check_keys(struct parse *p, const config_setting_t *g,
 	return (0);
 }
 
-/*
- * The value of an integer as written in the file. libconfig 1.5 wraps a
- * literal that does not fit in 32 bits (unless it carries an L suffix)
- * into a plausible small number, so the literal is read again from its
- * source line; if it cannot be found there, libconfig's value stands.
- */
-static long long
-int_value(struct parse *p, const config_setting_t *s)
-{
-	FILE		*f;
-	const char	*name = config_setting_name(s), *at, *q;
-	char		*line = NULL, *end, file[4096];
-	size_t		 size = 0, len;
-	unsigned int	 n = 0;
-	long long	 v = config_setting_get_int64(s);
-	long long	 lit;
-
-	if (config_setting_type(s) != CONFIG_TYPE_INT || name == NULL)
-		return (v);
-	source_name(p, config_setting_source_file(s), file, sizeof file);
-	if ((f = fopen(file, "r")) == NULL)
-		return (v);
-	while (n < config_setting_source_line(s) &&
-	    getline(&line, &size, f) != -1)
-		n++;
-	fclose(f);
-	len = strlen(name);
-	for (at = line; n == config_setting_source_line(s) &&
-	    (at = strstr(at, name)) != NULL; at += len) {
-		if (at != line && (at[-1] == '_' || at[-1] == '-' ||
-		    (at[-1] >= 'a' && at[-1] <= 'z') ||
-		    (at[-1] >= 'A' && at[-1] <= 'Z') ||
-		    (at[-1] >= '0' && at[-1] <= '9')))
-			continue;
-		q = at + len + strspn(at + len, " \t");
-		if (*q != '=' && *q != ':')
-			continue;
-		q++;
-		q += strspn(q, " \t");
-		errno = 0;
-		if (strncasecmp(q, "0x", 2) == 0)
-			lit = (long long)strtoull(q, &end, 16);
-		else
-			lit = strtoll(q, &end, 10);
-		if (end == q)
-			break;
-		if (errno == ERANGE)
-			lit = *q == '-' ? LLONG_MIN : LLONG_MAX;
-		v = lit;
-		break;
-	}
-	free(line);
-	return (v);
-}
-
 /* Read an optional integer member within [min, max]; absent leaves *ret. */
 static int
 get_int64(struct parse *p, const config_setting_t *g, const char *name,
@@ -253,7 +200,14 @@ get_int64(struct parse *p, const config_setting_t *g, const char *name,
 	    config_setting_type(s) != CONFIG_TYPE_INT64)
 		return (perr(p, s, "expected an integer, found %s",
 		    type_name(s)));
-	v = int_value(p, s);
+	/*
+	 * libconfig's value only: the file's text is never scanned again,
+	 * because only libconfig knows which "name =" on a line is a setting
+	 * and which sits in a comment or a string. libconfig 1.5 keeps a
+	 * literal without the L suffix in 32 bits, so one beyond that range
+	 * arrives wrapped; the manual page tells to write the suffix.
+	 */
+	v = config_setting_get_int64(s);
 	if (v < min || v > max)
 		return (perr(p, s, "%lld is out of range (%lld..%lld)", v, min,
 		    max));
@@ -995,6 +949,120 @@ fail:
 	config_free(cfg);
 	config_destroy(&lc);
 	free(dir);
+	return (-1);
+}
+
+/*
+ * Load the configuration in a child process first; only when the child
+ * loaded it is it loaded here. libconfig 1.5's scanner calls exit(2) when an
+ * @include names a directory ("." or ""), and neither a reload nor the
+ * start must end that way: as keepalived checks a new configuration in a
+ * child, the child's exit status decides. A file swapped between the two
+ * reads is the operator's own race; the check is against mistakes.
+ */
+int
+config_load_checked(const char *path, struct ccr_config **ret, char **cause)
+{
+	return (config_load_checked_ms(path, ret, cause,
+	    CONFIG_CHECK_TIMEOUT_MS));
+}
+
+/*
+ * The same with its own bound on the child's reading (which an @include of
+ * a FIFO would block for ever): past timeout_ms the child is killed and the
+ * file refused.
+ */
+int
+config_load_checked_ms(const char *path, struct ccr_config **ret,
+    char **cause, int timeout_ms)
+{
+	struct ccr_config	*cfg;
+	struct pollfd		 pfd;
+	char			 why[1024], *child_cause = NULL;
+	size_t			 len = 0, off = 0;
+	ssize_t			 n;
+	pid_t			 pid;
+	int			 fd[2], devnull, status, left_ms;
+	int			 timed_out = 0;
+
+	if (pipe2(fd, O_CLOEXEC) == -1) {
+		xasprintf(cause, "%s: pipe: %s", path, strerror(errno));
+		return (-1);
+	}
+	if ((pid = fork()) == -1) {
+		xasprintf(cause, "%s: fork: %s", path, strerror(errno));
+		close(fd[0]);
+		close(fd[1]);
+		return (-1);
+	}
+	if (pid == 0) {
+		close(fd[0]);
+		/* The scanner's own last words would only repeat ours. */
+		if ((devnull = open("/dev/null", O_WRONLY)) != -1)
+			dup2(devnull, STDERR_FILENO);
+		if (config_load(path, &cfg, &child_cause) == 0) {
+			config_free(cfg);
+			_exit(0);
+		}
+		len = strlen(child_cause);
+		while (len > 0 && (n = write(fd[1], child_cause + off,
+		    len)) != 0) {
+			if (n == -1 && errno == EINTR)
+				continue;
+			if (n == -1)
+				break;
+			off += (size_t)n;
+			len -= (size_t)n;
+		}
+		free(child_cause);
+		_exit(1);
+	}
+	close(fd[1]);
+	pfd.fd = fd[0];
+	pfd.events = POLLIN;
+	for (left_ms = timeout_ms; len < sizeof why - 1;) {
+		n = poll(&pfd, 1, 100);
+		if (n == -1 && errno != EINTR)
+			break;
+		if (n == 0 && (left_ms -= 100) <= 0) {
+			timed_out = 1;
+			kill(pid, SIGKILL);
+			break;
+		}
+		if (n <= 0)
+			continue;
+		n = read(fd[0], why + len, sizeof why - 1 - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	why[len] = '\0';
+	close(fd[0]);
+	while (waitpid(pid, &status, 0) == -1) {
+		if (errno != EINTR) {
+			xasprintf(cause, "%s: waitpid: %s", path,
+			    strerror(errno));
+			return (-1);
+		}
+	}
+	if (timed_out) {
+		xasprintf(cause, "%s: reading it took more than %d ms", path,
+		    timeout_ms);
+		return (-1);
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return (config_load(path, ret, cause));
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 1 && len > 0)
+		*cause = xstrdup(why);
+	else if (WIFEXITED(status))
+		xasprintf(cause, "%s: reading it ended the process with exit "
+		    "status %d (does an @include name a directory?)", path,
+		    WEXITSTATUS(status));
+	else
+		xasprintf(cause, "%s: reading it ended the process by signal "
+		    "%d", path, WTERMSIG(status));
 	return (-1);
 }
 

@@ -115,6 +115,9 @@ struct ccr_config {
 #define CONFIG_QUORUM		2	/* coordination.quorum */
 #define CONFIG_MEMBER_MAX	64	/* longest member name */
 
+/* How long config_load_checked lets its child read the file. */
+#define CONFIG_CHECK_TIMEOUT_MS	10000
+
 enum config_dir {
 	CONFIG_DIR_STATE,
 	CONFIG_DIR_RUNTIME,
@@ -123,6 +126,9 @@ enum config_dir {
 
 /* config.c */
 int	 config_load(const char *, struct ccr_config **, char **);
+int	 config_load_checked(const char *, struct ccr_config **, char **);
+int	 config_load_checked_ms(const char *, struct ccr_config **, char **,
+	     int);
 void	 config_free(struct ccr_config *);
 int	 config_cluster_index(const struct ccr_config *, const char *);
 char	*config_credential_path(const struct ccr_config *, const char *);

@@ -1087,7 +1087,7 @@ daemon_reload(void *arg)
 		    "done", fsm_action_name(action_record(d->engine)->kind));
 		goto rejected;
 	}
-	if (config_load(d->opts->config_path, &cfg, &cause) == -1)
+	if (config_load_checked(d->opts->config_path, &cfg, &cause) == -1)
 		goto rejected;
 	leader = config_cluster_index(cfg, daemon_cluster_name(d, d->leader));
 	if (leader == -1 || config_cluster_index(cfg,
@@ -1562,7 +1562,7 @@ daemon_run(const struct daemon_options *opts)
 	memset(&d, 0, sizeof d);
 	d.opts = opts;
 	log_init("ccr-failoverd", opts->level);
-	if (config_load(opts->config_path, &d.config, &cause) == -1) {
+	if (config_load_checked(opts->config_path, &d.config, &cause) == -1) {
 		log_warnx("%s", cause);
 		free(cause);
 		return (1);

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "es-parse.h"
+#include "seqno.h"
 #include "xmalloc.h"
 
 /* Order index stats by name, for lookups. */
@@ -513,18 +514,15 @@ es_ccr_stats_find(const struct es_ccr_stats *st, const char *index)
 int64_t
 es_index_stats_lag(const struct es_index_stats *is)
 {
-	int64_t	lag = 0, d;
+	int64_t	lag = 0;
 	size_t	i;
 
 	if (is->nshards == 0)
 		return (is->total_lag);
 
-	for (i = 0; i < is->nshards; i++) {
-		d = is->shards[i].leader_global_checkpoint -
-		    is->shards[i].follower_global_checkpoint;
-		if (d > 0)
-			lag += d;
-	}
+	for (i = 0; i < is->nshards; i++)
+		lag = seq_add(lag, seq_gap(is->shards[i].leader_global_checkpoint,
+		    is->shards[i].follower_global_checkpoint));
 	return (lag);
 }
 

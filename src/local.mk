@@ -5,6 +5,7 @@ noinst_LIBRARIES += %reldir%/libccr.a
 	%reldir%/events.c %reldir%/events.h \
 	%reldir%/log.c %reldir%/log.h \
 	%reldir%/monotime.c %reldir%/monotime.h \
+	%reldir%/seqno.h \
 	%reldir%/step.c %reldir%/step.h \
 	%reldir%/xmalloc.c %reldir%/xmalloc.h
 %canon_reldir%_libccr_a_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) \

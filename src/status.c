@@ -19,6 +19,7 @@
 #include "fsm.h"
 #include "isotime.h"
 #include "monotime.h"
+#include "seqno.h"
 #include "status.h"
 #include "xmalloc.h"
 
@@ -379,7 +380,7 @@ status_publish(const struct status_view *v, const char *dir, char *line,
 		if (idx[i].lag_ops < 0)
 			lag_known = false;
 		else
-			lag += idx[i].lag_ops;
+			lag = seq_add(lag, idx[i].lag_ops);
 	}
 	errors = xcalloc(n, sizeof *errors);
 	if (v->action != NULL && v->action->nindices == n)

@@ -17,6 +17,7 @@
 
 #include <string.h>
 
+#include "seqno.h"
 #include "step.h"
 
 static const char *const step_names[STEP_MAX] = {
@@ -255,6 +256,14 @@ step_verdict(enum step step, const struct step_reply *r)
 		if (reply_is(r, "resource_already_exists_exception", NULL) ||
 		    reply_is(r, "snapshot_restore_exception", NULL))
 			return (VERDICT_VERIFY);
+		/*
+		 * The new leader is registered but not reachable yet (a 400,
+		 * caused by a connection error): the index here is already
+		 * deleted, and only time mends this, not an operator.
+		 */
+		if (reply_is(r, "status_exception", "license state of the "
+		    "remote cluster"))
+			return (VERDICT_RETRY);
 		break;
 	case STEP_FENCE:
 		/* Nothing there to fence: nothing there to lose either. */
@@ -331,8 +340,7 @@ step_lost_operations(const int64_t *leader_max, const int64_t *follower_max,
 		if (leader_max[i] == STEP_SEQ_UNKNOWN ||
 		    follower_max[i] == STEP_SEQ_UNKNOWN)
 			return (-1);
-		if (leader_max[i] > follower_max[i])
-			total += leader_max[i] - follower_max[i];
+		total = seq_add(total, seq_gap(leader_max[i], follower_max[i]));
 	}
 	return (total);
 }
@@ -363,12 +371,12 @@ step_lost_bounds(const int64_t *leader_max, const int64_t *follower_gcp,
 			*least = *most = -1;
 			return;
 		}
-		if (leader_max[i] > follower_max[i])
-			*least += leader_max[i] - follower_max[i];
+		*least = seq_add(*least, seq_gap(leader_max[i],
+		    follower_max[i]));
 		if (follower_max[i] > follower_gcp[i])
-			(*least)++;
-		if (leader_max[i] > follower_gcp[i])
-			*most += leader_max[i] - follower_gcp[i];
+			*least = seq_add(*least, 1);
+		*most = seq_add(*most, seq_gap(leader_max[i],
+		    follower_gcp[i]));
 	}
 }
 
@@ -393,8 +401,7 @@ step_divergent_operations(const int64_t *recorded, size_t nrecorded,
 	for (i = 0; i < nnow; i++) {
 		if (recorded[i] == STEP_SEQ_UNKNOWN || now[i] == STEP_SEQ_UNKNOWN)
 			return (-1);
-		if (now[i] > recorded[i])
-			total += now[i] - recorded[i];
+		total = seq_add(total, seq_gap(now[i], recorded[i]));
 	}
 	return (total);
 }

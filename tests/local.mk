@@ -143,6 +143,8 @@ EXTRA_DIST += \
 	%reldir%/config/bad-remote-sniff-seeds-missing.conf \
 	%reldir%/config/bad-state-dir-relative.conf \
 	%reldir%/config/bad-syntax.conf \
+	%reldir%/config/bad-syntax-empty-string-token.conf \
+	%reldir%/config/bad-syntax-string-token.conf \
 	%reldir%/config/bad-type-bool-int.conf \
 	%reldir%/config/bad-type-bool-string.conf \
 	%reldir%/config/bad-type-cluster-string.conf \
@@ -280,6 +282,9 @@ TESTS += %reldir%/integration/safety-data.sh
 EXTRA_DIST += %reldir%/integration/safety-data.sh
 TESTS += %reldir%/integration/safety-tls.sh
 EXTRA_DIST += %reldir%/integration/safety-tls.sh
+# A reload never ends the daemon, and rejected reloads stay bounded.
+TESTS += %reldir%/integration/daemon-reload.sh
+EXTRA_DIST += %reldir%/integration/daemon-reload.sh
 # coord: etcd's gateway documents, quorum and lease check.
 check_PROGRAMS += %reldir%/unit/check_coord
 %canon_reldir%_unit_check_coord_SOURCES = %reldir%/unit/check_coord.c

@@ -82,6 +82,14 @@ START_TEST(bad_fixture)
 	ck_assert_str_eq(cause, expected);
 	ck_assert_ptr_null(strstr(cause, "hunter2"));
 	free(cause);
+
+	/* Checked in a child first, the cause is the same. */
+	cause = NULL;
+	ck_assert_int_eq(config_load_checked(path, &cfg, &cause), -1);
+	ck_assert_ptr_eq(cfg, &marker);
+	ck_assert_ptr_nonnull(cause);
+	ck_assert_str_eq(cause, expected);
+	free(cause);
 	free(text);
 }
 END_TEST
@@ -258,6 +266,99 @@ secret_is(struct scratch *s, const char *name, const char *want)
 	ck_assert_str_eq(secret, want);
 	config_secret_free(secret);
 }
+
+/* good-minimal.conf with extra text after it, in the scratch directory. */
+static void
+scratch_append(struct scratch *s, const char *extra)
+{
+	char	src[8192], *text, *all;
+
+	snprintf(src, sizeof src, "%s/good-minimal.conf", fixture_dir);
+	text = tu_read(src, NULL);
+	all = malloc(strlen(text) + strlen(extra) + 1);
+	ck_assert_ptr_nonnull(all);
+	strcpy(all, text);
+	strcat(all, extra);
+	tu_write(s->conf, all, strlen(all), 0644);
+	free(all);
+	free(text);
+}
+
+/*
+ * libconfig 1.5's scanner exits the process on an @include naming a
+ * directory; checked in a child, the caller lives and gets a cause.
+ */
+START_TEST(include_of_a_directory_refused)
+{
+	static const char	*lines[] = {
+		"@include \".\"\n", "@include \"\"\n", "@include \"/\"\n"
+	};
+	struct scratch		 s;
+	struct ccr_config	 marker, *cfg = &marker;
+	char			*cause = NULL, want[512];
+	size_t			 i;
+
+	scratch_init(&s);
+	snprintf(want, sizeof want, "%s: reading it ended the process with "
+	    "exit status 2 (does an @include name a directory?)", s.conf);
+	for (i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+		scratch_append(&s, lines[i]);
+		ck_assert_int_eq(config_load_checked(s.conf, &cfg, &cause), -1);
+		ck_assert_ptr_eq(cfg, &marker);
+		ck_assert_str_eq(cause, want);
+		free(cause);
+		cause = NULL;
+	}
+	scratch_append(&s, "");
+	if (config_load_checked(s.conf, &cfg, &cause) == -1)
+		ck_abort_msg("%s", cause);
+	ck_assert_ptr_ne(cfg, &marker);
+	config_free(cfg);
+	scratch_done(&s);
+}
+END_TEST
+
+/* A child that cannot finish reading (a FIFO nobody writes) is bounded. */
+START_TEST(include_of_a_fifo_bounded)
+{
+	struct scratch		 s;
+	struct ccr_config	 marker, *cfg = &marker;
+	char			*cause = NULL, fifo[256], want[512];
+
+	scratch_init(&s);
+	snprintf(fifo, sizeof fifo, "%s/fifo.inc", s.dir);
+	ck_assert_int_eq(mkfifo(fifo, 0644), 0);
+	scratch_append(&s, "@include \"fifo.inc\"\n");
+	ck_assert_int_eq(config_load_checked_ms(s.conf, &cfg, &cause, 300),
+	    -1);
+	ck_assert_ptr_eq(cfg, &marker);
+	snprintf(want, sizeof want, "%s: reading it took more than 300 ms",
+	    s.conf);
+	ck_assert_str_eq(cause, want);
+	free(cause);
+	scratch_done(&s);
+}
+END_TEST
+
+/* Values come from libconfig, not from a text search of the line. */
+START_TEST(integer_beside_a_comment)
+{
+	struct scratch		 s;
+	struct ccr_config	*cfg;
+	char			*cause = NULL;
+
+	scratch_init(&s);
+	scratch_append(&s, "/* was: poll_interval_ms = 100 */ "
+	    "poll_interval_ms = 2000;\n"
+	    "failure_threshold = 7; # failure_threshold = 1\n");
+	if (config_load(s.conf, &cfg, &cause) == -1)
+		ck_abort_msg("%s", cause);
+	ck_assert_uint_eq(cfg->poll_interval_ms, 2000);
+	ck_assert_int_eq(cfg->failure_threshold, 7);
+	config_free(cfg);
+	scratch_done(&s);
+}
+END_TEST
 
 START_TEST(secret_beside_config)
 {
@@ -574,6 +675,9 @@ main(void)
 	tcase_add_test(tc, print_shows_no_secret);
 	tcase_add_test(tc, file_permissions);
 	tcase_add_test(tc, directory_precedence);
+	tcase_add_test(tc, include_of_a_directory_refused);
+	tcase_add_test(tc, include_of_a_fifo_bounded);
+	tcase_add_test(tc, integer_beside_a_comment);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

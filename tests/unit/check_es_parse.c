@@ -170,6 +170,28 @@ START_TEST(ccr_stats_malformed)
 }
 END_TEST
 
+/* Checkpoints at the ends of int64 sum without overflow. */
+START_TEST(ccr_stats_extreme_checkpoints)
+{
+	static const char	 text[] = "{\"indices\":[{\"index\":\"a\","
+	    "\"shards\":[{\"shard_id\":0,"
+	    "\"leader_global_checkpoint\":9223372036854775807,"
+	    "\"follower_global_checkpoint\":-9223372036854775807},"
+	    "{\"shard_id\":1,"
+	    "\"leader_global_checkpoint\":9223372036854775807,"
+	    "\"follower_global_checkpoint\":-2}]}]}";
+	struct es_ccr_stats	 st;
+	json_t			*root = load(text);
+	char			*cause = NULL;
+
+	ck_assert_int_eq(es_parse_ccr_stats(root, &st, &cause), 0);
+	ck_assert_int_eq(es_index_stats_lag(es_ccr_stats_find(&st, "a")),
+	    INT64_MAX);
+	es_ccr_stats_clear(&st);
+	json_decref(root);
+}
+END_TEST
+
 START_TEST(ccr_summary)
 {
 	static const char	 text[] = "{\"follow_stats\":{\"indices\":["
@@ -920,6 +942,7 @@ es_parse_suite(void)
 	tcase_add_test(tc, denials_named);
 	tcase_add_test(tc, resolve_unreachable_only_on_link_errors);
 	tcase_add_test(tc, has_privileges_answer);
+	tcase_add_test(tc, ccr_stats_extreme_checkpoints);
 	suite_add_tcase(s, tc);
 	return (s);
 }

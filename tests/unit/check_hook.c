@@ -519,6 +519,14 @@ START_TEST(exec_failure_reported)
 	char		 bad[1024];
 	const char	 text[] = "#!/nonexistent/interpreter\nexit 0\n";
 
+	/*
+	 * Under valgrind the child's execve of a script with a missing
+	 * interpreter ends in valgrind's own exit status 101, not in the
+	 * failed exec this case checks (127); check-valgrind sets
+	 * CCR_VALGRIND to skip only this case.
+	 */
+	if (getenv("CCR_VALGRIND") != NULL)
+		return;
 	snprintf(bad, sizeof bad, "%s/badinterp.sh", tmpdir);
 	tu_write(bad, text, sizeof text - 1, 0755);
 	path = bad;

@@ -164,6 +164,11 @@ START_TEST(transient_answers_are_retried)
 	ck_assert_int_eq(step_verdict(STEP_OPEN, &r), VERDICT_RETRY);
 	r.outcome = HTTP_REFUSED;
 	ck_assert_int_eq(step_verdict(STEP_FOLLOW, &r), VERDICT_RETRY);
+	/* put-follow while the new leader cannot be reached from here. */
+	r = http(400, "status_exception", "can not fetch remote index "
+	    "[clusterB:logs-dr] metadata as the license state of the remote "
+	    "cluster [clusterB] could not be determined");
+	ck_assert_int_eq(step_verdict(STEP_FOLLOW, &r), VERDICT_RETRY);
 }
 END_TEST
 
@@ -182,6 +187,12 @@ START_TEST(permanent_errors_fail)
 	r = http(400, "resource_already_exists_exception",
 	    "index [logs/abc] already exists");
 	ck_assert_int_eq(step_verdict(STEP_FOLLOW, &r), VERDICT_VERIFY);
+	/* A remote without a CCR licence stays so: the operator must act. */
+	r = http(400, "status_exception", "can not fetch remote index "
+	    "[clusterB:logs-dr] metadata as the remote cluster [clusterB] is "
+	    "not licensed for [ccr]; the license mode [BASIC] on cluster "
+	    "[clusterB] does not enable [ccr]");
+	ck_assert_int_eq(step_verdict(STEP_FOLLOW, &r), VERDICT_FAIL);
 }
 END_TEST
 
@@ -231,6 +242,15 @@ START_TEST(lost_counts_the_gap)
 	ck_assert_int_eq(most, -1);
 	/* Against max_seq_no alone the hole would be invisible. */
 	ck_assert_int_eq(step_lost_operations(leader, fmax, 3), 2 + 3);
+	/* Numbers from the network saturate, never wrap. */
+	{
+		int64_t	top[] = { INT64_MAX, INT64_MAX };
+		int64_t	bottom[] = { INT64_MIN + 1, -2 };
+
+		step_lost_bounds(top, bottom, bottom, 2, &least, &most);
+		ck_assert_int_eq(least, INT64_MAX);
+		ck_assert_int_eq(most, INT64_MAX);
+	}
 
 	/* The old leader with the hole's operations (up to 18 on shard 0)
 	 * diverges from the checkpoint, not from the follower's max. */
@@ -242,6 +262,20 @@ START_TEST(lost_counts_the_gap)
 		ck_assert_int_eq(step_divergent_operations(gcp, 3,
 		    old_leader, 3), 8);
 	}
+}
+END_TEST
+
+/* Sequence numbers come from the network: extremes saturate, never wrap. */
+START_TEST(extreme_sequence_numbers_saturate)
+{
+	int64_t	top[] = { INT64_MAX, INT64_MAX };
+	int64_t	bottom[] = { -2, INT64_MIN + 1 };
+
+	ck_assert_int_eq(step_lost_operations(top, bottom, 2), INT64_MAX);
+	ck_assert_int_eq(step_lost_operations(bottom, top, 2), 0);
+	ck_assert_int_eq(step_divergent_operations(bottom, 2, top, 2),
+	    INT64_MAX);
+	ck_assert_int_eq(step_divergent_operations(top, 2, bottom, 2), 0);
 }
 END_TEST
 
@@ -309,6 +343,7 @@ main(void)
 	tcase_add_test(tc, backoff_grows_caps_and_jitters);
 	tcase_add_test(tc, lost_and_divergent_operations);
 	tcase_add_test(tc, lost_counts_the_gap);
+	tcase_add_test(tc, extreme_sequence_numbers_saturate);
 	tcase_add_test(tc, only_mutating_steps_are_held_back_in_dry_run);
 	tcase_add_test(tc, touched_only_once_a_mutating_request_may_have_left);
 	suite_add_tcase(s, tc);
