@@ -16,6 +16,7 @@
 #include "action-record.h"
 #include "config.h"
 #include "es-parse.h"
+#include "jsonw.h"
 #include "seqno.h"
 #include "xmalloc.h"
 
@@ -366,82 +367,148 @@ action_json_seq(const json_t *v)
 	return ((int64_t)json_integer_value(v));
 }
 
-/* A sequence number as JSON: null when unknown. */
-static json_t *
-action_seq_json(int64_t v)
+/* A sequence number, or null when nobody reported it. */
+static void
+action_seq_text(struct jsonw *w, int64_t v)
 {
-	return (v == STEP_SEQ_UNKNOWN ? json_null() : json_integer(v));
+	if (v == STEP_SEQ_UNKNOWN)
+		jsonw_null(w);
+	else
+		jsonw_int(w, v);
 }
 
-/* The record as JSON, for the state file. */
-json_t *
-action_record_to_json(const struct action_record *rec)
+/*
+ * The record as compact JSON text, for the state file. It is written
+ * before every batch of mutating requests, with a member per index, so it
+ * is written directly rather than through a jansson tree.
+ */
+char *
+action_record_to_text(const struct action_record *rec)
 {
 	const struct action_index_record	*ir;
-	json_t					*root, *list, *o, *shards;
+	struct jsonw				 w;
 	char					 started[32];
 	struct tm				 tm;
 	size_t					 i, k;
 
 	gmtime_r(&rec->started, &tm);
 	strftime(started, sizeof started, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	list = json_array();
+	jsonw_init(&w, false);
+	jsonw_object(&w);
+	jsonw_key(&w, "version");
+	jsonw_int(&w, ACTION_RECORD_VERSION);
+	jsonw_key(&w, "kind");
+	jsonw_string(&w, fsm_action_name(rec->kind));
+	jsonw_key(&w, "old_leader");
+	jsonw_int(&w, rec->old_leader);
+	jsonw_key(&w, "clusters");
+	jsonw_array(&w);
+	jsonw_string(&w, rec->clusters[0]);
+	jsonw_string(&w, rec->clusters[1]);
+	jsonw_end(&w, ']');
+	jsonw_key(&w, "started");
+	jsonw_string(&w, started);
+	jsonw_key(&w, "phase");
+	jsonw_string(&w, action_phase_name(rec->phase));
+	jsonw_key(&w, "indices");
+	jsonw_array(&w);
 	for (i = 0; i < rec->nindices; i++) {
 		ir = &rec->indices[i];
-		shards = json_array();
+		jsonw_object(&w);
+		jsonw_key(&w, "names");
+		jsonw_array(&w);
+		jsonw_string(&w, ir->names[0]);
+		jsonw_string(&w, ir->names[1]);
+		jsonw_end(&w, ']');
+		jsonw_key(&w, "step");
+		jsonw_string(&w, step_name(ir->step));
+		jsonw_key(&w, "sent");
+		jsonw_bool(&w, ir->sent);
+		jsonw_key(&w, "attempts");
+		jsonw_int(&w, ir->attempts);
+		jsonw_key(&w, "confirmed");
+		jsonw_bool(&w, ir->confirmed);
+		jsonw_key(&w, "shards");
+		jsonw_array(&w);
 		for (k = 0; k < ir->nshards; k++) {
-			json_array_append_new(shards, json_pack(
-			    "{s:o, s:o, s:o}",
-			    "leader_max_seq_no",
-			    action_seq_json(ir->leader_max_seq_no[k]),
-			    "follower_max_seq_no",
-			    action_seq_json(ir->follower_max_seq_no[k]),
-			    "follower_global_checkpoint",
-			    action_seq_json(ir->follower_global_checkpoint[k])));
+			jsonw_object(&w);
+			jsonw_key(&w, "leader_max_seq_no");
+			action_seq_text(&w, ir->leader_max_seq_no[k]);
+			jsonw_key(&w, "follower_max_seq_no");
+			action_seq_text(&w, ir->follower_max_seq_no[k]);
+			jsonw_key(&w, "follower_global_checkpoint");
+			action_seq_text(&w, ir->follower_global_checkpoint[k]);
+			jsonw_end(&w, '}');
 		}
-		o = json_pack("{s:[s,s], s:s, s:b, s:I, s:b, s:o, s:I, s:I, "
-		    "s:I}",
-		    "names", ir->names[0], ir->names[1],
-		    "step", step_name(ir->step),
-		    "sent", ir->sent,
-		    "attempts", (json_int_t)ir->attempts,
-		    "confirmed", ir->confirmed,
-		    "shards", shards,
-		    "lost_operations", (json_int_t)ir->lost_operations,
-		    "lost_operations_max", (json_int_t)ir->lost_operations_max,
-		    "divergent_operations",
-		    (json_int_t)ir->divergent_operations);
-		if (ir->failed_step != STEP_FAILED)
-			json_object_set_new(o, "failed_step",
-			    json_string(step_name(ir->failed_step)));
-		if (ir->error_type != NULL)
-			json_object_set_new(o, "error",
-			    json_pack("{s:s, s:s?}", "type", ir->error_type,
-			    "reason", ir->error_reason));
-		if (ir->clone != NULL)
-			json_object_set_new(o, "clone", json_string(ir->clone));
-		if (ir->uuid != NULL)
-			json_object_set_new(o, "uuid", json_string(ir->uuid));
-		if (ir->unreachable)
-			json_object_set_new(o, "unreachable", json_true());
-		json_array_append_new(list, o);
+		jsonw_end(&w, ']');
+		jsonw_key(&w, "lost_operations");
+		jsonw_int(&w, ir->lost_operations);
+		jsonw_key(&w, "lost_operations_max");
+		jsonw_int(&w, ir->lost_operations_max);
+		jsonw_key(&w, "divergent_operations");
+		jsonw_int(&w, ir->divergent_operations);
+		if (ir->failed_step != STEP_FAILED) {
+			jsonw_key(&w, "failed_step");
+			jsonw_string(&w, step_name(ir->failed_step));
+		}
+		if (ir->error_type != NULL) {
+			jsonw_key(&w, "error");
+			jsonw_object(&w);
+			jsonw_key(&w, "type");
+			jsonw_string(&w, ir->error_type);
+			jsonw_key(&w, "reason");
+			jsonw_string(&w, ir->error_reason);
+			jsonw_end(&w, '}');
+		}
+		if (ir->clone != NULL) {
+			jsonw_key(&w, "clone");
+			jsonw_string(&w, ir->clone);
+		}
+		if (ir->uuid != NULL) {
+			jsonw_key(&w, "uuid");
+			jsonw_string(&w, ir->uuid);
+		}
+		if (ir->unreachable) {
+			jsonw_key(&w, "unreachable");
+			jsonw_bool(&w, true);
+		}
+		jsonw_end(&w, '}');
 	}
-	root = json_pack("{s:i, s:s, s:i, s:[s,s], s:s, s:s, s:o}",
-	    "version", ACTION_RECORD_VERSION,
-	    "kind", fsm_action_name(rec->kind),
-	    "old_leader", rec->old_leader,
-	    "clusters", rec->clusters[0], rec->clusters[1],
-	    "started", started,
-	    "phase", action_phase_name(rec->phase),
-	    "indices", list);
-	if (rec->fenced > 0)
-		json_object_set_new(root, "fenced",
-		    json_pack("{s:I, s:I}", "blocked", (json_int_t)rec->fenced,
-		    "lifted", (json_int_t)rec->unfenced));
-	if (rec->error_type != NULL)
-		json_object_set_new(root, "error", json_pack("{s:s, s:s?}",
-		    "type", rec->error_type, "reason", rec->error_reason));
-	return (root);
+	jsonw_end(&w, ']');
+	if (rec->fenced > 0) {
+		jsonw_key(&w, "fenced");
+		jsonw_object(&w);
+		jsonw_key(&w, "blocked");
+		jsonw_int(&w, rec->fenced);
+		jsonw_key(&w, "lifted");
+		jsonw_int(&w, rec->unfenced);
+		jsonw_end(&w, '}');
+	}
+	if (rec->error_type != NULL) {
+		jsonw_key(&w, "error");
+		jsonw_object(&w);
+		jsonw_key(&w, "type");
+		jsonw_string(&w, rec->error_type);
+		jsonw_key(&w, "reason");
+		jsonw_string(&w, rec->error_reason);
+		jsonw_end(&w, '}');
+	}
+	jsonw_end(&w, '}');
+	return (jsonw_finish(&w));
+}
+
+/* The record as JSON: its text, parsed (NULL if it holds invalid text). */
+json_t *
+action_record_to_json(const struct action_record *rec)
+{
+	json_error_t	 err;
+	json_t		*j;
+	char		*text;
+
+	text = action_record_to_text(rec);
+	j = json_loads(text, 0, &err);
+	free(text);
+	return (j);
 }
 
 /* A string member, or NULL with a cause. */

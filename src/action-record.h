@@ -143,6 +143,7 @@ enum action_index_status action_index_status(
 			     const struct action_index_record *);
 
 json_t			*action_record_to_json(const struct action_record *);
+char			*action_record_to_text(const struct action_record *);
 struct action_record	*action_record_from_json(const json_t *, char **);
 void			 action_record_free(struct action_record *);
 

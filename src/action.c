@@ -10,10 +10,23 @@
  * read still in flight would hide operations it never got. Failback and
  * switchover register the new leader as a remote on the old one; then every
  * index walks its own steps (step.h) in parallel, with at most
- * max_in_flight requests out and _close/_open batched over comma lists that
- * keep the request line within Elasticsearch's 4096 bytes; promotion and
- * switchover end by pausing the promoted cluster's auto-follow patterns that
- * point at the old leader.
+ * max_in_flight requests out; promotion and switchover end by pausing the
+ * promoted cluster's auto-follow patterns that point at the old leader.
+ *
+ * Steps that Elasticsearch can take for many indices at once go out as one
+ * request: the record step's _ccr/stats, _close, _open, the divergence
+ * check's _stats and the DELETE go over comma lists that keep the request
+ * line within Elasticsearch's 4096 bytes.
+ *
+ * An unfollow converts its index at once but answers only when the
+ * follower's retention leases are gone from the old leader, which, when
+ * that leader is lost in a cut network, takes until the transport gives up
+ * on it (30 s by default, longer on a half-open connection). So the engine
+ * does not wait for that answer: while unfollows are out, it asks the
+ * follower cluster itself, in one _ccr/info over the lot, which of those
+ * indices are no longer followers, abandons their requests (closing their
+ * connections) and opens them. The stale leases stay on the old leader
+ * until they expire.
  *
  * Everything needed to carry on after a crash lives in the record, which
  * the daemon persists from on_change: the engine calls it before any
@@ -48,13 +61,15 @@
 #include "es-parse.h"
 #include "events.h"
 #include "log.h"
+#include "monotime.h"
 #include "xmalloc.h"
 
 
 enum request_kind {
 	REQUEST_INDEX,		/* one index's step */
-	REQUEST_BATCH,		/* _close or _open over several indices */
-	REQUEST_PHASE		/* the action's own requests */
+	REQUEST_BATCH,		/* one step over several indices */
+	REQUEST_PHASE,		/* the action's own requests */
+	REQUEST_WATCH		/* which unfollowed indices still follow */
 };
 
 struct action_request {
@@ -68,6 +83,7 @@ struct action_request {
 	size_t				 nmembers;
 	void				*handle;
 	struct event			*timer;
+	uint64_t			 sent_ms;
 	TAILQ_ENTRY(action_request)	 entry;
 };
 TAILQ_HEAD(action_requests, action_request);
@@ -111,10 +127,25 @@ struct action_engine {
 	char				**patterns;	/* to pause */
 	size_t				 npatterns;
 	size_t				 next_pattern;
+
+	struct event			*watch_timer;	/* next unfollow watch */
+	bool				 watch_busy;
+	uint64_t			 watch_ms;	/* last one sent */
+	uint64_t			 watch_gap_ms;	/* until the next */
 };
 
 /* How long a health read waits for yellow before it says "not yet". */
 #define ACTION_WAIT_MS	1000
+/* An unfollow this old is looked for on the follower cluster, ms. */
+#define ACTION_WATCH_AGE_MS	2
+/*
+ * Between two watches: the shortest gap after one that found converted
+ * indices, doubling up to the longest while they find none.
+ */
+#define ACTION_WATCH_GAP_MIN_MS	2
+#define ACTION_WATCH_GAP_MAX_MS	100
+/* Followers whose stats one record request reads, at most. */
+#define ACTION_RECORD_CHUNK	100
 
 static void	action_pump(struct action_engine *);
 static void	action_kick(struct action_engine *);
@@ -171,8 +202,12 @@ action_reply(const struct es_result *a, struct step_reply *r)
 		r->reason = action_text(a->reason);
 		return;
 	}
-	if (a->status >= 200 && a->status <= 299)
+	if (a->status >= 200 && a->status <= 299) {
+		r->garbled = !a->ok;
+		if (r->garbled)
+			r->reason = action_text(a->reason);
 		return;
+	}
 	r->error_type = action_text(a->error_type);
 	r->reason = action_text(a->reason);
 	r->leases_failed = a->leases_failed;
@@ -404,25 +439,24 @@ action_index_retry(struct action_engine *e, size_t i,
 	action_changed(e);
 }
 
-/* Keep the follower's per-shard view from its _ccr/stats. */
+/*
+ * Keep the follower's per-shard view from parsed _ccr/stats (NULL when
+ * they could not be read); a follower absent from them is paused.
+ */
 static void
-action_record_stats(struct action_engine *e, size_t i, const json_t *root)
+action_record_stats(struct action_engine *e, size_t i,
+    const struct es_ccr_stats *st)
 {
 	struct action_index_record	*ir = &e->rec->indices[i];
 	const char			*name = ir->names[action_promoted(e->rec)];
 	const struct es_index_stats	*is;
-	struct es_ccr_stats		 st;
-	char				*cause = NULL;
 	bool				 kept = false;
 
 	/* A retried promotion keeps what the first read saw. */
 	if (ir->nshards > 0)
 		return;
-	if (es_parse_ccr_stats(root, &st, &cause) == 0 &&
-	    (is = es_ccr_stats_find(&st, name)) != NULL)
+	if (st != NULL && (is = es_ccr_stats_find(st, name)) != NULL)
 		kept = action_index_keep_shards(ir, is);
-	es_ccr_stats_clear(&st);
-	free(cause);
 	if (!kept) {
 		log_warnx("%s: %s: _ccr/stats without shards",
 		    fsm_action_name(e->rec->kind), name);
@@ -459,40 +493,37 @@ action_primary_seqs(const struct es_shard_seqs *ss, const char *name,
  * divergent, and such an index waits for the operator.
  */
 static void
-action_check_divergence(struct action_engine *e, size_t i, const json_t *root)
+action_check_divergence(struct action_engine *e, size_t i,
+    const struct es_shard_seqs *ss)
 {
 	struct action_index_record	*ir = &e->rec->indices[i];
 	const char			*name = ir->names[e->rec->old_leader];
-	struct es_shard_seqs		 ss;
 	const struct es_index_seq	*is;
 	int64_t				*now = NULL, divergent;
 	size_t				 nnow = 0;
-	char				 count[32], *cause = NULL, *why;
+	char				 count[32], *why;
 	struct log_field		 f[] = {
 		{ "CCR_INDEX", name },
 		{ "CCR_CLUSTER", e->rec->clusters[e->rec->old_leader] },
 		{ "CCR_DIVERGENT_OPERATIONS", count },
 	};
 
-	if (es_parse_shard_seqs(root, &ss, &cause) == 0) {
+	if (ss != NULL) {
 		/* Not the index that led: someone re-created it. */
-		if ((is = es_shard_seqs_find(&ss, name)) == NULL &&
-		    ss.nindices == 1)
-			is = &ss.indices[0];
+		if ((is = es_shard_seqs_find(ss, name)) == NULL &&
+		    ss->nindices == 1)
+			is = &ss->indices[0];
 		if (is != NULL && ir->uuid != NULL && is->uuid[0] != '\0' &&
 		    strcmp(is->uuid, ir->uuid) != 0) {
 			xasprintf(&why, "its uuid %s is not the one pinned "
 			    "while it led (%s): re-created since, left as it "
 			    "is", is->uuid, ir->uuid);
-			es_shard_seqs_clear(&ss);
 			action_index_fail(e, i, "index_recreated", why);
 			free(why);
 			return;
 		}
-		now = action_primary_seqs(&ss, name, &nnow);
-		es_shard_seqs_clear(&ss);
+		now = action_primary_seqs(ss, name, &nnow);
 	}
-	free(cause);
 	divergent = step_divergent_operations(ir->follower_global_checkpoint,
 	    ir->nshards, now, nnow);
 	free(now);
@@ -516,6 +547,57 @@ action_check_divergence(struct action_engine *e, size_t i, const json_t *root)
 	    e->rec->clusters[e->rec->old_leader], count, ir->clone);
 	action_index_advance(e, i, step_next(e->rec->kind, STEP_DIVERGENCE,
 	    true));
+}
+
+/*
+ * The record step's answer for the indices in members, parsed once: each
+ * keeps its shards. The step moves on either way.
+ */
+static void
+action_answer_stats(struct action_engine *e, const size_t *members,
+    size_t n, const json_t *root)
+{
+	struct es_ccr_stats	 st;
+	char			*cause = NULL;
+	bool			 parsed;
+	size_t			 k;
+
+	parsed = es_parse_ccr_stats(root, &st, &cause) == 0;
+	free(cause);
+	for (k = 0; k < n; k++)
+		action_record_stats(e, members[k], parsed ? &st : NULL);
+	if (parsed)
+		es_ccr_stats_clear(&st);
+}
+
+/*
+ * The divergence check's _stats for the indices in members, parsed once.
+ * Alone, an index is judged on whatever came back (an unreadable answer
+ * proves nothing, so it counts as divergent); in a list, one that is not
+ * in the answer is asked about alone.
+ */
+static void
+action_answer_seqs(struct action_engine *e, const size_t *members,
+    size_t n, const json_t *root)
+{
+	struct es_shard_seqs	 ss;
+	char			*cause = NULL;
+	bool			 parsed;
+	size_t			 k, i;
+
+	parsed = es_parse_shard_seqs(root, &ss, &cause) == 0;
+	free(cause);
+	for (k = 0; k < n; k++) {
+		i = members[k];
+		if (n > 1 && (!parsed || es_shard_seqs_find(&ss,
+		    e->rec->indices[i].names[e->rec->old_leader]) == NULL)) {
+			e->runs[i].solo = true;
+			continue;
+		}
+		action_check_divergence(e, i, parsed ? &ss : NULL);
+	}
+	if (parsed)
+		es_shard_seqs_clear(&ss);
 }
 
 /* What _ccr/info says about one index; *entry is its entry, if any. */
@@ -795,12 +877,12 @@ action_index_answer(struct action_engine *e, size_t i, enum step step,
 	case VERDICT_DONE:
 		if (step == STEP_RECORD) {
 			if (r.status >= 200 && r.status < 300)
-				action_record_stats(e, i, a->root);
+				action_answer_stats(e, &i, 1, a->root);
 		} else if (step == STEP_VERIFY_UNFOLLOW) {
 			action_unfollow_verified(e, i, a->root, &r);
 			return;
 		} else if (step == STEP_DIVERGENCE) {
-			action_check_divergence(e, i, a->root);
+			action_answer_seqs(e, &i, 1, a->root);
 			return;
 		} else if (step == STEP_FOLLOWING) {
 			action_following_checked(e, i, a->root, &r);
@@ -837,7 +919,11 @@ action_index_answer(struct action_engine *e, size_t i, enum step step,
 	}
 }
 
-/* One index's share of a _close or _open answer over a comma list. */
+/*
+ * Each index's share of an answer to one step over several indices. Only a
+ * success is everyone's: the answers that mean "already done" alone (a
+ * DELETE's 404) are about one member of a list, found by asking alone.
+ */
 static void
 action_batch_answer(struct action_engine *e, struct action_request *req,
     const struct es_result *a)
@@ -851,6 +937,24 @@ action_batch_answer(struct action_engine *e, struct action_request *req,
 
 	action_reply(a, &r);
 	v = step_verdict(req->step, &r);
+	if (v == VERDICT_DONE && req->nmembers > 1 &&
+	    (r.status < 200 || r.status > 299))
+		v = VERDICT_FAIL;
+	if (v == VERDICT_DONE && req->step == STEP_RECORD) {
+		action_answer_stats(e, req->members, req->nmembers, a->root);
+	} else if (v == VERDICT_DONE && req->step == STEP_DIVERGENCE) {
+		action_answer_seqs(e, req->members, req->nmembers, a->root);
+		action_kick(e);
+		return;
+	} else if (req->step == STEP_REACH ||
+	    (v == VERDICT_DONE && (r.status >= 200 && r.status < 300) &&
+	    (req->step == STEP_FOLLOWING || req->step == STEP_RESTORE))) {
+		/* Answers each member reads for itself (by name or cluster). */
+		for (k = 0; k < req->nmembers; k++)
+			action_index_answer(e, req->members[k], req->step, a);
+		action_kick(e);
+		return;
+	}
 	for (k = 0; k < req->nmembers; k++) {
 		i = req->members[k];
 		ir = &e->rec->indices[i];
@@ -887,6 +991,8 @@ action_batch_answer(struct action_engine *e, struct action_request *req,
 
 static void	action_phase_answer(struct action_engine *,
 		    struct action_request *, const struct es_result *);
+static void	action_watch_answer(struct action_engine *,
+		    struct action_request *, const struct es_result *);
 
 static void
 action_request_free(struct action_request *req)
@@ -909,7 +1015,7 @@ action_dispatch(struct action_request *req, const struct es_result *a)
 
 	TAILQ_REMOVE(&e->requests, req, entry);
 	e->in_flight--;
-	for (k = 0; k < req->nmembers; k++)
+	for (k = 0; req->kind != REQUEST_WATCH && k < req->nmembers; k++)
 		e->runs[req->members[k]].busy = false;
 	switch (req->kind) {
 	case REQUEST_INDEX:
@@ -921,6 +1027,10 @@ action_dispatch(struct action_request *req, const struct es_result *a)
 	case REQUEST_PHASE:
 		e->phase_busy = false;
 		action_phase_answer(e, req, a);
+		break;
+	case REQUEST_WATCH:
+		e->watch_busy = false;
+		action_watch_answer(e, req, a);
 		break;
 	}
 	action_request_free(req);
@@ -993,10 +1103,13 @@ action_request_send(struct action_engine *e, struct action_request *req)
 
 	TAILQ_INSERT_TAIL(&e->requests, req, entry);
 	e->in_flight++;
-	for (k = 0; k < req->nmembers; k++)
+	for (k = 0; req->kind != REQUEST_WATCH && k < req->nmembers; k++)
 		e->runs[req->members[k]].busy = true;
 	if (req->kind == REQUEST_PHASE)
 		e->phase_busy = true;
+	if (req->kind == REQUEST_WATCH)
+		e->watch_busy = true;
+	req->sent_ms = monotime_ms();
 	log_debug("%s %s on %s", http_method_name(req->call.method),
 	    req->call.path, e->rec->clusters[req->cluster]);
 	req->handle = e->transport.send(e->transport.ctx, req->cluster,
@@ -1105,8 +1218,10 @@ action_index_request(struct action_engine *e, size_t i)
 }
 
 /*
- * Cut the indices waiting for a _close or _open into comma lists that fit
- * one request line, appending to out.
+ * The requests for the indices waiting for one batched step, appending to
+ * out: comma lists that fit one request line, and for the record step of
+ * at most ACTION_RECORD_CHUNK indices, so that the first pauses need not
+ * wait for every follower's stats.
  */
 static void
 action_batches(struct action_engine *e, enum step step, const size_t *ready,
@@ -1125,12 +1240,52 @@ action_batches(struct action_engine *e, enum step step, const size_t *ready,
 		names[k] = e->rec->indices[ready[k]].names[c];
 	while (off < nready) {
 		cause = NULL;
-		if (step == STEP_CLOSE)
+		used = nready - off;
+		switch (step) {
+		case STEP_RECORD:
+			rv = es_call_record_stats_list(&call, names + off,
+			    nready - off < ACTION_RECORD_CHUNK ? nready - off :
+			    ACTION_RECORD_CHUNK, &used, &cause);
+			break;
+		case STEP_CLOSE:
 			rv = es_call_close(&call, names + off, nready - off,
 			    &used, &cause);
-		else
+			break;
+		case STEP_OPEN:
 			rv = es_call_open(&call, names + off, nready - off,
 			    &used, &cause);
+			break;
+		case STEP_DIVERGENCE:
+			rv = es_call_shard_stats_list(&call, names + off,
+			    nready - off, &used, &cause);
+			break;
+		case STEP_DELETE:
+			rv = es_call_delete_list(&call, names + off,
+			    nready - off, &used, &cause);
+			break;
+		case STEP_FOLLOWING:
+			rv = es_call_follow_info_list(&call, names + off,
+			    nready - off, &used, &cause);
+			break;
+		case STEP_FENCE:
+			rv = es_call_add_write_block_list(&call, names + off,
+			    nready - off, &used, &cause);
+			break;
+		case STEP_RESTORE:
+			rv = es_call_recovery_list(&call, names + off,
+			    nready - off, &used, &cause);
+			break;
+		case STEP_REACH:
+			/* Whether the remote connects, whatever the index. */
+			rv = es_call_resolve_cluster(&call,
+			    e->rec->clusters[action_promoted(e->rec)],
+			    e->rec->indices[ready[off]].names[
+			    action_promoted(e->rec)], 0, &cause);
+			break;
+		default:
+			fatalx("%s: step %s is not batched", __func__,
+			    step_name(step));
+		}
 		if (rv != 0) {
 			action_index_fail(e, ready[off++], "invalid_request",
 			    cause);
@@ -1138,12 +1293,34 @@ action_batches(struct action_engine *e, enum step step, const size_t *ready,
 			continue;
 		}
 		req = action_request_new(e, REQUEST_BATCH, step, c, &call,
-		    true, ready + off, used);
+		    step_mutates(step) ||
+		    (e->params.dry_run && action_dry_effect(step)), ready + off,
+		    used);
 		off += used;
 		*out = xreallocarray(*out, *nout + 1, sizeof **out);
 		(*out)[(*nout)++] = req;
 	}
 	free(names);
+}
+
+/* Whether a step goes out for many indices in one request. */
+static bool
+action_step_batched(enum step step)
+{
+	switch (step) {
+	case STEP_RECORD:
+	case STEP_CLOSE:
+	case STEP_OPEN:
+	case STEP_DIVERGENCE:
+	case STEP_DELETE:
+	case STEP_FOLLOWING:
+	case STEP_FENCE:
+	case STEP_RESTORE:
+	case STEP_REACH:
+		return (true);
+	default:
+		return (false);
+	}
 }
 
 /* Whether an index is ready to send its step now. */
@@ -1169,27 +1346,22 @@ action_pump_indices(struct action_engine *e)
 {
 	struct action_record	 *rec = e->rec;
 	struct action_request	**out = NULL, *req;
-	size_t			 *closing = NULL, *opening = NULL, nclose = 0;
-	size_t			  nopen = 0, nout = 0, nsingle, i, k;
+	size_t			 *batch[STEP_MAX] = { NULL }, nbatch[STEP_MAX];
+	size_t			  nout = 0, nsingle, i, k;
 	unsigned int		  slots;
 	enum step		  s;
 
+	memset(nbatch, 0, sizeof nbatch);
 	slots = e->params.max_in_flight > e->in_flight ?
 	    e->params.max_in_flight - e->in_flight : 0;
 	for (i = 0; i < rec->nindices; i++) {
 		if (!action_index_ready(e, i))
 			continue;
 		s = rec->indices[i].step;
-		if ((s == STEP_CLOSE || s == STEP_OPEN) && !e->runs[i].solo) {
-			if (s == STEP_CLOSE) {
-				closing = xreallocarray(closing, nclose + 1,
-				    sizeof *closing);
-				closing[nclose++] = i;
-			} else {
-				opening = xreallocarray(opening, nopen + 1,
-				    sizeof *opening);
-				opening[nopen++] = i;
-			}
+		if (action_step_batched(s) && !e->runs[i].solo) {
+			batch[s] = xreallocarray(batch[s], nbatch[s] + 1,
+			    sizeof *batch[s]);
+			batch[s][nbatch[s]++] = i;
 			continue;
 		}
 		if (slots == 0)
@@ -1201,12 +1373,11 @@ action_pump_indices(struct action_engine *e)
 		out[nout++] = req;
 	}
 	nsingle = nout;
-	if (nclose > 0 && slots > 0)
-		action_batches(e, STEP_CLOSE, closing, nclose, &out, &nout);
-	if (nopen > 0 && slots > 0)
-		action_batches(e, STEP_OPEN, opening, nopen, &out, &nout);
-	free(closing);
-	free(opening);
+	for (s = 0; s < STEP_MAX; s++) {
+		if (nbatch[s] > 0 && slots > 0)
+			action_batches(e, s, batch[s], nbatch[s], &out, &nout);
+		free(batch[s]);
+	}
 	for (k = nsingle; k < nout; k++) {
 		if (slots == 0) {
 			action_request_free(out[k]);
@@ -1669,6 +1840,164 @@ action_pump_phase(struct action_engine *e)
 	action_request_send(e, req);
 }
 
+/*
+ * Give up on a request whose effect is known from elsewhere: its answer
+ * will not be awaited, and its connection is closed.
+ */
+static void
+action_request_abandon(struct action_engine *e, struct action_request *req)
+{
+	size_t	k;
+
+	evtimer_del(req->timer);
+	if (req->handle != NULL)
+		e->transport.cancel(e->transport.ctx, req->handle);
+	req->handle = NULL;
+	TAILQ_REMOVE(&e->requests, req, entry);
+	e->in_flight--;
+	for (k = 0; k < req->nmembers; k++)
+		e->runs[req->members[k]].busy = false;
+	action_request_free(req);
+}
+
+/* The unfollow of index i that is out, if one is. */
+static struct action_request *
+action_unfollow_out(struct action_engine *e, size_t i)
+{
+	struct action_request	*req;
+
+	TAILQ_FOREACH(req, &e->requests, entry) {
+		if (req->kind == REQUEST_INDEX && req->step == STEP_UNFOLLOW &&
+		    req->members[0] == i)
+			return (req);
+	}
+	return (NULL);
+}
+
+/*
+ * The watch's answer: every watched index that no longer follows (the
+ * unfollow's first part, its cluster-state update, is done) has its
+ * unfollow abandoned and is opened. An index still following, or an answer
+ * that says nothing (an index gone refuses the list), leaves the unfollows
+ * to answer for themselves.
+ */
+static void
+action_watch_answer(struct action_engine *e, struct action_request *req,
+    const struct es_result *a)
+{
+	struct es_ccr_info	 ci;
+	struct action_request	*u;
+	const char		*name;
+	char			*cause = NULL;
+	size_t			 k, i, n = 0;
+	int			 p = action_promoted(e->rec);
+
+	if (!a->ok || es_parse_ccr_info(a->root, &ci, &cause) != 0) {
+		log_debug("%s: unfollow watch: %s", fsm_action_name(e->rec->kind),
+		    cause != NULL ? cause : a->reason);
+		free(cause);
+		return;
+	}
+	for (k = 0; k < req->nmembers; k++) {
+		i = req->members[k];
+		name = e->rec->indices[i].names[p];
+		if (es_ccr_info_find(&ci, name) != NULL ||
+		    (u = action_unfollow_out(e, i)) == NULL)
+			continue;
+		log_debug("%s: %s: no longer a follower after %" PRIu64 " ms; "
+		    "its unfollow is not awaited", fsm_action_name(e->rec->kind),
+		    name, monotime_ms() - u->sent_ms);
+		action_request_abandon(e, u);
+		action_index_advance(e, i, step_next(e->rec->kind,
+		    STEP_UNFOLLOW, false));
+		n++;
+	}
+	es_ccr_info_clear(&ci);
+	if (n > 0)
+		e->watch_gap_ms = ACTION_WATCH_GAP_MIN_MS;
+	else if ((e->watch_gap_ms *= 2) > ACTION_WATCH_GAP_MAX_MS)
+		e->watch_gap_ms = ACTION_WATCH_GAP_MAX_MS;
+	if (n > 0)
+		log_info("%s: %zu indices no longer followers; their unfollow "
+		    "answers, which wait for the old leader to drop the "
+		    "retention leases, are not awaited",
+		    fsm_action_name(e->rec->kind), n);
+}
+
+static void
+action_watch_timer_cb(int fd, short events, void *arg)
+{
+	(void)fd;
+	(void)events;
+	action_kick(arg);
+}
+
+/*
+ * Ask the follower cluster which of the indices whose unfollow has been
+ * out a little while still follow: one _ccr/info over them (as many as fit
+ * a request line), soon after a watch that found some, less and less
+ * often while none convert. It is a read, so the unfollows that hang do
+ * not hold it back.
+ */
+static void
+action_pump_watch(struct action_engine *e)
+{
+	struct action_request	*req;
+	struct es_call		 call;
+	const char		**names = NULL;
+	size_t			 *members = NULL, n = 0, used, most;
+	uint64_t		  now = monotime_ms(), wait = UINT64_MAX, age;
+	char			 *cause = NULL;
+	int			  p = action_promoted(e->rec);
+
+	if (e->watch_busy || e->params.dry_run)
+		return;
+	/*
+	 * Requests leave in order, max_requests_per_cluster at a time: the
+	 * oldest unfollows are the ones on the wire, the others still wait.
+	 */
+	most = e->config->max_requests_per_cluster > 0 ?
+	    2 * (size_t)e->config->max_requests_per_cluster : 32;
+	TAILQ_FOREACH(req, &e->requests, entry) {
+		if (req->kind != REQUEST_INDEX || req->step != STEP_UNFOLLOW)
+			continue;
+		if (n == most)
+			break;
+		age = now - req->sent_ms;
+		if (age < ACTION_WATCH_AGE_MS) {
+			if (ACTION_WATCH_AGE_MS - age < wait)
+				wait = ACTION_WATCH_AGE_MS - age;
+			continue;
+		}
+		names = xreallocarray(names, n + 1, sizeof *names);
+		members = xreallocarray(members, n + 1, sizeof *members);
+		names[n] = e->rec->indices[req->members[0]].names[p];
+		members[n++] = req->members[0];
+	}
+	if (e->watch_gap_ms == 0)
+		e->watch_gap_ms = ACTION_WATCH_GAP_MIN_MS;
+	if (n > 0 && now - e->watch_ms < e->watch_gap_ms)
+		wait = e->watch_gap_ms - (now - e->watch_ms);
+	else if (n > 0) {
+		if (es_call_ccr_info_list(&call, names, n, &used,
+		    &cause) == 0) {
+			req = action_request_new(e, REQUEST_WATCH,
+			    STEP_UNFOLLOW, p, &call, false, members, used);
+			e->watch_ms = now;
+			action_request_send(e, req);
+		} else {
+			log_debug("%s: unfollow watch: %s",
+			    fsm_action_name(e->rec->kind), cause);
+			free(cause);
+		}
+	}
+	free(names);
+	free(members);
+	if (!e->watch_busy && wait != UINT64_MAX &&
+	    !evtimer_pending(e->watch_timer, NULL))
+		action_timer_add(e->watch_timer, wait);
+}
+
 /* Tell the daemon that the action is over, with its counts. */
 static void
 action_finish(struct action_engine *e)
@@ -1691,6 +2020,7 @@ action_pump(struct action_engine *e)
 		return;
 	if (e->rec->phase == ACTION_PHASE_INDICES) {
 		action_pump_indices(e);
+		action_pump_watch(e);
 		if (action_indices_finished(e->rec) && e->in_flight == 0) {
 			action_phase_enter(e, action_phase_next(e->rec->kind,
 			    ACTION_PHASE_INDICES));
@@ -1730,6 +2060,7 @@ action_create(struct event_base *base, const struct ccr_config *config,
 	e->kick = event_new(base, -1, 0, action_kick_cb, e);
 	e->phase_timer = evtimer_new(base, action_phase_timer_cb, e);
 	e->deadline = evtimer_new(base, action_deadline_cb, e);
+	e->watch_timer = evtimer_new(base, action_watch_timer_cb, e);
 	return (e);
 }
 
@@ -1751,6 +2082,9 @@ action_clear_runtime(struct action_engine *e)
 	action_phase_clear(e);
 	event_del(e->kick);
 	evtimer_del(e->deadline);
+	evtimer_del(e->watch_timer);
+	e->watch_busy = false;
+	e->watch_gap_ms = 0;
 	if (e->runs != NULL && e->rec != NULL) {
 		for (i = 0; i < e->rec->nindices; i++) {
 			if (e->runs[i].backoff != NULL)
@@ -1786,6 +2120,7 @@ action_free(struct action_engine *e)
 	event_free(e->kick);
 	event_free(e->phase_timer);
 	event_free(e->deadline);
+	event_free(e->watch_timer);
 	free(e);
 }
 

@@ -60,12 +60,13 @@ atomicfile_sync_dir(const char *dir)
 
 /*
  * Replace path with len bytes of buf, readable as mode (umask does not
- * apply). On failure return -1 and set *cause; path is then untouched unless
- * only the final directory sync failed, which the message says.
+ * apply); with durable, synced to disk before and after the rename. On
+ * failure return -1 and set *cause; path is then untouched unless only the
+ * final directory sync failed, which the message says.
  */
-int
-atomicfile_write(const char *path, const void *buf, size_t len, mode_t mode,
-    char **cause)
+static int
+atomicfile_put(const char *path, const void *buf, size_t len, mode_t mode,
+    int durable, char **cause)
 {
 	char	*copy1, *copy2, *dir, *tmp = NULL;
 	int	 fd = -1, ret = -1;
@@ -90,7 +91,7 @@ atomicfile_write(const char *path, const void *buf, size_t len, mode_t mode,
 		xasprintf(cause, "write %s: %s", tmp, strerror(errno));
 		goto out;
 	}
-	if (fsync(fd) == -1) {
+	if (durable && fsync(fd) == -1) {
 		xasprintf(cause, "fsync %s: %s", tmp, strerror(errno));
 		goto out;
 	}
@@ -107,7 +108,7 @@ atomicfile_write(const char *path, const void *buf, size_t len, mode_t mode,
 	}
 	free(tmp);
 	tmp = NULL;
-	if (atomicfile_sync_dir(dir) == -1) {
+	if (durable && atomicfile_sync_dir(dir) == -1) {
 		xasprintf(cause, "%s replaced, but fsync of directory %s "
 		    "failed: %s", path, dir, strerror(errno));
 		goto out;
@@ -124,4 +125,23 @@ out:
 	free(copy1);
 	free(copy2);
 	return (ret);
+}
+
+/* Replace path atomically and durably: a crash leaves old or new. */
+int
+atomicfile_write(const char *path, const void *buf, size_t len, mode_t mode,
+    char **cause)
+{
+	return (atomicfile_put(path, buf, len, mode, 1, cause));
+}
+
+/*
+ * Replace path atomically for its readers, without syncing: for snapshots
+ * rewritten often, which a crash may lose.
+ */
+int
+atomicfile_replace(const char *path, const void *buf, size_t len,
+    mode_t mode, char **cause)
+{
+	return (atomicfile_put(path, buf, len, mode, 0, cause));
 }

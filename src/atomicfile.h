@@ -10,5 +10,7 @@
 #include <stddef.h>
 
 int	atomicfile_write(const char *, const void *, size_t, mode_t, char **);
+int	atomicfile_replace(const char *, const void *, size_t, mode_t,
+	    char **);
 
 #endif

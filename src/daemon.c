@@ -243,6 +243,17 @@ daemon_publish(struct daemon *d)
 }
 
 /*
+ * Polls ask only for health while the engine turns the indices over (not
+ * while it waits for the operator, who reads the status meanwhile).
+ */
+static void
+daemon_poll_mode(struct daemon *d)
+{
+	poller_set_quiet(d->poller, action_running(d->engine) &&
+	    d->fsm.state != FSM_STATE_AWAITING_CONFIRMATION);
+}
+
+/*
  * Make a state machine decision take effect: log it, swap roles, start the
  * action it asks for, run hooks, persist and publish.
  */
@@ -280,6 +291,7 @@ daemon_apply(struct daemon *d, const struct fsm_output *out)
 		state_set_action(&d->state, NULL);
 		daemon_save_state(d);
 	}
+	daemon_poll_mode(d);
 	daemon_publish(d);
 }
 
@@ -536,7 +548,7 @@ daemon_persist(void *arg)
 	d->action_dirty = false;
 	if (action_running(d->engine)) {
 		state_set_action(&d->state,
-		    action_record_to_json(action_record(d->engine)));
+		    action_record_to_text(action_record(d->engine)));
 		daemon_save_state(d);
 	}
 }
@@ -662,7 +674,7 @@ daemon_action_finished(const struct action_summary *sum, void *arg)
 		    sum->record->clusters[sum->record->old_leader]);
 	if (sum->kind == FSM_ACTION_PROMOTE && sum->done > 0)
 		state_set_promotion(&d->state,
-		    action_record_to_json(sum->record));
+		    action_record_to_text(sum->record));
 	else if (sum->kind != FSM_ACTION_PROMOTE && result == FSM_RESULT_DONE)
 		state_set_promotion(&d->state, NULL);
 	state_set_action(&d->state, NULL);
@@ -674,7 +686,7 @@ daemon_action_finished(const struct action_summary *sum, void *arg)
 		free(cause);
 	}
 	state_set_failed(&d->state, d->failed != NULL ?
-	    action_record_to_json(d->failed) : NULL);
+	    action_record_to_text(d->failed) : NULL);
 
 	if (fsm_action_done(&d->fsm, &d->params, sum->kind, result, detail,
 	    monotime_ms(), &out) == 0)
@@ -683,6 +695,7 @@ daemon_action_finished(const struct action_summary *sum, void *arg)
 		daemon_save_state(d);
 	events_action_ended(&d->events, sum, daemon_cluster_name(d, d->leader),
 	    daemon_cluster_name(d, 1 - d->leader), fsm_state_name(d->fsm.state));
+	daemon_poll_mode(d);
 }
 
 /*
@@ -712,18 +725,21 @@ daemon_launch(struct daemon *d, enum fsm_action kind)
 {
 	struct action_record	*promotion = NULL;
 	struct fsm_output	 out;
+	json_t			*j;
 	char			*cause;
 	int			 old_leader;
 
 	if (!daemon_may_act(d))
 		return;
 	old_leader = kind == FSM_ACTION_FAILBACK ? 1 - d->leader : d->leader;
-	if (kind == FSM_ACTION_FAILBACK && d->state.promotion != NULL &&
-	    (promotion = action_record_from_json(d->state.promotion,
-	    &cause)) == NULL) {
-		log_warnx("the promotion record is unusable, every index counts "
-		    "as divergent: %s", cause);
-		free(cause);
+	if (kind == FSM_ACTION_FAILBACK && d->state.promotion != NULL) {
+		j = state_promotion(&d->state);
+		if ((promotion = action_record_from_json(j, &cause)) == NULL) {
+			log_warnx("the promotion record is unusable, every "
+			    "index counts as divergent: %s", cause);
+			free(cause);
+		}
+		json_decref(j);
 	}
 	if (promotion != NULL)
 		daemon_pinned_uuids(d, promotion);
@@ -1274,6 +1290,7 @@ static int
 daemon_adopt(struct daemon *d, char **cause)
 {
 	struct fsm_saved	 saved;
+	json_t			*j;
 	char			*why;
 	int			 leader;
 
@@ -1286,7 +1303,10 @@ daemon_adopt(struct daemon *d, char **cause)
 	}
 	d->leader = leader;
 	state_fsm(&d->state, &saved);
-	saved.action_touched = daemon_record_touched(d->state.action);
+	j = state_action(&d->state);
+	saved.action_touched = d->state.action != NULL &&
+	    (j == NULL || daemon_record_touched(j));
+	json_decref(j);
 	if (!saved.action_touched && d->state.action != NULL) {
 		/* Nothing was sent: decided afresh, not resumed. */
 		state_set_action(&d->state, NULL);
@@ -1296,12 +1316,14 @@ daemon_adopt(struct daemon *d, char **cause)
 		    d->state.path);
 		return (-1);
 	}
-	if (d->fsm.state == FSM_STATE_FAILED && d->state.failed != NULL &&
-	    (d->failed = action_record_from_json(d->state.failed,
-	    &why)) == NULL) {
-		log_warnx("the failed action's record is unusable, a retry "
-		    "starts afresh: %s", why);
-		free(why);
+	if (d->fsm.state == FSM_STATE_FAILED && d->state.failed != NULL) {
+		j = state_failed(&d->state);
+		if ((d->failed = action_record_from_json(j, &why)) == NULL) {
+			log_warnx("the failed action's record is unusable, a "
+			    "retry starts afresh: %s", why);
+			free(why);
+		}
+		json_decref(j);
 	}
 	return (0);
 }
@@ -1316,10 +1338,13 @@ daemon_resume(struct daemon *d)
 {
 	struct action_record	*rec;
 	struct fsm_output	 out;
+	json_t			*j;
 	char			*cause;
 
 	if (d->state.action != NULL) {
-		rec = action_record_from_json(d->state.action, &cause);
+		j = state_action(&d->state);
+		rec = action_record_from_json(j, &cause);
+		json_decref(j);
 		if (rec == NULL || action_resume(d->engine, rec, &cause) == -1) {
 			events_emit(&d->events, CCR_EVENT_ACTION_FAILED,
 			    LOG_LEVEL_ERROR, NULL, 0, NULL,
@@ -1337,6 +1362,7 @@ daemon_resume(struct daemon *d)
 	}
 	if (d->restored.action != FSM_ACTION_NONE && !action_running(d->engine))
 		daemon_start_action(d, &d->restored);
+	daemon_poll_mode(d);
 }
 
 /*

@@ -3,9 +3,12 @@
  * node that last worked; a node that refuses the connection is skipped at
  * once and the request moves on to the next url, while a node that times
  * out or fails mid-request is reported as such (the request may have been
- * processed) and later requests start on the next url. At most
- * max_requests run per cluster; the rest wait in order, and their timeout
- * starts when they are sent.
+ * processed) and later requests start on the next url. Reads (GET, HEAD)
+ * and writes queue apart, each with at most max_requests in flight, the
+ * rest waiting in order with their timeout starting when they are sent: a
+ * promotion's writes, some of which may hang for as long as the old leader
+ * takes to be given up on, never hold back a poll or a read that decides
+ * what the engine does next.
  *
  * The builders below produce the path and body of every call the daemon
  * makes, escaping names and keeping polls small with filter_path. They
@@ -38,11 +41,13 @@ struct es_cluster {
 	char			*api_key;
 	char			*ca_file;
 	bool			 insecure;
-	size_t			 max_active;
-	size_t			 nactive;
-	size_t			 nqueued;
-	TAILQ_HEAD(, es_request) active;
-	TAILQ_HEAD(, es_request) queue;
+	size_t			 max_active;	/* per lane */
+	struct es_lane {
+		size_t			 nactive;
+		size_t			 nqueued;
+		TAILQ_HEAD(, es_request) active;
+		TAILQ_HEAD(, es_request) queue;
+	}			 lanes[2];	/* reads, writes */
 };
 
 struct es_request {
@@ -54,6 +59,7 @@ struct es_request {
 	es_done_cb		 cb;
 	void			*arg;
 	struct http_request	*http;		/* NULL while queued */
+	struct es_lane		*lane;
 	bool			 queued;
 	size_t			 node;
 	unsigned int		 attempts;
@@ -128,8 +134,10 @@ es_cluster_create(struct http *http, const struct ccr_cluster_config *cc,
 		c->ca_file = xstrdup(cc->ca_file);
 	c->insecure = cc->insecure;
 	c->max_active = max_requests > 0 ? (size_t)max_requests : 1;
-	TAILQ_INIT(&c->active);
-	TAILQ_INIT(&c->queue);
+	for (i = 0; i < 2; i++) {
+		TAILQ_INIT(&c->lanes[i].active);
+		TAILQ_INIT(&c->lanes[i].queue);
+	}
 	return (c);
 }
 
@@ -175,10 +183,12 @@ es_cluster_free(struct es_cluster *c)
 
 	if (c == NULL)
 		return;
-	while ((req = TAILQ_FIRST(&c->active)) != NULL)
-		es_cancel(req);
-	while ((req = TAILQ_FIRST(&c->queue)) != NULL)
-		es_cancel(req);
+	for (i = 0; i < 2; i++) {
+		while ((req = TAILQ_FIRST(&c->lanes[i].queue)) != NULL)
+			es_cancel(req);
+		while ((req = TAILQ_FIRST(&c->lanes[i].active)) != NULL)
+			es_cancel(req);
+	}
 	for (i = 0; i < c->nurls; i++)
 		free(c->urls[i]);
 	free(c->urls);
@@ -204,18 +214,18 @@ es_cluster_node(const struct es_cluster *c)
 	return (c->urls[c->node]);
 }
 
-/* Requests in flight. */
+/* Requests in flight, reads and writes. */
 size_t
 es_cluster_active(const struct es_cluster *c)
 {
-	return (c->nactive);
+	return (c->lanes[0].nactive + c->lanes[1].nactive);
 }
 
-/* Requests waiting for a slot. */
+/* Requests waiting for a slot, reads and writes. */
 size_t
 es_cluster_queued(const struct es_cluster *c)
 {
-	return (c->nqueued);
+	return (c->lanes[0].nqueued + c->lanes[1].nqueued);
 }
 
 /* Move the cluster off a node that just failed, unless it moved already. */
@@ -237,8 +247,8 @@ es_finish(struct es_request *req, const struct http_response *hr)
 	json_error_t		 jerr;
 	char			*cause = NULL, text[256];
 
-	TAILQ_REMOVE(&c->active, req, entry);
-	c->nactive--;
+	TAILQ_REMOVE(&req->lane->active, req, entry);
+	req->lane->nactive--;
 
 	memset(&r, 0, sizeof r);
 	r.outcome = hr->outcome;
@@ -347,21 +357,26 @@ es_start(struct es_request *req)
 	free(url);
 }
 
-/* Start queued requests while slots are free. */
+/* Start queued requests while their lane has free slots. */
 static void
 es_pump(struct es_cluster *c)
 {
+	struct es_lane		*lane;
 	struct es_request	*req;
+	size_t			 i;
 
-	while (c->nactive < c->max_active &&
-	    (req = TAILQ_FIRST(&c->queue)) != NULL) {
-		TAILQ_REMOVE(&c->queue, req, entry);
-		c->nqueued--;
-		req->queued = false;
-		TAILQ_INSERT_TAIL(&c->active, req, entry);
-		c->nactive++;
-		req->node = c->node;
-		es_start(req);
+	for (i = 0; i < 2; i++) {
+		lane = &c->lanes[i];
+		while (lane->nactive < c->max_active &&
+		    (req = TAILQ_FIRST(&lane->queue)) != NULL) {
+			TAILQ_REMOVE(&lane->queue, req, entry);
+			lane->nqueued--;
+			req->queued = false;
+			TAILQ_INSERT_TAIL(&lane->active, req, entry);
+			lane->nactive++;
+			req->node = c->node;
+			es_start(req);
+		}
 	}
 }
 
@@ -384,8 +399,10 @@ es_request(struct es_cluster *c, enum http_method method, const char *path,
 	req->cb = cb;
 	req->arg = arg;
 	req->queued = true;
-	TAILQ_INSERT_TAIL(&c->queue, req, entry);
-	c->nqueued++;
+	req->lane = &c->lanes[method == HTTP_GET || method == HTTP_HEAD ?
+	    0 : 1];
+	TAILQ_INSERT_TAIL(&req->lane->queue, req, entry);
+	req->lane->nqueued++;
 	es_pump(c);
 	return (req);
 }
@@ -409,12 +426,12 @@ es_cancel(struct es_request *req)
 		return;
 	c = req->cluster;
 	if (req->queued) {
-		TAILQ_REMOVE(&c->queue, req, entry);
-		c->nqueued--;
+		TAILQ_REMOVE(&req->lane->queue, req, entry);
+		req->lane->nqueued--;
 	} else {
 		http_cancel(req->http);
-		TAILQ_REMOVE(&c->active, req, entry);
-		c->nactive--;
+		TAILQ_REMOVE(&req->lane->active, req, entry);
+		req->lane->nactive--;
 	}
 	es_request_free(req);
 	es_pump(c);
@@ -655,6 +672,23 @@ es_call_ccr_stats_list(struct es_call *call, const char *const *names,
 	    "filter_path=" ES_STATS_FIELDS("indices."), used, cause));
 }
 
+/*
+ * What the follower had received, per shard, of as many of names as fit
+ * one request line (*used says how many): the promotion's record, trimmed
+ * to the sequence numbers it keeps.
+ */
+int
+es_call_record_stats_list(struct es_call *call, const char *const *names,
+    size_t n, size_t *used, char **cause)
+{
+	return (es_call_list(call, HTTP_GET, names, n, "/_ccr/stats?"
+	    "filter_path=indices.index,indices.shards.shard_id,"
+	    "indices.shards.leader_global_checkpoint,"
+	    "indices.shards.follower_global_checkpoint,"
+	    "indices.shards.leader_max_seq_no,"
+	    "indices.shards.follower_max_seq_no", used, cause));
+}
+
 #define ES_INFO_FIELDS \
 	"follower_indices.follower_index,follower_indices.remote_cluster," \
 	"follower_indices.leader_index,follower_indices.status"
@@ -675,17 +709,48 @@ es_call_ccr_stats(struct es_call *call, const char *index, char **cause)
 	    "?filter_path=" ES_STATS_FIELDS("indices."), cause));
 }
 
-/* Follow info: of one index, or with index NULL of every follower. */
+/*
+ * Follow info: of one index, or with index NULL whether each follower is
+ * active or paused (its leader is not needed to watch it, and would double
+ * the answer).
+ */
 int
 es_call_ccr_info(struct es_call *call, const char *index, char **cause)
 {
 	if (index == NULL) {
 		es_call_set(call, HTTP_GET, NULL, "/_all/_ccr/info?filter_path="
-		    ES_INFO_FIELDS);
+		    "follower_indices.follower_index,follower_indices.status");
 		return (0);
 	}
 	return (es_call_index(call, HTTP_GET, index, "/_ccr/info?filter_path="
 	    ES_INFO_FIELDS, cause));
+}
+
+/*
+ * Which of names (from the first, as many as fit one request line; *used
+ * says how many) are still followers: the engine's check that an unfollow
+ * took effect, asked of the follower cluster itself. A missing name refuses
+ * the whole list (404).
+ */
+int
+es_call_ccr_info_list(struct es_call *call, const char *const *names,
+    size_t n, size_t *used, char **cause)
+{
+	return (es_call_list(call, HTTP_GET, names, n, "/_ccr/info?"
+	    "filter_path=follower_indices.follower_index,"
+	    "follower_indices.status", used, cause));
+}
+
+/*
+ * Whom each of names follows, as es_call_ccr_info asks it of one index,
+ * over as many as fit one request line; *used says how many.
+ */
+int
+es_call_follow_info_list(struct es_call *call, const char *const *names,
+    size_t n, size_t *used, char **cause)
+{
+	return (es_call_list(call, HTTP_GET, names, n, "/_ccr/info?"
+	    "filter_path=" ES_INFO_FIELDS, used, cause));
 }
 
 /*
@@ -943,6 +1008,19 @@ es_call_shard_stats(struct es_call *call, const char *index, char **cause)
 	return (es_call_index(call, HTTP_GET, index, ES_SHARD_STATS, cause));
 }
 
+/*
+ * Primaries' sequence numbers of as many of names as fit one request line
+ * (*used says how many). No ignore_unavailable: a missing or closed index
+ * refuses the whole list rather than vanishing from the answer.
+ */
+int
+es_call_shard_stats_list(struct es_call *call, const char *const *names,
+    size_t n, size_t *used, char **cause)
+{
+	return (es_call_list(call, HTTP_GET, names, n, ES_SHARD_STATS, used,
+	    cause));
+}
+
 /* GET /<index>/_settings/index.xpack.ccr.following_index: a follower? */
 int
 es_call_following_setting(struct es_call *call, const char *index,
@@ -965,6 +1043,18 @@ es_call_add_write_block(struct es_call *call, const char *index,
     char **cause)
 {
 	return (es_call_index(call, HTTP_PUT, index, "/_block/write",
+	    cause));
+}
+
+/*
+ * PUT /<a>,<b>,.../_block/write over as many of names as fit in one
+ * request line; *used says how many. A missing index refuses the list.
+ */
+int
+es_call_add_write_block_list(struct es_call *call, const char *const *names,
+    size_t n, size_t *used, char **cause)
+{
+	return (es_call_list(call, HTTP_PUT, names, n, "/_block/write", used,
 	    cause));
 }
 
@@ -993,6 +1083,18 @@ int
 es_call_delete(struct es_call *call, const char *index, char **cause)
 {
 	return (es_call_index(call, HTTP_DELETE, index, "", cause));
+}
+
+/*
+ * DELETE /<list> of concrete names, as many as fit one request line
+ * (*used says how many). A missing one refuses the whole list (404) and
+ * deletes nothing, so each can then be deleted, or found gone, alone.
+ */
+int
+es_call_delete_list(struct es_call *call, const char *const *names,
+    size_t n, size_t *used, char **cause)
+{
+	return (es_call_list(call, HTTP_DELETE, names, n, "", used, cause));
 }
 
 /* GET /_ccr/auto_follow, trimmed to name, remote and state. */
@@ -1138,11 +1240,22 @@ es_call_index_uuids(struct es_call *call)
 	    "/_settings?filter_path=*.settings.index.uuid");
 }
 
+#define ES_RECOVERY	"/_recovery?filter_path=*.shards.stage," \
+	"*.shards.index.size.total_in_bytes," \
+	"*.shards.index.size.recovered_in_bytes"
+
 /* GET /<index>/_recovery: how far each shard's copy (a restore) is. */
 int
 es_call_recovery(struct es_call *call, const char *index, char **cause)
 {
-	return (es_call_index(call, HTTP_GET, index, "/_recovery?filter_path="
-	    "*.shards.stage,*.shards.index.size.total_in_bytes,"
-	    "*.shards.index.size.recovered_in_bytes", cause));
+	return (es_call_index(call, HTTP_GET, index, ES_RECOVERY, cause));
+}
+
+/* GET /<a>,<b>,.../_recovery over as many of names as fit in one line. */
+int
+es_call_recovery_list(struct es_call *call, const char *const *names,
+    size_t n, size_t *used, char **cause)
+{
+	return (es_call_list(call, HTTP_GET, names, n, ES_RECOVERY, used,
+	    cause));
 }

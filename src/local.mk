@@ -30,6 +30,7 @@ sbin_PROGRAMS += %reldir%/ccr-failoverd %reldir%/ccr-failoverctl
 	%reldir%/atomicfile.c %reldir%/atomicfile.h \
 	%reldir%/control-proto.c %reldir%/control-proto.h \
 	%reldir%/isotime.c %reldir%/isotime.h \
+	%reldir%/jsonw.c %reldir%/jsonw.h \
 	%reldir%/notify.c %reldir%/notify.h \
 	%reldir%/state.c %reldir%/state.h \
 	%reldir%/status.c %reldir%/status.h

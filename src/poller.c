@@ -7,8 +7,8 @@
  * observation, handed to the round callback with a monotonic stamp.
  *
  * A round asks both clusters for _cluster/health; the follower also for
- * _remote/info, _ccr/info and a summary of _ccr/stats (one request each,
- * covering every follower index: lag and fatal exceptions), per-shard
+ * _remote/info and a summary of _ccr/stats (one request each, covering
+ * every follower index: lag and fatal exceptions), per-shard
  * _ccr/stats for a slice of the indices that rotates from round to round
  * (the link evidence and the remembered sequence numbers: parsing every
  * shard of a thousand indices each second would cost more than the rest
@@ -27,6 +27,24 @@
  * _resolve/cluster "not connected" with an error other than the timeout
  * came from something that answered; and read counters that advance, or a
  * clean read sent recently, show replication working.
+ *
+ * _all/_ccr/info (which indices follow, paused or active) is half of a
+ * round's bytes for a thousand indices and changes only when someone
+ * pauses, resumes or unfollows, so its last answer is kept and read again
+ * only when the stats summary disagrees with it (an active follower
+ * missing from the summary, a paused or plain index in it, a new fatal
+ * exception), when the summary failed, or every POLLER_INFO_EVERY rounds
+ * (a paused follower turned into a plain index is the one change the
+ * summary cannot show). A disagreement is resolved
+ * within the same round: the info request goes out as soon as the
+ * summary is in.
+ *
+ * While an action changes the clusters (poller_set_quiet), a round asks
+ * only for both clusters' health: the CCR reads describe indices the
+ * engine is turning over, nothing decides on them meanwhile, and on a
+ * thousand followers they are the heaviest thing the cluster being
+ * promoted is asked while it promotes. The first round after reads
+ * everything again.
  *
  * Roles can swap: "leader" is whichever cluster poller_set_leader names,
  * and an index pair's name on cluster 0 is its leader_index, on cluster 1
@@ -84,6 +102,7 @@ struct poller_slot {
 	struct poller		*poller;
 	enum poll_slot		 id;
 	struct es_request	*req;		/* in flight, or NULL */
+	bool			 sent;		/* this round */
 	bool			 ok;		/* good answer, parsed */
 	enum http_outcome	 outcome;
 	uint64_t		 elapsed_ms;
@@ -112,10 +131,15 @@ struct poller_index {
 	bool			 checked;	/* existence answered since */
 	bool			 missing;	/* as the follower last said */
 	uint64_t		 read_exceptions;	/* last sampled */
+	bool			 fatal;		/* in the last summary */
+	enum obs_follow_status	 follow;	/* as _ccr/info last said */
 };
 
 /* Indices whose shards one round samples, at most. */
-#define POLLER_DETAIL_MAX	64
+#define POLLER_DETAIL_MAX	32
+
+/* Rounds between two reads of _ccr/info when nothing moved, at most. */
+#define POLLER_INFO_EVERY	10
 
 struct poller {
 	struct event_base	*base;
@@ -153,7 +177,9 @@ struct poller {
 	size_t			 detail_first;	/* slice sampled this round */
 	size_t			 detail_count;
 	size_t			 detail_next;
-	struct es_ccr_info	 info;
+	bool			 info_known;	/* indices' follow is current */
+	bool			 quiet;		/* health only: an action runs */
+	uint64_t		 info_round;	/* round that read it */
 	enum tri		 probe;
 	bool			 probe_resolve;	/* else a search probe */
 	bool			 probe_sent;	/* this round */
@@ -172,6 +198,8 @@ static void	poller_exists(struct poller *, struct poller_slot *,
 		    const struct es_result *);
 static void	poller_tick(evutil_socket_t, short, void *);
 static void	poller_send_probe(struct poller *);
+static void	poller_send_info(struct poller *);
+static bool	poller_info_stale(const struct poller *);
 
 /*
  * Create a poller for config over the two cluster clients (in config
@@ -221,13 +249,41 @@ poller_create(struct event_base *base, const struct ccr_config *cfg,
 	return (p);
 }
 
-/* Drop the parsed answers of the current round. */
+/* Drop the parsed answers of the current round; the info stays. */
 static void
 poller_round_clear(struct poller *p)
 {
 	es_ccr_stats_clear(&p->summary);
 	es_ccr_stats_clear(&p->detail);
-	es_ccr_info_clear(&p->info);
+}
+
+/* Forget what _ccr/info said: the next round reads it first thing. */
+static void
+poller_info_forget(struct poller *p)
+{
+	p->info_known = false;
+}
+
+/*
+ * Keep what _ccr/info says of each configured follower index, and only
+ * that: the parsed answer holds three names per follower of the cluster.
+ */
+static void
+poller_info_keep(struct poller *p, const struct es_ccr_info *info)
+{
+	const struct es_follow_info	*fi;
+	size_t				 i;
+
+	for (i = 0; i < p->nindices; i++) {
+		fi = es_ccr_info_find(info, p->indices[i].name[1 - p->leader]);
+		if (fi == NULL)
+			p->indices[i].follow = OBS_FOLLOW_NOT_FOLLOWER;
+		else
+			p->indices[i].follow = fi->active ? OBS_FOLLOW_ACTIVE :
+			    OBS_FOLLOW_PAUSED;
+	}
+	p->info_known = true;
+	p->info_round = p->counters.rounds;
 }
 
 /* Cancel what is in flight without reporting a round. */
@@ -256,6 +312,7 @@ poller_free(struct poller *p)
 		return;
 	poller_cancel_all(p);
 	poller_round_clear(p);
+	poller_info_forget(p);
 	event_free(p->timer);
 	for (i = 0; i < p->nindices; i++) {
 		free(p->indices[i].name[0]);
@@ -293,6 +350,7 @@ poller_set_leader(struct poller *p, int leader)
 	}
 	p->leader = leader;
 	p->version_major = p->version_minor = -1;
+	poller_info_forget(p);
 	for (i = 0; i < p->nindices; i++) {
 		p->indices[i].unlisted = p->indices[i].checked = false;
 		p->indices[i].prev_known = false;
@@ -300,6 +358,28 @@ poller_set_leader(struct poller *p, int leader)
 		free(p->indices[i].samples);
 		p->indices[i].samples = NULL;
 		p->indices[i].nsamples = 0;
+		p->indices[i].fatal = false;
+	}
+}
+
+/*
+ * Ask only for health (quiet) or for everything again. What the CCR reads
+ * last said is forgotten either way: an action changed it.
+ */
+void
+poller_set_quiet(struct poller *p, bool quiet)
+{
+	size_t	i;
+
+	if (quiet == p->quiet)
+		return;
+	p->quiet = quiet;
+	poller_info_forget(p);
+	for (i = 0; i < p->nindices; i++) {
+		p->indices[i].unlisted = p->indices[i].checked = false;
+		p->indices[i].prev_known = false;
+		p->indices[i].read_exceptions = 0;
+		p->indices[i].fatal = false;
 	}
 }
 
@@ -484,8 +564,9 @@ static void
 poller_absorb(struct poller *p, struct poller_slot *slot,
     const struct es_result *r)
 {
-	char	*cause = NULL, uuid[64];
-	int	 major, minor, which;
+	struct es_ccr_info	 info;
+	char			*cause = NULL, uuid[64];
+	int			 major, minor, which;
 
 	poller_denial(p, slot, r);
 	if (slot->id == POLL_PROBE) {
@@ -548,8 +629,13 @@ poller_absorb(struct poller *p, struct poller_slot *slot,
 			slot->ok = true;
 		break;
 	case POLL_CCR_INFO:
-		if (es_parse_ccr_info(r->root, &p->info, &cause) == 0)
+		poller_info_forget(p);
+		memset(&info, 0, sizeof info);
+		if (es_parse_ccr_info(r->root, &info, &cause) == 0) {
 			slot->ok = true;
+			poller_info_keep(p, &info);
+		}
+		es_ccr_info_clear(&info);
 		break;
 	default:
 		break;
@@ -695,7 +781,6 @@ poller_fill_indices(struct poller *p)
 	struct obs_index		*oi;
 	struct poller_index		*pi;
 	const struct es_index_stats	*is;
-	const struct es_follow_info	*fi;
 	const char			*name;
 	int				 f = 1 - p->leader;
 	bool				 any = false;
@@ -710,15 +795,7 @@ poller_fill_indices(struct poller *p)
 		name = pi->name[f];
 		oi->name = name;
 
-		oi->follow = OBS_FOLLOW_UNKNOWN;
-		if (p->slots[POLL_CCR_INFO].ok) {
-			fi = es_ccr_info_find(&p->info, name);
-			if (fi == NULL)
-				oi->follow = OBS_FOLLOW_NOT_FOLLOWER;
-			else
-				oi->follow = fi->active ? OBS_FOLLOW_ACTIVE :
-				    OBS_FOLLOW_PAUSED;
-		}
+		oi->follow = p->info_known ? pi->follow : OBS_FOLLOW_UNKNOWN;
 
 		/* Unknown keeps what the last answers said. */
 		if (oi->follow == OBS_FOLLOW_ACTIVE ||
@@ -752,6 +829,8 @@ poller_fill_indices(struct poller *p)
 			    "%s", is->fatal_reason);
 		} else if (p->slots[POLL_CCR_SUMMARY].ok)
 			oi->read_exceptions = 0;
+		if (p->slots[POLL_CCR_SUMMARY].ok)
+			pi->fatal = oi->fatal;
 	}
 }
 
@@ -824,8 +903,11 @@ poller_done(const struct es_result *r, void *arg)
 		    (unsigned long long)r->elapsed_ms, slot->error);
 	}
 	/* The probe's form depends on the version just learnt. */
-	if (slot->id == POLL_FOLLOWER_ROOT && !p->probe_sent)
+	if (slot->id == POLL_FOLLOWER_ROOT && !p->probe_sent && !p->quiet)
 		poller_send_probe(p);
+	if (slot->id == POLL_CCR_SUMMARY && !p->slots[POLL_CCR_INFO].sent &&
+	    (!slot->ok || poller_info_stale(p)))
+		poller_send_info(p);
 	if (--p->outstanding == 0)
 		poller_round_end(p);
 }
@@ -840,6 +922,7 @@ poller_send(struct poller *p, enum poll_slot id, int cluster,
 	p->round_requests++;
 	p->counters.total_requests++;
 	p->outstanding++;
+	slot->sent = true;
 	log_debug("poll: %s %s %s", es_cluster_name(p->clusters[cluster]),
 	    http_method_name(call->method), call->path);
 	slot->req = es_send(p->clusters[cluster], call, p->timeout_ms,
@@ -878,6 +961,46 @@ poller_send_probe(struct poller *p)
 		return;
 	}
 	poller_send(p, POLL_PROBE, 1 - p->leader, &call);
+}
+
+/* Ask the follower which indices follow, paused or active. */
+static void
+poller_send_info(struct poller *p)
+{
+	struct es_call	 call;
+	char		*cause = NULL;
+
+	if (es_call_ccr_info(&call, NULL, &cause) != 0) {
+		poller_slot_fail(&p->slots[POLL_CCR_INFO], "ccr info", cause);
+		free(cause);
+		return;
+	}
+	poller_send(p, POLL_CCR_INFO, 1 - p->leader, &call);
+}
+
+/*
+ * Whether this round's stats summary contradicts the kept _ccr/info about
+ * a configured index: a follower Elasticsearch runs tasks for is active,
+ * any other is paused or no follower at all, and a task that just failed
+ * for good may have been paused or removed since.
+ */
+static bool
+poller_info_stale(const struct poller *p)
+{
+	const struct es_index_stats	*is;
+	size_t				 i;
+
+	if (!p->info_known)
+		return (true);
+	for (i = 0; i < p->nindices; i++) {
+		is = es_ccr_stats_find(&p->summary,
+		    p->indices[i].name[1 - p->leader]);
+		if ((p->indices[i].follow == OBS_FOLLOW_ACTIVE) != (is != NULL))
+			return (true);
+		if (is != NULL && is->fatal && !p->indices[i].fatal)
+			return (true);
+	}
+	return (false);
 }
 
 /* Ask for per-shard stats of the next slice of follower indices. */
@@ -989,11 +1112,11 @@ poller_launch(struct poller *p)
 {
 	struct es_call	 call;
 	int		 f = 1 - p->leader, s;
-	char		*cause = NULL;
 	bool		 known;
 
 	for (s = 0; s < POLL_SLOT_MAX; s++) {
 		p->slots[s].req = NULL;
+		p->slots[s].sent = false;
 		p->slots[s].ok = false;
 		p->slots[s].outcome = HTTP_DONE;
 		p->slots[s].elapsed_ms = 0;
@@ -1015,16 +1138,22 @@ poller_launch(struct poller *p)
 	poller_send(p, POLL_LEADER_HEALTH, p->leader, &call);
 	es_call_health(&call);
 	poller_send(p, POLL_FOLLOWER_HEALTH, f, &call);
+	if (p->quiet) {
+		if (p->version_major < 0) {
+			es_call_root(&call);
+			poller_send(p, POLL_FOLLOWER_ROOT, f, &call);
+		}
+		return;
+	}
 	es_call_remote_info(&call);
 	poller_send(p, POLL_REMOTE_INFO, f, &call);
 	poller_send_exists(p);
 	es_call_ccr_summary(&call);
 	poller_send(p, POLL_CCR_SUMMARY, f, &call);
 	poller_send_detail(p);
-	if (es_call_ccr_info(&call, NULL, &cause) == 0)
-		poller_send(p, POLL_CCR_INFO, f, &call);
-	free(cause);
-	cause = NULL;
+	if (!p->info_known ||
+	    p->counters.rounds - p->info_round >= POLLER_INFO_EVERY)
+		poller_send_info(p);
 
 	es_call_root(&call);
 	poller_send(p, POLL_LEADER_ROOT, p->leader, &call);
@@ -1054,6 +1183,8 @@ poller_cut_round(struct poller *p)
 		    "no answer within the poll interval");
 		if (s == POLL_PROBE)
 			p->probe = TRI_NO;
+		if (s == POLL_CCR_INFO)
+			poller_info_forget(p);
 		p->round_failures++;
 		log_debug("poll: %s failed: %s", poller_slot_names[s],
 		    slot->error);

@@ -37,6 +37,7 @@ struct poller	*poller_create(struct event_base *, const struct ccr_config *,
 void		 poller_free(struct poller *);
 void		 poller_start(struct poller *);
 void		 poller_set_leader(struct poller *, int);
+void		 poller_set_quiet(struct poller *, bool);
 int		 poller_leader(const struct poller *);
 void		 poller_counters(const struct poller *,
 		    struct poller_counters *);

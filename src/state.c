@@ -8,8 +8,11 @@
  * caller's record untouched, because guessing at an action's progress could
  * repeat or skip a step on a live cluster. The loader parses into a fresh
  * record and swaps it in only when all of it is valid. The action records
- * inside are the engine's own format: here they are only kept and checked to
- * be objects; action_record_from_json() judges their contents.
+ * inside are the engine's own format: here they are only kept, as compact
+ * JSON text, and checked to be objects; action_record_from_json() judges
+ * their contents. Kept as text, the engine's record (a member per index,
+ * saved before every batch of mutating requests) is written into the file
+ * as it is, without a jansson tree.
  */
 #include "autoconf.h"
 
@@ -66,10 +69,10 @@ state_clear(struct state *st)
 	free(st->path);
 	free(st->leader);
 	free(st->follower);
-	json_decref(st->action);
-	json_decref(st->promotion);
+	free(st->action);
+	free(st->promotion);
 	json_decref(st->identity);
-	json_decref(st->failed);
+	free(st->failed);
 	free(st->fenced);
 	json_decref(st->index_uuids);
 	memset(st, 0, sizeof *st);
@@ -83,19 +86,19 @@ state_set_roles(struct state *st, const char *leader, const char *follower)
 	state_set_string(&st->follower, follower);
 }
 
-/* Keep the action in flight (a reference is stolen; NULL: none). */
+/* Keep the action in flight as JSON text (taken over; NULL: none). */
 void
-state_set_action(struct state *st, json_t *action)
+state_set_action(struct state *st, char *action)
 {
-	json_decref(st->action);
+	free(st->action);
 	st->action = action;
 }
 
-/* Keep the last promotion's record (a reference is stolen; NULL: none). */
+/* Keep the last promotion's record as JSON text (taken over; NULL: none). */
 void
-state_set_promotion(struct state *st, json_t *promotion)
+state_set_promotion(struct state *st, char *promotion)
 {
-	json_decref(st->promotion);
+	free(st->promotion);
 	st->promotion = promotion;
 }
 
@@ -139,11 +142,11 @@ state_set_fenced(struct state *st, const char *cluster)
 	state_set_string(&st->fenced, cluster);
 }
 
-/* Keep the failed action's record (a reference is stolen; NULL: none). */
+/* Keep the failed action's record as JSON text (taken over; NULL: none). */
 void
-state_set_failed(struct state *st, json_t *failed)
+state_set_failed(struct state *st, char *failed)
 {
-	json_decref(st->failed);
+	free(st->failed);
 	st->failed = failed;
 }
 
@@ -166,11 +169,34 @@ state_set_identity(struct state *st, const char *name, const char *uuid)
 		json_object_set_new(st->identity, name, json_string(uuid));
 }
 
-/* An optional object, kept by reference. */
+/* Kept text parsed again: a new reference, or NULL for none or garbage. */
 static json_t *
-state_object_json(json_t *o)
+state_parse(const char *text)
 {
-	return (o != NULL ? json_incref(o) : json_null());
+	json_error_t	err;
+
+	return (text != NULL ? json_loads(text, 0, &err) : NULL);
+}
+
+/* The action in flight as JSON (a new reference), or NULL. */
+json_t *
+state_action(const struct state *st)
+{
+	return (state_parse(st->action));
+}
+
+/* The last promotion's record as JSON (a new reference), or NULL. */
+json_t *
+state_promotion(const struct state *st)
+{
+	return (state_parse(st->promotion));
+}
+
+/* The failed action's record as JSON (a new reference), or NULL. */
+json_t *
+state_failed(const struct state *st)
+{
+	return (state_parse(st->failed));
 }
 
 /* An action name, or null for none. */
@@ -214,14 +240,14 @@ state_fsm(const struct state *st, struct fsm_saved *saved)
 		    (uint64_t)(st->block_until.tv_sec - now.tv_sec) * 1000;
 }
 
-/* The whole record as a JSON document; NULL if it holds invalid text. */
-json_t *
-state_to_json(const struct state *st)
+/* The record but its action records, as a JSON document; NULL: bad text. */
+static json_t *
+state_base_json(const struct state *st)
 {
 	const struct fsm_saved	*f = &st->fsm;
 
 	return (json_pack("{s:i s:o s:o s:{s:s s:o s:s s:b s:o s:b s:b s:b s:s}"
-	    " s:o s:o s:o s:o s:o s:o s:o}",
+	    " s:o s:o s:o s:o}",
 	    "version", STATE_FORMAT_VERSION,
 	    "leader", state_string_json(st->leader),
 	    "follower", state_string_json(st->follower),
@@ -236,25 +262,55 @@ state_to_json(const struct state *st)
 	    "dismissed", f->dismissed,
 	    "reason", f->reason,
 	    "failover_block_until", isotime_json(&st->block_until),
-	    "action", state_object_json(st->action),
-	    "promotion", state_object_json(st->promotion),
 	    "identity", st->identity != NULL ? json_incref(st->identity) :
 	    json_object(),
-	    "failed_action", state_object_json(st->failed),
 	    "fenced", state_string_json(st->fenced),
 	    "index_uuids", st->index_uuids != NULL ?
 	    json_incref(st->index_uuids) : json_object()));
 }
 
-/* Save the whole record to its path, atomically and durably, mode 0600. */
+/* The whole record as a JSON document; NULL if it holds invalid text. */
+json_t *
+state_to_json(const struct state *st)
+{
+	json_t	*doc, *action, *promotion, *failed;
+
+	if ((doc = state_base_json(st)) == NULL)
+		return (NULL);
+	action = state_action(st);
+	promotion = state_promotion(st);
+	failed = state_failed(st);
+	if ((st->action != NULL && action == NULL) ||
+	    (st->promotion != NULL && promotion == NULL) ||
+	    (st->failed != NULL && failed == NULL)) {
+		json_decref(action);
+		json_decref(promotion);
+		json_decref(failed);
+		json_decref(doc);
+		return (NULL);
+	}
+	json_object_set_new(doc, "action", action != NULL ? action :
+	    json_null());
+	json_object_set_new(doc, "promotion", promotion != NULL ? promotion :
+	    json_null());
+	json_object_set_new(doc, "failed_action", failed != NULL ? failed :
+	    json_null());
+	return (doc);
+}
+
+/*
+ * Save the whole record to its path, atomically and durably, mode 0600.
+ * The action records go in as the text they are kept as, after the rest.
+ */
 int
 state_save(const struct state *st, char **cause)
 {
 	json_t	*doc;
 	char	*dump, *text;
+	size_t	 len;
 	int	 ret;
 
-	if ((doc = state_to_json(st)) == NULL) {
+	if ((doc = state_base_json(st)) == NULL) {
 		xasprintf(cause, "state record holds invalid text");
 		return (-1);
 	}
@@ -264,7 +320,24 @@ state_save(const struct state *st, char **cause)
 		xasprintf(cause, "cannot serialize the state record");
 		return (-1);
 	}
-	xasprintf(&text, "%s\n", dump);
+	/* Reopen the object after its last member. */
+	len = strlen(dump);
+	while (len > 0 && dump[len - 1] != '}')
+		len--;
+	if (len == 0) {
+		free(dump);
+		xasprintf(cause, "cannot serialize the state record");
+		return (-1);
+	}
+	len--;
+	while (len > 0 && (dump[len - 1] == '\n' || dump[len - 1] == ' '))
+		len--;
+	dump[len] = '\0';
+	xasprintf(&text, "%s,\n  \"action\": %s,\n  \"promotion\": %s,\n"
+	    "  \"failed_action\": %s\n}\n",
+	    dump, st->action != NULL ? st->action : "null",
+	    st->promotion != NULL ? st->promotion : "null",
+	    st->failed != NULL ? st->failed : "null");
 	free(dump);
 	ret = atomicfile_write(st->path, text, strlen(text), 0600, cause);
 	free(text);
@@ -382,7 +455,7 @@ state_get_action(json_t *obj, const char *key, enum fsm_action *ret,
 
 /* Read an optional object, kept by reference; absent or null is NULL. */
 static int
-state_get_object(json_t *obj, const char *key, json_t **ret, char **cause)
+state_get_tree(json_t *obj, const char *key, json_t **ret, char **cause)
 {
 	json_t	*v = json_object_get(obj, key);
 
@@ -394,6 +467,26 @@ state_get_object(json_t *obj, const char *key, json_t **ret, char **cause)
 		return (-1);
 	}
 	*ret = json_incref(v);
+	return (0);
+}
+
+/* Read an optional object, kept as its text; absent or null is NULL. */
+static int
+state_get_object(json_t *obj, const char *key, char **ret, char **cause)
+{
+	json_t	*v = json_object_get(obj, key);
+
+	*ret = NULL;
+	if (v == NULL || json_is_null(v))
+		return (0);
+	if (!json_is_object(v)) {
+		xasprintf(cause, "%s is not an object", key);
+		return (-1);
+	}
+	if ((*ret = json_dumps(v, JSON_COMPACT)) == NULL) {
+		xasprintf(cause, "%s cannot be kept", key);
+		return (-1);
+	}
 	return (0);
 }
 
@@ -451,10 +544,10 @@ state_from_json(json_t *doc, struct state *st, char **cause)
 	    cause) == -1 ||
 	    state_get_object(doc, "action", &st->action, cause) == -1 ||
 	    state_get_object(doc, "promotion", &st->promotion, cause) == -1 ||
-	    state_get_object(doc, "identity", &st->identity, cause) == -1 ||
+	    state_get_tree(doc, "identity", &st->identity, cause) == -1 ||
 	    state_get_object(doc, "failed_action", &st->failed, cause) == -1 ||
 	    state_get_string(doc, "", "fenced", 0, &st->fenced, cause) == -1 ||
-	    state_get_object(doc, "index_uuids", &st->index_uuids,
+	    state_get_tree(doc, "index_uuids", &st->index_uuids,
 	    cause) == -1)
 		return (-1);
 	json_object_foreach(st->identity, key, v) {

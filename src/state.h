@@ -30,11 +30,11 @@ struct state {
 	char			*follower;
 	struct fsm_saved	 fsm;		/* block_left_ms unused here */
 	struct timespec		 block_until;	/* anti-flap; 0: no block */
-	json_t			*action;	/* engine record; NULL: none */
-	json_t			*promotion;	/* last promotion's record */
+	char			*action;	/* engine record, JSON text */
+	char			*promotion;	/* last promotion's, likewise */
 	json_t			*identity;	/* {"<cluster>": "<uuid>"} */
-	json_t			*failed;	/* the failed action's record,
-						   for its retry */
+	char			*failed;	/* the failed action's record,
+						   for its retry; JSON text */
 	char			*fenced;	/* old leader write-blocked */
 	json_t			*index_uuids;	/* {"<cluster>": {"<index>":
 						   "<uuid>"}}, pinned while
@@ -55,9 +55,12 @@ json_t		*state_to_json(const struct state *);
 int		 state_load_json(struct state *, json_t *, char **);
 
 void		 state_set_roles(struct state *, const char *, const char *);
-void		 state_set_action(struct state *, json_t *);
-void		 state_set_promotion(struct state *, json_t *);
-void		 state_set_failed(struct state *, json_t *);
+void		 state_set_action(struct state *, char *);
+void		 state_set_promotion(struct state *, char *);
+json_t		*state_action(const struct state *);
+json_t		*state_promotion(const struct state *);
+void		 state_set_failed(struct state *, char *);
+json_t		*state_failed(const struct state *);
 void		 state_set_fenced(struct state *, const char *);
 const char	*state_index_uuid(const struct state *, const char *,
 		     const char *);

@@ -18,6 +18,7 @@
 #include "atomicfile.h"
 #include "fsm.h"
 #include "isotime.h"
+#include "jsonw.h"
 #include "monotime.h"
 #include "seqno.h"
 #include "status.h"
@@ -56,214 +57,314 @@ status_follow_name(enum obs_follow_status follow)
  * reasons) may not be UTF-8; its other bytes become '?' rather than costing
  * the whole file.
  */
-static json_t *
-status_string(const char *s)
+static void
+status_string(struct jsonw *w, const char *s)
 {
-	json_t	*j;
-	char	*copy, *p;
+	json_t		*valid;
+	const char	*p;
+	char		*copy, *q;
 
-	if (s == NULL)
-		return (json_null());
-	if ((j = json_string(s)) != NULL)
-		return (j);
-	copy = xstrdup(s);
-	for (p = copy; *p != '\0'; p++) {
-		if ((unsigned char)*p >= 0x80)
-			*p = '?';
+	if (s == NULL) {
+		jsonw_null(w);
+		return;
 	}
-	j = json_string(copy);
+	for (p = s; *p != '\0' && (unsigned char)*p < 0x80; p++)
+		;
+	if (*p == '\0') {
+		jsonw_string(w, s);
+		return;
+	}
+	/* Beyond ASCII: jansson knows whether it is UTF-8. */
+	if ((valid = json_string(s)) != NULL) {
+		json_decref(valid);
+		jsonw_string(w, s);
+		return;
+	}
+	copy = xstrdup(s);
+	for (q = copy; *q != '\0'; q++) {
+		if ((unsigned char)*q >= 0x80)
+			*q = '?';
+	}
+	jsonw_string(w, copy);
 	free(copy);
-	return (j);
 }
 
-/* The clusters object, keyed by cluster name. */
-static json_t *
-status_clusters(const struct status_snapshot *snap)
+/* A wall-clock time, or null when unset. */
+static void
+status_time(struct jsonw *w, const struct timespec *ts)
+{
+	char	buf[ISOTIME_LEN];
+
+	if (ts->tv_sec == 0 && ts->tv_nsec == 0) {
+		jsonw_null(w);
+		return;
+	}
+	isotime_format(ts, buf, sizeof buf);
+	jsonw_string(w, buf);
+}
+
+/* The clusters object, keyed by cluster name in name order. */
+static void
+status_clusters(struct jsonw *w, const struct status_snapshot *snap)
 {
 	const struct status_cluster	*c;
-	json_t				*obj;
-	size_t				 i;
+	size_t				 order[CCR_CLUSTERS], i, n = 0;
 
-	obj = json_object();
 	for (i = 0; i < CCR_CLUSTERS; i++) {
-		c = &snap->clusters[i];
-		if (c->name == NULL)
-			continue;
-		json_object_set_new(obj, c->name, json_pack("{s:b s:s s:i s:o}",
-		    "reachable", c->reachable,
-		    "status", status_health_name(c->health),
-		    "consecutive_failures", c->consecutive_failures,
-		    "last_error", status_string(c->last_error)));
+		if (snap->clusters[i].name != NULL)
+			order[n++] = i;
 	}
-	return (obj);
+	if (n == 2 && strcmp(snap->clusters[order[0]].name,
+	    snap->clusters[order[1]].name) > 0) {
+		order[0] = 1;
+		order[1] = 0;
+	}
+	jsonw_object(w);
+	for (i = 0; i < n; i++) {
+		c = &snap->clusters[order[i]];
+		jsonw_key(w, c->name);
+		jsonw_object(w);
+		jsonw_key(w, "consecutive_failures");
+		jsonw_int(w, c->consecutive_failures);
+		jsonw_key(w, "last_error");
+		status_string(w, c->last_error);
+		jsonw_key(w, "reachable");
+		jsonw_bool(w, c->reachable);
+		jsonw_key(w, "status");
+		jsonw_string(w, status_health_name(c->health));
+		jsonw_end(w, '}');
+	}
+	jsonw_end(w, '}');
 }
 
 /* The indices array, in configuration order. */
-static json_t *
-status_indices(const struct status_snapshot *snap)
+static void
+status_indices(struct jsonw *w, const struct status_snapshot *snap)
 {
 	const struct status_index	*x;
-	json_t				*arr;
 	size_t				 i;
 
-	arr = json_array();
+	jsonw_array(w);
 	for (i = 0; i < snap->nindices; i++) {
 		x = &snap->indices[i];
-		json_array_append_new(arr,
-		    json_pack("{s:o s:o s:o s:s s:o s:o}",
-		    "leader", status_string(x->leader),
-		    "follower", status_string(x->follower),
-		    "lag_ops", x->lag_ops >= 0 ?
-		    json_integer(x->lag_ops) : json_null(),
-		    "follow_status", status_follow_name(x->follow),
-		    "action_step", status_string(x->action_step),
-		    "error", status_string(x->error)));
+		jsonw_object(w);
+		jsonw_key(w, "action_step");
+		status_string(w, x->action_step);
+		jsonw_key(w, "error");
+		status_string(w, x->error);
+		jsonw_key(w, "follow_status");
+		jsonw_string(w, status_follow_name(x->follow));
+		jsonw_key(w, "follower");
+		status_string(w, x->follower);
+		jsonw_key(w, "lag_ops");
+		if (x->lag_ops >= 0)
+			jsonw_int(w, x->lag_ops);
+		else
+			jsonw_null(w);
+		jsonw_key(w, "leader");
+		status_string(w, x->leader);
+		jsonw_end(w, '}');
 	}
-	return (arr);
+	jsonw_end(w, ']');
 }
 
 /* The action in flight with its progress, or null. */
-static json_t *
-status_action(const struct status_action *a)
+static void
+status_action(struct jsonw *w, const struct status_action *a)
 {
-	if (a->kind == NULL)
-		return (json_null());
-	return (json_pack("{s:s s:o s:I s:I s:I}",
-	    "kind", a->kind,
-	    "started", isotime_json(&a->started),
-	    "total", (json_int_t)a->total,
-	    "done", (json_int_t)a->done,
-	    "failed", (json_int_t)a->failed));
+	if (a->kind == NULL) {
+		jsonw_null(w);
+		return;
+	}
+	jsonw_object(w);
+	jsonw_key(w, "done");
+	jsonw_int(w, (int64_t)a->done);
+	jsonw_key(w, "failed");
+	jsonw_int(w, (int64_t)a->failed);
+	jsonw_key(w, "kind");
+	jsonw_string(w, a->kind);
+	jsonw_key(w, "started");
+	status_time(w, &a->started);
+	jsonw_key(w, "total");
+	jsonw_int(w, (int64_t)a->total);
+	jsonw_end(w, '}');
 }
 
 /* What the divergence guard found, or null. */
-static json_t *
-status_divergence(const struct status_divergence *d)
+static void
+status_divergence(struct jsonw *w, const struct status_divergence *d)
 {
-	if (!d->fired)
-		return (json_null());
-	return (json_pack("{s:I s:I}",
-	    "indices", (json_int_t)d->indices,
-	    "operations", (json_int_t)d->operations));
+	if (!d->fired) {
+		jsonw_null(w);
+		return;
+	}
+	jsonw_object(w);
+	jsonw_key(w, "indices");
+	jsonw_int(w, (int64_t)d->indices);
+	jsonw_key(w, "operations");
+	jsonw_int(w, (int64_t)d->operations);
+	jsonw_end(w, '}');
 }
 
 /* The last control command consumed, or null. */
-static json_t *
-status_last_command(const struct status_command *c)
+static void
+status_last_command(struct jsonw *w, const struct status_command *c)
 {
-	json_t	*j;
-
-	if (c->id == NULL)
-		return (json_null());
-	j = json_pack("{s:s s:s s:s s:o}",
-	    "id", c->id,
-	    "command", fsm_command_name(c->command),
-	    "outcome", control_outcome_name(c->outcome),
-	    "message", status_string(c->message));
-	if (j != NULL && c->by != NULL)
-		json_object_set_new(j, "by", json_string(c->by));
-	return (j);
+	if (c->id == NULL) {
+		jsonw_null(w);
+		return;
+	}
+	jsonw_object(w);
+	if (c->by != NULL) {
+		jsonw_key(w, "by");
+		status_string(w, c->by);
+	}
+	jsonw_key(w, "command");
+	jsonw_string(w, fsm_command_name(c->command));
+	jsonw_key(w, "id");
+	status_string(w, c->id);
+	jsonw_key(w, "message");
+	status_string(w, c->message);
+	jsonw_key(w, "outcome");
+	jsonw_string(w, control_outcome_name(c->outcome));
+	jsonw_end(w, '}');
 }
 
 /* The watchers and who acts; only with a coordination section. */
-static json_t *
-status_coordination(const struct status_coordination *c)
+static void
+status_coordination(struct jsonw *w, const struct status_coordination *c)
 {
 	const struct status_member	*m;
-	json_t				*members;
 	size_t				 i;
 
-	if ((members = json_array()) == NULL)
-		return (NULL);
+	jsonw_object(w);
+	jsonw_key(w, "acting");
+	jsonw_bool(w, c->acting);
+	jsonw_key(w, "actor");
+	status_string(w, c->actor);
+	jsonw_key(w, "etcd_reachable");
+	jsonw_bool(w, c->etcd_reachable);
+	jsonw_key(w, "member");
+	status_string(w, c->member);
+	jsonw_key(w, "members");
+	jsonw_array(w);
 	for (i = 0; i < c->nmembers; i++) {
 		m = &c->members[i];
-		json_array_append_new(members, json_pack("{s:s s:b s:s s:I}",
-		    "name", m->name, "leader_reachable", m->leader_reachable,
-		    "state", m->state, "age_ms", (json_int_t)m->age_ms));
+		jsonw_object(w);
+		jsonw_key(w, "age_ms");
+		jsonw_int(w, (int64_t)m->age_ms);
+		jsonw_key(w, "leader_reachable");
+		jsonw_bool(w, m->leader_reachable);
+		jsonw_key(w, "name");
+		status_string(w, m->name);
+		jsonw_key(w, "state");
+		status_string(w, m->state);
+		jsonw_end(w, '}');
 	}
-	return (json_pack("{s:s s:o s:b s:b s:o}",
-	    "member", c->member,
-	    "actor", status_string(c->actor),
-	    "acting", c->acting,
-	    "etcd_reachable", c->etcd_reachable,
-	    "members", members));
+	jsonw_end(w, ']');
+	jsonw_end(w, '}');
 }
 
 /* The readiness checks of the last pass. */
-static json_t *
-status_readiness(const struct status_snapshot *snap)
+static void
+status_readiness(struct jsonw *w, const struct status_snapshot *snap)
 {
-	json_t	*a = json_array();
 	size_t	 i;
 
-	for (i = 0; i < snap->nreadiness; i++)
-		json_array_append_new(a, json_pack("{s:s s:b s:s}",
-		    "check", snap->readiness[i].check,
-		    "ok", snap->readiness[i].ok,
-		    "detail", snap->readiness[i].detail));
-	return (a);
-}
-
-/* The whole document; a new reference. */
-static json_t *
-status_to_json(const struct status_snapshot *snap)
-{
-	json_t	*doc;
-
-	doc = json_pack("{s:s s:I s:o s:b s:o s:o s:o s:o s:o s:o s:o s:I"
-	    " s:b s:o s:o s:o s:o s:b s:o s:o}",
-	    "version", PACKAGE_VERSION,
-	    "pid", (json_int_t)getpid(),
-	    "state", status_string(snap->state),
-	    "held", snap->held,
-	    "pending", status_string(snap->pending),
-	    "leader", status_string(snap->leader),
-	    "follower", status_string(snap->follower),
-	    "clusters", status_clusters(snap),
-	    "indices", status_indices(snap),
-	    "last_poll", isotime_json(&snap->last_poll),
-	    "since", isotime_json(&snap->since),
-	    "poll_interval_ms", (json_int_t)snap->poll_interval_ms,
-	    "tilt", snap->tilt,
-	    "reason", status_string(snap->reason),
-	    "action", status_action(&snap->action),
-	    "divergence", status_divergence(&snap->divergence),
-	    "last_command", status_last_command(&snap->last_command),
-	    "ready", snap->ready,
-	    "readiness", status_readiness(snap),
-	    "fenced", status_string(snap->fenced));
-	if (doc != NULL && snap->coordination.enabled &&
-	    json_object_set_new(doc, "coordination",
-	    status_coordination(&snap->coordination)) == -1) {
-		json_decref(doc);
-		return (NULL);
+	jsonw_array(w);
+	for (i = 0; i < snap->nreadiness; i++) {
+		jsonw_object(w);
+		jsonw_key(w, "check");
+		status_string(w, snap->readiness[i].check);
+		jsonw_key(w, "detail");
+		status_string(w, snap->readiness[i].detail);
+		jsonw_key(w, "ok");
+		jsonw_bool(w, snap->readiness[i].ok);
+		jsonw_end(w, '}');
 	}
-	return (doc);
+	jsonw_end(w, ']');
 }
 
-/* Replace <dir>/status.json with snap; -1 with *cause on failure. */
+/*
+ * The whole document, keys in name order, indented: written directly
+ * rather than through a jansson tree, since it is rewritten every poll
+ * with a member per configured index.
+ */
+static char *
+status_to_text(const struct status_snapshot *snap)
+{
+	struct jsonw	w;
+
+	jsonw_init(&w, true);
+	jsonw_object(&w);
+	jsonw_key(&w, "action");
+	status_action(&w, &snap->action);
+	jsonw_key(&w, "clusters");
+	status_clusters(&w, snap);
+	if (snap->coordination.enabled) {
+		jsonw_key(&w, "coordination");
+		status_coordination(&w, &snap->coordination);
+	}
+	jsonw_key(&w, "divergence");
+	status_divergence(&w, &snap->divergence);
+	jsonw_key(&w, "fenced");
+	status_string(&w, snap->fenced);
+	jsonw_key(&w, "follower");
+	status_string(&w, snap->follower);
+	jsonw_key(&w, "held");
+	jsonw_bool(&w, snap->held);
+	jsonw_key(&w, "indices");
+	status_indices(&w, snap);
+	jsonw_key(&w, "last_command");
+	status_last_command(&w, &snap->last_command);
+	jsonw_key(&w, "last_poll");
+	status_time(&w, &snap->last_poll);
+	jsonw_key(&w, "leader");
+	status_string(&w, snap->leader);
+	jsonw_key(&w, "pending");
+	status_string(&w, snap->pending);
+	jsonw_key(&w, "pid");
+	jsonw_int(&w, (int64_t)getpid());
+	jsonw_key(&w, "poll_interval_ms");
+	jsonw_int(&w, (int64_t)snap->poll_interval_ms);
+	jsonw_key(&w, "readiness");
+	status_readiness(&w, snap);
+	jsonw_key(&w, "ready");
+	jsonw_bool(&w, snap->ready);
+	jsonw_key(&w, "reason");
+	status_string(&w, snap->reason);
+	jsonw_key(&w, "since");
+	status_time(&w, &snap->since);
+	jsonw_key(&w, "state");
+	status_string(&w, snap->state);
+	jsonw_key(&w, "tilt");
+	jsonw_bool(&w, snap->tilt);
+	jsonw_key(&w, "version");
+	jsonw_string(&w, PACKAGE_VERSION);
+	jsonw_end(&w, '}');
+	return (jsonw_finish(&w));
+}
+
+/*
+ * Replace <dir>/status.json with snap; -1 with *cause on failure. The file
+ * is a snapshot rewritten every poll, so it is replaced atomically but not
+ * synced to disk: after a crash the next poll writes it again.
+ */
 int
 status_write(const struct status_snapshot *snap, const char *dir,
     char **cause)
 {
-	json_t	*doc;
-	char	*dump, *text, *path;
+	char	*text, *path;
+	size_t	 len;
 	int	 ret;
 
-	if ((doc = status_to_json(snap)) == NULL) {
-		xasprintf(cause, "status snapshot holds invalid text");
-		return (-1);
-	}
-	dump = json_dumps(doc, JSON_INDENT(2)|JSON_SORT_KEYS);
-	json_decref(doc);
-	if (dump == NULL) {
-		xasprintf(cause, "cannot serialize the status");
-		return (-1);
-	}
-	xasprintf(&text, "%s\n", dump);
-	free(dump);
+	text = status_to_text(snap);
+	len = strlen(text);
+	text = xreallocarray(text, len + 2, 1);
+	text[len++] = '\n';
+	text[len] = '\0';
 	xasprintf(&path, "%s/%s", dir, STATUS_FILE);
-	ret = atomicfile_write(path, text, strlen(text), 0644, cause);
+	ret = atomicfile_replace(path, text, len, 0644, cause);
 	free(path);
 	free(text);
 	return (ret);

@@ -211,7 +211,12 @@ reply_is(const struct step_reply *r, const char *type, const char *s)
 enum verdict
 step_verdict(enum step step, const struct step_reply *r)
 {
-	if (r->outcome != HTTP_DONE) {
+	/*
+	 * A 2xx cut short (a proxy or a dying node) proves nothing; every
+	 * step is safe to send again.
+	 */
+	if (r->outcome != HTTP_DONE || (r->garbled &&
+	    r->status >= 200 && r->status < 300)) {
 		/* An unfollow may have converted the index before the wire broke. */
 		return (step == STEP_UNFOLLOW ? VERDICT_VERIFY : VERDICT_RETRY);
 	}

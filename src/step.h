@@ -53,6 +53,7 @@ struct step_reply {
 	const char		*error_type;	/* error.type, NULL on success */
 	const char		*reason;	/* error.reason, may be NULL */
 	bool			 leases_failed;	/* failed_to_remove_retention_leases */
+	bool			 garbled;	/* 2xx whose body is not JSON */
 };
 
 enum verdict {

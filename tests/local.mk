@@ -260,14 +260,16 @@ TESTS += %reldir%/integration/action-promote.sh \
 	%reldir%/integration/action-gates.sh \
 	%reldir%/integration/action-crash.sh \
 	%reldir%/integration/action-retry.sh \
-	%reldir%/integration/action-switchover.sh
+	%reldir%/integration/action-switchover.sh \
+	%reldir%/integration/action-outage.sh
 EXTRA_DIST += %reldir%/integration/action-lib.sh \
 	%reldir%/integration/action-promote.sh \
 	%reldir%/integration/action-failback.sh \
 	%reldir%/integration/action-gates.sh \
 	%reldir%/integration/action-crash.sh \
 	%reldir%/integration/action-retry.sh \
-	%reldir%/integration/action-switchover.sh
+	%reldir%/integration/action-switchover.sh \
+	%reldir%/integration/action-outage.sh
 # safety: decisions against refusals, identity, roles, restarts
 TESTS += %reldir%/integration/safety-decide.sh
 EXTRA_DIST += %reldir%/integration/safety-decide.sh
@@ -282,6 +284,12 @@ TESTS += %reldir%/integration/safety-data.sh
 EXTRA_DIST += %reldir%/integration/safety-data.sh
 TESTS += %reldir%/integration/safety-tls.sh
 EXTRA_DIST += %reldir%/integration/safety-tls.sh
+# jsonw: the JSON text writer against jansson's own text.
+check_PROGRAMS += %reldir%/unit/check_jsonw
+%canon_reldir%_unit_check_jsonw_SOURCES = %reldir%/unit/check_jsonw.c
+%canon_reldir%_unit_check_jsonw_CFLAGS = $(UNIT_CFLAGS)
+%canon_reldir%_unit_check_jsonw_LDADD = $(UNIT_LIBS)
+TESTS += %reldir%/unit/check_jsonw
 # A reload never ends the daemon, and rejected reloads stay bounded.
 TESTS += %reldir%/integration/daemon-reload.sh
 EXTRA_DIST += %reldir%/integration/daemon-reload.sh

@@ -87,16 +87,18 @@ at_start_a() {
 	A=$ESSIM_clusterA_URL
 }
 
-# at_start_b [FLAGS...]: the same for clusterB.
+# at_start_b [FLAGS...]: the same for clusterB, with AT_B_FLAGS (which
+# may set its own transport timeout) too.
 at_start_b() {
+	# shellcheck disable=SC2086
 	if [ -n "${ESSIM_clusterB_PORT:-}" ]; then
 		essim_start clusterB --listen "127.0.0.1:$ESSIM_clusterB_PORT" \
 		    --data "$AT_DIR/b.journal" --refresh-interval-ms 100 \
-		    --transport-timeout-ms 5000 "$@"
+		    --transport-timeout-ms 5000 ${AT_B_FLAGS:-} "$@"
 	else
 		essim_start clusterB --data "$AT_DIR/b.journal" \
 		    --refresh-interval-ms 100 \
-		    --transport-timeout-ms 5000 "$@"
+		    --transport-timeout-ms 5000 ${AT_B_FLAGS:-} "$@"
 	fi
 	B=$ESSIM_clusterB_URL
 }

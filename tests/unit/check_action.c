@@ -74,6 +74,7 @@ struct fake_pattern {
 struct fake_cluster {
 	char			name[64];
 	bool			down;	/* requests are never answered */
+	bool			lease_hang; /* unfollow converts, never answers */
 	struct fake_index	idx[FAKE_INDICES_MAX];
 	size_t			n;
 	char			remotes[4][64];
@@ -121,6 +122,8 @@ struct fake {
 	int				 opens;
 	int				 lag_reads;
 	int				 infos;		/* _ccr/info reads */
+	int				 cancels;	/* requests abandoned */
+	int				 stats_lists;	/* _ccr/stats of lists */
 	int				 refuse;	/* sends to turn down */
 	size_t				 max_line;
 	int				 crash_at;	/* k-th mutation */
@@ -590,6 +593,8 @@ fake_index_call(struct fake *f, int cluster, const char *method,
 			    "index [", name, "] to a non-follower, because it "
 			    "has not been paused"));
 		x->state = F_REGULAR_CLOSED;
+		if (f->c[cluster].lease_hang)
+			return (NULL);
 		if (f->c[1 - cluster].down) {
 			*status = 500;
 			return (json_pack("{s:{s:s,s:s,s:s},s:i}", "error",
@@ -723,6 +728,101 @@ fake_docs_stats(struct fake_cluster *c, char *list, int *status)
 	return (json_pack("{s:o}", "indices", indices));
 }
 
+/*
+ * A read or a DELETE over a comma list, as Elasticsearch takes it: a
+ * missing name refuses the whole list (404) and changes nothing.
+ */
+static json_t *
+fake_list_call(struct fake *f, int cluster, const char *method,
+    char **names, size_t n, const char *op, int *status)
+{
+	struct fake_cluster	*c = &f->c[cluster];
+	struct fake_index	*x;
+	json_t			*out, *one;
+	size_t			 i;
+
+	for (i = 0; i < n; i++) {
+		if (fake_find(c, names[i]) == NULL)
+			return (fake_no_index(status, names[i]));
+	}
+	if (strcmp(op, "delete") == 0 && strcmp(method, "DELETE") == 0) {
+		for (i = 0; i < n; i++)
+			fake_check_wal(f, cluster, names[i]);
+		for (i = 0; i < n; i++)
+			fake_find(c, names[i])->exists = false;
+		return (fake_ack(status));
+	}
+	if (strcmp(op, "_stats") == 0) {
+		out = json_object();
+		for (i = 0; i < n; i++) {
+			one = fake_index_stats(fake_find(c, names[i]), status);
+			if (*status != 200) {
+				json_decref(out);
+				return (one);
+			}
+			json_object_update(out, json_object_get(one, "indices"));
+			json_decref(one);
+		}
+		*status = 200;
+		return (json_pack("{s:o}", "indices", out));
+	}
+	if (strcmp(op, "stats") == 0 && strcmp(method, "GET") == 0) {
+		f->stats_lists++;
+		out = json_array();
+		for (i = 0; i < n; i++) {
+			x = fake_find(c, names[i]);
+			if (fstate_tasks(x->state))
+				json_array_append_new(out, json_pack(
+				    "{s:s,s:i,s:o}", "index", x->name,
+				    "total_global_checkpoint_lag", 0, "shards",
+				    fake_shard_stats(x, false)));
+		}
+		if (json_array_size(out) == 0) {
+			json_decref(out);
+			return (fake_error(status, 404,
+			    "resource_not_found_exception",
+			    "No shard follow tasks for follower indices"));
+		}
+		*status = 200;
+		return (json_pack("{s:o}", "indices", out));
+	}
+	if (strcmp(op, "info") == 0 && strcmp(method, "GET") == 0) {
+		f->infos++;
+		out = json_array();
+		for (i = 0; i < n; i++) {
+			x = fake_find(c, names[i]);
+			if (fstate_follower(x->state))
+				json_array_append_new(out, json_pack(
+				    "{s:s,s:s,s:s,s:s}", "follower_index",
+				    x->name, "remote_cluster", x->remote,
+				    "leader_index", x->leader, "status",
+				    fstate_tasks(x->state) ? "active" : "paused"));
+		}
+		*status = 200;
+		return (json_pack("{s:o}", "follower_indices", out));
+	}
+	if (strcmp(op, "block") == 0 && strcmp(method, "PUT") == 0) {
+		for (i = 0; i < n; i++)
+			fake_check_wal(f, cluster, names[i]);
+		for (i = 0; i < n; i++)
+			fake_find(c, names[i])->write_block = true;
+		return (fake_ack(status));
+	}
+	if (strcmp(op, "_recovery") == 0 && strcmp(method, "GET") == 0) {
+		out = json_object();
+		for (i = 0; i < n; i++) {
+			one = fake_index_call(f, cluster, method, names[i],
+			    op, NULL, NULL, status);
+			json_object_update(out, one);
+			json_decref(one);
+		}
+		*status = 200;
+		return (out);
+	}
+	ck_abort_msg("fake: unexpected %s over a list: %s", method, op);
+	return (NULL);
+}
+
 /* Route a request; NULL root means: never answer (a hang). */
 static json_t *
 fake_route(struct fake *f, int cluster, const char *method, const char *path,
@@ -746,8 +846,19 @@ fake_route(struct fake *f, int cluster, const char *method, const char *path,
 		nseg++;
 
 	if (nseg == 2 && strcmp(seg[0], "_ccr") == 0 &&
-	    strcmp(seg[1], "stats") == 0)
+	    strcmp(seg[1], "stats") == 0) {
+		/* Any index's stats failure fails the whole read. */
+		for (i = 0; i < c->n; i++) {
+			if ((in = fake_injected(f, cluster, c->idx[i].name,
+			    "stats")) == NULL)
+				continue;
+			if (in->status == 0)
+				return (NULL);
+			return (fake_error(status, in->status, in->type,
+			    in->reason));
+		}
 		return (fake_ccr_stats_all(f, c, status));
+	}
 	if (strcmp(seg[0], "_stats") == 0 && nseg == 1)
 		return (fake_stats_all(c, status));
 	if (nseg == 3 && strcmp(seg[0], "_cluster") == 0 &&
@@ -832,6 +943,9 @@ fake_route(struct fake *f, int cluster, const char *method, const char *path,
 		return (fake_close_open(f, c, seg[0], strcmp(op, "close") == 0,
 		    status));
 	}
+	if (n > 1)
+		return (fake_list_call(f, cluster, method, names, n, op,
+		    status));
 	fake_unescape(seg[0]);
 	if (strcmp(method, "GET") != 0)
 		fake_check_wal(f, cluster, seg[0]);
@@ -927,6 +1041,7 @@ fake_cancel(void *ctx, void *handle)
 	struct fake		*f = ctx;
 	struct fake_pending	*p = handle;
 
+	f->cancels++;
 	TAILQ_REMOVE(&f->pending, p, entry);
 	if (p->ev != NULL)
 		event_free(p->ev);
@@ -1491,6 +1606,139 @@ START_TEST(failback_without_divergence_deletes_and_follows)
 	json_decref(settings);
 	json_decref(want);
 	ck_assert_uint_eq(fake_count(&h.f.c[ALPHA]), 3);
+	action_record_free(promotion);
+	harness_free(&h);
+}
+END_TEST
+
+/*
+ * The leader is lost in a cut network: each unfollow converts its index at
+ * once but never answers (the lease removal on the old leader hangs). The
+ * engine sees the conversion on the follower itself, abandons those
+ * requests and opens the indices, with no request timeout to save it.
+ */
+START_TEST(promote_does_not_wait_for_hanging_unfollows)
+{
+	struct harness	h;
+
+	harness_init(&h, 6, "uh", 1);
+	h.f.c[ALPHA].down = true;
+	h.f.c[BETA].lease_hang = true;
+	harness_start(&h, FSM_ACTION_PROMOTE, NULL);
+	harness_run(&h);
+	ck_assert(h.finished);
+	assert_promoted(&h, 6);
+	ck_assert_uint_eq(h.sum.done, 6);
+	ck_assert_uint_eq(h.sum.failed, 0);
+	ck_assert_int_ge(h.f.infos, 1);
+	ck_assert_int_ge(h.f.cancels, 6);
+	ck_assert(TAILQ_EMPTY(&h.f.pending));
+	harness_free(&h);
+}
+END_TEST
+
+/*
+ * One unfollow is lost before it converts its index: the watch, which
+ * sees that index still following, abandons only the others; the lost
+ * one is sent again after its timeout.
+ */
+START_TEST(watch_abandons_only_converted_indices)
+{
+	struct harness	h;
+
+	harness_init(&h, 6, "uw", 0);
+	h.f.c[ALPHA].down = true;
+	h.f.c[BETA].lease_hang = true;
+	fake_inject(&h.f, BETA, "uw3-f", "unfollow", 0, NULL, 1);
+	h.params.request_timeout_ms = 300;
+	harness_start(&h, FSM_ACTION_PROMOTE, NULL);
+	harness_run(&h);
+	ck_assert(h.finished);
+	assert_promoted(&h, 6);
+	ck_assert_uint_eq(h.sum.failed, 0);
+	ck_assert_int_ge(h.f.cancels, 6);
+	harness_free(&h);
+}
+END_TEST
+
+/* The record step reads the followers' stats a hundred at a time. */
+START_TEST(record_reads_followers_together)
+{
+	struct harness	h;
+	size_t		i;
+
+	harness_init(&h, 40, "rec", 2);
+	h.f.c[ALPHA].down = true;
+	harness_start(&h, FSM_ACTION_PROMOTE, NULL);
+	harness_run(&h);
+	ck_assert(h.finished);
+	assert_promoted(&h, 40);
+	ck_assert_int_eq(h.f.stats_lists, 1);
+	for (i = 0; i < 40; i++)
+		ck_assert_int_eq(index_record(&h, i)->lost_operations,
+		    2 * (1 + (int64_t)(i % FAKE_SHARDS_MAX)));
+	harness_free(&h);
+}
+END_TEST
+
+/*
+ * Failback checks, fences, reads the old leader's sequence numbers,
+ * deletes and watches the restores over comma lists: a handful of requests
+ * besides one follow per index.
+ */
+START_TEST(failback_batches_reads_and_deletes)
+{
+	struct harness		 h;
+	struct action_record	*promotion;
+	struct fake_index	*x;
+	size_t			 i;
+	int			 before;
+
+	harness_init(&h, 40, "fbb", 0);
+	h.f.c[ALPHA].down = true;
+	promotion = promote_and_keep(&h);
+	h.f.c[ALPHA].down = false;
+	before = h.f.requests;
+	harness_start(&h, FSM_ACTION_FAILBACK, promotion);
+	harness_run(&h);
+	ck_assert(h.finished);
+	ck_assert_uint_eq(h.sum.done, 40);
+	for (i = 0; i < 40; i++) {
+		x = fake_find(&h.f.c[ALPHA], h.names[0][i]);
+		ck_assert_ptr_nonnull(x);
+		ck_assert_str_eq(fstate_names[x->state], "ACTIVE");
+	}
+	/*
+	 * The remote; one _ccr/info, write block, _stats, _resolve/cluster
+	 * and DELETE for all; 40 follows; one _recovery and one _ccr/info.
+	 */
+	ck_assert_int_le(h.f.requests - before, 40 + 8);
+	action_record_free(promotion);
+	harness_free(&h);
+}
+END_TEST
+
+/* One index gone from a list: the others are still checked and deleted. */
+START_TEST(failback_list_with_a_missing_index)
+{
+	struct harness		 h;
+	struct action_record	*promotion;
+	struct fake_index	*x;
+
+	harness_init(&h, 5, "fbm", 0);
+	h.f.c[ALPHA].down = true;
+	promotion = promote_and_keep(&h);
+	h.f.c[ALPHA].down = false;
+	fake_find(&h.f.c[ALPHA], h.names[0][2])->exists = false;
+	harness_start(&h, FSM_ACTION_FAILBACK, promotion);
+	harness_run(&h);
+	ck_assert(h.finished);
+	ck_assert_uint_eq(h.sum.done, 5);
+	ck_assert_uint_eq(h.sum.divergent, 0);
+	x = fake_find(&h.f.c[ALPHA], h.names[0][2]);
+	ck_assert_ptr_nonnull(x);
+	ck_assert_str_eq(fstate_names[x->state], "ACTIVE");
+	ck_assert_uint_eq(fake_count(&h.f.c[ALPHA]), 5);
 	action_record_free(promotion);
 	harness_free(&h);
 }
@@ -2228,6 +2476,10 @@ START_TEST(record_round_trips)
 	ck_assert_str_eq(again, h.last);
 	free(again);
 	json_decref(j);
+	/* The state file's text is jansson's compact text of it. */
+	again = action_record_to_text(rec);
+	ck_assert_str_eq(again, h.last);
+	free(again);
 	action_record_free(rec);
 	harness_free(&h);
 }
@@ -2425,6 +2677,11 @@ main(void)
 	tcase_add_test(tc, resume_failback_at_every_step);
 	tcase_add_test(tc, resume_switchover_at_every_step);
 	tcase_add_test(tc, record_round_trips);
+	tcase_add_test(tc, promote_does_not_wait_for_hanging_unfollows);
+	tcase_add_test(tc, watch_abandons_only_converted_indices);
+	tcase_add_test(tc, record_reads_followers_together);
+	tcase_add_test(tc, failback_batches_reads_and_deletes);
+	tcase_add_test(tc, failback_list_with_a_missing_index);
 	tcase_add_test(tc, garbage_records_are_rejected);
 	tcase_add_test(tc, refuses_bad_names_foreign_or_finished_records);
 	suite_add_tcase(s, tc);

@@ -50,6 +50,25 @@ START_TEST(writes_and_replaces)
 }
 END_TEST
 
+/* The unsynced form replaces the same way for readers. */
+START_TEST(replace_without_sync)
+{
+	struct stat	 st;
+	char		*cause = NULL;
+
+	ck_assert_int_eq(atomicfile_replace(target, "one\n", 4, 0644,
+	    &cause), 0);
+	tu_assert_file(target, "one\n");
+	ck_assert_int_eq(atomicfile_replace(target, "two\n", 4, 0644,
+	    &cause), 0);
+	tu_assert_file(target, "two\n");
+	ck_assert_int_eq(stat(target, &st), 0);
+	ck_assert_int_eq(st.st_mode & 07777, 0644);
+	ck_assert_int_eq(tu_count_entries(tmpdir), 1);
+	ck_assert_ptr_null(cause);
+}
+END_TEST
+
 START_TEST(mode_is_exact)
 {
 	struct stat	 st;
@@ -134,6 +153,7 @@ main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, writes_and_replaces);
 	tcase_add_test(tc, mode_is_exact);
+	tcase_add_test(tc, replace_without_sync);
 	tcase_add_test(tc, failed_write_keeps_old_file);
 	tcase_add_test(tc, failed_rename_cleans_up);
 	tcase_add_test(tc, missing_directory_fails);

@@ -756,6 +756,38 @@ START_TEST(es_cancel_active_and_queued)
 }
 END_TEST
 
+/*
+ * Writes that hang (unfollows waiting on a lost leader) hold only the write
+ * slots: a read still goes out at once, and an abandoned write gives its
+ * slot to the next write.
+ */
+START_TEST(es_reads_never_wait_behind_writes)
+{
+	struct http		*h = client();
+	struct es_cluster	*c = cluster(h, 2, NULL, NULL, NULL, 1,
+				    srv.port);
+	struct done		 hung = { 0 }, queued = { 0 }, read = { 0 };
+	struct es_request	*a;
+
+	a = es_request(c, HTTP_POST, "/hang", NULL, 5000, es_done, &hung);
+	es_request(c, HTTP_DELETE, "/hang", NULL, 5000, es_done, &hung);
+	es_request(c, HTTP_POST, "/ok", NULL, 5000, es_done, &queued);
+	ck_assert_uint_eq(es_cluster_queued(c), 1);
+	es_request(c, HTTP_GET, "/ok", NULL, 5000, es_done, &read);
+	ck_assert_uint_eq(es_cluster_active(c), 3);
+	run_until(&read.calls, 1);
+	ck_assert(read.ok);
+	ck_assert_int_eq(queued.calls, 0);
+	es_cancel(a);
+	ck_assert_uint_eq(es_cluster_queued(c), 0);
+	run_until(&queued.calls, 1);
+	ck_assert(queued.ok);
+	ck_assert_int_eq(hung.calls, 0);
+	es_cluster_free(c);
+	http_free(h);
+}
+END_TEST
+
 /* Assemble the suite. */
 static Suite *
 http_suite(void)
@@ -784,6 +816,7 @@ http_suite(void)
 	tcase_add_test(te, es_timeout_moves_to_next_node);
 	tcase_add_test(te, es_credentials_sent);
 	tcase_add_test(te, es_cancel_active_and_queued);
+	tcase_add_test(te, es_reads_never_wait_behind_writes);
 	suite_add_tcase(s, te);
 	return (s);
 }

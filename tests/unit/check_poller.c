@@ -33,6 +33,7 @@ struct fake {
 	bool		 hang_health;
 	bool		 hang_probe;
 	bool		 hang_all;
+	bool		 hang_info;	/* _all/_ccr/info never answers */
 	bool		 fatal;		/* f1 stopped */
 	bool		 bad_stats;
 	bool		 connected;	/* _remote/info */
@@ -49,6 +50,7 @@ struct fake {
 	bool		 no_remotes;	/* a node without the remote role */
 	bool		 probe_security; /* connected false, security error */
 	int		 requests;
+	int		 info_requests;	/* _all/_ccr/info */
 	char		 paths[16][256];
 	int		 npaths;
 };
@@ -213,6 +215,9 @@ fake_handle(struct evhttp_request *req, void *arg)
 	    strstr(uri, "/_ccr/stats?") != NULL) {
 		fake_many_stats(req, uri);
 	} else if (strncmp(uri, "/_all/_ccr/info", 15) == 0) {
+		f->info_requests++;
+		if (f->hang_info)
+			return;
 		snprintf(buf, sizeof buf, "{\"follower_indices\":[{"
 		    "\"follower_index\":\"f1\",\"remote_cluster\":\"clusterA\","
 		    "\"leader_index\":\"l1\",\"status\":\"%s\"}]}",
@@ -475,10 +480,14 @@ START_TEST(failed_reads_grow_between_rounds)
 	ck_assert_uint_eq(seen.obs[0].link.failed_reads_delta, 0);
 	ck_assert_uint_eq(seen.obs[1].link.failed_reads_delta, 5);
 	ck_assert_uint_eq(seen.obs[2].link.failed_reads_delta, 5);
-	/* GET / goes to both clusters every round: identity. */
+	/*
+	 * GET / goes to both clusters every round (identity), _ccr/info only
+	 * once while the stats agree with it.
+	 */
 	poller_counters(poller, &pc);
-	ck_assert_uint_eq(pc.requests, 9);
-	ck_assert_uint_eq(pc.total_requests, 9 + 9 + 9);
+	ck_assert_uint_eq(pc.requests, 8);
+	ck_assert_uint_eq(pc.total_requests, 9 + 8 + 8);
+	ck_assert_int_eq(fb.info_requests, 1);
 }
 END_TEST
 
@@ -629,6 +638,101 @@ START_TEST(fatal_follower_reported)
 }
 END_TEST
 
+/*
+ * _ccr/info is read again in the very round whose stats summary
+ * contradicts it, and not while the two agree.
+ */
+START_TEST(ccr_info_read_again_when_stats_disagree)
+{
+	start(fa.port, 100, 5000, 2);
+	ck_assert_int_eq(fb.info_requests, 1);
+	ck_assert_int_eq(seen.obs[1].indices[0].follow, OBS_FOLLOW_ACTIVE);
+
+	/* Paused: gone from the summary while the kept info says active. */
+	fb.paused = true;
+	seen.want = 3;
+	event_base_dispatch(base);
+	ck_assert_int_eq(fb.info_requests, 2);
+	ck_assert_int_eq(seen.obs[2].indices[0].follow, OBS_FOLLOW_PAUSED);
+	seen.want = 4;
+	event_base_dispatch(base);
+	ck_assert_int_eq(fb.info_requests, 2);
+	ck_assert_int_eq(seen.obs[3].indices[0].follow, OBS_FOLLOW_PAUSED);
+
+	/* Resumed: back in the summary while the kept info says paused. */
+	fb.paused = false;
+	seen.want = 5;
+	event_base_dispatch(base);
+	ck_assert_int_eq(fb.info_requests, 3);
+	ck_assert_int_eq(seen.obs[4].indices[0].follow, OBS_FOLLOW_ACTIVE);
+
+	/* A new fatal exception; the same one again is no news. */
+	fb.fatal = true;
+	seen.want = 6;
+	event_base_dispatch(base);
+	ck_assert_int_eq(fb.info_requests, 4);
+	ck_assert(seen.obs[5].indices[0].fatal);
+	seen.want = 7;
+	event_base_dispatch(base);
+	ck_assert_int_eq(fb.info_requests, 4);
+	ck_assert_int_eq(seen.obs[6].indices[0].follow, OBS_FOLLOW_ACTIVE);
+}
+END_TEST
+
+/* Even when nothing moves, _ccr/info is read every tenth round. */
+START_TEST(ccr_info_read_again_after_ten_rounds)
+{
+	start(fa.port, 50, 5000, 10);
+	ck_assert_int_eq(fb.info_requests, 1);
+	seen.want = 11;
+	event_base_dispatch(base);
+	ck_assert_int_eq(fb.info_requests, 2);
+}
+END_TEST
+
+/* An unanswered _ccr/info is forgotten: unknown now, asked next round. */
+START_TEST(ccr_info_failure_is_not_kept)
+{
+	fb.hang_info = true;
+	start(fa.port, 300, 5000, 1);
+	ck_assert_int_eq(seen.obs[0].indices[0].follow, OBS_FOLLOW_UNKNOWN);
+	fb.hang_info = false;
+	seen.want = 2;
+	event_base_dispatch(base);
+	ck_assert_int_eq(fb.info_requests, 2);
+	ck_assert_int_eq(seen.obs[1].indices[0].follow, OBS_FOLLOW_ACTIVE);
+}
+END_TEST
+
+/* While an action runs, rounds ask for health only; then for all again. */
+START_TEST(quiet_rounds_ask_for_health_only)
+{
+	start(fa.port, 100, 5000, 1);
+	ck_assert_int_eq(fb.info_requests, 1);
+	poller_set_quiet(poller, true);
+	fa.npaths = fb.npaths = 0;
+	seen.want = 3;
+	event_base_dispatch(base);
+	ck_assert(asked(&fb, "/_cluster/health"));
+	ck_assert(!asked(&fb, "/_ccr/"));
+	ck_assert(!asked(&fb, "/_remote/info"));
+	ck_assert(!asked(&fb, "/_resolve/cluster"));
+	ck_assert(seen.obs[2].leader.reachable);
+	ck_assert(seen.obs[2].follower.reachable);
+	ck_assert_int_eq(seen.obs[2].indices[0].follow, OBS_FOLLOW_UNKNOWN);
+	ck_assert_int_eq(seen.obs[2].indices[0].lag_ops, -1);
+	ck_assert_int_eq(seen.obs[2].link.probe_ok, TRI_UNKNOWN);
+
+	poller_set_quiet(poller, false);
+	seen.want = 4;
+	event_base_dispatch(base);
+	ck_assert_int_eq(fb.info_requests, 2);
+	ck_assert_int_eq(seen.obs[3].indices[0].follow, OBS_FOLLOW_ACTIVE);
+	ck_assert_int_eq(seen.obs[3].indices[0].lag_ops, 10);
+	ck_assert_int_eq(seen.obs[3].link.probe_ok, TRI_YES);
+}
+END_TEST
+
 START_TEST(roles_swap)
 {
 	start(fa.port, 500, 5000, 1);
@@ -735,7 +839,7 @@ START_TEST(shard_samples_rotate)
 	ca = client_for("clusterA", fa.port, 8);
 	cb = client_for("clusterB", fb.port, 8);
 	memset(&cfg, 0, sizeof cfg);
-	cfg.poll_interval_ms = 500;
+	cfg.poll_interval_ms = 100;
 	cfg.request_timeout_ms = 5000;
 	cfg.indices = pairs;
 	cfg.nindices = 100;
@@ -744,17 +848,23 @@ START_TEST(shard_samples_rotate)
 	poller = poller_create(base, &cfg, ca, cb, count_cb, &seen);
 	poller_start(poller);
 	event_base_dispatch(base);
-	/* The first slice: 64 indices from the start. */
+	/* The first slice: 32 indices from the start. */
 	ck_assert(asked(&fb, "/f000,f001,"));
+	ck_assert(!asked(&fb, "/f000,f001,f002,f003,f004,f005,f006,f007,f008,"
+	    "f009,f010,f011,f012,f013,f014,f015,f016,f017,f018,f019,f020,f021,"
+	    "f022,f023,f024,f025,f026,f027,f028,f029,f030,f031,f032"));
 
 	seen.want = 2;
 	event_base_dispatch(base);
-	ck_assert(asked(&fb, "/f064,f065,"));
+	ck_assert(asked(&fb, "/f032,f033,"));
 
-
-	/* Then around again from the start. */
+	/* The last, shorter slice, then around again from the start. */
 	fb.npaths = 0;
-	seen.want = 3;
+	seen.want = 4;
+	event_base_dispatch(base);
+	ck_assert(asked(&fb, "/f096,f097,f098,f099/"));
+	fb.npaths = 0;
+	seen.want = 5;
 	event_base_dispatch(base);
 	ck_assert(asked(&fb, "/f000,f001,"));
 }
@@ -922,6 +1032,10 @@ poller_suite(void)
 	tcase_add_test(tc, new_version_adds_probe_timeout);
 	tcase_add_test(tc, malformed_stats_are_a_failure);
 	tcase_add_test(tc, fatal_follower_reported);
+	tcase_add_test(tc, ccr_info_read_again_when_stats_disagree);
+	tcase_add_test(tc, ccr_info_read_again_after_ten_rounds);
+	tcase_add_test(tc, ccr_info_failure_is_not_kept);
+	tcase_add_test(tc, quiet_rounds_ask_for_health_only);
 	tcase_add_test(tc, roles_swap);
 	tcase_add_test(tc, missing_follower_is_not_a_plain_index);
 	tcase_add_test(tc, paused_follower_has_no_lag);

@@ -49,14 +49,14 @@ fill(struct state *st)
 	st->fsm.dismissed = true;
 	snprintf(st->fsm.reason, sizeof st->fsm.reason, "leader lost");
 	st->block_until = until;
-	state_set_action(st, json_pack("{s:s s:[{s:s}]}", "kind", "promote",
-	    "indices", "step", "close"));
-	state_set_promotion(st, json_pack("{s:s}", "kind", "promote"));
+	state_set_action(st, xstrdup("{\"kind\":\"promote\",\"indices\":"
+	    "[{\"step\":\"close\"}]}"));
+	state_set_promotion(st, xstrdup("{\"kind\":\"promote\"}"));
 	state_set_identity(st, "clusterA", "uuid-a");
 	state_set_identity(st, "clusterB", "uuid-b");
 	state_set_identity(st, "clusterB", NULL);
 	state_set_identity(st, "clusterB", "uuid-b2");
-	state_set_failed(st, json_pack("{s:s}", "kind", "failback"));
+	state_set_failed(st, xstrdup("{\"kind\":\"failback\"}"));
 	state_set_index_uuid(st, "clusterA", "logs", "u-logs");
 	state_set_index_uuid(st, "clusterB", "logs2", "u-logs2");
 	state_forget_index_uuids(st, "clusterB");
@@ -66,6 +66,8 @@ fill(struct state *st)
 static void
 assert_filled(struct state *b)
 {
+	json_t	*action, *promotion, *failed;
+
 	ck_assert_str_eq(b->leader, "clusterA");
 	ck_assert_str_eq(b->follower, "clusterB");
 	ck_assert_int_eq(b->fsm.state, FSM_STATE_PROMOTING);
@@ -77,17 +79,23 @@ assert_filled(struct state *b)
 	ck_assert_str_eq(b->fsm.reason, "leader lost");
 	ck_assert_int_eq(b->block_until.tv_sec, 1764111295);
 	ck_assert_ptr_nonnull(b->action);
+	action = state_action(b);
+	promotion = state_promotion(b);
 	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(
-	    json_object_get(b->action, "indices"), 0), "step")), "close");
-	ck_assert_str_eq(json_string_value(json_object_get(b->promotion,
+	    json_object_get(action, "indices"), 0), "step")), "close");
+	ck_assert_str_eq(json_string_value(json_object_get(promotion,
 	    "kind")), "promote");
 	ck_assert_str_eq(state_identity(b, "clusterA"), "uuid-a");
 	ck_assert_str_eq(state_identity(b, "clusterB"), "uuid-b2");
 	ck_assert_ptr_null(state_identity(b, "clusterC"));
-	ck_assert_str_eq(json_string_value(json_object_get(b->failed,
-	    "kind")), "failback");
+	failed = state_failed(b);
+	ck_assert_str_eq(json_string_value(json_object_get(failed, "kind")),
+	    "failback");
 	ck_assert_str_eq(state_index_uuid(b, "clusterA", "logs"), "u-logs");
 	ck_assert_ptr_null(state_index_uuid(b, "clusterB", "logs2"));
+	json_decref(failed);
+	json_decref(action);
+	json_decref(promotion);
 }
 
 START_TEST(round_trip)

@@ -208,6 +208,56 @@ START_TEST(full_snapshot)
 }
 END_TEST
 
+/* The text is laid out as before: jansson's sorted, indented dump. */
+static void
+assert_jansson_layout(void)
+{
+	json_error_t	 jerr;
+	json_t		*doc;
+	char		*text, *want;
+	size_t		 n;
+
+	doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	ck_assert_ptr_nonnull(doc);
+	want = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS);
+	text = tu_read(path, &n);
+	ck_assert_uint_gt(n, 0);
+	ck_assert_int_eq(text[n - 1], '\n');
+	text[n - 1] = '\0';
+	ck_assert_str_eq(text, want);
+	free(text);
+	free(want);
+	json_decref(doc);
+}
+
+START_TEST(layout_is_unchanged)
+{
+	static const struct status_member members[] = {
+		{ "dr-site-1", false, "PROMOTING", 120 },
+		{ "witness", true, "LEADER_SUSPECT", 3400 },
+	};
+	struct status_snapshot	 snap;
+	char			*cause = NULL;
+
+	fill(&snap);
+	snap.clusters[0].name = "zeta";
+	ck_assert_int_eq(status_write(&snap, tmpdir, &cause), 0);
+	assert_jansson_layout();
+	snap.last_command.by = "dr-site-1";
+	snap.coordination.enabled = true;
+	snap.coordination.member = "witness";
+	snap.coordination.etcd_reachable = true;
+	snap.coordination.members = members;
+	snap.coordination.nmembers = 2;
+	ck_assert_int_eq(status_write(&snap, tmpdir, &cause), 0);
+	assert_jansson_layout();
+	memset(&snap, 0, sizeof snap);
+	snap.state = "REPLICATING";
+	ck_assert_int_eq(status_write(&snap, tmpdir, &cause), 0);
+	assert_jansson_layout();
+}
+END_TEST
+
 START_TEST(quiet_snapshot)
 {
 	struct status_snapshot	 snap;
@@ -392,6 +442,7 @@ main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, full_snapshot);
 	tcase_add_test(tc, quiet_snapshot);
+	tcase_add_test(tc, layout_is_unchanged);
 	tcase_add_test(tc, coordination_snapshot);
 	tcase_add_test(tc, fields_are_fixed);
 	tcase_add_test(tc, readiness_listed);

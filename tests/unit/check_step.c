@@ -172,6 +172,25 @@ START_TEST(transient_answers_are_retried)
 }
 END_TEST
 
+/* A 2xx whose body was cut short is not proof that the step happened. */
+START_TEST(garbled_success_is_sent_again)
+{
+	struct step_reply	r;
+	enum step		s;
+
+	r = http(200, NULL, "HTTP 200, invalid JSON: premature end of input");
+	r.garbled = true;
+	for (s = STEP_RECORD; s < STEP_DONE; s++) {
+		if (s == STEP_UNFOLLOW)
+			ck_assert_int_eq(step_verdict(s, &r), VERDICT_VERIFY);
+		else
+			ck_assert_int_eq(step_verdict(s, &r), VERDICT_RETRY);
+	}
+	r.garbled = false;
+	ck_assert_int_eq(step_verdict(STEP_OPEN, &r), VERDICT_DONE);
+}
+END_TEST
+
 START_TEST(permanent_errors_fail)
 {
 	struct step_reply	r;
@@ -332,6 +351,7 @@ main(void)
 	int	 failed;
 
 	tcase_add_test(tc, promotion_order);
+	tcase_add_test(tc, garbled_success_is_sent_again);
 	tcase_add_test(tc, failback_order_with_and_without_divergence);
 	tcase_add_test(tc, switchover_runs_promotion_then_failback);
 	tcase_add_test(tc, names_round_trip);
