@@ -727,6 +727,17 @@ es_call_ccr_info(struct es_call *call, const char *index, char **cause)
 }
 
 /*
+ * Whom every follower on the cluster follows: the readiness check, which
+ * unlike a poll needs the leader of each, not only its status.
+ */
+void
+es_call_follow_info_all(struct es_call *call)
+{
+	es_call_set(call, HTTP_GET, NULL, "/_all/_ccr/info?filter_path="
+	    ES_INFO_FIELDS);
+}
+
+/*
  * Which of names (from the first, as many as fit one request line; *used
  * says how many) are still followers: the engine's check that an unfollow
  * took effect, asked of the follower cluster itself. A missing name refuses

@@ -77,6 +77,7 @@ int	es_call_ccr_stats_list(struct es_call *, const char *const *, size_t,
 int	es_call_record_stats_list(struct es_call *, const char *const *,
 	    size_t, size_t *, char **);
 int	es_call_ccr_info(struct es_call *, const char *, char **);
+void	es_call_follow_info_all(struct es_call *);
 int	es_call_ccr_info_list(struct es_call *, const char *const *, size_t,
 	    size_t *, char **);
 int	es_call_follow_info_list(struct es_call *, const char *const *,

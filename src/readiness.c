@@ -478,9 +478,8 @@ readiness_run(struct readiness *r)
 	}
 	es_call_remote_info(&call);
 	readiness_send(r, READY_REMOTE, f, &call);
-	if (es_call_ccr_info(&call, NULL, &cause) == 0)
-		readiness_send(r, READY_INFO, f, &call);
-	free(cause);
+	es_call_follow_info_all(&call);
+	readiness_send(r, READY_INFO, f, &call);
 	es_call_index_uuids(&call);
 	readiness_send(r, READY_UUIDS, r->leader, &call);
 	if (--r->outstanding == 0)
