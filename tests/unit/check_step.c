@@ -13,7 +13,8 @@
 static struct step_reply
 http(int status, const char *type, const char *reason)
 {
-	struct step_reply	r = { HTTP_DONE, status, type, reason, false };
+	struct step_reply	r = { HTTP_DONE, status, type, reason, false,
+	    false };
 
 	return (r);
 }
