@@ -1560,6 +1560,7 @@ daemon_free(struct daemon *d)
 	if (d->watchdog != NULL)
 		event_free(d->watchdog);
 	metrics_free(d->metrics);
+	metrics_counters_clear();
 	if (d->coord != NULL)
 		coord_free(d->coord);
 	control_free(d->control);

@@ -100,6 +100,18 @@ static struct {
 	int64_t			 lost_operations; /* -1: unknown */
 } counters;
 
+/*
+ * Forget every process-wide count: at exit, and between unit tests that
+ * run in one process (valgrind runs Check without forking).
+ */
+void
+metrics_counters_clear(void)
+{
+	free(counters.requests);
+	free(counters.hooks);
+	memset(&counters, 0, sizeof counters);
+}
+
 /* One index pair as the daemon last saw it. */
 struct metrics_index {
 	char		*names[CCR_CLUSTERS];	/* config order */

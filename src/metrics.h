@@ -30,6 +30,7 @@ void		 metrics_poll_round(uint64_t);
 void		 metrics_action_started(enum fsm_action);
 void		 metrics_action_finished(enum fsm_action, size_t, bool,
 		     int64_t);
+void		 metrics_counters_clear(void);
 
 /* The server and the daemon's view; NULL stands for "not served". */
 int		 metrics_create(struct event_base *, const struct ccr_config *,

@@ -39,6 +39,7 @@ setup(void)
 {
 	char	*cause = NULL;
 
+	metrics_counters_clear();
 	base = event_base_new();
 	ck_assert_ptr_nonnull(base);
 	memset(&cfg, 0, sizeof cfg);
