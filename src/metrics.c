@@ -107,6 +107,12 @@ static struct {
 void
 metrics_counters_clear(void)
 {
+	size_t	i;
+
+	for (i = 0; i < counters.nrequests; i++)
+		free(counters.requests[i].cluster);
+	for (i = 0; i < counters.nhooks; i++)
+		free(counters.hooks[i].hook);
 	free(counters.requests);
 	free(counters.hooks);
 	memset(&counters, 0, sizeof counters);
