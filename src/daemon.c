@@ -1194,7 +1194,6 @@ daemon_free(struct daemon *d)
 	if (d->watchdog != NULL)
 		event_free(d->watchdog);
 	metrics_free(d->metrics);
-	metrics_counters_clear();
 	if (d->coord != NULL)
 		coord_free(d->coord);
 	control_free(d->control);

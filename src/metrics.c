@@ -101,8 +101,9 @@ static struct {
 } counters;
 
 /*
- * Forget every process-wide count: at exit, and between unit tests that
- * run in one process (valgrind runs Check without forking).
+ * Forget every process-wide count. The daemon counts for its whole life;
+ * unit tests that share one process (valgrind runs Check without forking)
+ * start each case from zero.
  */
 void
 metrics_counters_clear(void)
