@@ -25,7 +25,7 @@
 #define ACTION_CLONE_INFIX	"-diverged-"
 
 static const char *const action_phase_names[ACTION_PHASE_MAX] = {
-	"lag", "remote", "indices", "auto_follow", "finished"
+	"lag", "remote", "indices", "auto_follow", "unfence", "finished"
 };
 
 static const char *const action_index_status_names[ACTION_INDEX_STATUS_MAX] = {
@@ -58,6 +58,8 @@ action_index_status(const struct action_index_record *ir)
 		return (ACTION_INDEX_FAILED);
 	if (ir->step == STEP_BLOCK && !ir->confirmed)
 		return (ACTION_INDEX_AWAITING_CONFIRMATION);
+	if (ir->step == STEP_REACH && ir->unreachable)
+		return (ACTION_INDEX_AWAITING_CONFIRMATION);
 	return (ACTION_INDEX_RUNNING);
 }
 
@@ -70,7 +72,9 @@ action_index_record_clear(struct action_index_record *ir)
 	free(ir->error_reason);
 	free(ir->leader_max_seq_no);
 	free(ir->follower_max_seq_no);
+	free(ir->follower_global_checkpoint);
 	free(ir->clone);
+	free(ir->uuid);
 }
 
 /* Free a record and everything it owns; NULL is fine. */
@@ -116,6 +120,8 @@ action_copy_seqs(struct action_index_record *ir,
 			    "finish; left as it is");
 			return;
 		}
+		if (p->uuid != NULL)
+			ir->uuid = xstrdup(p->uuid);
 		if (p->nshards == 0)
 			return;
 		ir->nshards = p->nshards;
@@ -127,7 +133,13 @@ action_copy_seqs(struct action_index_record *ir,
 		    p->nshards * sizeof *ir->leader_max_seq_no);
 		memcpy(ir->follower_max_seq_no, p->follower_max_seq_no,
 		    p->nshards * sizeof *ir->follower_max_seq_no);
+		ir->follower_global_checkpoint = xreallocarray(NULL,
+		    p->nshards, sizeof *ir->follower_global_checkpoint);
+		memcpy(ir->follower_global_checkpoint,
+		    p->follower_global_checkpoint,
+		    p->nshards * sizeof *ir->follower_global_checkpoint);
 		ir->lost_operations = p->lost_operations;
+		ir->lost_operations_max = p->lost_operations_max;
 		return;
 	}
 }
@@ -184,6 +196,7 @@ action_record_new(enum fsm_action kind, int old_leader,
 		ir->step = step_first(kind);
 		ir->failed_step = STEP_FAILED;
 		ir->lost_operations = -1;
+		ir->lost_operations_max = -1;
 		ir->divergent_operations = -1;
 		if (kind == FSM_ACTION_FAILBACK && promotion != NULL)
 			action_copy_seqs(ir, promotion);
@@ -299,17 +312,22 @@ action_index_keep_shards(struct action_index_record *ir,
 		return (false);
 	free(ir->leader_max_seq_no);
 	free(ir->follower_max_seq_no);
+	free(ir->follower_global_checkpoint);
 	ir->leader_max_seq_no = action_seqs(n);
 	ir->follower_max_seq_no = action_seqs(n);
+	ir->follower_global_checkpoint = action_seqs(n);
 	ir->nshards = n;
 	for (k = 0; k < is->nshards; k++) {
 		if (!ACTION_SHARD_OK(id = is->shards[k].shard_id))
 			continue;
 		ir->leader_max_seq_no[id] = is->shards[k].leader_max_seq_no;
 		ir->follower_max_seq_no[id] = is->shards[k].follower_max_seq_no;
+		ir->follower_global_checkpoint[id] =
+		    is->shards[k].follower_global_checkpoint;
 	}
-	ir->lost_operations = step_lost_operations(ir->leader_max_seq_no,
-	    ir->follower_max_seq_no, n);
+	step_lost_bounds(ir->leader_max_seq_no, ir->follower_global_checkpoint,
+	    ir->follower_max_seq_no, n, &ir->lost_operations,
+	    &ir->lost_operations_max);
 	return (true);
 }
 
@@ -418,11 +436,15 @@ action_record_to_text(const struct action_record *rec)
 			action_seq_text(&w, ir->leader_max_seq_no[k]);
 			jsonw_key(&w, "follower_max_seq_no");
 			action_seq_text(&w, ir->follower_max_seq_no[k]);
+			jsonw_key(&w, "follower_global_checkpoint");
+			action_seq_text(&w, ir->follower_global_checkpoint[k]);
 			jsonw_end(&w, '}');
 		}
 		jsonw_end(&w, ']');
 		jsonw_key(&w, "lost_operations");
 		jsonw_int(&w, ir->lost_operations);
+		jsonw_key(&w, "lost_operations_max");
+		jsonw_int(&w, ir->lost_operations_max);
 		jsonw_key(&w, "divergent_operations");
 		jsonw_int(&w, ir->divergent_operations);
 		if (ir->failed_step != STEP_FAILED) {
@@ -442,9 +464,26 @@ action_record_to_text(const struct action_record *rec)
 			jsonw_key(&w, "clone");
 			jsonw_string(&w, ir->clone);
 		}
+		if (ir->uuid != NULL) {
+			jsonw_key(&w, "uuid");
+			jsonw_string(&w, ir->uuid);
+		}
+		if (ir->unreachable) {
+			jsonw_key(&w, "unreachable");
+			jsonw_bool(&w, true);
+		}
 		jsonw_end(&w, '}');
 	}
 	jsonw_end(&w, ']');
+	if (rec->fenced > 0) {
+		jsonw_key(&w, "fenced");
+		jsonw_object(&w);
+		jsonw_key(&w, "blocked");
+		jsonw_int(&w, rec->fenced);
+		jsonw_key(&w, "lifted");
+		jsonw_int(&w, rec->unfenced);
+		jsonw_end(&w, '}');
+	}
 	if (rec->error_type != NULL) {
 		jsonw_key(&w, "error");
 		jsonw_object(&w);
@@ -576,6 +615,14 @@ action_index_from_json(const json_t *o, struct action_index_record *ir,
 	    cause) != 0)
 		return (-1);
 	ir->lost_operations = x;
+	ir->unreachable = json_is_true(json_object_get(o, "unreachable"));
+	ir->lost_operations_max = -1;
+	if (json_object_get(o, "lost_operations_max") != NULL) {
+		if (action_json_int(o, "lost_operations_max", -1, INT64_MAX,
+		    &x, where, cause) != 0)
+			return (-1);
+		ir->lost_operations_max = x;
+	}
 	if (action_json_int(o, "divergent_operations", -1, INT64_MAX, &x,
 	    where, cause) != 0)
 		return (-1);
@@ -606,7 +653,14 @@ action_index_from_json(const json_t *o, struct action_index_record *ir,
 			return (-1);
 		ir->clone = xstrdup(str);
 	}
-	if (ir->step >= STEP_BLOCK && ir->step <= STEP_CLONE &&
+	if (json_object_get(o, "uuid") != NULL) {
+		if ((str = action_json_string(o, "uuid", where, cause)) ==
+		    NULL)
+			return (-1);
+		ir->uuid = xstrdup(str);
+	}
+	if ((ir->step == STEP_BLOCK || ir->step == STEP_CLONE ||
+	    ir->step == STEP_CLONE_STARTED || ir->step == STEP_CLONE_COUNT) &&
 	    ir->clone == NULL) {
 		xasprintf(cause, "%s: step %s without a clone name", where,
 		    step_name(ir->step));
@@ -625,6 +679,8 @@ action_index_from_json(const json_t *o, struct action_index_record *ir,
 	    sizeof *ir->leader_max_seq_no);
 	ir->follower_max_seq_no = xreallocarray(NULL, ir->nshards,
 	    sizeof *ir->follower_max_seq_no);
+	ir->follower_global_checkpoint = xreallocarray(NULL, ir->nshards,
+	    sizeof *ir->follower_global_checkpoint);
 	json_array_foreach(shards, k, s) {
 		v = json_object_get(s, "leader_max_seq_no");
 		if (!json_is_object(s) || !(json_is_null(v) ||
@@ -641,6 +697,14 @@ action_index_from_json(const json_t *o, struct action_index_record *ir,
 			return (-1);
 		}
 		ir->follower_max_seq_no[k] = action_json_seq(v);
+		/* A record from before checkpoints proves nothing: unknown. */
+		v = json_object_get(s, "follower_global_checkpoint");
+		if (v != NULL && !(json_is_null(v) || json_is_integer(v))) {
+			xasprintf(cause, "%s: shard %zu is malformed", where,
+			    k);
+			return (-1);
+		}
+		ir->follower_global_checkpoint[k] = action_json_seq(v);
 	}
 	return (0);
 }
@@ -655,7 +719,6 @@ action_record_from_json(const json_t *root, char **cause)
 	struct tm		 tm;
 	char			*end;
 	json_int_t		 x;
-	enum step		 first;
 	size_t			 i;
 
 	if (!json_is_object(root)) {
@@ -713,23 +776,33 @@ action_record_from_json(const json_t *root, char **cause)
 	if (action_json_error(root, &rec->error_type, &rec->error_reason,
 	    "action record", cause) != 0)
 		goto fail;
+	if ((o = json_object_get(root, "fenced")) != NULL) {
+		if (action_json_int(o, "blocked", 0, INT32_MAX, &x,
+		    "action record: fenced", cause) != 0)
+			goto fail;
+		rec->fenced = (size_t)x;
+		if (action_json_int(o, "lifted", 0, x, &x,
+		    "action record: fenced", cause) != 0)
+			goto fail;
+		rec->unfenced = (size_t)x;
+	}
 	list = json_object_get(root, "indices");
 	if (!json_is_array(list)) {
 		xasprintf(cause, "action record: indices must be an array");
 		goto fail;
 	}
 	rec->nindices = json_array_size(list);
+	if (rec->fenced > rec->nindices) {
+		xasprintf(cause, "action record: more indices fenced than "
+		    "recorded");
+		goto fail;
+	}
 	rec->indices = xcalloc(rec->nindices, sizeof *rec->indices);
-	first = step_first(rec->kind);
 	json_array_foreach(list, i, o) {
 		if (action_index_from_json(o, &rec->indices[i], i, cause) != 0)
 			goto fail;
 		/* A promotion never reaches failback steps, and vice versa. */
-		if ((rec->kind == FSM_ACTION_PROMOTE &&
-		    rec->indices[i].step > STEP_OPEN &&
-		    rec->indices[i].step < STEP_DONE) ||
-		    (rec->kind == FSM_ACTION_FAILBACK &&
-		    rec->indices[i].step < first)) {
+		if (!step_of(rec->kind, rec->indices[i].step)) {
 			xasprintf(cause, "index %zu: step %s is not part of a "
 			    "%s", i, step_name(rec->indices[i].step),
 			    fsm_action_name(rec->kind));

@@ -24,6 +24,7 @@ enum action_phase {
 	ACTION_PHASE_REMOTE,	/* register the new leader on the old one */
 	ACTION_PHASE_INDICES,	/* per-index steps */
 	ACTION_PHASE_AUTO_FOLLOW, /* pause patterns following the old leader */
+	ACTION_PHASE_UNFENCE,	/* a switchover given up: lift its blocks */
 	ACTION_PHASE_FINISHED,
 	ACTION_PHASE_MAX
 };
@@ -43,17 +44,29 @@ struct action_index_record {
 	bool		 sent;		/* step was (maybe) sent: resend it */
 	unsigned int	 attempts;	/* transient failures of this step */
 	bool		 confirmed;	/* divergence released by operator */
+	bool		 unreachable;	/* reach_check failed: held for the
+					   operator, nothing deleted */
 	enum step	 failed_step;	/* where it failed, or FAILED */
 	char		*error_type;	/* last error, NULL if none */
 	char		*error_reason;
 
-	/* Per shard, from the follower's _ccr/stats before the pause. */
+	/*
+	 * Per shard, from the follower's _ccr/stats before the pause. Only
+	 * operations up to the follower's global checkpoint are surely on
+	 * it: above lie holes that opening the promoted index fills with
+	 * no-ops. Recorded once: a retry never overwrites them.
+	 */
 	int64_t		*leader_max_seq_no;
 	int64_t		*follower_max_seq_no;
+	int64_t		*follower_global_checkpoint;
 	size_t		 nshards;
-	int64_t		 lost_operations;	/* -1: unknown */
+	int64_t		 lost_operations;	/* at least; -1: unknown */
+	int64_t		 lost_operations_max;	/* at most known; -1 */
 	int64_t		 divergent_operations;	/* -1: unproven or unknown */
 	char		*clone;		/* the copy's name, fixed before it */
+	char		*uuid;		/* failback: the old leader's index
+					   uuid pinned while it led, NULL:
+					   none */
 };
 
 /*
@@ -63,18 +76,23 @@ struct action_index_record {
  *   {"version": 1, "kind": "promote"|"failback"|"switchover",
  *    "old_leader": 0|1, "clusters": ["<name 0>", "<name 1>"],
  *    "started": "YYYY-MM-DDTHH:MM:SSZ",
- *    "phase": "lag"|"remote"|"indices"|"auto_follow"|"finished",
+ *    "phase": "lag"|"remote"|"indices"|"auto_follow"|"unfence"|"finished",
+ *    "fenced": n, "unfenced": n,	(switchover: old leader's indices
+ *					 write-blocked, and unblocked again)
  *    "error": {"type": "...", "reason": "..."},	(action-level, optional)
  *    "indices": [{
  *      "names": ["<on cluster 0>", "<on cluster 1>"],
  *      "step": "<step_name()>", "sent": bool, "attempts": n,
- *      "confirmed": bool,
+ *      "confirmed": bool, "unreachable": bool (optional),
  *      "failed_step": "<step>" (when "failed", or "open" to reopen it),
  *      "error": {"type": "...", "reason": "..."}	(optional),
  *      "shards": [{"leader_max_seq_no": n|null,
- *                  "follower_max_seq_no": n|null}, ...],
- *      "lost_operations": n|-1, "divergent_operations": n|-1,
- *      "clone": "<copy's name>" (optional)}]}
+ *                  "follower_max_seq_no": n|null,
+ *                  "follower_global_checkpoint": n|null}, ...],
+ *      "lost_operations": n|-1, "lost_operations_max": n|-1,
+ *      "divergent_operations": n|-1,
+ *      "clone": "<copy's name>" (optional),
+ *      "uuid": "<old leader's index uuid>" (optional)}]}
  */
 struct action_record {
 	enum fsm_action		 kind;
@@ -82,6 +100,9 @@ struct action_record {
 	char				*clusters[2]; /* cluster names */
 	time_t				 started;    /* wall clock, display */
 	enum action_phase		 phase;
+	size_t				 fenced;	/* switchover: indices
+							   write-blocked */
+	size_t				 unfenced;	/* ... and lifted */
 	char				*error_type; /* action-level failure */
 	char				*error_reason;
 	struct action_index_record	*indices;

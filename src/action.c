@@ -77,7 +77,6 @@ struct action_request {
 	struct action_engine		*engine;
 	enum request_kind		 kind;
 	enum step			 step;
-	bool				 verify; /* _ccr/info after a follow */
 	bool				 mutates; /* dry run: logged only */
 	int				 cluster;
 	struct es_call			 call;
@@ -97,8 +96,9 @@ struct index_run {
 	bool			 busy;		/* a request is out */
 	bool			 waiting;	/* backing off */
 	bool			 solo;		/* its batch was refused */
-	bool			 verify_follow;	/* follow is being verified */
 	unsigned int		 verify_rounds;
+	bool			 restored;	/* its restore was seen over */
+	bool			 followed;	/* a follow met it existing */
 };
 
 struct action_engine {
@@ -135,6 +135,8 @@ struct action_engine {
 	uint64_t			 watch_gap_ms;	/* until the next */
 };
 
+/* How long a health read waits for yellow before it says "not yet". */
+#define ACTION_WAIT_MS	1000
 /* An unfollow this old is looked for on the follower cluster, ms. */
 #define ACTION_WATCH_AGE_MS	2
 /*
@@ -353,7 +355,6 @@ action_index_move(struct action_engine *e, size_t i, enum step next)
 	ir->step = next;
 	ir->sent = false;
 	ir->attempts = 0;
-	e->runs[i].verify_follow = false;
 	e->runs[i].solo = false;
 	action_changed(e);
 }
@@ -383,6 +384,27 @@ action_backoff_cb(int fd, short events, void *arg)
 	(void)events;
 	run->waiting = false;
 	action_kick(run->engine);
+}
+
+/*
+ * Not yet (a copy starting, a restore copying): ask again after a poll
+ * interval, without counting it as a failure; why shows in the status.
+ */
+static void
+action_index_wait(struct action_engine *e, size_t i, const char *type,
+    const char *why)
+{
+	struct action_index_record	*ir = &e->rec->indices[i];
+	struct index_run		*run = &e->runs[i];
+
+	action_set_string(&ir->error_type, type);
+	action_set_string(&ir->error_reason, why);
+	if (run->backoff == NULL)
+		run->backoff = evtimer_new(e->base, action_backoff_cb, run);
+	run->waiting = true;
+	action_timer_add(run->backoff, e->params.lag_poll_ms > 0 ?
+	    e->params.lag_poll_ms : e->params.retry_cap_ms);
+	action_changed(e);
 }
 
 /* A transient failure: back off, or give up after max_attempts. */
@@ -431,6 +453,9 @@ action_record_stats(struct action_engine *e, size_t i,
 	const struct es_index_stats	*is;
 	bool				 kept = false;
 
+	/* A retried promotion keeps what the first read saw. */
+	if (ir->nshards > 0)
+		return;
 	if (st != NULL && (is = es_ccr_stats_find(st, name)) != NULL)
 		kept = action_index_keep_shards(ir, is);
 	if (!kept) {
@@ -439,9 +464,11 @@ action_record_stats(struct action_engine *e, size_t i,
 		return;
 	}
 	if (ir->lost_operations > 0) {
-		log_warnx("%s: %s: %" PRId64 " operations of the old leader "
-		    "never arrived", fsm_action_name(e->rec->kind), name,
-		    ir->lost_operations);
+		log_warnx("%s: %s: at least %" PRId64 " operations of the old "
+		    "leader are lost (up to %" PRId64 " of those the follower "
+		    "knew of: holes above its global checkpoint are filled "
+		    "with no-ops)", fsm_action_name(e->rec->kind), name,
+		    ir->lost_operations, ir->lost_operations_max);
 	}
 }
 
@@ -472,18 +499,33 @@ action_check_divergence(struct action_engine *e, size_t i,
 {
 	struct action_index_record	*ir = &e->rec->indices[i];
 	const char			*name = ir->names[e->rec->old_leader];
+	const struct es_index_seq	*is;
 	int64_t				*now = NULL, divergent;
 	size_t				 nnow = 0;
-	char				 count[32];
+	char				 count[32], *why;
 	struct log_field		 f[] = {
 		{ "CCR_INDEX", name },
 		{ "CCR_CLUSTER", e->rec->clusters[e->rec->old_leader] },
 		{ "CCR_DIVERGENT_OPERATIONS", count },
 	};
 
-	if (ss != NULL)
+	if (ss != NULL) {
+		/* Not the index that led: someone re-created it. */
+		if ((is = es_shard_seqs_find(ss, name)) == NULL &&
+		    ss->nindices == 1)
+			is = &ss->indices[0];
+		if (is != NULL && ir->uuid != NULL && is->uuid[0] != '\0' &&
+		    strcmp(is->uuid, ir->uuid) != 0) {
+			xasprintf(&why, "its uuid %s is not the one pinned "
+			    "while it led (%s): re-created since, left as it "
+			    "is", is->uuid, ir->uuid);
+			action_index_fail(e, i, "index_recreated", why);
+			free(why);
+			return;
+		}
 		now = action_primary_seqs(ss, name, &nnow);
-	divergent = step_divergent_operations(ir->follower_max_seq_no,
+	}
+	divergent = step_divergent_operations(ir->follower_global_checkpoint,
 	    ir->nshards, now, nnow);
 	free(now);
 	ir->divergent_operations = divergent;
@@ -621,12 +663,19 @@ action_unfollow_verified(struct action_engine *e, size_t i,
 	action_index_move(e, i, next);
 }
 
-/* After a follow that met an existing index: is it the follower we want? */
+/*
+ * The old leader's index, at the start of its failback or after its
+ * restore: does it already follow the new leader's index? Active: done.
+ * Paused before its restore was seen over: the restore runs (after a
+ * restart, or a follow resent). A plain index is failed back from the
+ * fence on, unless it was already followed: then the follow did not hold.
+ */
 static void
-action_follow_verified(struct action_engine *e, size_t i,
+action_following_checked(struct action_engine *e, size_t i,
     const json_t *root, const struct step_reply *r)
 {
 	struct action_index_record	*ir = &e->rec->indices[i];
+	struct index_run		*run = &e->runs[i];
 	int				 p = action_promoted(e->rec);
 	const char			*name = ir->names[e->rec->old_leader];
 	struct es_follow_info		 entry;
@@ -639,8 +688,13 @@ action_follow_verified(struct action_engine *e, size_t i,
 		action_index_retry(e, i, r);
 		return;
 	case OBS_FOLLOW_NOT_FOLLOWER:
-		action_index_fail(e, i, "follow_conflict",
-		    "the index exists and is not a follower");
+		if (run->restored || run->followed) {
+			action_index_fail(e, i, "follow_conflict",
+			    "the index exists and is not a follower");
+			return;
+		}
+		action_index_advance(e, i, step_next(e->rec->kind,
+		    STEP_FOLLOWING, false));
 		return;
 	default:
 		break;
@@ -654,18 +708,158 @@ action_follow_verified(struct action_engine *e, size_t i,
 		free(why);
 		return;
 	}
-	if (st != OBS_FOLLOW_ACTIVE) {
+	if (st == OBS_FOLLOW_ACTIVE) {
+		action_index_advance(e, i, STEP_DONE);
+		return;
+	}
+	if (run->restored) {
 		action_index_fail(e, i, "follow_conflict",
 		    "the index follows the new leader but is paused");
 		return;
 	}
-	action_index_advance(e, i, STEP_DONE);
+	action_index_move(e, i, STEP_RESTORE);
+}
+
+/*
+ * The old leader cannot be shown to reach the new one through the remote
+ * just registered: following would fail, so its index is not deleted; it
+ * waits for the operator with the reason.
+ */
+static void
+action_index_unreachable(struct action_engine *e, size_t i, const char *why)
+{
+	struct action_index_record	*ir = &e->rec->indices[i];
+	int				 p = action_promoted(e->rec);
+	struct log_field		 f[] = {
+		{ "CCR_INDEX", ir->names[e->rec->old_leader] },
+		{ "CCR_CLUSTER", e->rec->clusters[e->rec->old_leader] },
+	};
+
+	ir->unreachable = true;
+	action_set_string(&ir->error_type, "remote_unreachable");
+	action_set_string(&ir->error_reason, why);
+	log_event(LOG_LEVEL_WARNING,
+	    ccr_events[CCR_EVENT_DIVERGENCE].message_id, f,
+	    sizeof f / sizeof f[0], "%s: index %s on %s is kept: %s cannot "
+	    "reach %s through its remote: %s; nothing is deleted until "
+	    "confirmed", fsm_action_name(e->rec->kind),
+	    ir->names[e->rec->old_leader],
+	    e->rec->clusters[e->rec->old_leader],
+	    e->rec->clusters[e->rec->old_leader], e->rec->clusters[p], why);
+	action_changed(e);
+}
+
+/*
+ * The answer of a step that waits or proves something on the old leader
+ * (clone_started, clone_count, restore, reach_check); true when it was
+ * handled here.
+ */
+static bool
+action_index_check(struct action_engine *e, size_t i, enum step step,
+    const struct es_result *a, const struct step_reply *r)
+{
+	struct action_index_record	*ir = &e->rec->indices[i];
+	int				 p = action_promoted(e->rec);
+	const char			*name = ir->names[e->rec->old_leader];
+	struct es_health		 h;
+	struct es_resolved		 rc;
+	int64_t				 src, copy;
+	uint64_t			 copied, total;
+	char				*cause = NULL, why[320];
+	bool				 up;
+
+	memset(&rc, 0, sizeof rc);
+	switch (step) {
+	case STEP_RESTORE:
+		if (a->outcome != HTTP_DONE || a->status != 200 ||
+		    a->root == NULL)
+			return (false);
+		if (es_parse_recovery(a->root, name, &up, &copied, &total,
+		    &cause) != 0) {
+			free(cause);
+			return (false);
+		}
+		if (!up) {
+			snprintf(why, sizeof why, "the follow's restore has "
+			    "copied %llu%% (%llu of %llu bytes)",
+			    (unsigned long long)(total > 0 ?
+			    copied * 100 / total : 0),
+			    (unsigned long long)copied,
+			    (unsigned long long)total);
+			action_index_wait(e, i, "restoring", why);
+			return (true);
+		}
+		e->runs[i].restored = true;
+		action_index_advance(e, i, step_next(e->rec->kind, step,
+		    false));
+		return (true);
+	case STEP_CLONE_STARTED:
+		if (a->outcome != HTTP_DONE || (a->status != 200 &&
+		    a->status != 408))
+			return (false);
+		up = a->status == 200 && a->root != NULL &&
+		    es_parse_health(a->root, &h, &cause) == 0 &&
+		    !h.timed_out && (h.status == OBS_HEALTH_GREEN ||
+		    h.status == OBS_HEALTH_YELLOW);
+		free(cause);
+		if (!up) {
+			action_index_wait(e, i, "copy_starting",
+			    "the copy's shards are not started yet");
+			return (true);
+		}
+		action_index_advance(e, i, step_next(e->rec->kind, step,
+		    false));
+		return (true);
+	case STEP_CLONE_COUNT:
+		if (a->outcome != HTTP_DONE || a->status != 200)
+			return (false);
+		src = es_docs_count(a->root, name);
+		copy = es_docs_count(a->root, ir->clone);
+		if (src < 0 || copy < 0 || src != copy) {
+			snprintf(why, sizeof why, "the copy %s holds %lld of "
+			    "%lld documents", ir->clone, (long long)copy,
+			    (long long)src);
+			action_index_wait(e, i, "copy_incomplete", why);
+			return (true);
+		}
+		action_index_advance(e, i, step_next(e->rec->kind, step,
+		    false));
+		return (true);
+	case STEP_REACH:
+		if (a->outcome == HTTP_TIMEOUT) {
+			action_index_unreachable(e, i, "its _resolve/cluster "
+			    "did not answer in time");
+			return (true);
+		}
+		if (a->outcome != HTTP_DONE)
+			return (false);
+		if (a->status == 200 && a->root != NULL &&
+		    es_parse_resolve_cluster(a->root, e->rec->clusters[p], &rc,
+		    &cause) == 0 && rc.found && rc.connected) {
+			action_index_advance(e, i, step_next(e->rec->kind,
+			    step, false));
+			return (true);
+		}
+		free(cause);
+		if (a->status == 200)
+			snprintf(why, sizeof why, "not connected%s%s",
+			    rc.error[0] != '\0' ? ": " : "", rc.error);
+		else if (a->status < 500)
+			snprintf(why, sizeof why, "%s",
+			    r->reason != NULL ? r->reason : "refused");
+		else
+			return (false);
+		action_index_unreachable(e, i, why);
+		return (true);
+	default:
+		return (false);
+	}
 }
 
 /* What one index makes of the answer to its step. */
 static void
 action_index_answer(struct action_engine *e, size_t i, enum step step,
-    bool verify, const struct es_result *a)
+    const struct es_result *a)
 {
 	struct action_index_record	*ir = &e->rec->indices[i];
 	struct step_reply		 r;
@@ -673,20 +867,8 @@ action_index_answer(struct action_engine *e, size_t i, enum step step,
 	char				 buf[64];
 
 	action_reply(a, &r);
-	if (verify) {
-		/* _ccr/info on a follow's target: retry unless it answered. */
-		v = step_verdict(STEP_VERIFY_UNFOLLOW, &r);
-		if (v == VERDICT_DONE)
-			action_follow_verified(e, i, a->root, &r);
-		else if (v == VERDICT_RETRY)
-			action_index_retry(e, i, &r);
-		else {
-			action_index_fail(e, i, action_reply_type(&r),
-			    action_reply_reason(&r, buf, sizeof buf));
-		}
+	if (action_index_check(e, i, step, a, &r))
 		return;
-	}
-
 	v = step_verdict(step, &r);
 	log_debug("%s: %s: %s answered %d: %s",
 	    fsm_action_name(e->rec->kind),
@@ -703,6 +885,9 @@ action_index_answer(struct action_engine *e, size_t i, enum step step,
 		} else if (step == STEP_DIVERGENCE) {
 			action_answer_seqs(e, &i, 1, a->root);
 			return;
+		} else if (step == STEP_FOLLOWING) {
+			action_following_checked(e, i, a->root, &r);
+			return;
 		}
 		action_index_advance(e, i, step_next(e->rec->kind, step,
 		    false));
@@ -711,19 +896,20 @@ action_index_answer(struct action_engine *e, size_t i, enum step step,
 		action_index_retry(e, i, &r);
 		break;
 	case VERDICT_VERIFY:
-		if (step == STEP_FOLLOW)
-			e->runs[i].verify_follow = true;
-		else
-			action_index_move(e, i, STEP_VERIFY_UNFOLLOW);
+		/* A follow that met an existing index: see what it is. */
+		action_index_move(e, i, step == STEP_FOLLOW ? STEP_FOLLOWING :
+		    STEP_VERIFY_UNFOLLOW);
+		e->runs[i].followed = step == STEP_FOLLOW;
 		action_set_string(&ir->error_type, action_reply_type(&r));
 		action_set_string(&ir->error_reason,
 		    action_reply_reason(&r, buf, sizeof buf));
 		action_changed(e);
 		break;
 	case VERDICT_MISSING:
-		if (step == STEP_DIVERGENCE) {
+		if (step == STEP_DIVERGENCE || step == STEP_FENCE ||
+		    step == STEP_FOLLOWING) {
 			/* Nothing on the old leader to lose: follow. */
-			action_index_advance(e, i, STEP_FOLLOW);
+			action_index_advance(e, i, STEP_REACH);
 			break;
 		}
 		/* FALLTHROUGH */
@@ -761,6 +947,14 @@ action_batch_answer(struct action_engine *e, struct action_request *req,
 		action_answer_seqs(e, req->members, req->nmembers, a->root);
 		action_kick(e);
 		return;
+	} else if (req->step == STEP_REACH ||
+	    (v == VERDICT_DONE && (r.status >= 200 && r.status < 300) &&
+	    (req->step == STEP_FOLLOWING || req->step == STEP_RESTORE))) {
+		/* Answers each member reads for itself (by name or cluster). */
+		for (k = 0; k < req->nmembers; k++)
+			action_index_answer(e, req->members[k], req->step, a);
+		action_kick(e);
+		return;
 	}
 	for (k = 0; k < req->nmembers; k++) {
 		i = req->members[k];
@@ -772,7 +966,7 @@ action_batch_answer(struct action_engine *e, struct action_request *req,
 			continue;
 		}
 		if (v != VERDICT_DONE) {
-			action_index_answer(e, i, req->step, false, a);
+			action_index_answer(e, i, req->step, a);
 			continue;
 		}
 		cause = NULL;
@@ -826,8 +1020,7 @@ action_dispatch(struct action_request *req, const struct es_result *a)
 		e->runs[req->members[k]].busy = false;
 	switch (req->kind) {
 	case REQUEST_INDEX:
-		action_index_answer(e, req->members[0], req->step, req->verify,
-		    a);
+		action_index_answer(e, req->members[0], req->step, a);
 		break;
 	case REQUEST_BATCH:
 		action_batch_answer(e, req, a);
@@ -948,8 +1141,6 @@ action_step_call(struct action_engine *e, size_t i, struct es_call *call,
 	const char			*n;
 
 	n = ir->names[action_step_cluster(e->rec, ir->step)];
-	if (e->runs[i].verify_follow)
-		return (es_call_ccr_info(call, n, cause));
 	switch (ir->step) {
 	case STEP_RECORD:
 		return (es_call_ccr_stats(call, n, cause));
@@ -974,10 +1165,36 @@ action_step_call(struct action_engine *e, size_t i, struct es_call *call,
 	case STEP_FOLLOW:
 		return (es_call_follow(call, n, e->rec->clusters[p],
 		    ir->names[p], cause));
+	case STEP_FOLLOWING:
+		return (es_call_ccr_info(call, n, cause));
+	case STEP_FENCE:
+		return (es_call_add_write_block(call, n, cause));
+	case STEP_CLONE_STARTED:
+		return (es_call_index_health(call, ir->clone,
+		    ACTION_WAIT_MS, cause));
+	case STEP_CLONE_COUNT:
+		return (es_call_docs_count(call, n, ir->clone, cause));
+	case STEP_REACH:
+		return (es_call_resolve_cluster(call, e->rec->clusters[p],
+		    ir->names[p], 0, cause));
+	case STEP_RESTORE:
+		return (es_call_recovery(call, n, cause));
 	default:
 		fatalx("%s: no request for step %s", __func__,
 		    step_name(ir->step));
 	}
+}
+
+/*
+ * Reads that look for the effect of a mutating request (the remote, the
+ * copy, the follow): in a dry run that request was only logged, so they
+ * are too.
+ */
+static bool
+action_dry_effect(enum step step)
+{
+	return (step == STEP_REACH || step == STEP_CLONE_STARTED ||
+	    step == STEP_CLONE_COUNT || step == STEP_RESTORE);
 }
 
 /* The request for one index's current step, or NULL when it failed. */
@@ -996,8 +1213,8 @@ action_index_request(struct action_engine *e, size_t i)
 	}
 	req = action_request_new(e, REQUEST_INDEX, ir->step,
 	    action_step_cluster(e->rec, ir->step), &call,
-	    !e->runs[i].verify_follow && step_mutates(ir->step), &i, 1);
-	req->verify = e->runs[i].verify_follow;
+	    (step_mutates(ir->step) ||
+	    (e->params.dry_run && action_dry_effect(ir->step))), &i, 1);
 	return (req);
 }
 
@@ -1047,6 +1264,25 @@ action_batches(struct action_engine *e, enum step step, const size_t *ready,
 			rv = es_call_delete_list(&call, names + off,
 			    nready - off, &used, &cause);
 			break;
+		case STEP_FOLLOWING:
+			rv = es_call_follow_info_list(&call, names + off,
+			    nready - off, &used, &cause);
+			break;
+		case STEP_FENCE:
+			rv = es_call_add_write_block_list(&call, names + off,
+			    nready - off, &used, &cause);
+			break;
+		case STEP_RESTORE:
+			rv = es_call_recovery_list(&call, names + off,
+			    nready - off, &used, &cause);
+			break;
+		case STEP_REACH:
+			/* Whether the remote connects, whatever the index. */
+			rv = es_call_resolve_cluster(&call,
+			    e->rec->clusters[action_promoted(e->rec)],
+			    e->rec->indices[ready[off]].names[
+			    action_promoted(e->rec)], 0, &cause);
+			break;
 		default:
 			fatalx("%s: step %s is not batched", __func__,
 			    step_name(step));
@@ -1058,7 +1294,9 @@ action_batches(struct action_engine *e, enum step step, const size_t *ready,
 			continue;
 		}
 		req = action_request_new(e, REQUEST_BATCH, step, c, &call,
-		    step_mutates(step), ready + off, used);
+		    step_mutates(step) ||
+		    (e->params.dry_run && action_dry_effect(step)), ready + off,
+		    used);
 		off += used;
 		*out = xreallocarray(*out, *nout + 1, sizeof **out);
 		(*out)[(*nout)++] = req;
@@ -1076,6 +1314,10 @@ action_step_batched(enum step step)
 	case STEP_OPEN:
 	case STEP_DIVERGENCE:
 	case STEP_DELETE:
+	case STEP_FOLLOWING:
+	case STEP_FENCE:
+	case STEP_RESTORE:
+	case STEP_REACH:
 		return (true);
 	default:
 		return (false);
@@ -1117,8 +1359,7 @@ action_pump_indices(struct action_engine *e)
 		if (!action_index_ready(e, i))
 			continue;
 		s = rec->indices[i].step;
-		if (action_step_batched(s) && !e->runs[i].solo &&
-		    !e->runs[i].verify_follow) {
+		if (action_step_batched(s) && !e->runs[i].solo) {
 			batch[s] = xreallocarray(batch[s], nbatch[s] + 1,
 			    sizeof *batch[s]);
 			batch[s][nbatch[s]++] = i;
@@ -1167,6 +1408,7 @@ action_pump_indices(struct action_engine *e)
 		action_dry_log(e, out[k]);
 		for (i = 0; i < out[k]->nmembers; i++) {
 			action_index_advance(e, out[k]->members[i],
+			    out[k]->step == STEP_RESTORE ? STEP_DONE :
 			    step_next(rec->kind, out[k]->step, false));
 		}
 		action_request_free(out[k]);
@@ -1240,7 +1482,9 @@ action_give_up(struct action_engine *e, const char *type, const char *why)
 	evtimer_del(e->deadline);
 	action_set_string(&e->rec->error_type, type);
 	action_set_string(&e->rec->error_reason, why);
-	e->rec->phase = ACTION_PHASE_FINISHED;
+	/* What the wait blocked is unblocked: nothing stays changed. */
+	e->rec->phase = e->rec->fenced > e->rec->unfenced ?
+	    ACTION_PHASE_UNFENCE : ACTION_PHASE_FINISHED;
 	action_changed(e);
 }
 
@@ -1431,6 +1675,17 @@ action_phase_answer(struct action_engine *e, struct action_request *req,
 	}
 	switch (e->rec->phase) {
 	case ACTION_PHASE_LAG:
+		if (req->step == STEP_FENCE) {
+			/* An index that does not exist takes no write. */
+			if (!ok && !missing) {
+				action_phase_retry(e, &r, true);
+				break;
+			}
+			e->rec->fenced++;
+			e->phase_attempts = 0;
+			action_changed(e);
+			break;
+		}
 		if (ok && !e->lag_read) {
 			e->lag_read = es_parse_shard_seqs(a->root,
 			    &e->lag_leader, &cause) == 0;
@@ -1455,6 +1710,15 @@ action_phase_answer(struct action_engine *e, struct action_request *req,
 		}
 		action_phase_enter(e, action_phase_next(e->rec->kind,
 		    ACTION_PHASE_REMOTE));
+		break;
+	case ACTION_PHASE_UNFENCE:
+		if (!ok && !missing) {
+			action_phase_retry(e, &r, true);
+			break;
+		}
+		e->rec->unfenced++;
+		e->phase_attempts = 0;
+		action_changed(e);
 		break;
 	case ACTION_PHASE_AUTO_FOLLOW:
 		/* A pattern deleted meanwhile needs no pausing. */
@@ -1490,14 +1754,29 @@ action_pump_phase(struct action_engine *e)
 	char			*cause = NULL;
 	int			 p = action_promoted(e->rec), c = p, rv = 0;
 	bool			 mutates = false;
+	enum step		 step = STEP_MAX;
 
 	if (e->phase_busy || e->phase_waiting ||
 	    e->in_flight >= e->params.max_in_flight)
 		return;
 	switch (e->rec->phase) {
 	case ACTION_PHASE_LAG:
-		/* The old leader first, then the follower's view of it. */
-		if (!e->lag_read) {
+		/*
+		 * Writes to the old leader stop first, index by index: lag 0
+		 * then means every acknowledged write has reached the
+		 * follower. Then the old leader's numbers, then the
+		 * follower's view of them.
+		 */
+		if (e->rec->fenced < e->rec->nindices) {
+			c = e->rec->old_leader;
+			mutates = true;
+			step = STEP_FENCE;
+			/* Write ahead: the index says a request may be out. */
+			e->rec->indices[e->rec->fenced].sent = true;
+			e->dirty = true;
+			rv = es_call_add_write_block(&call,
+			    e->rec->indices[e->rec->fenced].names[c], &cause);
+		} else if (!e->lag_read) {
 			c = e->rec->old_leader;
 			rv = es_call_shard_stats(&call, NULL, &cause);
 		} else
@@ -1508,6 +1787,18 @@ action_pump_phase(struct action_engine *e)
 		mutates = true;
 		rv = es_call_remote_settings(&call, e->rec->clusters[p],
 		    &e->config->clusters[p].remote, &cause);
+		break;
+	case ACTION_PHASE_UNFENCE:
+		if (e->rec->unfenced == e->rec->fenced) {
+			action_phase_enter(e, ACTION_PHASE_FINISHED);
+			return;
+		}
+		c = e->rec->old_leader;
+		mutates = true;
+		e->rec->indices[e->rec->unfenced].sent = true;
+		e->dirty = true;
+		rv = es_call_remove_write_block(&call,
+		    e->rec->indices[e->rec->unfenced].names[c], &cause);
 		break;
 	case ACTION_PHASE_AUTO_FOLLOW:
 		if (!e->patterns_listed) {
@@ -1534,7 +1825,7 @@ action_pump_phase(struct action_engine *e)
 		action_phase_enter(e, ACTION_PHASE_FINISHED);
 		return;
 	}
-	req = action_request_new(e, REQUEST_PHASE, STEP_MAX, c, &call,
+	req = action_request_new(e, REQUEST_PHASE, step, c, &call,
 	    mutates, NULL, 0);
 	action_notify(e);
 	if (e->params.dry_run && req->mutates) {
@@ -1958,6 +2249,80 @@ action_resume(struct action_engine *e, const struct action_record *rec,
 }
 
 /*
+ * Where a failed index takes up a retried action. Promotion steps from the
+ * pause on are idempotent and each checks what the last left (a reopened
+ * index is paused, not closed): they start again at the pause, after the
+ * record the first attempt took, which is kept. A failback step starts
+ * again at the check whether the index already follows the new leader.
+ */
+static enum step
+action_retry_step(enum fsm_action kind, enum step failed)
+{
+	if (failed == STEP_RECORD || failed == STEP_OPEN)
+		return (failed);
+	if (failed < STEP_OPEN)
+		return (STEP_PAUSE);
+	if (!step_of(kind, failed) || failed == STEP_FAILED ||
+	    failed == STEP_DONE)
+		return (step_first(kind));
+	return (STEP_FOLLOWING);
+}
+
+/*
+ * Retry a failed action: the same action, from its record. Indices that
+ * are done stay done and their recorded checkpoints are kept; a failed
+ * index takes up where it failed (action_retry_step); an action that gave
+ * up before touching anything starts over.
+ */
+int
+action_retry(struct action_engine *e, const struct action_record *rec,
+    char **cause)
+{
+	struct action_record		*copy;
+	struct action_index_record	*ir;
+	size_t				 i, done = 0, again = 0;
+	bool				 touched = false;
+
+	if (e->running) {
+		xasprintf(cause, "%s is already running",
+		    fsm_action_name(e->rec->kind));
+		return (-1);
+	}
+	if ((copy = action_record_copy(rec, cause)) == NULL)
+		return (-1);
+	for (i = 0; i < copy->nindices; i++) {
+		ir = &copy->indices[i];
+		touched = touched || step_touched(copy->kind, ir->step,
+		    ir->sent, ir->failed_step);
+		if (ir->step == STEP_DONE) {
+			done++;
+			continue;
+		}
+		if (ir->step == STEP_FAILED)
+			ir->step = action_retry_step(copy->kind,
+			    ir->failed_step);
+		ir->failed_step = STEP_FAILED;
+		ir->sent = step_mutates(ir->step);
+		ir->attempts = 0;
+		ir->unreachable = false;
+		again++;
+	}
+	free(copy->error_type);
+	free(copy->error_reason);
+	copy->error_type = copy->error_reason = NULL;
+	if (!touched) {
+		copy->phase = action_phase_first(copy->kind);
+		copy->fenced = copy->unfenced = 0;
+	} else
+		copy->phase = copy->kind == FSM_ACTION_PROMOTE ?
+		    ACTION_PHASE_INDICES : ACTION_PHASE_REMOTE;
+	log_notice("%s retried: %zu indices done stay done, %zu taken up "
+	    "again", fsm_action_name(copy->kind), done, again);
+	action_go(e, copy);
+	return (0);
+}
+
+/*
  * Abort an action that has not changed anything yet: a switchover still
  * waiting for the followers to catch up. Past that point an action is only
  * ever stopped (action_stop) and resumed, never left half done.
@@ -1988,11 +2353,16 @@ action_confirm(struct action_engine *e)
 	if (!e->running)
 		return (0);
 	for (i = 0; i < e->rec->nindices; i++) {
-		if (action_index_status(&e->rec->indices[i]) ==
-		    ACTION_INDEX_AWAITING_CONFIRMATION) {
+		if (action_index_status(&e->rec->indices[i]) !=
+		    ACTION_INDEX_AWAITING_CONFIRMATION)
+			continue;
+		n++;
+		/* The operator takes the unproven link on himself. */
+		if (e->rec->indices[i].unreachable) {
+			e->rec->indices[i].unreachable = false;
+			action_index_advance(e, i, STEP_DELETE);
+		} else
 			e->rec->indices[i].confirmed = true;
-			n++;
-		}
 	}
 	if (n > 0) {
 		log_info("%s: %zu divergent indices confirmed: copying, then "

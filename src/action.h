@@ -76,6 +76,8 @@ struct action_engine	*action_create(struct event_base *,
 void			 action_free(struct action_engine *);
 int			 action_start(struct action_engine *, enum fsm_action,
 			     int, const struct action_record *, char **);
+int			 action_retry(struct action_engine *,
+			     const struct action_record *, char **);
 int			 action_resume(struct action_engine *,
 			     const struct action_record *, char **);
 size_t			 action_confirm(struct action_engine *);

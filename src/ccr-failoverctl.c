@@ -74,7 +74,7 @@ usage(int status)
 	    "[--timeout SECONDS]\n"
 	    "                       confirm | abort | hold | resume | "
 	    "promote | failback |\n"
-	    "                       switchover\n");
+	    "                       switchover | reset-identity CLUSTER\n");
 	exit(status);
 }
 
@@ -490,6 +490,37 @@ ctl_print_action(json_t *doc)
 	}
 }
 
+/*
+ * Readiness: one line when every check passed, else each failed check.
+ * Nothing before the daemon's first pass.
+ */
+static void
+ctl_print_readiness(json_t *doc)
+{
+	json_t	*list, *c;
+	size_t	 i;
+	char	*check, *detail;
+
+	list = json_object_get(doc, "readiness");
+	if (!json_is_array(list) || json_array_size(list) == 0)
+		return;
+	if (json_is_true(json_object_get(doc, "ready"))) {
+		printf("Ready:        yes, %zu checks pass\n",
+		    json_array_size(list));
+		return;
+	}
+	printf("Ready:        NO: a promotion or failback would fail now\n");
+	json_array_foreach(list, i, c) {
+		if (json_is_true(json_object_get(c, "ok")))
+			continue;
+		check = ctl_field(c, "check", "?");
+		detail = ctl_field(c, "detail", "");
+		printf("  failed:     %s: %s\n", check, detail);
+		free(check);
+		free(detail);
+	}
+}
+
 /* The readable form of status.json. */
 static bool
 ctl_print_status(json_t *doc)
@@ -519,6 +550,7 @@ ctl_print_status(json_t *doc)
 		    "ccr-failoverctl confirm | abort)\n", pending);
 	printf("Leader:       %s\nFollower:     %s\n", leader, follower);
 	alive = ctl_print_liveness(doc);
+	ctl_print_readiness(doc);
 	ctl_print_action(doc);
 	ctl_print_clusters(doc, leader, follower);
 	ctl_print_coordination(doc);
@@ -639,8 +671,17 @@ ctl_control(struct ctl *ctl, enum fsm_command command, int argc,
 	char			*cause;
 	int			 i, ret;
 
+	memset(&req, 0, sizeof req);
 	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) {
+		if (command == FSM_COMMAND_RESET_IDENTITY &&
+		    req.arg[0] == '\0' && argv[i][0] != '-') {
+			if (strlen(argv[i]) >= sizeof req.arg) {
+				ctl_warnx("%s: cluster name too long", name);
+				usage(CTL_EXIT_USAGE);
+			}
+			snprintf(req.arg, sizeof req.arg, "%s", argv[i]);
+		} else if (strcmp(argv[i], "--timeout") == 0 &&
+		    i + 1 < argc) {
 			if (ctl_parse_timeout(argv[++i],
 			    &ctl->timeout_ms) == -1)
 				usage(CTL_EXIT_USAGE);
@@ -653,6 +694,10 @@ ctl_control(struct ctl *ctl, enum fsm_command command, int argc,
 			    argv[i]);
 			usage(CTL_EXIT_USAGE);
 		}
+	}
+	if (command == FSM_COMMAND_RESET_IDENTITY && req.arg[0] == '\0') {
+		ctl_warnx("%s: which cluster?", name);
+		usage(CTL_EXIT_USAGE);
 	}
 	req.command = command;
 	control_proto_make_id(req.id, sizeof req.id);

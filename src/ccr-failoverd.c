@@ -12,6 +12,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
+#include "readiness.h"
 
 #define DEFAULT_CONFIG	SYSCONFDIR "/ccr-failoverd/ccr-failoverd.conf"
 
@@ -22,12 +23,14 @@ usage(int status)
 
 	fprintf(f,
 	    "usage: ccr-failoverd [-c FILE] [-t] [-n] [--print-config] "
-	    "[--state-dir DIR]\n"
-	    "                     [--runtime-dir DIR] [--log-level LEVEL] "
-	    "[-V] [-h]\n"
+	    "[--preflight]\n"
+	    "                     [--state-dir DIR] [--runtime-dir DIR] "
+	    "[--log-level LEVEL] [-V] [-h]\n"
 	    "  -c, --config FILE      configuration file (default %s)\n"
 	    "  -t, --test-config      check the configuration and exit\n"
 	    "      --print-config     check it, print it with every default\n"
+	    "      --preflight        run the readiness checks once; exit 0 "
+	    "if all pass\n"
 	    "  -n, --dry-run          decide and log, send no mutating request\n"
 	    "      --state-dir DIR    where state.json is kept\n"
 	    "      --runtime-dir DIR  where status.json and the control file live\n"
@@ -46,6 +49,7 @@ main(int argc, char **argv)
 		{ "test-config", no_argument,	    NULL, 't' },
 		{ "dry-run",	 no_argument,	    NULL, 'n' },
 		{ "print-config", no_argument,	    NULL, 'P' },
+		{ "preflight",	 no_argument,	    NULL, 'F' },
 		{ "state-dir",	 required_argument, NULL, 'S' },
 		{ "runtime-dir", required_argument, NULL, 'R' },
 		{ "log-level",	 required_argument, NULL, 'L' },
@@ -60,6 +64,7 @@ main(int argc, char **argv)
 	struct daemon_options	 opts;
 	char			*cause;
 	int			 ch, test = 0, print = 0, dry_run = 0;
+	int			 preflight = 0, rc;
 	int			 level_flag = 0;
 
 	while ((ch = getopt_long(argc, argv, "c:tnVh", longopts, NULL)) != -1) {
@@ -72,6 +77,9 @@ main(int argc, char **argv)
 			break;
 		case 'P':
 			test = print = 1;
+			break;
+		case 'F':
+			test = preflight = 1;
 			break;
 		case 'n':
 			dry_run = 1;
@@ -118,6 +126,11 @@ main(int argc, char **argv)
 	}
 	if (print)
 		config_print(stdout, cfg);
+	rc = 0;
+	if (preflight) {
+		log_init("ccr-failoverd", level_flag ? level : LOG_LEVEL_WARNING);
+		rc = readiness_preflight(cfg, stdout);
+	}
 	config_free(cfg);
-	return (0);
+	return (rc);
 }

@@ -133,6 +133,7 @@ config_print(FILE *f, const struct ccr_config *cfg)
 	print_bool(f, "", "confirm_promote", cfg->confirm_promote);
 	print_bool(f, "", "confirm_failback", cfg->confirm_failback);
 	print_bool(f, "", "auto_failback", cfg->auto_failback);
+	print_bool(f, "", "fence_old_leader", cfg->fence_old_leader);
 	print_bool(f, "", "dry_run", cfg->dry_run);
 	fprintf(f, "failover_block_s = %" PRIu64 ";\n", cfg->failover_block_s);
 	fprintf(f, "switchover_timeout_ms = %" PRIu64 ";\n",

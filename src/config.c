@@ -47,7 +47,8 @@ struct parse {
 static const char *const root_keys[] = {
 	"poll_interval_ms", "request_timeout_ms", "failure_threshold",
 	"recovery_threshold", "require_follower_agreement", "confirm_promote",
-	"confirm_failback", "auto_failback", "dry_run", "failover_block_s",
+	"confirm_failback", "auto_failback", "fence_old_leader", "dry_run",
+	"failover_block_s",
 	"switchover_timeout_ms", "max_requests_per_cluster", "log_level",
 	"state_dir", "runtime_dir", "clusters", "leader", "follower",
 	"indices", "hooks", "coordination", "metrics_listen",
@@ -820,6 +821,8 @@ parse_globals(struct parse *p, const config_setting_t *root,
 	    get_bool(p, root, "confirm_failback",
 	    &cfg->confirm_failback) == -1 ||
 	    get_bool(p, root, "auto_failback", &cfg->auto_failback) == -1 ||
+	    get_bool(p, root, "fence_old_leader",
+	    &cfg->fence_old_leader) == -1 ||
 	    get_bool(p, root, "dry_run", &cfg->dry_run) == -1 ||
 	    get_u64(p, root, "failover_block_s", 0, 604800,
 	    &cfg->failover_block_s) == -1 ||
@@ -948,6 +951,7 @@ config_defaults(const char *path)
 	cfg->confirm_promote = false;
 	cfg->confirm_failback = true;
 	cfg->auto_failback = true;
+	cfg->fence_old_leader = true;
 	cfg->dry_run = false;
 	cfg->failover_block_s = 3600;
 	cfg->switchover_timeout_ms = 60000;

@@ -82,6 +82,7 @@ struct ccr_config {
 	bool			 confirm_promote;
 	bool			 confirm_failback;
 	bool			 auto_failback;
+	bool			 fence_old_leader;
 	bool			 dry_run;
 	uint64_t		 failover_block_s;
 	uint64_t		 switchover_timeout_ms;

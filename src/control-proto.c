@@ -82,14 +82,16 @@ control_proto_valid_id(const char *id)
 
 /*
  * Parse a control file's contents (not necessarily NUL-terminated): one line
- * holding "<id> <command>" or "<command>", blanks around it ignored.
+ * holding "[<id>] <command> [<cluster>]", blanks around it ignored; only
+ * reset-identity takes (and needs) the cluster.
  */
 int
 control_proto_parse(const char *buf, size_t len, struct control_request *req,
     char **cause)
 {
-	char	 line[CONTROL_PROTO_LINE_MAX + 1], *p, *end, *word[3];
-	size_t	 nwords = 0, i;
+	char		 line[CONTROL_PROTO_LINE_MAX + 1], *p, *end, *word[4];
+	size_t		 nwords = 0, i, nargs;
+	enum fsm_command last;
 
 	if (len > CONTROL_PROTO_LINE_MAX) {
 		xasprintf(cause, "command longer than %d bytes",
@@ -121,7 +123,7 @@ control_proto_parse(const char *buf, size_t len, struct control_request *req,
 			p++;
 		if (*p == '\0')
 			break;
-		if (nwords == 3)
+		if (nwords == 4)
 			break;
 		word[nwords++] = p;
 		end = p;
@@ -135,17 +137,43 @@ control_proto_parse(const char *buf, size_t len, struct control_request *req,
 		xasprintf(cause, "empty command");
 		return (-1);
 	}
-	if (nwords == 3) {
-		xasprintf(cause, "expected \"[ID] COMMAND\"");
+	if (nwords == 4) {
+		xasprintf(cause, "expected \"[ID] COMMAND [CLUSTER]\"");
 		return (-1);
 	}
 
-	i = nwords - 1;
-	if (fsm_command_from_name(word[i], &req->command) == -1) {
-		xasprintf(cause, "unknown command '%s'", word[i]);
+	/* The command comes first, or after an id. */
+	i = (fsm_command_from_name(word[0], &req->command) == 0 ? 0 : 1);
+	if (i == 1 && (nwords == 1 ||
+	    fsm_command_from_name(word[1], &req->command) == -1)) {
+		if (nwords == 3 &&
+		    fsm_command_from_name(word[2], &last) == 0)
+			xasprintf(cause,
+			    "expected \"[ID] COMMAND [CLUSTER]\"");
+		else
+			xasprintf(cause, "unknown command '%s'",
+			    word[nwords == 1 ? 0 : 1]);
 		return (-1);
 	}
-	if (nwords == 2) {
+	nargs = nwords - i - 1;
+	if (req->command == FSM_COMMAND_RESET_IDENTITY && nargs != 1) {
+		xasprintf(cause, "reset-identity needs the cluster's name");
+		return (-1);
+	}
+	if (req->command != FSM_COMMAND_RESET_IDENTITY && nargs != 0) {
+		xasprintf(cause, "%s takes no argument",
+		    fsm_command_name(req->command));
+		return (-1);
+	}
+	req->arg[0] = '\0';
+	if (nargs == 1) {
+		if (strlen(word[i + 1]) >= sizeof req->arg) {
+			xasprintf(cause, "cluster name too long");
+			return (-1);
+		}
+		snprintf(req->arg, sizeof req->arg, "%s", word[i + 1]);
+	}
+	if (i == 1) {
 		if (!control_proto_valid_id(word[0])) {
 			xasprintf(cause, "invalid command id '%s'", word[0]);
 			return (-1);
@@ -163,17 +191,23 @@ control_proto_format(const struct control_request *req, char *buf,
 {
 	int	n;
 
+	const char	*p;
+	bool		 want_arg;
+
 	if (req->command >= FSM_COMMAND_MAX)
 		return (-1);
-	if (req->id[0] == '\0')
-		n = snprintf(buf, len, "%s\n",
-		    fsm_command_name(req->command));
-	else {
-		if (!control_proto_valid_id(req->id))
+	want_arg = (req->command == FSM_COMMAND_RESET_IDENTITY);
+	if (want_arg != (req->arg[0] != '\0'))
+		return (-1);
+	for (p = req->arg; *p != '\0'; p++) {
+		if (!isgraph((unsigned char)*p))
 			return (-1);
-		n = snprintf(buf, len, "%s %s\n", req->id,
-		    fsm_command_name(req->command));
 	}
+	if (req->id[0] != '\0' && !control_proto_valid_id(req->id))
+		return (-1);
+	n = snprintf(buf, len, "%s%s%s%s%s\n", req->id,
+	    req->id[0] != '\0' ? " " : "", fsm_command_name(req->command),
+	    want_arg ? " " : "", req->arg);
 	if (n < 0 || (size_t)n >= len)
 		return (-1);
 	return (0);

@@ -20,7 +20,8 @@
 
 #define CONTROL_PROTO_FILE	"control"
 #define CONTROL_PROTO_ID_MAX	64	/* id buffer size, NUL included */
-#define CONTROL_PROTO_LINE_MAX	128	/* longest line, newline included */
+#define CONTROL_PROTO_ARG_MAX	128	/* argument buffer, NUL included */
+#define CONTROL_PROTO_LINE_MAX	256	/* longest line, newline included */
 
 /* What the daemon did with a command, as last_command.outcome says. */
 enum control_outcome {
@@ -32,6 +33,8 @@ enum control_outcome {
 struct control_request {
 	char			id[CONTROL_PROTO_ID_MAX];	/* "" if none */
 	enum fsm_command		command;
+	char			arg[CONTROL_PROTO_ARG_MAX];	/* reset-identity's
+							   cluster, else "" */
 };
 
 const char	*control_outcome_name(enum control_outcome);

@@ -211,7 +211,7 @@ control_deliver_signal(struct control *c, enum fsm_command command)
 {
 	struct control_request	req;
 
-	req.id[0] = '\0';
+	memset(&req, 0, sizeof req);
 	req.command = command;
 	control_deliver(c, &req, CONTROL_SOURCE_SIGNAL);
 }

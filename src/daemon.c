@@ -44,6 +44,8 @@
 #include "notify.h"
 #include "observation.h"
 #include "poller.h"
+#include "fence.h"
+#include "readiness.h"
 #include "sender.h"
 #include "state.h"
 #include "status.h"
@@ -68,6 +70,8 @@ struct daemon {
 	struct http		*http;
 	struct es_cluster	*es[CCR_CLUSTERS];
 	struct poller		*poller;
+	struct readiness	*readiness;
+	struct fence		*fence;
 	struct control		*control;
 	struct hook_runner	*hooks;
 	struct events		 events;	/* log, journal, hooks */
@@ -77,6 +81,7 @@ struct daemon {
 	/* The engine's requests leave behind its saved record. */
 	struct action_engine	*engine;
 	struct sender		*sender;
+	struct action_transport	 transport;	/* the sender's */
 	bool			 action_dirty;	/* engine record changed */
 	struct action_record	*failed;	/* shown in status while FAILED */
 
@@ -112,9 +117,16 @@ struct daemon {
 
 	bool			 ready;
 	struct fsm_output	 restored;	/* what fsm_restore asked for */
+
+	/* The last readiness pass; checks NULL before the first. */
+	struct readiness_check	*checks;
+	size_t			 nchecks;
+	bool			 checks_ok;
 };
 
 static void	daemon_apply(struct daemon *, const struct fsm_output *);
+static void	daemon_fence_check(struct daemon *,
+		    const struct observation *);
 static void	daemon_start_action(struct daemon *, const struct fsm_output *);
 static void	daemon_record_write(struct daemon *, uint64_t);
 
@@ -205,6 +217,10 @@ daemon_publish(struct daemon *d)
 	v.seen = d->seen;
 	v.seen_indices = d->seen_indices;
 	v.last_poll = d->last_poll;
+	v.ready = d->checks != NULL && d->checks_ok;
+	v.readiness = d->checks;
+	v.nreadiness = d->nchecks;
+	v.fenced = d->state.fenced;
 	if (d->last_command.set) {
 		cmd.id = d->last_command.id;
 		cmd.command = d->last_command.command;
@@ -252,6 +268,8 @@ daemon_apply(struct daemon *d, const struct fsm_output *out)
 	if (out->swap_roles) {
 		d->leader = 1 - d->leader;
 		poller_set_leader(d->poller, d->leader);
+		readiness_set_leader(d->readiness, d->leader);
+		readiness_run(d->readiness);
 		log_notice("roles swapped: leader %s, follower %s",
 		    daemon_cluster_name(d, d->leader),
 		    daemon_cluster_name(d, 1 - d->leader));
@@ -260,6 +278,10 @@ daemon_apply(struct daemon *d, const struct fsm_output *out)
 		events_state_changed(&d->events, out,
 		    daemon_cluster_name(d, d->leader),
 		    daemon_cluster_name(d, 1 - d->leader));
+	/* A new episode: the fenced old leader followed, or roles swapped. */
+	if (d->state.fenced != NULL && (out->swap_roles ||
+	    out->new_state == FSM_STATE_REPLICATING))
+		state_set_fenced(&d->state, NULL);
 	if (out->changed || out->swap_roles || out->action != FSM_ACTION_NONE)
 		daemon_save_state(d);
 	if (out->action != FSM_ACTION_NONE)
@@ -274,6 +296,47 @@ daemon_apply(struct daemon *d, const struct fsm_output *out)
 	}
 	daemon_poll_mode(d);
 	daemon_publish(d);
+}
+
+/* Keep the cluster_uuids the poller pinned in state.json. */
+static void
+daemon_keep_identity(struct daemon *d)
+{
+	const char	*seen, *kept, *name;
+	bool		 changed = false;
+	int		 i;
+
+	for (i = 0; i < CCR_CLUSTERS; i++) {
+		name = daemon_cluster_name(d, i);
+		seen = poller_identity(d->poller, i);
+		kept = state_identity(&d->state, name);
+		if (seen == NULL || (kept != NULL && strcmp(seen, kept) == 0))
+			continue;
+		state_set_identity(&d->state, name, seen);
+		changed = true;
+	}
+	if (changed)
+		daemon_save_state(d);
+}
+
+/*
+ * reset-identity: forget cluster name's pinned cluster_uuid; the next
+ * answer is pinned. -1 (and why) when no such cluster is configured.
+ */
+static int
+daemon_reset_identity(struct daemon *d, const char *name, char *why,
+    size_t len)
+{
+	int	i;
+
+	if ((i = config_cluster_index(d->config, name)) == -1) {
+		snprintf(why, len, "reset-identity rejected: no cluster named "
+		    "\"%.64s\"", name);
+		return (-1);
+	}
+	poller_set_identity(d->poller, i, NULL);
+	state_set_identity(&d->state, name, NULL);
+	return (0);
 }
 
 /*
@@ -315,7 +378,8 @@ daemon_coord_round(struct daemon *d, const struct observation *obs)
 	}
 	memset(&sum, 0, sizeof sum);
 	sum.leader_reachable = obs->leader.reachable;
-	sum.follower_agrees = fsm_follower_agrees(&d->params, obs);
+	sum.follower_agrees = fsm_follower_agrees(d->acting ? &d->fsm :
+	    &d->own, &d->params, obs);
 	snprintf(sum.state, sizeof sum.state, "%s", fsm_state_name(decided));
 	clock_gettime(CLOCK_REALTIME, &now);
 	isotime_format(&now, sum.time, sizeof sum.time);
@@ -337,6 +401,7 @@ daemon_round(const struct observation *obs, void *arg)
 	memcpy(d->seen_indices, obs->indices, n * sizeof *obs->indices);
 	d->polled = true;
 	clock_gettime(CLOCK_REALTIME, &d->last_poll);
+	daemon_keep_identity(d);
 
 	if (d->coord != NULL)
 		daemon_coord_round(d, obs);
@@ -344,6 +409,9 @@ daemon_round(const struct observation *obs, void *arg)
 		fsm_observe(&d->fsm, &d->params, obs, &out);
 		daemon_apply(d, &out);
 	}
+	/* Only the one that acts touches a cluster. */
+	if (d->coord == NULL || d->acting)
+		daemon_fence_check(d, obs);
 	if (!d->ready) {
 		d->ready = true;
 		notify_ready();
@@ -399,6 +467,36 @@ daemon_execute(struct daemon *d, const char *id, enum fsm_command command,
 	return (accepted);
 }
 
+/* reset-identity CLUSTER: forget that cluster's pinned cluster_uuid. */
+static void
+daemon_reset_identity_command(struct daemon *d,
+    const struct control_request *req, enum control_source source)
+{
+	struct fsm_output	 out;
+	struct log_field	 field;
+	bool			 accepted;
+
+	memset(&out, 0, sizeof out);
+	if (daemon_reset_identity(d, req->arg, out.reason,
+	    sizeof out.reason) == -1)
+		accepted = false;
+	else
+		accepted = fsm_command(&d->fsm, req->command, monotime_ms(),
+		    &out) == 0;
+	daemon_last_command(d, req->id, req->command, accepted, out.reason,
+	    d->events.member);
+	field.name = "CCR_COMMAND";
+	field.value = fsm_command_name(req->command);
+	events_emit(&d->events, CCR_EVENT_CONTROL, accepted ?
+	    LOG_LEVEL_NOTICE : LOG_LEVEL_WARNING, &field, 1, NULL,
+	    "%s %s from %s (%s) %s: %s", fsm_command_name(req->command),
+	    req->arg, control_source_name(source), req->id,
+	    accepted ? "accepted" : "rejected", out.reason);
+	if (accepted)
+		daemon_save_state(d);
+	daemon_publish(d);
+}
+
 /*
  * An operator command, from the control file or a signal. With several
  * watchers only the actor carries it out; the others forward it.
@@ -411,6 +509,11 @@ daemon_command(const struct control_request *req, enum control_source source,
 	struct log_field	 field;
 	char			 message[FSM_REASON_LEN], *cause;
 
+	/* Each watcher pins what it sees: its own to reset, never forwarded. */
+	if (req->command == FSM_COMMAND_RESET_IDENTITY) {
+		daemon_reset_identity_command(d, req, source);
+		return;
+	}
 	if (d->coord == NULL || d->acting) {
 		daemon_execute(d, req->id, req->command,
 		    control_source_name(source), message, sizeof message);
@@ -511,24 +614,37 @@ daemon_action_change(const struct action_record *rec, void *arg)
 {
 	struct daemon		*d = arg;
 	struct fsm_output	 out;
+	const struct action_index_record *ir, *cut = NULL;
 	size_t			 i, waiting = 0;
-	char			 detail[128];
+	char			 detail[512];
 
 	d->action_dirty = true;
 	sender_schedule(d->sender);
 
 	for (i = 0; i < rec->nindices; i++) {
-		if (action_index_status(&rec->indices[i]) ==
+		ir = &rec->indices[i];
+		if (action_index_status(ir) !=
 		    ACTION_INDEX_AWAITING_CONFIRMATION)
-			waiting++;
+			continue;
+		waiting++;
+		if (ir->unreachable && cut == NULL)
+			cut = ir;
 	}
 	/* The engine reports, once; the fsm holds the gate. */
 	if (waiting == 0 || (d->fsm.state == FSM_STATE_AWAITING_CONFIRMATION &&
 	    d->fsm.pending_engine))
 		return;
-	snprintf(detail, sizeof detail, "%zu indices on %s hold operations the "
-	    "new leader never received: confirm to copy them and continue",
-	    waiting, rec->clusters[rec->old_leader]);
+	if (cut != NULL)
+		snprintf(detail, sizeof detail, "%s cannot reach %s through "
+		    "its remote (%s): nothing is deleted; confirm once it "
+		    "can, to go on", rec->clusters[rec->old_leader],
+		    rec->clusters[1 - rec->old_leader],
+		    cut->error_reason != NULL ? cut->error_reason : "?");
+	else
+		snprintf(detail, sizeof detail, "%zu indices on %s hold "
+		    "operations the new leader never received: confirm to copy "
+		    "them and continue", waiting,
+		    rec->clusters[rec->old_leader]);
 	if (fsm_action_done(&d->fsm, &d->params, rec->kind,
 	    FSM_RESULT_NEEDS_CONFIRM, detail, monotime_ms(), &out) == 0)
 		daemon_apply(d, &out);
@@ -555,6 +671,10 @@ daemon_action_finished(const struct action_summary *sum, void *arg)
 	else
 		snprintf(detail, sizeof detail, "%zu indices done, %zu failed",
 		    sum->done, sum->failed);
+	/* The old leader's indices were replaced: their pins with them. */
+	if (sum->kind != FSM_ACTION_PROMOTE && result == FSM_RESULT_DONE)
+		state_forget_index_uuids(&d->state,
+		    sum->record->clusters[sum->record->old_leader]);
 	if (sum->kind == FSM_ACTION_PROMOTE && sum->done > 0)
 		state_set_promotion(&d->state,
 		    action_record_to_text(sum->record));
@@ -568,6 +688,8 @@ daemon_action_finished(const struct action_summary *sum, void *arg)
 		log_warnx("the failed action's record is not kept: %s", cause);
 		free(cause);
 	}
+	state_set_failed(&d->state, d->failed != NULL ?
+	    action_record_to_text(d->failed) : NULL);
 
 	if (fsm_action_done(&d->fsm, &d->params, sum->kind, result, detail,
 	    monotime_ms(), &out) == 0)
@@ -577,6 +699,27 @@ daemon_action_finished(const struct action_summary *sum, void *arg)
 	events_action_ended(&d->events, sum, daemon_cluster_name(d, d->leader),
 	    daemon_cluster_name(d, 1 - d->leader), fsm_state_name(d->fsm.state));
 	daemon_poll_mode(d);
+}
+
+/*
+ * Give a promotion record the uuids pinned for its old leader's indices
+ * while that cluster led, so the failback refuses one re-created since.
+ */
+static void
+daemon_pinned_uuids(struct daemon *d, struct action_record *rec)
+{
+	struct action_index_record	*ir;
+	const char			*uuid, *cluster;
+	size_t				 i;
+
+	cluster = rec->clusters[rec->old_leader];
+	for (i = 0; i < rec->nindices; i++) {
+		ir = &rec->indices[i];
+		uuid = state_index_uuid(&d->state, cluster,
+		    ir->names[rec->old_leader]);
+		if (uuid != NULL && ir->uuid == NULL)
+			ir->uuid = xstrdup(uuid);
+	}
 }
 
 /* Start an action now; a failure to start is the action's failure. */
@@ -601,6 +744,8 @@ daemon_launch(struct daemon *d, enum fsm_action kind)
 		}
 		json_decref(j);
 	}
+	if (promotion != NULL)
+		daemon_pinned_uuids(d, promotion);
 	if (action_start(d->engine, kind, old_leader, promotion,
 	    &cause) == 0) {
 		events_action_started(&d->events, action_record(d->engine),
@@ -658,6 +803,15 @@ daemon_start_action(struct daemon *d, const struct fsm_output *out)
 		}
 		return;
 	}
+	/* From FAILED: the same action again, from its record. */
+	if (out->old_state == FSM_STATE_FAILED && d->failed != NULL &&
+	    d->failed->kind == out->action) {
+		if (action_retry(d->engine, d->failed, &cause) == 0)
+			return;
+		log_warnx("%s cannot be taken up again (%s): started afresh",
+		    fsm_action_name(out->action), cause);
+		free(cause);
+	}
 	if (out->action != FSM_ACTION_PROMOTE || out->confirmed ||
 	    d->config->hooks.pre_promote == NULL) {
 		daemon_launch(d, out->action);
@@ -680,12 +834,134 @@ daemon_start_action(struct daemon *d, const struct fsm_output *out)
 	}
 }
 
+/*
+ * A readiness pass finished: keep it for the status file, and tell the
+ * journal when readiness or any check's verdict changed.
+ */
+static void
+daemon_readiness_done(const struct readiness_check *checks, size_t n,
+    bool ok, void *arg)
+{
+	struct daemon	*d = arg;
+	const char	*leader = daemon_cluster_name(d, d->leader);
+	const char	*name, *uuid;
+	char		 failed[1024];
+	bool		 changed, pinned = false;
+	size_t		 i;
+
+	/* Pin the leader's index uuids at first sight. */
+	for (i = 0; i < d->config->nindices; i++) {
+		name = d->leader == 0 ? d->config->indices[i].leader_index :
+		    d->config->indices[i].follower_index;
+		uuid = readiness_index_uuid(d->readiness, name);
+		if (uuid == NULL || state_index_uuid(&d->state, leader,
+		    name) != NULL)
+			continue;
+		state_set_index_uuid(&d->state, leader, name, uuid);
+		pinned = true;
+	}
+	if (pinned)
+		daemon_save_state(d);
+	changed = d->checks == NULL || d->nchecks != n || d->checks_ok != ok;
+	for (i = 0; !changed && i < n; i++)
+		changed = strcmp(d->checks[i].check, checks[i].check) != 0 ||
+		    d->checks[i].ok != checks[i].ok;
+	free(d->checks);
+	d->checks = xcalloc(n + 1, sizeof *d->checks);
+	memcpy(d->checks, checks, n * sizeof *checks);
+	d->nchecks = n;
+	d->checks_ok = ok;
+	if (changed) {
+		failed[0] = '\0';
+		for (i = 0; i < n; i++) {
+			if (checks[i].ok)
+				continue;
+			snprintf(failed + strlen(failed),
+			    sizeof failed - strlen(failed), "%s%s: %s",
+			    failed[0] != '\0' ? "; " : "", checks[i].check,
+			    checks[i].detail);
+		}
+		if (ok)
+			log_notice("readiness: ready, %zu checks pass", n);
+		else
+			log_warnx("readiness: NOT ready: %s", failed);
+	}
+	daemon_publish(d);
+}
+
+/* The old leader's write blocks are in place (or not yet). */
+static void
+daemon_fence_done(bool ok, size_t blocked, const char *why, void *arg)
+{
+	struct daemon		*d = arg;
+	const char		*name = daemon_cluster_name(d, 1 - d->leader);
+	struct log_field	 f = { "CCR_CLUSTER", name };
+
+	if (!ok) {
+		log_warnx("fencing %s failed, tried again at the next poll: %s",
+		    name, why);
+		return;
+	}
+	state_set_fenced(&d->state, name);
+	daemon_save_state(d);
+	log_event(LOG_LEVEL_NOTICE,
+	    ccr_events[CCR_EVENT_STATE_CHANGED].message_id, &f, 1,
+	    "fenced %s: a write block on its %zu former leader indices; "
+	    "clients are refused there until the failback", name, blocked);
+	daemon_publish(d);
+}
+
+/*
+ * The old leader answers again after a promotion: before anything else,
+ * fence it (once per episode; the failback replaces the blocked indices).
+ */
+static void
+daemon_fence_check(struct daemon *d, const struct observation *obs)
+{
+	const struct fsm	*f = &d->fsm;
+	int			 old = 1 - d->leader;
+
+	/* Held: no automatic action touches a cluster, this one neither. */
+	if (!d->config->fence_old_leader || d->state.fenced != NULL ||
+	    d->fsm.held || fence_running(d->fence))
+		return;
+	if (f->state != FSM_STATE_PROMOTED &&
+	    !(f->state == FSM_STATE_AWAITING_CONFIRMATION &&
+	    f->pending == FSM_ACTION_FAILBACK))
+		return;
+	if (!obs->follower.reachable || obs->follower.identity_changed ||
+	    obs->follower.denial != OBS_DENIAL_NONE)
+		return;
+	if (d->config->dry_run) {
+		log_notice("dry run: would fence %s (write blocks on its "
+		    "former leader indices)", daemon_cluster_name(d, old));
+		state_set_fenced(&d->state, daemon_cluster_name(d, old));
+		return;
+	}
+	fence_run(d->fence, d->es[old], old);
+}
+
+/* Start the readiness checks over the current clients and roles. */
+static void
+daemon_readiness_start(struct daemon *d)
+{
+	d->fence = fence_create(d->config, daemon_fence_done, d);
+	d->readiness = readiness_create(d->base, d->config, d->es[0],
+	    d->es[1], daemon_readiness_done, d);
+	readiness_set_leader(d->readiness, d->leader);
+	readiness_start(d->readiness, READINESS_INTERVAL_MS);
+}
+
 /* Tear down the poller and the cluster clients. */
 static void
 daemon_close_clusters(struct daemon *d)
 {
 	int	i;
 
+	readiness_free(d->readiness);
+	d->readiness = NULL;
+	fence_free(d->fence);
+	d->fence = NULL;
 	poller_free(d->poller);
 	d->poller = NULL;
 	for (i = 0; i < CCR_CLUSTERS; i++) {
@@ -712,7 +988,39 @@ daemon_open_clusters(struct daemon *d, struct ccr_config *cfg,
 		}
 	}
 	*poller = poller_create(d->base, cfg, es[0], es[1], daemon_round, d);
+	for (i = 0; i < CCR_CLUSTERS; i++)
+		poller_set_identity(*poller, i,
+		    state_identity(&d->state, cfg->clusters[i].name));
 	return (0);
+}
+
+/*
+ * The engine's send: through the sender, except to a cluster whose url
+ * answers as another cluster, which no action may touch.
+ */
+static void *
+daemon_send(void *ctx, int cluster, const struct es_call *call,
+    es_done_cb done, void *done_arg)
+{
+	struct daemon	*d = ctx;
+
+	if (poller_identity_changed(d->poller, cluster)) {
+		log_warnx("not sent to %s, whose identity changed: %s %s",
+		    daemon_cluster_name(d, cluster),
+		    http_method_name(call->method), call->path);
+		return (NULL);
+	}
+	return (d->transport.send(d->transport.ctx, cluster, call, done,
+	    done_arg));
+}
+
+/* The engine's cancel: the sender's, in the sender's context. */
+static void
+daemon_cancel(void *ctx, void *handle)
+{
+	struct daemon	*d = ctx;
+
+	d->transport.cancel(d->transport.ctx, handle);
 }
 
 /* A fresh engine for the configuration in force (it borrows it). */
@@ -724,6 +1032,10 @@ daemon_engine_create(struct daemon *d)
 	struct action_callbacks	callbacks;
 
 	sender_transport(d->sender, &transport);
+	d->transport = transport;
+	transport.send = daemon_send;
+	transport.cancel = daemon_cancel;
+	transport.ctx = d;
 	memset(&params, 0, sizeof params);
 	/* The cluster clients bound what is on the wire; more wait there. */
 	params.max_in_flight = DAEMON_ACTION_IN_FLIGHT;
@@ -838,6 +1150,7 @@ daemon_reload(void *arg)
 	d->poller = poller;
 	d->leader = leader;
 	poller_set_leader(d->poller, d->leader);
+	daemon_readiness_start(d);
 	fsm_params_from_config(cfg, &d->params);
 	control_set_interval(d->control, cfg->poll_interval_ms);
 	if (!d->opts->level_given) {
@@ -916,6 +1229,39 @@ daemon_stop(int signo, void *arg)
 	coord_resign(d->coord, daemon_resigned, d);
 }
 
+/*
+ * Whether the recorded action may have changed a cluster: a mutating
+ * request of some index may have left, or a failback registered its remote.
+ * An unreadable record counts as touched: it is then finished, or fails,
+ * but is never silently dropped.
+ */
+static bool
+daemon_record_touched(const json_t *j)
+{
+	struct action_record			*rec;
+	const struct action_index_record	*ir;
+	char					*cause;
+	bool					 touched;
+	size_t					 i;
+
+	if (j == NULL)
+		return (false);
+	if ((rec = action_record_from_json(j, &cause)) == NULL) {
+		free(cause);
+		return (true);
+	}
+	/* Failback and switchover register the remote before any index. */
+	touched = rec->phase > ACTION_PHASE_INDICES || rec->fenced > 0 ||
+	    (rec->kind != FSM_ACTION_PROMOTE &&
+	    rec->phase >= ACTION_PHASE_REMOTE);
+	for (i = 0; i < rec->nindices && !touched; i++) {
+		ir = &rec->indices[i];
+		touched = step_touched(rec->kind, ir->step, ir->sent,
+		    ir->failed_step);
+	}
+	action_record_free(rec);
+	return (touched);
+}
 static int	daemon_adopt(struct daemon *, char **);
 
 /* Load state.json: roles and the machine as they were before a restart. */
@@ -937,8 +1283,9 @@ daemon_restore(struct daemon *d, char **cause)
 	}
 	if (daemon_adopt(d, cause) == -1)
 		return (-1);
-	log_info("restored from %s: %s, leader %s", d->state.path,
-	    fsm_state_name(d->fsm.state), daemon_cluster_name(d, d->leader));
+	log_info("restored from %s: %s, leader %s%s%s", d->state.path,
+	    fsm_state_name(d->fsm.state), daemon_cluster_name(d, d->leader),
+	    d->restored.reason[0] != '\0' ? ": " : "", d->restored.reason);
 	return (0);
 }
 
@@ -950,6 +1297,8 @@ static int
 daemon_adopt(struct daemon *d, char **cause)
 {
 	struct fsm_saved	 saved;
+	json_t			*j;
+	char			*why;
 	int			 leader;
 
 	leader = config_cluster_index(d->config, d->state.leader);
@@ -961,10 +1310,27 @@ daemon_adopt(struct daemon *d, char **cause)
 	}
 	d->leader = leader;
 	state_fsm(&d->state, &saved);
+	j = state_action(&d->state);
+	saved.action_touched = d->state.action != NULL &&
+	    (j == NULL || daemon_record_touched(j));
+	json_decref(j);
+	if (!saved.action_touched && d->state.action != NULL) {
+		/* Nothing was sent: decided afresh, not resumed. */
+		state_set_action(&d->state, NULL);
+	}
 	if (fsm_restore(&d->fsm, &saved, monotime_ms(), &d->restored) == -1) {
 		xasprintf(cause, "%s: inconsistent state machine record",
 		    d->state.path);
 		return (-1);
+	}
+	if (d->fsm.state == FSM_STATE_FAILED && d->state.failed != NULL) {
+		j = state_failed(&d->state);
+		if ((d->failed = action_record_from_json(j, &why)) == NULL) {
+			log_warnx("the failed action's record is unusable, a "
+			    "retry starts afresh: %s", why);
+			free(why);
+		}
+		json_decref(j);
 	}
 	return (0);
 }
@@ -1202,6 +1568,7 @@ daemon_free(struct daemon *d)
 	action_record_free(d->failed);
 	sender_free(d->sender);
 	daemon_close_clusters(d);
+	free(d->checks);
 	http_free(d->http);
 	state_clear(&d->state);
 	free(d->seen_indices);
@@ -1278,6 +1645,7 @@ daemon_run(const struct daemon_options *opts)
 	if (daemon_open_clusters(&d, d.config, d.es, &d.poller, &cause) == -1)
 		goto fail;
 	poller_set_leader(d.poller, d.leader);
+	daemon_readiness_start(&d);
 	d.sender = sender_create(d.base, d.es, DAEMON_ACTION_TIMEOUT_MS,
 	    daemon_persist, &d);
 	d.engine = daemon_engine_create(&d);

@@ -328,6 +328,10 @@ ep_shard_stats(const json_t *o, struct es_shard_stats *s, char **cause)
 	    cause) != 0 ||
 	    ep_count(o, "failed_read_requests", false,
 	    &s->failed_read_requests, cause) != 0 ||
+	    ep_count(o, "successful_read_requests", false,
+	    &s->successful_read_requests, cause) != 0 ||
+	    ep_count(o, "operations_read", false, &s->operations_read,
+	    cause) != 0 ||
 	    ep_count(o, "time_since_last_read_millis", false,
 	    &s->since_last_read_ms, cause) != 0)
 		return (-1);
@@ -680,6 +684,10 @@ es_parse_shard_seqs(const json_t *root, struct es_shard_seqs *ss,
 		memcpy(is->index, name, strlen(name) + 1);
 		if (ep_object(idx, "index stats", cause) != 0)
 			goto fail;
+		if (json_object_get(idx, "uuid") != NULL &&
+		    ep_string(json_object_get(idx, "uuid"), is->uuid,
+		    sizeof is->uuid, "uuid", cause) != 0)
+			goto fail;
 		shards = json_object_get(idx, "shards");
 		if (shards == NULL) {
 			xasprintf(cause, "no shards for %s (level=shards?)",
@@ -977,4 +985,229 @@ es_parse_count(const json_t *root, uint64_t *count, char **cause)
 	if (ep_object(root, "count answer", cause) != 0)
 		return (-1);
 	return (ep_count(root, "count", true, count, cause));
+}
+
+/*
+ * Safety: who answers, whether it refuses us, and what our credentials may
+ * do. These read the answers the daemon uses to tell a dead cluster from a
+ * live one that says no, and one cluster from another behind the same url.
+ */
+
+/*
+ * GET /'s cluster_uuid. A cluster that has not recovered its state yet
+ * answers "_na_": that names no cluster, so uuid is left empty.
+ */
+int
+es_parse_cluster_uuid(const json_t *root, char *uuid, size_t size,
+    char **cause)
+{
+	uuid[0] = '\0';
+	if (ep_object(root, "root", cause) != 0)
+		return (-1);
+	if (ep_string(json_object_get(root, "cluster_uuid"), uuid, size,
+	    "cluster_uuid", cause) != 0)
+		return (-1);
+	if (strcmp(uuid, "_na_") == 0)
+		uuid[0] = '\0';
+	return (0);
+}
+
+/*
+ * Whether an answer is Elasticsearch refusing the daemon's credentials
+ * (401) or one of their privileges (403), and in words which: the action
+ * name from "action [<name>] is unauthorized ..." when it says one.
+ */
+enum obs_denial
+es_denial(long status, const char *reason, char *detail, size_t size)
+{
+	const char	*a, *end;
+
+	if (status == 401) {
+		snprintf(detail, size, "credentials rejected");
+		return (OBS_DENIAL_CREDENTIALS);
+	}
+	if (status != 403) {
+		if (size > 0)
+			detail[0] = '\0';
+		return (OBS_DENIAL_NONE);
+	}
+	if (reason != NULL && (a = strstr(reason, "action [")) != NULL &&
+	    (end = strchr(a + 8, ']')) != NULL)
+		snprintf(detail, size, "privilege missing: %.*s",
+		    (int)(end - a - 8), a + 8);
+	else
+		snprintf(detail, size, "privilege missing: %s",
+		    reason != NULL && *reason != '\0' ? reason : "forbidden");
+	return (OBS_DENIAL_PRIVILEGE);
+}
+
+/*
+ * Whether _resolve/cluster says the follower could not reach the remote:
+ * not connected with no error (refused, reset) or with the timeout error.
+ * Not connected with any other error (a security exception, raised by the
+ * remote or by the follower itself) says nothing about the link.
+ */
+bool
+es_resolved_unreachable(const struct es_resolved *r)
+{
+	if (!r->found || r->connected)
+		return (false);
+	return (r->error[0] == '\0' || strstr(r->error,
+	    "Request timed out before receiving a response") != NULL);
+}
+
+/*
+ * POST /_security/user/_has_privileges: every privilege asked about and
+ * whether it is granted, cluster ones with an empty index.
+ */
+int
+es_parse_has_privileges(const json_t *root, struct es_privileges *pv,
+    char **cause)
+{
+	const json_t	*cl, *ix, *privs, *v;
+	const char	*name, *priv;
+	struct es_privilege *p;
+
+	memset(pv, 0, sizeof *pv);
+	if (ep_object(root, "has_privileges answer", cause) != 0)
+		return (-1);
+	v = json_object_get(root, "has_all_requested");
+	if (!json_is_boolean(v)) {
+		xasprintf(cause, "has_all_requested is missing");
+		return (-1);
+	}
+	pv->all = json_is_true(v);
+	cl = json_object_get(root, "cluster");
+	ix = json_object_get(root, "index");
+	if ((cl != NULL && !json_is_object(cl)) ||
+	    (ix != NULL && !json_is_object(ix))) {
+		xasprintf(cause, "cluster or index is not an object");
+		goto fail;
+	}
+	json_object_foreach((json_t *)cl, priv, v) {
+		if (!json_is_boolean(v) || strlen(priv) >= sizeof p->name) {
+			xasprintf(cause, "cluster privilege is malformed");
+			goto fail;
+		}
+		pv->list = xreallocarray(pv->list, pv->n + 1,
+		    sizeof *pv->list);
+		p = &pv->list[pv->n++];
+		memset(p, 0, sizeof *p);
+		snprintf(p->name, sizeof p->name, "%s", priv);
+		p->granted = json_is_true(v);
+	}
+	json_object_foreach((json_t *)ix, name, privs) {
+		if (!json_is_object(privs) || strlen(name) >= sizeof p->index) {
+			xasprintf(cause, "index privileges are malformed");
+			goto fail;
+		}
+		json_object_foreach((json_t *)privs, priv, v) {
+			if (!json_is_boolean(v) ||
+			    strlen(priv) >= sizeof p->name) {
+				xasprintf(cause, "index privilege is "
+				    "malformed");
+				goto fail;
+			}
+			pv->list = xreallocarray(pv->list, pv->n + 1,
+			    sizeof *pv->list);
+			p = &pv->list[pv->n++];
+			snprintf(p->index, sizeof p->index, "%s", name);
+			snprintf(p->name, sizeof p->name, "%s", priv);
+			p->granted = json_is_true(v);
+		}
+	}
+	return (0);
+fail:
+	es_privileges_clear(pv);
+	return (-1);
+}
+
+/* Whether privilege priv (on index, or cluster-wide with NULL) was granted. */
+bool
+es_privileges_granted(const struct es_privileges *pv, const char *index,
+    const char *priv)
+{
+	size_t	i;
+
+	for (i = 0; i < pv->n; i++) {
+		if (strcmp(pv->list[i].name, priv) == 0 &&
+		    strcmp(pv->list[i].index, index != NULL ? index : "") == 0)
+			return (pv->list[i].granted);
+	}
+	return (false);
+}
+
+void
+es_privileges_clear(struct es_privileges *pv)
+{
+	free(pv->list);
+	memset(pv, 0, sizeof *pv);
+}
+
+/*
+ * An index's primaries' document count in a _stats/docs answer; -1 when
+ * the answer does not hold it.
+ */
+int64_t
+es_docs_count(const json_t *root, const char *index)
+{
+	const json_t	*v;
+
+	v = json_object_get(json_object_get(root, "indices"), index);
+	v = json_object_get(json_object_get(json_object_get(v, "primaries"),
+	    "docs"), "count");
+	if (!json_is_integer(v) || json_integer_value(v) < 0)
+		return (-1);
+	return (json_integer_value(v));
+}
+
+/* An index's uuid in a GET /_settings answer, or NULL. */
+const char *
+es_index_uuid(const json_t *root, const char *index)
+{
+	return (json_string_value(json_object_get(json_object_get(
+	    json_object_get(json_object_get(root, index), "settings"),
+	    "index"), "uuid")));
+}
+
+/*
+ * An index's recovery (a follow's restore) from GET /<index>/_recovery:
+ * done when it has shards and every one is at stage DONE; the bytes copied
+ * and to copy, summed. An index without shards listed is not done.
+ */
+int
+es_parse_recovery(const json_t *root, const char *index, bool *done,
+    uint64_t *copied, uint64_t *total, char **cause)
+{
+	const json_t	*shards, *s, *size;
+	const char	*stage;
+	uint64_t	 c, t;
+	size_t		 i;
+
+	*done = false;
+	*copied = *total = 0;
+	if (ep_object(root, "recovery", cause) != 0)
+		return (-1);
+	shards = json_object_get(json_object_get(root, index), "shards");
+	if (shards == NULL)
+		return (0);
+	if (!json_is_array(shards)) {
+		xasprintf(cause, "shards is not an array");
+		return (-1);
+	}
+	*done = json_array_size(shards) > 0;
+	json_array_foreach((json_t *)shards, i, s) {
+		stage = json_string_value(json_object_get(s, "stage"));
+		if (stage == NULL || strcmp(stage, "DONE") != 0)
+			*done = false;
+		size = json_object_get(json_object_get(s, "index"), "size");
+		c = t = 0;
+		if (size != NULL && (ep_count(size, "recovered_in_bytes", false,
+		    &c, cause) != 0 || ep_count(size, "total_in_bytes", false,
+		    &t, cause) != 0))
+			return (-1);
+		*copied += c;
+		*total += t;
+	}
+	return (0);
 }

@@ -45,6 +45,8 @@ struct es_shard_stats {
 	int64_t		 leader_max_seq_no;	/* -1 when absent */
 	int64_t		 follower_max_seq_no;	/* -1 when absent */
 	uint64_t	 failed_read_requests;
+	uint64_t	 successful_read_requests;
+	uint64_t	 operations_read;
 	uint64_t	 read_exceptions;	/* entries now */
 	uint64_t	 since_last_read_ms;	/* UINT64_MAX: absent */
 	bool		 fatal;
@@ -87,6 +89,7 @@ struct es_shard_seq {
 
 struct es_index_seq {
 	char			 index[ES_NAME_MAX];
+	char			 uuid[64];	/* "" when not answered */
 	struct es_shard_seq	*shards;	/* sorted by shard_id */
 	size_t			 nshards;
 };
@@ -157,5 +160,31 @@ int	es_parse_count(const json_t *, uint64_t *, char **);
 int	es_parse_auto_follow(const json_t *, struct es_auto_follows *,
 	    char **);
 void	es_auto_follows_clear(struct es_auto_follows *);
+
+/* Safety: identity, refusals, privileges. */
+struct es_privilege {
+	char	index[ES_NAME_MAX];	/* "" for a cluster privilege */
+	char	name[64];
+	bool	granted;
+};
+
+struct es_privileges {
+	bool			 all;	/* has_all_requested */
+	struct es_privilege	*list;
+	size_t			 n;
+};
+
+int	es_parse_cluster_uuid(const json_t *, char *, size_t, char **);
+enum obs_denial es_denial(long, const char *, char *, size_t);
+bool	es_resolved_unreachable(const struct es_resolved *);
+int	es_parse_has_privileges(const json_t *, struct es_privileges *,
+	    char **);
+bool	es_privileges_granted(const struct es_privileges *, const char *,
+	    const char *);
+void	es_privileges_clear(struct es_privileges *);
+int64_t	es_docs_count(const json_t *, const char *);
+const char *es_index_uuid(const json_t *, const char *);
+int	es_parse_recovery(const json_t *, const char *, bool *, uint64_t *,
+	    uint64_t *, char **);
 
 #endif

@@ -564,11 +564,15 @@ es_call_clear(struct es_call *call)
 	memset(call, 0, sizeof *call);
 }
 
-/* GET /: the version decides which probe to use. */
+/*
+ * GET /: the version decides which probe to use, and cluster_uuid tells
+ * which cluster answers behind the url.
+ */
 void
 es_call_root(struct es_call *call)
 {
-	es_call_set(call, HTTP_GET, NULL, "/?filter_path=version.number");
+	es_call_set(call, HTTP_GET, NULL,
+	    "/?filter_path=version.number,cluster_uuid");
 }
 
 /* GET /_cluster/health, trimmed. */
@@ -591,6 +595,7 @@ es_call_remote_info(struct es_call *call)
 	p "index," p "shards.shard_id," p "shards.leader_global_checkpoint," \
 	p "shards.follower_global_checkpoint," p "shards.leader_max_seq_no," \
 	p "shards.follower_max_seq_no," p "shards.failed_read_requests," \
+	p "shards.successful_read_requests," p "shards.operations_read," \
 	p "shards.read_exceptions.from_seq_no," \
 	p "shards.time_since_last_read_millis," p "shards.fatal_exception"
 
@@ -723,6 +728,17 @@ es_call_ccr_info(struct es_call *call, const char *index, char **cause)
 }
 
 /*
+ * Whom every follower on the cluster follows: the readiness check, which
+ * unlike a poll needs the leader of each, not only its status.
+ */
+void
+es_call_follow_info_all(struct es_call *call)
+{
+	es_call_set(call, HTTP_GET, NULL, "/_all/_ccr/info?filter_path="
+	    ES_INFO_FIELDS);
+}
+
+/*
  * Which of names (from the first, as many as fit one request line; *used
  * says how many) are still followers: the engine's check that an unfollow
  * took effect, asked of the follower cluster itself. A missing name refuses
@@ -735,6 +751,18 @@ es_call_ccr_info_list(struct es_call *call, const char *const *names,
 	return (es_call_list(call, HTTP_GET, names, n, "/_ccr/info?"
 	    "filter_path=follower_indices.follower_index,"
 	    "follower_indices.status", used, cause));
+}
+
+/*
+ * Whom each of names follows, as es_call_ccr_info asks it of one index,
+ * over as many as fit one request line; *used says how many.
+ */
+int
+es_call_follow_info_list(struct es_call *call, const char *const *names,
+    size_t n, size_t *used, char **cause)
+{
+	return (es_call_list(call, HTTP_GET, names, n, "/_ccr/info?"
+	    "filter_path=" ES_INFO_FIELDS, used, cause));
 }
 
 /*
@@ -872,7 +900,7 @@ es_call_open(struct es_call *call, const char *const *names, size_t n,
 }
 
 /*
- * PUT /<follower>/_ccr/follow?wait_for_active_shards=1 following
+ * PUT /<follower>/_ccr/follow?wait_for_active_shards=0 following
  * <alias>:<leader>.
  */
 int
@@ -885,7 +913,7 @@ es_call_follow(struct es_call *call, const char *follower, const char *alias,
 	    es_name_valid(leader, cause) != 0)
 		return (-1);
 	if (es_call_index(call, HTTP_PUT, follower,
-	    "/_ccr/follow?wait_for_active_shards=1", cause) != 0)
+	    "/_ccr/follow?wait_for_active_shards=0", cause) != 0)
 		return (-1);
 	body = json_pack("{s:s, s:s}", "remote_cluster", alias,
 	    "leader_index", leader);
@@ -975,7 +1003,7 @@ es_call_remote_settings(struct es_call *call, const char *alias,
 	return (0);
 }
 
-#define ES_SHARD_STATS	"/_stats?level=shards&filter_path=" \
+#define ES_SHARD_STATS	"/_stats?level=shards&filter_path=indices.*.uuid," \
 	"indices.*.shards.*.routing.primary,indices.*.shards.*.seq_no"
 
 /*
@@ -1027,6 +1055,18 @@ es_call_add_write_block(struct es_call *call, const char *index,
     char **cause)
 {
 	return (es_call_index(call, HTTP_PUT, index, "/_block/write",
+	    cause));
+}
+
+/*
+ * PUT /<a>,<b>,.../_block/write over as many of names as fit in one
+ * request line; *used says how many. A missing index refuses the list.
+ */
+int
+es_call_add_write_block_list(struct es_call *call, const char *const *names,
+    size_t n, size_t *used, char **cause)
+{
+	return (es_call_list(call, HTTP_PUT, names, n, "/_block/write", used,
 	    cause));
 }
 
@@ -1111,4 +1151,123 @@ es_call_auto_follow_resume(struct es_call *call, const char *name,
     char **cause)
 {
 	return (es_call_pattern(call, name, "resume", cause));
+}
+
+/*
+ * Safety: what the daemon's credentials may do. One request names every
+ * cluster privilege and, per index, every index privilege the actions
+ * need; Elasticsearch answers for each one.
+ */
+int
+es_call_has_privileges(struct es_call *call, const char *const *cluster,
+    size_t ncluster, const char *const *indices, size_t nindices,
+    const char *const *privileges, size_t nprivileges, char **cause)
+{
+	json_t	*body, *cl, *names, *privs;
+	size_t	 i;
+
+	memset(call, 0, sizeof *call);
+	for (i = 0; i < nindices; i++) {
+		if (es_name_valid(indices[i], cause) != 0)
+			return (-1);
+	}
+	cl = json_array();
+	for (i = 0; i < ncluster; i++)
+		json_array_append_new(cl, json_string(cluster[i]));
+	body = json_pack("{s:o}", "cluster", cl);
+	if (nindices > 0 && nprivileges > 0) {
+		names = json_array();
+		for (i = 0; i < nindices; i++)
+			json_array_append_new(names, json_string(indices[i]));
+		privs = json_array();
+		for (i = 0; i < nprivileges; i++)
+			json_array_append_new(privs,
+			    json_string(privileges[i]));
+		json_object_set_new(body, "index", json_pack("[{s:o, s:o}]",
+		    "names", names, "privileges", privs));
+	}
+	es_call_set(call, HTTP_POST, es_json_body(body),
+	    "/_security/user/_has_privileges");
+	return (0);
+}
+
+/*
+ * GET /_cluster/health/<index>: whether one index's shards have started,
+ * waiting at most timeout_ms for yellow (answered 408 when it is not).
+ */
+int
+es_call_index_health(struct es_call *call, const char *index,
+    uint64_t timeout_ms, char **cause)
+{
+	char	*n;
+
+	memset(call, 0, sizeof *call);
+	if ((n = es_name(index, cause)) == NULL)
+		return (-1);
+	es_call_set(call, HTTP_GET, NULL, "/_cluster/health/%s"
+	    "?wait_for_status=yellow&timeout=%llums&filter_path="
+	    "status,timed_out", n, (unsigned long long)timeout_ms);
+	free(n);
+	return (0);
+}
+
+/* PUT /<index>/_settings: lift the write block a switchover put on. */
+int
+es_call_remove_write_block(struct es_call *call, const char *index,
+    char **cause)
+{
+	if (es_call_index(call, HTTP_PUT, index, "/_settings", cause) != 0)
+		return (-1);
+	call->body = es_json_body(json_pack("{s:b}", "index.blocks.write",
+	    0));
+	return (0);
+}
+
+/* GET /<a>,<b>/_stats/docs: the primaries' document counts of both. */
+int
+es_call_docs_count(struct es_call *call, const char *a, const char *b,
+    char **cause)
+{
+	char	*na, *nb;
+
+	memset(call, 0, sizeof *call);
+	if ((na = es_name(a, cause)) == NULL)
+		return (-1);
+	if ((nb = es_name(b, cause)) == NULL) {
+		free(na);
+		return (-1);
+	}
+	es_call_set(call, HTTP_GET, NULL, "/%s,%s/_stats/docs?filter_path="
+	    "indices.*.primaries.docs.count", na, nb);
+	free(na);
+	free(nb);
+	return (0);
+}
+
+/* GET /_settings: every index's uuid, to pin those the daemon watches. */
+void
+es_call_index_uuids(struct es_call *call)
+{
+	es_call_set(call, HTTP_GET, NULL,
+	    "/_settings?filter_path=*.settings.index.uuid");
+}
+
+#define ES_RECOVERY	"/_recovery?filter_path=*.shards.stage," \
+	"*.shards.index.size.total_in_bytes," \
+	"*.shards.index.size.recovered_in_bytes"
+
+/* GET /<index>/_recovery: how far each shard's copy (a restore) is. */
+int
+es_call_recovery(struct es_call *call, const char *index, char **cause)
+{
+	return (es_call_index(call, HTTP_GET, index, ES_RECOVERY, cause));
+}
+
+/* GET /<a>,<b>,.../_recovery over as many of names as fit in one line. */
+int
+es_call_recovery_list(struct es_call *call, const char *const *names,
+    size_t n, size_t *used, char **cause)
+{
+	return (es_call_list(call, HTTP_GET, names, n, ES_RECOVERY, used,
+	    cause));
 }

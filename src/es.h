@@ -77,8 +77,11 @@ int	es_call_ccr_stats_list(struct es_call *, const char *const *, size_t,
 int	es_call_record_stats_list(struct es_call *, const char *const *,
 	    size_t, size_t *, char **);
 int	es_call_ccr_info(struct es_call *, const char *, char **);
+void	es_call_follow_info_all(struct es_call *);
 int	es_call_ccr_info_list(struct es_call *, const char *const *, size_t,
 	    size_t *, char **);
+int	es_call_follow_info_list(struct es_call *, const char *const *,
+	    size_t, size_t *, char **);
 int	es_call_resolve_cluster(struct es_call *, const char *, const char *,
 	    uint64_t, char **);
 int	es_call_probe_search(struct es_call *, const char *, const char *,
@@ -105,6 +108,8 @@ int	es_call_shard_stats_list(struct es_call *, const char *const *,
 int	es_call_following_setting(struct es_call *, const char *, char **);
 int	es_call_exists(struct es_call *, const char *, char **);
 int	es_call_add_write_block(struct es_call *, const char *, char **);
+int	es_call_add_write_block_list(struct es_call *, const char *const *,
+	    size_t, size_t *, char **);
 int	es_call_clone(struct es_call *, const char *, const char *, char **);
 int	es_call_delete(struct es_call *, const char *, char **);
 int	es_call_delete_list(struct es_call *, const char *const *, size_t,
@@ -112,5 +117,19 @@ int	es_call_delete_list(struct es_call *, const char *const *, size_t,
 void	es_call_auto_follow_list(struct es_call *);
 int	es_call_auto_follow_pause(struct es_call *, const char *, char **);
 int	es_call_auto_follow_resume(struct es_call *, const char *, char **);
+
+/* Safety. */
+int	es_call_index_health(struct es_call *, const char *, uint64_t,
+	    char **);
+int	es_call_docs_count(struct es_call *, const char *, const char *,
+	    char **);
+int	es_call_remove_write_block(struct es_call *, const char *, char **);
+void	es_call_index_uuids(struct es_call *);
+int	es_call_recovery(struct es_call *, const char *, char **);
+int	es_call_recovery_list(struct es_call *, const char *const *, size_t,
+	    size_t *, char **);
+int	es_call_has_privileges(struct es_call *, const char *const *, size_t,
+	    const char *const *, size_t, const char *const *, size_t,
+	    char **);
 
 #endif

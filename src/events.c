@@ -319,7 +319,8 @@ events_action_ended(const struct events *ev, const struct action_summary *sum,
 		snprintf(outcome, sizeof outcome, "%zu divergent indices copied",
 		    sum->divergent);
 	else
-		snprintf(outcome, sizeof outcome, "%s operations lost", lost);
+		snprintf(outcome, sizeof outcome, "at least %s operations lost",
+		    lost);
 	names = xcalloc(rec->nindices, sizeof *names);
 	for (i = 0; i < rec->nindices; i++)
 		names[i] = rec->indices[i].names[p];

@@ -83,6 +83,9 @@
  *			automatic decision on it until the leader (or the old
  *			leader) is seen to change. Running actions are past
  *			the point of no return: rejected.
+ *   reset-identity	any state; the daemon re-pins the named cluster's
+ *			cluster_uuid, the machine forgets the identity it saw
+ *			change until the next round
  *   promote		forced failover from REPLICATING, LEADER_SUSPECT,
  *			DEGRADED when the follower answered the last poll,
  *			even when held or blocked; confirms a pending promote;
@@ -108,6 +111,26 @@
  * it: the follower reaches the leader, the partition is the daemon's own,
  * no promotion. No evidence either way is no agreement.
  *
+ * Only a follower that could know can agree. One that does not list the
+ * leader's alias in _remote/info (a node without the remote_cluster_client
+ * role, a wrong alias) cannot; nor one that refuses the daemon (401, 403)
+ * or answers with another cluster's identity. A probe answered "not
+ * connected" with an error other than the timeout (a security exception,
+ * a missing index: something answered) is no agreement either, whatever
+ * else says the link is down. And replication seen working vetoes
+ * agreement outright: read counters that advanced between two samples
+ * taken after the leader first failed the daemon, or a read sent since
+ * then by a shard that has not failed one (reads into a blackhole hang,
+ * reads of a dead leader fail, so neither looks like that).
+ *
+ * Refusals and identity: a cluster answering 401 or 403 is alive, never a
+ * failure towards "leader lost"; one answering with a cluster_uuid other
+ * than the pinned one is neither alive nor dead to the machine. Both make
+ * the state DEGRADED with the reason ("credentials rejected", "privilege
+ * missing: <action>", "identity changed") and stop every automatic action
+ * on that cluster; promote needs a follower whose identity holds, failback
+ * and switchover both clusters'.
+ *
  * Quorum: with several watchers (obs->quorum.required), a lost leader also
  * needs coordination available and at least quorum.needed watchers, this
  * one included, whose fresh view is that the leader is unreachable. A
@@ -122,6 +145,11 @@
  * promoted (its other indices are sound and the leader is gone), but that
  * index would come up stale or not at all: the promotion is gated for an
  * operator, never automatic.
+ *
+ * Restart: an action that had not sent a mutating request (a pre_promote
+ * hook running, the daemon stopped between deciding and acting) is not
+ * resumed: the machine goes back to where the action was decided, with
+ * fresh counters, and decides again from what it sees.
  *
  * Tilt: a round that ends more than the stall bound after the previous one,
  * or before it (the clock went backwards), counts for nothing: counters
@@ -164,7 +192,7 @@ static const char *const fsm_action_names[FSM_ACTION_MAX] = {
 
 static const char *const fsm_command_names[FSM_COMMAND_MAX] = {
 	"confirm", "abort", "hold", "resume", "promote", "failback",
-	"switchover"
+	"switchover", "reset-identity"
 };
 
 static const char *const fsm_event_names[FSM_EVENT_MAX] = {
@@ -407,9 +435,12 @@ static void
 fsm_reset_counters(struct fsm *fsm)
 {
 	fsm->leader_failures = fsm->leader_ok = 0;
+	fsm->leader_failing_since_ms = 0;
 	fsm->follower_failures = fsm->follower_healthy = 0;
 	fsm->link_failures = fsm->agreements = 0;
 	fsm->seen_leader = fsm->seen_follower = fsm->seen_index_fault = false;
+	fsm->seen_leader_identity_changed = false;
+	fsm->seen_follower_identity_changed = false;
 	fsm->suspect = fsm->lost = fsm->back = fsm->degraded = false;
 	fsm->withheld = false;
 }
@@ -476,16 +507,85 @@ fsm_index_reason(const struct observation *obs, size_t i, const char *what,
 	    detail != NULL ? detail : "");
 }
 
+/*
+ * Why the follower cannot speak for the link at all, or NULL: it refuses
+ * the daemon, is another cluster, or does not know the leader's alias.
+ */
+static const char *
+fsm_follower_unfit(const struct observation *obs, char *buf, size_t len)
+{
+	if (obs->follower.identity_changed) {
+		snprintf(buf, len, "identity changed: %s",
+		    obs->follower.identity);
+		return (buf);
+	}
+	if (obs->follower.denial != OBS_DENIAL_NONE) {
+		snprintf(buf, len, "the follower refuses the daemon: %s",
+		    obs->follower.denied);
+		return (buf);
+	}
+	if (obs->link.remote_listed == TRI_NO) {
+		snprintf(buf, len, "the follower does not list the leader's "
+		    "alias in _remote/info (a node without the "
+		    "remote_cluster_client role, or a wrong alias): it cannot "
+		    "know whether the leader is gone");
+		return (buf);
+	}
+	return (NULL);
+}
+
+/*
+ * Whether replication is seen working since ref_ms: read counters that
+ * advanced from a sample taken at or after it, or a clean read sent after.
+ */
+static bool
+fsm_replicating(const struct obs_link *l, uint64_t ref_ms, char *why,
+    size_t len)
+{
+	if (l->reads_advanced_after_ms != 0 &&
+	    l->reads_advanced_after_ms >= ref_ms) {
+		snprintf(why, len, "the follower still replicates: its read "
+		    "counters advance");
+		return (true);
+	}
+	if (l->clean_read_sent_ms != 0 && l->clean_read_sent_ms > ref_ms) {
+		snprintf(why, len, "the follower still replicates: a read "
+		    "sent %llu ms after the leader first failed has not failed",
+		    (unsigned long long)(l->clean_read_sent_ms - ref_ms));
+		return (true);
+	}
+	return (false);
+}
+
 /* Whether the follower agrees the leader is gone; why says on what grounds. */
 static enum fsm_agreement
-fsm_agreement(const struct fsm_params *p, const struct observation *obs,
-    char *why, size_t len)
+fsm_agreement(const struct fsm *fsm, const struct fsm_params *p,
+    const struct observation *obs, char *why, size_t len)
 {
 	const struct obs_link	*l = &obs->link;
+	char			 buf[FSM_REASON_LEN];
+	uint64_t		 ref;
 
+	if (fsm_follower_unfit(obs, buf, sizeof buf) != NULL) {
+		snprintf(why, len, "%s", buf);
+		return (FSM_AGREE_UNKNOWN);
+	}
+	/* Since the leader first failed, or over the last stall bound. */
+	if (fsm->leader_failures > 0 && fsm->leader_failing_since_ms != 0)
+		ref = fsm->leader_failing_since_ms;
+	else
+		ref = obs->now_ms > fsm_stall_ms(p) ?
+		    obs->now_ms - fsm_stall_ms(p) : 0;
+	if (fsm_replicating(l, ref, why, len))
+		return (FSM_AGREE_NO);
 	if (l->probe_ok == TRI_YES) {
 		snprintf(why, len, "the follower still reaches the leader");
 		return (FSM_AGREE_NO);
+	}
+	if (l->probe_rejected) {
+		snprintf(why, len, "the follower's probe was answered with an "
+		    "error, something answered: %s", l->probe_error);
+		return (FSM_AGREE_UNKNOWN);
 	}
 	if (l->probe_ok == TRI_NO) {
 		snprintf(why, len, "the follower's probe of the leader failed");
@@ -509,12 +609,13 @@ fsm_agreement(const struct fsm_params *p, const struct observation *obs,
 
 /* Whether the follower agrees the leader is gone (for a member's summary). */
 bool
-fsm_follower_agrees(const struct fsm_params *p, const struct observation *obs)
+fsm_follower_agrees(const struct fsm *fsm, const struct fsm_params *p,
+    const struct observation *obs)
 {
-	char	why[128];
+	char	why[FSM_REASON_LEN];
 
 	return (obs->follower.reachable &&
-	    fsm_agreement(p, obs, why, sizeof why) == FSM_AGREE_YES);
+	    fsm_agreement(fsm, p, obs, why, sizeof why) == FSM_AGREE_YES);
 }
 
 /* Why the watchers' quorum withholds a lost leader; NULL: it does not. */
@@ -578,38 +679,78 @@ static void
 fsm_monitor(struct fsm *fsm, const struct fsm_params *p,
     const struct observation *obs)
 {
-	char	why[128];
+	char	why[FSM_REASON_LEN];
 
-	if (obs->leader.reachable) {
+	/*
+	 * A leader refusing the daemon lives; one with another identity is
+	 * not the leader: neither counts towards lost, nor as healthy.
+	 */
+	if (obs->leader.denial != OBS_DENIAL_NONE ||
+	    obs->leader.identity_changed) {
 		fsm->leader_failures = 0;
+		fsm->leader_failing_since_ms = 0;
+		fsm->leader_ok = 0;
+	} else if (obs->leader.reachable) {
+		fsm->leader_failures = 0;
+		fsm->leader_failing_since_ms = 0;
 		fsm_count(&fsm->leader_ok);
 	} else {
+		if (fsm->leader_failures == 0)
+			fsm->leader_failing_since_ms = obs->now_ms;
 		fsm_count(&fsm->leader_failures);
 		fsm->leader_ok = 0;
 	}
-	if (obs->follower.reachable)
+	if (obs->follower.reachable ||
+	    obs->follower.denial != OBS_DENIAL_NONE)
 		fsm->follower_failures = 0;
 	else
 		fsm_count(&fsm->follower_failures);
-	if (obs->follower.reachable &&
+	if (obs->follower.reachable && !obs->follower.identity_changed &&
+	    obs->follower.denial == OBS_DENIAL_NONE &&
 	    (obs->follower.health == OBS_HEALTH_GREEN ||
 	    obs->follower.health == OBS_HEALTH_YELLOW))
 		fsm_count(&fsm->follower_healthy);
 	else
 		fsm->follower_healthy = 0;
 	if (obs->leader.reachable && obs->follower.reachable &&
-	    fsm_agreement(p, obs, why, sizeof why) == FSM_AGREE_YES)
+	    fsm_agreement(fsm, p, obs, why, sizeof why) == FSM_AGREE_YES)
 		fsm_count(&fsm->link_failures);
 	else
 		fsm->link_failures = 0;
 	if (!obs->leader.reachable && obs->follower.reachable &&
-	    fsm_agreement(p, obs, why, sizeof why) == FSM_AGREE_YES)
+	    fsm_agreement(fsm, p, obs, why, sizeof why) == FSM_AGREE_YES)
 		fsm_count(&fsm->agreements);
 	else
 		fsm->agreements = 0;
 	fsm->seen_leader = obs->leader.reachable;
 	fsm->seen_follower = obs->follower.reachable;
 	fsm->seen_index_fault = fsm_index_fault(obs, NULL, 0);
+	fsm->seen_leader_identity_changed = obs->leader.identity_changed;
+	fsm->seen_follower_identity_changed = obs->follower.identity_changed;
+}
+
+/*
+ * Why either cluster stops automatic actions though it answers: a refusal
+ * or another identity behind its url. NULL when neither.
+ */
+static const char *
+fsm_refusal(const struct observation *obs, char *buf, size_t len)
+{
+	if (obs->leader.identity_changed)
+		snprintf(buf, len, "identity changed: %s",
+		    obs->leader.identity);
+	else if (obs->follower.identity_changed)
+		snprintf(buf, len, "identity changed: %s",
+		    obs->follower.identity);
+	else if (obs->leader.denial != OBS_DENIAL_NONE)
+		snprintf(buf, len, "the leader refuses the daemon: %s",
+		    obs->leader.denied);
+	else if (obs->follower.denial != OBS_DENIAL_NONE)
+		snprintf(buf, len, "the follower refuses the daemon: %s",
+		    obs->follower.denied);
+	else
+		return (NULL);
+	return (buf);
 }
 
 /* Why an automatic promotion must wait for confirm, or NULL. */
@@ -637,7 +778,8 @@ fsm_act_watch(struct fsm *fsm, const struct fsm_params *p,
 {
 	uint64_t		 now = obs->now_ms;
 	unsigned int		 ft = fsm_threshold(p->failure_threshold);
-	char			 degraded[FSM_REASON_LEN], why[128], gate[64];
+	char			 degraded[2 * FSM_REASON_LEN];
+	char			 why[FSM_REASON_LEN], gate[64];
 	const char		*gwhy = NULL, *outcome;
 	enum fsm_state		 base;
 	bool			 lost = false, lost_edge, degraded_edge;
@@ -650,9 +792,13 @@ fsm_act_watch(struct fsm *fsm, const struct fsm_params *p,
 		snprintf(degraded, sizeof degraded, "follower cluster "
 		    "unreachable for %u polls: %s", fsm->follower_failures,
 		    obs->follower.error);
+	} else if (fsm_refusal(obs, degraded, sizeof degraded) != NULL ||
+	    (obs->follower.reachable &&
+	    fsm_follower_unfit(obs, degraded, sizeof degraded) != NULL)) {
+		/* degraded says why */
 	} else if (!fsm_index_fault(obs, degraded, sizeof degraded) &&
 	    fsm->link_failures >= ft) {
-		fsm_agreement(p, obs, why, sizeof why);
+		fsm_agreement(fsm, p, obs, why, sizeof why);
 		snprintf(degraded, sizeof degraded, "the follower cannot reach "
 		    "the leader for %u polls: %s", fsm->link_failures, why);
 	}
@@ -668,10 +814,13 @@ fsm_act_watch(struct fsm *fsm, const struct fsm_params *p,
 		if (!obs->follower.reachable)
 			snprintf(why, sizeof why,
 			    "the follower is unreachable");
+		else if (obs->follower.identity_changed ||
+		    obs->follower.denial != OBS_DENIAL_NONE)
+			fsm_follower_unfit(obs, why, sizeof why);
 		else if (!p->require_follower_agreement) {
 			snprintf(why, sizeof why, "no agreement required");
 			lost = true;
-		} else if (fsm_agreement(p, obs, why, sizeof why) ==
+		} else if (fsm_agreement(fsm, p, obs, why, sizeof why) ==
 		    FSM_AGREE_YES) {
 			if (fsm->agreements >= ft)
 				lost = true;
@@ -756,19 +905,22 @@ fsm_act_gate(struct fsm *fsm, const struct fsm_params *p,
     const struct observation *obs, struct fsm_output *out)
 {
 	uint64_t	 now = obs->now_ms;
-	char		 why[128], gate[64];
+	char		 why[FSM_REASON_LEN], gate[64];
 	const char	*cancel = NULL;
 
 	switch (fsm->pending) {
 	case FSM_ACTION_PROMOTE:
 		if (obs->leader.reachable)
 			cancel = "the leader answers again";
+		else if (obs->leader.denial != OBS_DENIAL_NONE)
+			cancel = "the leader answers again, refusing the "
+			    "daemon";
 		else if (fsm->follower_failures >=
 		    fsm_threshold(p->failure_threshold))
 			cancel = "the follower is unreachable";
 		else if (p->require_follower_agreement &&
 		    obs->follower.reachable &&
-		    fsm_agreement(p, obs, why, sizeof why) == FSM_AGREE_NO)
+		    fsm_agreement(fsm, p, obs, why, sizeof why) == FSM_AGREE_NO)
 			cancel = "the follower still reaches the leader";
 		if (cancel != NULL) {
 			fsm_reason(out, "pending promotion cancelled: %s",
@@ -941,7 +1093,13 @@ fsm_restore(struct fsm *fsm, const struct fsm_saved *sv, uint64_t now_ms,
 		break;
 	}
 	out->old_state = s;
-	if (fsm_action_state(fsm->action) == s) {
+	if (fsm_action_state(fsm->action) == s && !sv->action_touched) {
+		fsm_reason(out, "the %s had not touched a cluster before the "
+		    "restart: deciding afresh", fsm_action_name(fsm->action));
+		fsm->state = fsm_action_origin(fsm->action);
+		fsm->action = FSM_ACTION_NONE;
+		fsm->forced = false;
+	} else if (fsm_action_state(fsm->action) == s) {
 		out->action = fsm->action;
 		out->confirmed = fsm->forced;
 		fsm_reason(out, "resuming %s after a restart",
@@ -1060,6 +1218,10 @@ fsm_command_refusal(const struct fsm *fsm, enum fsm_command cmd)
 		want = FSM_ACTION_SWITCHOVER;
 		break;
 	}
+	if (fsm->seen_follower_identity_changed ||
+	    (want != FSM_ACTION_PROMOTE && fsm->seen_leader_identity_changed))
+		return ("identity changed: ccr-failoverctl reset-identity "
+		    "NAME once the cluster behind the url is the right one");
 	switch (fsm->state) {
 	case FSM_STATE_AWAITING_CONFIRMATION:
 		if (fsm->pending != want)
@@ -1155,6 +1317,11 @@ fsm_command(struct fsm *fsm, enum fsm_command cmd, uint64_t now_ms,
 			fsm_reason(out, "nothing to abort");
 			rc = -1;
 		}
+		break;
+	case FSM_COMMAND_RESET_IDENTITY:
+		fsm->seen_leader_identity_changed = false;
+		fsm->seen_follower_identity_changed = false;
+		fsm_reason(out, "identity pin reset: the next answer is pinned");
 		break;
 	case FSM_COMMAND_PROMOTE:
 	case FSM_COMMAND_FAILBACK:

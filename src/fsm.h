@@ -47,6 +47,7 @@ enum fsm_command {
 	FSM_COMMAND_PROMOTE,
 	FSM_COMMAND_FAILBACK,
 	FSM_COMMAND_SWITCHOVER,
+	FSM_COMMAND_RESET_IDENTITY,	/* the daemon re-pins; fsm notes it */
 	FSM_COMMAND_MAX
 };
 
@@ -121,6 +122,12 @@ struct fsm_saved {
 	bool		 dismissed;	/* operator aborted this episode */
 	uint64_t	 block_left_ms;	/* anti-flap block still to run */
 	char		 reason[FSM_REASON_LEN];
+	/*
+	 * Not kept by the machine: whether the running action has sent a
+	 * mutating request (the engine's record says). One that has not is
+	 * decided afresh after a restart instead of resumed.
+	 */
+	bool		 action_touched;
 };
 
 /*
@@ -145,6 +152,7 @@ struct fsm {
 	uint64_t	 last_ms;	/* time of the previous round */
 
 	/* Counters by current role, reset when roles swap or on tilt. */
+	uint64_t	 leader_failing_since_ms; /* first failed round */
 	unsigned int	 leader_failures;
 	unsigned int	 leader_ok;
 	unsigned int	 follower_failures;
@@ -156,6 +164,8 @@ struct fsm {
 	bool		 seen_leader;
 	bool		 seen_follower;
 	bool		 seen_index_fault;
+	bool		 seen_leader_identity_changed;
+	bool		 seen_follower_identity_changed;
 
 	/* Edges already reported. */
 	bool		 suspect;
@@ -189,7 +199,7 @@ int		 fsm_action_done(struct fsm *, const struct fsm_params *,
 		     enum fsm_action, enum fsm_result, const char *, uint64_t,
 		     struct fsm_output *);
 bool		 fsm_blocked(const struct fsm *, uint64_t);
-bool		 fsm_follower_agrees(const struct fsm_params *,
-		     const struct observation *);
+bool		 fsm_follower_agrees(const struct fsm *,
+		    const struct fsm_params *, const struct observation *);
 
 #endif

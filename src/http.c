@@ -574,6 +574,8 @@ http_setup(struct http_request *req, const struct http_request_spec *spec)
 		req->headers = l;
 	}
 	http_opt(e, CURLOPT_HTTPHEADER, &rc, (void *)req->headers);
+	/* Elasticsearch's audit log and proxies can tell who asked. */
+	http_opt(e, CURLOPT_USERAGENT, &rc, "ccr-failoverd/" PACKAGE_VERSION);
 	return (rc);
 }
 

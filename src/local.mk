@@ -54,6 +54,10 @@ sbin_PROGRAMS += %reldir%/ccr-failoverd %reldir%/ccr-failoverctl
 	%reldir%/sender.c %reldir%/sender.h
 # metrics: Prometheus exposition served on the loop.
 %canon_reldir%_libccr_a_SOURCES += %reldir%/metrics.c %reldir%/metrics.h
+# readiness: would a promotion and a failback work now?
+%canon_reldir%_libccr_a_SOURCES += %reldir%/readiness.c %reldir%/readiness.h
+# fence: write blocks on the old leader when it answers again.
+%canon_reldir%_libccr_a_SOURCES += %reldir%/fence.c %reldir%/fence.h
 # coord: several watchers, one actor, through etcd's JSON gateway.
 %canon_reldir%_libccr_a_SOURCES += \
 	%reldir%/coord.c %reldir%/coord.h \

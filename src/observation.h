@@ -27,12 +27,26 @@ enum obs_health {
 	OBS_HEALTH_RED
 };
 
+/*
+ * A cluster that answers 401 or 403 is alive: it only refuses the daemon's
+ * credentials (or one of their privileges). Never a failure to reach it.
+ */
+enum obs_denial {
+	OBS_DENIAL_NONE,
+	OBS_DENIAL_CREDENTIALS,	/* 401: "credentials rejected" */
+	OBS_DENIAL_PRIVILEGE	/* 403: "privilege missing: <action>" */
+};
+
 /* The daemon's own view of one cluster this round. */
 struct obs_cluster {
 	bool		 reachable;	/* _cluster/health answered 200 + JSON */
 	enum obs_health	 health;
 	uint64_t	 latency_ms;
 	char		 error[128];	/* why not reachable, for status/logs */
+	enum obs_denial	 denial;	/* some request answered 401/403 */
+	char		 denied[160];	/* what was refused, for the reason */
+	bool		 identity_changed; /* another cluster_uuid answers */
+	char		 identity[320];	/* pinned and seen uuids */
 };
 
 /*
@@ -42,11 +56,27 @@ struct obs_cluster {
  * but costs a request. The state machine weighs them together.
  */
 struct obs_link {
+	enum tri	 remote_listed;		/* _remote/info names the alias */
 	enum tri	 remote_connected;	/* _remote/info.<alias>.connected */
 	enum tri	 probe_ok;		/* cross-cluster probe answered */
+	bool		 probe_rejected;	/* answered "not connected" with
+						   an error the remote (or the
+						   follower) raised: security,
+						   a missing index... */
+	char		 probe_error[256];
 	uint64_t	 failed_reads_delta;	/* growth of failed_read_requests */
 	uint64_t	 read_exceptions;	/* entries in read_exceptions now */
 	uint64_t	 max_since_last_read_ms; /* UINT64_MAX: unknown */
+	/*
+	 * Replication seen working, as monotonic times (0: not seen): the
+	 * earliest moment after which some shard's read counters
+	 * (successful_read_requests, operations_read) advanced, i.e. the
+	 * time of the sample they advanced from; and the latest moment a
+	 * shard without failed reads or read exceptions sent a read
+	 * (time_since_last_read_millis counts from the send).
+	 */
+	uint64_t	 reads_advanced_after_ms;
+	uint64_t	 clean_read_sent_ms;
 };
 
 enum obs_follow_status {

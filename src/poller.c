@@ -15,8 +15,18 @@
  * of the daemon), and an active probe of the leader through the remote
  * connection: _resolve/cluster on 8.13 and later, a size-0 cross-cluster
  * search before (a _count cannot tell a skipped remote from an empty
- * index). The follower's version comes from GET /, asked again whenever
- * the follower was unreachable.
+ * index). GET / on both clusters gives the follower's version and each
+ * cluster's cluster_uuid, pinned at first contact: a url that answers with
+ * another uuid (DNS flipped, a load balancer re-pointed) is reported as an
+ * identity change until the pin is reset.
+ *
+ * What the state machine weighs, beyond "answered": a 401 or 403 is a
+ * live cluster refusing the daemon, never a failure to reach it; a
+ * follower without the leader's alias in _remote/info (a node without the
+ * remote_cluster_client role, a wrong alias) cannot speak for the link; a
+ * _resolve/cluster "not connected" with an error other than the timeout
+ * came from something that answered; and read counters that advance, or a
+ * clean read sent recently, show replication working.
  *
  * _all/_ccr/info (which indices follow, paused or active) is half of a
  * round's bytes for a thousand indices and changes only when someone
@@ -70,7 +80,8 @@
 enum poll_slot {
 	POLL_LEADER_HEALTH,
 	POLL_FOLLOWER_HEALTH,
-	POLL_FOLLOWER_VERSION,
+	POLL_LEADER_ROOT,
+	POLL_FOLLOWER_ROOT,
 	POLL_REMOTE_INFO,
 	POLL_CCR_SUMMARY,
 	POLL_CCR_DETAIL,
@@ -82,7 +93,7 @@ enum poll_slot {
 
 /* Slot names for debug lines, in enum poll_slot order. */
 static const char *const poller_slot_names[POLL_SLOT_MAX] = {
-	"leader health", "follower health", "follower version",
+	"leader health", "follower health", "leader root", "follower root",
 	"remote info", "ccr stats summary", "ccr stats detail", "ccr info",
 	"probe",
 	"follower indices"
@@ -96,11 +107,24 @@ struct poller_slot {
 	bool			 ok;		/* good answer, parsed */
 	enum http_outcome	 outcome;
 	uint64_t		 elapsed_ms;
+	uint64_t		 answered_ms;	/* monotonic */
 	char			 error[128];
+};
+
+/* A follower shard's read counters as last sampled. */
+struct poller_sample {
+	int			 shard_id;
+	uint64_t		 failed_read_requests;
+	uint64_t		 successful_read_requests;
+	uint64_t		 operations_read;
+	uint64_t		 read_exceptions;
+	uint64_t		 seen_ms;	/* when its answer arrived */
 };
 
 struct poller_index {
 	char			*name[CCR_CLUSTERS];	/* per cluster */
+	struct poller_sample	*samples;
+	size_t			 nsamples;
 	bool			 prev_known;
 	uint64_t		 prev_failed_reads;
 	bool			 unlisted;	/* not in the last _ccr/info */
@@ -135,6 +159,11 @@ struct poller {
 	int			 version_major;	/* follower's; -1 unknown */
 	int			 version_minor;
 
+	/* Pinned cluster_uuid per cluster (config order); "" none yet. */
+	char			 pinned[CCR_CLUSTERS][64];
+	bool			 changed[CCR_CLUSTERS];
+	char			 identity[CCR_CLUSTERS][320];
+
 	/* The round in progress. */
 	bool			 running;
 	uint64_t		 round_started_ms;
@@ -156,6 +185,12 @@ struct poller {
 	uint64_t		 info_round;	/* round that read it */
 	enum tri		 probe;
 	bool			 probe_resolve;	/* else a search probe */
+	bool			 probe_sent;	/* this round */
+	bool			 probe_unlisted; /* the alias is unknown */
+	bool			 probe_rejected;
+	char			 probe_error[256];
+	enum obs_denial		 denial[2];	/* 0 leader, 1 follower */
+	char			 denied[2][160];
 
 	struct observation	 obs;
 	struct obs_index	*obs_indices;
@@ -286,6 +321,7 @@ poller_free(struct poller *p)
 	for (i = 0; i < p->nindices; i++) {
 		free(p->indices[i].name[0]);
 		free(p->indices[i].name[1]);
+		free(p->indices[i].samples);
 	}
 	free(p->indices);
 	free(p->obs_indices);
@@ -310,6 +346,9 @@ poller_indices_forget(struct poller *p)
 		p->indices[i].unlisted = p->indices[i].checked = false;
 		p->indices[i].prev_known = false;
 		p->indices[i].read_exceptions = 0;
+		free(p->indices[i].samples);
+		p->indices[i].samples = NULL;
+		p->indices[i].nsamples = 0;
 		p->indices[i].fatal = false;
 		p->indices[i].since_last_read_ms = UINT64_MAX;
 	}
@@ -353,6 +392,63 @@ void
 poller_counters(const struct poller *p, struct poller_counters *pc)
 {
 	*pc = p->counters;
+}
+
+/*
+ * Pin cluster i's cluster_uuid (config order), or with NULL forget the pin
+ * and any identity change seen: the next answer is pinned afresh.
+ */
+void
+poller_set_identity(struct poller *p, int i, const char *uuid)
+{
+	char	copy[sizeof p->pinned[0]];
+
+	if (i < 0 || i >= CCR_CLUSTERS)
+		return;
+	snprintf(copy, sizeof copy, "%s", uuid != NULL ? uuid : "");
+	memcpy(p->pinned[i], copy, sizeof copy);
+	p->changed[i] = false;
+	p->identity[i][0] = '\0';
+}
+
+/* Cluster i's pinned cluster_uuid, or NULL before first contact. */
+const char *
+poller_identity(const struct poller *p, int i)
+{
+	if (i < 0 || i >= CCR_CLUSTERS || p->pinned[i][0] == '\0')
+		return (NULL);
+	return (p->pinned[i]);
+}
+
+/* Whether cluster i (config order) answered as another cluster. */
+bool
+poller_identity_changed(const struct poller *p, int i)
+{
+	return (i >= 0 && i < CCR_CLUSTERS && p->changed[i]);
+}
+
+/* Cluster which (config order) answered GET / with uuid. */
+static void
+poller_check_identity(struct poller *p, int which, const char *uuid)
+{
+	char	pinned[sizeof p->pinned[0]];
+
+	if (*uuid == '\0')
+		return;
+	if (p->pinned[which][0] == '\0') {
+		snprintf(p->pinned[which], sizeof p->pinned[which], "%s", uuid);
+		log_info("poll: %s is cluster_uuid %s",
+		    es_cluster_name(p->clusters[which]), uuid);
+		return;
+	}
+	if (strcmp(p->pinned[which], uuid) == 0 || p->changed[which])
+		return;
+	/* Sticky: only the operator says the new cluster is the right one. */
+	p->changed[which] = true;
+	snprintf(pinned, sizeof pinned, "%s", p->pinned[which]);
+	snprintf(p->identity[which], sizeof p->identity[which],
+	    "%s answers as cluster_uuid %s, pinned %s",
+	    es_cluster_node(p->clusters[which]), uuid, pinned);
 }
 
 /* Remember a failed request's reason, for status and logs. */
@@ -401,11 +497,14 @@ poller_probe(struct poller *p, struct poller_slot *slot,
 	if (!r->ok) {
 		poller_slot_fail(slot, *r->error_type != '\0' ?
 		    r->error_type : "empty answer", r->reason);
-		if (r->outcome == HTTP_TIMEOUT ||
-		    (r->outcome == HTTP_DONE && r->status >= 500 &&
-		    !p->probe_resolve) ||
-		    strcmp(r->error_type,
+		/* An unknown alias is the follower's ignorance, not a cut. */
+		if (strcmp(r->error_type,
 		    "no_such_remote_cluster_exception") == 0)
+			p->probe_unlisted = true;
+		else if (r->outcome == HTTP_TIMEOUT ||
+		    (r->outcome == HTTP_DONE && r->status >= 500 &&
+		    !p->probe_resolve &&
+		    strcmp(r->error_type, "security_exception") != 0))
 			p->probe = TRI_NO;
 		return;
 	}
@@ -416,7 +515,17 @@ poller_probe(struct poller *p, struct poller_slot *slot,
 			free(cause);
 			return;
 		}
-		p->probe = rc.found && rc.connected ? TRI_YES : TRI_NO;
+		if (!rc.found)
+			p->probe_unlisted = true;
+		else if (rc.connected)
+			p->probe = TRI_YES;
+		else if (es_resolved_unreachable(&rc))
+			p->probe = TRI_NO;
+		else {
+			p->probe_rejected = true;
+			snprintf(p->probe_error, sizeof p->probe_error, "%s",
+			    rc.error);
+		}
 	} else {
 		if (es_parse_search_clusters(r->root, alias, &ok,
 		    &cause) != 0) {
@@ -429,15 +538,41 @@ poller_probe(struct poller *p, struct poller_slot *slot,
 	slot->ok = true;
 }
 
+/*
+ * A 401 or 403 from either cluster: it lives and refuses the daemon. The
+ * first refusal of the round names the cluster's denial.
+ */
+static void
+poller_denial(struct poller *p, const struct poller_slot *slot,
+    const struct es_result *r)
+{
+	enum obs_denial	 d;
+	char		 detail[160];
+	int		 role;
+
+	if (r->outcome != HTTP_DONE)
+		return;
+	if ((d = es_denial(r->status, r->reason, detail, sizeof detail)) ==
+	    OBS_DENIAL_NONE)
+		return;
+	role = (slot->id == POLL_LEADER_HEALTH ||
+	    slot->id == POLL_LEADER_ROOT) ? 0 : 1;
+	if (p->denial[role] != OBS_DENIAL_NONE)
+		return;
+	p->denial[role] = d;
+	snprintf(p->denied[role], sizeof p->denied[role], "%s", detail);
+}
+
 /* Parse one answer into the round's state. */
 static void
 poller_absorb(struct poller *p, struct poller_slot *slot,
     const struct es_result *r)
 {
 	struct es_ccr_info	 info;
-	char			*cause = NULL;
-	int			 major, minor;
+	char			*cause = NULL, uuid[64];
+	int			 major, minor, which;
 
+	poller_denial(p, slot, r);
 	if (slot->id == POLL_PROBE) {
 		poller_probe(p, slot, r);
 		return;
@@ -464,11 +599,23 @@ poller_absorb(struct poller *p, struct poller_slot *slot,
 	case POLL_FOLLOWER_HEALTH:
 		poller_health(p, slot, r, 1);
 		return;
-	case POLL_FOLLOWER_VERSION:
-		if (es_parse_version(r->root, &major, &minor, &cause) == 0) {
-			p->version_major = major;
-			p->version_minor = minor;
-			slot->ok = true;
+	case POLL_LEADER_ROOT:
+	case POLL_FOLLOWER_ROOT:
+		which = slot->id == POLL_LEADER_ROOT ? p->leader :
+		    1 - p->leader;
+		if (es_parse_cluster_uuid(r->root, uuid, sizeof uuid,
+		    &cause) == 0)
+			poller_check_identity(p, which, uuid);
+		free(cause);
+		cause = NULL;
+		slot->ok = true;
+		if (slot->id == POLL_FOLLOWER_ROOT) {
+			if (es_parse_version(r->root, &major, &minor,
+			    &cause) == 0) {
+				p->version_major = major;
+				p->version_minor = minor;
+			} else
+				slot->ok = false;
 		}
 		break;
 	case POLL_REMOTE_INFO:
@@ -509,6 +656,8 @@ poller_fill_cluster(struct poller *p, struct obs_cluster *oc, int which)
 {
 	struct poller_slot	*slot;
 
+	int			 c = which == 0 ? p->leader : 1 - p->leader;
+
 	slot = &p->slots[which == 0 ? POLL_LEADER_HEALTH :
 	    POLL_FOLLOWER_HEALTH];
 	memset(oc, 0, sizeof *oc);
@@ -518,6 +667,32 @@ poller_fill_cluster(struct poller *p, struct obs_cluster *oc, int which)
 	if (!slot->ok)
 		snprintf(oc->error, sizeof oc->error, "%s",
 		    slot->error[0] != '\0' ? slot->error : "not polled");
+	oc->denial = p->denial[which];
+	snprintf(oc->denied, sizeof oc->denied, "%s", p->denied[which]);
+	oc->identity_changed = p->changed[c];
+	snprintf(oc->identity, sizeof oc->identity, "%s", p->identity[c]);
+}
+
+/* Remember a follower index's shard counters from this round's stats. */
+static void
+poller_keep_samples(struct poller_index *pi, const struct es_index_stats *is,
+    uint64_t now)
+{
+	size_t	i;
+
+	pi->samples = xreallocarray(pi->samples, is->nshards + 1,
+	    sizeof *pi->samples);
+	pi->nsamples = is->nshards;
+	for (i = 0; i < is->nshards; i++) {
+		pi->samples[i].shard_id = is->shards[i].shard_id;
+		pi->samples[i].failed_read_requests =
+		    is->shards[i].failed_read_requests;
+		pi->samples[i].successful_read_requests =
+		    is->shards[i].successful_read_requests;
+		pi->samples[i].operations_read = is->shards[i].operations_read;
+		pi->samples[i].read_exceptions = is->shards[i].read_exceptions;
+		pi->samples[i].seen_ms = now;
+	}
 }
 
 /* Whether configured index i is in this round's sampled slice. */
@@ -528,10 +703,49 @@ poller_sampled(const struct poller *p, size_t i)
 	    p->detail_count);
 }
 
+/* The remembered sample of shard id, or NULL. */
+static const struct poller_sample *
+poller_prev_sample(const struct poller_index *pi, int id)
+{
+	size_t	i;
+
+	if (!pi->prev_known)
+		return (NULL);
+	for (i = 0; i < pi->nsamples; i++) {
+		if (pi->samples[i].shard_id == id)
+			return (&pi->samples[i]);
+	}
+	return (NULL);
+}
+
+/*
+ * Whether shard s, against its previous sample prev, shows replication
+ * working: its read counters advanced (then *after is the earliest the
+ * reads can have happened), or it has not failed a read since and its
+ * last read was sent at *sent (answered at now).
+ */
+static void
+poller_shard_working(const struct es_shard_stats *s,
+    const struct poller_sample *prev, uint64_t now, struct obs_link *link)
+{
+	if (prev == NULL)
+		return;
+	if ((s->successful_read_requests > prev->successful_read_requests ||
+	    s->operations_read > prev->operations_read) &&
+	    prev->seen_ms > link->reads_advanced_after_ms)
+		link->reads_advanced_after_ms = prev->seen_ms;
+	if (s->failed_read_requests == prev->failed_read_requests &&
+	    s->read_exceptions == 0 && prev->read_exceptions == 0 &&
+	    s->since_last_read_ms != UINT64_MAX &&
+	    s->since_last_read_ms < now &&
+	    now - s->since_last_read_ms > link->clean_read_sent_ms)
+		link->clean_read_sent_ms = now - s->since_last_read_ms;
+}
+
 /* Fold one sampled index's shards into the link evidence. */
 static void
 poller_sample(struct poller_index *pi, const struct es_index_stats *is,
-    struct obs_link *link, bool *any)
+    struct obs_link *link, bool *any, uint64_t now)
 {
 	const struct es_shard_stats	*s;
 	uint64_t			 failed = 0;
@@ -541,6 +755,8 @@ poller_sample(struct poller_index *pi, const struct es_index_stats *is,
 	pi->since_last_read_ms = UINT64_MAX;
 	for (j = 0; j < is->nshards; j++) {
 		s = &is->shards[j];
+		poller_shard_working(s, poller_prev_sample(pi, s->shard_id),
+		    now, link);
 		failed += s->failed_read_requests;
 		pi->read_exceptions += s->read_exceptions;
 		if (s->since_last_read_ms != UINT64_MAX &&
@@ -559,6 +775,7 @@ poller_sample(struct poller_index *pi, const struct es_index_stats *is,
 		link->failed_reads_delta += failed - pi->prev_failed_reads;
 	pi->prev_known = true;
 	pi->prev_failed_reads = failed;
+	poller_keep_samples(pi, is, now);
 }
 
 /*
@@ -604,7 +821,8 @@ poller_fill_indices(struct poller *p)
 		if (p->slots[POLL_CCR_DETAIL].ok && poller_sampled(p, i)) {
 			is = es_ccr_stats_find(&p->detail, name);
 			if (is != NULL)
-				poller_sample(pi, is, link, &any);
+				poller_sample(pi, is, link, &any,
+				    p->slots[POLL_CCR_DETAIL].answered_ms);
 			else {
 				pi->prev_known = false;
 				pi->read_exceptions = 0;
@@ -639,10 +857,19 @@ poller_round_end(struct poller *p)
 	poller_fill_cluster(p, &o->leader, 0);
 	poller_fill_cluster(p, &o->follower, 1);
 	o->link.remote_connected = TRI_UNKNOWN;
-	if (p->slots[POLL_REMOTE_INFO].ok)
-		o->link.remote_connected = p->remote.found &&
-		    p->remote.connected ? TRI_YES : TRI_NO;
+	o->link.remote_listed = TRI_UNKNOWN;
+	if (p->slots[POLL_REMOTE_INFO].ok) {
+		o->link.remote_listed = p->remote.found ? TRI_YES : TRI_NO;
+		if (p->remote.found)
+			o->link.remote_connected = p->remote.connected ?
+			    TRI_YES : TRI_NO;
+	}
+	if (p->probe_unlisted)
+		o->link.remote_listed = TRI_NO;
 	o->link.probe_ok = p->probe;
+	o->link.probe_rejected = p->probe_rejected;
+	snprintf(o->link.probe_error, sizeof o->link.probe_error, "%s",
+	    p->probe_error);
 	if (p->probe == TRI_NO && !o->follower.reachable &&
 	    p->slots[POLL_PROBE].outcome == HTTP_TIMEOUT)
 		o->link.probe_ok = TRI_UNKNOWN;
@@ -677,6 +904,7 @@ poller_done(const struct es_result *r, void *arg)
 	slot->req = NULL;
 	slot->outcome = r->outcome;
 	slot->elapsed_ms = r->elapsed_ms;
+	slot->answered_ms = monotime_ms();
 	p->round_bytes += r->bytes;
 	p->counters.total_bytes += r->bytes;
 	poller_absorb(p, slot, r);
@@ -687,7 +915,7 @@ poller_done(const struct es_result *r, void *arg)
 		    (unsigned long long)r->elapsed_ms, slot->error);
 	}
 	/* The probe's form depends on the version just learnt. */
-	if (slot->id == POLL_FOLLOWER_VERSION && !p->quiet)
+	if (slot->id == POLL_FOLLOWER_ROOT && !p->probe_sent && !p->quiet)
 		poller_send_probe(p);
 	if (slot->id == POLL_CCR_SUMMARY && !p->slots[POLL_CCR_INFO].sent &&
 	    (!slot->ok || poller_info_stale(p)))
@@ -728,6 +956,7 @@ poller_send_probe(struct poller *p)
 
 	if (p->nindices == 0)
 		return;
+	p->probe_sent = true;
 	alias = es_cluster_name(p->clusters[p->leader]);
 	leader_index = p->indices[0].name[p->leader];
 	p->probe_resolve = p->version_major > 8 ||
@@ -895,6 +1124,7 @@ poller_launch(struct poller *p)
 {
 	struct es_call	 call;
 	int		 f = 1 - p->leader, s;
+	bool		 known;
 
 	for (s = 0; s < POLL_SLOT_MAX; s++) {
 		p->slots[s].req = NULL;
@@ -902,11 +1132,16 @@ poller_launch(struct poller *p)
 		p->slots[s].ok = false;
 		p->slots[s].outcome = HTTP_DONE;
 		p->slots[s].elapsed_ms = 0;
+		p->slots[s].answered_ms = 0;
 		p->slots[s].error[0] = '\0';
 	}
 	memset(p->health, 0, sizeof p->health);
 	memset(&p->remote, 0, sizeof p->remote);
 	p->probe = TRI_UNKNOWN;
+	p->probe_sent = p->probe_unlisted = p->probe_rejected = false;
+	p->probe_error[0] = '\0';
+	memset(p->denial, 0, sizeof p->denial);
+	memset(p->denied, 0, sizeof p->denied);
 	p->round_requests = p->round_bytes = p->round_failures = 0;
 	p->running = true;
 	p->round_started_ms = monotime_ms();
@@ -919,7 +1154,7 @@ poller_launch(struct poller *p)
 	if (p->quiet) {
 		if (p->version_major < 0) {
 			es_call_root(&call);
-			poller_send(p, POLL_FOLLOWER_VERSION, f, &call);
+			poller_send(p, POLL_FOLLOWER_ROOT, f, &call);
 		}
 		return;
 	}
@@ -933,10 +1168,12 @@ poller_launch(struct poller *p)
 	    p->counters.rounds - p->info_round >= POLLER_INFO_EVERY)
 		poller_send_info(p);
 
-	if (p->version_major < 0) {
-		es_call_root(&call);
-		poller_send(p, POLL_FOLLOWER_VERSION, f, &call);
-	} else
+	es_call_root(&call);
+	poller_send(p, POLL_LEADER_ROOT, p->leader, &call);
+	known = p->version_major >= 0;
+	es_call_root(&call);
+	poller_send(p, POLL_FOLLOWER_ROOT, f, &call);
+	if (known)
 		poller_send_probe(p);
 }
 

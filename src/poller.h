@@ -41,5 +41,8 @@ void		 poller_set_quiet(struct poller *, bool);
 int		 poller_leader(const struct poller *);
 void		 poller_counters(const struct poller *,
 		    struct poller_counters *);
+void		 poller_set_identity(struct poller *, int, const char *);
+const char	*poller_identity(const struct poller *, int);
+bool		 poller_identity_changed(const struct poller *, int);
 
 #endif

@@ -71,6 +71,10 @@ state_clear(struct state *st)
 	free(st->follower);
 	free(st->action);
 	free(st->promotion);
+	json_decref(st->identity);
+	free(st->failed);
+	free(st->fenced);
+	json_decref(st->index_uuids);
 	memset(st, 0, sizeof *st);
 }
 
@@ -98,6 +102,73 @@ state_set_promotion(struct state *st, char *promotion)
 	st->promotion = promotion;
 }
 
+/* The uuid pinned for index on cluster, or NULL. */
+const char *
+state_index_uuid(const struct state *st, const char *cluster,
+    const char *index)
+{
+	return (json_string_value(json_object_get(json_object_get(
+	    st->index_uuids, cluster), index)));
+}
+
+/* Pin uuid for index on cluster. */
+void
+state_set_index_uuid(struct state *st, const char *cluster,
+    const char *index, const char *uuid)
+{
+	json_t	*c;
+
+	if (st->index_uuids == NULL)
+		st->index_uuids = json_object();
+	if ((c = json_object_get(st->index_uuids, cluster)) == NULL) {
+		c = json_object();
+		json_object_set_new(st->index_uuids, cluster, c);
+	}
+	json_object_set_new(c, index, json_string(uuid));
+}
+
+/* Forget every index uuid pinned on cluster: its indices were replaced. */
+void
+state_forget_index_uuids(struct state *st, const char *cluster)
+{
+	if (st->index_uuids != NULL)
+		json_object_del(st->index_uuids, cluster);
+}
+
+/* The old leader whose indices are write-blocked (NULL: none). */
+void
+state_set_fenced(struct state *st, const char *cluster)
+{
+	state_set_string(&st->fenced, cluster);
+}
+
+/* Keep the failed action's record as JSON text (taken over; NULL: none). */
+void
+state_set_failed(struct state *st, char *failed)
+{
+	free(st->failed);
+	st->failed = failed;
+}
+
+/* The cluster_uuid pinned for cluster name, or NULL. */
+const char *
+state_identity(const struct state *st, const char *name)
+{
+	return (json_string_value(json_object_get(st->identity, name)));
+}
+
+/* Pin uuid for cluster name; NULL forgets the pin. */
+void
+state_set_identity(struct state *st, const char *name, const char *uuid)
+{
+	if (st->identity == NULL)
+		st->identity = json_object();
+	if (uuid == NULL)
+		json_object_del(st->identity, name);
+	else
+		json_object_set_new(st->identity, name, json_string(uuid));
+}
+
 /* Kept text parsed again: a new reference, or NULL for none or garbage. */
 static json_t *
 state_parse(const char *text)
@@ -119,6 +190,13 @@ json_t *
 state_promotion(const struct state *st)
 {
 	return (state_parse(st->promotion));
+}
+
+/* The failed action's record as JSON (a new reference), or NULL. */
+json_t *
+state_failed(const struct state *st)
+{
+	return (state_parse(st->failed));
 }
 
 /* An action name, or null for none. */
@@ -169,7 +247,7 @@ state_base_json(const struct state *st)
 	const struct fsm_saved	*f = &st->fsm;
 
 	return (json_pack("{s:i s:o s:o s:{s:s s:o s:s s:b s:o s:b s:b s:b s:s}"
-	    " s:o}",
+	    " s:o s:o s:o s:o}",
 	    "version", STATE_FORMAT_VERSION,
 	    "leader", state_string_json(st->leader),
 	    "follower", state_string_json(st->follower),
@@ -183,29 +261,39 @@ state_base_json(const struct state *st)
 	    "held", f->held,
 	    "dismissed", f->dismissed,
 	    "reason", f->reason,
-	    "failover_block_until", isotime_json(&st->block_until)));
+	    "failover_block_until", isotime_json(&st->block_until),
+	    "identity", st->identity != NULL ? json_incref(st->identity) :
+	    json_object(),
+	    "fenced", state_string_json(st->fenced),
+	    "index_uuids", st->index_uuids != NULL ?
+	    json_incref(st->index_uuids) : json_object()));
 }
 
 /* The whole record as a JSON document; NULL if it holds invalid text. */
 json_t *
 state_to_json(const struct state *st)
 {
-	json_t	*doc, *action, *promotion;
+	json_t	*doc, *action, *promotion, *failed;
 
 	if ((doc = state_base_json(st)) == NULL)
 		return (NULL);
 	action = state_action(st);
 	promotion = state_promotion(st);
+	failed = state_failed(st);
 	if ((st->action != NULL && action == NULL) ||
-	    (st->promotion != NULL && promotion == NULL)) {
+	    (st->promotion != NULL && promotion == NULL) ||
+	    (st->failed != NULL && failed == NULL)) {
 		json_decref(action);
 		json_decref(promotion);
+		json_decref(failed);
 		json_decref(doc);
 		return (NULL);
 	}
 	json_object_set_new(doc, "action", action != NULL ? action :
 	    json_null());
 	json_object_set_new(doc, "promotion", promotion != NULL ? promotion :
+	    json_null());
+	json_object_set_new(doc, "failed_action", failed != NULL ? failed :
 	    json_null());
 	return (doc);
 }
@@ -245,9 +333,11 @@ state_save(const struct state *st, char **cause)
 	while (len > 0 && (dump[len - 1] == '\n' || dump[len - 1] == ' '))
 		len--;
 	dump[len] = '\0';
-	xasprintf(&text, "%s,\n  \"action\": %s,\n  \"promotion\": %s\n}\n",
+	xasprintf(&text, "%s,\n  \"action\": %s,\n  \"promotion\": %s,\n"
+	    "  \"failed_action\": %s\n}\n",
 	    dump, st->action != NULL ? st->action : "null",
-	    st->promotion != NULL ? st->promotion : "null");
+	    st->promotion != NULL ? st->promotion : "null",
+	    st->failed != NULL ? st->failed : "null");
 	free(dump);
 	ret = atomicfile_write(st->path, text, strlen(text), 0600, cause);
 	free(text);
@@ -365,6 +455,23 @@ state_get_action(json_t *obj, const char *key, enum fsm_action *ret,
 
 /* Read an optional object, kept by reference; absent or null is NULL. */
 static int
+state_get_tree(json_t *obj, const char *key, json_t **ret, char **cause)
+{
+	json_t	*v = json_object_get(obj, key);
+
+	*ret = NULL;
+	if (v == NULL || json_is_null(v))
+		return (0);
+	if (!json_is_object(v)) {
+		xasprintf(cause, "%s is not an object", key);
+		return (-1);
+	}
+	*ret = json_incref(v);
+	return (0);
+}
+
+/* Read an optional object, kept as its text; absent or null is NULL. */
+static int
 state_get_object(json_t *obj, const char *key, char **ret, char **cause)
 {
 	json_t	*v = json_object_get(obj, key);
@@ -413,7 +520,9 @@ state_load_fsm(json_t *j, struct fsm_saved *f, char **cause)
 static int
 state_from_json(json_t *doc, struct state *st, char **cause)
 {
-	int64_t	 version;
+	int64_t		 version;
+	const char	*key;
+	json_t		*v;
 
 	if (!json_is_object(doc)) {
 		xasprintf(cause, "not a JSON object");
@@ -434,8 +543,37 @@ state_from_json(json_t *doc, struct state *st, char **cause)
 	    state_get_time(doc, "", "failover_block_until", &st->block_until,
 	    cause) == -1 ||
 	    state_get_object(doc, "action", &st->action, cause) == -1 ||
-	    state_get_object(doc, "promotion", &st->promotion, cause) == -1)
+	    state_get_object(doc, "promotion", &st->promotion, cause) == -1 ||
+	    state_get_tree(doc, "identity", &st->identity, cause) == -1 ||
+	    state_get_object(doc, "failed_action", &st->failed, cause) == -1 ||
+	    state_get_string(doc, "", "fenced", 0, &st->fenced, cause) == -1 ||
+	    state_get_tree(doc, "index_uuids", &st->index_uuids,
+	    cause) == -1)
 		return (-1);
+	json_object_foreach(st->identity, key, v) {
+		if (!json_is_string(v) || json_string_length(v) == 0) {
+			xasprintf(cause, "identity.%.64s is not a cluster_uuid",
+			    key);
+			return (-1);
+		}
+	}
+	json_object_foreach(st->index_uuids, key, v) {
+		const char	*ik;
+		json_t		*iv;
+
+		if (!json_is_object(v)) {
+			xasprintf(cause, "index_uuids.%.64s is not an object",
+			    key);
+			return (-1);
+		}
+		json_object_foreach(v, ik, iv) {
+			if (!json_is_string(iv)) {
+				xasprintf(cause, "index_uuids.%.64s.%.64s is "
+				    "not a uuid", key, ik);
+				return (-1);
+			}
+		}
+	}
 	return (0);
 }
 

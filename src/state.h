@@ -5,7 +5,8 @@
  * failback. The action engine reports its record before each mutating
  * request and after each answer, and the daemon saves it here each time, so
  * a daemon restarted after a crash knows where every index stood and never
- * repeats a promotion.
+ * repeats a promotion. It also pins each cluster's cluster_uuid, by cluster
+ * name, from the first contact until an operator resets it.
  *
  * Times here are wall clock (struct timespec from CLOCK_REALTIME): they must
  * mean the same thing after a restart or a reboot.
@@ -31,6 +32,13 @@ struct state {
 	struct timespec		 block_until;	/* anti-flap; 0: no block */
 	char			*action;	/* engine record, JSON text */
 	char			*promotion;	/* last promotion's, likewise */
+	json_t			*identity;	/* {"<cluster>": "<uuid>"} */
+	char			*failed;	/* the failed action's record,
+						   for its retry; JSON text */
+	char			*fenced;	/* old leader write-blocked */
+	json_t			*index_uuids;	/* {"<cluster>": {"<index>":
+						   "<uuid>"}}, pinned while
+						   the cluster leads */
 };
 
 enum state_load_result {
@@ -51,6 +59,17 @@ void		 state_set_action(struct state *, char *);
 void		 state_set_promotion(struct state *, char *);
 json_t		*state_action(const struct state *);
 json_t		*state_promotion(const struct state *);
+void		 state_set_failed(struct state *, char *);
+json_t		*state_failed(const struct state *);
+void		 state_set_fenced(struct state *, const char *);
+const char	*state_index_uuid(const struct state *, const char *,
+		     const char *);
+void		 state_set_index_uuid(struct state *, const char *,
+		     const char *, const char *);
+void		 state_forget_index_uuids(struct state *, const char *);
+const char	*state_identity(const struct state *, const char *);
+void		 state_set_identity(struct state *, const char *,
+		     const char *);
 void		 state_set_fsm(struct state *, const struct fsm_saved *);
 void		 state_fsm(const struct state *, struct fsm_saved *);
 

@@ -265,6 +265,26 @@ status_coordination(struct jsonw *w, const struct status_coordination *c)
 	jsonw_end(w, '}');
 }
 
+/* The readiness checks of the last pass. */
+static void
+status_readiness(struct jsonw *w, const struct status_snapshot *snap)
+{
+	size_t	 i;
+
+	jsonw_array(w);
+	for (i = 0; i < snap->nreadiness; i++) {
+		jsonw_object(w);
+		jsonw_key(w, "check");
+		status_string(w, snap->readiness[i].check);
+		jsonw_key(w, "detail");
+		status_string(w, snap->readiness[i].detail);
+		jsonw_key(w, "ok");
+		jsonw_bool(w, snap->readiness[i].ok);
+		jsonw_end(w, '}');
+	}
+	jsonw_end(w, ']');
+}
+
 /*
  * The whole document, keys in name order, indented: written directly
  * rather than through a jansson tree, since it is rewritten every poll
@@ -287,6 +307,8 @@ status_to_text(const struct status_snapshot *snap)
 	}
 	jsonw_key(&w, "divergence");
 	status_divergence(&w, &snap->divergence);
+	jsonw_key(&w, "fenced");
+	status_string(&w, snap->fenced);
 	jsonw_key(&w, "follower");
 	status_string(&w, snap->follower);
 	jsonw_key(&w, "held");
@@ -305,6 +327,10 @@ status_to_text(const struct status_snapshot *snap)
 	jsonw_int(&w, (int64_t)getpid());
 	jsonw_key(&w, "poll_interval_ms");
 	jsonw_int(&w, (int64_t)snap->poll_interval_ms);
+	jsonw_key(&w, "readiness");
+	status_readiness(&w, snap);
+	jsonw_key(&w, "ready");
+	jsonw_bool(&w, snap->ready);
 	jsonw_key(&w, "reason");
 	status_string(&w, snap->reason);
 	jsonw_key(&w, "since");
@@ -466,6 +492,10 @@ status_publish(const struct status_view *v, const char *dir, char *line,
 	snap.poll_interval_ms = cf->poll_interval_ms;
 	snap.tilt = f->tilt;
 	snap.reason = f->reason[0] != '\0' ? f->reason : NULL;
+	snap.ready = v->ready;
+	snap.readiness = v->readiness;
+	snap.nreadiness = v->nreadiness;
+	snap.fenced = v->fenced;
 	snap.since = status_wall_at(f->state_since_ms);
 	if (v->last_command != NULL)
 		snap.last_command = *v->last_command;

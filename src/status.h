@@ -17,6 +17,7 @@
 #include "config.h"
 #include "control-proto.h"
 #include "observation.h"
+#include "readiness.h"
 
 #define STATUS_FILE	"status.json"
 
@@ -98,6 +99,10 @@ struct status_snapshot {
 	struct status_action	 action;
 	struct status_divergence divergence;
 	struct status_command	 last_command;
+	bool			 ready;		/* false before the first pass */
+	const char		*fenced;	/* write-blocked old leader */
+	const struct readiness_check *readiness;
+	size_t			 nreadiness;
 	struct status_coordination coordination;
 };
 
@@ -115,6 +120,10 @@ struct status_view {
 	const struct obs_index		*seen_indices;	/* config order */
 	struct timespec			 last_poll;
 	const struct status_command	*last_command;	/* NULL: none */
+	bool				 ready;
+	const struct readiness_check	*readiness;
+	size_t				 nreadiness;
+	const char			*fenced;	/* NULL: none */
 	const struct status_coordination *coordination;	/* NULL: alone */
 };
 

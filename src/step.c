@@ -23,7 +23,8 @@
 static const char *const step_names[STEP_MAX] = {
 	"record", "pause_follow", "close", "unfollow", "verify_unfollow",
 	"open", "divergence_check", "write_block", "clone", "delete",
-	"follow", "done", "failed"
+	"follow", "following_check", "fence", "clone_started", "clone_count",
+	"reach_check", "restore", "done", "failed"
 };
 
 static const char *const verdict_names[] = {
@@ -69,16 +70,42 @@ step_first(enum fsm_action kind)
 	case FSM_ACTION_SWITCHOVER:
 		return (STEP_RECORD);
 	case FSM_ACTION_FAILBACK:
-		return (STEP_DIVERGENCE);
+		return (STEP_FOLLOWING);
 	default:
 		return (STEP_DONE);
+	}
+}
+
+/* Whether step is one that an action of this kind takes. */
+bool
+step_of(enum fsm_action kind, enum step step)
+{
+	bool	promotion = step <= STEP_OPEN;
+
+	if (step == STEP_DONE || step == STEP_FAILED)
+		return (true);
+	switch (kind) {
+	case FSM_ACTION_PROMOTE:
+		return (promotion);
+	case FSM_ACTION_FAILBACK:
+		return (!promotion && step < STEP_MAX);
+	case FSM_ACTION_SWITCHOVER:
+		return (step < STEP_MAX);
+	default:
+		return (false);
 	}
 }
 
 /*
  * The step after a finished one. diverged only matters after the divergence
  * check: the old leader holds operations the new leader never received, so a
- * copy is kept before anything is deleted.
+ * copy is kept before anything is deleted. The failback of an index goes:
+ * is it already a follower of the new leader (then only its restore is
+ * waited for); fence it with a write block, so its operations can be
+ * counted and no client adds one; count them against the record; if it
+ * diverged, wait for the operator (at write_block), clone it and wait
+ * until the copy is started and whole; prove that the old leader reaches
+ * the new one; only then delete it, follow, and wait for the restore.
  */
 enum step
 step_next(enum fsm_action kind, enum step step, bool diverged)
@@ -94,16 +121,30 @@ step_next(enum fsm_action kind, enum step step, bool diverged)
 	case STEP_VERIFY_UNFOLLOW:
 		return (STEP_OPEN);
 	case STEP_OPEN:
-		return (kind == FSM_ACTION_SWITCHOVER ? STEP_DIVERGENCE : STEP_DONE);
+		return (kind == FSM_ACTION_SWITCHOVER ? STEP_FOLLOWING :
+		    STEP_DONE);
+	case STEP_FOLLOWING:
+		return (STEP_FENCE);
+	case STEP_FENCE:
+		return (STEP_DIVERGENCE);
 	case STEP_DIVERGENCE:
-		return (diverged ? STEP_BLOCK : STEP_DELETE);
+		return (diverged ? STEP_BLOCK : STEP_REACH);
 	case STEP_BLOCK:
 		return (STEP_CLONE);
 	case STEP_CLONE:
+		return (STEP_CLONE_STARTED);
+	case STEP_CLONE_STARTED:
+		return (STEP_CLONE_COUNT);
+	case STEP_CLONE_COUNT:
+		return (STEP_REACH);
+	case STEP_REACH:
 		return (STEP_DELETE);
 	case STEP_DELETE:
 		return (STEP_FOLLOW);
 	case STEP_FOLLOW:
+		return (STEP_RESTORE);
+	case STEP_RESTORE:
+		return (STEP_FOLLOWING);
 	case STEP_DONE:
 		return (STEP_DONE);
 	default:
@@ -119,12 +160,42 @@ step_mutates(enum step step)
 	case STEP_RECORD:
 	case STEP_VERIFY_UNFOLLOW:
 	case STEP_DIVERGENCE:
+	case STEP_FOLLOWING:
+	case STEP_CLONE_STARTED:
+	case STEP_CLONE_COUNT:
+	case STEP_REACH:
+	case STEP_RESTORE:
 	case STEP_DONE:
 	case STEP_FAILED:
 		return (false);
 	default:
 		return (true);
 	}
+}
+
+/*
+ * Whether an index that stands at step (sent or not; failed_step when it
+ * FAILED) may have changed a cluster: a restart must finish such an action
+ * from its record, and may decide afresh one where no index has.
+ */
+bool
+step_touched(enum fsm_action kind, enum step step, bool sent,
+    enum step failed_step)
+{
+	enum step	first;
+
+	first = kind == FSM_ACTION_FAILBACK ? STEP_FOLLOWING : STEP_PAUSE;
+	if (step == STEP_FAILED)
+		return (step_mutates(failed_step));
+	if (step == STEP_DONE)
+		return (true);
+	if (sent && step_mutates(step))
+		return (true);
+	/* A failback's first index step reads; every later one follows a
+	   write (the fence, or the remote registered before any index). */
+	if (kind == FSM_ACTION_FAILBACK)
+		return (step != first);
+	return (step > first);
 }
 
 /* True when the answer is the error type given and its reason contains s. */
@@ -199,6 +270,12 @@ step_verdict(enum step step, const struct step_reply *r)
 		    "remote cluster"))
 			return (VERDICT_RETRY);
 		break;
+	case STEP_FENCE:
+		/* Nothing there to fence: nothing there to lose either. */
+		if (reply_is(r, "index_not_found_exception", NULL))
+			return (VERDICT_MISSING);
+		break;
+
 	default:
 		break;
 	}
@@ -274,8 +351,46 @@ step_lost_operations(const int64_t *leader_max, const int64_t *follower_max,
 }
 
 /*
+ * What a promotion lost, per shard from the follower's _ccr/stats read just
+ * before the pause: only operations up to follower_global_checkpoint are
+ * known to be on the follower; above it lie holes (reads land out of
+ * order) that opening the promoted index fills with no-ops. At least the
+ * operations above follower_max_seq_no and one in each hole are lost
+ * (*least); at most every one above the checkpoint (*most). Both only count
+ * what the leader had as of the follower's last read: the leader may have
+ * had more, so the figure is "at least". -1 in both when a shard is
+ * unknown.
+ */
+void
+step_lost_bounds(const int64_t *leader_max, const int64_t *follower_gcp,
+    const int64_t *follower_max, size_t nshards, int64_t *least,
+    int64_t *most)
+{
+	size_t	i;
+
+	*least = *most = 0;
+	for (i = 0; i < nshards; i++) {
+		if (leader_max[i] == STEP_SEQ_UNKNOWN ||
+		    follower_gcp[i] == STEP_SEQ_UNKNOWN ||
+		    follower_max[i] == STEP_SEQ_UNKNOWN) {
+			*least = *most = -1;
+			return;
+		}
+		*least = seq_add(*least, seq_gap(leader_max[i],
+		    follower_max[i]));
+		if (follower_max[i] > follower_gcp[i])
+			*least = seq_add(*least, 1);
+		*most = seq_add(*most, seq_gap(leader_max[i],
+		    follower_gcp[i]));
+	}
+}
+
+/*
  * Operations the old leader holds beyond what the new leader had received
- * when it was promoted, per shard max_seq_no against the record. -1 when it
+ * when it was promoted, per shard max_seq_no against the record. The
+ * record to compare against is the follower's global checkpoint at
+ * promotion: an operation above it may have been in a hole the promotion
+ * filled with a no-op, so the new leader may lack it. -1 when it
  * cannot be proven (no record, a shard unknown, shard counts differ): the
  * caller must then treat the index as divergent.
  */

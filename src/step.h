@@ -33,7 +33,14 @@ enum step {
 	STEP_BLOCK,		/* PUT <i>/_block/write before the copy */
 	STEP_CLONE,		/* POST <i>/_clone/<copy> */
 	STEP_DELETE,		/* DELETE <i> */
-	STEP_FOLLOW,		/* PUT <i>/_ccr/follow */
+	STEP_FOLLOW,		/* PUT <i>/_ccr/follow?wait_for_active_shards=0 */
+	STEP_FOLLOWING,		/* _ccr/info: already follows the new leader? */
+	STEP_FENCE,		/* PUT <i>/_block/write before anything else */
+	STEP_CLONE_STARTED,	/* the copy's health is yellow or green */
+	STEP_CLONE_COUNT,	/* the copy holds as many documents */
+	STEP_REACH,		/* the old leader reaches the new through the
+				   remote just registered */
+	STEP_RESTORE,		/* the follow's restore is over */
 	STEP_DONE,
 	STEP_FAILED,
 	STEP_MAX
@@ -64,11 +71,15 @@ const char	*verdict_name(enum verdict);
 enum step	 step_first(enum fsm_action);
 enum step	 step_next(enum fsm_action, enum step, bool);
 bool		 step_mutates(enum step);
+bool		 step_touched(enum fsm_action, enum step, bool, enum step);
+bool		 step_of(enum fsm_action, enum step);
 enum verdict	 step_verdict(enum step, const struct step_reply *);
 enum step	 step_after_verify(enum obs_follow_status);
 uint64_t	 step_backoff_ms(unsigned int, uint64_t, uint64_t, uint32_t);
 
 int64_t		 step_lost_operations(const int64_t *, const int64_t *, size_t);
+void		 step_lost_bounds(const int64_t *, const int64_t *,
+		     const int64_t *, size_t, int64_t *, int64_t *);
 int64_t		 step_divergent_operations(const int64_t *, size_t,
 		     const int64_t *, size_t);
 

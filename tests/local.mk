@@ -270,6 +270,20 @@ EXTRA_DIST += %reldir%/integration/action-lib.sh \
 	%reldir%/integration/action-retry.sh \
 	%reldir%/integration/action-switchover.sh \
 	%reldir%/integration/action-outage.sh
+# safety: decisions against refusals, identity, roles, restarts
+TESTS += %reldir%/integration/safety-decide.sh
+EXTRA_DIST += %reldir%/integration/safety-decide.sh
+check_PROGRAMS += %reldir%/unit/check_readiness
+%canon_reldir%_unit_check_readiness_SOURCES = %reldir%/unit/check_readiness.c
+%canon_reldir%_unit_check_readiness_CFLAGS = $(UNIT_CFLAGS)
+%canon_reldir%_unit_check_readiness_LDADD = $(UNIT_LIBS)
+TESTS += %reldir%/unit/check_readiness
+TESTS += %reldir%/integration/safety-ready.sh
+EXTRA_DIST += %reldir%/integration/safety-ready.sh
+TESTS += %reldir%/integration/safety-data.sh
+EXTRA_DIST += %reldir%/integration/safety-data.sh
+TESTS += %reldir%/integration/safety-tls.sh
+EXTRA_DIST += %reldir%/integration/safety-tls.sh
 # jsonw: the JSON text writer against jansson's own text.
 check_PROGRAMS += %reldir%/unit/check_jsonw
 %canon_reldir%_unit_check_jsonw_SOURCES = %reldir%/unit/check_jsonw.c

@@ -93,6 +93,10 @@ ok "a dead daemon is flagged" contains "$out" "NOT RUNNING"
 ok "status warns the status is not current" contains "$out" \
     "WARNING: this status is not current"
 ok "status shows held" contains "$out" "HELD"
+ok "status says not ready" contains "$out" "Ready:        NO"
+ok "status shows the failed check" contains "$out" \
+    "failed:     privileges:clusterB: cluster privilege manage_ccr missing"
+ok "status does not list passing checks" lacks "$out" "connect:clusterA"
 ok "status shows the reason" contains "$out" \
     "leader lost: 7 failed polls, follower agrees"
 ok "status shows the action's progress" contains "$out" \

@@ -60,8 +60,8 @@ ok "debug lines are logged" wait_for 5 log_has ': debug: poll: round [0-9]+: '
 es_body POST "$A/_essim/faults" \
     '{"path":"/_cluster/health","action":"error","status":401,"type":"security_exception","reason":"unable to authenticate user [ccr_monitor]","count":2}' \
     >/dev/null
-ok "a 401 from the leader is a failed poll" \
-    wait_for 5 log_has 'leader unreachable: security_exception'
+ok "a 401 from the leader is a refusal, not a failed poll" \
+    wait_for 5 log_has 'leader refuses the daemon: credentials rejected'
 ok "... logged at debug level with the answer's error" \
     log_has 'debug: poll: leader health failed after [0-9]+ ms: security_exception: unable to authenticate user \[ccr_monitor\]$'
 ok "... and passes" wait_for 5 state_is REPLICATING

@@ -26,6 +26,7 @@
 #include "config.h"
 #include "es-parse.h"
 #include "log.h"
+#include "xmalloc.h"
 
 #define FAKE_INDICES_MAX	256
 #define FAKE_SHARDS_MAX		3
@@ -59,6 +60,8 @@ struct fake_index {
 	int64_t		max_seq[FAKE_SHARDS_MAX];
 	int64_t		seen_leader_max[FAKE_SHARDS_MAX];
 	int		lag;	/* checkpoints behind; one less per read */
+	int		hole;	/* shard 0: operations missing below max */
+	int		starting; /* health reads before its shards start */
 	bool		stuck;	/* lag never shrinks */
 	bool		unfollow_answered;	/* its unfollow reply arrived */
 };
@@ -80,6 +83,12 @@ struct fake_cluster {
 	char			settings[1024];	/* last settings body */
 	struct fake_pattern	patterns[4];
 	size_t			npatterns;
+	bool			cut;	/* cannot reach the other cluster */
+	int			clone_starting;	/* health reads of a new copy
+						   before it starts */
+	int			restoring;	/* _recovery reads of a new
+						   follower before its restore
+						   is over */
 };
 
 struct fake_inject {
@@ -350,7 +359,8 @@ fake_shard_stats(struct fake_index *x, bool lag_read)
 	int	 s;
 
 	for (s = 0; s < x->nshards; s++) {
-		fgcp = x->max_seq[s] - (s == 0 && lag_read ? x->lag : 0);
+		fgcp = x->max_seq[s] - (s == 0 && lag_read ? x->lag : 0) -
+		    (s == 0 ? x->hole : 0);
 		json_array_append_new(shards, json_pack("{s:s,s:s,s:s,s:i,"
 		    "s:I,s:I,s:I,s:I}", "remote_cluster", x->remote,
 		    "leader_index", x->leader, "follower_index", x->name,
@@ -392,7 +402,7 @@ static json_t *
 fake_index_stats(struct fake_index *x, int *status)
 {
 	json_t	*shards = json_object();
-	char	 key[16];
+	char	 key[16], uuid[FAKE_NAME_MAX + 8];
 	int	 s;
 
 	if (!fstate_open(x->state)) {
@@ -408,9 +418,11 @@ fake_index_stats(struct fake_index *x, int *status)
 		    "seq_no", "max_seq_no", (json_int_t)x->max_seq[s]));
 	}
 	*status = 200;
-	return (json_pack("{s:{s:{s:{s:{s:I}},s:o}}}", "indices", x->name,
-	    "primaries", "docs", "count", (json_int_t)fake_docs(x),
-	    "shards", shards));
+	/* Its uuid is made of its name: a re-created index is "new-". */
+	snprintf(uuid, sizeof uuid, "uuid-%s", x->name);
+	return (json_pack("{s:{s:{s:s,s:{s:{s:I}},s:o}}}", "indices", x->name,
+	    "uuid", uuid, "primaries", "docs", "count",
+	    (json_int_t)fake_docs(x), "shards", shards));
 }
 
 /* GET /_stats: every open index, as <index>/_stats answers for each. */
@@ -477,6 +489,7 @@ fake_follow(struct fake *f, int cluster, const char *name, const char *body,
 		    reason));
 	}
 	x = fake_add(c, name, F_ACTIVE, l->nshards, 0);
+	x->starting = c->restoring;
 	snprintf(x->remote, sizeof x->remote, "%s", remote);
 	snprintf(x->leader, sizeof x->leader, "%s", leader);
 	for (s = 0; s < l->nshards; s++)
@@ -614,6 +627,23 @@ fake_index_call(struct fake *f, int cluster, const char *method,
 		x->write_block = true;
 		return (fake_ack(status));
 	}
+	if (strcmp(op, "_recovery") == 0) {
+		*status = 200;
+		if (x->starting > 0) {
+			x->starting--;
+			return (json_pack("{s:{s:[{s:s,s:{s:{s:i,s:i}}}]}}",
+			    name, "shards", "stage", "INDEX", "index", "size",
+			    "total_in_bytes", 10, "recovered_in_bytes", 5));
+		}
+		return (json_pack("{s:{s:[{s:s,s:{s:{s:i,s:i}}}]}}", name,
+		    "shards", "stage", "DONE", "index", "size",
+		    "total_in_bytes", 10, "recovered_in_bytes", 10));
+	}
+	if (strcmp(op, "_settings") == 0 && strcmp(method, "PUT") == 0) {
+		ck_assert_ptr_nonnull(strstr(body, "\"index.blocks.write\""));
+		x->write_block = strstr(body, "true") != NULL;
+		return (fake_ack(status));
+	}
 	if (strcmp(op, "clone") == 0) {
 		if (!x->write_block)
 			return (fake_error(status, 400,
@@ -627,11 +657,81 @@ fake_index_call(struct fake *f, int cluster, const char *method,
 		}
 		t = fake_add(c, arg, F_REGULAR_OPEN, x->nshards, 0);
 		memcpy(t->max_seq, x->max_seq, sizeof t->max_seq);
+		t->starting = c->clone_starting;
 		t->write_block = true;
 		return (fake_ack(status));
 	}
 	ck_abort_msg("fake: unexpected %s %s %s", method, name, op);
 	return (NULL);
+}
+
+/* GET /_cluster/health/<i>?wait_for_status=yellow: 408 until started. */
+static json_t *
+fake_health(struct fake_cluster *c, char *name, int *status)
+{
+	struct fake_index	*x;
+
+	fake_unescape(name);
+	x = fake_find(c, name);
+	if (x == NULL || x->starting > 0) {
+		if (x != NULL)
+			x->starting--;
+		*status = 408;
+		return (json_pack("{s:s,s:b}", "status", "red", "timed_out",
+		    1));
+	}
+	*status = 200;
+	return (json_pack("{s:s,s:b}", "status", "green", "timed_out", 0));
+}
+
+/* GET /_resolve/cluster/<alias>:<index> on cluster. */
+static json_t *
+fake_resolve(struct fake *f, int cluster, char *expr, int *status)
+{
+	struct fake_cluster	*c = &f->c[cluster];
+	char			*colon, reason[128];
+	size_t			 i;
+	bool			 known = false;
+
+	fake_unescape(expr);
+	ck_assert_ptr_nonnull(colon = strchr(expr, ':'));
+	*colon = '\0';
+	for (i = 0; i < c->nremotes; i++)
+		known = known || strcmp(c->remotes[i], expr) == 0;
+	if (!known) {
+		snprintf(reason, sizeof reason, "no such remote cluster: [%s]",
+		    expr);
+		return (fake_error(status, 404,
+		    "no_such_remote_cluster_exception", reason));
+	}
+	*status = 200;
+	if (c->cut || f->c[1 - cluster].down)
+		return (json_pack("{s:{s:b,s:b}}", expr, "connected", 0,
+		    "skip_unavailable", 1));
+	return (json_pack("{s:{s:b,s:b,s:b}}", expr, "connected", 1,
+	    "skip_unavailable", 1, "matching_indices", 1));
+}
+
+/* GET /<a>,<b>/_stats/docs: the primaries' document counts. */
+static json_t *
+fake_docs_stats(struct fake_cluster *c, char *list, int *status)
+{
+	struct fake_index	*x;
+	char			*names[FAKE_INDICES_MAX];
+	json_t			*indices = json_object();
+	size_t			 n, i;
+
+	n = fake_split(list, names, FAKE_INDICES_MAX);
+	for (i = 0; i < n; i++) {
+		if ((x = fake_find(c, names[i])) == NULL) {
+			json_decref(indices);
+			return (fake_no_index(status, names[i]));
+		}
+		json_object_set_new(indices, x->name, json_pack("{s:{s:{s:I}}}",
+		    "primaries", "docs", "count", (json_int_t)fake_docs(x)));
+	}
+	*status = 200;
+	return (json_pack("{s:o}", "indices", indices));
 }
 
 /*
@@ -698,12 +798,32 @@ fake_list_call(struct fake *f, int cluster, const char *method,
 		for (i = 0; i < n; i++) {
 			x = fake_find(c, names[i]);
 			if (fstate_follower(x->state))
-				json_array_append_new(out, json_pack("{s:s,s:s}",
-				    "follower_index", x->name, "status",
+				json_array_append_new(out, json_pack(
+				    "{s:s,s:s,s:s,s:s}", "follower_index",
+				    x->name, "remote_cluster", x->remote,
+				    "leader_index", x->leader, "status",
 				    fstate_tasks(x->state) ? "active" : "paused"));
 		}
 		*status = 200;
 		return (json_pack("{s:o}", "follower_indices", out));
+	}
+	if (strcmp(op, "block") == 0 && strcmp(method, "PUT") == 0) {
+		for (i = 0; i < n; i++)
+			fake_check_wal(f, cluster, names[i]);
+		for (i = 0; i < n; i++)
+			fake_find(c, names[i])->write_block = true;
+		return (fake_ack(status));
+	}
+	if (strcmp(op, "_recovery") == 0 && strcmp(method, "GET") == 0) {
+		out = json_object();
+		for (i = 0; i < n; i++) {
+			one = fake_index_call(f, cluster, method, names[i],
+			    op, NULL, NULL, status);
+			json_object_update(out, one);
+			json_decref(one);
+		}
+		*status = 200;
+		return (out);
 	}
 	ck_abort_msg("fake: unexpected %s over a list: %s", method, op);
 	return (NULL);
@@ -747,6 +867,14 @@ fake_route(struct fake *f, int cluster, const char *method, const char *path,
 	}
 	if (strcmp(seg[0], "_stats") == 0 && nseg == 1)
 		return (fake_stats_all(c, status));
+	if (nseg == 3 && strcmp(seg[0], "_cluster") == 0 &&
+	    strcmp(seg[1], "health") == 0)
+		return (fake_health(c, seg[2], status));
+	if (nseg == 3 && strcmp(seg[0], "_resolve") == 0)
+		return (fake_resolve(f, cluster, seg[2], status));
+	if (nseg == 3 && strcmp(seg[1], "_stats") == 0 &&
+	    strcmp(seg[2], "docs") == 0)
+		return (fake_docs_stats(c, seg[0], status));
 	if (strcmp(path, "/_cluster/settings") == 0) {
 		snprintf(c->settings, sizeof c->settings, "%s", body);
 		snprintf(reason, sizeof reason, "\"cluster.remote.%s.mode\"",
@@ -798,6 +926,10 @@ fake_route(struct fake *f, int cluster, const char *method, const char *path,
 		op = "clone";
 	else if (nseg == 2 && strcmp(seg[1], "_stats") == 0)
 		op = "_stats";
+	else if (nseg == 2 && strcmp(seg[1], "_settings") == 0)
+		op = "_settings";
+	else if (nseg == 2 && strcmp(seg[1], "_recovery") == 0)
+		op = "_recovery";
 	else if (nseg == 1 && strcmp(method, "DELETE") == 0)
 		op = "delete";
 
@@ -1129,6 +1261,16 @@ harness_start(struct harness *h, enum fsm_action kind,
 static void
 harness_run(struct harness *h)
 {
+	ck_assert_int_ne(event_base_dispatch(h->base), -1);
+}
+
+/* Run the loop for ms at most (an index may wait on a timer for ever). */
+static void
+harness_run_for(struct harness *h, unsigned int ms)
+{
+	struct timeval	tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	event_base_loopexit(h->base, &tv);
 	ck_assert_int_ne(event_base_dispatch(h->base), -1);
 }
 
@@ -1559,8 +1701,9 @@ START_TEST(record_reads_followers_together)
 END_TEST
 
 /*
- * Failback reads the old leader's sequence numbers and deletes over comma
- * lists: a handful of requests besides one follow per index.
+ * Failback checks, fences, reads the old leader's sequence numbers,
+ * deletes and watches the restores over comma lists: a handful of requests
+ * besides one follow per index.
  */
 START_TEST(failback_batches_reads_and_deletes)
 {
@@ -1584,8 +1727,11 @@ START_TEST(failback_batches_reads_and_deletes)
 		ck_assert_ptr_nonnull(x);
 		ck_assert_str_eq(fstate_names[x->state], "ACTIVE");
 	}
-	/* The remote, one _stats, one DELETE, then 40 follows. */
-	ck_assert_int_le(h.f.requests - before, 40 + 6);
+	/*
+	 * The remote; one _ccr/info, write block, _stats, _resolve/cluster
+	 * and DELETE for all; 40 follows; one _recovery and one _ccr/info.
+	 */
+	ck_assert_int_le(h.f.requests - before, 40 + 8);
 	action_record_free(promotion);
 	harness_free(&h);
 }
@@ -1646,10 +1792,10 @@ START_TEST(failback_with_divergence_waits_then_copies)
 	ck_assert_int_eq(ir->divergent_operations, 5);
 	ck_assert_ptr_nonnull(ir->clone);
 	ck_assert_ptr_nonnull(strstr(ir->clone, "dv0-diverged-"));
-	/* Held: nothing deleted, nothing blocked. */
+	/* Held: nothing deleted; fenced before it was counted. */
 	x = fake_find(&h.f.c[ALPHA], "dv0");
 	ck_assert_ptr_nonnull(x);
-	ck_assert(!x->write_block);
+	ck_assert(x->write_block);
 	ck_assert_str_eq(fstate_names[x->state], "REGULAR_OPEN");
 	ck_assert_int_eq(index_record(&h, 1)->step, STEP_DONE);
 
@@ -1667,6 +1813,246 @@ START_TEST(failback_with_divergence_waits_then_copies)
 	x = fake_find(&h.f.c[ALPHA], "dv0");
 	ck_assert_str_eq(fstate_names[x->state], "ACTIVE");
 	ck_assert_int_eq(fake_docs(x), new_docs);
+	action_record_free(promotion);
+	harness_free(&h);
+}
+END_TEST
+
+/*
+ * A follower shard that held operations above a hole: the promotion fills
+ * the hole with no-ops, so the old leader's copies of those operations are
+ * the only ones. The guard compares against the checkpoint, not the max.
+ */
+START_TEST(gap_above_checkpoint_is_divergent)
+{
+	struct harness			 h;
+	struct action_record		*promotion;
+	const struct action_index_record *ir;
+	struct fake_index		*x;
+
+	harness_init(&h, 1, "gp", 0);
+	fake_find(&h.f.c[BETA], "gp0-f")->hole = 4;
+	h.f.c[ALPHA].down = true;
+	promotion = promote_and_keep(&h);
+	ir = &promotion->indices[0];
+	ck_assert_int_eq(ir->follower_global_checkpoint[0],
+	    ir->follower_max_seq_no[0] - 4);
+	/* Nothing beyond the follower's max, one hole: at least 1. */
+	ck_assert_int_eq(ir->lost_operations, 1);
+	ck_assert_int_eq(ir->lost_operations_max, 4);
+	h.f.c[ALPHA].down = false;
+	/* The old leader holds exactly what the follower's max said. */
+	x = fake_find(&h.f.c[ALPHA], "gp0");
+	ck_assert_int_eq(x->max_seq[0], promotion->indices[0].
+	    follower_max_seq_no[0]);
+	harness_start(&h, FSM_ACTION_FAILBACK, promotion);
+	harness_run(&h);
+	ck_assert(!h.finished);
+	ir = index_record(&h, 0);
+	ck_assert_int_eq(action_index_status(ir),
+	    ACTION_INDEX_AWAITING_CONFIRMATION);
+	ck_assert_int_eq(ir->divergent_operations, 4);
+	x = fake_find(&h.f.c[ALPHA], "gp0");
+	ck_assert_ptr_nonnull(x);
+	ck_assert_str_eq(fstate_names[x->state], "REGULAR_OPEN");
+	action_record_free(promotion);
+	harness_free(&h);
+}
+END_TEST
+
+/* A copy that does not start keeps the original from being deleted. */
+START_TEST(copy_must_start_before_the_delete)
+{
+	struct harness			 h;
+	struct action_record		*promotion;
+	struct fake_index		*x;
+
+	harness_init(&h, 1, "cs", 0);
+	h.f.c[ALPHA].down = true;
+	promotion = promote_and_keep(&h);
+	h.f.c[ALPHA].down = false;
+	fake_find(&h.f.c[ALPHA], "cs0")->max_seq[0] += 2;
+	h.f.c[ALPHA].clone_starting = 1000000;
+	harness_start(&h, FSM_ACTION_FAILBACK, promotion);
+	harness_run(&h);
+	ck_assert_uint_eq(action_confirm(h.e), 1);
+	harness_run_for(&h, 300);
+	ck_assert(!h.finished);
+	ck_assert_int_eq(index_record(&h, 0)->step, STEP_CLONE_STARTED);
+	x = fake_find(&h.f.c[ALPHA], "cs0");
+	ck_assert_ptr_nonnull(x);
+	ck_assert_str_eq(fstate_names[x->state], "REGULAR_OPEN");
+	/* It starts: then, and only then, the original goes. */
+	fake_find(&h.f.c[ALPHA], index_record(&h, 0)->clone)->starting = 0;
+	harness_run(&h);
+	ck_assert(h.finished);
+	ck_assert_uint_eq(h.sum.done, 1);
+	ck_assert_str_eq(fstate_names[fake_find(&h.f.c[ALPHA],
+	    "cs0")->state], "ACTIVE");
+	action_record_free(promotion);
+	harness_free(&h);
+}
+END_TEST
+
+/* An old leader that cannot reach the new one keeps its index. */
+START_TEST(unreachable_new_leader_keeps_the_index)
+{
+	struct harness			 h;
+	struct action_record		*promotion;
+	const struct action_index_record *ir;
+	struct fake_index		*x;
+
+	harness_init(&h, 2, "ur", 0);
+	h.f.c[ALPHA].down = true;
+	promotion = promote_and_keep(&h);
+	h.f.c[ALPHA].down = false;
+	h.f.c[ALPHA].cut = true;
+	harness_start(&h, FSM_ACTION_FAILBACK, promotion);
+	harness_run(&h);
+	ck_assert(!h.finished);
+	ir = index_record(&h, 0);
+	ck_assert_int_eq(ir->step, STEP_REACH);
+	ck_assert_int_eq(action_index_status(ir),
+	    ACTION_INDEX_AWAITING_CONFIRMATION);
+	ck_assert_str_eq(ir->error_type, "remote_unreachable");
+	x = fake_find(&h.f.c[ALPHA], "ur0");
+	ck_assert_ptr_nonnull(x);
+	ck_assert_str_eq(fstate_names[x->state], "REGULAR_OPEN");
+	/* The operator fixed the link and confirms. */
+	h.f.c[ALPHA].cut = false;
+	ck_assert_uint_eq(action_confirm(h.e), 2);
+	harness_run(&h);
+	ck_assert(h.finished);
+	ck_assert_uint_eq(h.sum.done, 2);
+	action_record_free(promotion);
+	harness_free(&h);
+}
+END_TEST
+
+/* A retried failback: an index that already follows is not divergent. */
+START_TEST(already_following_is_done)
+{
+	struct harness			 h;
+	struct action_record		*promotion;
+	struct fake_index		*x;
+
+	harness_init(&h, 1, "af", 0);
+	h.f.c[ALPHA].down = true;
+	promotion = promote_and_keep(&h);
+	h.f.c[ALPHA].down = false;
+	x = fake_find(&h.f.c[ALPHA], "af0");
+	x->state = F_ACTIVE;
+	x->max_seq[0] += 7;
+	snprintf(x->remote, sizeof x->remote, "beta");
+	snprintf(x->leader, sizeof x->leader, "af0-f");
+	harness_start(&h, FSM_ACTION_FAILBACK, promotion);
+	harness_run(&h);
+	ck_assert(h.finished);
+	ck_assert_uint_eq(h.sum.done, 1);
+	ck_assert_uint_eq(h.sum.divergent, 0);
+	ck_assert(!x->write_block);
+	ck_assert_ptr_null(index_record(&h, 0)->clone);
+	action_record_free(promotion);
+	harness_free(&h);
+}
+END_TEST
+
+/*
+ * A promotion failed on one index; retried, it takes that one up where it
+ * failed and never closes the others again (they take writes already).
+ */
+START_TEST(retried_promotion_leaves_done_indices_alone)
+{
+	struct harness		 h;
+	struct action_record	*failed;
+	char			*cause = NULL;
+	int64_t			 gcp;
+
+	harness_init(&h, 3, "rt", 0);
+	h.f.c[ALPHA].down = true;
+	/* Refused in its batch, then alone. */
+	fake_inject(&h.f, BETA, "rt1-f", "close", 400,
+	    "illegal_argument_exception", 2);
+	harness_start(&h, FSM_ACTION_PROMOTE, NULL);
+	harness_run(&h);
+	ck_assert(h.finished);
+	ck_assert_uint_eq(h.sum.done, 2);
+	ck_assert_uint_eq(h.sum.failed, 1);
+	failed = record_copy(h.last);
+	gcp = failed->indices[0].follower_global_checkpoint[0];
+	/* A close reaching a done index now would fail the retry. */
+	fake_inject(&h.f, BETA, "rt0-f", "close", 400,
+	    "illegal_argument_exception", -1);
+	fake_inject(&h.f, BETA, "rt2-f", "close", 400,
+	    "illegal_argument_exception", -1);
+	fake_find(&h.f.c[BETA], "rt0-f")->max_seq[0] += 9;
+	h.finished = false;
+	if (action_retry(h.e, failed, &cause) != 0)
+		ck_abort_msg("retry: %s", cause);
+	harness_run(&h);
+	ck_assert(h.finished);
+	ck_assert_uint_eq(h.sum.done, 3);
+	ck_assert_uint_eq(h.sum.failed, 0);
+	assert_promoted(&h, 3);
+	/* The first attempt's record of the done index is kept. */
+	ck_assert_int_eq(index_record(&h, 0)->follower_global_checkpoint[0],
+	    gcp);
+	action_record_free(failed);
+	harness_free(&h);
+}
+END_TEST
+
+/* A follow's restore takes as long as it takes; its progress shows. */
+START_TEST(restore_is_waited_for)
+{
+	struct harness			 h;
+	struct action_record		*promotion;
+	const struct action_index_record *ir;
+
+	harness_init(&h, 1, "rs", 0);
+	h.f.c[ALPHA].down = true;
+	promotion = promote_and_keep(&h);
+	h.f.c[ALPHA].down = false;
+	h.f.c[ALPHA].restoring = 1000000;
+	harness_start(&h, FSM_ACTION_FAILBACK, promotion);
+	harness_run_for(&h, 300);
+	ck_assert(!h.finished);
+	ir = index_record(&h, 0);
+	ck_assert_int_eq(ir->step, STEP_RESTORE);
+	ck_assert_str_eq(ir->error_reason, "the follow's restore has copied "
+	    "50% (5 of 10 bytes)");
+	fake_find(&h.f.c[ALPHA], "rs0")->starting = 0;
+	harness_run(&h);
+	ck_assert(h.finished);
+	ck_assert_uint_eq(h.sum.done, 1);
+	action_record_free(promotion);
+	harness_free(&h);
+}
+END_TEST
+
+/* An old-leader index re-created since it led is never replaced. */
+START_TEST(recreated_index_is_refused)
+{
+	struct harness			 h;
+	struct action_record		*promotion;
+	const struct action_index_record *ir;
+
+	harness_init(&h, 2, "rc", 0);
+	h.f.c[ALPHA].down = true;
+	promotion = promote_and_keep(&h);
+	h.f.c[ALPHA].down = false;
+	promotion->indices[0].uuid = xstrdup("uuid-pinned-long-ago");
+	promotion->indices[1].uuid = xstrdup("uuid-rc1");
+	harness_start(&h, FSM_ACTION_FAILBACK, promotion);
+	harness_run(&h);
+	ck_assert(h.finished);
+	ir = index_record(&h, 0);
+	ck_assert_int_eq(ir->step, STEP_FAILED);
+	ck_assert_str_eq(ir->error_type, "index_recreated");
+	ck_assert_str_eq(fstate_names[fake_find(&h.f.c[ALPHA],
+	    "rc0")->state], "REGULAR_OPEN");
+	/* The one whose uuid is the pinned one is failed back. */
+	ck_assert_int_eq(index_record(&h, 1)->step, STEP_DONE);
 	action_record_free(promotion);
 	harness_free(&h);
 }
@@ -1864,7 +2250,8 @@ START_TEST(switchover_times_out_without_change)
 	harness_run(&h);
 	ck_assert(h.finished);
 	ck_assert_str_eq(h.sum.error_type, "lag_timeout");
-	ck_assert_int_eq(h.f.mutating, 0);
+	/* Writes were blocked for the wait, and the blocks lifted. */
+	ck_assert_int_eq(h.f.mutating, 4);
 	ck_assert_uint_eq(h.sum.done, 0);
 	after = fake_dump(&h.f);
 	ck_assert_str_eq(before, after);
@@ -1891,7 +2278,7 @@ START_TEST(switchover_not_fooled_by_a_stale_follower)
 	harness_run(&h);
 	ck_assert(h.finished);
 	ck_assert_str_eq(h.sum.error_type, "lag_timeout");
-	ck_assert_int_eq(h.f.mutating, 0);
+	ck_assert_int_eq(h.f.mutating, 4);
 	ck_assert_int_ge(h.f.lag_reads, 1);
 	after = fake_dump(&h.f);
 	ck_assert_str_eq(before, after);
@@ -1914,6 +2301,9 @@ abort_on_third_read(int fd, short events, void *arg)
 		    h, &(struct timeval){ 0, 1000 });
 		return;
 	}
+	/* While it waits for lag 0, the old leader takes no write. */
+	ck_assert(fake_find(&h->f.c[ALPHA], "ab0")->write_block);
+	ck_assert(fake_find(&h->f.c[ALPHA], "ab1")->write_block);
 	ck_assert_int_eq(action_abort(h->e, &cause), 0);
 }
 
@@ -1934,7 +2324,7 @@ START_TEST(switchover_abort_only_before_any_change)
 	harness_run(&h);
 	ck_assert(h.finished);
 	ck_assert_str_eq(h.sum.error_type, "aborted");
-	ck_assert_int_eq(h.f.mutating, 0);
+	ck_assert_int_eq(h.f.mutating, 4);
 	after = fake_dump(&h.f);
 	ck_assert_str_eq(before, after);
 	free(before);
@@ -2286,6 +2676,13 @@ main(void)
 	tcase_add_test(tc, missing_follower_fails);
 	tcase_add_test(tc, failback_without_divergence_deletes_and_follows);
 	tcase_add_test(tc, failback_with_divergence_waits_then_copies);
+	tcase_add_test(tc, gap_above_checkpoint_is_divergent);
+	tcase_add_test(tc, copy_must_start_before_the_delete);
+	tcase_add_test(tc, unreachable_new_leader_keeps_the_index);
+	tcase_add_test(tc, already_following_is_done);
+	tcase_add_test(tc, retried_promotion_leaves_done_indices_alone);
+	tcase_add_test(tc, recreated_index_is_refused);
+	tcase_add_test(tc, restore_is_waited_for);
 	tcase_add_test(tc, failback_leaves_unpromoted_indices_alone);
 	tcase_add_test(tc, follow_onto_a_foreign_index_fails);
 	tcase_add_test(tc, failback_without_record_holds_every_index);

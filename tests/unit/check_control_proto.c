@@ -96,6 +96,14 @@ START_TEST(parse_accepts)
 	req = parse_ok("ops:42 failback\n");
 	ck_assert_str_eq(req.id, "ops:42");
 	ck_assert_int_eq(req.command, FSM_COMMAND_FAILBACK);
+	ck_assert_str_eq(req.arg, "");
+	req = parse_ok("reset-identity clusterA\n");
+	ck_assert_str_eq(req.id, "");
+	ck_assert_int_eq(req.command, FSM_COMMAND_RESET_IDENTITY);
+	ck_assert_str_eq(req.arg, "clusterA");
+	req = parse_ok("ops:7 reset-identity clusterB");
+	ck_assert_str_eq(req.id, "ops:7");
+	ck_assert_str_eq(req.arg, "clusterB");
 }
 END_TEST
 
@@ -112,6 +120,11 @@ START_TEST(parse_rejects)
 	parse_bad("confirm\nabort\n", 14, "more than one line");
 	parse_bad("x\033[2J confirm", 13, "control character");
 	parse_bad("confirm\0abort", 13, "NUL");
+	parse_bad("reset-identity\n", 15, "needs the cluster's name");
+	parse_bad("id reset-identity\n", 18, "needs the cluster's name");
+	parse_bad("confirm clusterA\n", 17, "takes no argument");
+	parse_bad("id confirm clusterA\n", 20, "takes no argument");
+	parse_bad("id reset-identity a b\n", 22, "[ID] COMMAND [CLUSTER]");
 
 	memset(long_id, 'a', sizeof long_id - 1);
 	long_id[CONTROL_PROTO_ID_MAX] = '\0';
@@ -130,16 +143,26 @@ START_TEST(format_round_trip)
 	enum fsm_command	c;
 	char			line[CONTROL_PROTO_LINE_MAX + 1];
 
+	memset(&req, 0, sizeof req);
 	control_proto_make_id(req.id, sizeof req.id);
 	for (c = 0; c < FSM_COMMAND_MAX; c++) {
 		req.command = c;
+		snprintf(req.arg, sizeof req.arg, "%s",
+		    c == FSM_COMMAND_RESET_IDENTITY ? "clusterA" : "");
 		ck_assert_int_eq(control_proto_format(&req, line, sizeof line),
 		    0);
 		ck_assert_int_eq(line[strlen(line) - 1], '\n');
 		back = parse_ok(line);
 		ck_assert_str_eq(back.id, req.id);
 		ck_assert_int_eq(back.command, c);
+		ck_assert_str_eq(back.arg, req.arg);
 	}
+	req.command = FSM_COMMAND_RESET_IDENTITY;
+	req.arg[0] = '\0';
+	ck_assert_int_eq(control_proto_format(&req, line, sizeof line), -1);
+	snprintf(req.arg, sizeof req.arg, "a b");
+	ck_assert_int_eq(control_proto_format(&req, line, sizeof line), -1);
+	req.arg[0] = '\0';
 	req.id[0] = '\0';
 	req.command = FSM_COMMAND_ABORT;
 	ck_assert_int_eq(control_proto_format(&req, line, sizeof line), 0);
@@ -167,6 +190,7 @@ START_TEST(submit_never_overwrites)
 	struct stat		 st;
 	char			*cause = NULL;
 
+	memset(&req, 0, sizeof req);
 	snprintf(req.id, sizeof req.id, "first");
 	req.command = FSM_COMMAND_CONFIRM;
 	ck_assert_int_eq(control_proto_submit(tmpdir, &req, &cause), 0);
@@ -198,6 +222,7 @@ START_TEST(withdraw_only_own)
 	struct control_request	 req;
 	char			*cause = NULL;
 
+	memset(&req, 0, sizeof req);
 	snprintf(req.id, sizeof req.id, "mine");
 	req.command = FSM_COMMAND_HOLD;
 	ck_assert_int_eq(control_proto_submit(tmpdir, &req, &cause), 0);

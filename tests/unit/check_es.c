@@ -182,7 +182,7 @@ START_TEST(follow_body)
 	    "clusterB", "kibana_sample_data_ecommerce2", &cause), 0);
 	ck_assert_int_eq(c.method, HTTP_PUT);
 	ck_assert_str_eq(c.path, "/kibana_sample_data_ecommerce/_ccr/follow"
-	    "?wait_for_active_shards=1");
+	    "?wait_for_active_shards=0");
 	ck_assert_str_eq(c.body, "{\"remote_cluster\":\"clusterB\","
 	    "\"leader_index\":\"kibana_sample_data_ecommerce2\"}");
 	es_call_clear(&c);

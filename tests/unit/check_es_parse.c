@@ -565,6 +565,104 @@ START_TEST(version_numbers)
 }
 END_TEST
 
+START_TEST(cluster_uuid_read)
+{
+	json_t	*root;
+	char	 uuid[64], *cause = NULL;
+
+	root = load("{\"name\":\"n\",\"cluster_name\":\"a\",\"cluster_uuid\":"
+	    "\"hHtKwMbuT9W0PpQDomXcbQ\",\"version\":{\"number\":\"8.17.3\"}}");
+	ck_assert_int_eq(es_parse_cluster_uuid(root, uuid, sizeof uuid,
+	    &cause), 0);
+	ck_assert_str_eq(uuid, "hHtKwMbuT9W0PpQDomXcbQ");
+	json_decref(root);
+	/* Not recovered yet: no identity to pin. */
+	root = load("{\"cluster_uuid\":\"_na_\"}");
+	ck_assert_int_eq(es_parse_cluster_uuid(root, uuid, sizeof uuid,
+	    &cause), 0);
+	ck_assert_str_eq(uuid, "");
+	json_decref(root);
+	root = load("{\"cluster_uuid\":7}");
+	ck_assert_int_eq(es_parse_cluster_uuid(root, uuid, sizeof uuid,
+	    &cause), -1);
+	free(cause);
+	json_decref(root);
+}
+END_TEST
+
+START_TEST(denials_named)
+{
+	char	d[160];
+
+	ck_assert_int_eq(es_denial(401, "unable to authenticate user [ccr] "
+	    "for REST request [/]", d, sizeof d), OBS_DENIAL_CREDENTIALS);
+	ck_assert_str_eq(d, "credentials rejected");
+	ck_assert_int_eq(es_denial(403, "action [indices:admin/close] is "
+	    "unauthorized for user [ccr_daemon] with effective roles "
+	    "[ccr_role] on indices [logs-follower], this action is granted "
+	    "by the index privileges [manage,all]", d, sizeof d),
+	    OBS_DENIAL_PRIVILEGE);
+	ck_assert_str_eq(d, "privilege missing: indices:admin/close");
+	ck_assert_int_eq(es_denial(403, "current license is non-compliant "
+	    "for [ccr]", d, sizeof d), OBS_DENIAL_PRIVILEGE);
+	ck_assert_str_eq(d, "privilege missing: current license is "
+	    "non-compliant for [ccr]");
+	ck_assert_int_eq(es_denial(404, "x", d, sizeof d), OBS_DENIAL_NONE);
+	ck_assert_int_eq(es_denial(500, NULL, d, sizeof d), OBS_DENIAL_NONE);
+}
+END_TEST
+
+START_TEST(resolve_unreachable_only_on_link_errors)
+{
+	struct es_resolved	r;
+
+	memset(&r, 0, sizeof r);
+	r.found = true;
+	ck_assert(es_resolved_unreachable(&r));
+	snprintf(r.error, sizeof r.error, "Request timed out before "
+	    "receiving a response from the remote cluster");
+	ck_assert(es_resolved_unreachable(&r));
+	snprintf(r.error, sizeof r.error, "security_exception: unable to "
+	    "authenticate user [ccr]");
+	ck_assert(!es_resolved_unreachable(&r));
+	r.connected = true;
+	r.error[0] = '\0';
+	ck_assert(!es_resolved_unreachable(&r));
+	r.found = false;
+	r.connected = false;
+	ck_assert(!es_resolved_unreachable(&r));
+}
+END_TEST
+
+START_TEST(has_privileges_answer)
+{
+	struct es_privileges	 pv;
+	json_t			*root;
+	char			*cause = NULL;
+
+	root = load("{\"username\":\"ccr\",\"has_all_requested\":false,"
+	    "\"cluster\":{\"monitor\":true,\"manage_ccr\":false},"
+	    "\"index\":{\"f1\":{\"manage\":true,\"manage_follow_index\":"
+	    "false}},\"application\":{}}");
+	ck_assert_int_eq(es_parse_has_privileges(root, &pv, &cause), 0);
+	ck_assert(!pv.all);
+	ck_assert_uint_eq(pv.n, 4);
+	ck_assert(es_privileges_granted(&pv, NULL, "monitor"));
+	ck_assert(!es_privileges_granted(&pv, NULL, "manage_ccr"));
+	ck_assert(es_privileges_granted(&pv, "f1", "manage"));
+	ck_assert(!es_privileges_granted(&pv, "f1", "manage_follow_index"));
+	/* Not asked is not granted. */
+	ck_assert(!es_privileges_granted(&pv, "f2", "manage"));
+	ck_assert(!es_privileges_granted(&pv, NULL, "manage"));
+	es_privileges_clear(&pv);
+	json_decref(root);
+	root = load("{\"has_all_requested\":true,\"cluster\":{\"monitor\":1}}");
+	ck_assert_int_eq(es_parse_has_privileges(root, &pv, &cause), -1);
+	free(cause);
+	json_decref(root);
+}
+END_TEST
+
 START_TEST(resolve_cluster_example)
 {
 	static const char	 text[] = "{\"(local)\":{\"connected\":true,"
@@ -840,6 +938,10 @@ es_parse_suite(void)
 	tcase_add_test(tc, lookups_do_not_depend_on_order);
 	tcase_add_test(tc, overlong_names_refused);
 	tcase_add_test(tc, action_answers);
+	tcase_add_test(tc, cluster_uuid_read);
+	tcase_add_test(tc, denials_named);
+	tcase_add_test(tc, resolve_unreachable_only_on_link_errors);
+	tcase_add_test(tc, has_privileges_answer);
 	tcase_add_test(tc, ccr_stats_extreme_checkpoints);
 	suite_add_tcase(s, tc);
 	return (s);

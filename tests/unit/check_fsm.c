@@ -1308,6 +1308,7 @@ START_TEST(restore_resumes_actions)
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		memset(&sv, 0, sizeof sv);
 		sv.state = cases[i].state;
+		sv.action_touched = true;
 		ck_assert_int_eq(fsm_restore(&f, &sv, 5000, &out), 0);
 		ck_assert_int_eq(f.state, cases[i].state);
 		ck_assert_int_eq(out.new_state, cases[i].state);
@@ -1496,24 +1497,33 @@ same_fsm(const struct fsm *a, const struct fsm *b)
 static const int command_table[FSM_STATE_MAX][FSM_COMMAND_MAX] = {
 	[FSM_STATE_REPLICATING] = { R, R, FSM_STATE_REPLICATING,
 	    FSM_STATE_REPLICATING, FSM_STATE_PROMOTING, R,
-	    FSM_STATE_SWITCHING_OVER },
+	    FSM_STATE_SWITCHING_OVER,
+	    FSM_STATE_REPLICATING },
 	[FSM_STATE_LEADER_SUSPECT] = { R, R, FSM_STATE_LEADER_SUSPECT,
-	    FSM_STATE_LEADER_SUSPECT, FSM_STATE_PROMOTING, R, R },
+	    FSM_STATE_LEADER_SUSPECT, FSM_STATE_PROMOTING, R, R,
+	    FSM_STATE_LEADER_SUSPECT },
 	[FSM_STATE_AWAITING_CONFIRMATION] = { FSM_STATE_PROMOTING,
 	    FSM_STATE_LEADER_SUSPECT, FSM_STATE_AWAITING_CONFIRMATION,
-	    FSM_STATE_AWAITING_CONFIRMATION, FSM_STATE_PROMOTING, R, R },
+	    FSM_STATE_AWAITING_CONFIRMATION, FSM_STATE_PROMOTING, R, R,
+	    FSM_STATE_AWAITING_CONFIRMATION },
 	[FSM_STATE_PROMOTING] = { R, R, FSM_STATE_PROMOTING,
-	    FSM_STATE_PROMOTING, R, R, R },
+	    FSM_STATE_PROMOTING, R, R, R,
+	    FSM_STATE_PROMOTING },
 	[FSM_STATE_PROMOTED] = { R, R, FSM_STATE_PROMOTED,
-	    FSM_STATE_PROMOTED, R, FSM_STATE_FAILING_BACK, R },
+	    FSM_STATE_PROMOTED, R, FSM_STATE_FAILING_BACK, R,
+	    FSM_STATE_PROMOTED },
 	[FSM_STATE_FAILING_BACK] = { R, R, FSM_STATE_FAILING_BACK,
-	    FSM_STATE_FAILING_BACK, R, R, R },
+	    FSM_STATE_FAILING_BACK, R, R, R,
+	    FSM_STATE_FAILING_BACK },
 	[FSM_STATE_SWITCHING_OVER] = { R, R, FSM_STATE_SWITCHING_OVER,
-	    FSM_STATE_SWITCHING_OVER, R, R, R },
+	    FSM_STATE_SWITCHING_OVER, R, R, R,
+	    FSM_STATE_SWITCHING_OVER },
 	[FSM_STATE_DEGRADED] = { R, R, FSM_STATE_DEGRADED,
-	    FSM_STATE_DEGRADED, FSM_STATE_PROMOTING, R, R },
+	    FSM_STATE_DEGRADED, FSM_STATE_PROMOTING, R, R,
+	    FSM_STATE_DEGRADED },
 	[FSM_STATE_FAILED] = { R, FSM_STATE_REPLICATING, FSM_STATE_FAILED,
-	    FSM_STATE_FAILED, FSM_STATE_PROMOTING, R, R },
+	    FSM_STATE_FAILED, FSM_STATE_PROMOTING, R, R,
+	    FSM_STATE_FAILED },
 };
 #undef R
 
@@ -1592,6 +1602,265 @@ START_TEST(thresholds_below_one_count_as_one)
 }
 END_TEST
 
+
+/* n rounds with the leader dead; none may start an action. */
+static void
+dead_rounds_quiet(struct sim *s, int n)
+{
+	while (n-- > 0) {
+		round_(s);
+		ck_assert_int_eq(s->out.action, FSM_ACTION_NONE);
+		ck_assert_int_ne(s->fsm.state, FSM_STATE_PROMOTING);
+		ck_assert_int_ne(s->fsm.state, FSM_STATE_AWAITING_CONFIRMATION);
+	}
+}
+
+START_TEST(unlisted_remote_never_agrees)
+{
+	struct sim	s;
+
+	/* A node without remote_cluster_client: _remote/info is {}. */
+	sim_init(&s);
+	round_(&s);
+	leader_dies(&s);
+	s.obs.link.remote_listed = TRI_NO;
+	s.obs.link.remote_connected = TRI_UNKNOWN;
+	s.obs.link.probe_ok = TRI_UNKNOWN;
+	s.obs.link.failed_reads_delta = 5;
+	s.obs.link.read_exceptions = 1;
+	s.obs.link.max_since_last_read_ms = 60000;
+	dead_rounds_quiet(&s, 10);
+	ck_assert_int_eq(s.fsm.state, FSM_STATE_DEGRADED);
+	ck_assert(strstr(s.fsm.reason, "_remote/info") != NULL);
+	ck_assert(strstr(s.fsm.reason, "remote_cluster_client") != NULL);
+	/* The operator still may. */
+	ck_assert_int_eq(cmd(&s, FSM_COMMAND_PROMOTE), 0);
+	ck_assert_int_eq(s.out.action, FSM_ACTION_PROMOTE);
+
+	/* The same with agreement not required: degraded, never promoted
+	 * by the machine's own judgement of the follower either. */
+	sim_init(&s);
+	round_(&s);
+	s.obs.link.remote_listed = TRI_NO;
+	ck_assert_int_eq(round_(&s), FSM_STATE_DEGRADED);
+	s.obs.link.remote_listed = TRI_YES;
+	ck_assert_int_eq(round_(&s), FSM_STATE_REPLICATING);
+}
+END_TEST
+
+START_TEST(probe_error_is_not_agreement)
+{
+	struct sim	s;
+
+	/* The remote rejected the follower's credentials: connected false
+	 * with an error. The link being down otherwise proves nothing. */
+	sim_init(&s);
+	round_(&s);
+	leader_dies(&s);
+	s.obs.link.probe_ok = TRI_UNKNOWN;
+	s.obs.link.probe_rejected = true;
+	snprintf(s.obs.link.probe_error, sizeof s.obs.link.probe_error,
+	    "security_exception: unable to authenticate user [ccr]");
+	dead_rounds_quiet(&s, 10);
+	ck_assert_int_eq(s.fsm.state, FSM_STATE_LEADER_SUSPECT);
+	ck_assert(strstr(s.fsm.reason, "something answered") != NULL);
+	/* The timeout form is a real "no": promotion goes on. */
+	s.obs.link.probe_rejected = false;
+	s.obs.link.probe_ok = TRI_NO;
+	rounds_quiet(&s, 2);
+	ck_assert_int_eq(round_(&s), FSM_STATE_PROMOTING);
+}
+END_TEST
+
+START_TEST(working_replication_vetoes_agreement)
+{
+	struct sim	s;
+	uint64_t	first;
+
+	/* Counters advancing between samples taken after the first failure. */
+	sim_init(&s);
+	round_(&s);
+	leader_dies(&s);
+	round_(&s);
+	first = s.now;
+	s.obs.link.reads_advanced_after_ms = first + 10;
+	dead_rounds_quiet(&s, 8);
+	ck_assert(strstr(s.fsm.reason, "still replicates") != NULL);
+	s.obs.link.reads_advanced_after_ms = 0;
+	rounds_quiet(&s, 2);
+	ck_assert_int_eq(round_(&s), FSM_STATE_PROMOTING);
+
+	/* An advance from a sample taken before the failure is history. */
+	sim_init(&s);
+	round_(&s);
+	s.obs.link.reads_advanced_after_ms = s.now - 500;
+	leader_dies(&s);
+	rounds_quiet(&s, 2);
+	ck_assert_int_eq(round_(&s), FSM_STATE_PROMOTING);
+
+	/* A clean read sent after the first failure: replication works. */
+	sim_init(&s);
+	round_(&s);
+	leader_dies(&s);
+	round_(&s);
+	s.obs.link.clean_read_sent_ms = s.now + 1;
+	dead_rounds_quiet(&s, 8);
+	/* One sent before it (the read hanging in a blackhole) is not. */
+	s.obs.link.clean_read_sent_ms = 1;
+	rounds_quiet(&s, 2);
+	ck_assert_int_eq(round_(&s), FSM_STATE_PROMOTING);
+
+	/* Working replication also vetoes a "cut link" degradation. */
+	sim_init(&s);
+	round_(&s);
+	s.obs.link.probe_ok = TRI_NO;
+	s.obs.link.clean_read_sent_ms = s.now;
+	rounds_quiet(&s, 5);
+	ck_assert_int_eq(s.fsm.state, FSM_STATE_REPLICATING);
+}
+END_TEST
+
+START_TEST(refusals_are_alive)
+{
+	struct sim	s;
+
+	/* The leader answers 401: never lost, degraded with the reason. */
+	sim_init(&s);
+	round_(&s);
+	leader_dies(&s);
+	s.obs.leader.denial = OBS_DENIAL_CREDENTIALS;
+	snprintf(s.obs.leader.denied, sizeof s.obs.leader.denied,
+	    "credentials rejected");
+	dead_rounds_quiet(&s, 10);
+	ck_assert_int_eq(s.fsm.state, FSM_STATE_DEGRADED);
+	ck_assert_uint_eq(s.fsm.leader_failures, 0);
+	ck_assert(strstr(s.fsm.reason, "credentials rejected") != NULL);
+
+	/* The follower answers 403 on its stats: no agreement from it. */
+	sim_init(&s);
+	round_(&s);
+	leader_dies(&s);
+	s.obs.follower.denial = OBS_DENIAL_PRIVILEGE;
+	snprintf(s.obs.follower.denied, sizeof s.obs.follower.denied,
+	    "privilege missing: cluster:monitor/ccr/stats");
+	dead_rounds_quiet(&s, 10);
+	ck_assert_int_eq(s.fsm.state, FSM_STATE_DEGRADED);
+	ck_assert(strstr(s.fsm.reason,
+	    "privilege missing: cluster:monitor/ccr/stats") != NULL);
+	/* Even without agreement required. */
+	s.p.require_follower_agreement = false;
+	dead_rounds_quiet(&s, 5);
+
+	/* A follower refusing everything is not "unreachable" either. */
+	sim_init(&s);
+	round_(&s);
+	set_cluster(&s.obs.follower, false);
+	s.obs.follower.denial = OBS_DENIAL_CREDENTIALS;
+	snprintf(s.obs.follower.denied, sizeof s.obs.follower.denied,
+	    "credentials rejected");
+	rounds_quiet(&s, 5);
+	ck_assert_uint_eq(s.fsm.follower_failures, 0);
+	ck_assert(strstr(s.fsm.reason, "credentials rejected") != NULL);
+
+	/* A pending promotion is cancelled by a leader that refuses us. */
+	sim_init(&s);
+	s.p.confirm_promote = true;
+	round_(&s);
+	leader_dies(&s);
+	rounds_quiet(&s, 3);
+	ck_assert_int_eq(s.fsm.state, FSM_STATE_AWAITING_CONFIRMATION);
+	s.obs.leader.denial = OBS_DENIAL_CREDENTIALS;
+	round_(&s);
+	ck_assert_int_ne(s.fsm.state, FSM_STATE_AWAITING_CONFIRMATION);
+	ck_assert_int_eq(s.fsm.pending, FSM_ACTION_NONE);
+}
+END_TEST
+
+START_TEST(identity_change_stops_actions)
+{
+	struct sim	s;
+
+	/* The follower url now answers as another cluster. */
+	sim_init(&s);
+	round_(&s);
+	leader_dies(&s);
+	s.obs.follower.identity_changed = true;
+	snprintf(s.obs.follower.identity, sizeof s.obs.follower.identity,
+	    "http://b answers as cluster_uuid X, pinned Y");
+	dead_rounds_quiet(&s, 6);
+	ck_assert_int_eq(s.fsm.state, FSM_STATE_DEGRADED);
+	ck_assert(strstr(s.fsm.reason, "identity changed") != NULL);
+	ck_assert_int_eq(cmd(&s, FSM_COMMAND_PROMOTE), -1);
+	ck_assert(reason_has(&s, "reset-identity"));
+	ck_assert_int_eq(cmd(&s, FSM_COMMAND_RESET_IDENTITY), 0);
+	ck_assert_int_eq(s.out.action, FSM_ACTION_NONE);
+	ck_assert_int_eq(cmd(&s, FSM_COMMAND_PROMOTE), 0);
+
+	/* The leader url swapped: never lost, no failback to it either. */
+	sim_init(&s);
+	round_(&s);
+	s.obs.leader.identity_changed = true;
+	snprintf(s.obs.leader.identity, sizeof s.obs.leader.identity,
+	    "http://a answers as cluster_uuid X, pinned Y");
+	s.obs.link.probe_ok = TRI_NO;
+	s.obs.link.remote_connected = TRI_NO;
+	rounds_quiet(&s, 6);
+	ck_assert_int_eq(s.fsm.state, FSM_STATE_DEGRADED);
+	ck_assert_uint_eq(s.fsm.leader_failures, 0);
+	ck_assert_int_eq(cmd(&s, FSM_COMMAND_SWITCHOVER), -1);
+	ck_assert(reason_has(&s, "identity changed"));
+
+	sim_init(&s);
+	to_promoted(&s);
+	s.obs.follower.identity_changed = true;
+	old_leader_healthy(&s, 6);
+	ck_assert_int_eq(s.fsm.state, FSM_STATE_PROMOTED);
+	ck_assert_int_eq(s.out.action, FSM_ACTION_NONE);
+	ck_assert_int_eq(cmd(&s, FSM_COMMAND_FAILBACK), -1);
+}
+END_TEST
+
+START_TEST(restore_redecides_untouched_actions)
+{
+	static const struct {
+		enum fsm_state	state;
+		enum fsm_state	back;
+	} cases[] = {
+		{ FSM_STATE_PROMOTING, FSM_STATE_REPLICATING },
+		{ FSM_STATE_FAILING_BACK, FSM_STATE_PROMOTED },
+		{ FSM_STATE_SWITCHING_OVER, FSM_STATE_REPLICATING }
+	};
+	struct sim		s;
+	struct fsm_saved	sv;
+	size_t			i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		memset(&sv, 0, sizeof sv);
+		sv.state = cases[i].state;
+		sv.forced = true;
+		ck_assert_int_eq(fsm_restore(&s.fsm, &sv, 5000, &s.out), 0);
+		ck_assert_int_eq(s.fsm.state, cases[i].back);
+		ck_assert_int_eq(s.out.action, FSM_ACTION_NONE);
+		ck_assert_int_eq(s.fsm.action, FSM_ACTION_NONE);
+		ck_assert(reason_has(&s, "deciding afresh"));
+	}
+
+	/* Killed while pre_promote ran; the leader is back: nothing. */
+	sim_init(&s);
+	memset(&sv, 0, sizeof sv);
+	sv.state = FSM_STATE_PROMOTING;
+	ck_assert_int_eq(fsm_restore(&s.fsm, &sv, s.now, &s.out), 0);
+	rounds_quiet(&s, 10);
+	ck_assert_int_eq(s.fsm.state, FSM_STATE_REPLICATING);
+	/* Still dead after the restart: decided again, from scratch. */
+	sim_init(&s);
+	ck_assert_int_eq(fsm_restore(&s.fsm, &sv, s.now, &s.out), 0);
+	leader_dies(&s);
+	rounds_quiet(&s, 2);
+	ck_assert_int_eq(round_(&s), FSM_STATE_PROMOTING);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -1643,6 +1912,12 @@ main(void)
 	tcase_add_test(tc, every_command_in_every_state);
 	tcase_add_test(tc, forced_promote_needs_follower);
 	tcase_add_test(tc, thresholds_below_one_count_as_one);
+	tcase_add_test(tc, unlisted_remote_never_agrees);
+	tcase_add_test(tc, probe_error_is_not_agreement);
+	tcase_add_test(tc, working_replication_vetoes_agreement);
+	tcase_add_test(tc, refusals_are_alive);
+	tcase_add_test(tc, identity_change_stops_actions);
+	tcase_add_test(tc, restore_redecides_untouched_actions);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

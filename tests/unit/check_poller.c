@@ -43,6 +43,12 @@ struct fake {
 	bool		 plain;		/* f1 unfollowed: a plain index */
 	bool		 deleted;	/* f1 does not exist */
 	int		 failed_reads;
+	int		 ops_read;
+	const char	*uuid;		/* GET /'s cluster_uuid */
+	int		 deny_health;	/* 401 or 403 on health, 0: none */
+	bool		 deny_stats;	/* 403 on the _ccr/stats summary */
+	bool		 no_remotes;	/* a node without the remote role */
+	bool		 probe_security; /* connected false, security error */
 	int		 requests;
 	int		 info_requests;	/* _all/_ccr/info */
 	char		 paths[16][256];
@@ -116,13 +122,33 @@ fake_handle(struct evhttp_request *req, void *arg)
 	if (strncmp(uri, "/_cluster/health", 16) == 0) {
 		if (f->hang_health)
 			return;
+		if (f->deny_health == 401) {
+			reply(req, 401, "{\"error\":{\"type\":"
+			    "\"security_exception\",\"reason\":\"unable to "
+			    "authenticate user [ccr] for REST request "
+			    "[/_cluster/health]\"},\"status\":401}");
+			return;
+		}
 		snprintf(buf, sizeof buf, "{\"cluster_name\":\"x\","
 		    "\"status\":\"%s\",\"timed_out\":false}", f->health);
 		reply(req, 200, buf);
 	} else if (strncmp(uri, "/?", 2) == 0) {
-		snprintf(buf, sizeof buf, "{\"version\":{\"number\":\"%s\"}}",
-		    f->version);
+		snprintf(buf, sizeof buf, "{\"version\":{\"number\":\"%s\"}%s%s%s}",
+		    f->version, f->uuid != NULL ? ",\"cluster_uuid\":\"" : "",
+		    f->uuid != NULL ? f->uuid : "", f->uuid != NULL ? "\"" : "");
 		reply(req, 200, buf);
+	} else if (strncmp(uri, "/_remote/info", 13) == 0 && f->no_remotes) {
+		reply(req, 200, "{}");
+	} else if (strncmp(uri, "/_resolve/cluster/", 18) == 0 &&
+	    f->no_remotes) {
+		reply(req, 404, "{\"error\":{\"type\":"
+		    "\"no_such_remote_cluster_exception\",\"reason\":\"no such "
+		    "remote cluster: [clusterA]\"},\"status\":404}");
+	} else if (strncmp(uri, "/_ccr/stats?", 12) == 0 && f->deny_stats) {
+		reply(req, 403, "{\"error\":{\"type\":\"security_exception\","
+		    "\"reason\":\"action [cluster:monitor/ccr/stats] is "
+		    "unauthorized for user [ccr] with effective roles [x]\"},"
+		    "\"status\":403}");
 	} else if (strncmp(uri, "/_remote/info", 13) == 0) {
 		snprintf(buf, sizeof buf, "{\"clusterA\":{\"connected\":%s,"
 		    "\"mode\":\"proxy\"}}", f->connected ? "true" : "false");
@@ -181,8 +207,9 @@ fake_handle(struct evhttp_request *req, void *arg)
 		    "{\"shard_id\":1,\"leader_global_checkpoint\":7,"
 		    "\"follower_global_checkpoint\":7,\"leader_max_seq_no\":7,"
 		    "\"follower_max_seq_no\":7,\"failed_read_requests\":0,"
+		    "\"successful_read_requests\":%d,\"operations_read\":%d,"
 		    "\"time_since_last_read_millis\":900}]}]}",
-		    f->failed_reads);
+		    f->failed_reads, f->ops_read, f->ops_read);
 		reply(req, 200, buf);
 	} else if (strncmp(uri, "/f0", 3) == 0 &&
 	    strstr(uri, "/_ccr/stats?") != NULL) {
@@ -199,6 +226,13 @@ fake_handle(struct evhttp_request *req, void *arg)
 	} else if (strncmp(uri, "/_resolve/cluster/clusterA:l1", 29) == 0) {
 		if (f->hang_probe)
 			return;
+		if (f->probe_security) {
+			reply(req, 200, "{\"clusterA\":{\"connected\":false,"
+			    "\"skip_unavailable\":false,\"error\":"
+			    "\"security_exception: unable to authenticate user "
+			    "[ccr] for REST request\"}}");
+			return;
+		}
 		if (f->probe_503) {
 			reply(req, 503, "{\"error\":{\"type\":"
 			    "\"cluster_block_exception\",\"reason\":\"blocked\"},"
@@ -390,8 +424,9 @@ START_TEST(healthy_round)
 	ck_assert(!o->indices[0].fatal);
 	ck_assert_uint_gt(o->now_ms, 0);
 
-	/* Leader polled for health only; the follower for everything. */
-	ck_assert_int_eq(fa.requests, 1);
+	/* Leader polled for health and identity; the follower for all. */
+	ck_assert_int_eq(fa.requests, 2);
+	ck_assert(asked(&fa, "/?filter_path=version.number,cluster_uuid"));
 	ck_assert(asked(&fb, "/_cluster/health?filter_path="));
 	ck_assert(asked(&fb, "/_remote/info?filter_path="));
 	ck_assert(asked(&fb, "/_ccr/stats?filter_path=follow_stats.indices."
@@ -407,10 +442,10 @@ START_TEST(healthy_round)
 
 	poller_counters(poller, &pc);
 	ck_assert_uint_eq(pc.rounds, 1);
-	ck_assert_uint_eq(pc.requests, 8);
+	ck_assert_uint_eq(pc.requests, 9);
 	ck_assert_uint_eq(pc.failures, 0);
 	ck_assert_uint_gt(pc.bytes, 0);
-	ck_assert_uint_eq(pc.total_requests, 8);
+	ck_assert_uint_eq(pc.total_requests, 9);
 }
 END_TEST
 
@@ -446,12 +481,12 @@ START_TEST(failed_reads_grow_between_rounds)
 	ck_assert_uint_eq(seen.obs[1].link.failed_reads_delta, 5);
 	ck_assert_uint_eq(seen.obs[2].link.failed_reads_delta, 5);
 	/*
-	 * The version is asked once, while unknown, and _ccr/info once while
-	 * the stats agree with it.
+	 * GET / goes to both clusters every round (identity), _ccr/info only
+	 * once while the stats agree with it.
 	 */
 	poller_counters(poller, &pc);
-	ck_assert_uint_eq(pc.requests, 6);
-	ck_assert_uint_eq(pc.total_requests, 8 + 6 + 6);
+	ck_assert_uint_eq(pc.requests, 8);
+	ck_assert_uint_eq(pc.total_requests, 9 + 8 + 8);
 	ck_assert_int_eq(fb.info_requests, 1);
 }
 END_TEST
@@ -711,8 +746,9 @@ START_TEST(roles_swap)
 	ck_assert(asked(&fa, "/_ccr/stats"));
 	ck_assert(asked(&fa, "/_remote/info"));
 	ck_assert(!asked(&fb, "/_ccr/stats"));
-	/* Its _remote/info has no clusterB entry: not connected. */
-	ck_assert_int_eq(seen.obs[2].link.remote_connected, TRI_NO);
+	/* Its _remote/info has no clusterB entry: it cannot tell. */
+	ck_assert_int_eq(seen.obs[2].link.remote_listed, TRI_NO);
+	ck_assert_int_eq(seen.obs[2].link.remote_connected, TRI_UNKNOWN);
 	/* clusterB is the leader; the index is "l1" over there. */
 	ck_assert_int_eq(seen.obs[2].indices[0].follow,
 	    OBS_FOLLOW_NOT_FOLLOWER);
@@ -834,6 +870,146 @@ START_TEST(shard_samples_rotate)
 }
 END_TEST
 
+/* Change the leader's cluster_uuid after the first round. */
+static void
+swap_uuid_cb(const struct observation *o, void *arg)
+{
+	fa.uuid = "other-uuid";
+	round_cb(o, arg);
+}
+
+START_TEST(identity_pinned_then_changed)
+{
+	struct ccr_config	 cfg;
+	struct ccr_index_pair	 pair = { (char *)"l1", (char *)"f1" };
+	char			*cause = NULL;
+
+	fa.uuid = "uuid-a";
+	fb.uuid = "uuid-b";
+	http = http_create(base, 16, &cause);
+	ca = client_for("clusterA", fa.port, 8);
+	cb = client_for("clusterB", fb.port, 8);
+	memset(&cfg, 0, sizeof cfg);
+	cfg.poll_interval_ms = 300;
+	cfg.request_timeout_ms = 5000;
+	cfg.indices = &pair;
+	cfg.nindices = 1;
+	memset(&seen, 0, sizeof seen);
+	seen.want = 3;
+	poller = poller_create(base, &cfg, ca, cb, swap_uuid_cb, &seen);
+	ck_assert_ptr_null(poller_identity(poller, 0));
+	poller_start(poller);
+	event_base_dispatch(base);
+	ck_assert(!seen.obs[0].leader.identity_changed);
+	ck_assert(seen.obs[1].leader.identity_changed);
+	ck_assert(strstr(seen.obs[1].leader.identity, "other-uuid") != NULL);
+	ck_assert(strstr(seen.obs[1].leader.identity, "pinned uuid-a") !=
+	    NULL);
+	ck_assert(!seen.obs[1].follower.identity_changed);
+	/* The pin holds; the change sticks. */
+	ck_assert_str_eq(poller_identity(poller, 0), "uuid-a");
+	ck_assert_str_eq(poller_identity(poller, 1), "uuid-b");
+	ck_assert(seen.obs[2].leader.identity_changed);
+	/* Reset: the next answer is pinned. */
+	poller_set_identity(poller, 0, NULL);
+	ck_assert_ptr_null(poller_identity(poller, 0));
+	seen.want = 4;
+	event_base_dispatch(base);
+	ck_assert(!seen.obs[3].leader.identity_changed);
+	ck_assert_str_eq(poller_identity(poller, 0), "other-uuid");
+}
+END_TEST
+
+START_TEST(refusals_are_reported)
+{
+	const struct observation	*o;
+
+	fa.deny_health = 401;
+	fb.deny_stats = true;
+	start(fa.port, 5000, 5000, 1);
+	o = &seen.obs[0];
+	ck_assert(!o->leader.reachable);
+	ck_assert_int_eq(o->leader.denial, OBS_DENIAL_CREDENTIALS);
+	ck_assert_str_eq(o->leader.denied, "credentials rejected");
+	ck_assert(o->follower.reachable);
+	ck_assert_int_eq(o->follower.denial, OBS_DENIAL_PRIVILEGE);
+	ck_assert_str_eq(o->follower.denied,
+	    "privilege missing: cluster:monitor/ccr/stats");
+}
+END_TEST
+
+START_TEST(node_without_remote_role)
+{
+	const struct observation	*o;
+
+	fb.no_remotes = true;
+	start(fa.port, 500, 5000, 2);
+	o = &seen.obs[1];
+	ck_assert_int_eq(o->link.remote_listed, TRI_NO);
+	ck_assert_int_eq(o->link.remote_connected, TRI_UNKNOWN);
+	/* An unknown alias is no evidence of a cut. */
+	ck_assert_int_eq(o->link.probe_ok, TRI_UNKNOWN);
+}
+END_TEST
+
+START_TEST(resolve_security_error_is_rejection)
+{
+	const struct observation	*o;
+
+	fb.probe_security = true;
+	start(fa.port, 5000, 5000, 1);
+	o = &seen.obs[0];
+	ck_assert_int_eq(o->link.probe_ok, TRI_UNKNOWN);
+	ck_assert(o->link.probe_rejected);
+	ck_assert(strstr(o->link.probe_error, "security_exception") != NULL);
+	ck_assert_int_eq(o->link.remote_listed, TRI_YES);
+}
+END_TEST
+
+/* Reads advance on the follower after every round. */
+static void
+reading_cb(const struct observation *o, void *arg)
+{
+	fb.ops_read += 3;
+	round_cb(o, arg);
+}
+
+START_TEST(working_reads_reported)
+{
+	struct ccr_config	 cfg;
+	struct ccr_index_pair	 pair = { (char *)"l1", (char *)"f1" };
+	char			*cause = NULL;
+
+	http = http_create(base, 16, &cause);
+	ca = client_for("clusterA", fa.port, 8);
+	cb = client_for("clusterB", fb.port, 8);
+	memset(&cfg, 0, sizeof cfg);
+	cfg.poll_interval_ms = 300;
+	cfg.request_timeout_ms = 5000;
+	cfg.indices = &pair;
+	cfg.nindices = 1;
+	memset(&seen, 0, sizeof seen);
+	seen.want = 2;
+	poller = poller_create(base, &cfg, ca, cb, reading_cb, &seen);
+	poller_start(poller);
+	event_base_dispatch(base);
+	/* A first sample has nothing to compare with. */
+	ck_assert_uint_eq(seen.obs[0].link.reads_advanced_after_ms, 0);
+	ck_assert_uint_eq(seen.obs[0].link.clean_read_sent_ms, 0);
+	/* Then: advanced since the first sample's answer. */
+	ck_assert_uint_gt(seen.obs[1].link.reads_advanced_after_ms, 0);
+	ck_assert_uint_lt(seen.obs[1].link.reads_advanced_after_ms,
+	    seen.obs[1].now_ms);
+	ck_assert_uint_ge(seen.obs[1].link.reads_advanced_after_ms,
+	    seen.obs[0].now_ms - 300);
+	/* Shard 1 reads cleanly, its last read sent 900 ms before. */
+	ck_assert_uint_gt(seen.obs[1].link.clean_read_sent_ms, 0);
+	ck_assert_uint_le(seen.obs[1].link.clean_read_sent_ms,
+	    seen.obs[1].now_ms - 900);
+}
+END_TEST
+
+
 /* Assemble the suite. */
 static Suite *
 poller_suite(void)
@@ -864,9 +1040,15 @@ poller_suite(void)
 	tcase_add_test(tc, missing_follower_is_not_a_plain_index);
 	tcase_add_test(tc, paused_follower_has_no_lag);
 	tcase_add_test(tc, shard_samples_rotate);
+	tcase_add_test(tc, identity_pinned_then_changed);
+	tcase_add_test(tc, refusals_are_reported);
+	tcase_add_test(tc, node_without_remote_role);
+	tcase_add_test(tc, resolve_security_error_is_rejection);
+	tcase_add_test(tc, working_reads_reported);
 	suite_add_tcase(s, tc);
 	return (s);
 }
+
 
 int
 main(void)

@@ -52,13 +52,21 @@ fill(struct state *st)
 	state_set_action(st, xstrdup("{\"kind\":\"promote\",\"indices\":"
 	    "[{\"step\":\"close\"}]}"));
 	state_set_promotion(st, xstrdup("{\"kind\":\"promote\"}"));
+	state_set_identity(st, "clusterA", "uuid-a");
+	state_set_identity(st, "clusterB", "uuid-b");
+	state_set_identity(st, "clusterB", NULL);
+	state_set_identity(st, "clusterB", "uuid-b2");
+	state_set_failed(st, xstrdup("{\"kind\":\"failback\"}"));
+	state_set_index_uuid(st, "clusterA", "logs", "u-logs");
+	state_set_index_uuid(st, "clusterB", "logs2", "u-logs2");
+	state_forget_index_uuids(st, "clusterB");
 }
 
 /* b holds what fill() put in. */
 static void
 assert_filled(struct state *b)
 {
-	json_t	*action, *promotion;
+	json_t	*action, *promotion, *failed;
 
 	ck_assert_str_eq(b->leader, "clusterA");
 	ck_assert_str_eq(b->follower, "clusterB");
@@ -77,6 +85,15 @@ assert_filled(struct state *b)
 	    json_object_get(action, "indices"), 0), "step")), "close");
 	ck_assert_str_eq(json_string_value(json_object_get(promotion,
 	    "kind")), "promote");
+	ck_assert_str_eq(state_identity(b, "clusterA"), "uuid-a");
+	ck_assert_str_eq(state_identity(b, "clusterB"), "uuid-b2");
+	ck_assert_ptr_null(state_identity(b, "clusterC"));
+	failed = state_failed(b);
+	ck_assert_str_eq(json_string_value(json_object_get(failed, "kind")),
+	    "failback");
+	ck_assert_str_eq(state_index_uuid(b, "clusterA", "logs"), "u-logs");
+	ck_assert_ptr_null(state_index_uuid(b, "clusterB", "logs2"));
+	json_decref(failed);
 	json_decref(action);
 	json_decref(promotion);
 }
@@ -264,6 +281,9 @@ START_TEST(inconsistent_fields)
 		{ "\"promotion\": [1]", "promotion is not an object" },
 		{ "\"failover_block_until\": \"tomorrow\"",
 		  "failover_block_until is not an ISO 8601" },
+		{ "\"identity\": {\"clusterA\": 5}",
+		  "identity.clusterA is not a cluster_uuid" },
+		{ "\"identity\": [\"x\"]", "identity is not an object" },
 	};
 	char	*text;
 	size_t	 i;

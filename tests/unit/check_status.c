@@ -43,6 +43,11 @@ static const struct status_index test_indices[] = {
 };
 
 /* A snapshot in the middle of a promotion, every field set. */
+static const struct readiness_check test_checks[] = {
+	{ "connect:clusterA", true, "http://a answers" },
+	{ "privileges:clusterB", false, "cluster privilege manage missing" }
+};
+
 static void
 fill(struct status_snapshot *snap)
 {
@@ -80,6 +85,9 @@ fill(struct status_snapshot *snap)
 	snap->last_command.command = FSM_COMMAND_CONFIRM;
 	snap->last_command.outcome = CONTROL_OUTCOME_ACCEPTED;
 	snap->last_command.message = "promotion confirmed";
+	snap->ready = false;
+	snap->readiness = test_checks;
+	snap->nreadiness = 2;
 }
 
 /* Write snap and read it back. */
@@ -326,13 +334,39 @@ END_TEST
  * The top-level fields are a contract: a new one must be added here on
  * purpose, which is also where a secret would have to slip in.
  */
+START_TEST(readiness_listed)
+{
+	struct status_snapshot	 snap;
+	json_t			*doc, *list, *c;
+
+	fill(&snap);
+	doc = write_and_load(&snap);
+	ck_assert(json_is_false(json_object_get(doc, "ready")));
+	list = json_object_get(doc, "readiness");
+	ck_assert_uint_eq(json_array_size(list), 2);
+	c = json_array_get(list, 1);
+	ck_assert_str_eq(str(c, "check"), "privileges:clusterB");
+	ck_assert(json_is_false(json_object_get(c, "ok")));
+	ck_assert_str_eq(str(c, "detail"), "cluster privilege manage missing");
+	json_decref(doc);
+	snap.ready = true;
+	snap.nreadiness = 0;
+	doc = write_and_load(&snap);
+	ck_assert(json_is_true(json_object_get(doc, "ready")));
+	ck_assert_uint_eq(json_array_size(json_object_get(doc, "readiness")),
+	    0);
+	json_decref(doc);
+}
+END_TEST
+
 START_TEST(fields_are_fixed)
 {
 	static const char *const keys[] = {
 		"action", "clusters", "divergence", "follower", "held",
 		"indices", "last_command", "last_poll", "leader", "pending",
-		"pid", "poll_interval_ms", "reason", "since", "state", "tilt",
-		"version"
+		"fenced", "pid", "poll_interval_ms", "readiness", "ready",
+		"reason",
+		"since", "state", "tilt", "version"
 	};
 	struct status_snapshot	 snap;
 	json_t			*doc;
@@ -411,6 +445,7 @@ main(void)
 	tcase_add_test(tc, layout_is_unchanged);
 	tcase_add_test(tc, coordination_snapshot);
 	tcase_add_test(tc, fields_are_fixed);
+	tcase_add_test(tc, readiness_listed);
 	tcase_add_test(tc, mode_and_replacement);
 	tcase_add_test(tc, invalid_utf8_is_replaced);
 	tcase_add_test(tc, missing_directory_fails);

@@ -13,7 +13,8 @@
 static struct step_reply
 http(int status, const char *type, const char *reason)
 {
-	struct step_reply	r = { HTTP_DONE, status, type, reason, false, false };
+	struct step_reply	r = { HTTP_DONE, status, type, reason, false,
+	    false };
 
 	return (r);
 }
@@ -34,19 +35,34 @@ END_TEST
 
 START_TEST(failback_order_with_and_without_divergence)
 {
-	ck_assert_int_eq(step_first(FSM_ACTION_FAILBACK), STEP_DIVERGENCE);
-	ck_assert_int_eq(step_next(FSM_ACTION_FAILBACK, STEP_DIVERGENCE, false),
-	    STEP_DELETE);
-	ck_assert_int_eq(step_next(FSM_ACTION_FAILBACK, STEP_DIVERGENCE, true),
-	    STEP_BLOCK);
-	ck_assert_int_eq(step_next(FSM_ACTION_FAILBACK, STEP_BLOCK, true),
-	    STEP_CLONE);
-	ck_assert_int_eq(step_next(FSM_ACTION_FAILBACK, STEP_CLONE, true),
-	    STEP_DELETE);
-	ck_assert_int_eq(step_next(FSM_ACTION_FAILBACK, STEP_DELETE, false),
-	    STEP_FOLLOW);
-	ck_assert_int_eq(step_next(FSM_ACTION_FAILBACK, STEP_FOLLOW, false),
-	    STEP_DONE);
+	static const enum step plain[] = {
+		STEP_FOLLOWING, STEP_FENCE, STEP_DIVERGENCE, STEP_REACH,
+		STEP_DELETE, STEP_FOLLOW, STEP_RESTORE, STEP_FOLLOWING
+	};
+	static const enum step diverged[] = {
+		STEP_DIVERGENCE, STEP_BLOCK, STEP_CLONE, STEP_CLONE_STARTED,
+		STEP_CLONE_COUNT, STEP_REACH
+	};
+	size_t	i;
+
+	ck_assert_int_eq(step_first(FSM_ACTION_FAILBACK), STEP_FOLLOWING);
+	for (i = 0; i + 1 < sizeof plain / sizeof plain[0]; i++)
+		ck_assert_int_eq(step_next(FSM_ACTION_FAILBACK, plain[i],
+		    false), plain[i + 1]);
+	for (i = 0; i + 1 < sizeof diverged / sizeof diverged[0]; i++)
+		ck_assert_int_eq(step_next(FSM_ACTION_FAILBACK, diverged[i],
+		    true), diverged[i + 1]);
+	/* Only the fence writes before the delete; the checks only read. */
+	ck_assert(step_mutates(STEP_FENCE));
+	ck_assert(!step_mutates(STEP_FOLLOWING));
+	ck_assert(!step_mutates(STEP_CLONE_STARTED));
+	ck_assert(!step_mutates(STEP_CLONE_COUNT));
+	ck_assert(!step_mutates(STEP_REACH));
+	ck_assert(!step_mutates(STEP_RESTORE));
+	ck_assert(step_of(FSM_ACTION_FAILBACK, STEP_RESTORE));
+	ck_assert(!step_of(FSM_ACTION_FAILBACK, STEP_CLOSE));
+	ck_assert(!step_of(FSM_ACTION_PROMOTE, STEP_FENCE));
+	ck_assert(step_of(FSM_ACTION_SWITCHOVER, STEP_FENCE));
 }
 END_TEST
 
@@ -54,7 +70,7 @@ START_TEST(switchover_runs_promotion_then_failback)
 {
 	ck_assert_int_eq(step_first(FSM_ACTION_SWITCHOVER), STEP_RECORD);
 	ck_assert_int_eq(step_next(FSM_ACTION_SWITCHOVER, STEP_OPEN, false),
-	    STEP_DIVERGENCE);
+	    STEP_FOLLOWING);
 	ck_assert_int_eq(step_next(FSM_ACTION_PROMOTE, STEP_OPEN, false),
 	    STEP_DONE);
 }
@@ -228,6 +244,47 @@ START_TEST(lost_and_divergent_operations)
 }
 END_TEST
 
+START_TEST(lost_counts_the_gap)
+{
+	/* Shard 0: leader at 20, follower holds up to 18 but only 10 surely
+	 * (a hole above 10); shard 1 caught up; shard 2 behind, no hole. */
+	int64_t	leader[] = { 20, 5, 9 };
+	int64_t	gcp[] = { 10, 5, 6 };
+	int64_t	fmax[] = { 18, 5, 6 };
+	int64_t	unknown[] = { 10, STEP_SEQ_UNKNOWN, 6 };
+	int64_t	least, most;
+
+	step_lost_bounds(leader, gcp, fmax, 3, &least, &most);
+	ck_assert_int_eq(least, (20 - 18) + 1 + (9 - 6));
+	ck_assert_int_eq(most, (20 - 10) + (9 - 6));
+	step_lost_bounds(leader, unknown, fmax, 3, &least, &most);
+	ck_assert_int_eq(least, -1);
+	ck_assert_int_eq(most, -1);
+	/* Against max_seq_no alone the hole would be invisible. */
+	ck_assert_int_eq(step_lost_operations(leader, fmax, 3), 2 + 3);
+	/* Numbers from the network saturate, never wrap. */
+	{
+		int64_t	top[] = { INT64_MAX, INT64_MAX };
+		int64_t	bottom[] = { INT64_MIN + 1, -2 };
+
+		step_lost_bounds(top, bottom, bottom, 2, &least, &most);
+		ck_assert_int_eq(least, INT64_MAX);
+		ck_assert_int_eq(most, INT64_MAX);
+	}
+
+	/* The old leader with the hole's operations (up to 18 on shard 0)
+	 * diverges from the checkpoint, not from the follower's max. */
+	{
+		int64_t	old_leader[] = { 18, 5, 6 };
+
+		ck_assert_int_eq(step_divergent_operations(fmax, 3,
+		    old_leader, 3), 0);
+		ck_assert_int_eq(step_divergent_operations(gcp, 3,
+		    old_leader, 3), 8);
+	}
+}
+END_TEST
+
 /* Sequence numbers come from the network: extremes saturate, never wrap. */
 START_TEST(extreme_sequence_numbers_saturate)
 {
@@ -253,6 +310,39 @@ START_TEST(only_mutating_steps_are_held_back_in_dry_run)
 }
 END_TEST
 
+START_TEST(touched_only_once_a_mutating_request_may_have_left)
+{
+	/* Promotion: record read, pause not yet sent. */
+	ck_assert(!step_touched(FSM_ACTION_PROMOTE, STEP_RECORD, false,
+	    STEP_FAILED));
+	ck_assert(!step_touched(FSM_ACTION_PROMOTE, STEP_RECORD, true,
+	    STEP_FAILED));
+	ck_assert(!step_touched(FSM_ACTION_PROMOTE, STEP_PAUSE, false,
+	    STEP_FAILED));
+	/* The pause may have left, or was answered. */
+	ck_assert(step_touched(FSM_ACTION_PROMOTE, STEP_PAUSE, true,
+	    STEP_FAILED));
+	ck_assert(step_touched(FSM_ACTION_PROMOTE, STEP_CLOSE, false,
+	    STEP_FAILED));
+	ck_assert(step_touched(FSM_ACTION_SWITCHOVER, STEP_OPEN, false,
+	    STEP_FAILED));
+	ck_assert(step_touched(FSM_ACTION_PROMOTE, STEP_DONE, false,
+	    STEP_FAILED));
+	/* Failed reading its record: nothing changed. */
+	ck_assert(!step_touched(FSM_ACTION_PROMOTE, STEP_FAILED, false,
+	    STEP_RECORD));
+	ck_assert(step_touched(FSM_ACTION_PROMOTE, STEP_FAILED, false,
+	    STEP_CLOSE));
+	/* Failback: its first read changes nothing; the fence did. */
+	ck_assert(!step_touched(FSM_ACTION_FAILBACK, STEP_FOLLOWING, true,
+	    STEP_FAILED));
+	ck_assert(step_touched(FSM_ACTION_FAILBACK, STEP_DIVERGENCE, false,
+	    STEP_FAILED));
+	ck_assert(step_touched(FSM_ACTION_FAILBACK, STEP_DELETE, false,
+	    STEP_FAILED));
+}
+END_TEST
+
 int
 main(void)
 {
@@ -273,8 +363,10 @@ main(void)
 	tcase_add_test(tc, permanent_errors_fail);
 	tcase_add_test(tc, backoff_grows_caps_and_jitters);
 	tcase_add_test(tc, lost_and_divergent_operations);
+	tcase_add_test(tc, lost_counts_the_gap);
 	tcase_add_test(tc, extreme_sequence_numbers_saturate);
 	tcase_add_test(tc, only_mutating_steps_are_held_back_in_dry_run);
+	tcase_add_test(tc, touched_only_once_a_mutating_request_may_have_left);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
