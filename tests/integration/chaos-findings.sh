@@ -32,6 +32,27 @@ writable_sides() {
 	echo "$n"
 }
 
+# late_write ID: a client's write of document ID to logs1 on clusterA;
+# LATE_CODE is the answer, LATE_ACKED gathers the acknowledged ids.
+LATE_ACKED=
+late_write() {
+	LATE_CODE=$(es_status PUT "$A/logs1/_doc/$1" '{"late":true}')
+	[ "$LATE_CODE" = 201 ] && LATE_ACKED="$LATE_ACKED $1"
+	return 0
+}
+
+# kept_all ID...: each document is on clusterB's logs1-dr or in a kept
+# logs1-diverged-* copy on clusterA.
+kept_all() {
+	local id
+	for id in "$@"; do
+		[ "$(es_status GET "$B/logs1-dr/_doc/$id")" = 200 ] && continue
+		es_status POST "$A/logs1-diverged-*/_refresh" >/dev/null
+		[ "$(es_body GET "$A/logs1-diverged-*/_search?q=_id:$id" |
+		    jq -r '.hits.total.value // 0')" -gt 0 ] || return 1
+	done
+}
+
 # switchover_half_done: a switchover whose failback half fails for logs1
 # (clusterA refuses its put-follow for good), so it ends FAILED with
 # logs1-dr promoted on clusterB and logs1 deleted on clusterA.
@@ -102,6 +123,41 @@ for i in 1 2; do
 	ok "afresh: pair $i: one writable side" \
 	    eval '[ "$(writable_sides '$i')" = 1 ]'
 done
+
+# --- a write between the failback's divergence check and its DELETE ------------
+# The daemon's own fence of a returning old leader is off, so only the
+# failback's guards stand: its DELETE of logs1 is served 3 s late, and
+# meanwhile a client writes to logs1 on the old leader, which is killed
+# and restarted once in the middle.
+at_scenario window
+at_setup 1
+at_config "fence_old_leader = false;"
+daemon_start
+ok "window: replicating" wait_state 10 REPLICATING clusterA
+at_kill clusterA KILL
+ok "window: promoted" wait_state 15 PROMOTED clusterB
+ok "window: held while clusterA comes back" ctl_ok hold
+at_start_a
+fault "$A" '{"path":"/logs1","method":"DELETE","action":"delay","delay_ms":3000,"count":1}'
+ok "window: resumed" ctl_ok resume
+ok "window: the failback's DELETE is held at clusterA" \
+    wait_for 15 eval '[ "$(es_body GET "$A/_essim/faults" | jq ".faults | length")" = 0 ]'
+ok "window: the divergence check found nothing to keep" \
+    eval '! log_has "never received"'
+late_write late1
+ok "window: a write to the old leader is refused" [ "$LATE_CODE" = 403 ]
+at_kill clusterA KILL
+at_start_a
+ok "window: after a restart of the old leader, logs1 is still blocked" \
+    eval '[ "$(es_body GET "$A/logs1/_settings?flat_settings=true" |
+    jq -r ".logs1.settings.\"index.blocks.write\"")" = true ]'
+late_write late2
+ok "window: ... and a write to it refused" [ "$LATE_CODE" = 403 ]
+ok "window: failed back, clusterB leads" wait_state 20 REPLICATING clusterB
+ok "window: logs1 on clusterA follows clusterB" \
+    wait_for 10 eval '[ "$(ccr_info "$A" logs1)" = active ]'
+ok "window: every write clusterA acknowledged is on clusterB or kept" \
+    kept_all $LATE_ACKED
 
 at_end
 finish
