@@ -143,7 +143,7 @@ fault_blackhole() {
 		return
 	fi
 	note "blackhole $c for $ms ms (rule $id)"
-	BLACKHOLE_SINCE[$c]=$(now_ms)
+	BLACKHOLE_SINCE[$c:$id]=$(now_ms)
 	later_at $(($(now_rel) + ms)) lift_rule "$c" "$id" blackhole
 }
 lift_rule() {
@@ -151,7 +151,7 @@ lift_rule() {
 	if ! cluster_up "$c"; then
 		# Killed meanwhile: the rule went with the process.
 		[ "$what" = blackhole ] && unreachable "$(other "$c")" "$c" \
-		    "${BLACKHOLE_SINCE[$c]}" "$(now_ms)"
+		    "${BLACKHOLE_SINCE[$c:$id]}" "$(now_ms)"
 		return
 	fi
 	# 404: the cluster was killed and restarted since, and the rule went
@@ -165,7 +165,7 @@ lift_rule() {
 	esac
 	note "lift $what on $c (rule $id)"
 	if [ "$what" = blackhole ]; then
-		unreachable "$(other "$c")" "$c" "${BLACKHOLE_SINCE[$c]}" \
+		unreachable "$(other "$c")" "$c" "${BLACKHOLE_SINCE[$c:$id]}" \
 		    "$(now_ms)"
 	fi
 }
@@ -201,7 +201,9 @@ cut_link() {	# cut_link CLUSTER refuse|hang MS
 		return
 	fi
 	note "link $c -> $(other "$c"): $how for $ms ms"
-	LINK_SINCE[$c]=$(now_ms)
+	# A cut on a cut link: the first one's start stands (one restore
+	# ends both).
+	[ -n "${LINK_SINCE[$c]:-}" ] || LINK_SINCE[$c]=$(now_ms)
 	later_at $(($(now_rel) + ms)) link_ok "$c"
 }
 
@@ -261,16 +263,16 @@ lift_gap() {
 
 link_ok() {
 	local c=$1
-	if ! cluster_up "$c"; then
-		unreachable "$c" "$(other "$c")" "${LINK_SINCE[$c]}" "$(now_ms)"
-		return
-	fi
-	if ! post_ok "$(url_of "$c")/_essim/link" '{"mode":"ok"}'; then
+	if cluster_up "$c" &&
+	    ! post_ok "$(url_of "$c")/_essim/link" '{"mode":"ok"}'; then
 		later_at $(($(now_rel) + 100)) link_ok "$c"
 		return
 	fi
-	note "link $c -> $(other "$c") restored"
+	cluster_up "$c" && note "link $c -> $(other "$c") restored"
+	# Restored already by an earlier cut's end: nothing more to record.
+	[ -n "${LINK_SINCE[$c]:-}" ] || return
 	unreachable "$c" "$(other "$c")" "${LINK_SINCE[$c]}" "$(now_ms)"
+	LINK_SINCE[$c]=
 }
 
 CLIENT_PATHS="/_cluster/health /_remote/info /_ccr/stats /_ccr/info
@@ -475,6 +477,7 @@ schedule() {
 	: >"$AT_DIR/pending"
 	: >"$AT_DIR/acked"
 	: >"$AT_DIR/unreachable"
+	unset DOWN_SINCE BLACKHOLE_SINCE LINK_SINCE
 	declare -gA DOWN_SINCE BLACKHOLE_SINCE LINK_SINCE
 
 	POLL=$((100 + RANDOM % 101))

@@ -2288,6 +2288,70 @@ START_TEST(switchover_not_fooled_by_a_stale_follower)
 }
 END_TEST
 
+/*
+ * Between the failback's DELETE and its follow (here the daemon dies with
+ * the follow out), a client's write creates the index again, a plain one
+ * with the client's documents (auto_create_index). The follow then meets
+ * it and fails; retried, the failback must not replace it unseen: nothing
+ * recorded about the deleted index applies to it, so it counts as
+ * divergent and is copied before it is replaced.
+ */
+START_TEST(index_created_after_the_delete_is_kept)
+{
+	struct harness		 h;
+	struct action_record	*promotion, *rec;
+	struct fake_index	*x, *copy;
+	char			*cause = NULL;
+	int64_t			 docs;
+
+	harness_init(&h, 1, "ac", 0);
+	h.f.c[ALPHA].down = true;
+	promotion = promote_and_keep(&h);
+	h.f.c[ALPHA].down = false;
+	fake_inject(&h.f, ALPHA, "ac0", "follow", 0, NULL, 1);
+	harness_start(&h, FSM_ACTION_FAILBACK, promotion);
+	harness_run_for(&h, 100);
+	ck_assert_int_eq(index_record(&h, 0)->step, STEP_FOLLOW);
+	ck_assert_ptr_null(fake_find(&h.f.c[ALPHA], "ac0"));
+	/* Fewer operations than the old one had: they look like nothing. */
+	x = fake_add(&h.f.c[ALPHA], "ac0", F_REGULAR_OPEN, 1, 1);
+	docs = fake_docs(x);
+	ck_assert_int_gt(docs, 0);
+
+	rec = record_copy(h.last);
+	harness_engine(&h);
+	if (action_resume(h.e, rec, &cause) != 0)
+		ck_abort_msg("resume: %s", cause);
+	action_record_free(rec);
+	harness_run(&h);
+	ck_assert(h.finished);
+	ck_assert_uint_eq(h.sum.failed, 1);
+	ck_assert_int_eq(fake_docs(fake_find(&h.f.c[ALPHA], "ac0")), docs);
+
+	rec = record_copy(h.last);
+	harness_engine(&h);
+	if (action_retry(h.e, rec, &cause) != 0)
+		ck_abort_msg("retry: %s", cause);
+	action_record_free(rec);
+	harness_run(&h);
+	ck_assert(!h.finished);
+	ck_assert_int_eq(action_index_status(index_record(&h, 0)),
+	    ACTION_INDEX_AWAITING_CONFIRMATION);
+	ck_assert_int_eq(fake_docs(fake_find(&h.f.c[ALPHA], "ac0")), docs);
+	ck_assert_uint_eq(action_confirm(h.e), 1);
+	harness_run(&h);
+	ck_assert(h.finished);
+	ck_assert_uint_eq(h.sum.done, 1);
+	copy = fake_find(&h.f.c[ALPHA], index_record(&h, 0)->clone);
+	ck_assert_ptr_nonnull(copy);
+	ck_assert_int_eq(fake_docs(copy), docs);
+	ck_assert_str_eq(fstate_names[fake_find(&h.f.c[ALPHA],
+	    "ac0")->state], "ACTIVE");
+	action_record_free(promotion);
+	harness_free(&h);
+}
+END_TEST
+
 /* Make beta's follower of pair i a plain index, as a promotion leaves it. */
 static struct fake_index *
 promoted_before(struct harness *h, size_t i)
@@ -2797,6 +2861,7 @@ main(void)
 	tcase_add_test(tc, switchover_abort_only_before_any_change);
 	tcase_add_test(tc, switchover_takes_up_an_earlier_promotion);
 	tcase_add_test(tc, switchover_given_up_keeps_one_writer_per_pair);
+	tcase_add_test(tc, index_created_after_the_delete_is_kept);
 	tcase_add_test(tc, dry_run_sends_no_mutating_request);
 	tcase_add_test(tc, resume_promotion_at_every_step);
 	tcase_add_test(tc, resume_failback_at_every_step);
