@@ -42,6 +42,11 @@ struct action_request {
 };
 TAILQ_HEAD(action_requests, action_request);
 
+/* A pre_promote hook that runs; engine is NULL once nobody waits for it. */
+struct action_veto_wait {
+	struct action_engine	*engine;
+};
+
 /* What the engine knows about an index beyond its record. */
 struct index_run {
 	struct action_engine	*engine;
@@ -86,6 +91,9 @@ struct action_engine {
 	bool				 watch_busy;
 	uint64_t			 watch_ms;	/* last one sent */
 	uint64_t			 watch_gap_ms;	/* until the next */
+
+	struct action_veto		 veto;		/* this promotion's */
+	struct action_veto_wait		*veto_wait;	/* its hook runs */
 };
 
 /* action.c */

@@ -2,7 +2,10 @@
  * The action engine carries out one promotion, failback or switchover over
  * every configured index pair.
  *
- * An action runs in phases: a switchover first waits until every follower
+ * An action runs in phases. A promotion the operator has not confirmed
+ * first asks the pre_promote hook, with nothing sent yet: a veto ends it
+ * there, and the record it leaves has touched nothing, so a restart
+ * meanwhile decides afresh. A switchover first waits until every follower
  * has caught up (lag 0) or gives up, nothing changed. Caught up means the
  * follower's own checkpoints agree and, per shard, it holds the old
  * leader's max_seq_no as the old leader itself reported it just before: a
@@ -44,11 +47,15 @@
 #include "config.h"
 #include "es-parse.h"
 #include "events.h"
+#include "hook.h"
 #include "log.h"
 #include "metrics.h"
 #include "xmalloc.h"
 
 static void	action_pump(struct action_engine *);
+static void	action_clear_runtime(struct action_engine *);
+static enum action_phase action_phase_first(enum fsm_action);
+static void	action_phase_enter(struct action_engine *, enum action_phase);
 
 /* Jitter only: xorshift64 is plenty to spread retries apart. */
 static uint32_t
@@ -435,6 +442,97 @@ action_dispatch(struct action_request *req, const struct es_result *a)
 	}
 	action_request_free(req);
 	action_kick(e);
+}
+
+/* A new action is under way: say so, and which indices cannot start. */
+static void
+action_announce(struct action_engine *e)
+{
+	size_t	i;
+
+	for (i = 0; i < e->rec->nindices; i++) {
+		if (e->rec->indices[i].step == STEP_FAILED)
+			action_log_failed(e, i, e->rec->indices[i].failed_step);
+	}
+	events_action_started(e->params.events, e->rec, e->params.dry_run);
+}
+
+/* No veto: the promotion starts where it would have without one. */
+static void
+action_veto_passed(struct action_engine *e)
+{
+	metrics_action_started(e->rec->kind);
+	action_announce(e);
+	action_phase_enter(e, action_phase_first(e->rec->kind));
+}
+
+/*
+ * The pre_promote hook ended. Exit 0 lets the promotion go on; anything
+ * else holds it for the operator: it ends here with nothing sent, and
+ * vetoed says so in place of on_finished.
+ */
+static void
+action_veto_done(const struct hook_result *r, void *arg)
+{
+	struct action_veto_wait	*w = arg;
+	struct action_engine	*e = w->engine;
+
+	free(w);
+	events_hook_done(r, NULL);
+	if (e == NULL)
+		return;
+	e->veto_wait = NULL;
+	if (hook_result_succeeded(r)) {
+		action_veto_passed(e);
+		return;
+	}
+	action_set_string(&e->rec->error_type, "vetoed");
+	action_set_string(&e->rec->error_reason,
+	    "the pre_promote hook vetoed the promotion");
+	e->rec->phase = ACTION_PHASE_FINISHED;
+	action_clear_runtime(e);
+	e->dirty = false;
+	if (e->veto.vetoed != NULL)
+		e->veto.vetoed(e->rec, e->veto.arg);
+}
+
+/*
+ * The pre_promote phase: run the hook, once. One that cannot be started
+ * lets the promotion go on, as if none were configured.
+ */
+static void
+action_pump_veto(struct action_engine *e)
+{
+	const struct ccr_hooks_config	*hc = &e->config->hooks;
+	struct hook_request		 req;
+	char				*cause = NULL;
+	int				 rv = -1;
+
+	if (e->veto_wait != NULL)
+		return;
+	memset(&req, 0, sizeof req);
+	req.name = "pre_promote";
+	req.path = hc->pre_promote;
+	req.timeout_ms = hc->timeout_ms;
+	req.event = "pre-promote";
+	req.old_leader = req.leader = e->rec->clusters[e->rec->old_leader];
+	req.new_leader = req.follower =
+	    e->rec->clusters[action_promoted(e->rec)];
+	req.state = fsm_state_name(FSM_STATE_PROMOTING);
+	e->veto_wait = xcalloc(1, sizeof *e->veto_wait);
+	e->veto_wait->engine = e;
+	if (e->params.events == NULL || e->params.events->hooks == NULL)
+		cause = xstrdup("no hook runner");
+	else
+		rv = hook_run(e->params.events->hooks, &req, action_veto_done,
+		    e->veto_wait, &cause);
+	if (rv == 0)
+		return;
+	free(e->veto_wait);
+	e->veto_wait = NULL;
+	log_warnx("pre_promote not run (%s): promoting", cause);
+	free(cause);
+	action_veto_passed(e);
 }
 
 /* Whether every index has ended, DONE or FAILED. */
@@ -882,7 +980,9 @@ action_pump(struct action_engine *e)
 {
 	if (!e->running)
 		return;
-	if (e->rec->phase == ACTION_PHASE_INDICES) {
+	if (e->rec->phase == ACTION_PHASE_PRE_PROMOTE)
+		action_pump_veto(e);
+	else if (e->rec->phase == ACTION_PHASE_INDICES) {
 		action_pump_indices(e);
 		action_pump_watch(e);
 		if (action_indices_finished(e->rec) && e->in_flight == 0) {
@@ -949,6 +1049,11 @@ action_clear_runtime(struct action_engine *e)
 	evtimer_del(e->watch_timer);
 	e->watch_busy = false;
 	e->watch_gap_ms = 0;
+	/* The hook runs on; its end is only logged. */
+	if (e->veto_wait != NULL) {
+		e->veto_wait->engine = NULL;
+		e->veto_wait = NULL;
+	}
 	if (e->runs != NULL && e->rec != NULL) {
 		for (i = 0; i < e->rec->nindices; i++) {
 			if (e->runs[i].backoff != NULL)
@@ -1015,7 +1120,8 @@ action_go(struct action_engine *e, struct action_record *rec)
 		e->runs[i].engine = e;
 	}
 	e->running = true;
-	metrics_action_started(rec->kind);
+	if (rec->phase != ACTION_PHASE_PRE_PROMOTE)
+		metrics_action_started(rec->kind);
 	if (rec->phase == ACTION_PHASE_LAG)
 		action_timer_add(e->deadline, e->params.switchover_timeout_ms);
 	/* The intent is on disk before the first request is even built. */
@@ -1029,15 +1135,17 @@ action_go(struct action_engine *e, struct action_record *rec)
  * or led until it was lost: promotion and switchover promote the other one;
  * failback turns old_leader into the follower of the other one. A failback
  * takes the finished promotion's record (may be NULL) for the divergence
- * guard; without it every index counts as divergent.
+ * guard; without it every index counts as divergent. A promotion given a
+ * veto asks the pre_promote hook first, when one is configured.
  */
 int
 action_start(struct action_engine *e, enum fsm_action kind, int old_leader,
-    const struct action_record *promotion, char **cause)
+    const struct action_record *promotion, const struct action_veto *veto,
+    char **cause)
 {
 	const struct ccr_config		*cf = e->config;
 	struct action_record		*rec;
-	size_t				 i;
+	enum action_phase		 first = action_phase_first(kind);
 
 	if (e->running) {
 		xasprintf(cause, "%s is already running",
@@ -1062,15 +1170,18 @@ action_start(struct action_engine *e, enum fsm_action kind, int old_leader,
 		    promotion->clusters[promotion->old_leader]);
 		promotion = NULL;
 	}
-	rec = action_record_new(kind, old_leader, action_phase_first(kind),
-	    cf, promotion, cause);
+	memset(&e->veto, 0, sizeof e->veto);
+	if (kind == FSM_ACTION_PROMOTE && veto != NULL &&
+	    cf->hooks.pre_promote != NULL) {
+		e->veto = *veto;
+		first = ACTION_PHASE_PRE_PROMOTE;
+	}
+	rec = action_record_new(kind, old_leader, first, cf, promotion, cause);
 	if (rec == NULL)
 		return (-1);
 	action_go(e, rec);
-	for (i = 0; i < rec->nindices; i++) {
-		if (rec->indices[i].step == STEP_FAILED)
-			action_log_failed(e, i, rec->indices[i].failed_step);
-	}
+	if (first != ACTION_PHASE_PRE_PROMOTE)
+		action_announce(e);
 	return (0);
 }
 
@@ -1101,6 +1212,12 @@ action_resume(struct action_engine *e, const struct action_record *rec,
 	if (rec->phase == ACTION_PHASE_FINISHED) {
 		xasprintf(cause, "the recorded %s has finished",
 		    fsm_action_name(rec->kind));
+		return (-1);
+	}
+	/* Held for its veto, it had sent nothing: a restart decides afresh. */
+	if (rec->phase == ACTION_PHASE_PRE_PROMOTE) {
+		xasprintf(cause, "the recorded %s sent nothing yet: it is "
+		    "decided afresh", fsm_action_name(rec->kind));
 		return (-1);
 	}
 	if ((copy = action_record_copy(rec, cause)) == NULL)
