@@ -1286,16 +1286,19 @@ on_vetoed(const struct action_record *rec, void *arg)
 }
 
 /*
- * Configure a pre_promote hook that writes its environment to "<path>.env",
- * sleeps `seconds` (sleep(1)'s argument) and exits with code.
+ * n index pairs, the leader lost, and a pre_promote hook that writes its
+ * environment to "<path>.env", sleeps `seconds` (sleep(1)'s argument) and
+ * exits with code.
  */
 static void
-harness_veto_hook(struct harness *h, const char *seconds, int code,
+harness_veto_init(struct harness *h, size_t n, const char *seconds, int code,
     uint64_t timeout_ms)
 {
 	char	*text;
 	int	 len;
 
+	harness_init(h, n, "v", 0);
+	h->f.c[ALPHA].down = true;
 	h->dir = tu_tmpdir("check_action");
 	xasprintf(&h->hook, "%s/pre_promote", h->dir);
 	len = asprintf(&text, "#!/bin/sh\nenv >\"$0.env\"\n"
@@ -2736,12 +2739,16 @@ END_TEST
 
 START_TEST(veto_allows_the_promotion)
 {
+	static const char *const told[] = {
+		"CCR_HOOK=pre_promote\n", "CCR_EVENT=pre-promote\n",
+		"CCR_OLD_LEADER=alpha\n", "CCR_NEW_LEADER=beta\n",
+		"CCR_STATE=PROMOTING\n"
+	};
 	struct harness	 h;
 	char		*env;
+	size_t		 i;
 
-	harness_init(&h, 3, "v", 0);
-	h.f.c[ALPHA].down = true;
-	harness_veto_hook(&h, "0.2", 0, 5000);
+	harness_veto_init(&h, 3, "0.2", 0, 5000);
 	harness_start_vetoable(&h);
 	/* The intent is recorded before the hook runs, and nothing leaves. */
 	ck_assert_int_eq(action_record(h.e)->phase, ACTION_PHASE_PRE_PROMOTE);
@@ -2755,25 +2762,30 @@ START_TEST(veto_allows_the_promotion)
 	assert_promoted(&h, 3);
 	env = hook_env(&h);
 	ck_assert_ptr_nonnull(env);
-	ck_assert_ptr_nonnull(strstr(env, "CCR_HOOK=pre_promote\n"));
-	ck_assert_ptr_nonnull(strstr(env, "CCR_EVENT=pre-promote\n"));
-	ck_assert_ptr_nonnull(strstr(env, "CCR_OLD_LEADER=alpha\n"));
-	ck_assert_ptr_nonnull(strstr(env, "CCR_NEW_LEADER=beta\n"));
-	ck_assert_ptr_nonnull(strstr(env, "CCR_STATE=PROMOTING\n"));
+	for (i = 0; i < sizeof told / sizeof told[0]; i++)
+		ck_assert_msg(strstr(env, told[i]) != NULL, "no %s", told[i]);
 	free(env);
 	harness_free(&h);
 }
 END_TEST
 
-/* Refused by the hook: nothing sent, and the record has touched nothing. */
+/*
+ * A promotion over n indices whose hook sleeps `seconds` and exits with
+ * code, killed after timeout_ms, is refused: nothing sent, and the record
+ * it leaves has touched nothing.
+ */
 static void
-assert_vetoed(struct harness *h, size_t n)
+assert_vetoed(size_t n, const char *seconds, int code, uint64_t timeout_ms)
 {
+	struct harness		 harness, *h = &harness;
 	struct action_record	*rec;
 	struct fake_index	*x;
 	char			*cause = NULL;
 	size_t			 i;
 
+	harness_veto_init(h, n, seconds, code, timeout_ms);
+	harness_start_vetoable(h);
+	harness_run(h);
 	ck_assert_int_eq(h->vetoed, 1);
 	ck_assert(!h->finished);
 	ck_assert(!action_running(h->e));
@@ -2788,39 +2800,24 @@ assert_vetoed(struct harness *h, size_t n)
 		ck_assert_int_eq(rec->indices[i].step, STEP_RECORD);
 		ck_assert(!rec->indices[i].sent);
 	}
+	ck_assert_int_eq(action_record(h->e)->phase, ACTION_PHASE_FINISHED);
 	/* A restart decides again rather than resume it. */
 	ck_assert_int_eq(action_resume(h->e, rec, &cause), -1);
 	ck_assert_ptr_nonnull(strstr(cause, "afresh"));
 	free(cause);
 	action_record_free(rec);
+	harness_free(h);
 }
 
 START_TEST(veto_refuses_the_promotion)
 {
-	struct harness	h;
-
-	harness_init(&h, 3, "v", 0);
-	h.f.c[ALPHA].down = true;
-	harness_veto_hook(&h, "0", 1, 5000);
-	harness_start_vetoable(&h);
-	harness_run(&h);
-	assert_vetoed(&h, 3);
-	ck_assert_int_eq(action_record(h.e)->phase, ACTION_PHASE_FINISHED);
-	harness_free(&h);
+	assert_vetoed(3, "0", 1, 5000);
 }
 END_TEST
 
 START_TEST(veto_hook_timeout_refuses)
 {
-	struct harness	h;
-
-	harness_init(&h, 2, "v", 0);
-	h.f.c[ALPHA].down = true;
-	harness_veto_hook(&h, "30", 0, 100);
-	harness_start_vetoable(&h);
-	harness_run(&h);
-	assert_vetoed(&h, 2);
-	harness_free(&h);
+	assert_vetoed(2, "30", 0, 100);
 }
 END_TEST
 
@@ -2828,9 +2825,7 @@ START_TEST(veto_skipped_when_confirmed_or_unrunnable)
 {
 	struct harness	h;
 
-	harness_init(&h, 2, "v", 0);
-	h.f.c[ALPHA].down = true;
-	harness_veto_hook(&h, "0", 1, 5000);
+	harness_veto_init(&h, 2, "0", 1, 5000);
 	/* Confirmed by the operator: no veto is given, the hook never runs. */
 	harness_start(&h, FSM_ACTION_PROMOTE, NULL);
 	harness_run(&h);
@@ -2841,9 +2836,7 @@ START_TEST(veto_skipped_when_confirmed_or_unrunnable)
 	harness_free(&h);
 
 	/* A hook that cannot be started lets the promotion go on. */
-	harness_init(&h, 2, "v", 0);
-	h.f.c[ALPHA].down = true;
-	harness_veto_hook(&h, "0", 1, 5000);
+	harness_veto_init(&h, 2, "0", 1, 5000);
 	h.params.events = NULL;
 	harness_start_vetoable(&h);
 	harness_run(&h);
@@ -2860,9 +2853,7 @@ START_TEST(veto_outlives_a_stopped_engine)
 	unsigned int	running = 1, queued = 0;
 	int		i;
 
-	harness_init(&h, 1, "v", 0);
-	h.f.c[ALPHA].down = true;
-	harness_veto_hook(&h, "0.3", 1, 5000);
+	harness_veto_init(&h, 1, "0.3", 1, 5000);
 	harness_start_vetoable(&h);
 	harness_run_for(&h, 50);
 	/* Stopped, then freed (a reload) while the hook still runs. */
