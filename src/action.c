@@ -56,6 +56,8 @@ static void	action_pump(struct action_engine *);
 static void	action_clear_runtime(struct action_engine *);
 static enum action_phase action_phase_first(enum fsm_action);
 static void	action_phase_enter(struct action_engine *, enum action_phase);
+static void	action_phase_answer(struct action_engine *,
+		    struct action_request *, const struct es_result *);
 
 /* Jitter only: xorshift64 is plenty to spread retries apart. */
 static uint32_t
@@ -410,9 +412,6 @@ action_index_answer(struct action_engine *e, size_t i, enum step step,
 	}
 }
 
-static void	action_phase_answer(struct action_engine *,
-		    struct action_request *, const struct es_result *);
-
 /* Route an answer to whoever asked. */
 void
 action_dispatch(struct action_request *req, const struct es_result *a)
@@ -491,7 +490,6 @@ action_veto_done(const struct hook_result *r, void *arg)
 	    "the pre_promote hook vetoed the promotion");
 	e->rec->phase = ACTION_PHASE_FINISHED;
 	action_clear_runtime(e);
-	e->dirty = false;
 	if (e->veto.vetoed != NULL)
 		e->veto.vetoed(e->rec, e->veto.arg);
 }
@@ -1049,7 +1047,10 @@ action_clear_runtime(struct action_engine *e)
 	evtimer_del(e->watch_timer);
 	e->watch_busy = false;
 	e->watch_gap_ms = 0;
-	/* The hook runs on; its end is only logged. */
+	/*
+	 * The hook runs on and its end is only logged; the wait is freed
+	 * then (hook.c has no cancel), or lost with a runner freed first.
+	 */
 	if (e->veto_wait != NULL) {
 		e->veto_wait->engine = NULL;
 		e->veto_wait = NULL;
