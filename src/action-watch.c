@@ -221,6 +221,7 @@ action_watch_answer(struct action_engine *e, struct action_request *req,
 		    fsm_action_name(e->rec->kind), n);
 }
 
+/* Time for the next watch: the pump sends it. */
 void
 action_watch_timer_cb(int fd, short events, void *arg)
 {
