@@ -42,11 +42,6 @@ struct action_request {
 };
 TAILQ_HEAD(action_requests, action_request);
 
-/* A pre_promote hook that runs; engine is NULL once nobody waits for it. */
-struct action_veto_wait {
-	struct action_engine	*engine;
-};
-
 /* What the engine knows about an index beyond its record. */
 struct index_run {
 	struct action_engine	*engine;
@@ -93,7 +88,7 @@ struct action_engine {
 	uint64_t			 watch_gap_ms;	/* until the next */
 
 	struct action_veto		 veto;		/* this promotion's */
-	struct action_veto_wait		*veto_wait;	/* its hook runs */
+	bool				 veto_running;	/* its hook */
 };
 
 /* action.c */

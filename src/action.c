@@ -473,14 +473,10 @@ action_veto_passed(struct action_engine *e)
 static void
 action_veto_done(const struct hook_result *r, void *arg)
 {
-	struct action_veto_wait	*w = arg;
-	struct action_engine	*e = w->engine;
+	struct action_engine	*e = arg;
 
-	free(w);
 	events_hook_done(r, NULL);
-	if (e == NULL)
-		return;
-	e->veto_wait = NULL;
+	e->veto_running = false;
 	if (hook_result_succeeded(r)) {
 		action_veto_passed(e);
 		return;
@@ -506,7 +502,7 @@ action_pump_veto(struct action_engine *e)
 	char				*cause = NULL;
 	int				 rv = -1;
 
-	if (e->veto_wait != NULL)
+	if (e->veto_running)
 		return;
 	memset(&req, 0, sizeof req);
 	req.name = "pre_promote";
@@ -517,17 +513,15 @@ action_pump_veto(struct action_engine *e)
 	req.new_leader = req.follower =
 	    e->rec->clusters[action_promoted(e->rec)];
 	req.state = fsm_state_name(FSM_STATE_PROMOTING);
-	e->veto_wait = xcalloc(1, sizeof *e->veto_wait);
-	e->veto_wait->engine = e;
 	if (e->params.events == NULL || e->params.events->hooks == NULL)
 		cause = xstrdup("no hook runner");
 	else
 		rv = hook_run(e->params.events->hooks, &req, action_veto_done,
-		    e->veto_wait, &cause);
-	if (rv == 0)
+		    e, &cause);
+	if (rv == 0) {
+		e->veto_running = true;
 		return;
-	free(e->veto_wait);
-	e->veto_wait = NULL;
+	}
 	log_warnx("pre_promote not run (%s): promoting", cause);
 	free(cause);
 	action_veto_passed(e);
@@ -1047,13 +1041,10 @@ action_clear_runtime(struct action_engine *e)
 	evtimer_del(e->watch_timer);
 	e->watch_busy = false;
 	e->watch_gap_ms = 0;
-	/*
-	 * The hook runs on and its end is only logged; the wait is freed
-	 * then (hook.c has no cancel), or lost with a runner freed first.
-	 */
-	if (e->veto_wait != NULL) {
-		e->veto_wait->engine = NULL;
-		e->veto_wait = NULL;
+	/* The hook runs on; its end is only logged. */
+	if (e->veto_running) {
+		hook_forget(e->params.events->hooks, e, events_hook_done);
+		e->veto_running = false;
 	}
 	if (e->runs != NULL && e->rec != NULL) {
 		for (i = 0; i < e->rec->nindices; i++) {
