@@ -105,12 +105,14 @@ ${CONF_EXTRA:-}
 clusters = {
 	clusterA = {
 		urls = [ "${CONF_A_URL:-$ESSIM_clusterA_URL}" ];
+		$(tls_cluster_keys)
 		remote = { mode = "proxy";
 		    proxy_address = "${CONF_A_PROXY:-127.0.0.1:$ESSIM_clusterA_PORT}"; };
 		${CONF_A_EXTRA:-}
 	};
 	clusterB = {
 		urls = [ "${CONF_B_URL:-$ESSIM_clusterB_URL}" ];
+		$(tls_cluster_keys)
 		remote = { mode = "proxy";
 		    proxy_address = "${CONF_B_PROXY:-127.0.0.1:$ESSIM_clusterB_PORT}"; };
 		${CONF_B_EXTRA:-}
