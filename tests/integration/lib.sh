@@ -83,11 +83,14 @@ wait_for() {
 # an API key limited to CCR_TEST_PRIVILEGES. Those are the privileges
 # ccr-failoverd(8) documents under readiness, nothing more: cluster monitor,
 # manage_ccr and manage; index monitor, manage, manage_follow_index, write
-# and read (essim grants a name at both levels).
+# and read (essim grants a name at both levels). CCR_TEST_PRIVILEGES in the
+# environment replaces them, to see what a shorter list breaks.
 ESSIM_SCHEME=http
 ESSIM_CURL_OPTS=()
 TLS_ESSIM_FLAGS=()
-: "${CCR_TEST_PRIVILEGES:='["monitor","manage_ccr","manage","manage_follow_index","write","read"]'}"
+TLS_CA=
+[ -n "${CCR_TEST_PRIVILEGES:-}" ] ||
+    CCR_TEST_PRIVILEGES='["monitor","manage_ccr","manage","manage_follow_index","write","read"]'
 CCR_TEST_API_KEY_ID=ccr-failoverd
 
 # tls_test_setup: the CA, the certificate, essim's security file and the
@@ -129,18 +132,43 @@ if [ "${CCR_TEST_HTTPS:-0}" = 1 ]; then
 	tls_test_setup || exit 1
 fi
 
-# tls_cluster_keys: the credential and CA keys of a cluster group in the
-# daemon's configuration under CCR_TEST_HTTPS, else nothing.
+# tls_cluster_keys [KEYS]: under CCR_TEST_HTTPS the CA and credential keys
+# of a cluster group in the daemon's configuration, else nothing; KEYS are
+# the group's other keys: when they name credentials of their own, only
+# the CA.
 tls_cluster_keys() {
 	[ "$ESSIM_SCHEME" = https ] || return 0
-	printf 'api_key_file = "%s"; ca_file = "%s";' "$TEST_DIR/tls/api.key" \
-	    "$TLS_CA"
+	printf 'ca_file = "%s";' "$TLS_CA"
+	case ${1:-} in
+	*password_file*|*api_key_file*) ;;
+	*) printf ' api_key_file = "%s";' "$TEST_DIR/tls/api.key" ;;
+	esac
+}
+
+# tls_principal_add users|api_keys NAME SECRET: under CCR_TEST_HTTPS,
+# essims started from now on know one more user (password SECRET) or API
+# key (id NAME, key SECRET) with CCR_TEST_PRIVILEGES; else nothing.
+tls_principal_add() {
+	local f="$TEST_DIR/tls/security.json"
+	[ "$ESSIM_SCHEME" = https ] || return 0
+	jq --arg kind "$1" --arg name "$2" --arg secret "$3" \
+	    --argjson privs "$CCR_TEST_PRIVILEGES" \
+	    '.[$kind][$name] = {"role": "ccr_failoverd", "privileges": $privs} +
+	    if $kind == "users" then {"password": $secret}
+	    else {"key": $secret, "user": $name} end' "$f" >"$f.new" &&
+	    mv "$f.new" "$f"
 }
 
 # es_curl CURL-ARGS...: curl to an essim, as the test's superuser under
 # CCR_TEST_HTTPS.
 es_curl() {
 	"$CURL" "${ESSIM_CURL_OPTS[@]}" "$@"
+}
+
+# es_curl_anon CURL-ARGS...: the same without credentials (only the CA), for
+# a test that brings its own.
+es_curl_anon() {
+	"$CURL" ${TLS_CA:+--cacert "$TLS_CA"} "$@"
 }
 
 # essim_denied: an essim refused a request of the daemon's API key for a
