@@ -16,7 +16,10 @@ CCR_LIBS = %reldir%/libccr.a $(CURL_LIBS) $(JANSSON_LIBS) $(LIBEVENT_LIBS) \
 
 sbin_PROGRAMS += %reldir%/ccr-failoverd %reldir%/ccr-failoverctl
 %canon_reldir%_ccr_failoverd_SOURCES = %reldir%/ccr-failoverd.c \
-	%reldir%/daemon.c %reldir%/daemon.h
+	%reldir%/daemon.c %reldir%/daemon.h %reldir%/daemon-int.h \
+	%reldir%/daemon-clusters.c %reldir%/daemon-coord.c \
+	%reldir%/daemon-engine.c %reldir%/daemon-identity.c \
+	%reldir%/daemon-reload.c %reldir%/daemon-resume.c
 %canon_reldir%_ccr_failoverd_LDADD = $(CCR_LIBS)
 %canon_reldir%_ccr_failoverctl_SOURCES = %reldir%/ccr-failoverctl.c
 %canon_reldir%_ccr_failoverctl_LDADD = $(CCR_LIBS)
