@@ -25,7 +25,8 @@
 #define ACTION_CLONE_INFIX	"-diverged-"
 
 static const char *const action_phase_names[ACTION_PHASE_MAX] = {
-	"lag", "remote", "indices", "auto_follow", "unfence", "finished"
+	"pre_promote", "lag", "remote", "indices", "auto_follow", "unfence",
+	"finished"
 };
 
 static const char *const action_index_status_names[ACTION_INDEX_STATUS_MAX] = {

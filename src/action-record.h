@@ -20,6 +20,7 @@
 
 /* What the whole action is doing; indices move on their own inside. */
 enum action_phase {
+	ACTION_PHASE_PRE_PROMOTE, /* promotion: the pre_promote hook's veto */
 	ACTION_PHASE_LAG,	/* switchover: wait until every lag is 0 */
 	ACTION_PHASE_REMOTE,	/* register the new leader on the old one */
 	ACTION_PHASE_INDICES,	/* per-index steps */
@@ -76,7 +77,8 @@ struct action_index_record {
  *   {"version": 1, "kind": "promote"|"failback"|"switchover",
  *    "old_leader": 0|1, "clusters": ["<name 0>", "<name 1>"],
  *    "started": "YYYY-MM-DDTHH:MM:SSZ",
- *    "phase": "lag"|"remote"|"indices"|"auto_follow"|"unfence"|"finished",
+ *    "phase": "pre_promote"|"lag"|"remote"|"indices"|"auto_follow"|
+ *	"unfence"|"finished",
  *    "fenced": n, "unfenced": n,	(switchover: old leader's indices
  *					 write-blocked, and unblocked again)
  *    "error": {"type": "...", "reason": "..."},	(action-level, optional)

@@ -2,7 +2,10 @@
  * The action engine carries out one promotion, failback or switchover over
  * every configured index pair.
  *
- * An action runs in phases: a switchover first waits until every follower
+ * An action runs in phases. A promotion the operator has not confirmed
+ * first asks the pre_promote hook, with nothing sent yet: a veto ends it
+ * there, and the record it leaves has touched nothing, so a restart
+ * meanwhile decides afresh. A switchover first waits until every follower
  * has caught up (lag 0) or gives up, nothing changed. Caught up means the
  * follower's own checkpoints agree and, per shard, it holds the old
  * leader's max_seq_no as the old leader itself reported it just before: a
@@ -12,21 +15,6 @@
  * index walks its own steps (step.h) in parallel, with at most
  * max_in_flight requests out; promotion and switchover end by pausing the
  * promoted cluster's auto-follow patterns that point at the old leader.
- *
- * Steps that Elasticsearch can take for many indices at once go out as one
- * request: the record step's _ccr/stats, _close, _open, the divergence
- * check's _stats and the DELETE go over comma lists that keep the request
- * line within Elasticsearch's 4096 bytes.
- *
- * An unfollow converts its index at once but answers only when the
- * follower's retention leases are gone from the old leader, which, when
- * that leader is lost in a cut network, takes until the transport gives up
- * on it (30 s by default, longer on a half-open connection). So the engine
- * does not wait for that answer: while unfollows are out, it asks the
- * follower cluster itself, in one _ccr/info over the lot, which of those
- * indices are no longer followers, abandons their requests (closing their
- * connections) and opens them. The stale leases stay on the old leader
- * until they expire.
  *
  * Everything needed to carry on after a crash lives in the record, which
  * the daemon persists from on_change: the engine calls it before any
@@ -38,14 +26,13 @@
  * follower that fails between _close and _open is opened again first, so
  * no index is left closed.
  *
- * A batch that Elasticsearch refuses outright cannot say which index was at
- * fault, so its indices are retried one by one ("solo"). An old leader's
- * index that holds operations the new leader never received is not deleted
- * until the operator confirms; it is then write-blocked and cloned first.
+ * The engine's parts: action-request.c builds, batches and sends its
+ * requests; action-watch.c reads _ccr/info for it (the unfollows it does
+ * not wait for, ambiguous answers, existing follows); action-seqno.c keeps
+ * what the promotion's record step read; action-failback.c checks the old
+ * leader before its indices are replaced. They share action-int.h.
  */
 #include "autoconf.h"
-
-#include <sys/queue.h>
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -56,100 +43,21 @@
 #include <event2/event.h>
 #include <jansson.h>
 
-#include "action.h"
+#include "action-int.h"
 #include "config.h"
 #include "es-parse.h"
 #include "events.h"
+#include "hook.h"
 #include "log.h"
 #include "metrics.h"
-#include "monotime.h"
 #include "xmalloc.h"
 
-
-enum request_kind {
-	REQUEST_INDEX,		/* one index's step */
-	REQUEST_BATCH,		/* one step over several indices */
-	REQUEST_PHASE,		/* the action's own requests */
-	REQUEST_WATCH		/* which unfollowed indices still follow */
-};
-
-struct action_request {
-	struct action_engine		*engine;
-	enum request_kind		 kind;
-	enum step			 step;
-	bool				 mutates; /* dry run: logged only */
-	int				 cluster;
-	struct es_call			 call;
-	size_t				*members;	/* index numbers */
-	size_t				 nmembers;
-	void				*handle;
-	struct event			*timer;
-	uint64_t			 sent_ms;
-	TAILQ_ENTRY(action_request)	 entry;
-};
-TAILQ_HEAD(action_requests, action_request);
-
-/* What the engine knows about an index beyond its record. */
-struct index_run {
-	struct action_engine	*engine;
-	struct event		*backoff;
-	bool			 busy;		/* a request is out */
-	bool			 waiting;	/* backing off */
-	bool			 solo;		/* its batch was refused */
-	unsigned int		 verify_rounds;
-	bool			 restored;	/* its restore was seen over */
-	bool			 followed;	/* a follow met it existing */
-};
-
-struct action_engine {
-	struct event_base		*base;
-	const struct ccr_config		*config;
-	struct action_transport		 transport;
-	struct action_params		 params;
-	struct action_callbacks		 cb;
-
-	struct action_record		*rec;
-	struct index_run		*runs;
-	bool				 running;
-	bool				 dirty;
-	unsigned int			 in_flight;
-	struct action_requests		 requests;
-	uint64_t			 rnd;
-
-	struct event			*kick;
-	struct event			*phase_timer;	/* poll or backoff */
-	struct event			*deadline;	/* lag wait */
-	bool				 phase_busy;
-	bool				 phase_waiting;
-	unsigned int			 phase_attempts;
-	bool				 lag_read;	/* lag_leader holds */
-	struct es_shard_seqs		 lag_leader;	/* old leader's _stats */
-	bool				 patterns_listed;
-	char				**patterns;	/* to pause */
-	size_t				 npatterns;
-	size_t				 next_pattern;
-
-	struct event			*watch_timer;	/* next unfollow watch */
-	bool				 watch_busy;
-	uint64_t			 watch_ms;	/* last one sent */
-	uint64_t			 watch_gap_ms;	/* until the next */
-};
-
-/* How long a health read waits for yellow before it says "not yet". */
-#define ACTION_WAIT_MS	1000
-/* An unfollow this old is looked for on the follower cluster, ms. */
-#define ACTION_WATCH_AGE_MS	2
-/*
- * Between two watches: the shortest gap after one that found converted
- * indices, doubling up to the longest while they find none.
- */
-#define ACTION_WATCH_GAP_MIN_MS	2
-#define ACTION_WATCH_GAP_MAX_MS	100
-/* Followers whose stats one record request reads, at most. */
-#define ACTION_RECORD_CHUNK	100
-
 static void	action_pump(struct action_engine *);
-static void	action_kick(struct action_engine *);
+static void	action_clear_runtime(struct action_engine *);
+static enum action_phase action_phase_first(enum fsm_action);
+static void	action_phase_enter(struct action_engine *, enum action_phase);
+static void	action_phase_answer(struct action_engine *,
+		    struct action_request *, const struct es_result *);
 
 /* Jitter only: xorshift64 is plenty to spread retries apart. */
 static uint32_t
@@ -162,21 +70,21 @@ action_random(struct action_engine *e)
 }
 
 /* The cluster that ends as leader. */
-static int
+int
 action_promoted(const struct action_record *rec)
 {
 	return (1 - rec->old_leader);
 }
 
 /* Promotion steps run on the promoted cluster, failback steps on the old. */
-static int
+int
 action_step_cluster(const struct action_record *rec, enum step step)
 {
 	return (step <= STEP_OPEN ? action_promoted(rec) : rec->old_leader);
 }
 
 /* Replace a string the record owns. */
-static void
+void
 action_set_string(char **dst, const char *src)
 {
 	char	*copy = src != NULL ? xstrdup(src) : NULL;
@@ -193,7 +101,7 @@ action_text(const char *s)
 }
 
 /* The parts of an answer that decide a step's fate. */
-static void
+void
 action_reply(const struct es_result *a, struct step_reply *r)
 {
 	memset(r, 0, sizeof *r);
@@ -215,7 +123,7 @@ action_reply(const struct es_result *a, struct step_reply *r)
 }
 
 /* The error type recorded for an answer that carried none. */
-static const char *
+const char *
 action_reply_type(const struct step_reply *r)
 {
 	switch (r->outcome) {
@@ -232,7 +140,7 @@ action_reply_type(const struct step_reply *r)
 }
 
 /* The reason recorded for an answer; never NULL. */
-static const char *
+const char *
 action_reply_reason(const struct step_reply *r, char *buf, size_t len)
 {
 	if (r->reason != NULL)
@@ -245,7 +153,7 @@ action_reply_reason(const struct step_reply *r, char *buf, size_t len)
 }
 
 /* Mark the record changed; on_change runs before the next send or soon. */
-static void
+void
 action_changed(struct action_engine *e)
 {
 	e->dirty = true;
@@ -253,7 +161,7 @@ action_changed(struct action_engine *e)
 }
 
 /* Hand the record to the daemon if it changed since it last saw it. */
-static void
+void
 action_notify(struct action_engine *e)
 {
 	if (!e->dirty)
@@ -264,7 +172,7 @@ action_notify(struct action_engine *e)
 }
 
 /* Run the pump from the loop, once, however many times this is called. */
-static void
+void
 action_kick(struct action_engine *e)
 {
 	if (e->running && !event_pending(e->kick, EV_TIMEOUT, NULL))
@@ -280,7 +188,7 @@ action_kick_cb(int fd, short events, void *arg)
 }
 
 /* Arm a timer for ms milliseconds. */
-static void
+void
 action_timer_add(struct event *ev, uint64_t ms)
 {
 	struct timeval	tv;
@@ -316,7 +224,7 @@ action_log_failed(struct action_engine *e, size_t i, enum step step)
  * and _open is opened again first (as the paused follower it still is), so
  * that no index is left closed; failed_step set on a live step means that.
  */
-static void
+void
 action_index_fail(struct action_engine *e, size_t i, const char *type,
     const char *reason)
 {
@@ -344,7 +252,7 @@ action_index_fail(struct action_engine *e, size_t i, const char *type,
 }
 
 /* Move an index to step next; the last error stays until it is done. */
-static void
+void
 action_index_move(struct action_engine *e, size_t i, enum step next)
 {
 	struct action_index_record	*ir = &e->rec->indices[i];
@@ -360,7 +268,7 @@ action_index_move(struct action_engine *e, size_t i, enum step next)
 }
 
 /* Move an index on to step next with a clean slate. */
-static void
+void
 action_index_advance(struct action_engine *e, size_t i, enum step next)
 {
 	struct action_index_record	*ir = &e->rec->indices[i];
@@ -390,7 +298,7 @@ action_backoff_cb(int fd, short events, void *arg)
  * Not yet (a copy starting, a restore copying): ask again after a poll
  * interval, without counting it as a failure; why shows in the status.
  */
-static void
+void
 action_index_wait(struct action_engine *e, size_t i, const char *type,
     const char *why)
 {
@@ -408,7 +316,7 @@ action_index_wait(struct action_engine *e, size_t i, const char *type,
 }
 
 /* A transient failure: back off, or give up after max_attempts. */
-static void
+void
 action_index_retry(struct action_engine *e, size_t i,
     const struct step_reply *r)
 {
@@ -440,424 +348,8 @@ action_index_retry(struct action_engine *e, size_t i,
 	action_changed(e);
 }
 
-/*
- * Keep the follower's per-shard view from parsed _ccr/stats (NULL when
- * they could not be read); a follower absent from them is paused.
- */
-static void
-action_record_stats(struct action_engine *e, size_t i,
-    const struct es_ccr_stats *st)
-{
-	struct action_index_record	*ir = &e->rec->indices[i];
-	const char			*name = ir->names[action_promoted(e->rec)];
-	const struct es_index_stats	*is;
-	bool				 kept = false;
-
-	/* A retried promotion keeps what the first read saw. */
-	if (ir->nshards > 0)
-		return;
-	if (st != NULL && (is = es_ccr_stats_find(st, name)) != NULL)
-		kept = action_index_keep_shards(ir, is);
-	if (!kept) {
-		log_warnx("%s: %s: _ccr/stats without shards",
-		    fsm_action_name(e->rec->kind), name);
-		return;
-	}
-	if (ir->lost_operations > 0) {
-		log_warnx("%s: %s: at least %" PRId64 " operations of the old "
-		    "leader are lost (up to %" PRId64 " of those the follower "
-		    "knew of: holes above its global checkpoint are filled "
-		    "with no-ops)", fsm_action_name(e->rec->kind), name,
-		    ir->lost_operations, ir->lost_operations_max);
-	}
-}
-
-/*
- * The primaries' max_seq_no of one index in a _stats answer (the only
- * index, whatever its name, when just one is there), by shard number.
- */
-static int64_t *
-action_primary_seqs(const struct es_shard_seqs *ss, const char *name,
-    size_t *nshards)
-{
-	const struct es_index_seq	*is;
-
-	*nshards = 0;
-	if ((is = es_shard_seqs_find(ss, name)) == NULL && ss->nindices == 1)
-		is = &ss->indices[0];
-	return (is != NULL ? action_seqs_by_shard(is, nshards) : NULL);
-}
-
-/*
- * The divergence guard: compare the old leader's operations with what the
- * new leader had received when it was promoted; anything unproven counts as
- * divergent, and such an index waits for the operator.
- */
-static void
-action_check_divergence(struct action_engine *e, size_t i,
-    const struct es_shard_seqs *ss)
-{
-	struct action_index_record	*ir = &e->rec->indices[i];
-	const char			*name = ir->names[e->rec->old_leader];
-	const struct es_index_seq	*is;
-	int64_t				*now = NULL, divergent;
-	size_t				 nnow = 0;
-	char				 count[32], *why;
-	struct log_field		 f[] = {
-		{ "CCR_INDEX", name },
-		{ "CCR_CLUSTER", e->rec->clusters[e->rec->old_leader] },
-		{ "CCR_DIVERGENT_OPERATIONS", count },
-	};
-
-	if (ss != NULL) {
-		/* Not the index that led: someone re-created it. */
-		if ((is = es_shard_seqs_find(ss, name)) == NULL &&
-		    ss->nindices == 1)
-			is = &ss->indices[0];
-		if (is != NULL && ir->uuid != NULL && is->uuid[0] != '\0' &&
-		    strcmp(is->uuid, ir->uuid) != 0) {
-			xasprintf(&why, "its uuid %s is not the one pinned "
-			    "while it led (%s): re-created since, left as it "
-			    "is", is->uuid, ir->uuid);
-			action_index_fail(e, i, "index_recreated", why);
-			free(why);
-			return;
-		}
-		now = action_primary_seqs(ss, name, &nnow);
-	}
-	divergent = step_divergent_operations(ir->follower_global_checkpoint,
-	    ir->nshards, now, nnow);
-	free(now);
-	ir->divergent_operations = divergent;
-	if (divergent == 0) {
-		action_index_advance(e, i, step_next(e->rec->kind,
-		    STEP_DIVERGENCE, false));
-		return;
-	}
-	if (ir->clone == NULL)
-		ir->clone = action_record_clone_name(name);
-	if (divergent > 0)
-		snprintf(count, sizeof count, "%" PRId64, divergent);
-	else
-		snprintf(count, sizeof count, "unknown");
-	events_emit(e->params.events, CCR_EVENT_DIVERGENCE,
-	    LOG_LEVEL_WARNING, f, sizeof f / sizeof f[0], NULL,
-	    "%s: index %s on %s holds %s operations the new leader never "
-	    "received; kept until confirmed, then copied to %s",
-	    fsm_action_name(e->rec->kind), name,
-	    e->rec->clusters[e->rec->old_leader], count, ir->clone);
-	action_index_advance(e, i, step_next(e->rec->kind, STEP_DIVERGENCE,
-	    true));
-}
-
-/*
- * The record step's answer for the indices in members, parsed once: each
- * keeps its shards. The step moves on either way.
- */
-static void
-action_answer_stats(struct action_engine *e, const size_t *members,
-    size_t n, const json_t *root)
-{
-	struct es_ccr_stats	 st;
-	char			*cause = NULL;
-	bool			 parsed;
-	size_t			 k;
-
-	parsed = es_parse_ccr_stats(root, &st, &cause) == 0;
-	free(cause);
-	for (k = 0; k < n; k++)
-		action_record_stats(e, members[k], parsed ? &st : NULL);
-	if (parsed)
-		es_ccr_stats_clear(&st);
-}
-
-/*
- * The divergence check's _stats for the indices in members, parsed once.
- * Alone, an index is judged on whatever came back (an unreadable answer
- * proves nothing, so it counts as divergent); in a list, one that is not
- * in the answer is asked about alone.
- */
-static void
-action_answer_seqs(struct action_engine *e, const size_t *members,
-    size_t n, const json_t *root)
-{
-	struct es_shard_seqs	 ss;
-	char			*cause = NULL;
-	bool			 parsed;
-	size_t			 k, i;
-
-	parsed = es_parse_shard_seqs(root, &ss, &cause) == 0;
-	free(cause);
-	for (k = 0; k < n; k++) {
-		i = members[k];
-		if (n > 1 && (!parsed || es_shard_seqs_find(&ss,
-		    e->rec->indices[i].names[e->rec->old_leader]) == NULL)) {
-			e->runs[i].solo = true;
-			continue;
-		}
-		action_check_divergence(e, i, parsed ? &ss : NULL);
-	}
-	if (parsed)
-		es_shard_seqs_clear(&ss);
-}
-
-/* What _ccr/info says about one index; *entry is its entry, if any. */
-static enum obs_follow_status
-action_follow_status(const json_t *root, const char *name,
-    struct es_follow_info *entry)
-{
-	struct es_ccr_info		 ci;
-	const struct es_follow_info	*fi;
-	char				*cause = NULL;
-
-	memset(entry, 0, sizeof *entry);
-	if (es_parse_ccr_info(root, &ci, &cause) != 0) {
-		free(cause);
-		return (OBS_FOLLOW_UNKNOWN);
-	}
-	fi = es_ccr_info_find(&ci, name);
-	if (fi != NULL)
-		*entry = *fi;
-	es_ccr_info_clear(&ci);
-	if (fi == NULL)
-		return (OBS_FOLLOW_NOT_FOLLOWER);
-	return (entry->active ? OBS_FOLLOW_ACTIVE : OBS_FOLLOW_PAUSED);
-}
-
-/* After an ambiguous unfollow: resume where _ccr/info says the index is. */
-static void
-action_unfollow_verified(struct action_engine *e, size_t i,
-    const json_t *root, const struct step_reply *r)
-{
-	struct action_index_record	*ir = &e->rec->indices[i];
-	struct index_run		*run = &e->runs[i];
-	struct es_follow_info		 entry;
-	enum obs_follow_status		 st;
-	enum step			 next;
-
-	st = action_follow_status(root, ir->names[action_promoted(e->rec)],
-	    &entry);
-	next = step_after_verify(st);
-	if (next == STEP_VERIFY_UNFOLLOW) {
-		action_index_retry(e, i, r);
-		return;
-	}
-	if (next == STEP_FAILED) {
-		action_index_fail(e, i, "index_not_found_exception",
-		    "the index is gone");
-		return;
-	}
-	if (next == STEP_OPEN) {
-		action_index_advance(e, i, next);
-		return;
-	}
-	/* Back to an earlier step: keep the error that sent it there. */
-	if (e->params.max_attempts != 0 &&
-	    ++run->verify_rounds >= e->params.max_attempts) {
-		action_index_fail(e, i,
-		    ir->error_type != NULL ? ir->error_type : "unfollow_failed",
-		    ir->error_reason != NULL ? ir->error_reason :
-		    "the index is still a follower");
-		return;
-	}
-	action_index_move(e, i, next);
-}
-
-/*
- * The old leader's index, at the start of its failback or after its
- * restore: does it already follow the new leader's index? Active: done.
- * Paused before its restore was seen over: the restore runs (after a
- * restart, or a follow resent). A plain index is failed back from the
- * fence on, unless it was already followed: then the follow did not hold.
- */
-static void
-action_following_checked(struct action_engine *e, size_t i,
-    const json_t *root, const struct step_reply *r)
-{
-	struct action_index_record	*ir = &e->rec->indices[i];
-	struct index_run		*run = &e->runs[i];
-	int				 p = action_promoted(e->rec);
-	const char			*name = ir->names[e->rec->old_leader];
-	struct es_follow_info		 entry;
-	char				*why;
-	enum obs_follow_status		 st;
-
-	st = action_follow_status(root, name, &entry);
-	switch (st) {
-	case OBS_FOLLOW_UNKNOWN:
-		action_index_retry(e, i, r);
-		return;
-	case OBS_FOLLOW_NOT_FOLLOWER:
-		if (run->restored || run->followed) {
-			action_index_fail(e, i, "follow_conflict",
-			    "the index exists and is not a follower");
-			return;
-		}
-		action_index_advance(e, i, step_next(e->rec->kind,
-		    STEP_FOLLOWING, false));
-		return;
-	default:
-		break;
-	}
-	if (strcmp(entry.remote_cluster, e->rec->clusters[p]) != 0 ||
-	    strcmp(entry.leader_index, ir->names[p]) != 0) {
-		xasprintf(&why, "the index follows %s:%s",
-		    *entry.remote_cluster != '\0' ? entry.remote_cluster : "?",
-		    *entry.leader_index != '\0' ? entry.leader_index : "?");
-		action_index_fail(e, i, "follow_conflict", why);
-		free(why);
-		return;
-	}
-	if (st == OBS_FOLLOW_ACTIVE) {
-		action_index_advance(e, i, STEP_DONE);
-		return;
-	}
-	if (run->restored) {
-		action_index_fail(e, i, "follow_conflict",
-		    "the index follows the new leader but is paused");
-		return;
-	}
-	action_index_move(e, i, STEP_RESTORE);
-}
-
-/*
- * The old leader cannot be shown to reach the new one through the remote
- * just registered: following would fail, so its index is not deleted; it
- * waits for the operator with the reason.
- */
-static void
-action_index_unreachable(struct action_engine *e, size_t i, const char *why)
-{
-	struct action_index_record	*ir = &e->rec->indices[i];
-	int				 p = action_promoted(e->rec);
-	struct log_field		 f[] = {
-		{ "CCR_INDEX", ir->names[e->rec->old_leader] },
-		{ "CCR_CLUSTER", e->rec->clusters[e->rec->old_leader] },
-	};
-
-	ir->unreachable = true;
-	action_set_string(&ir->error_type, "remote_unreachable");
-	action_set_string(&ir->error_reason, why);
-	log_event(LOG_LEVEL_WARNING,
-	    ccr_events[CCR_EVENT_DIVERGENCE].message_id, f,
-	    sizeof f / sizeof f[0], "%s: index %s on %s is kept: %s cannot "
-	    "reach %s through its remote: %s; nothing is deleted until "
-	    "confirmed", fsm_action_name(e->rec->kind),
-	    ir->names[e->rec->old_leader],
-	    e->rec->clusters[e->rec->old_leader],
-	    e->rec->clusters[e->rec->old_leader], e->rec->clusters[p], why);
-	action_changed(e);
-}
-
-/*
- * The answer of a step that waits or proves something on the old leader
- * (clone_started, clone_count, restore, reach_check); true when it was
- * handled here.
- */
-static bool
-action_index_check(struct action_engine *e, size_t i, enum step step,
-    const struct es_result *a, const struct step_reply *r)
-{
-	struct action_index_record	*ir = &e->rec->indices[i];
-	int				 p = action_promoted(e->rec);
-	const char			*name = ir->names[e->rec->old_leader];
-	struct es_health		 h;
-	struct es_resolved		 rc;
-	int64_t				 src, copy;
-	uint64_t			 copied, total;
-	char				*cause = NULL, why[320];
-	bool				 up;
-
-	memset(&rc, 0, sizeof rc);
-	switch (step) {
-	case STEP_RESTORE:
-		if (a->outcome != HTTP_DONE || a->status != 200 ||
-		    a->root == NULL)
-			return (false);
-		if (es_parse_recovery(a->root, name, &up, &copied, &total,
-		    &cause) != 0) {
-			free(cause);
-			return (false);
-		}
-		if (!up) {
-			snprintf(why, sizeof why, "the follow's restore has "
-			    "copied %llu%% (%llu of %llu bytes)",
-			    (unsigned long long)(total > 0 ?
-			    copied * 100 / total : 0),
-			    (unsigned long long)copied,
-			    (unsigned long long)total);
-			action_index_wait(e, i, "restoring", why);
-			return (true);
-		}
-		e->runs[i].restored = true;
-		action_index_advance(e, i, step_next(e->rec->kind, step,
-		    false));
-		return (true);
-	case STEP_CLONE_STARTED:
-		if (a->outcome != HTTP_DONE || (a->status != 200 &&
-		    a->status != 408))
-			return (false);
-		up = a->status == 200 && a->root != NULL &&
-		    es_parse_health(a->root, &h, &cause) == 0 &&
-		    !h.timed_out && (h.status == OBS_HEALTH_GREEN ||
-		    h.status == OBS_HEALTH_YELLOW);
-		free(cause);
-		if (!up) {
-			action_index_wait(e, i, "copy_starting",
-			    "the copy's shards are not started yet");
-			return (true);
-		}
-		action_index_advance(e, i, step_next(e->rec->kind, step,
-		    false));
-		return (true);
-	case STEP_CLONE_COUNT:
-		if (a->outcome != HTTP_DONE || a->status != 200)
-			return (false);
-		src = es_docs_count(a->root, name);
-		copy = es_docs_count(a->root, ir->clone);
-		if (src < 0 || copy < 0 || src != copy) {
-			snprintf(why, sizeof why, "the copy %s holds %lld of "
-			    "%lld documents", ir->clone, (long long)copy,
-			    (long long)src);
-			action_index_wait(e, i, "copy_incomplete", why);
-			return (true);
-		}
-		action_index_advance(e, i, step_next(e->rec->kind, step,
-		    false));
-		return (true);
-	case STEP_REACH:
-		if (a->outcome == HTTP_TIMEOUT) {
-			action_index_unreachable(e, i, "its _resolve/cluster "
-			    "did not answer in time");
-			return (true);
-		}
-		if (a->outcome != HTTP_DONE)
-			return (false);
-		if (a->status == 200 && a->root != NULL &&
-		    es_parse_resolve_cluster(a->root, e->rec->clusters[p], &rc,
-		    &cause) == 0 && rc.found && rc.connected) {
-			action_index_advance(e, i, step_next(e->rec->kind,
-			    step, false));
-			return (true);
-		}
-		free(cause);
-		if (a->status == 200)
-			snprintf(why, sizeof why, "not connected%s%s",
-			    rc.error[0] != '\0' ? ": " : "", rc.error);
-		else if (a->status < 500)
-			snprintf(why, sizeof why, "%s",
-			    r->reason != NULL ? r->reason : "refused");
-		else
-			return (false);
-		action_index_unreachable(e, i, why);
-		return (true);
-	default:
-		return (false);
-	}
-}
-
 /* What one index makes of the answer to its step. */
-static void
+void
 action_index_answer(struct action_engine *e, size_t i, enum step step,
     const struct es_result *a)
 {
@@ -920,95 +412,8 @@ action_index_answer(struct action_engine *e, size_t i, enum step step,
 	}
 }
 
-/*
- * Each index's share of an answer to one step over several indices. Only a
- * success is everyone's: the answers that mean "already done" alone (a
- * DELETE's 404) are about one member of a list, found by asking alone.
- */
-static void
-action_batch_answer(struct action_engine *e, struct action_request *req,
-    const struct es_result *a)
-{
-	struct action_index_record	*ir;
-	struct step_reply		 r;
-	enum verdict			 v;
-	char				*cause;
-	size_t				 k, i;
-	bool				 closed;
-
-	action_reply(a, &r);
-	v = step_verdict(req->step, &r);
-	if (v == VERDICT_DONE && req->nmembers > 1 &&
-	    (r.status < 200 || r.status > 299))
-		v = VERDICT_FAIL;
-	if (v == VERDICT_DONE && req->step == STEP_RECORD) {
-		action_answer_stats(e, req->members, req->nmembers, a->root);
-	} else if (v == VERDICT_DONE && req->step == STEP_DIVERGENCE) {
-		action_answer_seqs(e, req->members, req->nmembers, a->root);
-		action_kick(e);
-		return;
-	} else if (req->step == STEP_REACH ||
-	    (v == VERDICT_DONE && (r.status >= 200 && r.status < 300) &&
-	    (req->step == STEP_FOLLOWING || req->step == STEP_RESTORE))) {
-		/* Answers each member reads for itself (by name or cluster). */
-		for (k = 0; k < req->nmembers; k++)
-			action_index_answer(e, req->members[k], req->step, a);
-		action_kick(e);
-		return;
-	}
-	for (k = 0; k < req->nmembers; k++) {
-		i = req->members[k];
-		ir = &e->rec->indices[i];
-		if (v != VERDICT_DONE && v != VERDICT_RETRY &&
-		    req->nmembers > 1) {
-			/* Refused as a whole: find the culprit one by one. */
-			e->runs[i].solo = true;
-			continue;
-		}
-		if (v != VERDICT_DONE) {
-			action_index_answer(e, i, req->step, a);
-			continue;
-		}
-		cause = NULL;
-		closed = true;
-		if (req->step == STEP_CLOSE && a->root != NULL &&
-		    es_parse_closed(a->root,
-		    ir->names[action_step_cluster(e->rec, req->step)], &closed,
-		    &cause) != 0)
-			closed = true;
-		free(cause);
-		if (!closed) {
-			r.error_type = "close_failed";
-			r.reason = "the index was not closed";
-			r.status = 500;
-			action_index_retry(e, i, &r);
-			continue;
-		}
-		action_index_advance(e, i, step_next(e->rec->kind, req->step,
-		    false));
-	}
-	action_kick(e);
-}
-
-static void	action_phase_answer(struct action_engine *,
-		    struct action_request *, const struct es_result *);
-static void	action_watch_answer(struct action_engine *,
-		    struct action_request *, const struct es_result *);
-
-static void
-action_request_free(struct action_request *req)
-{
-	if (req == NULL)
-		return;
-	if (req->timer != NULL)
-		event_free(req->timer);
-	es_call_clear(&req->call);
-	free(req->members);
-	free(req);
-}
-
 /* Route an answer to whoever asked. */
-static void
+void
 action_dispatch(struct action_request *req, const struct es_result *a)
 {
 	struct action_engine	*e = req->engine;
@@ -1038,382 +443,88 @@ action_dispatch(struct action_request *req, const struct es_result *a)
 	action_kick(e);
 }
 
+/* A new action is under way: say so, and which indices cannot start. */
 static void
-action_request_done(const struct es_result *a, void *arg)
+action_announce(struct action_engine *e)
 {
-	struct action_request	*req = arg;
+	size_t	i;
 
-	evtimer_del(req->timer);
-	req->handle = NULL;
-	action_dispatch(req, a);
-}
-
-/* The engine's own guard: no answer in time, or it could not be queued. */
-static void
-action_request_timer_cb(int fd, short events, void *arg)
-{
-	struct action_request	*req = arg;
-	struct action_engine	*e = req->engine;
-	struct es_result	 a;
-
-	(void)fd;
-	(void)events;
-	memset(&a, 0, sizeof a);
-	if (req->handle != NULL) {
-		e->transport.cancel(e->transport.ctx, req->handle);
-		req->handle = NULL;
-		a.outcome = HTTP_TIMEOUT;
-		a.reason = "no answer within the request timeout";
-	} else {
-		a.outcome = HTTP_FAILED;
-		a.reason = "the request could not be queued";
+	for (i = 0; i < e->rec->nindices; i++) {
+		if (e->rec->indices[i].step == STEP_FAILED)
+			action_log_failed(e, i, e->rec->indices[i].failed_step);
 	}
-	action_dispatch(req, &a);
+	events_action_started(e->params.events, e->rec, e->params.dry_run);
 }
 
-/* A request for call, which it takes over, on behalf of n indices. */
-static struct action_request *
-action_request_new(struct action_engine *e, enum request_kind kind,
-    enum step step, int cluster, struct es_call *call, bool mutates,
-    const size_t *members, size_t n)
-{
-	struct action_request	*req;
-
-	req = xcalloc(1, sizeof *req);
-	if (n > 0) {
-		req->members = xreallocarray(NULL, n, sizeof *req->members);
-		memcpy(req->members, members, n * sizeof *req->members);
-		req->nmembers = n;
-	}
-	req->engine = e;
-	req->kind = kind;
-	req->step = step;
-	req->cluster = cluster;
-	req->call = *call;
-	memset(call, 0, sizeof *call);
-	req->mutates = mutates;
-	req->timer = evtimer_new(e->base, action_request_timer_cb, req);
-	return (req);
-}
-
-/* Hand a request to the transport and watch it. */
+/* No veto: the promotion starts where it would have without one. */
 static void
-action_request_send(struct action_engine *e, struct action_request *req)
+action_veto_passed(struct action_engine *e)
 {
-	size_t	k;
-
-	TAILQ_INSERT_TAIL(&e->requests, req, entry);
-	e->in_flight++;
-	for (k = 0; req->kind != REQUEST_WATCH && k < req->nmembers; k++)
-		e->runs[req->members[k]].busy = true;
-	if (req->kind == REQUEST_PHASE)
-		e->phase_busy = true;
-	if (req->kind == REQUEST_WATCH)
-		e->watch_busy = true;
-	req->sent_ms = monotime_ms();
-	log_debug("%s %s on %s", http_method_name(req->call.method),
-	    req->call.path, e->rec->clusters[req->cluster]);
-	req->handle = e->transport.send(e->transport.ctx, req->cluster,
-	    &req->call, action_request_done, req);
-	if (req->handle == NULL)
-		action_timer_add(req->timer, 0);
-	else if (e->params.request_timeout_ms != 0)
-		action_timer_add(req->timer, e->params.request_timeout_ms);
-}
-
-/* Log what a dry run would have sent. */
-static void
-action_dry_log(struct action_engine *e, const struct action_request *req)
-{
-	log_info("dry run: %s %s on %s%s%s", http_method_name(req->call.method),
-	    req->call.path, e->rec->clusters[req->cluster],
-	    req->call.body != NULL ? " " : "",
-	    req->call.body != NULL ? req->call.body : "");
-}
-
-/* Build the call for one index's current step. */
-static int
-action_step_call(struct action_engine *e, size_t i, struct es_call *call,
-    char **cause)
-{
-	struct action_index_record	*ir = &e->rec->indices[i];
-	int				 p = action_promoted(e->rec);
-	const char			*n;
-
-	n = ir->names[action_step_cluster(e->rec, ir->step)];
-	switch (ir->step) {
-	case STEP_RECORD:
-		return (es_call_ccr_stats(call, n, cause));
-	case STEP_PAUSE:
-		return (es_call_pause_follow(call, n, cause));
-	case STEP_CLOSE:
-		return (es_call_close(call, &n, 1, &(size_t){ 0 }, cause));
-	case STEP_UNFOLLOW:
-		return (es_call_unfollow(call, n, cause));
-	case STEP_VERIFY_UNFOLLOW:
-		return (es_call_ccr_info(call, n, cause));
-	case STEP_OPEN:
-		return (es_call_open(call, &n, 1, &(size_t){ 0 }, cause));
-	case STEP_DIVERGENCE:
-		return (es_call_shard_stats(call, n, cause));
-	case STEP_BLOCK:
-		return (es_call_add_write_block(call, n, cause));
-	case STEP_CLONE:
-		return (es_call_clone(call, n, ir->clone, cause));
-	case STEP_DELETE:
-		return (es_call_delete(call, n, cause));
-	case STEP_FOLLOW:
-		return (es_call_follow(call, n, e->rec->clusters[p],
-		    ir->names[p], cause));
-	case STEP_FOLLOWING:
-		return (es_call_ccr_info(call, n, cause));
-	case STEP_FENCE:
-		return (es_call_add_write_block(call, n, cause));
-	case STEP_CLONE_STARTED:
-		return (es_call_index_health(call, ir->clone,
-		    ACTION_WAIT_MS, cause));
-	case STEP_CLONE_COUNT:
-		return (es_call_docs_count(call, n, ir->clone, cause));
-	case STEP_REACH:
-		return (es_call_resolve_cluster(call, e->rec->clusters[p],
-		    ir->names[p], 0, cause));
-	case STEP_RESTORE:
-		return (es_call_recovery(call, n, cause));
-	default:
-		fatalx("%s: no request for step %s", __func__,
-		    step_name(ir->step));
-	}
+	metrics_action_started(e->rec->kind);
+	action_announce(e);
+	action_phase_enter(e, action_phase_first(e->rec->kind));
 }
 
 /*
- * Reads that look for the effect of a mutating request (the remote, the
- * copy, the follow): in a dry run that request was only logged, so they
- * are too.
+ * The pre_promote hook ended. Exit 0 lets the promotion go on; anything
+ * else holds it for the operator: it ends here with nothing sent, and
+ * vetoed says so in place of on_finished.
  */
-static bool
-action_dry_effect(enum step step)
+static void
+action_veto_done(const struct hook_result *r, void *arg)
 {
-	return (step == STEP_REACH || step == STEP_CLONE_STARTED ||
-	    step == STEP_CLONE_COUNT || step == STEP_RESTORE);
+	struct action_engine	*e = arg;
+
+	events_hook_done(r, NULL);
+	e->veto_running = false;
+	if (hook_result_succeeded(r)) {
+		action_veto_passed(e);
+		return;
+	}
+	action_set_string(&e->rec->error_type, "vetoed");
+	action_set_string(&e->rec->error_reason,
+	    "the pre_promote hook vetoed the promotion");
+	e->rec->phase = ACTION_PHASE_FINISHED;
+	action_clear_runtime(e);
+	if (e->veto.vetoed != NULL)
+		e->veto.vetoed(e->rec, e->veto.arg);
 }
 
-/* The request for one index's current step, or NULL when it failed. */
-static struct action_request *
-action_index_request(struct action_engine *e, size_t i)
+/*
+ * The pre_promote phase: run the hook, once. One that cannot be started
+ * lets the promotion go on, as if none were configured.
+ */
+static void
+action_pump_veto(struct action_engine *e)
 {
-	struct action_index_record	*ir = &e->rec->indices[i];
-	struct action_request		*req;
-	struct es_call			 call;
+	const struct ccr_hooks_config	*hc = &e->config->hooks;
+	struct hook_request		 req;
 	char				*cause = NULL;
+	int				 rv = -1;
 
-	if (action_step_call(e, i, &call, &cause) != 0) {
-		action_index_fail(e, i, "invalid_request", cause);
-		free(cause);
-		return (NULL);
+	if (e->veto_running)
+		return;
+	memset(&req, 0, sizeof req);
+	req.name = "pre_promote";
+	req.path = hc->pre_promote;
+	req.timeout_ms = hc->timeout_ms;
+	req.event = "pre-promote";
+	req.old_leader = req.leader = e->rec->clusters[e->rec->old_leader];
+	req.new_leader = req.follower =
+	    e->rec->clusters[action_promoted(e->rec)];
+	req.state = fsm_state_name(FSM_STATE_PROMOTING);
+	if (e->params.events == NULL || e->params.events->hooks == NULL)
+		cause = xstrdup("no hook runner");
+	else
+		rv = hook_run(e->params.events->hooks, &req, action_veto_done,
+		    e, &cause);
+	if (rv == 0) {
+		e->veto_running = true;
+		return;
 	}
-	req = action_request_new(e, REQUEST_INDEX, ir->step,
-	    action_step_cluster(e->rec, ir->step), &call,
-	    (step_mutates(ir->step) ||
-	    (e->params.dry_run && action_dry_effect(ir->step))), &i, 1);
-	return (req);
-}
-
-/*
- * The requests for the indices waiting for one batched step, appending to
- * out: comma lists that fit one request line, and for the record step of
- * at most ACTION_RECORD_CHUNK indices, so that the first pauses need not
- * wait for every follower's stats.
- */
-static void
-action_batches(struct action_engine *e, enum step step, const size_t *ready,
-    size_t nready, struct action_request ***out, size_t *nout)
-{
-	struct action_request	*req;
-	struct es_call		 call;
-	const char		**names;
-	int			 c = action_step_cluster(e->rec, step);
-	char			*cause;
-	size_t			 k, used, off = 0;
-	int			 rv;
-
-	names = xreallocarray(NULL, nready, sizeof *names);
-	for (k = 0; k < nready; k++)
-		names[k] = e->rec->indices[ready[k]].names[c];
-	while (off < nready) {
-		cause = NULL;
-		used = nready - off;
-		switch (step) {
-		case STEP_RECORD:
-			rv = es_call_record_stats_list(&call, names + off,
-			    nready - off < ACTION_RECORD_CHUNK ? nready - off :
-			    ACTION_RECORD_CHUNK, &used, &cause);
-			break;
-		case STEP_CLOSE:
-			rv = es_call_close(&call, names + off, nready - off,
-			    &used, &cause);
-			break;
-		case STEP_OPEN:
-			rv = es_call_open(&call, names + off, nready - off,
-			    &used, &cause);
-			break;
-		case STEP_DIVERGENCE:
-			rv = es_call_shard_stats_list(&call, names + off,
-			    nready - off, &used, &cause);
-			break;
-		case STEP_DELETE:
-			rv = es_call_delete_list(&call, names + off,
-			    nready - off, &used, &cause);
-			break;
-		case STEP_FOLLOWING:
-			rv = es_call_follow_info_list(&call, names + off,
-			    nready - off, &used, &cause);
-			break;
-		case STEP_FENCE:
-			rv = es_call_add_write_block_list(&call, names + off,
-			    nready - off, &used, &cause);
-			break;
-		case STEP_RESTORE:
-			rv = es_call_recovery_list(&call, names + off,
-			    nready - off, &used, &cause);
-			break;
-		case STEP_REACH:
-			/* Whether the remote connects, whatever the index. */
-			rv = es_call_resolve_cluster(&call,
-			    e->rec->clusters[action_promoted(e->rec)],
-			    e->rec->indices[ready[off]].names[
-			    action_promoted(e->rec)], 0, &cause);
-			break;
-		default:
-			fatalx("%s: step %s is not batched", __func__,
-			    step_name(step));
-		}
-		if (rv != 0) {
-			action_index_fail(e, ready[off++], "invalid_request",
-			    cause);
-			free(cause);
-			continue;
-		}
-		req = action_request_new(e, REQUEST_BATCH, step, c, &call,
-		    step_mutates(step) ||
-		    (e->params.dry_run && action_dry_effect(step)), ready + off,
-		    used);
-		off += used;
-		*out = xreallocarray(*out, *nout + 1, sizeof **out);
-		(*out)[(*nout)++] = req;
-	}
-	free(names);
-}
-
-/* Whether a step goes out for many indices in one request. */
-static bool
-action_step_batched(enum step step)
-{
-	switch (step) {
-	case STEP_RECORD:
-	case STEP_CLOSE:
-	case STEP_OPEN:
-	case STEP_DIVERGENCE:
-	case STEP_DELETE:
-	case STEP_FOLLOWING:
-	case STEP_FENCE:
-	case STEP_RESTORE:
-	case STEP_REACH:
-		return (true);
-	default:
-		return (false);
-	}
-}
-
-/* Whether an index is ready to send its step now. */
-static bool
-action_index_ready(struct action_engine *e, size_t i)
-{
-	struct index_run	*run = &e->runs[i];
-
-	if (run->busy || run->waiting)
-		return (false);
-	return (action_index_status(&e->rec->indices[i]) ==
-	    ACTION_INDEX_RUNNING);
-}
-
-/*
- * Send what the indices can send within the in-flight bound. Single-index
- * steps take the free slots first and _close/_open batches what is left:
- * while the singles keep the slots busy the batches grow, and no index ever
- * waits for a slow or backing-off one.
- */
-static void
-action_pump_indices(struct action_engine *e)
-{
-	struct action_record	 *rec = e->rec;
-	struct action_request	**out = NULL, *req;
-	size_t			 *batch[STEP_MAX] = { NULL }, nbatch[STEP_MAX];
-	size_t			  nout = 0, nsingle, i, k;
-	unsigned int		  slots;
-	enum step		  s;
-
-	memset(nbatch, 0, sizeof nbatch);
-	slots = e->params.max_in_flight > e->in_flight ?
-	    e->params.max_in_flight - e->in_flight : 0;
-	for (i = 0; i < rec->nindices; i++) {
-		if (!action_index_ready(e, i))
-			continue;
-		s = rec->indices[i].step;
-		if (action_step_batched(s) && !e->runs[i].solo) {
-			batch[s] = xreallocarray(batch[s], nbatch[s] + 1,
-			    sizeof *batch[s]);
-			batch[s][nbatch[s]++] = i;
-			continue;
-		}
-		if (slots == 0)
-			continue;
-		if ((req = action_index_request(e, i)) == NULL)
-			continue;
-		slots--;
-		out = xreallocarray(out, nout + 1, sizeof *out);
-		out[nout++] = req;
-	}
-	nsingle = nout;
-	for (s = 0; s < STEP_MAX; s++) {
-		if (nbatch[s] > 0 && slots > 0)
-			action_batches(e, s, batch[s], nbatch[s], &out, &nout);
-		free(batch[s]);
-	}
-	for (k = nsingle; k < nout; k++) {
-		if (slots == 0) {
-			action_request_free(out[k]);
-			out[k] = NULL;
-		} else
-			slots--;
-	}
-
-	/* Write ahead: the record says "sent" before anything leaves. */
-	for (k = 0; k < nout; k++) {
-		if (out[k] == NULL || !out[k]->mutates)
-			continue;
-		for (i = 0; i < out[k]->nmembers; i++) {
-			rec->indices[out[k]->members[i]].sent = true;
-			e->dirty = true;
-		}
-	}
-	action_notify(e);
-
-	for (k = 0; k < nout; k++) {
-		if (out[k] == NULL)
-			continue;
-		if (!e->params.dry_run || !out[k]->mutates) {
-			action_request_send(e, out[k]);
-			continue;
-		}
-		action_dry_log(e, out[k]);
-		for (i = 0; i < out[k]->nmembers; i++) {
-			action_index_advance(e, out[k]->members[i],
-			    out[k]->step == STEP_RESTORE ? STEP_DONE :
-			    step_next(rec->kind, out[k]->step, false));
-		}
-		action_request_free(out[k]);
-	}
-	free(out);
+	log_warnx("pre_promote not run (%s): promoting", cause);
+	free(cause);
+	action_veto_passed(e);
 }
 
 /* Whether every index has ended, DONE or FAILED. */
@@ -1841,164 +952,6 @@ action_pump_phase(struct action_engine *e)
 	action_request_send(e, req);
 }
 
-/*
- * Give up on a request whose effect is known from elsewhere: its answer
- * will not be awaited, and its connection is closed.
- */
-static void
-action_request_abandon(struct action_engine *e, struct action_request *req)
-{
-	size_t	k;
-
-	evtimer_del(req->timer);
-	if (req->handle != NULL)
-		e->transport.cancel(e->transport.ctx, req->handle);
-	req->handle = NULL;
-	TAILQ_REMOVE(&e->requests, req, entry);
-	e->in_flight--;
-	for (k = 0; k < req->nmembers; k++)
-		e->runs[req->members[k]].busy = false;
-	action_request_free(req);
-}
-
-/* The unfollow of index i that is out, if one is. */
-static struct action_request *
-action_unfollow_out(struct action_engine *e, size_t i)
-{
-	struct action_request	*req;
-
-	TAILQ_FOREACH(req, &e->requests, entry) {
-		if (req->kind == REQUEST_INDEX && req->step == STEP_UNFOLLOW &&
-		    req->members[0] == i)
-			return (req);
-	}
-	return (NULL);
-}
-
-/*
- * The watch's answer: every watched index that no longer follows (the
- * unfollow's first part, its cluster-state update, is done) has its
- * unfollow abandoned and is opened. An index still following, or an answer
- * that says nothing (an index gone refuses the list), leaves the unfollows
- * to answer for themselves.
- */
-static void
-action_watch_answer(struct action_engine *e, struct action_request *req,
-    const struct es_result *a)
-{
-	struct es_ccr_info	 ci;
-	struct action_request	*u;
-	const char		*name;
-	char			*cause = NULL;
-	size_t			 k, i, n = 0;
-	int			 p = action_promoted(e->rec);
-
-	if (!a->ok || es_parse_ccr_info(a->root, &ci, &cause) != 0) {
-		log_debug("%s: unfollow watch: %s", fsm_action_name(e->rec->kind),
-		    cause != NULL ? cause : a->reason);
-		free(cause);
-		return;
-	}
-	for (k = 0; k < req->nmembers; k++) {
-		i = req->members[k];
-		name = e->rec->indices[i].names[p];
-		if (es_ccr_info_find(&ci, name) != NULL ||
-		    (u = action_unfollow_out(e, i)) == NULL)
-			continue;
-		log_debug("%s: %s: no longer a follower after %" PRIu64 " ms; "
-		    "its unfollow is not awaited", fsm_action_name(e->rec->kind),
-		    name, monotime_ms() - u->sent_ms);
-		action_request_abandon(e, u);
-		action_index_advance(e, i, step_next(e->rec->kind,
-		    STEP_UNFOLLOW, false));
-		n++;
-	}
-	es_ccr_info_clear(&ci);
-	if (n > 0)
-		e->watch_gap_ms = ACTION_WATCH_GAP_MIN_MS;
-	else if ((e->watch_gap_ms *= 2) > ACTION_WATCH_GAP_MAX_MS)
-		e->watch_gap_ms = ACTION_WATCH_GAP_MAX_MS;
-	if (n > 0)
-		log_info("%s: %zu indices no longer followers; their unfollow "
-		    "answers, which wait for the old leader to drop the "
-		    "retention leases, are not awaited",
-		    fsm_action_name(e->rec->kind), n);
-}
-
-static void
-action_watch_timer_cb(int fd, short events, void *arg)
-{
-	(void)fd;
-	(void)events;
-	action_kick(arg);
-}
-
-/*
- * Ask the follower cluster which of the indices whose unfollow has been
- * out a little while still follow: one _ccr/info over them (as many as fit
- * a request line), soon after a watch that found some, less and less
- * often while none convert. It is a read, so the unfollows that hang do
- * not hold it back.
- */
-static void
-action_pump_watch(struct action_engine *e)
-{
-	struct action_request	*req;
-	struct es_call		 call;
-	const char		**names = NULL;
-	size_t			 *members = NULL, n = 0, used, most;
-	uint64_t		  now = monotime_ms(), wait = UINT64_MAX, age;
-	char			 *cause = NULL;
-	int			  p = action_promoted(e->rec);
-
-	if (e->watch_busy || e->params.dry_run)
-		return;
-	/*
-	 * Requests leave in order, max_requests_per_cluster at a time: the
-	 * oldest unfollows are the ones on the wire, the others still wait.
-	 */
-	most = e->config->max_requests_per_cluster > 0 ?
-	    2 * (size_t)e->config->max_requests_per_cluster : 32;
-	TAILQ_FOREACH(req, &e->requests, entry) {
-		if (req->kind != REQUEST_INDEX || req->step != STEP_UNFOLLOW)
-			continue;
-		if (n == most)
-			break;
-		age = now - req->sent_ms;
-		if (age < ACTION_WATCH_AGE_MS) {
-			if (ACTION_WATCH_AGE_MS - age < wait)
-				wait = ACTION_WATCH_AGE_MS - age;
-			continue;
-		}
-		names = xreallocarray(names, n + 1, sizeof *names);
-		members = xreallocarray(members, n + 1, sizeof *members);
-		names[n] = e->rec->indices[req->members[0]].names[p];
-		members[n++] = req->members[0];
-	}
-	if (e->watch_gap_ms == 0)
-		e->watch_gap_ms = ACTION_WATCH_GAP_MIN_MS;
-	if (n > 0 && now - e->watch_ms < e->watch_gap_ms)
-		wait = e->watch_gap_ms - (now - e->watch_ms);
-	else if (n > 0) {
-		if (es_call_ccr_info_list(&call, names, n, &used,
-		    &cause) == 0) {
-			req = action_request_new(e, REQUEST_WATCH,
-			    STEP_UNFOLLOW, p, &call, false, members, used);
-			e->watch_ms = now;
-			action_request_send(e, req);
-		} else {
-			log_debug("%s: unfollow watch: %s",
-			    fsm_action_name(e->rec->kind), cause);
-			free(cause);
-		}
-	}
-	free(names);
-	free(members);
-	if (!e->watch_busy && wait != UINT64_MAX &&
-	    !evtimer_pending(e->watch_timer, NULL))
-		action_timer_add(e->watch_timer, wait);
-}
-
 /* Tell the daemon that the action is over, with its counts. */
 static void
 action_finish(struct action_engine *e)
@@ -2019,7 +972,9 @@ action_pump(struct action_engine *e)
 {
 	if (!e->running)
 		return;
-	if (e->rec->phase == ACTION_PHASE_INDICES) {
+	if (e->rec->phase == ACTION_PHASE_PRE_PROMOTE)
+		action_pump_veto(e);
+	else if (e->rec->phase == ACTION_PHASE_INDICES) {
 		action_pump_indices(e);
 		action_pump_watch(e);
 		if (action_indices_finished(e->rec) && e->in_flight == 0) {
@@ -2086,6 +1041,11 @@ action_clear_runtime(struct action_engine *e)
 	evtimer_del(e->watch_timer);
 	e->watch_busy = false;
 	e->watch_gap_ms = 0;
+	/* The hook runs on; its end is only logged. */
+	if (e->veto_running) {
+		hook_forget(e->params.events->hooks, e, events_hook_done);
+		e->veto_running = false;
+	}
 	if (e->runs != NULL && e->rec != NULL) {
 		for (i = 0; i < e->rec->nindices; i++) {
 			if (e->runs[i].backoff != NULL)
@@ -2152,7 +1112,8 @@ action_go(struct action_engine *e, struct action_record *rec)
 		e->runs[i].engine = e;
 	}
 	e->running = true;
-	metrics_action_started(rec->kind);
+	if (rec->phase != ACTION_PHASE_PRE_PROMOTE)
+		metrics_action_started(rec->kind);
 	if (rec->phase == ACTION_PHASE_LAG)
 		action_timer_add(e->deadline, e->params.switchover_timeout_ms);
 	/* The intent is on disk before the first request is even built. */
@@ -2166,15 +1127,17 @@ action_go(struct action_engine *e, struct action_record *rec)
  * or led until it was lost: promotion and switchover promote the other one;
  * failback turns old_leader into the follower of the other one. A failback
  * takes the finished promotion's record (may be NULL) for the divergence
- * guard; without it every index counts as divergent.
+ * guard; without it every index counts as divergent. A promotion given a
+ * veto asks the pre_promote hook first, when one is configured.
  */
 int
 action_start(struct action_engine *e, enum fsm_action kind, int old_leader,
-    const struct action_record *promotion, char **cause)
+    const struct action_record *promotion, const struct action_veto *veto,
+    char **cause)
 {
 	const struct ccr_config		*cf = e->config;
 	struct action_record		*rec;
-	size_t				 i;
+	enum action_phase		 first = action_phase_first(kind);
 
 	if (e->running) {
 		xasprintf(cause, "%s is already running",
@@ -2199,15 +1162,18 @@ action_start(struct action_engine *e, enum fsm_action kind, int old_leader,
 		    promotion->clusters[promotion->old_leader]);
 		promotion = NULL;
 	}
-	rec = action_record_new(kind, old_leader, action_phase_first(kind),
-	    cf, promotion, cause);
+	memset(&e->veto, 0, sizeof e->veto);
+	if (kind == FSM_ACTION_PROMOTE && veto != NULL &&
+	    cf->hooks.pre_promote != NULL) {
+		e->veto = *veto;
+		first = ACTION_PHASE_PRE_PROMOTE;
+	}
+	rec = action_record_new(kind, old_leader, first, cf, promotion, cause);
 	if (rec == NULL)
 		return (-1);
 	action_go(e, rec);
-	for (i = 0; i < rec->nindices; i++) {
-		if (rec->indices[i].step == STEP_FAILED)
-			action_log_failed(e, i, rec->indices[i].failed_step);
-	}
+	if (first != ACTION_PHASE_PRE_PROMOTE)
+		action_announce(e);
 	return (0);
 }
 
@@ -2238,6 +1204,12 @@ action_resume(struct action_engine *e, const struct action_record *rec,
 	if (rec->phase == ACTION_PHASE_FINISHED) {
 		xasprintf(cause, "the recorded %s has finished",
 		    fsm_action_name(rec->kind));
+		return (-1);
+	}
+	/* Held for its veto, it had sent nothing: a restart decides afresh. */
+	if (rec->phase == ACTION_PHASE_PRE_PROMOTE) {
+		xasprintf(cause, "the recorded %s sent nothing yet: it is "
+		    "decided afresh", fsm_action_name(rec->kind));
 		return (-1);
 	}
 	if ((copy = action_record_copy(rec, cause)) == NULL)

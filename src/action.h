@@ -53,7 +53,9 @@ struct action_params {
 	uint64_t	 switchover_timeout_ms;	/* lag must reach 0 within */
 	uint64_t	 lag_poll_ms;		/* between lag reads */
 	bool		 dry_run;
-	const struct events *events;		/* hooks; NULL: journal only */
+	const struct events *events;		/* hooks, and the runner of
+						   pre_promote; NULL: journal
+						   only */
 };
 
 /*
@@ -68,6 +70,18 @@ struct action_callbacks {
 	void	 *arg;
 };
 
+/*
+ * A promotion's veto, for action_start: before anything is sent, the
+ * pre_promote hook (hooks.pre_promote) runs. Exit 0 lets the promotion go
+ * on; any other end (an exit status, a signal, the timeout) ends it with
+ * nothing sent, and vetoed is called instead of on_finished. A hook that
+ * cannot be started lets it go on.
+ */
+struct action_veto {
+	void	(*vetoed)(const struct action_record *, void *);
+	void	 *arg;
+};
+
 struct action_engine	*action_create(struct event_base *,
 			     const struct ccr_config *,
 			     const struct action_transport *,
@@ -75,7 +89,8 @@ struct action_engine	*action_create(struct event_base *,
 			     const struct action_callbacks *);
 void			 action_free(struct action_engine *);
 int			 action_start(struct action_engine *, enum fsm_action,
-			     int, const struct action_record *, char **);
+			     int, const struct action_record *,
+			     const struct action_veto *, char **);
 int			 action_retry(struct action_engine *,
 			     const struct action_record *, char **);
 int			 action_resume(struct action_engine *,

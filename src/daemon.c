@@ -407,11 +407,31 @@ daemon_action_finished(const struct action_summary *sum, void *arg)
 	daemon_poll_mode(d);
 }
 
-/* Start an action now; a failure to start is the action's failure. */
+/* pre_promote vetoed the promotion: hold it for the operator. */
 static void
-daemon_launch(struct daemon *d, enum fsm_action kind)
+daemon_veto_done(const struct action_record *rec, void *arg)
+{
+	struct daemon		*d = arg;
+	struct fsm_output	 out;
+
+	state_set_action(&d->state, NULL);
+	if (fsm_action_done(&d->fsm, &d->params, rec->kind,
+	    FSM_RESULT_NEEDS_CONFIRM, rec->error_reason, monotime_ms(),
+	    &out) == 0)
+		daemon_apply(d, &out);
+	else
+		daemon_save_state(d);
+}
+
+/*
+ * Start an action now; a failure to start is the action's failure. A
+ * promotion the operator has not confirmed lets pre_promote veto it.
+ */
+static void
+daemon_launch(struct daemon *d, enum fsm_action kind, bool confirmed)
 {
 	struct action_record	*promotion = NULL;
+	struct action_veto	 veto = { daemon_veto_done, d };
 	struct fsm_output	 out;
 	json_t			*j;
 	char			*cause;
@@ -432,10 +452,7 @@ daemon_launch(struct daemon *d, enum fsm_action kind)
 	if (promotion != NULL)
 		daemon_pinned_uuids(d, promotion);
 	if (action_start(d->engine, kind, old_leader, promotion,
-	    &cause) == 0) {
-		events_action_started(&d->events, action_record(d->engine),
-		    d->config->dry_run);
-	} else {
+	    confirmed ? NULL : &veto, &cause) == -1) {
 		events_emit(&d->events, CCR_EVENT_ACTION_FAILED,
 		    LOG_LEVEL_ERROR, NULL, 0, NULL, "%s could not start: %s",
 		    fsm_action_name(kind), cause);
@@ -447,35 +464,13 @@ daemon_launch(struct daemon *d, enum fsm_action kind)
 	action_record_free(promotion);
 }
 
-/* pre_promote answered: go on, or hold the promotion for the operator. */
-static void
-daemon_veto_done(const struct hook_result *r, void *arg)
-{
-	struct daemon		*d = arg;
-	struct fsm_output	 out;
-
-	events_hook_done(r, arg);
-	if (d->fsm.state != FSM_STATE_PROMOTING || action_running(d->engine))
-		return;
-	if (hook_result_succeeded(r)) {
-		daemon_launch(d, FSM_ACTION_PROMOTE);
-		return;
-	}
-	if (fsm_action_done(&d->fsm, &d->params, FSM_ACTION_PROMOTE,
-	    FSM_RESULT_NEEDS_CONFIRM, "the pre_promote hook vetoed the "
-	    "promotion", monotime_ms(), &out) == 0)
-		daemon_apply(d, &out);
-}
-
 /*
- * Carry out the action a decision asked for. A promotion first asks the
- * pre_promote hook unless the operator already confirmed it; a confirm while
- * the engine waits on divergent indices releases them.
+ * Carry out the action a decision asked for; a confirm while the engine
+ * waits on divergent indices releases them.
  */
 static void
 daemon_start_action(struct daemon *d, const struct fsm_output *out)
 {
-	struct hook_request	 req;
 	char			*cause;
 	size_t			 n;
 
@@ -497,26 +492,7 @@ daemon_start_action(struct daemon *d, const struct fsm_output *out)
 		    fsm_action_name(out->action), cause);
 		free(cause);
 	}
-	if (out->action != FSM_ACTION_PROMOTE || out->confirmed ||
-	    d->config->hooks.pre_promote == NULL) {
-		daemon_launch(d, out->action);
-		return;
-	}
-	memset(&req, 0, sizeof req);
-	req.name = "pre_promote";
-	req.path = d->config->hooks.pre_promote;
-	req.timeout_ms = d->config->hooks.timeout_ms;
-	req.event = "pre-promote";
-	req.old_leader = daemon_cluster_name(d, d->leader);
-	req.new_leader = daemon_cluster_name(d, 1 - d->leader);
-	req.leader = req.old_leader;
-	req.follower = req.new_leader;
-	req.state = fsm_state_name(d->fsm.state);
-	if (hook_run(d->hooks, &req, daemon_veto_done, d, &cause) == -1) {
-		log_warnx("pre_promote not run (%s): promoting", cause);
-		free(cause);
-		daemon_launch(d, FSM_ACTION_PROMOTE);
-	}
+	daemon_launch(d, out->action, out->confirmed);
 }
 
 /*

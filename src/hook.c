@@ -638,6 +638,30 @@ hook_run(struct hook_runner *hr, const struct hook_request *req,
 }
 
 /*
+ * Whoever queued hooks with arg goes away before they end: they run on, and
+ * their end goes to cb (with a NULL arg) instead.
+ */
+void
+hook_forget(struct hook_runner *hr, void *arg,
+    void (*cb)(const struct hook_result *, void *))
+{
+	struct hook	*h;
+
+	TAILQ_FOREACH(h, &hr->queued, entry) {
+		if (h->arg == arg) {
+			h->cb = cb;
+			h->arg = NULL;
+		}
+	}
+	TAILQ_FOREACH(h, &hr->running, entry) {
+		if (h->arg == arg) {
+			h->cb = cb;
+			h->arg = NULL;
+		}
+	}
+}
+
+/*
  * A runner on base: at most max_running hooks at once and max_queued more
  * waiting. It owns SIGCHLD on the base.
  */

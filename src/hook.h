@@ -71,6 +71,8 @@ struct hook_runner	*hook_runner_create(struct event_base *, unsigned int,
 void			 hook_runner_free(struct hook_runner *);
 void			 hook_runner_counts(struct hook_runner *,
 			     unsigned int *, unsigned int *);
+void			 hook_forget(struct hook_runner *, void *,
+			     void (*)(const struct hook_result *, void *));
 int			 hook_run(struct hook_runner *,
 			     const struct hook_request *,
 			     void (*)(const struct hook_result *, void *),

@@ -53,6 +53,9 @@ sbin_PROGRAMS += %reldir%/ccr-failoverd %reldir%/ccr-failoverctl
 	%reldir%/poller.c %reldir%/poller.h
 # action: the engine that carries out promotion, failback and switchover.
 %canon_reldir%_libccr_a_SOURCES += %reldir%/action.c %reldir%/action.h \
+	%reldir%/action-int.h \
+	%reldir%/action-failback.c %reldir%/action-seqno.c \
+	%reldir%/action-request.c %reldir%/action-watch.c \
 	%reldir%/action-record.c %reldir%/action-record.h \
 	%reldir%/sender.c %reldir%/sender.h
 # metrics: Prometheus exposition served on the loop.

@@ -141,6 +141,10 @@ daemon_start
 ok "s-prepromote: replicating" wait_state 10 REPLICATING clusterA
 at_kill clusterA KILL
 ok "s-prepromote: pre_promote runs" wait_for 10 test -s "$AT_DIR/hook.pid"
+ok "s-prepromote: the promotion is recorded, held for its veto" \
+    wait_for 5 eval '[ "$(state_get .action.phase)" = pre_promote ]'
+ok "s-prepromote: ... and nothing sent" \
+    [ "$(state_get '[.action.indices[].sent] | any')" = false ]
 daemon_kill KILL
 hook_pid=$(cat "$AT_DIR/hook.pid")
 kill "$hook_pid" 2>/dev/null

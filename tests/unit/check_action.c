@@ -7,7 +7,8 @@
  * leader is down converts the index yet answers 500. Errors (429, 503,
  * hangs, permanent 400s) are injected per cluster, index and call; a crash
  * is simulated by stopping the engine at the k-th mutating request and
- * resuming a new engine from the last record it reported.
+ * resuming a new engine from the last record it reported. The pre_promote
+ * veto runs real hook scripts.
  */
 #include "autoconf.h"
 
@@ -18,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 #include <jansson.h>
@@ -25,7 +27,10 @@
 #include "action.h"
 #include "config.h"
 #include "es-parse.h"
+#include "events.h"
+#include "hook.h"
 #include "log.h"
+#include "testutil.h"
 #include "xmalloc.h"
 
 #define FAKE_INDICES_MAX	256
@@ -150,6 +155,13 @@ struct harness {
 	struct action_summary	 sum;
 	char			*last;		/* last record, as JSON text */
 	int			 changes;
+	int			 vetoed;
+
+	/* A pre_promote hook, for the tests of the veto. */
+	char			*dir;
+	char			*hook;		/* its path */
+	struct hook_runner	*hooks;
+	struct events		 ev;
 };
 
 static struct fake_index *
@@ -1236,6 +1248,11 @@ harness_free(struct harness *h)
 	size_t			 i;
 
 	action_free(h->e);
+	hook_runner_free(h->hooks);
+	if (h->dir != NULL)
+		tu_rmtree(h->dir);
+	free(h->dir);
+	free(h->hook);
 	while ((p = TAILQ_FIRST(&h->f.pending)) != NULL)
 		fake_cancel(&h->f, p);
 	for (i = 0; i < h->cf.nindices; i++) {
@@ -1253,8 +1270,73 @@ harness_start(struct harness *h, enum fsm_action kind,
 	char	*cause = NULL;
 
 	harness_engine(h);
-	if (action_start(h->e, kind, ALPHA, promotion, &cause) != 0)
+	if (action_start(h->e, kind, ALPHA, promotion, NULL, &cause) != 0)
 		ck_abort_msg("action_start: %s", cause);
+}
+
+static void
+on_vetoed(const struct action_record *rec, void *arg)
+{
+	struct harness	*h = arg;
+
+	ck_assert_str_eq(rec->error_type, "vetoed");
+	ck_assert_ptr_nonnull(strstr(rec->error_reason, "pre_promote"));
+	h->vetoed++;
+	event_base_loopbreak(h->base);
+}
+
+/*
+ * n index pairs, the leader lost, and a pre_promote hook that writes its
+ * environment to "<path>.env", sleeps `seconds` (sleep(1)'s argument) and
+ * exits with code.
+ */
+static void
+harness_veto_init(struct harness *h, size_t n, const char *seconds, int code,
+    uint64_t timeout_ms)
+{
+	char	*text;
+	int	 len;
+
+	harness_init(h, n, "v", 0);
+	h->f.c[ALPHA].down = true;
+	h->dir = tu_tmpdir("check_action");
+	xasprintf(&h->hook, "%s/pre_promote", h->dir);
+	len = asprintf(&text, "#!/bin/sh\nenv >\"$0.env\"\n"
+	    "sleep %s\nexit %d\n", seconds, code);
+	ck_assert_int_ge(len, 0);
+	tu_write(h->hook, text, (size_t)len, 0755);
+	free(text);
+	h->cf.hooks.pre_promote = h->hook;
+	h->cf.hooks.timeout_ms = timeout_ms;
+	h->hooks = hook_runner_create(h->base, 4, 8);
+	h->ev.hooks = h->hooks;
+	h->ev.config = &h->cf.hooks;
+	h->params.events = &h->ev;
+}
+
+/* Start a promotion that the pre_promote hook may veto. */
+static void
+harness_start_vetoable(struct harness *h)
+{
+	struct action_veto	 veto = { on_vetoed, h };
+	char			*cause = NULL;
+
+	harness_engine(h);
+	if (action_start(h->e, FSM_ACTION_PROMOTE, ALPHA, NULL, &veto,
+	    &cause) != 0)
+		ck_abort_msg("action_start: %s", cause);
+}
+
+/* What the pre_promote hook was told; NULL when it never ran. */
+static char *
+hook_env(struct harness *h)
+{
+	char	*path, *env;
+
+	xasprintf(&path, "%s.env", h->hook);
+	env = access(path, F_OK) == 0 ? tu_read(path, NULL) : NULL;
+	free(path);
+	return (env);
 }
 
 /* Run until the action finishes, the fake crashes or all is idle. */
@@ -2628,8 +2710,8 @@ START_TEST(refuses_bad_names_foreign_or_finished_records)
 	/* A name that cannot be recorded is refused up front. */
 	h.pairs[0].follower_index = "\xff\xfe";
 	harness_engine(&h);
-	ck_assert_int_eq(action_start(h.e, FSM_ACTION_PROMOTE, ALPHA, NULL, &cause),
-	    -1);
+	ck_assert_int_eq(action_start(h.e, FSM_ACTION_PROMOTE, ALPHA, NULL, NULL,
+	    &cause), -1);
 	ck_assert_ptr_nonnull(strstr(cause, "UTF-8"));
 	free(cause);
 	cause = NULL;
@@ -2651,6 +2733,140 @@ START_TEST(refuses_bad_names_foreign_or_finished_records)
 	ck_assert_ptr_nonnull(strstr(cause, "gamma"));
 	free(cause);
 	action_record_free(rec);
+	harness_free(&h);
+}
+END_TEST
+
+START_TEST(veto_allows_the_promotion)
+{
+	static const char *const told[] = {
+		"CCR_HOOK=pre_promote\n", "CCR_EVENT=pre-promote\n",
+		"CCR_OLD_LEADER=alpha\n", "CCR_NEW_LEADER=beta\n",
+		"CCR_STATE=PROMOTING\n"
+	};
+	struct harness	 h;
+	char		*env;
+	size_t		 i;
+
+	harness_veto_init(&h, 3, "0.2", 0, 5000);
+	harness_start_vetoable(&h);
+	/* The intent is recorded before the hook runs, and nothing leaves. */
+	ck_assert_int_eq(action_record(h.e)->phase, ACTION_PHASE_PRE_PROMOTE);
+	ck_assert_ptr_nonnull(strstr(h.last, "\"phase\":\"pre_promote\""));
+	harness_run_for(&h, 100);
+	ck_assert(action_running(h.e));
+	ck_assert_int_eq(h.f.requests, 0);
+	harness_run(&h);
+	ck_assert(h.finished);
+	ck_assert_int_eq(h.vetoed, 0);
+	assert_promoted(&h, 3);
+	env = hook_env(&h);
+	ck_assert_ptr_nonnull(env);
+	for (i = 0; i < sizeof told / sizeof told[0]; i++)
+		ck_assert_msg(strstr(env, told[i]) != NULL, "no %s", told[i]);
+	free(env);
+	harness_free(&h);
+}
+END_TEST
+
+/*
+ * A promotion over n indices whose hook sleeps `seconds` and exits with
+ * code, killed after timeout_ms, is refused: nothing sent, and the record
+ * it leaves has touched nothing.
+ */
+static void
+assert_vetoed(size_t n, const char *seconds, int code, uint64_t timeout_ms)
+{
+	struct harness		 harness, *h = &harness;
+	struct action_record	*rec;
+	struct fake_index	*x;
+	char			*cause = NULL;
+	size_t			 i;
+
+	harness_veto_init(h, n, seconds, code, timeout_ms);
+	harness_start_vetoable(h);
+	harness_run(h);
+	ck_assert_int_eq(h->vetoed, 1);
+	ck_assert(!h->finished);
+	ck_assert(!action_running(h->e));
+	ck_assert_int_eq(h->f.requests, 0);
+	for (i = 0; i < n; i++) {
+		x = fake_find(&h->f.c[BETA], h->names[1][i]);
+		ck_assert_str_eq(fstate_names[x->state], "ACTIVE");
+	}
+	rec = record_copy(h->last);
+	ck_assert_int_eq(rec->phase, ACTION_PHASE_PRE_PROMOTE);
+	for (i = 0; i < n; i++) {
+		ck_assert_int_eq(rec->indices[i].step, STEP_RECORD);
+		ck_assert(!rec->indices[i].sent);
+	}
+	ck_assert_int_eq(action_record(h->e)->phase, ACTION_PHASE_FINISHED);
+	/* A restart decides again rather than resume it. */
+	ck_assert_int_eq(action_resume(h->e, rec, &cause), -1);
+	ck_assert_ptr_nonnull(strstr(cause, "afresh"));
+	free(cause);
+	action_record_free(rec);
+	harness_free(h);
+}
+
+START_TEST(veto_refuses_the_promotion)
+{
+	assert_vetoed(3, "0", 1, 5000);
+}
+END_TEST
+
+START_TEST(veto_hook_timeout_refuses)
+{
+	assert_vetoed(2, "30", 0, 100);
+}
+END_TEST
+
+START_TEST(veto_skipped_when_confirmed_or_unrunnable)
+{
+	struct harness	h;
+
+	harness_veto_init(&h, 2, "0", 1, 5000);
+	/* Confirmed by the operator: no veto is given, the hook never runs. */
+	harness_start(&h, FSM_ACTION_PROMOTE, NULL);
+	harness_run(&h);
+	ck_assert(h.finished);
+	ck_assert_int_eq(h.vetoed, 0);
+	assert_promoted(&h, 2);
+	ck_assert_ptr_null(hook_env(&h));
+	harness_free(&h);
+
+	/* A hook that cannot be started lets the promotion go on. */
+	harness_veto_init(&h, 2, "0", 1, 5000);
+	h.params.events = NULL;
+	harness_start_vetoable(&h);
+	harness_run(&h);
+	ck_assert(h.finished);
+	ck_assert_int_eq(h.vetoed, 0);
+	assert_promoted(&h, 2);
+	harness_free(&h);
+}
+END_TEST
+
+START_TEST(veto_outlives_a_stopped_engine)
+{
+	struct harness	h;
+	unsigned int	running = 1, queued = 0;
+	int		i;
+
+	harness_veto_init(&h, 1, "0.3", 1, 5000);
+	harness_start_vetoable(&h);
+	harness_run_for(&h, 50);
+	/* Stopped, then freed (a reload) while the hook still runs. */
+	action_stop(h.e);
+	action_free(h.e);
+	h.e = NULL;
+	for (i = 0; i < 200 && running + queued > 0; i++) {
+		harness_run_for(&h, 20);
+		hook_runner_counts(h.hooks, &running, &queued);
+	}
+	ck_assert_uint_eq(running + queued, 0);
+	ck_assert_int_eq(h.vetoed, 0);
+	ck_assert_int_eq(h.f.requests, 0);
 	harness_free(&h);
 }
 END_TEST
@@ -2703,6 +2919,11 @@ main(void)
 	tcase_add_test(tc, failback_list_with_a_missing_index);
 	tcase_add_test(tc, garbage_records_are_rejected);
 	tcase_add_test(tc, refuses_bad_names_foreign_or_finished_records);
+	tcase_add_test(tc, veto_allows_the_promotion);
+	tcase_add_test(tc, veto_refuses_the_promotion);
+	tcase_add_test(tc, veto_hook_timeout_refuses);
+	tcase_add_test(tc, veto_skipped_when_confirmed_or_unrunnable);
+	tcase_add_test(tc, veto_outlives_a_stopped_engine);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

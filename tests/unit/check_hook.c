@@ -626,6 +626,49 @@ START_TEST(callback_may_run_another)
 }
 END_TEST
 
+static void
+never_cb(const struct hook_result *r, void *arg)
+{
+	(void)r;
+	(void)arg;
+	ck_abort_msg("a forgotten hook called its first callback");
+}
+
+static int	forgotten_ends;
+
+static void
+forgotten_cb(const struct hook_result *r, void *arg)
+{
+	ck_assert_ptr_null(arg);
+	ck_assert_int_eq(r->outcome, HOOK_OUTCOME_EXITED);
+	forgotten_ends++;
+}
+
+/* A running and a queued hook outlive whoever queued them. */
+START_TEST(forgotten_hooks_end_elsewhere)
+{
+	struct seen		 s;
+	struct hook_request	 req;
+	int			 gone;
+	char			*cause = NULL;
+
+	start(&s, 1, 4);
+	memset(&req, 0, sizeof req);
+	req.name = "pre_promote";
+	req.path = script("slow.sh", "sleep 0.2\n");
+	req.timeout_ms = 5000;
+	ck_assert_int_eq(hook_run(s.runner, &req, never_cb, &gone, &cause), 0);
+	ck_assert_int_eq(hook_run(s.runner, &req, never_cb, &gone, &cause), 0);
+	run(&s, "after", script("quick.sh", "exit 0\n"), 5000);
+	forgotten_ends = 0;
+	hook_forget(s.runner, &gone, forgotten_cb);
+	wait_for(&s, 1);
+	ck_assert_int_eq(forgotten_ends, 2);
+	ck_assert_int_eq(s.r[0].outcome, HOOK_OUTCOME_EXITED);
+	finish(&s);
+}
+END_TEST
+
 START_TEST(outcome_names)
 {
 	ck_assert_str_eq(hook_outcome_name(HOOK_OUTCOME_EXITED), "exited");
@@ -659,6 +702,7 @@ main(void)
 	tcase_add_test(tc, free_kills_running);
 	tcase_add_test(tc, background_child_does_not_delay);
 	tcase_add_test(tc, callback_may_run_another);
+	tcase_add_test(tc, forgotten_hooks_end_elsewhere);
 	tcase_add_test(tc, outcome_names);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
