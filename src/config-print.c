@@ -138,6 +138,8 @@ config_print(FILE *f, const struct ccr_config *cfg)
 	fprintf(f, "failover_block_s = %" PRIu64 ";\n", cfg->failover_block_s);
 	fprintf(f, "switchover_timeout_ms = %" PRIu64 ";\n",
 	    cfg->switchover_timeout_ms);
+	fprintf(f, "readiness_interval_s = %" PRIu64 ";\n",
+	    cfg->readiness_interval_s);
 	fprintf(f, "max_requests_per_cluster = %d;\n",
 	    cfg->max_requests_per_cluster);
 	print_opt_string(f, "", "log_level", cfg->log_level);

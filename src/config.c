@@ -49,7 +49,8 @@ static const char *const root_keys[] = {
 	"recovery_threshold", "require_follower_agreement", "confirm_promote",
 	"confirm_failback", "auto_failback", "fence_old_leader", "dry_run",
 	"failover_block_s",
-	"switchover_timeout_ms", "max_requests_per_cluster", "log_level",
+	"switchover_timeout_ms", "readiness_interval_s",
+	"max_requests_per_cluster", "log_level",
 	"state_dir", "runtime_dir", "clusters", "leader", "follower",
 	"indices", "hooks", "coordination", "metrics_listen",
 	"metrics_allow_remote", NULL
@@ -799,6 +800,28 @@ parse_coordination(struct parse *p, const config_setting_t *root,
 	return (0);
 }
 
+/*
+ * readiness_interval_s: 0 (a pass at start and after the roles swap only)
+ * or 10 seconds to a day; each pass asks both clusters a few questions,
+ * so shorter would only load them.
+ */
+static int
+get_readiness_interval(struct parse *p, const config_setting_t *root,
+    uint64_t *ret)
+{
+	long long	v = (long long)*ret;
+
+	if (get_int64(p, root, "readiness_interval_s", LLONG_MIN, LLONG_MAX,
+	    &v) == -1)
+		return (-1);
+	if (v != 0 && (v < 10 || v > 86400))
+		return (perr(p, config_setting_get_member(root,
+		    "readiness_interval_s"), "%lld is out of range (0, or "
+		    "10..86400)", v));
+	*ret = (uint64_t)v;
+	return (0);
+}
+
 /* Read the top-level scalars over the defaults. */
 static int
 parse_globals(struct parse *p, const config_setting_t *root,
@@ -828,6 +851,7 @@ parse_globals(struct parse *p, const config_setting_t *root,
 	    &cfg->failover_block_s) == -1 ||
 	    get_u64(p, root, "switchover_timeout_ms", 1000, 3600000,
 	    &cfg->switchover_timeout_ms) == -1 ||
+	    get_readiness_interval(p, root, &cfg->readiness_interval_s) == -1 ||
 	    get_int(p, root, "max_requests_per_cluster", 1, 1024,
 	    &cfg->max_requests_per_cluster) == -1 ||
 	    get_abs_path(p, root, "state_dir", &cfg->state_dir) == -1 ||
@@ -955,6 +979,7 @@ config_defaults(const char *path)
 	cfg->dry_run = false;
 	cfg->failover_block_s = 3600;
 	cfg->switchover_timeout_ms = 60000;
+	cfg->readiness_interval_s = 300;
 	cfg->max_requests_per_cluster = 16;
 	cfg->log_level = xstrdup(log_level_name(LOG_LEVEL_INFO));
 	cfg->hooks.timeout_ms = 30000;

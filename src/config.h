@@ -86,6 +86,7 @@ struct ccr_config {
 	bool			 dry_run;
 	uint64_t		 failover_block_s;
 	uint64_t		 switchover_timeout_ms;
+	uint64_t		 readiness_interval_s;	/* 0: only at start */
 	int			 max_requests_per_cluster;
 
 	/* clusters[0] is the configured leader, clusters[1] the follower. */

@@ -120,7 +120,7 @@ daemon_readiness_start(struct daemon *d)
 	d->readiness = readiness_create(d->base, d->config, d->es[0],
 	    d->es[1], daemon_readiness_done, d);
 	readiness_set_leader(d->readiness, d->leader);
-	readiness_start(d->readiness, READINESS_INTERVAL_MS);
+	readiness_start(d->readiness, d->config->readiness_interval_s * 1000);
 }
 
 /* Tear down the poller and the cluster clients. */

@@ -486,7 +486,7 @@ readiness_run(struct readiness *r)
 		readiness_report(r);
 }
 
-/* The interval timer: a pass, then re-arm. */
+/* The interval timer: a pass, then re-arm unless the interval is 0. */
 static void
 readiness_tick(__attribute__((unused)) evutil_socket_t fd,
     __attribute__((unused)) short what, void *arg)
@@ -495,18 +495,20 @@ readiness_tick(__attribute__((unused)) evutil_socket_t fd,
 	struct timeval		 tv;
 
 	readiness_run(r);
+	if (r->interval_ms == 0)
+		return;
 	tv.tv_sec = (time_t)(r->interval_ms / 1000);
 	tv.tv_usec = (suseconds_t)(r->interval_ms % 1000) * 1000;
 	evtimer_add(r->timer, &tv);
 }
 
-/* A pass now and then every interval_ms. */
+/* A pass now and then every interval_ms; 0: this pass only. */
 void
 readiness_start(struct readiness *r, uint64_t interval_ms)
 {
 	struct timeval	tv = { 0, 0 };
 
-	r->interval_ms = interval_ms > 0 ? interval_ms : READINESS_INTERVAL_MS;
+	r->interval_ms = interval_ms;
 	evtimer_add(r->timer, &tv);
 }
 

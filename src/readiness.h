@@ -3,8 +3,9 @@
  * came now. A pass asks both clusters what the actions will need (the
  * credentials' privileges, each follower index following the expected
  * leader index, the follower knowing the remote, TLS that verifies) and
- * yields a list of named checks. The daemon runs it at start and every few
- * minutes; ccr-failoverd --preflight runs it once.
+ * yields a list of named checks. The daemon runs it at start, every
+ * readiness_interval_s and after the roles swap; ccr-failoverd --preflight
+ * runs it once.
  */
 #ifndef CCR_READINESS_H
 #define CCR_READINESS_H
@@ -19,9 +20,6 @@ struct es_cluster;
 struct es_privileges;
 struct event_base;
 struct readiness;
-
-/* Between two passes of the daemon's readiness checks. */
-#define READINESS_INTERVAL_MS	(5 * 60 * 1000)
 
 struct readiness_check {
 	char	check[96];	/* "privileges:clusterA", "follow:logs-dr"... */

@@ -127,6 +127,8 @@ EXTRA_DIST += \
 	%reldir%/config/bad-range-poll-low.conf \
 	%reldir%/config/bad-range-poll-wraps.conf \
 	%reldir%/config/bad-range-proxy-sockets.conf \
+	%reldir%/config/bad-range-readiness-high.conf \
+	%reldir%/config/bad-range-readiness-low.conf \
 	%reldir%/config/bad-range-recovery-threshold.conf \
 	%reldir%/config/bad-range-switchover-timeout.conf \
 	%reldir%/config/bad-range-timeout-low.conf \
@@ -198,7 +200,9 @@ EXTRA_DIST += \
 	%reldir%/config/good-issue-example.conf \
 	%reldir%/config/good-issue-example.ok \
 	%reldir%/config/good-minimal.conf \
-	%reldir%/config/good-minimal.ok
+	%reldir%/config/good-minimal.ok \
+	%reldir%/config/good-readiness-once.conf \
+	%reldir%/config/good-readiness-once.ok
 # http, es, es-parse, poller: the watcher's HTTP side.
 check_PROGRAMS += %reldir%/unit/check_es_parse
 %canon_reldir%_unit_check_es_parse_SOURCES = %reldir%/unit/check_es_parse.c

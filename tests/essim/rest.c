@@ -2022,7 +2022,9 @@ rest_all_indices(const char *api)
 
 /*
  * A caller limited to named privileges may only run actions they grant.
- * Returns -1 after answering 403.
+ * Returns -1 after answering 403. Each refusal is logged, as
+ * Elasticsearch's audit log records access_denied, so a test can tell a
+ * refused request from any other failure.
  */
 static int
 rest_authorized(struct rest_ctx *ctx)
@@ -2033,6 +2035,9 @@ rest_authorized(struct rest_ctx *ctx)
 	if ((status = security_authorize(ctx->es, ctx->principal, ctx->method,
 	    ctx->segs, ctx->nsegs, &out)) == 0)
 		return (0);
+	log_notice("denied: %s %s: %s", ctx->method,
+	    evhttp_request_get_uri(ctx->req), json_string_value(
+	    json_object_get(json_object_get(out, "error"), "reason")));
 	rest_reply(ctx, status, out);
 	return (-1);
 }

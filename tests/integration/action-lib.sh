@@ -139,7 +139,9 @@ at_setup() {
 
 # at_config ["KEY = VALUE;"...]: write the daemon's configuration for the
 # clusters at_setup built; each argument is a top-level setting (replacing
-# the default for that key) or a section.
+# the default for that key) or a section. AT_CLUSTER_KEYS are more keys of
+# both cluster groups (credentials of the test's own: then CCR_TEST_HTTPS
+# adds only its CA, see tls_cluster_keys).
 at_config() {
 	local i d
 	{
@@ -158,10 +160,12 @@ at_config() {
 		echo "clusters = {"
 		echo "  clusterA = {"
 		echo "    urls = [ \"${AT_URL_A:-$A}\" ];"
+		echo "    ${AT_CLUSTER_KEYS:-} $(tls_cluster_keys "${AT_CLUSTER_KEYS:-}")"
 		echo "    remote = { mode = \"proxy\"; proxy_address = \"127.0.0.1:$ESSIM_clusterA_PORT\"; skip_unavailable = true; };"
 		echo "  };"
 		echo "  clusterB = {"
 		echo "    urls = [ \"$B\" ];"
+		echo "    ${AT_CLUSTER_KEYS:-} $(tls_cluster_keys "${AT_CLUSTER_KEYS:-}")"
 		echo "    remote = { mode = \"proxy\"; proxy_address = \"127.0.0.1:$ESSIM_clusterB_PORT\"; skip_unavailable = true; };"
 		echo "  };"
 		echo "};"

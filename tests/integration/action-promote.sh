@@ -95,7 +95,7 @@ essim_start dead
 dead_port=$ESSIM_dead_PORT
 at_kill dead
 at_setup 3
-AT_URL_A="http://127.0.0.1:$dead_port"
+AT_URL_A="$ESSIM_SCHEME://127.0.0.1:$dead_port"
 at_config
 daemon_start
 unreachable() {

@@ -94,7 +94,8 @@ count_is() {
 # the essims'), CONF_A_PROXY / CONF_B_PROXY (remote proxy addresses),
 # CONF_A_EXTRA / CONF_B_EXTRA (more cluster keys), CONF_POLL_MS (300),
 # CONF_TIMEOUT_MS (250), CONF_FAILURES (failure_threshold, 3), CONF_EXTRA
-# (more top-level lines).
+# (more top-level lines). Under CCR_TEST_HTTPS each cluster gets the CA and
+# the test API key (tls_cluster_keys), unless its EXTRA has credentials.
 conf_write() {
 	cat >"$1" <<EOF
 poll_interval_ms = ${CONF_POLL_MS:-300};
@@ -105,12 +106,14 @@ ${CONF_EXTRA:-}
 clusters = {
 	clusterA = {
 		urls = [ "${CONF_A_URL:-$ESSIM_clusterA_URL}" ];
+		$(tls_cluster_keys "${CONF_A_EXTRA:-}")
 		remote = { mode = "proxy";
 		    proxy_address = "${CONF_A_PROXY:-127.0.0.1:$ESSIM_clusterA_PORT}"; };
 		${CONF_A_EXTRA:-}
 	};
 	clusterB = {
 		urls = [ "${CONF_B_URL:-$ESSIM_clusterB_URL}" ];
+		$(tls_cluster_keys "${CONF_B_EXTRA:-}")
 		remote = { mode = "proxy";
 		    proxy_address = "${CONF_B_PROXY:-127.0.0.1:$ESSIM_clusterB_PORT}"; };
 		${CONF_B_EXTRA:-}

@@ -3,9 +3,10 @@
 # api_key_file. The secrets (and the Basic header made from the password)
 # never reach the daemon's log, status.json or state.json, at debug level
 # and through failures, reloads and a lost leader; the headers do reach the
-# clusters (checked with a small header-recording server, since essim does
-# not look at Authorization; skipped without python3). A secret file others
-# may read is refused without quoting it. Also: -t on a typo, and -n.
+# clusters (checked with a small header-recording server, since essim
+# looks at Authorization only with security on, under CCR_TEST_HTTPS;
+# skipped without python3). A secret file others may read is refused
+# without quoting it. Also: -t on a typo, and -n.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/daemon-lib.sh"
 
@@ -17,6 +18,9 @@ printf '%s\n' "$API_KEY" >"$TEST_DIR/b.key"
 chmod 600 "$TEST_DIR/a.password" "$TEST_DIR/b.key"
 CONF_A_EXTRA="username = \"ccr_monitor\"; password_file = \"$TEST_DIR/a.password\";"
 CONF_B_EXTRA="api_key_file = \"$TEST_DIR/b.key\";"
+# Over HTTPS (CCR_TEST_HTTPS) the essims check both credentials.
+tls_principal_add users ccr_monitor "$PASSWORD"
+tls_principal_add api_keys key-id api-key-Plugh-4410
 
 # no_secret FILE...: none of the files holds a secret or the Basic token.
 no_secret() {
@@ -110,10 +114,11 @@ ok "no secret in the log" no_secret "$DAEMON_LOG"
 # --- the headers are sent ----------------------------------------------------
 if command -v python3 >/dev/null 2>&1; then
 	# header_server NAME: a server that records each request's
-	# Authorization header in $TEST_DIR/NAME.auth and answers 503.
+	# Authorization header in $TEST_DIR/NAME.auth and answers 503 (over
+	# HTTPS with the test certificate under CCR_TEST_HTTPS).
 	header_server() {
-		python3 - "$TEST_DIR/$1" <<'EOF' &
-import http.server, os, sys
+		python3 - "$TEST_DIR/$1" ${TLS_CA:+"$TEST_DIR/tls"} <<'EOF' &
+import http.server, os, ssl, sys
 base = sys.argv[1]
 class H(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
@@ -130,6 +135,10 @@ class H(http.server.BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 s = http.server.HTTPServer(("127.0.0.1", 0), H)
+if len(sys.argv) > 2:
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(sys.argv[2] + "/cert.pem", sys.argv[2] + "/key.pem")
+    s.socket = tls.wrap_socket(s.socket, server_side=True)
 with open(base + ".tmp", "w") as f:
     f.write(str(s.server_port))
 os.rename(base + ".tmp", base + ".port")
@@ -141,8 +150,8 @@ EOF
 	ok "a header server for clusterA" header_server ha
 	ok "... and one for clusterB" header_server hb
 	daemon_dirs headers
-	CONF_A_URL=http://127.0.0.1:$(cat "$TEST_DIR/ha.port") \
-	    CONF_B_URL=http://127.0.0.1:$(cat "$TEST_DIR/hb.port") \
+	CONF_A_URL=$ESSIM_SCHEME://127.0.0.1:$(cat "$TEST_DIR/ha.port") \
+	    CONF_B_URL=$ESSIM_SCHEME://127.0.0.1:$(cat "$TEST_DIR/hb.port") \
 	    conf_write "$TEST_DIR/headers.conf"
 	ok "the daemon polls them" daemon_start "$TEST_DIR/headers.conf"
 	ok "... clusterA gets requests" wait_for 5 test -s "$TEST_DIR/ha.auth"

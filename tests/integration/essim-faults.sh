@@ -33,14 +33,14 @@ ok "an unmet wait_for_status answers 408" [ "$(echo "$out" | tail -n 1)" = 408 ]
 ok "... with the health body, timed out" has "$out" '{"status":"yellow","timed_out":true}'
 ok "a met wait_for_status answers at once" \
     [ "$(es_status GET "$A/_cluster/health?wait_for_status=yellow&timeout=10s")" = 200 ]
-out=$(curl -s "$A/_cat/indices?v")
+out=$(es_curl -s "$A/_cat/indices?v")
 ok "_cat/indices has a header line" has "$out" 'health status index'
 ok "... and a row per index" has "$out" 'yellow open   yellow'
 ok "_cat/indices?format=json" \
     has "$(es_body GET "$A/_cat/indices/yellow?format=json&filter_path=index,pri")" \
     '[{"index":"yellow","pri":"1"}]'
 es_status DELETE "$A/yellow" >/dev/null
-ok "HEAD of a missing index is 404" [ "$(curl -s -o /dev/null -w '%{http_code}' \
+ok "HEAD of a missing index is 404" [ "$(es_curl -s -o /dev/null -w '%{http_code}' \
     -I "$A/nope")" = 404 ]
 ok "wrong method is 405" [ "$(es_status GET "$A/x/_close")" = 405 ]
 
@@ -70,12 +70,12 @@ es_status DELETE "$A/_essim/faults" >/dev/null
 
 # --- latency, hang, malformed, drop ------------------------------------------
 es_body POST "$A/_essim/faults" '{"path":"/","action":"delay","delay_ms":1500,"count":1}' >/dev/null
-curl -s -m 0.5 "$A/" >/dev/null
+es_curl -s -m 0.5 "$A/" >/dev/null
 ok "a delayed request does not answer early" [ $? -eq 28 ]
 ok "the next one is not delayed" [ "$(es_status GET "$A/")" = 200 ]
 es_body POST "$A/_essim/faults" '{"path":"/_cat","action":"hang"}' >/dev/null
 es_body POST "$A/_essim/faults" '{"path":"/_remote/info","action":"hang","count":1}' >/dev/null
-curl -s -m 0.5 "$A/_remote/info" >/dev/null
+es_curl -s -m 0.5 "$A/_remote/info" >/dev/null
 ok "a hung request never answers" [ $? -eq 28 ]
 ok "... and is counted" has "$(es_body GET "$A/_essim/faults")" '"hung_requests":1'
 ok "the hang rule was for one request" [ "$(es_status GET "$A/_remote/info")" = 200 ]
@@ -83,19 +83,19 @@ es_body POST "$A/_essim/faults" '{"path":"/_cluster/settings","action":"malforme
 out=$(es_body GET "$A/_cluster/settings")
 ok "a malformed body is not JSON" [ "$out" = '{"acknowledged":tr' ]
 es_body POST "$A/_essim/faults" '{"path":"/_cluster/settings","action":"drop","count":1}' >/dev/null
-curl -s -m 2 "$A/_cluster/settings" >/dev/null
+es_curl -s -m 2 "$A/_cluster/settings" >/dev/null
 ok "a dropped request gets an empty reply" [ $? -eq 52 ]
 ok "clearing releases the hung request" [ "$(es_status DELETE "$A/_essim/faults")" = 200 ]
 ok "no fault left" has "$(es_body GET "$A/_essim/faults")" '"faults":[]'
 
 # --- refusing connections ----------------------------------------------------
 es_body POST "$A/_essim/refuse" '{"duration_ms":800}' >/dev/null
-curl -s -m 2 "$A/" >/dev/null
+es_curl -s -m 2 "$A/" >/dev/null
 ok "refused while refusing" [ $? -eq 7 ]
-accepts() { curl -s -m 1 -o /dev/null "$1/"; }
+accepts() { es_curl -s -m 1 -o /dev/null "$1/"; }
 ok "accepted again after the duration" wait_for 5 accepts "$A"
 es_body POST "$A/_essim/refuse" '{}' >/dev/null
-curl -s -m 2 "$A/" >/dev/null
+es_curl -s -m 2 "$A/" >/dev/null
 ok "refused until SIGUSR1" [ $? -eq 7 ]
 kill -USR1 "$ESSIM_clusterA_PID"
 ok "SIGUSR1 accepts again" wait_for 5 accepts "$A"
@@ -133,7 +133,7 @@ ok "_resolve/cluster times out the remote" has "$out" \
 ok "... and names it at once with an index expression" \
     has "$(es_body GET "$B/_resolve/cluster/clusterA:l?timeout=300ms")" \
     'Request timed out before receiving a response'
-curl -s -m 1 "$B/clusterA:l/_count" >/dev/null
+es_curl -s -m 1 "$B/clusterA:l/_count" >/dev/null
 ok "a cross-cluster _count over the blackhole hangs" [ $? -eq 28 ]
 ok "no fatal exception for timeouts" bash -c "! echo '$(stats fatal_exception)' | grep -q fatal"
 es_status DELETE "$A/_essim/faults" >/dev/null
@@ -253,7 +253,7 @@ ok "... and the index is converted" \
 
 # A rule can pick one client by a request header.
 es_body POST "$A/_essim/faults" '{"path":"/","action":"error","status":503,"header":"User-Agent: ccr-failoverd"}' >/dev/null
-ok "header rule: the named client gets 503" [ "$(curl -s -o /dev/null \
+ok "header rule: the named client gets 503" [ "$(es_curl -s -o /dev/null \
     -w '%{http_code}' -A 'ccr-failoverd/0.1.0 libcurl' "$A/")" = 503 ]
 ok "... another client is served" [ "$(es_status GET "$A/")" = 200 ]
 es_status DELETE "$A/_essim/faults" >/dev/null
@@ -261,19 +261,19 @@ es_status DELETE "$A/_essim/faults" >/dev/null
 # Security: --auth-basic and --auth-api-key.
 essim_start clusterC --auth-basic elastic:changeme --auth-api-key id1:key1
 C=$ESSIM_clusterC_URL
-out=$(curl -s -D - "$C/")
+out=$(es_curl_anon -s -D - "$C/")
 ok "no credentials: 401" has "$out" ' 401 '
 ok "... with the WWW-Authenticate challenges" has "$out" \
     'WWW-Authenticate: ApiKey'
 ok "... and the security_exception reason" has "$out" \
     '"reason":"missing authentication credentials for REST request [/]"'
 ok "basic credentials: 200" \
-    [ "$(curl -s -o /dev/null -w '%{http_code}' -u elastic:changeme "$C/")" = 200 ]
-out=$(curl -s -u elastic:wrong "$C/_cluster/health")
+    [ "$(es_curl_anon -s -o /dev/null -w '%{http_code}' -u elastic:changeme "$C/")" = 200 ]
+out=$(es_curl_anon -s -u elastic:wrong "$C/_cluster/health")
 ok "wrong password names the user only" has "$out" \
     'unable to authenticate user [elastic] for REST request [/_cluster/health]'
 ok "... never the password" bash -c "! echo '$out' | grep -q wrong"
-ok "API key: 200" [ "$(curl -s -o /dev/null -w '%{http_code}' \
+ok "API key: 200" [ "$(es_curl_anon -s -o /dev/null -w '%{http_code}' \
     -H "Authorization: ApiKey $(printf id1:key1 | base64)" "$C/")" = 200 ]
 
 ok "the clusters stop cleanly (and sanitizer-clean)" essim_stop_all

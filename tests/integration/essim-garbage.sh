@@ -26,7 +26,7 @@ n=0
 for p in $paths; do
 	for m in GET PUT POST DELETE; do
 		for b in $bodies; do
-			"$CURL" -s -m 2 -o /dev/null -X "$m" \
+			es_curl -s -m 2 -o /dev/null -X "$m" \
 			    -H 'Content-Type: application/json' -d "$b" \
 			    "$B$p?pretty&filter_path=a.**,-b"
 			n=$((n + 1))

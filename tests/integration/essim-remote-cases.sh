@@ -126,7 +126,7 @@ es_status POST "$B/f1/_ccr/pause_follow" >/dev/null
 es_status POST "$B/f1/_close" >/dev/null
 es_status POST "$B/_essim/link" '{"mode":"hang"}' >/dev/null
 t0=$(date +%s%N)
-"$CURL" -s -m 45 -X POST -o "$TEST_DIR/unfollow.out" \
+es_curl -s -m 45 -X POST -o "$TEST_DIR/unfollow.out" \
     -w '%{http_code}' "$B/f1/_ccr/unfollow" >"$TEST_DIR/unfollow.status" &
 unfollow_pid=$!
 ok "the index stops being a follower at once" wait_for 3 body_has \

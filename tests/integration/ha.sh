@@ -137,7 +137,7 @@ ha_end
 echo "# --- one member cut from the leader alone: no promotion"
 ha_scenario cut
 ha_free_port
-AT_URL_A=http://127.0.0.1:$HA_PORT ha_conf m3
+AT_URL_A=$ESSIM_SCHEME://127.0.0.1:$HA_PORT ha_conf m3
 # m3 acts: it sees the leader down, and the follower's link is cut too, so
 # only the quorum keeps it from promoting.
 ok "cut: m3 starts" ha_start m3

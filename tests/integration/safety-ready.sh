@@ -4,7 +4,8 @@
 # a privilege the actions need: status.json says ready false and names the
 # check, ccr-failoverctl status shows it, the journal records the change,
 # and ccr-failoverd --preflight exits 1; with every privilege granted,
-# --preflight exits 0. Needs essim's users with limited privileges (skipped
+# --preflight exits 0. A privilege granted later is seen by the next pass,
+# readiness_interval_s after the last one. Needs essim's users with limited privileges (skipped
 # without them).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/action-lib.sh"
@@ -24,12 +25,15 @@ CURL="$TEST_DIR/curl-admin"
 printf 'pw\n' >"$TEST_DIR/pw"
 chmod 600 "$TEST_DIR/pw"
 
-# ready_config ROLE-B: the configuration, the daemon as user ccr on both
-# clusters; clusterB started with ccr limited to ROLE-B's privileges.
+# ready_setup ROLE-B [SETTING...]: the clusters and the configuration (with
+# the settings), the daemon as user ccr on both clusters; clusterB started
+# with ccr limited to ROLE-B's privileges.
 ready_setup() {
+	local role=$1
+	shift
 	at_start_a --auth-basic admin:adminpw --auth-basic ccr:pw || return 1
 	at_start_b --auth-basic admin:adminpw --auth-basic ccr:pw \
-	    --role "ccr:$1" || return 1
+	    --role "ccr:$role" || return 1
 	es_status PUT "$B/_cluster/settings" \
 	    "$(at_remote_json clusterA "$ESSIM_clusterA_PORT")" >/dev/null
 	es_status PUT "$A/logs1" '{"settings":{"number_of_shards":2}}' \
@@ -40,9 +44,8 @@ ready_setup() {
 	AT_N=1
 	AT_A=" logs1"
 	AT_B=" logs1-dr"
-	at_config
-	sed -i "s|^    urls = |    username = \"ccr\"; password_file = \"$TEST_DIR/pw\";\n    urls = |" \
-	    "$DAEMON_CONF"
+	AT_CLUSTER_KEYS="username = \"ccr\"; password_file = \"$TEST_DIR/pw\";" \
+	    at_config "$@"
 	chmod 600 "$DAEMON_CONF"
 }
 
@@ -82,6 +85,29 @@ ok "r-granted: --preflight ends ready" grep -q '^ready$' "$AT_DIR/preflight.out"
 daemon_start
 ok "r-granted: status.json says ready" \
     wait_for 5 eval '[ "$(status_get .ready)" = true ]'
+
+# readiness_interval_s: the privilege granted while the daemon runs (by
+# restarting clusterB with it) is seen by the next periodic pass, with no
+# reload and no role swap, and not before the interval has passed.
+at_scenario r-interval
+ready_setup monitor,manage_ccr,manage_follow_index,read,write \
+    "readiness_interval_s = 10;"
+daemon_start
+ok "r-interval: the first pass says not ready" \
+    wait_for 5 log_has "readiness: NOT ready"
+at_kill clusterB
+at_start_b --auth-basic admin:adminpw --auth-basic ccr:pw \
+    --role ccr:monitor,manage,manage_ccr,manage_follow_index,read,write
+ok "r-interval: a later pass says ready" \
+    wait_for 30 eval '[ "$(status_get .ready)" = true ]'
+# log_ms TEXT: the time of the first log line with TEXT, in ms.
+log_ms() {
+	date -d "$(grep -F -m 1 -- "$1" "$DAEMON_LOG" | cut -d' ' -f1)" +%s%3N
+}
+gap=$(($(log_ms "readiness: ready") - $(log_ms "readiness: NOT ready")))
+echo "# ready $gap ms after the first pass"
+ok "r-interval: ... no sooner than the interval after the first" \
+    [ "$gap" -ge 9000 ]
 
 at_end
 finish

@@ -74,7 +74,7 @@ faults_used_up() {
 	has "$(es_body GET "$A/_essim/faults")" '"faults":[]'
 }
 accepts() {
-	curl -s -m 1 -o /dev/null "$A/"
+	es_curl -s -m 1 -o /dev/null "$A/"
 }
 for i in 1 2 3; do
 	es_body POST "$A/_essim/faults" \
@@ -130,7 +130,7 @@ ok "... the write arrives" wait_for 10 count_is "$B" "$IDX2" 34
 # The daemon's url for clusterA goes to a closed port; clusterB's remote
 # still reaches the real clusterA. Switched in and out by reloads.
 log_mark
-CONF_A_URL=http://127.0.0.1:1 conf_write "$CONF"
+CONF_A_URL=$ESSIM_SCHEME://127.0.0.1:1 conf_write "$CONF"
 kill -HUP "$DAEMON_PID"
 ok "partition: the new url is loaded" \
     wait_for 5 log_since_has 'configuration reloaded'
@@ -309,7 +309,7 @@ ok "clusterB's $IDX2 follows clusterA's $IDX again, afresh" ccr_refollow
 # clusterA's first node refuses connections, then hangs: the daemon moves
 # on to the next node and never loses the leader.
 daemon_dirs nodes
-CONF_A_URL="http://127.0.0.1:1\", \"$A" conf_write "$TEST_DIR/nodes.conf"
+CONF_A_URL="$ESSIM_SCHEME://127.0.0.1:1\", \"$A" conf_write "$TEST_DIR/nodes.conf"
 ok "first node refusing: the daemon starts" \
     daemon_start "$TEST_DIR/nodes.conf" --log-level debug
 ok "... REPLICATING" wait_for 5 state_is REPLICATING

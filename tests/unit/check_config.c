@@ -145,6 +145,7 @@ START_TEST(defaults)
 	ck_assert(!cfg->dry_run);
 	ck_assert_uint_eq(cfg->failover_block_s, 3600);
 	ck_assert_uint_eq(cfg->switchover_timeout_ms, 60000);
+	ck_assert_uint_eq(cfg->readiness_interval_s, 300);
 	ck_assert_int_eq(cfg->max_requests_per_cluster, 16);
 	ck_assert_str_eq(cfg->log_level, "info");
 	ck_assert_ptr_null(cfg->state_dir);
@@ -182,10 +183,10 @@ START_TEST(leader_first)
 	ck_assert_str_eq(cfg->leader, "prod");
 	ck_assert_str_eq(cfg->follower, "dr");
 	ck_assert_str_eq(cfg->clusters[0].name, "prod");
-	ck_assert_int_eq(cfg->clusters[0].line, 31);
+	ck_assert_int_eq(cfg->clusters[0].line, 32);
 	ck_assert_str_eq(cfg->clusters[0].username, "ccr_failoverd");
 	ck_assert_str_eq(cfg->clusters[1].name, "dr");
-	ck_assert_int_eq(cfg->clusters[1].line, 20);
+	ck_assert_int_eq(cfg->clusters[1].line, 21);
 	ck_assert_uint_eq(cfg->clusters[1].nurls, 2);
 	ck_assert_uint_eq(cfg->clusters[1].remote.nseeds, 2);
 	ck_assert_str_eq(cfg->clusters[1].remote.seeds[1], "[::1]:9301");
