@@ -76,6 +76,7 @@ struct action_engine {
 	bool				 phase_waiting;
 	unsigned int			 phase_attempts;
 	bool				 lag_read;	/* lag_leader holds */
+	size_t				 lag_checked;	/* follow status read */
 	struct es_shard_seqs		 lag_leader;	/* old leader's _stats */
 	bool				 patterns_listed;
 	char				**patterns;	/* to pause */

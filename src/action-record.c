@@ -236,6 +236,28 @@ action_record_summary(const struct action_record *rec,
 		sum->lost_operations = -1;
 }
 
+/*
+ * Whether a finished action left a change on a cluster that giving it up
+ * would strand: an index past its first mutating step, or write blocks
+ * still standing on the old leader.
+ */
+bool
+action_record_changed(const struct action_record *rec)
+{
+	const struct action_index_record	*ir;
+	size_t					 i;
+
+	if (rec->fenced > rec->unfenced)
+		return (true);
+	for (i = 0; i < rec->nindices; i++) {
+		ir = &rec->indices[i];
+		if (step_touched(rec->kind, ir->step, ir->sent,
+		    ir->failed_step))
+			return (true);
+	}
+	return (false);
+}
+
 /* A deep copy of a record, made through its JSON form. */
 struct action_record *
 action_record_copy(const struct action_record *rec, char **cause)

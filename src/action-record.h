@@ -139,6 +139,7 @@ int64_t			*action_seqs_by_shard(const struct es_index_seq *,
 			     size_t *);
 void			 action_record_summary(const struct action_record *,
 			     struct action_summary *);
+bool			 action_record_changed(const struct action_record *);
 const char		*action_phase_name(enum action_phase);
 const char		*action_index_status_name(enum action_index_status);
 enum action_index_status action_index_status(

@@ -267,6 +267,25 @@ action_index_move(struct action_engine *e, size_t i, enum step next)
 	action_changed(e);
 }
 
+/*
+ * The failback deleted the old leader's index. Until the follow creates
+ * its successor, a client's write may create an index of that name
+ * (Elasticsearch's auto_create_index): neither the pinned uuid nor the
+ * recorded checkpoints say anything about such an index, so they are
+ * forgotten, and one met later counts as divergent (kept until confirmed,
+ * then copied) instead of re-created and left, or replaced unseen.
+ */
+static void
+action_index_deleted(struct action_index_record *ir)
+{
+	size_t	k;
+
+	free(ir->uuid);
+	ir->uuid = NULL;
+	for (k = 0; k < ir->nshards; k++)
+		ir->follower_global_checkpoint[k] = STEP_SEQ_UNKNOWN;
+}
+
 /* Move an index on to step next with a clean slate. */
 void
 action_index_advance(struct action_engine *e, size_t i, enum step next)
@@ -278,6 +297,8 @@ action_index_advance(struct action_engine *e, size_t i, enum step next)
 		action_index_move(e, i, STEP_FAILED);
 		return;
 	}
+	if (ir->step == STEP_DELETE)
+		action_index_deleted(ir);
 	action_index_move(e, i, next);
 	action_set_string(&ir->error_type, NULL);
 	action_set_string(&ir->error_reason, NULL);
@@ -624,6 +645,7 @@ action_phase_clear(struct action_engine *e)
 	evtimer_del(e->phase_timer);
 	es_shard_seqs_clear(&e->lag_leader);
 	e->lag_read = false;
+	e->lag_checked = 0;
 	for (k = 0; k < e->npatterns; k++)
 		free(e->patterns[k]);
 	free(e->patterns);
@@ -691,6 +713,47 @@ action_phase_retry(struct action_engine *e, const struct step_reply *r,
 }
 
 /*
+ * The promoted cluster's _ccr/info over some followers, read before the
+ * lag wait: an index that exists there and follows nothing was promoted by
+ * an earlier attempt whose record is gone. Its lag will never read 0, and
+ * giving up would lift the block on its old side while it takes writes
+ * itself; so it is not waited for and takes up the failback half, where
+ * its old side is fenced, counted against the divergence guard (with no
+ * record, as divergent) and made to follow.
+ */
+static void
+action_lag_promoted(struct action_engine *e,
+    const struct action_request *req, const json_t *root)
+{
+	struct action_index_record	*ir;
+	struct es_ccr_info		 ci;
+	int				 p = action_promoted(e->rec);
+	char				*cause = NULL;
+	size_t				 k;
+
+	e->lag_checked += req->nmembers;
+	if (es_parse_ccr_info(root, &ci, &cause) != 0) {
+		free(cause);
+		return;
+	}
+	for (k = 0; k < req->nmembers; k++) {
+		ir = &e->rec->indices[req->members[k]];
+		if (ir->step != STEP_RECORD ||
+		    es_ccr_info_find(&ci, ir->names[p]) != NULL)
+			continue;
+		log_notice("%s: %s on %s already follows nothing: its lag is "
+		    "not waited for, %s on %s is failed back",
+		    fsm_action_name(e->rec->kind), ir->names[p],
+		    e->rec->clusters[p], ir->names[e->rec->old_leader],
+		    e->rec->clusters[e->rec->old_leader]);
+		ir->step = STEP_FOLLOWING;
+		ir->sent = false;
+		action_changed(e);
+	}
+	es_ccr_info_clear(&ci);
+}
+
+/*
  * Whether _ccr/stats shows every configured follower caught up: its
  * checkpoints agree and each shard holds at least the max_seq_no the old
  * leader's _stats (e->lag_leader, read first) reported for it.
@@ -713,6 +776,9 @@ action_lag_zero(struct action_engine *e, const json_t *root)
 	}
 	for (i = 0; zero && i < e->rec->nindices; i++) {
 		ir = &e->rec->indices[i];
+		/* Promoted before: its lag was proven then, or is moot. */
+		if (ir->step != STEP_RECORD)
+			continue;
 		is = es_ccr_stats_find(&st, ir->names[action_promoted(e->rec)]);
 		if (is == NULL || is->nshards == 0 ||
 		    es_shard_seqs_find(&e->lag_leader,
@@ -786,6 +852,19 @@ action_phase_answer(struct action_engine *e, struct action_request *req,
 	}
 	switch (e->rec->phase) {
 	case ACTION_PHASE_LAG:
+		if (req->step == STEP_FOLLOWING) {
+			/* A missing follower is not promoted: it waits. */
+			if (!ok && !missing) {
+				action_phase_retry(e, &r, false);
+				break;
+			}
+			if (ok)
+				action_lag_promoted(e, req, a->root);
+			else
+				e->lag_checked += req->nmembers;
+			e->phase_attempts = 0;
+			break;
+		}
 		if (req->step == STEP_FENCE) {
 			/* An index that does not exist takes no write. */
 			if (!ok && !missing) {
@@ -855,6 +934,33 @@ action_phase_answer(struct action_engine *e, struct action_request *req,
 	}
 }
 
+/*
+ * The lag wait's _ccr/info on the promoted cluster for the followers from
+ * e->lag_checked on, as many as one request line holds; *members (to
+ * free) says which.
+ */
+static int
+action_lag_info_call(struct action_engine *e, struct es_call *call,
+    size_t **members, size_t *n, char **cause)
+{
+	const char	**names;
+	size_t		  k, left = e->rec->nindices - e->lag_checked, used = 0;
+	int		  p = action_promoted(e->rec), rv;
+
+	names = xreallocarray(NULL, left, sizeof *names);
+	for (k = 0; k < left; k++)
+		names[k] = e->rec->indices[e->lag_checked + k].names[p];
+	rv = es_call_follow_info_list(call, names, left, &used, cause);
+	free(names);
+	if (rv != 0)
+		return (rv);
+	*members = xreallocarray(NULL, used, sizeof **members);
+	for (k = 0; k < used; k++)
+		(*members)[k] = e->lag_checked + k;
+	*n = used;
+	return (0);
+}
+
 /* Send the current phase's next request, if it has one. */
 static void
 action_pump_phase(struct action_engine *e)
@@ -866,6 +972,7 @@ action_pump_phase(struct action_engine *e)
 	int			 p = action_promoted(e->rec), c = p, rv = 0;
 	bool			 mutates = false;
 	enum step		 step = STEP_MAX;
+	size_t			*members = NULL, nmembers = 0;
 
 	if (e->phase_busy || e->phase_waiting ||
 	    e->in_flight >= e->params.max_in_flight)
@@ -873,12 +980,23 @@ action_pump_phase(struct action_engine *e)
 	switch (e->rec->phase) {
 	case ACTION_PHASE_LAG:
 		/*
-		 * Writes to the old leader stop first, index by index: lag 0
-		 * then means every acknowledged write has reached the
-		 * follower. Then the old leader's numbers, then the
-		 * follower's view of them.
+		 * Which followers were promoted before (an earlier attempt,
+		 * its record gone); then writes to the old leader stop, index
+		 * by index, but for those: lag 0 then means every
+		 * acknowledged write has reached the follower. Then the old
+		 * leader's numbers, then the follower's view of them.
 		 */
-		if (e->rec->fenced < e->rec->nindices) {
+		while (e->lag_checked == e->rec->nindices &&
+		    e->rec->fenced < e->rec->nindices &&
+		    e->rec->indices[e->rec->fenced].step != STEP_RECORD) {
+			e->rec->fenced++;
+			e->dirty = true;
+		}
+		if (e->lag_checked < e->rec->nindices) {
+			rv = action_lag_info_call(e, &call, &members,
+			    &nmembers, &cause);
+			step = STEP_FOLLOWING;
+		} else if (e->rec->fenced < e->rec->nindices) {
 			c = e->rec->old_leader;
 			mutates = true;
 			step = STEP_FENCE;
@@ -900,6 +1018,12 @@ action_pump_phase(struct action_engine *e)
 		    &e->config->clusters[p].remote, &cause);
 		break;
 	case ACTION_PHASE_UNFENCE:
+		/* A promoted index's old side keeps its block. */
+		while (e->rec->unfenced < e->rec->fenced &&
+		    e->rec->indices[e->rec->unfenced].step != STEP_RECORD) {
+			e->rec->unfenced++;
+			e->dirty = true;
+		}
 		if (e->rec->unfenced == e->rec->fenced) {
 			action_phase_enter(e, ACTION_PHASE_FINISHED);
 			return;
@@ -937,7 +1061,8 @@ action_pump_phase(struct action_engine *e)
 		return;
 	}
 	req = action_request_new(e, REQUEST_PHASE, step, c, &call,
-	    mutates, NULL, 0);
+	    mutates, members, nmembers);
+	free(members);
 	action_notify(e);
 	if (e->params.dry_run && req->mutates) {
 		action_dry_log(e, req);
@@ -1244,7 +1369,8 @@ action_retry_step(enum fsm_action kind, enum step failed)
  * Retry a failed action: the same action, from its record. Indices that
  * are done stay done and their recorded checkpoints are kept; a failed
  * index takes up where it failed (action_retry_step); an action that gave
- * up before touching anything starts over.
+ * up before touching anything starts over. A switchover with indices not
+ * yet promoted waits for their lag again (the others are not waited for).
  */
 int
 action_retry(struct action_engine *e, const struct action_record *rec,
@@ -1253,7 +1379,7 @@ action_retry(struct action_engine *e, const struct action_record *rec,
 	struct action_record		*copy;
 	struct action_index_record	*ir;
 	size_t				 i, done = 0, again = 0;
-	bool				 touched = false;
+	bool				 touched = false, unpromoted = false;
 
 	if (e->running) {
 		xasprintf(cause, "%s is already running",
@@ -1277,12 +1403,13 @@ action_retry(struct action_engine *e, const struct action_record *rec,
 		ir->sent = step_mutates(ir->step);
 		ir->attempts = 0;
 		ir->unreachable = false;
+		unpromoted = unpromoted || ir->step == STEP_RECORD;
 		again++;
 	}
 	free(copy->error_type);
 	free(copy->error_reason);
 	copy->error_type = copy->error_reason = NULL;
-	if (!touched) {
+	if (!touched || (unpromoted && copy->kind == FSM_ACTION_SWITCHOVER)) {
 		copy->phase = action_phase_first(copy->kind);
 		copy->fenced = copy->unfenced = 0;
 	} else

@@ -250,7 +250,24 @@ daemon_execute(struct daemon *d, const char *id, enum fsm_command command,
 	struct log_field	 fields[2];
 	bool			 accepted;
 
-	accepted = fsm_command(&d->fsm, command, monotime_ms(), &out) == 0;
+	/*
+	 * A promotion or switchover that failed after changing a cluster is
+	 * only ever finished: given up, it would leave the roles saying one
+	 * thing and the indices another, both sides of a pair writable.
+	 */
+	if (command == FSM_COMMAND_ABORT && d->fsm.state == FSM_STATE_FAILED &&
+	    d->failed != NULL && d->failed->kind != FSM_ACTION_FAILBACK &&
+	    action_record_changed(d->failed)) {
+		memset(&out, 0, sizeof out);
+		out.old_state = out.new_state = d->fsm.state;
+		out.pending = d->fsm.pending;
+		snprintf(out.reason, sizeof out.reason, "abort rejected: the "
+		    "failed %s has changed the clusters; run it again to "
+		    "finish it", fsm_action_name(d->failed->kind));
+		accepted = false;
+	} else
+		accepted = fsm_command(&d->fsm, command, monotime_ms(),
+		    &out) == 0;
 	daemon_last_command(d, id, command, accepted, out.reason,
 	    d->events.member);
 	snprintf(message, len, "%s", out.reason);

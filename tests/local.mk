@@ -288,6 +288,9 @@ TESTS += %reldir%/integration/safety-data.sh
 EXTRA_DIST += %reldir%/integration/safety-data.sh
 TESTS += %reldir%/integration/safety-tls.sh
 EXTRA_DIST += %reldir%/integration/safety-tls.sh
+# the daemon bugs make chaos found, replayed deterministically
+TESTS += %reldir%/integration/chaos-findings.sh
+EXTRA_DIST += %reldir%/integration/chaos-findings.sh
 # jsonw: the JSON text writer against jansson's own text.
 check_PROGRAMS += %reldir%/unit/check_jsonw
 %canon_reldir%_unit_check_jsonw_SOURCES = %reldir%/unit/check_jsonw.c

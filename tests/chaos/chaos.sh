@@ -143,7 +143,7 @@ fault_blackhole() {
 		return
 	fi
 	note "blackhole $c for $ms ms (rule $id)"
-	BLACKHOLE_SINCE[$c]=$(now_ms)
+	BLACKHOLE_SINCE[$c:$id]=$(now_ms)
 	later_at $(($(now_rel) + ms)) lift_rule "$c" "$id" blackhole
 }
 lift_rule() {
@@ -151,17 +151,21 @@ lift_rule() {
 	if ! cluster_up "$c"; then
 		# Killed meanwhile: the rule went with the process.
 		[ "$what" = blackhole ] && unreachable "$(other "$c")" "$c" \
-		    "${BLACKHOLE_SINCE[$c]}" "$(now_ms)"
+		    "${BLACKHOLE_SINCE[$c:$id]}" "$(now_ms)"
 		return
 	fi
-	if ! "$CURL" -sf -o /dev/null -m 2 -XDELETE \
-	    "$(url_of "$c")/_essim/faults/$id"; then
+	# 404: the cluster was killed and restarted since, and the rule went
+	# with the process (retrying that would never end the schedule).
+	case $("$CURL" -s -o /dev/null -w '%{http_code}' -m 2 -XDELETE \
+	    "$(url_of "$c")/_essim/faults/$id") in
+	2??|404) ;;
+	*)
 		later_at $(($(now_rel) + 100)) lift_rule "$c" "$id" "$what"
-		return
-	fi
+		return ;;
+	esac
 	note "lift $what on $c (rule $id)"
 	if [ "$what" = blackhole ]; then
-		unreachable "$(other "$c")" "$c" "${BLACKHOLE_SINCE[$c]}" \
+		unreachable "$(other "$c")" "$c" "${BLACKHOLE_SINCE[$c:$id]}" \
 		    "$(now_ms)"
 	fi
 }
@@ -197,7 +201,9 @@ cut_link() {	# cut_link CLUSTER refuse|hang MS
 		return
 	fi
 	note "link $c -> $(other "$c"): $how for $ms ms"
-	LINK_SINCE[$c]=$(now_ms)
+	# A cut on a cut link: the first one's start stands (one restore
+	# ends both).
+	[ -n "${LINK_SINCE[$c]:-}" ] || LINK_SINCE[$c]=$(now_ms)
 	later_at $(($(now_rel) + ms)) link_ok "$c"
 }
 
@@ -220,12 +226,17 @@ fault_unfollow_hang() {
 fault_follower_gap() {
 	local i=$((1 + RANDOM % PAIRS)) ms=$((300 + RANDOM % 1700))
 	local skip=$((1 + RANDOM % 3)) len=$((RANDOM % 4)) c f max from
+	# Short reads: a blackholed cluster must not stall the schedule.
 	for c in clusterA clusterB; do
 		cluster_up "$c" || continue
 		f=$(index_on "$c" "$i")
-		[ "$(ccr_info "$(url_of "$c")" "$f")" = active ] || continue
-		max=$(es_body GET "$(url_of "$c")/$f/_ccr/stats" |
-		    jq '[.indices[0].shards[]?.follower_max_seq_no] | max // -1')
+		[ "$("$CURL" -s -m 2 "$(url_of "$c")/$f/_ccr/info" |
+		    jq -r '.follower_indices[0].status // empty' 2>/dev/null)" \
+		    = active ] || continue
+		max=$("$CURL" -s -m 2 "$(url_of "$c")/$f/_ccr/stats" |
+		    jq '[.indices[0].shards[]?.follower_max_seq_no] | max // -1' \
+		    2>/dev/null)
+		[ -n "$max" ] || continue
 		from=$((max + skip))
 		if ! "$CURL" -sf -o /dev/null -m 2 -XPUT \
 		    -H 'Content-Type: application/json' \
@@ -252,16 +263,16 @@ lift_gap() {
 
 link_ok() {
 	local c=$1
-	if ! cluster_up "$c"; then
-		unreachable "$c" "$(other "$c")" "${LINK_SINCE[$c]}" "$(now_ms)"
-		return
-	fi
-	if ! post_ok "$(url_of "$c")/_essim/link" '{"mode":"ok"}'; then
+	if cluster_up "$c" &&
+	    ! post_ok "$(url_of "$c")/_essim/link" '{"mode":"ok"}'; then
 		later_at $(($(now_rel) + 100)) link_ok "$c"
 		return
 	fi
-	note "link $c -> $(other "$c") restored"
+	cluster_up "$c" && note "link $c -> $(other "$c") restored"
+	# Restored already by an earlier cut's end: nothing more to record.
+	[ -n "${LINK_SINCE[$c]:-}" ] || return
 	unreachable "$c" "$(other "$c")" "${LINK_SINCE[$c]}" "$(now_ms)"
+	LINK_SINCE[$c]=
 }
 
 CLIENT_PATHS="/_cluster/health /_remote/info /_ccr/stats /_ccr/info
@@ -466,6 +477,7 @@ schedule() {
 	: >"$AT_DIR/pending"
 	: >"$AT_DIR/acked"
 	: >"$AT_DIR/unreachable"
+	unset DOWN_SINCE BLACKHOLE_SINCE LINK_SINCE
 	declare -gA DOWN_SINCE BLACKHOLE_SINCE LINK_SINCE
 
 	POLL=$((100 + RANDOM % 101))

@@ -27,6 +27,7 @@ HTTPS_CHECKS = \
 	tests/integration/safety-decide.sh \
 	tests/integration/safety-ready.sh \
 	tests/integration/safety-data.sh \
+	tests/integration/chaos-findings.sh \
 	tests/integration/ha.sh \
 	tests/integration/ha-tls.sh \
 	tests/integration/essim-tutorial.sh \

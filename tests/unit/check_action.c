@@ -2370,6 +2370,174 @@ START_TEST(switchover_not_fooled_by_a_stale_follower)
 }
 END_TEST
 
+/*
+ * Between the failback's DELETE and its follow (here the daemon dies with
+ * the follow out), a client's write creates the index again, a plain one
+ * with the client's documents (auto_create_index). The follow then meets
+ * it and fails; retried, the failback must not replace it unseen: nothing
+ * recorded about the deleted index applies to it, so it counts as
+ * divergent and is copied before it is replaced.
+ */
+START_TEST(index_created_after_the_delete_is_kept)
+{
+	struct harness		 h;
+	struct action_record	*promotion, *rec;
+	struct fake_index	*x, *copy;
+	char			*cause = NULL;
+	int64_t			 docs;
+
+	harness_init(&h, 1, "ac", 0);
+	h.f.c[ALPHA].down = true;
+	promotion = promote_and_keep(&h);
+	h.f.c[ALPHA].down = false;
+	fake_inject(&h.f, ALPHA, "ac0", "follow", 0, NULL, 1);
+	harness_start(&h, FSM_ACTION_FAILBACK, promotion);
+	harness_run_for(&h, 100);
+	ck_assert_int_eq(index_record(&h, 0)->step, STEP_FOLLOW);
+	ck_assert_ptr_null(fake_find(&h.f.c[ALPHA], "ac0"));
+	/* Fewer operations than the old one had: they look like nothing. */
+	x = fake_add(&h.f.c[ALPHA], "ac0", F_REGULAR_OPEN, 1, 1);
+	docs = fake_docs(x);
+	ck_assert_int_gt(docs, 0);
+
+	rec = record_copy(h.last);
+	harness_engine(&h);
+	if (action_resume(h.e, rec, &cause) != 0)
+		ck_abort_msg("resume: %s", cause);
+	action_record_free(rec);
+	harness_run(&h);
+	ck_assert(h.finished);
+	ck_assert_uint_eq(h.sum.failed, 1);
+	ck_assert_int_eq(fake_docs(fake_find(&h.f.c[ALPHA], "ac0")), docs);
+
+	rec = record_copy(h.last);
+	harness_engine(&h);
+	if (action_retry(h.e, rec, &cause) != 0)
+		ck_abort_msg("retry: %s", cause);
+	action_record_free(rec);
+	harness_run(&h);
+	ck_assert(!h.finished);
+	ck_assert_int_eq(action_index_status(index_record(&h, 0)),
+	    ACTION_INDEX_AWAITING_CONFIRMATION);
+	ck_assert_int_eq(fake_docs(fake_find(&h.f.c[ALPHA], "ac0")), docs);
+	ck_assert_uint_eq(action_confirm(h.e), 1);
+	harness_run(&h);
+	ck_assert(h.finished);
+	ck_assert_uint_eq(h.sum.done, 1);
+	copy = fake_find(&h.f.c[ALPHA], index_record(&h, 0)->clone);
+	ck_assert_ptr_nonnull(copy);
+	ck_assert_int_eq(fake_docs(copy), docs);
+	ck_assert_str_eq(fstate_names[fake_find(&h.f.c[ALPHA],
+	    "ac0")->state], "ACTIVE");
+	action_record_free(promotion);
+	harness_free(&h);
+}
+END_TEST
+
+/* Make beta's follower of pair i a plain index, as a promotion leaves it. */
+static struct fake_index *
+promoted_before(struct harness *h, size_t i)
+{
+	struct fake_index	*x;
+
+	x = fake_find(&h->f.c[BETA], h->names[1][i]);
+	x->state = F_REGULAR_OPEN;
+	x->remote[0] = x->leader[0] = '\0';
+	/* The switchover that promoted it had blocked its old side. */
+	fake_find(&h->f.c[ALPHA], h->names[0][i])->write_block = true;
+	return (x);
+}
+
+/*
+ * A switchover started afresh over a pair an earlier attempt promoted (its
+ * record gone): that follower follows nothing and its lag is never waited
+ * for; the other pair switches over, and the promoted pair's old side is
+ * failed back, held for the operator since nothing recorded what it holds.
+ */
+START_TEST(switchover_takes_up_an_earlier_promotion)
+{
+	struct harness		 h;
+	struct fake_index	*x;
+	size_t			 i;
+
+	harness_init(&h, 2, "sp", 0);
+	promoted_before(&h, 0);
+	h.params.switchover_timeout_ms = 200;
+	harness_start(&h, FSM_ACTION_SWITCHOVER, NULL);
+	harness_run(&h);
+	ck_assert(!h.finished);
+	ck_assert_ptr_null(action_record(h.e)->error_type);
+	ck_assert_int_eq(action_index_status(index_record(&h, 0)),
+	    ACTION_INDEX_AWAITING_CONFIRMATION);
+	ck_assert_int_eq(index_record(&h, 1)->step, STEP_DONE);
+	ck_assert(fake_find(&h.f.c[ALPHA], "sp0")->write_block);
+	ck_assert_uint_eq(action_confirm(h.e), 1);
+	harness_run(&h);
+	ck_assert(h.finished);
+	ck_assert_ptr_null(h.sum.error_type);
+	ck_assert_uint_eq(h.sum.done, 2);
+	for (i = 0; i < 2; i++) {
+		ck_assert_str_eq(fstate_names[fake_find(&h.f.c[BETA],
+		    h.names[1][i])->state], "REGULAR_OPEN");
+		x = fake_find(&h.f.c[ALPHA], h.names[0][i]);
+		ck_assert_str_eq(fstate_names[x->state], "ACTIVE");
+		ck_assert_str_eq(x->remote, "beta");
+	}
+	harness_free(&h);
+}
+END_TEST
+
+/*
+ * Given up (the other pair's lag stays), such a switchover lifts only the
+ * blocks it may: the promoted pair's old side stays blocked, or both of
+ * its sides would take writes. Retried from its record, it waits only for
+ * the pair not yet promoted, and finishes both.
+ */
+START_TEST(switchover_given_up_keeps_one_writer_per_pair)
+{
+	struct harness		 h;
+	struct action_record	*failed;
+	struct fake_index	*y;
+	char			*cause = NULL;
+
+	harness_init(&h, 2, "sg", 0);
+	promoted_before(&h, 0);
+	y = fake_find(&h.f.c[BETA], "sg1-f");
+	y->lag = 2;
+	y->stuck = true;
+	h.params.switchover_timeout_ms = 30;
+	harness_start(&h, FSM_ACTION_SWITCHOVER, NULL);
+	harness_run(&h);
+	ck_assert(h.finished);
+	ck_assert_str_eq(h.sum.error_type, "lag_timeout");
+	ck_assert(fake_find(&h.f.c[ALPHA], "sg0")->write_block);
+	ck_assert(!fake_find(&h.f.c[ALPHA], "sg1")->write_block);
+	ck_assert_str_eq(fstate_names[y->state], "ACTIVE");
+	failed = record_copy(h.last);
+	ck_assert(action_record_changed(failed));
+
+	y->stuck = false;
+	h.params.switchover_timeout_ms = 5000;
+	harness_engine(&h);
+	if (action_retry(h.e, failed, &cause) != 0)
+		ck_abort_msg("retry: %s", cause);
+	harness_run(&h);
+	ck_assert(!h.finished);
+	ck_assert_int_eq(action_index_status(index_record(&h, 0)),
+	    ACTION_INDEX_AWAITING_CONFIRMATION);
+	ck_assert_uint_eq(action_confirm(h.e), 1);
+	harness_run(&h);
+	ck_assert(h.finished);
+	ck_assert_ptr_null(h.sum.error_type);
+	ck_assert_uint_eq(h.sum.done, 2);
+	ck_assert_str_eq(fstate_names[y->state], "REGULAR_OPEN");
+	ck_assert_str_eq(fstate_names[fake_find(&h.f.c[ALPHA],
+	    "sg1")->state], "ACTIVE");
+	action_record_free(failed);
+	harness_free(&h);
+}
+END_TEST
+
 static void
 abort_on_third_read(int fd, short events, void *arg)
 {
@@ -2907,6 +3075,9 @@ main(void)
 	tcase_add_test(tc, switchover_times_out_without_change);
 	tcase_add_test(tc, switchover_not_fooled_by_a_stale_follower);
 	tcase_add_test(tc, switchover_abort_only_before_any_change);
+	tcase_add_test(tc, switchover_takes_up_an_earlier_promotion);
+	tcase_add_test(tc, switchover_given_up_keeps_one_writer_per_pair);
+	tcase_add_test(tc, index_created_after_the_delete_is_kept);
 	tcase_add_test(tc, dry_run_sends_no_mutating_request);
 	tcase_add_test(tc, resume_promotion_at_every_step);
 	tcase_add_test(tc, resume_failback_at_every_step);
