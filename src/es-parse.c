@@ -1060,13 +1060,39 @@ es_resolved_unreachable(const struct es_resolved *r)
  * POST /_security/user/_has_privileges: every privilege asked about and
  * whether it is granted, cluster ones with an empty index.
  */
+static void
+es_privilege_add(struct es_privileges *pv, const char *index,
+    const char *priv, bool granted)
+{
+	struct es_privilege	*p;
+
+	if (pv->n == pv->cap) {
+		pv->cap = pv->cap == 0 ? 16 : pv->cap * 2;
+		pv->list = xreallocarray(pv->list, pv->cap, sizeof *pv->list);
+	}
+	p = &pv->list[pv->n++];
+	p->index = xstrdup(index);
+	snprintf(p->name, sizeof p->name, "%s", priv);
+	p->granted = granted;
+}
+
+static int
+es_privilege_cmp(const void *a, const void *b)
+{
+	const struct es_privilege	*x = a, *y = b;
+	int				 c;
+
+	if ((c = strcmp(x->index, y->index)) != 0)
+		return (c);
+	return (strcmp(x->name, y->name));
+}
+
 int
 es_parse_has_privileges(const json_t *root, struct es_privileges *pv,
     char **cause)
 {
 	const json_t	*cl, *ix, *privs, *v;
 	const char	*name, *priv;
-	struct es_privilege *p;
 
 	memset(pv, 0, sizeof *pv);
 	if (ep_object(root, "has_privileges answer", cause) != 0)
@@ -1085,37 +1111,29 @@ es_parse_has_privileges(const json_t *root, struct es_privileges *pv,
 		goto fail;
 	}
 	json_object_foreach((json_t *)cl, priv, v) {
-		if (!json_is_boolean(v) || strlen(priv) >= sizeof p->name) {
+		if (!json_is_boolean(v) || strlen(priv) >= ES_PRIVILEGE_MAX) {
 			xasprintf(cause, "cluster privilege is malformed");
 			goto fail;
 		}
-		pv->list = xreallocarray(pv->list, pv->n + 1,
-		    sizeof *pv->list);
-		p = &pv->list[pv->n++];
-		memset(p, 0, sizeof *p);
-		snprintf(p->name, sizeof p->name, "%s", priv);
-		p->granted = json_is_true(v);
+		es_privilege_add(pv, "", priv, json_is_true(v));
 	}
 	json_object_foreach((json_t *)ix, name, privs) {
-		if (!json_is_object(privs) || strlen(name) >= sizeof p->index) {
+		if (!json_is_object(privs) || strlen(name) >= ES_NAME_MAX) {
 			xasprintf(cause, "index privileges are malformed");
 			goto fail;
 		}
 		json_object_foreach((json_t *)privs, priv, v) {
 			if (!json_is_boolean(v) ||
-			    strlen(priv) >= sizeof p->name) {
+			    strlen(priv) >= ES_PRIVILEGE_MAX) {
 				xasprintf(cause, "index privilege is "
 				    "malformed");
 				goto fail;
 			}
-			pv->list = xreallocarray(pv->list, pv->n + 1,
-			    sizeof *pv->list);
-			p = &pv->list[pv->n++];
-			snprintf(p->index, sizeof p->index, "%s", name);
-			snprintf(p->name, sizeof p->name, "%s", priv);
-			p->granted = json_is_true(v);
+			es_privilege_add(pv, name, priv, json_is_true(v));
 		}
 	}
+	if (pv->n > 0)
+		qsort(pv->list, pv->n, sizeof *pv->list, es_privilege_cmp);
 	return (0);
 fail:
 	es_privileges_clear(pv);
@@ -1127,19 +1145,24 @@ bool
 es_privileges_granted(const struct es_privileges *pv, const char *index,
     const char *priv)
 {
-	size_t	i;
+	struct es_privilege	 key, *p;
 
-	for (i = 0; i < pv->n; i++) {
-		if (strcmp(pv->list[i].name, priv) == 0 &&
-		    strcmp(pv->list[i].index, index != NULL ? index : "") == 0)
-			return (pv->list[i].granted);
-	}
-	return (false);
+	if (pv->n == 0 || strlen(priv) >= sizeof key.name)
+		return (false);
+	key.index = (char *)(index != NULL ? index : "");
+	snprintf(key.name, sizeof key.name, "%s", priv);
+	p = bsearch(&key, pv->list, pv->n, sizeof *pv->list,
+	    es_privilege_cmp);
+	return (p != NULL && p->granted);
 }
 
 void
 es_privileges_clear(struct es_privileges *pv)
 {
+	size_t	i;
+
+	for (i = 0; i < pv->n; i++)
+		free(pv->list[i].index);
 	free(pv->list);
 	memset(pv, 0, sizeof *pv);
 }

@@ -663,6 +663,39 @@ START_TEST(has_privileges_answer)
 }
 END_TEST
 
+/* A thousand indices, answered in no order: each one's own answer counts. */
+START_TEST(has_privileges_many_indices)
+{
+	struct es_privileges	 pv;
+	json_t			*root, *ix;
+	char			 name[32], *cause = NULL;
+	int			 i;
+
+	ix = json_object();
+	for (i = 999; i >= 0; i--) {
+		snprintf(name, sizeof name, "f-%d", (i * 7919) % 1000);
+		json_object_set_new(ix, name, json_pack("{s:b,s:b}", "manage",
+		    (i * 7919) % 1000 != 500, "read", 1));
+	}
+	root = json_pack("{s:b,s:{s:b},s:o}", "has_all_requested", 0,
+	    "cluster", "manage_ccr", 1, "index", ix);
+	ck_assert_int_eq(es_parse_has_privileges(root, &pv, &cause), 0);
+	ck_assert_uint_eq(pv.n, 2001);
+	for (i = 0; i < 1000; i++) {
+		snprintf(name, sizeof name, "f-%d", i);
+		ck_assert(es_privileges_granted(&pv, name, "read"));
+		ck_assert(es_privileges_granted(&pv, name, "manage") ==
+		    (i != 500));
+		ck_assert(!es_privileges_granted(&pv, name, "monitor"));
+	}
+	ck_assert(es_privileges_granted(&pv, NULL, "manage_ccr"));
+	ck_assert(!es_privileges_granted(&pv, "f-1000", "read"));
+	ck_assert(!es_privileges_granted(&pv, "manage_ccr", ""));
+	es_privileges_clear(&pv);
+	json_decref(root);
+}
+END_TEST
+
 START_TEST(resolve_cluster_example)
 {
 	static const char	 text[] = "{\"(local)\":{\"connected\":true,"
@@ -942,6 +975,7 @@ es_parse_suite(void)
 	tcase_add_test(tc, denials_named);
 	tcase_add_test(tc, resolve_unreachable_only_on_link_errors);
 	tcase_add_test(tc, has_privileges_answer);
+	tcase_add_test(tc, has_privileges_many_indices);
 	tcase_add_test(tc, ccr_stats_extreme_checkpoints);
 	suite_add_tcase(s, tc);
 	return (s);
