@@ -14,6 +14,44 @@
 #include "es-parse.h"
 
 #define PARSE_ANY_KINDS	17
+/* First bytes from 128 up: the parsers the safety checks read with. */
+#define PARSE_ANY_SAFETY	128
+#define PARSE_ANY_SAFETY_KINDS	6
+
+static void
+parse_any_safety(unsigned int kind, const json_t *root)
+{
+	struct es_privileges	 pv;
+	char			 uuid[64], *cause = NULL;
+	bool			 b;
+	uint64_t		 done, total;
+
+	switch (kind % PARSE_ANY_SAFETY_KINDS) {
+	case 0:
+		es_parse_index_present(root, "logs", &b, &cause);
+		break;
+	case 1:
+		es_parse_cluster_uuid(root, uuid, sizeof uuid, &cause);
+		break;
+	case 2:
+		if (es_parse_has_privileges(root, &pv, &cause) == 0) {
+			(void)es_privileges_granted(&pv, NULL, "monitor");
+			(void)es_privileges_granted(&pv, "logs", "manage");
+			es_privileges_clear(&pv);
+		}
+		break;
+	case 3:
+		(void)es_docs_count(root, "logs");
+		break;
+	case 4:
+		(void)es_index_uuid(root, "logs");
+		break;
+	default:
+		es_parse_recovery(root, "logs", &b, &done, &total, &cause);
+		break;
+	}
+	free(cause);
+}
 
 static void
 parse_any(unsigned int kind, const json_t *root)
@@ -35,6 +73,10 @@ parse_any(unsigned int kind, const json_t *root)
 	int			 major, minor;
 	size_t			 i;
 
+	if (kind >= PARSE_ANY_SAFETY) {
+		parse_any_safety(kind - PARSE_ANY_SAFETY, root);
+		return;
+	}
 	switch (kind % PARSE_ANY_KINDS) {
 	case 0:
 		es_parse_error(root, &ee, &cause);
