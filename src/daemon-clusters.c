@@ -24,7 +24,7 @@
  * file, and tell the journal when readiness or any check's verdict changed.
  */
 static void
-daemon_readiness_done(const struct readiness_check *checks, size_t n,
+daemon_readiness_done(struct readiness_check *checks, size_t n,
     bool ok, void *arg)
 {
 	struct daemon	*d = arg;
@@ -38,8 +38,7 @@ daemon_readiness_done(const struct readiness_check *checks, size_t n,
 		changed = strcmp(d->checks[i].check, checks[i].check) != 0 ||
 		    d->checks[i].ok != checks[i].ok;
 	free(d->checks);
-	d->checks = xcalloc(n + 1, sizeof *d->checks);
-	memcpy(d->checks, checks, n * sizeof *checks);
+	d->checks = checks;
 	d->nchecks = n;
 	d->checks_ok = ok;
 	if (changed) {

@@ -344,9 +344,12 @@ readiness_report(struct readiness *r)
 	for (k = 0; k < n; k++)
 		ready = ready && checks[k].ok;
 	r->running = false;
+	/* Only the uuids are read during the callback; the rest goes now. */
+	for (i = 0; i < CCR_CLUSTERS; i++)
+		es_privileges_clear(&r->privileges[i]);
+	es_ccr_info_clear(&r->info);
 	r->cb(checks, n, ready, r->arg);
 	readiness_clear(r);
-	free(checks);
 }
 
 /* One answer of the pass. */
@@ -520,7 +523,7 @@ struct readiness_preflight {
 
 /* --preflight's report: each check on a line, then the verdict. */
 static void
-readiness_preflight_done(const struct readiness_check *checks, size_t n,
+readiness_preflight_done(struct readiness_check *checks, size_t n,
     bool ready, void *arg)
 {
 	struct readiness_preflight	*p = arg;
@@ -530,6 +533,7 @@ readiness_preflight_done(const struct readiness_check *checks, size_t n,
 		fprintf(p->out, "%-4s %s: %s\n", checks[i].ok ? "ok" : "FAIL",
 		    checks[i].check, checks[i].detail);
 	fprintf(p->out, "%s\n", ready ? "ready" : "NOT READY");
+	free(checks);
 	p->status = ready ? 0 : 1;
 	event_base_loopbreak(p->base);
 }

@@ -27,9 +27,8 @@ struct readiness_check {
 	char	detail[1024];
 };
 
-/* A pass finished; the checks are borrowed for the call. */
-typedef void (*readiness_cb)(const struct readiness_check *, size_t, bool,
-    void *);
+/* A pass finished: the callback owns the checks (never NULL) and frees them. */
+typedef void (*readiness_cb)(struct readiness_check *, size_t, bool, void *);
 
 struct readiness *readiness_create(struct event_base *,
 		    const struct ccr_config *, struct es_cluster *,

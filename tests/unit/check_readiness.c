@@ -107,7 +107,7 @@ now_ms(void)
 
 /* A pass finished: count it and stamp it. */
 static void
-passes_done(const struct readiness_check *checks, size_t n, bool ready,
+passes_done(struct readiness_check *checks, size_t n, bool ready,
     void *arg)
 {
 	struct passes	*p = arg;
@@ -115,6 +115,7 @@ passes_done(const struct readiness_check *checks, size_t n, bool ready,
 	ck_assert_uint_gt(n, 0);
 	ck_assert_str_eq(checks[0].check, "connect:a");
 	ck_assert(!ready);
+	free(checks);
 	p->last_ms = now_ms();
 	if (++p->n == p->stop_at)
 		event_base_loopbreak(p->base);
