@@ -36,11 +36,6 @@ reason_has() {
 	status_get .reason | grep -qF -- "$1"
 }
 
-# knobs_available: essim switches Elasticsearch's hard cases by knob.
-knobs_available() {
-	[ "$(es_status GET "$B/_essim/knobs")" = 200 ]
-}
-
 # --- a leader that answers 401 is alive --------------------------------------
 # With agreement not required, a leader "down" for failure_threshold polls is
 # promoted at once: a 401 must not count as down.
@@ -165,19 +160,16 @@ at_setup 1
 at_config
 daemon_start
 ok "s-noremote: replicating" wait_state 10 REPLICATING clusterA
-if knobs_available; then
-	es_status PUT "$B/_essim/knobs" '{"remote_cluster_client":false}' >/dev/null
-	daemon_only_partition "$A" drop
-	ok "s-noremote: DEGRADED, the follower cannot know" \
-	    wait_for 10 eval 'state_is DEGRADED && reason_has "_remote/info"'
-	ok "s-noremote: never promoted" never_promoted 3
-	ok "s-noremote: promote by the operator still works" ctl_ok promote
-	ok "s-noremote: ... and promotes" wait_state 15 PROMOTED clusterB
-	ok "s-noremote: clusterB's index is a plain open index" \
-	    all_plain "$B" logs1-dr
-else
-	echo "# s-noremote: essim has no knobs yet, skipped"
-fi
+ok "s-noremote: essim drops the remote role" \
+    [ "$(es_status PUT "$B/_essim/knobs" '{"remote_cluster_client":false}')" = 200 ]
+daemon_only_partition "$A" drop
+ok "s-noremote: DEGRADED, the follower cannot know" \
+    wait_for 10 eval 'state_is DEGRADED && reason_has "_remote/info"'
+ok "s-noremote: never promoted" never_promoted 3
+ok "s-noremote: promote by the operator still works" ctl_ok promote
+ok "s-noremote: ... and promotes" wait_state 15 PROMOTED clusterB
+ok "s-noremote: clusterB's index is a plain open index" \
+    all_plain "$B" logs1-dr
 
 # --- the leader rejects the follower's credentials ---------------------------
 at_scenario s-rejected
@@ -185,17 +177,14 @@ at_setup 1
 at_config
 daemon_start
 ok "s-rejected: replicating" wait_state 10 REPLICATING clusterA
-if knobs_available; then
-	es_status PUT "$A/_essim/knobs" '{"reject_peer_credentials":true}' >/dev/null
-	daemon_only_partition "$A" drop
-	ok "s-rejected: the leader is suspect" \
-	    wait_for 5 eval 'state_is LEADER_SUSPECT || state_is DEGRADED'
-	ok "s-rejected: never promoted" never_promoted 3
-	ok "s-rejected: the reason names the answered probe" \
-	    reason_has "something answered"
-else
-	echo "# s-rejected: essim has no knobs yet, skipped"
-fi
+ok "s-rejected: essim rejects the peer's credentials" \
+    [ "$(es_status PUT "$A/_essim/knobs" '{"reject_peer_credentials":true}')" = 200 ]
+daemon_only_partition "$A" drop
+ok "s-rejected: the leader is suspect" \
+    wait_for 5 eval 'state_is LEADER_SUSPECT || state_is DEGRADED'
+ok "s-rejected: never promoted" never_promoted 3
+ok "s-rejected: the reason names the answered probe" \
+    reason_has "something answered"
 
 # --- SIGTERM while an action's request hangs ---------------------------------
 # Stopping cancels the engine's requests in flight: through the transport
