@@ -56,6 +56,9 @@ action_check_divergence(struct action_engine *e, size_t i,
 			free(why);
 			return;
 		}
+		/* The index checked is the one a DELETE may remove. */
+		if (is != NULL && ir->uuid == NULL && is->uuid[0] != '\0')
+			ir->uuid = xstrdup(is->uuid);
 		now = action_primary_seqs(ss, name, &nnow);
 	}
 	divergent = step_divergent_operations(ir->follower_global_checkpoint,
@@ -143,6 +146,61 @@ action_index_unreachable(struct action_engine *e, size_t i, const char *why)
 }
 
 /*
+ * What a DELETE that may have gone out left: nothing (it is done), the
+ * index that was checked (send it again), or another one of that name,
+ * created since by a client's write. That one holds writes nobody
+ * checked, so it starts over at the fence and the divergence guard, which
+ * knows nothing about it and keeps it until the operator confirms.
+ * Without a pinned uuid, which one is there cannot be told: it is checked
+ * again from the fence, with what the record knows.
+ */
+static bool
+action_delete_verified(struct action_engine *e, size_t i,
+    const struct es_result *a, const struct step_reply *r)
+{
+	struct action_index_record	*ir = &e->rec->indices[i];
+	const char			*name = ir->names[e->rec->old_leader];
+	const char			*uuid;
+	struct step_reply		 garbled;
+
+	if (a->outcome != HTTP_DONE)
+		return (false);
+	if (a->status == 404 && r->error_type != NULL &&
+	    strcmp(r->error_type, "index_not_found_exception") == 0) {
+		action_index_advance(e, i, step_next(e->rec->kind,
+		    STEP_DELETE, false));
+		return (true);
+	}
+	if (a->status != 200)
+		return (false);
+	if (a->root == NULL || (uuid = es_index_uuid(a->root, name)) == NULL) {
+		garbled = *r;
+		garbled.error_type = "invalid_answer";
+		garbled.reason = "no index uuid in the answer";
+		action_index_retry(e, i, &garbled);
+		return (true);
+	}
+	if (ir->uuid != NULL && strcmp(uuid, ir->uuid) == 0) {
+		action_index_move(e, i, STEP_DELETE);
+		return (true);
+	}
+	if (ir->uuid == NULL) {
+		log_warnx("%s: %s on %s: no uuid was pinned, so whether the "
+		    "delete went out cannot be told; checked again",
+		    fsm_action_name(e->rec->kind), name,
+		    e->rec->clusters[e->rec->old_leader]);
+		action_index_move(e, i, STEP_FENCE);
+		return (true);
+	}
+	log_warnx("%s: %s on %s was deleted and created again since (uuid "
+	    "%s, not %s): a client's writes; checked as a new index",
+	    fsm_action_name(e->rec->kind), name,
+	    e->rec->clusters[e->rec->old_leader], uuid, ir->uuid);
+	action_index_advance(e, i, STEP_FENCE);
+	return (true);
+}
+
+/*
  * The answer of a step that waits or proves something on the old leader
  * (clone_started, clone_count, restore, reach_check); true when it was
  * handled here.
@@ -163,6 +221,8 @@ action_index_check(struct action_engine *e, size_t i, enum step step,
 
 	memset(&rc, 0, sizeof rc);
 	switch (step) {
+	case STEP_VERIFY_DELETE:
+		return (action_delete_verified(e, i, a, r));
 	case STEP_RESTORE:
 		if (a->outcome != HTTP_DONE || a->status != 200 ||
 		    a->root == NULL)

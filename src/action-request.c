@@ -204,6 +204,8 @@ action_step_call(struct action_engine *e, size_t i, struct es_call *call,
 		    ir->names[p], 0, cause));
 	case STEP_RESTORE:
 		return (es_call_recovery(call, n, cause));
+	case STEP_VERIFY_DELETE:
+		return (es_call_index_uuid(call, n, cause));
 	default:
 		fatalx("%s: no request for step %s", __func__,
 		    step_name(ir->step));
@@ -481,7 +483,7 @@ action_batch_answer(struct action_engine *e, struct action_request *req,
 		i = req->members[k];
 		ir = &e->rec->indices[i];
 		if (v != VERDICT_DONE && v != VERDICT_RETRY &&
-		    req->nmembers > 1) {
+		    v != VERDICT_VERIFY && req->nmembers > 1) {
 			/* Refused as a whole: find the culprit one by one. */
 			e->runs[i].solo = true;
 			continue;

@@ -297,7 +297,7 @@ action_index_advance(struct action_engine *e, size_t i, enum step next)
 		action_index_move(e, i, STEP_FAILED);
 		return;
 	}
-	if (ir->step == STEP_DELETE)
+	if (ir->step == STEP_DELETE || ir->step == STEP_VERIFY_DELETE)
 		action_index_deleted(ir);
 	action_index_move(e, i, next);
 	action_set_string(&ir->error_type, NULL);
@@ -411,6 +411,7 @@ action_index_answer(struct action_engine *e, size_t i, enum step step,
 	case VERDICT_VERIFY:
 		/* A follow that met an existing index: see what it is. */
 		action_index_move(e, i, step == STEP_FOLLOW ? STEP_FOLLOWING :
+		    step == STEP_DELETE ? STEP_VERIFY_DELETE :
 		    STEP_VERIFY_UNFOLLOW);
 		e->runs[i].followed = step == STEP_FOLLOW;
 		action_set_string(&ir->error_type, action_reply_type(&r));
@@ -1339,6 +1340,17 @@ action_resume(struct action_engine *e, const struct action_record *rec,
 	}
 	if ((copy = action_record_copy(rec, cause)) == NULL)
 		return (-1);
+	/*
+	 * A DELETE that may have gone out: a client's write may have created
+	 * an index of that name since, which is not to be deleted unseen.
+	 */
+	for (i = 0; i < copy->nindices; i++) {
+		if (copy->indices[i].step == STEP_DELETE &&
+		    copy->indices[i].sent) {
+			copy->indices[i].step = STEP_VERIFY_DELETE;
+			copy->indices[i].sent = false;
+		}
+	}
 	log_info("%s resumed at phase %s", fsm_action_name(copy->kind),
 	    action_phase_name(copy->phase));
 	action_go(e, copy);

@@ -1252,6 +1252,14 @@ es_call_index_uuids(struct es_call *call)
 	    "/_settings?filter_path=*.settings.index.uuid");
 }
 
+/* GET /<index>/_settings/index.uuid: which index of that name is there. */
+int
+es_call_index_uuid(struct es_call *call, const char *index, char **cause)
+{
+	return (es_call_index(call, HTTP_GET, index,
+	    "/_settings/index.uuid?filter_path=*.settings.index.uuid", cause));
+}
+
 #define ES_RECOVERY	"/_recovery?filter_path=*.shards.stage," \
 	"*.shards.index.size.total_in_bytes," \
 	"*.shards.index.size.recovered_in_bytes"

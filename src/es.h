@@ -125,6 +125,7 @@ int	es_call_docs_count(struct es_call *, const char *, const char *,
 	    char **);
 int	es_call_remove_write_block(struct es_call *, const char *, char **);
 void	es_call_index_uuids(struct es_call *);
+int	es_call_index_uuid(struct es_call *, const char *, char **);
 int	es_call_recovery(struct es_call *, const char *, char **);
 int	es_call_recovery_list(struct es_call *, const char *const *, size_t,
 	    size_t *, char **);

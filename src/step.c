@@ -24,7 +24,7 @@ static const char *const step_names[STEP_MAX] = {
 	"record", "pause_follow", "close", "unfollow", "verify_unfollow",
 	"open", "divergence_check", "write_block", "clone", "delete",
 	"follow", "following_check", "fence", "clone_started", "clone_count",
-	"reach_check", "restore", "done", "failed"
+	"reach_check", "restore", "verify_delete", "done", "failed"
 };
 
 static const char *const verdict_names[] = {
@@ -165,6 +165,7 @@ step_mutates(enum step step)
 	case STEP_CLONE_COUNT:
 	case STEP_REACH:
 	case STEP_RESTORE:
+	case STEP_VERIFY_DELETE:
 	case STEP_DONE:
 	case STEP_FAILED:
 		return (false);
@@ -217,8 +218,12 @@ step_verdict(enum step step, const struct step_reply *r)
 	 */
 	if (r->outcome != HTTP_DONE || (r->garbled &&
 	    r->status >= 200 && r->status < 300)) {
-		/* An unfollow may have converted the index before the wire broke. */
-		return (step == STEP_UNFOLLOW ? VERDICT_VERIFY : VERDICT_RETRY);
+		/*
+		 * An unfollow may have converted the index before the wire
+		 * broke, and a DELETE may have removed it.
+		 */
+		return (step == STEP_UNFOLLOW || step == STEP_DELETE ?
+		    VERDICT_VERIFY : VERDICT_RETRY);
 	}
 	if (r->status >= 200 && r->status < 300)
 		return (VERDICT_DONE);
@@ -251,6 +256,13 @@ step_verdict(enum step step, const struct step_reply *r)
 	case STEP_DELETE:
 		if (reply_is(r, "index_not_found_exception", NULL))
 			return (VERDICT_DONE);
+		/*
+		 * It may have been deleted all the same, and a client's write
+		 * may have created a new one since: sending it again unseen
+		 * would delete that one and its writes with it.
+		 */
+		if (r->status >= 500)
+			return (VERDICT_VERIFY);
 		break;
 	case STEP_CLONE:
 		/* The copy's name is fixed in the record: it is ours. */

@@ -41,6 +41,8 @@ enum step {
 	STEP_REACH,		/* the old leader reaches the new through the
 				   remote just registered */
 	STEP_RESTORE,		/* the follow's restore is over */
+	STEP_VERIFY_DELETE,	/* the old leader's index uuid after a DELETE
+				   that may have gone out */
 	STEP_DONE,
 	STEP_FAILED,
 	STEP_MAX

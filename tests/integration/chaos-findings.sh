@@ -46,12 +46,16 @@ late_write() {
 # kept_all ID...: each document is on clusterB's logs1-dr or in a kept
 # logs1-diverged-* copy on clusterA.
 kept_all() {
-	local id
+	local id copy found
 	for id in "$@"; do
 		[ "$(es_status GET "$B/logs1-dr/_doc/$id")" = 200 ] && continue
-		es_status POST "$A/logs1-diverged-*/_refresh" >/dev/null
-		[ "$(es_body GET "$A/logs1-diverged-*/_search?q=_id:$id" |
-		    jq -r '.hits.total.value // 0')" -gt 0 ] || return 1
+		found=
+		for copy in $(es_body GET "$A/logs1-diverged-*/_settings" |
+		    jq -r 'keys[]'); do
+			[ "$(es_status GET "$A/$copy/_doc/$id")" = 200 ] &&
+			    found=1
+		done
+		[ -n "$found" ] || return 1
 	done
 }
 
@@ -169,6 +173,52 @@ ok "window: a write block survives kill -9 and a restart of its cluster" \
     eval '[ "$(es_body GET "$A/scratch/_settings?flat_settings=true" |
     jq -r ".scratch.settings.\"index.blocks.write\"")" = true ] &&
     [ "$(es_status PUT "$A/scratch/_doc/x" "{\"x\":1}")" = 403 ]'
+
+# --- kill -9 with the failback's DELETE out (seed 940085) ----------------------
+# The DELETE reaches clusterA and the daemon dies before its answer; a
+# client's write then creates logs1 again on clusterA (auto_create_index).
+# Restarted, the daemon must not send the DELETE again unseen: the logs1
+# there is another index (another uuid), whose writes nobody checked, so it
+# is fenced and held for the operator, then copied before it is replaced.
+at_scenario resent
+at_setup 1
+at_config
+daemon_start
+ok "resent: replicating" wait_state 10 REPLICATING clusterA
+at_kill clusterA KILL
+ok "resent: promoted" wait_state 15 PROMOTED clusterB
+ok "resent: held while clusterA comes back" ctl_ok hold
+at_start_a
+fault "$A" '{"path":"/logs1","method":"DELETE","action":"hang","count":1}'
+ok "resent: resumed" ctl_ok resume
+ok "resent: the failback's DELETE hangs at clusterA" \
+    wait_for 15 eval '[ "$(es_body GET "$A/_essim/faults" | jq ".faults | length")" = 0 ]'
+ok "resent: the record says the DELETE went out" \
+    wait_for 5 eval '[ "$(jq -r ".action.indices[0].step + \" \" +
+    (.action.indices[0].sent | tostring)" "$DAEMON_STATE/state.json")" = "delete true" ]'
+daemon_kill KILL
+faults_clear "$A"
+ok "resent: the DELETE took effect after the daemon died" \
+    wait_for 5 eval '[ "$(es_status GET "$A/logs1")" = 404 ]'
+LATE_ACKED=
+for i in 1 2 3 4; do
+	late_write "again$i"
+done
+ok "resent: four writes re-created logs1 and were acknowledged" \
+    [ "$(echo $LATE_ACKED | wc -w)" = 4 ]
+daemon_start
+ok "resent: the new logs1 is held for the operator" \
+    wait_state 15 AWAITING_CONFIRMATION clusterB
+es_status POST "$A/logs1/_refresh" >/dev/null
+ok "resent: it was not deleted" \
+    [ "$(es_body GET "$A/logs1/_count" | jq .count)" = 4 ]
+ok "resent: the daemon said why" \
+    log_has "deleted and created again since"
+ok "resent: confirm is accepted" ctl_ok confirm
+ok "resent: failed back, clusterB leads" wait_state 20 REPLICATING clusterB
+ok "resent: logs1 on clusterA follows clusterB" \
+    wait_for 10 eval '[ "$(ccr_info "$A" logs1)" = active ]'
+ok "resent: the four writes are kept" kept_all $LATE_ACKED
 
 at_end
 finish

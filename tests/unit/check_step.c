@@ -136,6 +136,29 @@ START_TEST(unfollow_with_leader_gone_is_done)
 }
 END_TEST
 
+/*
+ * A DELETE that timed out or answered 5xx may have deleted the index: the
+ * index there is read before anything is sent again. A 429 was turned
+ * away before anything happened.
+ */
+START_TEST(ambiguous_delete_is_verified)
+{
+	struct step_reply	r = http(500, "exception", "master left");
+
+	ck_assert_int_eq(step_verdict(STEP_DELETE, &r), VERDICT_VERIFY);
+	r.outcome = HTTP_TIMEOUT;
+	ck_assert_int_eq(step_verdict(STEP_DELETE, &r), VERDICT_VERIFY);
+	r = http(429, "es_rejected_execution_exception", "rejected execution");
+	ck_assert_int_eq(step_verdict(STEP_DELETE, &r), VERDICT_RETRY);
+	r = http(404, "index_not_found_exception", "no such index [x]");
+	ck_assert_int_eq(step_verdict(STEP_DELETE, &r), VERDICT_DONE);
+	ck_assert(!step_mutates(STEP_VERIFY_DELETE));
+	ck_assert(step_of(FSM_ACTION_FAILBACK, STEP_VERIFY_DELETE));
+	ck_assert(!step_of(FSM_ACTION_PROMOTE, STEP_VERIFY_DELETE));
+	ck_assert_str_eq(step_name(STEP_VERIFY_DELETE), "verify_delete");
+}
+END_TEST
+
 START_TEST(unfollow_out_of_order_is_verified)
 {
 	struct step_reply	r = http(400, "illegal_argument_exception",
@@ -182,7 +205,7 @@ START_TEST(garbled_success_is_sent_again)
 	r = http(200, NULL, "HTTP 200, invalid JSON: premature end of input");
 	r.garbled = true;
 	for (s = STEP_RECORD; s < STEP_DONE; s++) {
-		if (s == STEP_UNFOLLOW)
+		if (s == STEP_UNFOLLOW || s == STEP_DELETE)
 			ck_assert_int_eq(step_verdict(s, &r), VERDICT_VERIFY);
 		else
 			ck_assert_int_eq(step_verdict(s, &r), VERDICT_RETRY);
@@ -359,6 +382,7 @@ main(void)
 	tcase_add_test(tc, already_done_answers_count_as_done);
 	tcase_add_test(tc, unfollow_with_leader_gone_is_done);
 	tcase_add_test(tc, unfollow_out_of_order_is_verified);
+	tcase_add_test(tc, ambiguous_delete_is_verified);
 	tcase_add_test(tc, transient_answers_are_retried);
 	tcase_add_test(tc, permanent_errors_fail);
 	tcase_add_test(tc, backoff_grows_caps_and_jitters);
