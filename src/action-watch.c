@@ -38,27 +38,24 @@
 #define ACTION_WATCH_GAP_MIN_MS	2
 #define ACTION_WATCH_GAP_MAX_MS	100
 
-/* What _ccr/info says about one index; *entry is its entry, if any. */
+/*
+ * What _ccr/info says about one index; *entry is its entry in *ci, if
+ * any. The caller clears *ci.
+ */
 static enum obs_follow_status
 action_follow_status(const json_t *root, const char *name,
-    struct es_follow_info *entry)
+    struct es_ccr_info *ci, const struct es_follow_info **entry)
 {
-	struct es_ccr_info		 ci;
-	const struct es_follow_info	*fi;
-	char				*cause = NULL;
+	char	*cause = NULL;
 
-	memset(entry, 0, sizeof *entry);
-	if (es_parse_ccr_info(root, &ci, &cause) != 0) {
+	*entry = NULL;
+	if (es_parse_ccr_info(root, ci, &cause) != 0) {
 		free(cause);
 		return (OBS_FOLLOW_UNKNOWN);
 	}
-	fi = es_ccr_info_find(&ci, name);
-	if (fi != NULL)
-		*entry = *fi;
-	es_ccr_info_clear(&ci);
-	if (fi == NULL)
+	if ((*entry = es_ccr_info_find(ci, name)) == NULL)
 		return (OBS_FOLLOW_NOT_FOLLOWER);
-	return (entry->active ? OBS_FOLLOW_ACTIVE : OBS_FOLLOW_PAUSED);
+	return ((*entry)->active ? OBS_FOLLOW_ACTIVE : OBS_FOLLOW_PAUSED);
 }
 
 /* After an ambiguous unfollow: resume where _ccr/info says the index is. */
@@ -68,12 +65,14 @@ action_unfollow_verified(struct action_engine *e, size_t i,
 {
 	struct action_index_record	*ir = &e->rec->indices[i];
 	struct index_run		*run = &e->runs[i];
-	struct es_follow_info		 entry;
+	struct es_ccr_info		 ci;
+	const struct es_follow_info	*entry;
 	enum obs_follow_status		 st;
 	enum step			 next;
 
 	st = action_follow_status(root, ir->names[action_promoted(e->rec)],
-	    &entry);
+	    &ci, &entry);
+	es_ccr_info_clear(&ci);
 	next = step_after_verify(st);
 	if (next == STEP_VERIFY_UNFOLLOW) {
 		action_index_retry(e, i, r);
@@ -115,11 +114,19 @@ action_following_checked(struct action_engine *e, size_t i,
 	struct index_run		*run = &e->runs[i];
 	int				 p = action_promoted(e->rec);
 	const char			*name = ir->names[e->rec->old_leader];
-	struct es_follow_info		 entry;
-	char				*why;
+	struct es_ccr_info		 ci;
+	const struct es_follow_info	*entry;
+	char				*why = NULL;
 	enum obs_follow_status		 st;
 
-	st = action_follow_status(root, name, &entry);
+	st = action_follow_status(root, name, &ci, &entry);
+	if (entry != NULL && (strcmp(entry->remote_cluster,
+	    e->rec->clusters[p]) != 0 ||
+	    strcmp(entry->leader_index, ir->names[p]) != 0))
+		xasprintf(&why, "the index follows %s:%s",
+		    *entry->remote_cluster != '\0' ? entry->remote_cluster : "?",
+		    *entry->leader_index != '\0' ? entry->leader_index : "?");
+	es_ccr_info_clear(&ci);
 	switch (st) {
 	case OBS_FOLLOW_UNKNOWN:
 		action_index_retry(e, i, r);
@@ -136,11 +143,7 @@ action_following_checked(struct action_engine *e, size_t i,
 	default:
 		break;
 	}
-	if (strcmp(entry.remote_cluster, e->rec->clusters[p]) != 0 ||
-	    strcmp(entry.leader_index, ir->names[p]) != 0) {
-		xasprintf(&why, "the index follows %s:%s",
-		    *entry.remote_cluster != '\0' ? entry.remote_cluster : "?",
-		    *entry.leader_index != '\0' ? entry.leader_index : "?");
+	if (why != NULL) {
 		action_index_fail(e, i, "follow_conflict", why);
 		free(why);
 		return;

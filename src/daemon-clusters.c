@@ -37,7 +37,7 @@ daemon_readiness_done(struct readiness_check *checks, size_t n,
 	for (i = 0; !changed && i < n; i++)
 		changed = strcmp(d->checks[i].check, checks[i].check) != 0 ||
 		    d->checks[i].ok != checks[i].ok;
-	free(d->checks);
+	readiness_checks_free(d->checks, d->nchecks);
 	d->checks = checks;
 	d->nchecks = n;
 	d->checks_ok = ok;

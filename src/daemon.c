@@ -567,7 +567,7 @@ daemon_free(struct daemon *d)
 	action_record_free(d->failed);
 	sender_free(d->sender);
 	daemon_close_clusters(d);
-	free(d->checks);
+	readiness_checks_free(d->checks, d->nchecks);
 	http_free(d->http);
 	state_clear(&d->state);
 	free(d->seen_indices);

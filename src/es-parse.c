@@ -59,6 +59,26 @@ ep_string(const json_t *v, char *dst, size_t size, const char *what,
 	return (0);
 }
 
+/*
+ * A name-like string of an answer, copied: at most ES_NAME_MAX - 1 bytes,
+ * no NUL inside; "" when absent and optional.
+ */
+static int
+ep_name_dup(const json_t *v, bool optional, const char *what, char **dst,
+    char **cause)
+{
+	char	buf[ES_NAME_MAX];
+
+	if (v == NULL && optional) {
+		*dst = xstrdup("");
+		return (0);
+	}
+	if (ep_string(v, buf, sizeof buf, what, cause) != 0)
+		return (-1);
+	*dst = xstrdup(buf);
+	return (0);
+}
+
 /* Copy a string for display, truncating quietly: used for reasons. */
 static void
 ep_text(const json_t *v, char *dst, size_t size)
@@ -363,11 +383,10 @@ ep_index_fatal(struct es_index_stats *is, const json_t *shard,
 	is->fatal = true;
 	id = json_object_get(shard, "shard_id");
 	if (json_is_integer(id))
-		snprintf(is->fatal_reason, sizeof is->fatal_reason,
-		    "shard %d: %s", (int)json_integer_value(id), reason);
+		xasprintf(&is->fatal_reason, "shard %d: %.240s",
+		    (int)json_integer_value(id), reason);
 	else
-		snprintf(is->fatal_reason, sizeof is->fatal_reason, "%s",
-		    reason);
+		xasprintf(&is->fatal_reason, "%.250s", reason);
 }
 
 /*
@@ -385,8 +404,8 @@ ep_index_stats(const json_t *o, struct es_index_stats *is, bool detail,
 	is->total_lag = -1;
 	if (ep_object(o, "index entry", cause) != 0)
 		return (-1);
-	if (ep_string(json_object_get(o, "index"), is->index,
-	    sizeof is->index, "index", cause) != 0)
+	if (ep_name_dup(json_object_get(o, "index"), false, "index",
+	    &is->index, cause) != 0)
 		return (-1);
 	if (ep_int(o, "total_global_checkpoint_lag", !detail, &is->total_lag,
 	    cause) != 0)
@@ -488,8 +507,11 @@ es_ccr_stats_clear(struct es_ccr_stats *st)
 {
 	size_t	i;
 
-	for (i = 0; i < st->nindices; i++)
+	for (i = 0; i < st->nindices; i++) {
+		free(st->indices[i].index);
+		free(st->indices[i].fatal_reason);
 		free(st->indices[i].shards);
+	}
 	free(st->indices);
 	memset(st, 0, sizeof *st);
 }
@@ -500,9 +522,9 @@ es_ccr_stats_find(const struct es_ccr_stats *st, const char *index)
 {
 	struct es_index_stats	key;
 
-	if (st->nindices == 0 || strlen(index) >= sizeof key.index)
+	if (st->nindices == 0)
 		return (NULL);
-	memcpy(key.index, index, strlen(index) + 1);
+	key.index = (char *)index;
 	return (bsearch(&key, st->indices, st->nindices, sizeof key,
 	    ep_index_stats_cmp));
 }
@@ -526,7 +548,19 @@ es_index_stats_lag(const struct es_index_stats *is)
 	return (lag);
 }
 
-/* GET /<index>/_ccr/info. */
+static void
+ep_follow_info_free(struct es_follow_info *fi)
+{
+	free(fi->follower_index);
+	free(fi->remote_cluster);
+	free(fi->leader_index);
+}
+
+/*
+ * GET /<index>/_ccr/info. The names are copied one by one, each in the
+ * room it needs: the answer for 1,000 followers is read at every poll
+ * that asks for it.
+ */
 int
 es_parse_ccr_info(const json_t *root, struct es_ccr_info *ci, char **cause)
 {
@@ -548,17 +582,12 @@ es_parse_ccr_info(const json_t *root, struct es_ccr_info *ci, char **cause)
 	json_array_foreach(list, i, v) {
 		fi = &ci->indices[i];
 		if (ep_object(v, "follower entry", cause) != 0 ||
-		    ep_string(json_object_get(v, "follower_index"),
-		    fi->follower_index, sizeof fi->follower_index,
-		    "follower_index", cause) != 0)
-			goto fail;
-		if ((f = json_object_get(v, "remote_cluster")) != NULL &&
-		    ep_string(f, fi->remote_cluster, sizeof fi->remote_cluster,
-		    "remote_cluster", cause) != 0)
-			goto fail;
-		if ((f = json_object_get(v, "leader_index")) != NULL &&
-		    ep_string(f, fi->leader_index, sizeof fi->leader_index,
-		    "leader_index", cause) != 0)
+		    ep_name_dup(json_object_get(v, "follower_index"), false,
+		    "follower_index", &fi->follower_index, cause) != 0 ||
+		    ep_name_dup(json_object_get(v, "remote_cluster"), true,
+		    "remote_cluster", &fi->remote_cluster, cause) != 0 ||
+		    ep_name_dup(json_object_get(v, "leader_index"), true,
+		    "leader_index", &fi->leader_index, cause) != 0)
 			goto fail;
 		f = json_object_get(v, "status");
 		status = json_is_string(f) ? json_string_value(f) : "";
@@ -575,6 +604,8 @@ es_parse_ccr_info(const json_t *root, struct es_ccr_info *ci, char **cause)
 	return (0);
 
 fail:
+	/* The entry cut short holds what it copied before the error. */
+	ep_follow_info_free(&ci->indices[ci->nindices]);
 	es_ccr_info_clear(ci);
 	return (-1);
 }
@@ -583,6 +614,10 @@ fail:
 void
 es_ccr_info_clear(struct es_ccr_info *ci)
 {
+	size_t	i;
+
+	for (i = 0; i < ci->nindices; i++)
+		ep_follow_info_free(&ci->indices[i]);
 	free(ci->indices);
 	memset(ci, 0, sizeof *ci);
 }
@@ -593,9 +628,9 @@ es_ccr_info_find(const struct es_ccr_info *ci, const char *index)
 {
 	struct es_follow_info	key;
 
-	if (ci->nindices == 0 || strlen(index) >= sizeof key.follower_index)
+	if (ci->nindices == 0)
 		return (NULL);
-	memcpy(key.follower_index, index, strlen(index) + 1);
+	key.follower_index = (char *)index;
 	return (bsearch(&key, ci->indices, ci->nindices, sizeof key,
 	    ep_follow_info_cmp));
 }
@@ -1058,11 +1093,23 @@ es_resolved_unreachable(const struct es_resolved *r)
 
 /*
  * POST /_security/user/_has_privileges: every privilege asked about and
- * whether it is granted, cluster ones with an empty index.
+ * whether it is granted, an entry per index (the cluster's with an empty
+ * index) whose privileges are bits of the answer's table of names.
  */
-static void
-es_privilege_add(struct es_privileges *pv, const char *index,
-    const char *priv, bool granted)
+static int
+es_privilege_bit(const struct es_privileges *pv, const char *priv)
+{
+	size_t	i;
+
+	for (i = 0; i < pv->nnames; i++) {
+		if (strcmp(pv->names[i], priv) == 0)
+			return ((int)i);
+	}
+	return (-1);
+}
+
+static struct es_privilege *
+es_privilege_entry(struct es_privileges *pv, const char *index)
 {
 	struct es_privilege	*p;
 
@@ -1072,19 +1119,51 @@ es_privilege_add(struct es_privileges *pv, const char *index,
 	}
 	p = &pv->list[pv->n++];
 	p->index = xstrdup(index);
-	snprintf(p->name, sizeof p->name, "%s", priv);
-	p->granted = granted;
+	p->asked = p->granted = 0;
+	return (p);
+}
+
+/* One index's (or the cluster's) privileges; -1 when malformed. */
+static int
+es_privilege_add(struct es_privileges *pv, const char *index,
+    const json_t *privs, char **cause)
+{
+	struct es_privilege	*p;
+	const json_t		*v;
+	const char		*priv;
+	int			 bit;
+
+	p = es_privilege_entry(pv, index);
+	json_object_foreach((json_t *)privs, priv, v) {
+		if (!json_is_boolean(v)) {
+			xasprintf(cause, "privilege %.64s is not a boolean",
+			    priv);
+			return (-1);
+		}
+		if ((bit = es_privilege_bit(pv, priv)) < 0) {
+			if (pv->nnames == ES_PRIVILEGE_NAMES ||
+			    strlen(priv) >= ES_PRIVILEGE_MAX) {
+				xasprintf(cause, "too many or too long "
+				    "privilege names");
+				return (-1);
+			}
+			snprintf(pv->names[pv->nnames], sizeof pv->names[0],
+			    "%s", priv);
+			bit = (int)pv->nnames++;
+		}
+		p->asked |= 1U << bit;
+		if (json_is_true(v))
+			p->granted |= 1U << bit;
+	}
+	return (0);
 }
 
 static int
 es_privilege_cmp(const void *a, const void *b)
 {
 	const struct es_privilege	*x = a, *y = b;
-	int				 c;
 
-	if ((c = strcmp(x->index, y->index)) != 0)
-		return (c);
-	return (strcmp(x->name, y->name));
+	return (strcmp(x->index, y->index));
 }
 
 int
@@ -1092,7 +1171,7 @@ es_parse_has_privileges(const json_t *root, struct es_privileges *pv,
     char **cause)
 {
 	const json_t	*cl, *ix, *privs, *v;
-	const char	*name, *priv;
+	const char	*name;
 
 	memset(pv, 0, sizeof *pv);
 	if (ep_object(root, "has_privileges answer", cause) != 0)
@@ -1110,27 +1189,17 @@ es_parse_has_privileges(const json_t *root, struct es_privileges *pv,
 		xasprintf(cause, "cluster or index is not an object");
 		goto fail;
 	}
-	json_object_foreach((json_t *)cl, priv, v) {
-		if (!json_is_boolean(v) || strlen(priv) >= ES_PRIVILEGE_MAX) {
-			xasprintf(cause, "cluster privilege is malformed");
-			goto fail;
-		}
-		es_privilege_add(pv, "", priv, json_is_true(v));
-	}
+	if (cl != NULL && es_privilege_add(pv, "", cl, cause) != 0)
+		goto fail;
 	json_object_foreach((json_t *)ix, name, privs) {
-		if (!json_is_object(privs) || strlen(name) >= ES_NAME_MAX) {
+		/* "" is the cluster's entry, and no index's name. */
+		if (!json_is_object(privs) || *name == '\0' ||
+		    strlen(name) >= ES_NAME_MAX) {
 			xasprintf(cause, "index privileges are malformed");
 			goto fail;
 		}
-		json_object_foreach((json_t *)privs, priv, v) {
-			if (!json_is_boolean(v) ||
-			    strlen(priv) >= ES_PRIVILEGE_MAX) {
-				xasprintf(cause, "index privilege is "
-				    "malformed");
-				goto fail;
-			}
-			es_privilege_add(pv, name, priv, json_is_true(v));
-		}
+		if (es_privilege_add(pv, name, privs, cause) != 0)
+			goto fail;
 	}
 	if (pv->n > 0)
 		qsort(pv->list, pv->n, sizeof *pv->list, es_privilege_cmp);
@@ -1146,14 +1215,14 @@ es_privileges_granted(const struct es_privileges *pv, const char *index,
     const char *priv)
 {
 	struct es_privilege	 key, *p;
+	int			 bit;
 
-	if (pv->n == 0 || strlen(priv) >= sizeof key.name)
+	if (pv->n == 0 || (bit = es_privilege_bit(pv, priv)) < 0)
 		return (false);
 	key.index = (char *)(index != NULL ? index : "");
-	snprintf(key.name, sizeof key.name, "%s", priv);
 	p = bsearch(&key, pv->list, pv->n, sizeof *pv->list,
 	    es_privilege_cmp);
-	return (p != NULL && p->granted);
+	return (p != NULL && (p->granted & (1U << bit)) != 0);
 }
 
 void
@@ -1191,6 +1260,69 @@ es_index_uuid(const json_t *root, const char *index)
 	return (json_string_value(json_object_get(json_object_get(
 	    json_object_get(json_object_get(root, index), "settings"),
 	    "index"), "uuid")));
+}
+
+static int
+es_index_uuid_cmp(const void *a, const void *b)
+{
+	const struct es_index_uuid	*x = a, *y = b;
+
+	return (strcmp(x->index, y->index));
+}
+
+/*
+ * Every index's uuid in a GET /_settings answer, without keeping the
+ * answer: a readiness pass holds those of 1,000 indices until the next.
+ * An index answered without a uuid is left out.
+ */
+int
+es_parse_index_uuids(const json_t *root, struct es_index_uuids *u,
+    char **cause)
+{
+	const json_t	*v;
+	const char	*name, *uuid;
+
+	memset(u, 0, sizeof *u);
+	if (ep_object(root, "settings answer", cause) != 0)
+		return (-1);
+	u->list = xcalloc(json_object_size(root) + 1, sizeof *u->list);
+	json_object_foreach((json_t *)root, name, v) {
+		uuid = json_string_value(json_object_get(json_object_get(
+		    json_object_get(v, "settings"), "index"), "uuid"));
+		if (uuid == NULL)
+			continue;
+		u->list[u->n].index = xstrdup(name);
+		u->list[u->n].uuid = xstrdup(uuid);
+		u->n++;
+	}
+	qsort(u->list, u->n, sizeof *u->list, es_index_uuid_cmp);
+	return (0);
+}
+
+/* The uuid of index in u, or NULL. */
+const char *
+es_index_uuids_find(const struct es_index_uuids *u, const char *index)
+{
+	struct es_index_uuid	 key, *p;
+
+	if (u->n == 0)
+		return (NULL);
+	key.index = (char *)index;
+	p = bsearch(&key, u->list, u->n, sizeof *u->list, es_index_uuid_cmp);
+	return (p != NULL ? p->uuid : NULL);
+}
+
+void
+es_index_uuids_clear(struct es_index_uuids *u)
+{
+	size_t	i;
+
+	for (i = 0; i < u->n; i++) {
+		free(u->list[i].index);
+		free(u->list[i].uuid);
+	}
+	free(u->list);
+	memset(u, 0, sizeof *u);
 }
 
 /*

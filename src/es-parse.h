@@ -53,11 +53,12 @@ struct es_shard_stats {
 	char		 fatal_reason[224];
 };
 
+/* Names and reasons take the room they need: a poll keeps 1,000. */
 struct es_index_stats {
-	char			 index[ES_NAME_MAX];
+	char			*index;
 	int64_t			 total_lag;	/* -1 when absent */
 	bool			 fatal;		/* some shard stopped */
-	char			 fatal_reason[256];
+	char			*fatal_reason;	/* NULL unless fatal */
 	struct es_shard_stats	*shards;	/* none in a summary */
 	size_t			 nshards;
 };
@@ -69,10 +70,10 @@ struct es_ccr_stats {
 
 /* One entry of _ccr/info's follower_indices. */
 struct es_follow_info {
-	char	follower_index[ES_NAME_MAX];
-	char	remote_cluster[ES_NAME_MAX];
-	char	leader_index[ES_NAME_MAX];
-	bool	active;
+	char	*follower_index;
+	char	*remote_cluster;	/* "" when not answered */
+	char	*leader_index;		/* "" when not answered */
+	bool	 active;
 };
 
 struct es_ccr_info {
@@ -164,15 +165,23 @@ void	es_auto_follows_clear(struct es_auto_follows *);
 /* Safety: identity, refusals, privileges. */
 #define ES_PRIVILEGE_MAX	64	/* a privilege's name, with its NUL */
 
+#define ES_PRIVILEGE_NAMES	32	/* distinct names in one answer */
+
+/* What was asked and granted on one index, as bits of the names table. */
 struct es_privilege {
-	char	*index;		/* "" for a cluster privilege */
-	char	 name[ES_PRIVILEGE_MAX];
-	bool	 granted;
+	char		*index;		/* "" for the cluster privileges */
+	uint32_t	 asked;
+	uint32_t	 granted;
 };
 
-/* Sorted by index, then name: a pass over 1,000 indices looks up 6,000. */
+/*
+ * Sorted by index: a pass over 1,000 indices looks up 6,000 privileges,
+ * and an answer holds a handful of names for each of them.
+ */
 struct es_privileges {
 	bool			 all;	/* has_all_requested */
+	char			 names[ES_PRIVILEGE_NAMES][ES_PRIVILEGE_MAX];
+	size_t			 nnames;
 	struct es_privilege	*list;
 	size_t			 n, cap;
 };
@@ -187,6 +196,21 @@ bool	es_privileges_granted(const struct es_privileges *, const char *,
 void	es_privileges_clear(struct es_privileges *);
 int64_t	es_docs_count(const json_t *, const char *);
 const char *es_index_uuid(const json_t *, const char *);
+
+/* GET /_settings of many indices, kept as sorted (index, uuid) pairs. */
+struct es_index_uuid {
+	char	*index;
+	char	*uuid;
+};
+
+struct es_index_uuids {
+	struct es_index_uuid	*list;
+	size_t			 n;
+};
+
+int	es_parse_index_uuids(const json_t *, struct es_index_uuids *, char **);
+const char *es_index_uuids_find(const struct es_index_uuids *, const char *);
+void	es_index_uuids_clear(struct es_index_uuids *);
 int	es_parse_recovery(const json_t *, const char *, bool *, uint64_t *,
 	    uint64_t *, char **);
 

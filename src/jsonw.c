@@ -30,6 +30,19 @@ jsonw_reserve(struct jsonw *w, size_t n)
 	w->cap = want;
 }
 
+/*
+ * Room for a document of about n bytes, taken at once: growing by doubling
+ * would hold up to twice the document.
+ */
+void
+jsonw_expect(struct jsonw *w, size_t n)
+{
+	if (n + 1 <= w->cap)
+		return;
+	w->buf = xreallocarray(w->buf, 1, n + 1);
+	w->cap = n + 1;
+}
+
 /* Append n bytes. */
 static void
 jsonw_put(struct jsonw *w, const char *s, size_t n)

@@ -28,6 +28,7 @@ struct jsonw {
 };
 
 void	 jsonw_init(struct jsonw *, bool);
+void	 jsonw_expect(struct jsonw *, size_t);
 char	*jsonw_finish(struct jsonw *);
 void	 jsonw_object(struct jsonw *);
 void	 jsonw_array(struct jsonw *);

@@ -166,6 +166,7 @@ struct poller {
 
 	/* The round in progress. */
 	bool			 running;
+	struct event		*report;	/* every answer is in */
 	uint64_t		 round_started_ms;
 	int			 outstanding;
 	uint64_t		 round_requests;
@@ -200,6 +201,7 @@ struct poller {
 static void	poller_exists(struct poller *, struct poller_slot *,
 		    const struct es_result *);
 static void	poller_tick(evutil_socket_t, short, void *);
+static void	poller_report(evutil_socket_t, short, void *);
 static void	poller_send_probe(struct poller *);
 static void	poller_send_info(struct poller *);
 static bool	poller_info_stale(const struct poller *);
@@ -248,7 +250,8 @@ poller_create(struct event_base *base, const struct ccr_config *cfg,
 		p->slots[s].poller = p;
 		p->slots[s].id = s;
 	}
-	if ((p->timer = evtimer_new(base, poller_tick, p)) == NULL)
+	if ((p->timer = evtimer_new(base, poller_tick, p)) == NULL ||
+	    (p->report = evtimer_new(base, poller_report, p)) == NULL)
 		fatalx("poller: cannot create timer");
 	return (p);
 }
@@ -304,6 +307,7 @@ poller_cancel_all(struct poller *p)
 		}
 	}
 	p->outstanding = 0;
+	evtimer_del(p->report);
 }
 
 /* Stop, cancel and free. */
@@ -318,6 +322,7 @@ poller_free(struct poller *p)
 	poller_round_clear(p);
 	poller_info_forget(p);
 	event_free(p->timer);
+	event_free(p->report);
 	for (i = 0; i < p->nindices; i++) {
 		free(p->indices[i].name[0]);
 		free(p->indices[i].name[1]);
@@ -837,7 +842,7 @@ poller_fill_indices(struct poller *p)
 			oi->lag_ops = es_index_stats_lag(is);
 			oi->fatal = is->fatal;
 			snprintf(oi->fatal_reason, sizeof oi->fatal_reason,
-			    "%s", is->fatal_reason);
+			    "%s", is->fatal ? is->fatal_reason : "");
 		} else if (p->slots[POLL_CCR_SUMMARY].ok)
 			oi->read_exceptions = 0;
 		if (p->slots[POLL_CCR_SUMMARY].ok)
@@ -900,6 +905,7 @@ poller_done(const struct es_result *r, void *arg)
 {
 	struct poller_slot	*slot = arg;
 	struct poller		*p = slot->poller;
+	struct timeval		 now = { 0, 0 };
 
 	slot->req = NULL;
 	slot->outcome = r->outcome;
@@ -920,7 +926,23 @@ poller_done(const struct es_result *r, void *arg)
 	if (slot->id == POLL_CCR_SUMMARY && !p->slots[POLL_CCR_INFO].sent &&
 	    (!slot->ok || poller_info_stale(p)))
 		poller_send_info(p);
+	/*
+	 * Reported from the loop, once this answer's parsed tree is freed:
+	 * the report writes status.json, and the two are the round's
+	 * largest allocations.
+	 */
 	if (--p->outstanding == 0)
+		evtimer_add(p->report, &now);
+}
+
+/* Every answer of the round is in: report it. */
+static void
+poller_report(__attribute__((unused)) evutil_socket_t fd,
+    __attribute__((unused)) short what, void *arg)
+{
+	struct poller	*p = arg;
+
+	if (p->running && p->outstanding == 0)
 		poller_round_end(p);
 }
 
@@ -1203,6 +1225,7 @@ poller_cut_round(struct poller *p)
 		    slot->error);
 	}
 	p->outstanding = 0;
+	evtimer_del(p->report);
 	poller_round_end(p);
 }
 

@@ -23,6 +23,7 @@
 #include "autoconf.h"
 
 #include <event2/event.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,7 +90,7 @@ struct readiness {
 	struct es_privileges	 privileges[CCR_CLUSTERS];
 	struct es_remote	 remote;
 	struct es_ccr_info	 info;
-	json_t			*uuids;		/* the leader's _settings */
+	struct es_index_uuids	 uuids;		/* the leader's */
 };
 
 static void	readiness_tick(evutil_socket_t, short, void *);
@@ -129,8 +130,7 @@ readiness_clear(struct readiness *r)
 		es_privileges_clear(&r->privileges[i]);
 	es_ccr_info_clear(&r->info);
 	memset(&r->remote, 0, sizeof r->remote);
-	json_decref(r->uuids);
-	r->uuids = NULL;
+	es_index_uuids_clear(&r->uuids);
 }
 
 /* Cancel a pass in flight, unreported. */
@@ -170,6 +170,35 @@ readiness_set_leader(struct readiness *r, int leader)
 	r->leader = leader;
 }
 
+/*
+ * Set a check's verdict and detail. A pass keeps a check per configured
+ * index until the next one, so each detail takes only the room it needs.
+ */
+static void __attribute__((format(printf, 3, 4)))
+readiness_set(struct readiness_check *c, bool ok, const char *fmt, ...)
+{
+	va_list	ap;
+
+	free(c->detail);
+	c->ok = ok;
+	va_start(ap, fmt);
+	xvasprintf(&c->detail, fmt, ap);
+	va_end(ap);
+}
+
+/* Free what a pass reported. */
+void
+readiness_checks_free(struct readiness_check *checks, size_t n)
+{
+	size_t	i;
+
+	if (checks == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(checks[i].detail);
+	free(checks);
+}
+
 /* Append "; " and text to a detail, quietly truncated. */
 static void
 readiness_append(char *buf, size_t len, const char *text)
@@ -183,17 +212,18 @@ readiness_append(char *buf, size_t len, const char *text)
 
 /*
  * The privileges check of one cluster from its _has_privileges answer:
- * names are the configured index names on that cluster.
+ * names are the configured index names on that cluster. c's detail is
+ * replaced (NULL, or allocated).
  */
 void
 readiness_privileges(const struct es_privileges *pv,
     const char *const *names, size_t nnames, struct readiness_check *c)
 {
-	char	text[256];
+	char	text[256], detail[1024];
 	size_t	i, k;
+	bool	ok = true;
 
-	c->ok = true;
-	c->detail[0] = '\0';
+	detail[0] = '\0';
 	for (i = 0; i < READINESS_NEEDS; i++) {
 		if (!readiness_needs[i].index) {
 			if (es_privileges_granted(pv, NULL,
@@ -202,8 +232,8 @@ readiness_privileges(const struct es_privileges *pv,
 			snprintf(text, sizeof text, "cluster privilege %s "
 			    "missing (%s)", readiness_needs[i].privilege,
 			    readiness_needs[i].steps);
-			readiness_append(c->detail, sizeof c->detail, text);
-			c->ok = false;
+			readiness_append(detail, sizeof detail, text);
+			ok = false;
 			continue;
 		}
 		for (k = 0; k < nnames; k++) {
@@ -213,13 +243,15 @@ readiness_privileges(const struct es_privileges *pv,
 			snprintf(text, sizeof text, "index privilege %s on %s "
 			    "missing (%s)", readiness_needs[i].privilege,
 			    names[k], readiness_needs[i].steps);
-			readiness_append(c->detail, sizeof c->detail, text);
-			c->ok = false;
+			readiness_append(detail, sizeof detail, text);
+			ok = false;
 		}
 	}
-	if (c->ok)
-		snprintf(c->detail, sizeof c->detail, "every privilege the "
-		    "actions need is granted");
+	if (ok)
+		readiness_set(c, true, "every privilege the actions need is "
+		    "granted");
+	else
+		readiness_set(c, false, "%s", detail);
 }
 
 /* The configured index names on cluster i, borrowed from the config. */
@@ -240,8 +272,7 @@ readiness_names(const struct ccr_config *cfg, int i)
 static void
 readiness_failed(const struct readiness_answer *a, struct readiness_check *c)
 {
-	c->ok = false;
-	snprintf(c->detail, sizeof c->detail, "%s", a->error);
+	readiness_set(c, false, "%s", a->error);
 }
 
 /* Build the checks of a finished pass and report them. */
@@ -267,17 +298,13 @@ readiness_report(struct readiness *r)
 		    cfg->clusters[i].name);
 		if (!a->answered)
 			readiness_failed(a, c);
-		else {
-			c->ok = true;
-			snprintf(c->detail, sizeof c->detail, "%s answers%s",
+		else
+			readiness_set(c, strncmp(url, "https://", 8) != 0 ||
+			    !cfg->clusters[i].insecure, "%s answers%s",
 			    url, strncmp(url, "https://", 8) == 0 ?
 			    cfg->clusters[i].insecure ?
 			    " (TLS NOT verified: insecure = true)" :
 			    ", TLS verified" : "");
-			if (strncmp(url, "https://", 8) == 0 &&
-			    cfg->clusters[i].insecure)
-				c->ok = false;
-		}
 	}
 	for (i = 0; i < CCR_CLUSTERS; i++) {
 		c = &checks[n++];
@@ -301,15 +328,13 @@ readiness_report(struct readiness *r)
 	if (!a->ok)
 		readiness_failed(a, c);
 	else if (!r->remote.found)
-		snprintf(c->detail, sizeof c->detail, "%s does not list "
-		    "remote %s in _remote/info (no remote_cluster_client "
-		    "role, or a wrong alias)", cfg->clusters[f].name, alias);
-	else {
-		c->ok = true;
-		snprintf(c->detail, sizeof c->detail, "%s knows remote %s "
-		    "(%s)", cfg->clusters[f].name, alias,
+		readiness_set(c, false, "%s does not list remote %s in "
+		    "_remote/info (no remote_cluster_client role, or a wrong "
+		    "alias)", cfg->clusters[f].name, alias);
+	else
+		readiness_set(c, true, "%s knows remote %s (%s)",
+		    cfg->clusters[f].name, alias,
 		    r->remote.connected ? "connected" : "not connected now");
-	}
 	for (k = 0; k < cfg->nindices; k++) {
 		const char *fname = f == 0 ? cfg->indices[k].leader_index :
 		    cfg->indices[k].follower_index;
@@ -326,20 +351,17 @@ readiness_report(struct readiness *r)
 		}
 		fi = es_ccr_info_find(&r->info, fname);
 		if (fi == NULL)
-			snprintf(c->detail, sizeof c->detail, "%s on %s is "
-			    "not a follower index (or does not exist)", fname,
+			readiness_set(c, false, "%s on %s is not a follower "
+			    "index (or does not exist)", fname,
 			    cfg->clusters[f].name);
 		else if (strcmp(fi->remote_cluster, alias) != 0 ||
 		    strcmp(fi->leader_index, lname) != 0)
-			snprintf(c->detail, sizeof c->detail, "%.100s follows "
-			    "%.100s:%.100s, not %.100s:%.100s", fname,
-			    fi->remote_cluster, fi->leader_index, alias, lname);
-		else {
-			c->ok = true;
-			snprintf(c->detail, sizeof c->detail, "follows %s:%s "
-			    "(%s)", alias, lname, fi->active ? "active" :
-			    "paused");
-		}
+			readiness_set(c, false, "%.100s follows %.100s:%.100s, "
+			    "not %.100s:%.100s", fname, fi->remote_cluster,
+			    fi->leader_index, alias, lname);
+		else
+			readiness_set(c, true, "follows %s:%s (%s)", alias,
+			    lname, fi->active ? "active" : "paused");
 	}
 	for (k = 0; k < n; k++)
 		ready = ready && checks[k].ok;
@@ -397,9 +419,8 @@ readiness_done(const struct es_result *res, void *arg)
 			    &cause) == 0;
 			break;
 		case READY_UUIDS:
-			a->ok = json_is_object(res->root);
-			if (a->ok)
-				r->uuids = json_incref(res->root);
+			a->ok = es_parse_index_uuids(res->root, &r->uuids,
+			    &cause) == 0;
 			break;
 		default:
 			break;
@@ -433,7 +454,7 @@ readiness_send(struct readiness *r, enum readiness_slot id, int cluster,
 const char *
 readiness_index_uuid(const struct readiness *r, const char *index)
 {
-	return (r->uuids != NULL ? es_index_uuid(r->uuids, index) : NULL);
+	return (es_index_uuids_find(&r->uuids, index));
 }
 
 /* Start one pass now, unless one is running. */
@@ -533,7 +554,7 @@ readiness_preflight_done(struct readiness_check *checks, size_t n,
 		fprintf(p->out, "%-4s %s: %s\n", checks[i].ok ? "ok" : "FAIL",
 		    checks[i].check, checks[i].detail);
 	fprintf(p->out, "%s\n", ready ? "ready" : "NOT READY");
-	free(checks);
+	readiness_checks_free(checks, n);
 	p->status = ready ? 0 : 1;
 	event_base_loopbreak(p->base);
 }

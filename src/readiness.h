@@ -22,12 +22,15 @@ struct event_base;
 struct readiness;
 
 struct readiness_check {
-	char	check[96];	/* "privileges:clusterA", "follow:logs-dr"... */
-	bool	ok;
-	char	detail[1024];
+	char	 check[96];	/* "privileges:clusterA", "follow:logs-dr"... */
+	bool	 ok;
+	char	*detail;	/* never NULL */
 };
 
-/* A pass finished: the callback owns the checks (never NULL) and frees them. */
+/*
+ * A pass finished: the callback owns the checks (never NULL) and frees
+ * them with readiness_checks_free.
+ */
 typedef void (*readiness_cb)(struct readiness_check *, size_t, bool, void *);
 
 struct readiness *readiness_create(struct event_base *,
@@ -42,5 +45,6 @@ const char	*readiness_index_uuid(const struct readiness *, const char *);
 void		 readiness_privileges(const struct es_privileges *,
 		    const char *const *, size_t, struct readiness_check *);
 int		 readiness_preflight(const struct ccr_config *, FILE *);
+void		 readiness_checks_free(struct readiness_check *, size_t);
 
 #endif

@@ -293,9 +293,13 @@ status_readiness(struct jsonw *w, const struct status_snapshot *snap)
 static char *
 status_to_text(const struct status_snapshot *snap)
 {
+	/* The last document's length: the next one is about as long. */
+	static size_t	last_len;
 	struct jsonw	w;
+	char		*text;
 
 	jsonw_init(&w, true);
+	jsonw_expect(&w, last_len + last_len / 16 + 1024);
 	jsonw_object(&w);
 	jsonw_key(&w, "action");
 	status_action(&w, &snap->action);
@@ -342,7 +346,9 @@ status_to_text(const struct status_snapshot *snap)
 	jsonw_key(&w, "version");
 	jsonw_string(&w, PACKAGE_VERSION);
 	jsonw_end(&w, '}');
-	return (jsonw_finish(&w));
+	text = jsonw_finish(&w);
+	last_len = strlen(text);
+	return (text);
 }
 
 /*

@@ -22,6 +22,7 @@ static void
 parse_any_safety(unsigned int kind, const json_t *root)
 {
 	struct es_privileges	 pv;
+	struct es_index_uuids	 iu;
 	char			 uuid[64], *cause = NULL;
 	bool			 b;
 	uint64_t		 done, total;
@@ -45,6 +46,10 @@ parse_any_safety(unsigned int kind, const json_t *root)
 		break;
 	case 4:
 		(void)es_index_uuid(root, "logs");
+		if (es_parse_index_uuids(root, &iu, &cause) == 0) {
+			(void)es_index_uuids_find(&iu, "logs");
+			es_index_uuids_clear(&iu);
+		}
 		break;
 	default:
 		es_parse_recovery(root, "logs", &b, &done, &total, &cause);

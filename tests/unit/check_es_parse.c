@@ -646,7 +646,8 @@ START_TEST(has_privileges_answer)
 	    "false}},\"application\":{}}");
 	ck_assert_int_eq(es_parse_has_privileges(root, &pv, &cause), 0);
 	ck_assert(!pv.all);
-	ck_assert_uint_eq(pv.n, 4);
+	ck_assert_uint_eq(pv.n, 2);
+	ck_assert_uint_eq(pv.nnames, 4);
 	ck_assert(es_privileges_granted(&pv, NULL, "monitor"));
 	ck_assert(!es_privileges_granted(&pv, NULL, "manage_ccr"));
 	ck_assert(es_privileges_granted(&pv, "f1", "manage"));
@@ -658,6 +659,32 @@ START_TEST(has_privileges_answer)
 	json_decref(root);
 	root = load("{\"has_all_requested\":true,\"cluster\":{\"monitor\":1}}");
 	ck_assert_int_eq(es_parse_has_privileges(root, &pv, &cause), -1);
+	free(cause);
+	json_decref(root);
+}
+END_TEST
+
+/* The leader's index uuids, kept without the answer. */
+START_TEST(index_uuids_answer)
+{
+	struct es_index_uuids	 u;
+	json_t			*root;
+	char			*cause = NULL;
+
+	root = load("{\"logs-b\":{\"settings\":{\"index\":{\"uuid\":\"B\"}}},"
+	    "\"logs-a\":{\"settings\":{\"index\":{\"uuid\":\"A\"}}},"
+	    "\"odd\":{\"settings\":{}},\"worse\":3}");
+	ck_assert_int_eq(es_parse_index_uuids(root, &u, &cause), 0);
+	json_decref(root);
+	ck_assert_uint_eq(u.n, 2);
+	ck_assert_str_eq(es_index_uuids_find(&u, "logs-a"), "A");
+	ck_assert_str_eq(es_index_uuids_find(&u, "logs-b"), "B");
+	ck_assert_ptr_null(es_index_uuids_find(&u, "odd"));
+	ck_assert_ptr_null(es_index_uuids_find(&u, "logs-c"));
+	es_index_uuids_clear(&u);
+	ck_assert_ptr_null(es_index_uuids_find(&u, "logs-a"));
+	root = load("[1]");
+	ck_assert_int_eq(es_parse_index_uuids(root, &u, &cause), -1);
 	free(cause);
 	json_decref(root);
 }
@@ -680,7 +707,7 @@ START_TEST(has_privileges_many_indices)
 	root = json_pack("{s:b,s:{s:b},s:o}", "has_all_requested", 0,
 	    "cluster", "manage_ccr", 1, "index", ix);
 	ck_assert_int_eq(es_parse_has_privileges(root, &pv, &cause), 0);
-	ck_assert_uint_eq(pv.n, 2001);
+	ck_assert_uint_eq(pv.n, 1001);
 	for (i = 0; i < 1000; i++) {
 		snprintf(name, sizeof name, "f-%d", i);
 		ck_assert(es_privileges_granted(&pv, name, "read"));
@@ -976,6 +1003,7 @@ es_parse_suite(void)
 	tcase_add_test(tc, resolve_unreachable_only_on_link_errors);
 	tcase_add_test(tc, has_privileges_answer);
 	tcase_add_test(tc, has_privileges_many_indices);
+	tcase_add_test(tc, index_uuids_answer);
 	tcase_add_test(tc, ccr_stats_extreme_checkpoints);
 	suite_add_tcase(s, tc);
 	return (s);

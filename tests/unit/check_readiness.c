@@ -37,7 +37,7 @@ START_TEST(all_granted)
 {
 	static const char *const names[] = { "logs1", "logs2" };
 	struct es_privileges	 pv;
-	struct readiness_check	 c;
+	struct readiness_check	 c = { "", false, NULL };
 
 	parse("{\"has_all_requested\":true,\"cluster\":{\"monitor\":true,"
 	    "\"manage_ccr\":true,\"manage\":true},\"index\":{"
@@ -49,6 +49,7 @@ START_TEST(all_granted)
 	readiness_privileges(&pv, names, 2, &c);
 	ck_assert(c.ok);
 	es_privileges_clear(&pv);
+	free(c.detail);
 }
 END_TEST
 
@@ -56,7 +57,7 @@ START_TEST(missing_named_with_their_steps)
 {
 	static const char *const names[] = { "logs1-dr" };
 	struct es_privileges	 pv;
-	struct readiness_check	 c;
+	struct readiness_check	 c = { "", false, NULL };
 
 	parse("{\"has_all_requested\":false,\"cluster\":{\"monitor\":true,"
 	    "\"manage_ccr\":false,\"manage\":true},\"index\":{"
@@ -80,6 +81,7 @@ START_TEST(missing_named_with_their_steps)
 	ck_assert(strstr(c.detail, "index privilege monitor on logs1-dr") !=
 	    NULL);
 	es_privileges_clear(&pv);
+	free(c.detail);
 }
 END_TEST
 
@@ -115,7 +117,7 @@ passes_done(struct readiness_check *checks, size_t n, bool ready,
 	ck_assert_uint_gt(n, 0);
 	ck_assert_str_eq(checks[0].check, "connect:a");
 	ck_assert(!ready);
-	free(checks);
+	readiness_checks_free(checks, n);
 	p->last_ms = now_ms();
 	if (++p->n == p->stop_at)
 		event_base_loopbreak(p->base);
