@@ -703,8 +703,14 @@ action_phase_retry(struct action_engine *e, const struct step_reply *r,
 		    reason);
 		action_set_string(&e->rec->error_type, action_reply_type(r));
 		action_set_string(&e->rec->error_reason, reason);
-		/* Before the indices nothing changed; after, they are done. */
-		action_phase_enter(e, ACTION_PHASE_FINISHED);
+		/*
+		 * Before the indices nothing changed but a switchover's write
+		 * blocks, which are lifted (the old leader still leads); after
+		 * them, the indices are done.
+		 */
+		action_phase_enter(e, e->rec->phase == ACTION_PHASE_REMOTE &&
+		    e->rec->fenced > e->rec->unfenced ? ACTION_PHASE_UNFENCE :
+		    ACTION_PHASE_FINISHED);
 		return;
 	}
 	e->phase_waiting = true;

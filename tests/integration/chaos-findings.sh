@@ -130,6 +130,27 @@ for i in 1 2; do
 	    eval '[ "$(writable_sides '$i')" = 1 ]'
 done
 
+# --- a switchover that cannot register the new leader ---------------------------
+# clusterA refuses the remote for good: the switchover fails before any
+# index is promoted, and the write blocks its lag wait put on clusterA,
+# which still leads, are lifted (they stayed, and nothing took writes).
+at_scenario registration
+at_setup 2
+at_config "switchover_timeout_ms = 3000;"
+daemon_start
+ok "registration: replicating, clusterA leads" wait_state 10 REPLICATING clusterA
+fault "$A" '{"path":"/_cluster/settings","method":"PUT","action":"error","status":400,"type":"illegal_argument_exception","reason":"refused by the test"}'
+ok "registration: switchover accepted" ctl_ok switchover
+ok "registration: it fails, clusterA still in the roles" \
+    wait_state 20 FAILED clusterA
+for i in 1 2; do
+	ok "registration: pair $i: logs$i on clusterA takes writes again" \
+	    wait_for 5 writable "$A" "logs$i"
+	ok "registration: pair $i: one writable side" \
+	    eval '[ "$(writable_sides '$i')" = 1 ]'
+done
+faults_clear "$A"
+
 # --- a write between the failback's divergence check and its DELETE ------------
 # The daemon's own fence of a returning old leader is off, so only the
 # failback's guards stand: its DELETE of logs1 is served 3 s late, and

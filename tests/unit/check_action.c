@@ -95,6 +95,8 @@ struct fake_cluster {
 	int			restoring;	/* _recovery reads of a new
 						   follower before its restore
 						   is over */
+	bool			settings_refused; /* _cluster/settings
+						   answers 400 */
 	bool			recreate_on_delete; /* a client's write
 						   creates the index again
 						   at once, and the DELETE
@@ -924,6 +926,9 @@ fake_route(struct fake *f, int cluster, const char *method, const char *path,
 	    strcmp(seg[2], "docs") == 0)
 		return (fake_docs_stats(c, seg[0], status));
 	if (strcmp(path, "/_cluster/settings") == 0) {
+		if (c->settings_refused)
+			return (fake_error(status, 400,
+			    "illegal_argument_exception", "refused setting"));
 		snprintf(c->settings, sizeof c->settings, "%s", body);
 		snprintf(reason, sizeof reason, "\"cluster.remote.%s.mode\"",
 		    f->c[1 - cluster].name);
@@ -2697,6 +2702,31 @@ START_TEST(switchover_given_up_keeps_one_writer_per_pair)
 }
 END_TEST
 
+/*
+ * The new leader cannot be registered on the old one for good: the
+ * switchover fails before any index is promoted, and the write blocks its
+ * lag wait put on the old leader, which still leads, are lifted.
+ */
+START_TEST(switchover_refused_remote_unblocks_the_old_leader)
+{
+	struct harness	h;
+	size_t		i;
+
+	harness_init(&h, 2, "sr", 0);
+	h.f.c[ALPHA].settings_refused = true;
+	harness_start(&h, FSM_ACTION_SWITCHOVER, NULL);
+	harness_run(&h);
+	ck_assert(h.finished);
+	ck_assert_str_eq(h.sum.error_type, "illegal_argument_exception");
+	for (i = 0; i < 2; i++) {
+		ck_assert(!fake_find(&h.f.c[ALPHA], h.names[0][i])->write_block);
+		ck_assert_str_eq(fstate_names[fake_find(&h.f.c[BETA],
+		    h.names[1][i])->state], "ACTIVE");
+	}
+	harness_free(&h);
+}
+END_TEST
+
 static void
 abort_on_third_read(int fd, short events, void *arg)
 {
@@ -3236,6 +3266,7 @@ main(void)
 	tcase_add_test(tc, switchover_abort_only_before_any_change);
 	tcase_add_test(tc, switchover_takes_up_an_earlier_promotion);
 	tcase_add_test(tc, switchover_given_up_keeps_one_writer_per_pair);
+	tcase_add_test(tc, switchover_refused_remote_unblocks_the_old_leader);
 	tcase_add_test(tc, index_created_after_the_delete_is_kept);
 	tcase_add_test(tc, resumed_delete_spares_an_index_created_since);
 	tcase_add_test(tc, resumed_delete_is_sent_again_or_taken_as_done);
