@@ -17,6 +17,7 @@
 #include "log.h"
 #include "poller.h"
 #include "readiness.h"
+#include "status.h"
 #include "xmalloc.h"
 
 /*
@@ -38,8 +39,10 @@ daemon_readiness_done(struct readiness_check *checks, size_t n,
 		changed = strcmp(d->checks[i].check, checks[i].check) != 0 ||
 		    d->checks[i].ok != checks[i].ok;
 	readiness_checks_free(d->checks, d->nchecks);
+	free(d->checks_text);
 	d->checks = checks;
 	d->nchecks = n;
+	d->checks_text = status_readiness_text(checks, n);
 	d->checks_ok = ok;
 	if (changed) {
 		failed[0] = '\0';

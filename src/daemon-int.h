@@ -100,6 +100,7 @@ struct daemon {
 	/* The last readiness pass; checks NULL before the first. */
 	struct readiness_check	*checks;
 	size_t			 nchecks;
+	char			*checks_text;	/* as status.json has them */
 	bool			 checks_ok;
 };
 

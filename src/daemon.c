@@ -112,6 +112,7 @@ daemon_publish(struct daemon *d)
 	v.ready = d->checks != NULL && d->checks_ok;
 	v.readiness = d->checks;
 	v.nreadiness = d->nchecks;
+	v.readiness_text = d->checks_text;
 	v.fenced = d->state.fenced;
 	if (d->last_command.set) {
 		cmd.id = d->last_command.id;
@@ -568,6 +569,7 @@ daemon_free(struct daemon *d)
 	sender_free(d->sender);
 	daemon_close_clusters(d);
 	readiness_checks_free(d->checks, d->nchecks);
+	free(d->checks_text);
 	http_free(d->http);
 	state_clear(&d->state);
 	free(d->seen_indices);

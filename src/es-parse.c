@@ -319,10 +319,24 @@ ep_exception(const json_t *ex, char *dst, size_t size)
 	    ireason);
 }
 
+/*
+ * The shapes of a _ccr/stats answer: every shard's numbers (detail), only
+ * its read counters (reads: the checkpoints need not be there, and are
+ * left 0), or each index's total lag and fatal exceptions (summary).
+ */
+enum ep_stats_shape {
+	EP_STATS_DETAIL,
+	EP_STATS_READS,
+	EP_STATS_SUMMARY
+};
+
 /* One shard object of _ccr/stats. */
 static int
-ep_shard_stats(const json_t *o, struct es_shard_stats *s, char **cause)
+ep_shard_stats(const json_t *o, struct es_shard_stats *s,
+    enum ep_stats_shape shape, char **cause)
 {
+	bool	checkpoints = shape == EP_STATS_DETAIL;
+
 	const json_t	*v;
 	int64_t		 id = 0;
 
@@ -338,9 +352,9 @@ ep_shard_stats(const json_t *o, struct es_shard_stats *s, char **cause)
 		return (-1);
 	}
 	s->shard_id = (int)id;
-	if (ep_int(o, "leader_global_checkpoint", true,
+	if (ep_int(o, "leader_global_checkpoint", checkpoints,
 	    &s->leader_global_checkpoint, cause) != 0 ||
-	    ep_int(o, "follower_global_checkpoint", true,
+	    ep_int(o, "follower_global_checkpoint", checkpoints,
 	    &s->follower_global_checkpoint, cause) != 0 ||
 	    ep_int(o, "leader_max_seq_no", false, &s->leader_max_seq_no,
 	    cause) != 0 ||
@@ -394,9 +408,10 @@ ep_index_fatal(struct es_index_stats *is, const json_t *shard,
  * as a summary of total_global_checkpoint_lag and fatal exceptions.
  */
 static int
-ep_index_stats(const json_t *o, struct es_index_stats *is, bool detail,
-    char **cause)
+ep_index_stats(const json_t *o, struct es_index_stats *is,
+    enum ep_stats_shape shape, char **cause)
 {
+	bool		 detail = shape != EP_STATS_SUMMARY;
 	const json_t	*shards, *v, *fe;
 	char		 reason[224];
 	size_t		 i;
@@ -422,7 +437,8 @@ ep_index_stats(const json_t *o, struct es_index_stats *is, bool detail,
 		    sizeof *is->shards);
 	json_array_foreach(shards, i, v) {
 		if (detail) {
-			if (ep_shard_stats(v, &is->shards[i], cause) != 0)
+			if (ep_shard_stats(v, &is->shards[i], shape,
+			    cause) != 0)
 				return (-1);
 			is->nshards++;
 			if (is->shards[i].fatal)
@@ -444,8 +460,8 @@ ep_index_stats(const json_t *o, struct es_index_stats *is, bool detail,
 
 /* Both shapes of CCR stats, in detail or as a summary. */
 static int
-ep_ccr_stats(const json_t *root, struct es_ccr_stats *st, bool detail,
-    char **cause)
+ep_ccr_stats(const json_t *root, struct es_ccr_stats *st,
+    enum ep_stats_shape shape, char **cause)
 {
 	const json_t	*list, *fs, *v;
 	size_t		 i;
@@ -468,7 +484,7 @@ ep_ccr_stats(const json_t *root, struct es_ccr_stats *st, bool detail,
 	st->indices = xcalloc(json_array_size(list) + 1, sizeof *st->indices);
 	json_array_foreach(list, i, v) {
 		st->nindices++;
-		if (ep_index_stats(v, &st->indices[i], detail, cause) != 0) {
+		if (ep_index_stats(v, &st->indices[i], shape, cause) != 0) {
 			es_ccr_stats_clear(st);
 			return (-1);
 		}
@@ -486,7 +502,7 @@ ep_ccr_stats(const json_t *root, struct es_ccr_stats *st, bool detail,
 int
 es_parse_ccr_stats(const json_t *root, struct es_ccr_stats *st, char **cause)
 {
-	return (ep_ccr_stats(root, st, true, cause));
+	return (ep_ccr_stats(root, st, EP_STATS_DETAIL, cause));
 }
 
 /*
@@ -498,7 +514,18 @@ int
 es_parse_ccr_summary(const json_t *root, struct es_ccr_stats *st,
     char **cause)
 {
-	return (ep_ccr_stats(root, st, false, cause));
+	return (ep_ccr_stats(root, st, EP_STATS_SUMMARY, cause));
+}
+
+/*
+ * The same answers trimmed to each shard's read counters, for the
+ * poller's sample of replication at work: the checkpoints may be absent.
+ */
+int
+es_parse_ccr_reads(const json_t *root, struct es_ccr_stats *st,
+    char **cause)
+{
+	return (ep_ccr_stats(root, st, EP_STATS_READS, cause));
 }
 
 /* Free what es_parse_ccr_stats allocated. */

@@ -127,6 +127,7 @@ int	es_parse_remote_info(const json_t *, const char *, struct es_remote *,
 	    char **);
 int	es_parse_ccr_stats(const json_t *, struct es_ccr_stats *, char **);
 int	es_parse_ccr_summary(const json_t *, struct es_ccr_stats *, char **);
+int	es_parse_ccr_reads(const json_t *, struct es_ccr_stats *, char **);
 void	es_ccr_stats_clear(struct es_ccr_stats *);
 const struct es_index_stats *es_ccr_stats_find(const struct es_ccr_stats *,
 	    const char *);

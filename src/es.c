@@ -661,16 +661,22 @@ es_call_list(struct es_call *call, enum http_method method,
 }
 
 /*
- * Per-shard CCR stats of as many of names (from the first) as fit in one
- * request line; *used says how many. Elasticsearch answers 404 when none
- * of them has a follow task.
+ * Per-shard read counters (es_parse_ccr_reads) of as many of names (from
+ * the first) as fit in one request line; *used says how many.
+ * Elasticsearch answers 404 when none of them has a follow task.
  */
 int
 es_call_ccr_stats_list(struct es_call *call, const char *const *names,
     size_t n, size_t *used, char **cause)
 {
 	return (es_call_list(call, HTTP_GET, names, n, "/_ccr/stats?"
-	    "filter_path=" ES_STATS_FIELDS("indices."), used, cause));
+	    "filter_path=indices.index,indices.shards.shard_id,"
+	    "indices.shards.failed_read_requests,"
+	    "indices.shards.successful_read_requests,"
+	    "indices.shards.operations_read,"
+	    "indices.shards.read_exceptions.from_seq_no,"
+	    "indices.shards.time_since_last_read_millis,"
+	    "indices.shards.fatal_exception", used, cause));
 }
 
 /*

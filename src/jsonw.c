@@ -96,13 +96,27 @@ jsonw_init(struct jsonw *w, bool pretty)
 	w->buf[0] = '\0';
 }
 
+/*
+ * Start the text of one value that a pretty document at depth holds: the
+ * document writes it with jsonw_raw after its key, as it would have.
+ */
+void
+jsonw_init_value(struct jsonw *w, int depth)
+{
+	jsonw_init(w, true);
+	if (depth < 0 || depth + 1 >= JSONW_DEPTH_MAX)
+		fatalx("%s: depth %d", __func__, depth);
+	w->depth = w->base = depth;
+	w->after_key = true;
+}
+
 /* The text, which the caller frees; the writer is spent. */
 char *
 jsonw_finish(struct jsonw *w)
 {
 	char	*s = w->buf;
 
-	if (w->depth != 0)
+	if (w->depth != w->base)
 		fatalx("%s: %d containers left open", __func__, w->depth);
 	w->buf = NULL;
 	return (s);
@@ -242,7 +256,10 @@ jsonw_null(struct jsonw *w)
 	jsonw_put(w, "null", 4);
 }
 
-/* A value already in JSON text (compact), written as it is. */
+/*
+ * A value already in JSON text, written as it is: compact, or from
+ * jsonw_init_value at this depth.
+ */
 void
 jsonw_raw(struct jsonw *w, const char *text)
 {

@@ -25,9 +25,11 @@ struct jsonw {
 	int	 depth;
 	bool	 empty[JSONW_DEPTH_MAX];	/* nothing yet at that depth */
 	bool	 after_key;		/* a value completes a member */
+	int	 base;			/* depth of a value's text */
 };
 
 void	 jsonw_init(struct jsonw *, bool);
+void	 jsonw_init_value(struct jsonw *, int);
 void	 jsonw_expect(struct jsonw *, size_t);
 char	*jsonw_finish(struct jsonw *);
 void	 jsonw_object(struct jsonw *);

@@ -634,7 +634,7 @@ poller_absorb(struct poller *p, struct poller_slot *slot,
 			slot->ok = true;
 		break;
 	case POLL_CCR_DETAIL:
-		if (es_parse_ccr_stats(r->root, &p->detail, &cause) == 0)
+		if (es_parse_ccr_reads(r->root, &p->detail, &cause) == 0)
 			slot->ok = true;
 		break;
 	case POLL_CCR_INFO:
@@ -895,8 +895,9 @@ poller_round_end(struct poller *p)
 	    (unsigned long long)p->round_bytes);
 	p->running = false;
 	metrics_poll_round(now - p->round_started_ms);
-	p->cb(o, p->arg);
+	/* The observation holds copies: the answers go before the report. */
 	poller_round_clear(p);
+	p->cb(o, p->arg);
 }
 
 /* One request of the round answered (or failed). */

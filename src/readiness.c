@@ -82,6 +82,7 @@ struct readiness {
 	readiness_cb		 cb;
 	void			*arg;
 	struct event		*timer;
+	struct event		*report;	/* every answer is in */
 	uint64_t		 interval_ms;
 
 	bool			 running;
@@ -94,6 +95,7 @@ struct readiness {
 };
 
 static void	readiness_tick(evutil_socket_t, short, void *);
+static void	readiness_report_cb(evutil_socket_t, short, void *);
 
 /* A readiness checker over the two cluster clients (config order). */
 struct readiness *
@@ -115,7 +117,8 @@ readiness_create(struct event_base *base, const struct ccr_config *cfg,
 		r->answers[s].r = r;
 		r->answers[s].id = s;
 	}
-	if ((r->timer = evtimer_new(base, readiness_tick, r)) == NULL)
+	if ((r->timer = evtimer_new(base, readiness_tick, r)) == NULL ||
+	    (r->report = evtimer_new(base, readiness_report_cb, r)) == NULL)
 		fatalx("readiness: cannot create timer");
 	return (r);
 }
@@ -147,6 +150,7 @@ readiness_cancel(struct readiness *r)
 	}
 	r->outstanding = 0;
 	r->running = false;
+	evtimer_del(r->report);
 	readiness_clear(r);
 }
 
@@ -157,6 +161,7 @@ readiness_free(struct readiness *r)
 		return;
 	readiness_cancel(r);
 	event_free(r->timer);
+	event_free(r->report);
 	free(r);
 }
 
@@ -380,6 +385,7 @@ readiness_done(const struct es_result *res, void *arg)
 {
 	struct readiness_answer	*a = arg;
 	struct readiness	*r = a->r;
+	struct timeval		 now = { 0, 0 };
 	char			*cause = NULL, denied[160];
 	int			 i;
 
@@ -430,7 +436,22 @@ readiness_done(const struct es_result *res, void *arg)
 			    cause != NULL ? cause : "");
 		free(cause);
 	}
+	/*
+	 * Reported from the loop, once this answer's parsed tree is freed:
+	 * the report has the status file rewritten.
+	 */
 	if (--r->outstanding == 0)
+		evtimer_add(r->report, &now);
+}
+
+/* Every answer of the pass is in. */
+static void
+readiness_report_cb(__attribute__((unused)) evutil_socket_t fd,
+    __attribute__((unused)) short what, void *arg)
+{
+	struct readiness	*r = arg;
+
+	if (r->running && r->outstanding == 0)
 		readiness_report(r);
 }
 

@@ -267,22 +267,38 @@ status_coordination(struct jsonw *w, const struct status_coordination *c)
 
 /* The readiness checks of the last pass. */
 static void
-status_readiness(struct jsonw *w, const struct status_snapshot *snap)
+status_readiness(struct jsonw *w, const struct readiness_check *checks,
+    size_t n)
 {
 	size_t	 i;
 
 	jsonw_array(w);
-	for (i = 0; i < snap->nreadiness; i++) {
+	for (i = 0; i < n; i++) {
 		jsonw_object(w);
 		jsonw_key(w, "check");
-		status_string(w, snap->readiness[i].check);
+		status_string(w, checks[i].check);
 		jsonw_key(w, "detail");
-		status_string(w, snap->readiness[i].detail);
+		status_string(w, checks[i].detail);
 		jsonw_key(w, "ok");
-		jsonw_bool(w, snap->readiness[i].ok);
+		jsonw_bool(w, checks[i].ok);
 		jsonw_end(w, '}');
 	}
 	jsonw_end(w, ']');
+}
+
+/*
+ * The readiness member's value as status.json holds it, for the view's
+ * readiness_text: a pass changes it every few minutes, and with a check
+ * per index it is a third of a document written every poll.
+ */
+char *
+status_readiness_text(const struct readiness_check *checks, size_t n)
+{
+	struct jsonw	w;
+
+	jsonw_init_value(&w, 1);
+	status_readiness(&w, checks, n);
+	return (jsonw_finish(&w));
 }
 
 /*
@@ -293,13 +309,20 @@ status_readiness(struct jsonw *w, const struct status_snapshot *snap)
 static char *
 status_to_text(const struct status_snapshot *snap)
 {
-	/* The last document's length: the next one is about as long. */
+	/*
+	 * The last document's length: the next one is about as long. The
+	 * first is sized from what it lists.
+	 */
 	static size_t	last_len;
 	struct jsonw	w;
 	char		*text;
+	size_t		 expect = last_len;
 
+	if (expect == 0)
+		expect = 256 * snap->nindices + (snap->readiness_text != NULL ?
+		    strlen(snap->readiness_text) : 160 * snap->nreadiness);
 	jsonw_init(&w, true);
-	jsonw_expect(&w, last_len + last_len / 16 + 1024);
+	jsonw_expect(&w, expect + expect / 16 + 4096);
 	jsonw_object(&w);
 	jsonw_key(&w, "action");
 	status_action(&w, &snap->action);
@@ -332,7 +355,10 @@ status_to_text(const struct status_snapshot *snap)
 	jsonw_key(&w, "poll_interval_ms");
 	jsonw_int(&w, (int64_t)snap->poll_interval_ms);
 	jsonw_key(&w, "readiness");
-	status_readiness(&w, snap);
+	if (snap->readiness_text != NULL)
+		jsonw_raw(&w, snap->readiness_text);
+	else
+		status_readiness(&w, snap->readiness, snap->nreadiness);
 	jsonw_key(&w, "ready");
 	jsonw_bool(&w, snap->ready);
 	jsonw_key(&w, "reason");
@@ -501,6 +527,7 @@ status_publish(const struct status_view *v, const char *dir, char *line,
 	snap.ready = v->ready;
 	snap.readiness = v->readiness;
 	snap.nreadiness = v->nreadiness;
+	snap.readiness_text = v->readiness_text;
 	snap.fenced = v->fenced;
 	snap.since = status_wall_at(f->state_since_ms);
 	if (v->last_command != NULL)

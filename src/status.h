@@ -103,6 +103,7 @@ struct status_snapshot {
 	const char		*fenced;	/* write-blocked old leader */
 	const struct readiness_check *readiness;
 	size_t			 nreadiness;
+	const char		*readiness_text; /* rendered; NULL: render */
 	struct status_coordination coordination;
 };
 
@@ -123,6 +124,9 @@ struct status_view {
 	bool				 ready;
 	const struct readiness_check	*readiness;
 	size_t				 nreadiness;
+	const char			*readiness_text; /* of readiness, from
+							    status_readiness_text;
+							    NULL: render it */
 	const char			*fenced;	/* NULL: none */
 	const struct status_coordination *coordination;	/* NULL: alone */
 };
@@ -133,5 +137,6 @@ int		 status_write(const struct status_snapshot *, const char *,
 		     char **);
 int		 status_publish(const struct status_view *, const char *,
 		     char *, size_t, char **);
+char		*status_readiness_text(const struct readiness_check *, size_t);
 
 #endif

@@ -109,6 +109,14 @@ parse_any(unsigned int kind, const json_t *root)
 			(void)es_ccr_stats_find(&cs, "logs");
 		}
 		es_ccr_stats_clear(&cs);
+		/* The poller's read counters: the detail's shape, trimmed. */
+		if (kind % PARSE_ANY_KINDS == 4) {
+			free(cause);
+			cause = NULL;
+			if (es_parse_ccr_reads(root, &cs, &cause) == 0)
+				(void)es_ccr_stats_find(&cs, "logs");
+			es_ccr_stats_clear(&cs);
+		}
 		break;
 	case 6:
 		if (es_parse_ccr_info(root, &ci, &cause) == 0) {

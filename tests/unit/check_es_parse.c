@@ -242,6 +242,39 @@ static const char *ccr_summary_bad[] = {
 	    "\"fatal_exception\":\"boom\"}]}]}}",
 };
 
+/* The poller's read counters: no checkpoints asked, none required. */
+START_TEST(ccr_reads)
+{
+	struct es_ccr_stats		 st;
+	const struct es_index_stats	*is;
+	json_t				*root;
+	char				*cause = NULL;
+
+	root = load("{\"indices\":[{\"index\":\"f1\",\"shards\":[{"
+	    "\"shard_id\":0,\"failed_read_requests\":2,"
+	    "\"successful_read_requests\":40,\"operations_read\":900,"
+	    "\"time_since_last_read_millis\":15}]}]}");
+	ck_assert_int_eq(es_parse_ccr_reads(root, &st, &cause), 0);
+	is = es_ccr_stats_find(&st, "f1");
+	ck_assert_ptr_nonnull(is);
+	ck_assert_uint_eq(is->nshards, 1);
+	ck_assert_uint_eq(is->shards[0].successful_read_requests, 40);
+	ck_assert_uint_eq(is->shards[0].operations_read, 900);
+	ck_assert_uint_eq(is->shards[0].since_last_read_ms, 15);
+	es_ccr_stats_clear(&st);
+	/* The full detail requires them. */
+	ck_assert_int_eq(es_parse_ccr_stats(root, &st, &cause), -1);
+	free(cause);
+	cause = NULL;
+	json_decref(root);
+	root = load("{\"indices\":[{\"index\":\"f1\",\"shards\":[{"
+	    "\"shard_id\":0,\"operations_read\":\"lots\"}]}]}");
+	ck_assert_int_eq(es_parse_ccr_reads(root, &st, &cause), -1);
+	free(cause);
+	json_decref(root);
+}
+END_TEST
+
 START_TEST(ccr_summary_malformed)
 {
 	struct es_ccr_stats	 st;
@@ -979,6 +1012,7 @@ es_parse_suite(void)
 	tcase_add_test(tc, ccr_summary);
 	tcase_add_loop_test(tc, ccr_summary_malformed, 0,
 	    sizeof ccr_summary_bad / sizeof ccr_summary_bad[0]);
+	tcase_add_test(tc, ccr_reads);
 	tcase_add_test(tc, truncated_fixtures_fail_to_load);
 	tcase_add_test(tc, health_example);
 	tcase_add_loop_test(tc, health_cases_table, 0,

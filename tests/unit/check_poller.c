@@ -186,7 +186,8 @@ fake_handle(struct evhttp_request *req, void *arg)
 	} else if (strncmp(uri, "/f1/_ccr/stats?", 15) == 0) {
 		if (f->bad_stats) {
 			reply(req, 200, "{\"indices\":[{\"index\":\"f1\","
-			    "\"shards\":[{\"shard_id\":0}]}]}");
+			    "\"shards\":[{\"shard_id\":0,"
+			    "\"operations_read\":\"lots\"}]}]}");
 			return;
 		}
 		if (f->paused) {

@@ -258,6 +258,36 @@ START_TEST(layout_is_unchanged)
 }
 END_TEST
 
+/*
+ * The readiness member rendered once (status_readiness_text) and written
+ * as text makes the same file, byte for byte, as rendering it each time.
+ */
+START_TEST(readiness_text_is_the_member)
+{
+	struct status_snapshot	 snap;
+	char			*cause = NULL, *rendered, *spliced, *text;
+	size_t			 n, m, k;
+
+	fill(&snap);
+	for (k = 0; k < 2; k++) {
+		snap.nreadiness = k == 0 ? 2 : 0;
+		snap.readiness_text = NULL;
+		ck_assert_int_eq(status_write(&snap, tmpdir, &cause), 0);
+		rendered = tu_read(path, &n);
+		text = status_readiness_text(snap.readiness, snap.nreadiness);
+		snap.readiness_text = text;
+		ck_assert_int_eq(status_write(&snap, tmpdir, &cause), 0);
+		assert_jansson_layout();
+		spliced = tu_read(path, &m);
+		ck_assert_uint_eq(n, m);
+		ck_assert_str_eq(spliced, rendered);
+		free(rendered);
+		free(spliced);
+		free(text);
+	}
+}
+END_TEST
+
 START_TEST(quiet_snapshot)
 {
 	struct status_snapshot	 snap;
@@ -443,6 +473,7 @@ main(void)
 	tcase_add_test(tc, full_snapshot);
 	tcase_add_test(tc, quiet_snapshot);
 	tcase_add_test(tc, layout_is_unchanged);
+	tcase_add_test(tc, readiness_text_is_the_member);
 	tcase_add_test(tc, coordination_snapshot);
 	tcase_add_test(tc, fields_are_fixed);
 	tcase_add_test(tc, readiness_listed);
