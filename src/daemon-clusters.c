@@ -135,6 +135,10 @@ daemon_close_clusters(struct daemon *d)
 	d->readiness = NULL;
 	fence_free(d->fence);
 	d->fence = NULL;
+	/* What the last round lent goes with the poller. */
+	for (i = 0; d->seen_indices != NULL && d->config != NULL &&
+	    (size_t)i < d->config->nindices; i++)
+		d->seen_indices[i].fatal_reason = NULL;
 	poller_free(d->poller);
 	d->poller = NULL;
 	for (i = 0; i < CCR_CLUSTERS; i++) {

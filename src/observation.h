@@ -97,7 +97,9 @@ struct obs_index {
 	uint64_t		 since_last_read_ms; /* longest over shards, last
 						   sampled; UINT64_MAX unknown */
 	bool			 fatal;
-	char			 fatal_reason[256];
+	const char		*fatal_reason;	/* when fatal (may be NULL);
+						   borrowed from the poller
+						   until its next round */
 };
 
 /*

@@ -133,6 +133,7 @@ struct poller_index {
 	bool			 missing;	/* as the follower last said */
 	uint64_t		 read_exceptions;	/* last sampled */
 	bool			 fatal;		/* in the last summary */
+	char			*fatal_reason;	/* ... and why */
 	enum obs_follow_status	 follow;	/* as _ccr/info last said */
 	uint64_t		 since_last_read_ms;	/* last sampled */
 };
@@ -326,6 +327,7 @@ poller_free(struct poller *p)
 	for (i = 0; i < p->nindices; i++) {
 		free(p->indices[i].name[0]);
 		free(p->indices[i].name[1]);
+		free(p->indices[i].fatal_reason);
 		free(p->indices[i].samples);
 	}
 	free(p->indices);
@@ -784,6 +786,20 @@ poller_sample(struct poller_index *pi, const struct es_index_stats *is,
 }
 
 /*
+ * Keep an index's fatal reason across rounds, so that an observation
+ * lends it (a thousand indices would each carry room for one).
+ */
+static void
+poller_keep_reason(struct poller_index *pi, const char *reason)
+{
+	if (reason != NULL && pi->fatal_reason != NULL &&
+	    strcmp(reason, pi->fatal_reason) == 0)
+		return;
+	free(pi->fatal_reason);
+	pi->fatal_reason = reason != NULL ? xstrdup(reason) : NULL;
+}
+
+/*
  * Per-index facts, and the CCR part of the link evidence from the sampled
  * slice. A failed poll keeps each index's failed-read base, so growth
  * across it is not lost.
@@ -841,12 +857,15 @@ poller_fill_indices(struct poller *p)
 		    (is = es_ccr_stats_find(&p->summary, name)) != NULL) {
 			oi->lag_ops = es_index_stats_lag(is);
 			oi->fatal = is->fatal;
-			snprintf(oi->fatal_reason, sizeof oi->fatal_reason,
-			    "%s", is->fatal ? is->fatal_reason : "");
 		} else if (p->slots[POLL_CCR_SUMMARY].ok)
 			oi->read_exceptions = 0;
-		if (p->slots[POLL_CCR_SUMMARY].ok)
+		if (p->slots[POLL_CCR_SUMMARY].ok) {
 			pi->fatal = oi->fatal;
+			poller_keep_reason(pi, oi->fatal ? is->fatal_reason :
+			    NULL);
+		}
+		if (oi->fatal)
+			oi->fatal_reason = pi->fatal_reason;
 	}
 }
 

@@ -638,8 +638,8 @@ START_TEST(fatal_exception_is_degraded)
 	sim_init(&s);
 	round_(&s);
 	s.idx[1].fatal = true;
-	snprintf(s.idx[1].fatal_reason, sizeof s.idx[1].fatal_reason,
-	    "illegal_state_exception: Unable to open any connections");
+	s.idx[1].fatal_reason =
+	    "illegal_state_exception: Unable to open any connections";
 	ck_assert_int_eq(round_(&s), FSM_STATE_DEGRADED);
 	ck_assert(has_event(&s, FSM_EVENT_DEGRADED));
 	ck_assert(reason_has(&s, "indices[1] fatal: illegal_state_exception"));
@@ -662,8 +662,7 @@ START_TEST(degraded_fatal_gates_promotion)
 	sim_init(&s);
 	round_(&s);
 	s.idx[0].fatal = true;
-	snprintf(s.idx[0].fatal_reason, sizeof s.idx[0].fatal_reason,
-	    "history lost");
+	s.idx[0].fatal_reason = "history lost";
 	ck_assert_int_eq(round_(&s), FSM_STATE_DEGRADED);
 	leader_dies(&s);
 	ck_assert_int_eq(rounds_quiet(&s, 2), FSM_STATE_DEGRADED);
