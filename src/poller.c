@@ -810,7 +810,7 @@ poller_fill_indices(struct poller *p)
 	struct obs_link			*link = &p->obs.link;
 	struct obs_index		*oi;
 	struct poller_index		*pi;
-	const struct es_index_stats	*is;
+	const struct es_index_stats	*is, *sum;
 	const char			*name;
 	int				 f = 1 - p->leader;
 	bool				 any = false;
@@ -853,16 +853,17 @@ poller_fill_indices(struct poller *p)
 		oi->read_exceptions = pi->read_exceptions;
 		oi->since_last_read_ms = pi->since_last_read_ms;
 
-		if (p->slots[POLL_CCR_SUMMARY].ok &&
-		    (is = es_ccr_stats_find(&p->summary, name)) != NULL) {
-			oi->lag_ops = es_index_stats_lag(is);
-			oi->fatal = is->fatal;
+		sum = p->slots[POLL_CCR_SUMMARY].ok ?
+		    es_ccr_stats_find(&p->summary, name) : NULL;
+		if (sum != NULL) {
+			oi->lag_ops = es_index_stats_lag(sum);
+			oi->fatal = sum->fatal;
 		} else if (p->slots[POLL_CCR_SUMMARY].ok)
 			oi->read_exceptions = 0;
 		if (p->slots[POLL_CCR_SUMMARY].ok) {
 			pi->fatal = oi->fatal;
-			poller_keep_reason(pi, oi->fatal ? is->fatal_reason :
-			    NULL);
+			poller_keep_reason(pi, sum != NULL && sum->fatal ?
+			    sum->fatal_reason : NULL);
 		}
 		if (oi->fatal)
 			oi->fatal_reason = pi->fatal_reason;
