@@ -167,6 +167,14 @@ daemon_apply(struct daemon *d, const struct fsm_output *out)
 		    daemon_cluster_name(d, d->leader),
 		    daemon_cluster_name(d, 1 - d->leader));
 	}
+	/*
+	 * Replicating again after a failback, a switchover or a failure: the
+	 * pass the role swap ran saw the old leader down, and the next one
+	 * may be readiness_interval_s away.
+	 */
+	if (out->changed && out->new_state == FSM_STATE_REPLICATING &&
+	    out->old_state != FSM_STATE_LEADER_SUSPECT)
+		readiness_run(d->readiness);
 	if (out->changed)
 		events_state_changed(&d->events, out,
 		    daemon_cluster_name(d, d->leader),

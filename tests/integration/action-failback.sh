@@ -50,6 +50,8 @@ ok "back: failed back, REPLICATING with clusterB leading" \
     wait_state 15 REPLICATING clusterB
 ok "back: status names clusterA the follower" \
     [ "$(status_get .follower)" = clusterA ]
+ok "back: ready again (the pass at the promotion saw clusterA down)" \
+    wait_for 5 eval '[ "$(status_get .ready)" = true ]'
 ok "back: clusterA registered clusterB as a remote" \
     has "$(es_body GET "$A/_remote/info")" '"clusterB"'
 ok "back: every index on clusterA follows clusterB's" follows_b $AT_A
