@@ -426,6 +426,15 @@ main(int argc, char **argv)
 	event_free(es.refuse_timer);
 	fault_clear(&es);
 	evhttp_free(es.http);
+	/*
+	 * A connection freed with a callback still deferred (the loop broke
+	 * off at the signal; bufferevent_openssl defers) is released only by
+	 * that callback: event_base_free would cancel it, and leak the
+	 * connection and its TLS session.
+	 */
+	for (i = 0; i < 8; i++)
+		if (event_base_loop(es.base, EVLOOP_NONBLOCK) != 0)
+			break;
 	tls_free();
 	event_base_free(es.base);
 	journal_close(es.journal);
