@@ -40,26 +40,13 @@ at_stop_all() {
 	return $rc
 }
 
-# at_daemon_stop: daemon_stop; a daemon that does not exit 0 has its exit
-# status and the log's sanitizer or fatal lines shown as comments, so a
-# failure far away (CI) says what happened.
-at_daemon_stop() {
-	local rc=0
-	daemon_stop || rc=$?
-	[ "$rc" -eq 0 ] && return 0
-	echo "# the daemon exited $rc; from its log:"
-	grep -E 'Sanitizer|runtime error|SUMMARY|fatal|#[0-9]+ 0x' "$DAEMON_LOG" |
-	    head -n 20 | sed 's/^/#   /'
-	return "$rc"
-}
-
 # at_scenario NAME: start afresh for one scenario: the previous daemon and
 # clusters are stopped (a test each: clean exits, no sanitizer report) and
 # the new one's files go to $TEST_DIR/NAME.
 at_scenario() {
 	echo "# --- $1"
 	if [ -n "$DAEMON_PID" ]; then
-		ok "daemon stops cleanly" at_daemon_stop
+		ok "daemon stops cleanly" daemon_stop
 		DAEMON_PID=
 	fi
 	if [ -n "$ESSIM_NAMES" ]; then
@@ -77,7 +64,7 @@ at_scenario() {
 # at_end: stop the last scenario's daemon and clusters, as at_scenario does.
 at_end() {
 	if [ -n "$DAEMON_PID" ]; then
-		ok "daemon stops cleanly" at_daemon_stop
+		ok "daemon stops cleanly" daemon_stop
 		DAEMON_PID=
 	fi
 	ok "clusters stop cleanly" at_stop_all
@@ -240,13 +227,16 @@ daemon_kill() {
 }
 
 # daemon_stop: SIGTERM; fails unless it exits 0 without sanitizer reports.
+# What went wrong is printed as comments, which make check-https shows.
 daemon_stop() {
 	local rc=0
 	kill -TERM "$DAEMON_PID" 2>/dev/null || return 1
-	wait "$DAEMON_PID" || rc=1
+	wait "$DAEMON_PID" || rc=$?
 	at_forget_pid "$DAEMON_PID"
+	[ "$rc" -eq 0 ] || echo "# the daemon exited $rc" >&2
 	if grep -q 'Sanitizer\|runtime error' "$DAEMON_LOG"; then
-		grep -A20 'Sanitizer\|runtime error' "$DAEMON_LOG" >&2
+		grep -A20 'Sanitizer\|runtime error' "$DAEMON_LOG" |
+		    sed 's/^/#   /' >&2
 		rc=1
 	fi
 	return $rc

@@ -235,19 +235,26 @@ essim_kill() {
 }
 
 # essim_stop_all: stop every essim with SIGTERM; fails if one did not exit
-# 0 or a sanitizer reported anything in its log.
+# 0 or a sanitizer reported anything in its log (shared by every run of a
+# name) since the last essim_stop_all read it: each report fails one stop.
 essim_stop_all() {
-	local name pidvar rc=0
+	local name pidvar log from rc=0
 	for name in $ESSIM_NAMES; do
 		pidvar="ESSIM_${name}_PID"
 		kill -TERM "${!pidvar}" 2>/dev/null || continue
 		wait "${!pidvar}" || rc=1
 	done
 	for name in $ESSIM_NAMES; do
-		if grep -q 'Sanitizer' "$TEST_DIR/essim-$name.log"; then
-			cat "$TEST_DIR/essim-$name.log" >&2
+		log="$TEST_DIR/essim-$name.log"
+		from="ESSIM_${name}_LOG_READ"
+		if tail -c "+$((${!from:-0} + 1))" "$log" | grep -q 'Sanitizer'
+		then
+			echo "# essim $name:" >&2
+			tail -c "+$((${!from:-0} + 1))" "$log" |
+			    grep -A12 'Sanitizer' | sed 's/^/#   /' >&2
 			rc=1
 		fi
+		eval "$from=$(stat -c %s "$log")"
 	done
 	return $rc
 }
