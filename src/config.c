@@ -21,6 +21,7 @@
 #include <libconfig.h>
 #include <limits.h>
 #include <poll.h>
+#include <search.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -613,15 +614,19 @@ parse_clusters(struct parse *p, const config_setting_t *root,
 	return (0);
 }
 
-/* Read one index name of an indices entry, rejecting names listed before. */
+/*
+ * Read one index name of an indices entry, rejecting names listed before:
+ * seen maps each name read so far to its setting (a hash table, so that
+ * thousands of pairs load in linear time).
+ */
 static int
-parse_index_name(struct parse *p, const config_setting_t *list,
+parse_index_name(struct parse *p, struct hsearch_data *seen,
     const config_setting_t *e, const char *name, char **ret)
 {
 	const config_setting_t	*s, *prev;
 	const char		*why;
 	char			 buf[64];
-	int			 i, n = config_setting_index(e);
+	ENTRY			 item, *found;
 
 	if ((s = config_setting_get_member(e, name)) == NULL)
 		return (perr(p, e, "%s is required", name));
@@ -629,12 +634,14 @@ parse_index_name(struct parse *p, const config_setting_t *list,
 		return (-1);
 	if ((why = es_name_error(*ret, buf, sizeof buf)) != NULL)
 		return (perr(p, s, "'%s' %s", *ret, why));
-	for (i = 0; i < n; i++) {
-		prev = config_setting_get_member(
-		    config_setting_get_elem(list, i), name);
-		if (strcmp(config_setting_get_string(prev), *ret) == 0)
-			return (perr(p, s, "'%s' is already listed at line %u",
-			    *ret, config_setting_source_line(prev)));
+	item.key = *ret;
+	item.data = (void *)s;
+	if (hsearch_r(item, ENTER, &found, seen) == 0)
+		fatal("hsearch_r");
+	if (found->data != item.data) {
+		prev = found->data;
+		return (perr(p, s, "'%s' is already listed at line %u",
+		    *ret, config_setting_source_line(prev)));
 	}
 	return (0);
 }
@@ -646,7 +653,8 @@ parse_indices(struct parse *p, const config_setting_t *root,
 {
 	const config_setting_t	*list, *e;
 	struct ccr_index_pair	*ip;
-	int			 i, n;
+	struct hsearch_data	 leaders, followers;
+	int			 i, n, rv = 0;
 
 	if ((list = config_setting_get_member(root, "indices")) == NULL)
 		return (perr(p, root, "indices is required"));
@@ -655,22 +663,30 @@ parse_indices(struct parse *p, const config_setting_t *root,
 		    "found %s", type_name(list)));
 	if ((n = config_setting_length(list)) == 0)
 		return (perr(p, list, "must name at least one index pair"));
+	memset(&leaders, 0, sizeof leaders);
+	memset(&followers, 0, sizeof followers);
+	if (hcreate_r((size_t)n * 2, &leaders) == 0 ||
+	    hcreate_r((size_t)n * 2, &followers) == 0)
+		fatal("hcreate_r");
 	cfg->indices = xcalloc(n, sizeof *cfg->indices);
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && rv == 0; i++) {
 		e = config_setting_get_elem(list, i);
 		ip = &cfg->indices[cfg->nindices++];
 		if (!config_setting_is_group(e))
-			return (perr(p, e, "expected a group { leader_index = "
+			rv = perr(p, e, "expected a group { leader_index = "
 			    "...; follower_index = ...; }, found %s",
-			    type_name(e)));
-		if (check_keys(p, e, index_keys) == -1 ||
-		    parse_index_name(p, list, e, "leader_index",
+			    type_name(e));
+		else if (check_keys(p, e, index_keys) == -1 ||
+		    parse_index_name(p, &leaders, e, "leader_index",
 		    &ip->leader_index) == -1 ||
-		    parse_index_name(p, list, e, "follower_index",
+		    parse_index_name(p, &followers, e, "follower_index",
 		    &ip->follower_index) == -1)
-			return (-1);
+			rv = -1;
 	}
-	return (0);
+	/* The tables hold the names' pointers only: cfg keeps the names. */
+	hdestroy_r(&leaders);
+	hdestroy_r(&followers);
+	return (rv);
 }
 
 /* Read the hooks group: programs run on events, by absolute path. */

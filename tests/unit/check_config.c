@@ -525,6 +525,62 @@ load_fails(const char *path, const char *want)
 	free(cause);
 }
 
+/*
+ * A long indices list: names repeated across the two sides load; a name
+ * listed again thousands of entries later is refused with the line of its
+ * first listing.
+ */
+START_TEST(long_index_list)
+{
+	struct scratch		 s;
+	struct ccr_config	*cfg;
+	FILE			*f;
+	char			*text = NULL, *cause = NULL, want[512];
+	size_t			 len = 0;
+	int			 i, n = 3000;
+
+	scratch_init(&s);
+	for (int dup = 0; dup < 2; dup++) {
+		f = open_memstream(&text, &len);
+		ck_assert_ptr_nonnull(f);
+		fprintf(f, "clusters = {\n"
+		    " a = { urls = [ \"http://127.0.0.1:9200\" ];\n"
+		    "  remote = { mode = \"proxy\"; "
+		    "proxy_address = \"127.0.0.1:9300\"; }; };\n"
+		    " b = { urls = [ \"http://127.0.0.1:9201\" ];\n"
+		    "  remote = { mode = \"proxy\"; "
+		    "proxy_address = \"127.0.0.1:9301\"; }; };\n"
+		    "};\nleader = \"a\";\nfollower = \"b\";\n"
+		    "indices = (\n");
+		/* Line 10 holds entry 0: entry i is on line 10 + i. */
+		for (i = 0; i < n; i++)
+			fprintf(f, "{ leader_index = \"l%d\"; "
+			    "follower_index = \"l%d\"; }%s\n",
+			    dup && i == n - 1 ? 7 : i, (i + 1) % n,
+			    i < n - 1 ? "," : "");
+		fprintf(f, ");\n");
+		fclose(f);
+		tu_write(s.conf, text, len, 0644);
+		free(text);
+		text = NULL;
+		if (!dup) {
+			if (config_load(s.conf, &cfg, &cause) == -1)
+				ck_abort_msg("%s", cause);
+			ck_assert_uint_eq(cfg->nindices, (size_t)n);
+			ck_assert_str_eq(cfg->indices[n - 1].follower_index,
+			    "l0");
+			config_free(cfg);
+			continue;
+		}
+		snprintf(want, sizeof want, "%s:%d: indices[%d].leader_index: "
+		    "'l7' is already listed at line 17", s.conf, 10 + n - 1,
+		    n - 1);
+		load_fails(s.conf, want);
+	}
+	scratch_done(&s);
+}
+END_TEST
+
 START_TEST(file_permissions)
 {
 	struct scratch	 s;
@@ -679,6 +735,7 @@ main(void)
 	tcase_add_test(tc, include_of_a_directory_refused);
 	tcase_add_test(tc, include_of_a_fifo_bounded);
 	tcase_add_test(tc, integer_beside_a_comment);
+	tcase_add_test(tc, long_index_list);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
