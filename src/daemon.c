@@ -168,9 +168,10 @@ daemon_apply(struct daemon *d, const struct fsm_output *out)
 		    daemon_cluster_name(d, 1 - d->leader));
 	}
 	/*
-	 * Replicating again after a failback, a switchover or a failure: the
-	 * pass the role swap ran saw the old leader down, and the next one
-	 * may be readiness_interval_s away.
+	 * Replicating again after an action, a gate or a degradation: the
+	 * last pass may have seen a cluster down (the one at a promotion's
+	 * role swap always does), and the next may be readiness_interval_s
+	 * away.
 	 */
 	if (out->changed && out->new_state == FSM_STATE_REPLICATING &&
 	    out->old_state != FSM_STATE_LEADER_SUSPECT)
