@@ -156,6 +156,37 @@ action_utf8(const char *s)
 }
 
 /*
+ * Whether the failback went past this index's DELETE on the old leader (or
+ * past the read that showed the index gone there), whatever came after.
+ */
+bool
+action_index_record_deleted(const struct action_index_record *ir)
+{
+	enum step	s = ir->step == STEP_FAILED ? ir->failed_step : ir->step;
+
+	return (s == STEP_FOLLOW || s == STEP_RESTORE || s == STEP_DONE);
+}
+
+/*
+ * The failback deleted the old leader's index. Until the follow creates
+ * its successor, a client's write may create an index of that name
+ * (Elasticsearch's auto_create_index): neither the pinned uuid nor the
+ * recorded checkpoints say anything about such an index, so they are
+ * forgotten, and one met later counts as divergent (kept until confirmed,
+ * then copied) instead of re-created and left, or replaced unseen.
+ */
+void
+action_index_record_forget(struct action_index_record *ir)
+{
+	size_t	k;
+
+	free(ir->uuid);
+	ir->uuid = NULL;
+	for (k = 0; k < ir->nshards; k++)
+		ir->follower_global_checkpoint[k] = STEP_SEQ_UNKNOWN;
+}
+
+/*
  * A new record for an action over the configured index pairs. A failback
  * takes the finished promotion's numbers (promotion may be NULL).
  */

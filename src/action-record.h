@@ -149,5 +149,9 @@ json_t			*action_record_to_json(const struct action_record *);
 char			*action_record_to_text(const struct action_record *);
 struct action_record	*action_record_from_json(const json_t *, char **);
 void			 action_record_free(struct action_record *);
+bool			 action_index_record_deleted(
+			     const struct action_index_record *);
+void			 action_index_record_forget(
+			     struct action_index_record *);
 
 #endif

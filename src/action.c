@@ -267,25 +267,6 @@ action_index_move(struct action_engine *e, size_t i, enum step next)
 	action_changed(e);
 }
 
-/*
- * The failback deleted the old leader's index. Until the follow creates
- * its successor, a client's write may create an index of that name
- * (Elasticsearch's auto_create_index): neither the pinned uuid nor the
- * recorded checkpoints say anything about such an index, so they are
- * forgotten, and one met later counts as divergent (kept until confirmed,
- * then copied) instead of re-created and left, or replaced unseen.
- */
-static void
-action_index_deleted(struct action_index_record *ir)
-{
-	size_t	k;
-
-	free(ir->uuid);
-	ir->uuid = NULL;
-	for (k = 0; k < ir->nshards; k++)
-		ir->follower_global_checkpoint[k] = STEP_SEQ_UNKNOWN;
-}
-
 /* Move an index on to step next with a clean slate. */
 void
 action_index_advance(struct action_engine *e, size_t i, enum step next)
@@ -298,7 +279,7 @@ action_index_advance(struct action_engine *e, size_t i, enum step next)
 		return;
 	}
 	if (ir->step == STEP_DELETE || ir->step == STEP_VERIFY_DELETE)
-		action_index_deleted(ir);
+		action_index_record_forget(ir);
 	action_index_move(e, i, next);
 	action_set_string(&ir->error_type, NULL);
 	action_set_string(&ir->error_reason, NULL);

@@ -9,10 +9,12 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "action-record.h"
 #include "daemon-int.h"
+#include "log.h"
 #include "monotime.h"
 #include "poller.h"
 #include "readiness.h"
@@ -133,5 +135,57 @@ daemon_pinned_uuids(struct daemon *d, struct action_record *rec)
 		    ir->names[rec->old_leader]);
 		if (uuid != NULL && ir->uuid == NULL)
 			ir->uuid = xstrdup(uuid);
+	}
+}
+
+/*
+ * A failback (or a switchover's) that ends short of its end, cancelled at
+ * its gate or failed, may have deleted old-leader indices already. What
+ * state.json holds of those (the uuid pinned while they led, the
+ * promotion's checkpoints) describes indices that are gone: forgotten, so
+ * that a later failback meets whatever a client's write has created under
+ * that name as divergent (kept until confirmed, then copied), not as
+ * re-created and left for good.
+ */
+void
+daemon_forget_deleted(struct daemon *d, const struct action_record *rec)
+{
+	const struct action_index_record	*ir;
+	struct action_record			*prom = NULL;
+	json_t					*j;
+	const char				*cluster;
+	char					*cause = NULL;
+	size_t					 i, k, n = 0;
+
+	if (rec == NULL || rec->kind == FSM_ACTION_PROMOTE)
+		return;
+	if ((j = state_promotion(&d->state)) != NULL) {
+		prom = action_record_from_json(j, &cause);
+		json_decref(j);
+		free(cause);
+	}
+	cluster = rec->clusters[rec->old_leader];
+	for (i = 0; i < rec->nindices; i++) {
+		ir = &rec->indices[i];
+		if (!action_index_record_deleted(ir))
+			continue;
+		state_forget_index_uuid(&d->state, cluster,
+		    ir->names[rec->old_leader]);
+		for (k = 0; prom != NULL && k < prom->nindices; k++)
+			if (strcmp(prom->indices[k].names[0],
+			    ir->names[0]) == 0 &&
+			    strcmp(prom->indices[k].names[1],
+			    ir->names[1]) == 0)
+				action_index_record_forget(&prom->indices[k]);
+		n++;
+	}
+	if (n > 0 && prom != NULL)
+		state_set_promotion(&d->state, action_record_to_text(prom));
+	action_record_free(prom);
+	if (n > 0) {
+		log_info("%s: %zu indices of %s deleted before it stopped: "
+		    "whatever has their names there now is met as unknown",
+		    fsm_action_name(rec->kind), n, cluster);
+		daemon_save_state(d);
 	}
 }

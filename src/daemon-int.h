@@ -137,6 +137,8 @@ void		 daemon_pin_index_uuids(struct daemon *);
 void		 daemon_reset_identity_command(struct daemon *,
 		     const struct control_request *, enum control_source);
 void		 daemon_pinned_uuids(struct daemon *, struct action_record *);
+void		 daemon_forget_deleted(struct daemon *,
+		     const struct action_record *);
 
 /* daemon-resume.c */
 int		 daemon_restore(struct daemon *, char **);

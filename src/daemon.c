@@ -192,6 +192,7 @@ daemon_apply(struct daemon *d, const struct fsm_output *out)
 	    out->old_state == FSM_STATE_AWAITING_CONFIRMATION &&
 	    out->new_state != FSM_STATE_AWAITING_CONFIRMATION) {
 		/* Aborted at the divergence gate: nothing more is deleted. */
+		daemon_forget_deleted(d, action_record(d->engine));
 		action_stop(d->engine);
 		state_set_action(&d->state, NULL);
 		daemon_save_state(d);
@@ -413,6 +414,8 @@ daemon_action_finished(const struct action_summary *sum, void *arg)
 		    action_record_to_text(sum->record));
 	else if (sum->kind != FSM_ACTION_PROMOTE && result == FSM_RESULT_DONE)
 		state_set_promotion(&d->state, NULL);
+	else if (result == FSM_RESULT_FAILED)
+		daemon_forget_deleted(d, sum->record);
 	state_set_action(&d->state, NULL);
 	action_record_free(d->failed);
 	d->failed = NULL;

@@ -127,6 +127,14 @@ state_set_index_uuid(struct state *st, const char *cluster,
 	json_object_set_new(c, index, json_string(uuid));
 }
 
+/* Forget the uuid pinned for index on cluster: that index is gone. */
+void
+state_forget_index_uuid(struct state *st, const char *cluster,
+    const char *index)
+{
+	json_object_del(json_object_get(st->index_uuids, cluster), index);
+}
+
 /* Forget every index uuid pinned on cluster: its indices were replaced. */
 void
 state_forget_index_uuids(struct state *st, const char *cluster)

@@ -66,6 +66,8 @@ const char	*state_index_uuid(const struct state *, const char *,
 		     const char *);
 void		 state_set_index_uuid(struct state *, const char *,
 		     const char *, const char *);
+void		 state_forget_index_uuid(struct state *, const char *,
+		     const char *);
 void		 state_forget_index_uuids(struct state *, const char *);
 const char	*state_identity(const struct state *, const char *);
 void		 state_set_identity(struct state *, const char *,

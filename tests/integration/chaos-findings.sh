@@ -241,5 +241,45 @@ ok "resent: logs1 on clusterA follows clusterB" \
     wait_for 10 eval '[ "$(ccr_info "$A" logs1)" = active ]'
 ok "resent: the four writes are kept" kept_all $LATE_ACKED
 
+# --- a failback given up after its DELETE (seed 970857) ----------------------
+# The failback deletes logs1 on clusterA and fails at the follow; it is
+# given up, and a client's write creates logs1 again there. What the state
+# file held of the deleted index (its pinned uuid, the promotion's
+# checkpoints) says nothing of the new one: the next failback, started
+# afresh, must hold it as divergent and copy it, not refuse it as
+# re-created for ever.
+at_scenario given-up
+at_setup 1
+at_config
+daemon_start
+ok "given-up: replicating" wait_state 10 REPLICATING clusterA
+at_kill clusterA KILL
+ok "given-up: promoted" wait_state 15 PROMOTED clusterB
+ok "given-up: held while clusterA comes back" ctl_ok hold
+at_start_a
+fault "$A" '{"path":"/logs1/_ccr/follow","action":"error","status":400,"type":"illegal_argument_exception","reason":"refused by the test"}'
+ok "given-up: resumed" ctl_ok resume
+ok "given-up: the failback fails at the follow" wait_state 20 FAILED clusterB
+ok "given-up: ... after deleting logs1 on clusterA" \
+    [ "$(es_status GET "$A/logs1")" = 404 ]
+ok "given-up: held" ctl_ok hold
+ok "given-up: the failed failback is given up" ctl_ok abort
+faults_clear "$A"
+LATE_ACKED=
+for i in 1 2 3 4; do
+	late_write "given$i"
+done
+ok "given-up: writes created logs1 again and were acknowledged" \
+    [ -n "$LATE_ACKED" ]
+ok "given-up: a new failback is accepted" ctl_ok failback
+ok "given-up: the new logs1 is held for the operator" \
+    wait_state 15 AWAITING_CONFIRMATION clusterB
+ok "given-up: not refused as re-created" eval '! log_has "re-created since"'
+ok "given-up: confirm is accepted" ctl_ok confirm
+ok "given-up: failed back, clusterB leads" wait_state 20 REPLICATING clusterB
+ok "given-up: logs1 on clusterA follows clusterB" \
+    wait_for 10 eval '[ "$(ccr_info "$A" logs1)" = active ]'
+ok "given-up: the acknowledged writes are kept" kept_all $LATE_ACKED
+
 at_end
 finish

@@ -2908,6 +2908,47 @@ START_TEST(resume_switchover_at_every_step)
 }
 END_TEST
 
+/*
+ * Which failback steps lie past the old leader's DELETE, and what is
+ * forgotten of an index deleted there.
+ */
+START_TEST(deleted_indices_are_forgotten)
+{
+	static const struct {
+		enum step	step, failed_step;
+		bool		deleted;
+	} cases[] = {
+		{ STEP_FOLLOWING, STEP_FAILED, false },
+		{ STEP_DIVERGENCE, STEP_FAILED, false },
+		{ STEP_DELETE, STEP_FAILED, false },
+		{ STEP_VERIFY_DELETE, STEP_FAILED, false },
+		{ STEP_FOLLOW, STEP_FAILED, true },
+		{ STEP_RESTORE, STEP_FAILED, true },
+		{ STEP_DONE, STEP_FAILED, true },
+		{ STEP_FAILED, STEP_DIVERGENCE, false },
+		{ STEP_FAILED, STEP_FOLLOW, true },
+	};
+	struct action_index_record	ir;
+	int64_t				gcp[2] = { 10, 20 };
+	size_t				k;
+
+	for (k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+		memset(&ir, 0, sizeof ir);
+		ir.step = cases[k].step;
+		ir.failed_step = cases[k].failed_step;
+		ck_assert_msg(action_index_record_deleted(&ir) ==
+		    cases[k].deleted, "case %zu", k);
+	}
+	memset(&ir, 0, sizeof ir);
+	ir.uuid = xstrdup("u-old");
+	ir.follower_global_checkpoint = gcp;
+	ir.nshards = 2;
+	action_index_record_forget(&ir);
+	ck_assert_ptr_null(ir.uuid);
+	ck_assert(gcp[0] == STEP_SEQ_UNKNOWN && gcp[1] == STEP_SEQ_UNKNOWN);
+}
+END_TEST
+
 START_TEST(record_round_trips)
 {
 	struct harness		 h;
@@ -3276,6 +3317,7 @@ main(void)
 	tcase_add_test(tc, resume_failback_at_every_step);
 	tcase_add_test(tc, resume_switchover_at_every_step);
 	tcase_add_test(tc, record_round_trips);
+	tcase_add_test(tc, deleted_indices_are_forgotten);
 	tcase_add_test(tc, promote_does_not_wait_for_hanging_unfollows);
 	tcase_add_test(tc, watch_abandons_only_converted_indices);
 	tcase_add_test(tc, record_reads_followers_together);

@@ -98,6 +98,24 @@ assert_filled(struct state *b)
 	json_decref(promotion);
 }
 
+/* One pin forgotten leaves the others; forgetting what is not pinned is a no-op. */
+START_TEST(forget_one_index_uuid)
+{
+	struct state	st;
+
+	state_init(&st, path);
+	state_forget_index_uuid(&st, "clusterA", "logs");
+	state_set_index_uuid(&st, "clusterA", "logs", "u-logs");
+	state_set_index_uuid(&st, "clusterA", "logs2", "u-logs2");
+	state_forget_index_uuid(&st, "clusterA", "logs");
+	state_forget_index_uuid(&st, "clusterB", "logs2");
+	ck_assert_ptr_null(state_index_uuid(&st, "clusterA", "logs"));
+	ck_assert_str_eq(state_index_uuid(&st, "clusterA", "logs2"),
+	    "u-logs2");
+	state_clear(&st);
+}
+END_TEST
+
 START_TEST(round_trip)
 {
 	struct state	 a, b;
@@ -344,6 +362,7 @@ main(void)
 	tcase_add_test(tc, future_version);
 	tcase_add_test(tc, inconsistent_fields);
 	tcase_add_test(tc, bad_machine_record);
+	tcase_add_test(tc, forget_one_index_uuid);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
