@@ -95,10 +95,12 @@ ok "s-identity: the journal names the reset" log_has "reset-identity clusterB"
 
 # --- a daemon-only partition while replication works --------------------------
 # The daemon cannot reach clusterA, and the follower's probe of it hangs, but
-# clusterB keeps reading from clusterA: no promotion.
+# clusterB keeps reading from clusterA: no promotion. Five failed polls
+# (1 s) rather than three give the follower's reads time to show on a
+# loaded machine.
 at_scenario s-replicating
 at_setup 1
-at_config
+at_config "failure_threshold = 5;"
 daemon_start
 ok "s-replicating: replicating" wait_state 10 REPLICATING clusterA
 daemon_only_partition "$A" drop
