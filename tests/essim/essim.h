@@ -173,6 +173,8 @@ void		 remote_sync(struct essim *);
 void		 remote_shutdown(struct essim *);
 void		 remote_call(struct essim *, const char *, enum evhttp_cmd_type,
 		    const char *, json_t *, int, remote_cb, void *);
+void		 remote_cut_in_flight(struct essim *, const char *,
+		    enum link_cut);
 json_t		*remote_info(struct essim *);
 int		 remote_connected(struct essim *, const char *);
 json_t		*remote_failure_cause(struct remote_result *, const char *);

@@ -329,6 +329,8 @@ fault_link(struct essim *es, json_t *body, json_t **out)
 	es->link_cut = i;
 	es->link_remaining = json_is_integer(count) ?
 	    (int)json_integer_value(count) : -1;
+	if (es->link_remaining < 0)
+		remote_cut_in_flight(es, es->link_alias, es->link_cut);
 	*out = json_pack("{s:b}", "acknowledged", 1);
 	return (200);
 }

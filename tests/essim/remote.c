@@ -55,6 +55,7 @@ struct remote_call {
 	struct event			*timer;
 	enum remote_outcome		 preset;	/* timer-ended calls */
 	int				 timed_out;
+	int				 timeout_ms;
 	uint64_t			 start_ms;
 	remote_cb			 cb;
 	void				*arg;
@@ -301,6 +302,7 @@ remote_call(struct essim *es, const char *alias, enum evhttp_cmd_type method,
 	call->cb = cb;
 	call->arg = arg;
 	call->start_ms = essim_now_ms();
+	call->timeout_ms = timeout_ms;
 	if ((r = remote_find(es, alias)) == NULL)
 		r = &remote_none;
 	call->r = r;
@@ -321,6 +323,41 @@ remote_call(struct essim *es, const char *alias, enum evhttp_cmd_type method,
 		remote_call_later(call, REMOTE_REFUSED, 0);
 	}
 	json_decref(body);
+}
+
+/*
+ * A standing link cut reaches the calls already in flight too: a firewall
+ * that rejects resets the established transport connection, so they fail
+ * at once; one that drops leaves them unanswered until their timeout.
+ * Either way no answer comes through the cut any more (a long-poll parked
+ * on the leader does not deliver a write made after the cut).
+ */
+void
+remote_cut_in_flight(struct essim *es, const char *alias, enum link_cut cut)
+{
+	struct remote		*r;
+	struct remote_call	*call;
+	uint64_t		 waited;
+
+	if (cut == LINK_OK)
+		return;
+	TAILQ_FOREACH(r, &es->remotes, entry) {
+		if (alias != NULL && strcmp(alias, r->alias) != 0)
+			continue;
+		TAILQ_FOREACH(call, &r->calls, entry) {
+			if (call->conn == NULL || call->timer != NULL)
+				continue;
+			evhttp_connection_free(call->conn);
+			call->conn = NULL;
+			waited = essim_now_ms() - call->start_ms;
+			if (cut == LINK_REFUSE)
+				remote_call_later(call, REMOTE_REFUSED, 0);
+			else
+				remote_call_later(call, REMOTE_TIMEOUT,
+				    waited < (uint64_t)call->timeout_ms ?
+				    call->timeout_ms - (int)waited : 0);
+		}
+	}
 }
 
 /* The held request ended: unless it only timed out, the link is gone. */

@@ -3,13 +3,8 @@
 # documented privileges (CCR_TEST_HTTPS, tests/integration/lib.sh). Left
 # out: the scripts without an essim (cli, config-test, example-config, ctl,
 # ctl-instance, catalog, man-lint, bash-completion, prometheus-rules,
-# systemd-unit, systemd-template); safety-tls and essim-security, which
-# run over HTTPS with their own certificates and credentials already; and
-# two of essim's own tests whose timing does not hold over TLS: in
-# essim-faults the cut-link case writes on the leader right after the cut
-# while a follower read is still parked there, and in essim-data-cases
-# successful_read_requests of an idle follower moved during its idle
-# second in about one run of five (not understood yet).
+# systemd-unit, systemd-template); and safety-tls and essim-security,
+# which run over HTTPS with their own certificates and credentials already.
 HTTPS_CHECKS = \
 	tests/integration/watcher.sh \
 	tests/integration/daemon-systemd.sh \
@@ -31,6 +26,8 @@ HTTPS_CHECKS = \
 	tests/integration/ha.sh \
 	tests/integration/ha-tls.sh \
 	tests/integration/essim-tutorial.sh \
+	tests/integration/essim-faults.sh \
+	tests/integration/essim-data-cases.sh \
 	tests/integration/essim-garbage.sh \
 	tests/integration/essim-remote-cases.sh \
 	tests/integration/essim-restore.sh

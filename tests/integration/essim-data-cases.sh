@@ -39,6 +39,21 @@ ok "follow l as f" has "$(es_body PUT "$B/f/_ccr/follow?wait_for_active_shards=1
     '{"remote_cluster":"clusterA","leader_index":"l"}')" '"index_following_started":true'
 
 # --- empty long-polls are not fetch statistics --------------------------------
+# The follow call answers once the shards are active, and the first reads
+# may land after it (over TLS they often do): the idle second starts once
+# the follower holds everything and two samples 0.3 s apart agree. With
+# 200 ms long-polls, an essim that counted empty polls never settles.
+fetch_stats() {
+	es_body GET "$B/f/_ccr/stats?filter_path=indices.shards.successful_read_requests,indices.shards.operations_read,indices.shards.follower_global_checkpoint"
+}
+settled() {
+	local a
+	a=$(fetch_stats)
+	has "$a" '"follower_global_checkpoint":2' || return 1
+	sleep 0.3
+	[ "$(fetch_stats)" = "$a" ]
+}
+ok "the follower has read everything and is idle" wait_for 5 settled
 reads=$(stat f successful_read_requests)
 opsread=$(stat f operations_read)
 sleep 1

@@ -258,6 +258,41 @@ ok "header rule: the named client gets 503" [ "$(es_curl -s -o /dev/null \
 ok "... another client is served" [ "$(es_status GET "$A/")" = 200 ]
 es_status DELETE "$A/_essim/faults" >/dev/null
 
+# --- a link cut reaches the read parked on the leader ------------------------
+# A rejecting firewall resets the established connection too: the read
+# parked on the leader (a 30 s long-poll) fails at once, and a write made
+# after the cut does not arrive through it. A dropping one leaves the
+# parked read to time out, delivering nothing either.
+essim_start clusterD
+essim_start clusterE
+D=$ESSIM_clusterD_URL
+E=$ESSIM_clusterE_URL
+es_status PUT "$D/m" '{"settings":{"number_of_shards":1,"number_of_replicas":0}}' >/dev/null
+es_status PUT "$D/m/_doc/0?refresh=true" '{"n":0}' >/dev/null
+es_status PUT "$E/_cluster/settings" "{\"persistent\":{\"cluster.remote.clusterD.mode\":\"proxy\",\"cluster.remote.clusterD.proxy_address\":\"127.0.0.1:$ESSIM_clusterD_PORT\"}}" >/dev/null
+ok "E follows D with 30 s long-polls" has "$(es_body PUT "$E/g/_ccr/follow?wait_for_active_shards=1" \
+    '{"remote_cluster":"clusterD","leader_index":"m","read_poll_timeout":"30s"}')" \
+    '"index_following_started":true'
+e_reads() {
+	es_body GET "$E/g/_ccr/stats?filter_path=indices.shards.read_exceptions.exception.type"
+}
+ok "... has the document" wait_for 5 count_is "$E/g" 1
+sleep 0.5
+es_body POST "$E/_essim/link" '{"mode":"refuse","remote":"clusterD"}' >/dev/null
+ok "refuse cut: the parked read fails at once" \
+    wait_for 2 eval 'has "$(e_reads)" connect_transport_exception'
+es_status PUT "$D/m/_doc/1?refresh=true" '{"n":1}' >/dev/null
+ok "... a write after the cut does not arrive" \
+    eval '! wait_for 2 count_is "$E/g" 2'
+es_body POST "$E/_essim/link" '{"mode":"ok"}' >/dev/null
+ok "link restored: the write arrives" wait_for 10 count_is "$E/g" 2
+sleep 0.5
+es_body POST "$E/_essim/link" '{"mode":"hang","remote":"clusterD"}' >/dev/null
+es_status PUT "$D/m/_doc/2?refresh=true" '{"n":2}' >/dev/null
+ok "hang cut: a write after it does not arrive through the parked read" \
+    eval '! wait_for 2 count_is "$E/g" 3'
+es_body POST "$E/_essim/link" '{"mode":"ok"}' >/dev/null
+
 # Security: --auth-basic and --auth-api-key.
 essim_start clusterC --auth-basic elastic:changeme --auth-api-key id1:key1
 C=$ESSIM_clusterC_URL
