@@ -773,27 +773,64 @@ teardown() {
 
 # --- main ----------------------------------------------------------------------------
 
-FAULTS=0
-WRITES=0
-declare -A KILLED_IN
+# Each schedule runs in a subshell that ends with it. Once, 80 schedules
+# into a run on a machine whose pids had wrapped (pid_max 32,768; one
+# schedule forks thousands), the driver's bash 5.2 waited for ever for a
+# command substitution's child that had exited: it had lost the status,
+# most likely to a stale entry of an earlier child with the same pid. A
+# shell that lives for one schedule meets no pid twice; the driver's own
+# shell forks a handful per schedule.
+schedule_exit() {
+	local pid
+	for pid in $TEST_PIDS; do
+		[ "$(ps -o ppid= -p "$pid" 2>/dev/null | tr -d ' ')" = "$BASHPID" ] &&
+		    kill "$pid" 2>/dev/null
+	done
+}
+TOTAL_FAULTS=0
+TOTAL_WRITES=0
+declare -A KILLED_TOTAL
 VIOLATED=0
 start=$(date +%s)
 for ((run = 0; run < RUNS; run++)); do
 	seed=$((SEED0 + run))
-	schedule "$seed"
-	rc=$?
-	kinds=$(awk '{ print $2 }' "$AT_DIR/plan" 2>/dev/null | sed 's/^fault_//' | tr '\n' ' ')
-	if [ "$rc" -ne 0 ]; then
-		SCHED_VIOLATIONS=$((SCHED_VIOLATIONS + 1))
-		echo "VIOLATION (seed $seed): the schedule could not run"
+	result="$TEST_DIR/result"
+	rm -f "$result"
+	(
+		trap schedule_exit EXIT
+		TEST_PIDS=
+		FAULTS=0
+		WRITES=0
+		declare -A KILLED_IN
+		schedule "$seed"
+		rc=$?
+		if [ "$rc" -ne 0 ]; then
+			SCHED_VIOLATIONS=$((SCHED_VIOLATIONS + 1))
+			echo "VIOLATION (seed $seed): the schedule could not run"
+		fi
+		declare -p FAULTS WRITES SCHED_VIOLATIONS FINAL KILLED_IN >"$result"
+	)
+	FAULTS=0 WRITES=0 FINAL="not run" SCHED_VIOLATIONS=1
+	declare -A KILLED_IN=()
+	if [ -s "$result" ]; then
+		. "$result"
+	else
+		echo "VIOLATION (seed $seed): the schedule's shell ended early"
 	fi
+	TOTAL_FAULTS=$((TOTAL_FAULTS + FAULTS))
+	TOTAL_WRITES=$((TOTAL_WRITES + WRITES))
+	for k in "${!KILLED_IN[@]}"; do
+		KILLED_TOTAL[$k]=$((${KILLED_TOTAL[$k]:-0} + KILLED_IN[$k]))
+	done
+	AT_DIR="$TEST_DIR/s$seed"
+	kinds=$(awk '{ print $2 }' "$AT_DIR/plan" 2>/dev/null | sed 's/^fault_//' | tr '\n' ' ')
 	if [ "$SCHED_VIOLATIONS" -gt 0 ]; then
 		VIOLATED=$((VIOLATED + 1))
 		VIOLATIONS=$((VIOLATIONS + SCHED_VIOLATIONS))
 		echo "--- schedule (replay: make chaos CHAOS_SEED=$seed CHAOS_RUNS=1)"
 		cat "$AT_DIR/timeline" 2>/dev/null
 		echo "--- daemon state changes"
-		grep -E ': state |started: |finished: ' "$DAEMON_LOG" | tail -n 30
+		grep -E ': state |started: |finished: ' "$AT_DIR/daemon.log" 2>/dev/null | tail -n 30
 		cp -r "$AT_DIR" "$TEST_DIR/../chaos-violation-$seed" 2>/dev/null &&
 		    echo "--- kept in ${TMPDIR:-/tmp}/chaos-violation-$seed"
 	elif [ -n "${CHAOS_KEEP:-}" ]; then
@@ -804,8 +841,9 @@ for ((run = 0; run < RUNS; run++)); do
 	rm -rf "$AT_DIR"
 	echo "chaos: seed $seed: ${kinds}-> $FINAL${instep:+, daemon killed in $instep}, $SCHED_VIOLATIONS violations"
 done
-echo "chaos: $FAULTS faults injected, $WRITES acknowledged writes checked, $(($(date +%s) - start)) s"
-echo "chaos: daemon killed inside action steps:$(for k in "${!KILLED_IN[@]}"; do printf ' %s %s' "$k" "${KILLED_IN[$k]}"; done)"
+rm -f "$TEST_DIR/result"
+echo "chaos: $TOTAL_FAULTS faults injected, $TOTAL_WRITES acknowledged writes checked, $(($(date +%s) - start)) s"
+echo "chaos: daemon killed inside action steps:$(for k in "${!KILLED_TOTAL[@]}"; do printf ' %s %s' "$k" "${KILLED_TOTAL[$k]}"; done)"
 echo "$((RUNS - VIOLATED)) passed, $VIOLATED failed"
 echo "chaos: $RUNS schedules, $VIOLATIONS violations"
 [ "$VIOLATIONS" -eq 0 ]
