@@ -156,15 +156,22 @@ action_utf8(const char *s)
 }
 
 /*
- * Whether the failback went past this index's DELETE on the old leader (or
- * past the read that showed the index gone there), whatever came after.
+ * Whether the failback may have deleted this index on the old leader: it
+ * went past the DELETE (or past the read that showed the index gone), or
+ * the DELETE may have gone out and nothing has read what it did since
+ * (sent, or waiting for that read, when the failback stopped). A DELETE
+ * whose outcome is unknown counts: Elasticsearch may have carried it out,
+ * and forgetting an index that is still there costs only a confirmed copy.
  */
 bool
 action_index_record_deleted(const struct action_index_record *ir)
 {
 	enum step	s = ir->step == STEP_FAILED ? ir->failed_step : ir->step;
 
-	return (s == STEP_FOLLOW || s == STEP_RESTORE || s == STEP_DONE);
+	if (ir->step == STEP_DELETE && ir->sent)
+		return (true);
+	return (s == STEP_VERIFY_DELETE || s == STEP_FOLLOW ||
+	    s == STEP_RESTORE || s == STEP_DONE);
 }
 
 /*

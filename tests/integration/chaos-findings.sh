@@ -281,5 +281,54 @@ ok "given-up: logs1 on clusterA follows clusterB" \
     wait_for 10 eval '[ "$(ccr_info "$A" logs1)" = active ]'
 ok "given-up: the acknowledged writes are kept" kept_all $LATE_ACKED
 
+# --- a failback given up with its DELETE's outcome unread (seed 990566) -------
+# The daemon dies with the failback's DELETE out; the DELETE takes effect and
+# a client's writes create logs1 again. The restarted failback cannot read
+# what the DELETE did (the read is refused) and is given up: that DELETE may
+# have deleted the index, so what the state file held of it must go as for
+# one surely deleted, and the next failback must hold the new logs1 as
+# divergent, not refuse it as re-created for ever.
+at_scenario unread
+at_setup 1
+at_config
+daemon_start
+ok "unread: replicating" wait_state 10 REPLICATING clusterA
+at_kill clusterA KILL
+ok "unread: promoted" wait_state 15 PROMOTED clusterB
+ok "unread: held while clusterA comes back" ctl_ok hold
+at_start_a
+fault "$A" '{"path":"/logs1","method":"DELETE","action":"hang","count":1}'
+ok "unread: resumed" ctl_ok resume
+ok "unread: the record says the DELETE went out" \
+    wait_for 15 eval '[ "$(jq -r ".action.indices[0].step + \" \" +
+    (.action.indices[0].sent | tostring)" "$DAEMON_STATE/state.json")" = "delete true" ]'
+daemon_kill KILL
+faults_clear "$A"
+ok "unread: the DELETE took effect after the daemon died" \
+    wait_for 5 eval '[ "$(es_status GET "$A/logs1")" = 404 ]'
+LATE_ACKED=
+for i in 1 2 3 4; do
+	late_write "unread$i"
+done
+ok "unread: writes created logs1 again and were acknowledged" \
+    [ -n "$LATE_ACKED" ]
+fault "$A" '{"path":"/logs1/_settings","method":"GET","from":"clients","header":"User-Agent: ccr-failoverd","action":"error","status":400,"type":"illegal_argument_exception","reason":"refused by the test"}'
+daemon_start
+ok "unread: the failback fails reading what its DELETE did" \
+    wait_state 20 FAILED clusterB
+ok "unread: ... at verify_delete" log_has "failed at verify_delete"
+ok "unread: held" ctl_ok hold
+ok "unread: the failed failback is given up" ctl_ok abort
+faults_clear "$A"
+ok "unread: a new failback is accepted" ctl_ok failback
+ok "unread: the new logs1 is held for the operator" \
+    wait_state 15 AWAITING_CONFIRMATION clusterB
+ok "unread: not refused as re-created" eval '! log_has "re-created since"'
+ok "unread: confirm is accepted" ctl_ok confirm
+ok "unread: failed back, clusterB leads" wait_state 20 REPLICATING clusterB
+ok "unread: logs1 on clusterA follows clusterB" \
+    wait_for 10 eval '[ "$(ccr_info "$A" logs1)" = active ]'
+ok "unread: the acknowledged writes are kept" kept_all $LATE_ACKED
+
 at_end
 finish

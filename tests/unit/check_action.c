@@ -2909,24 +2909,29 @@ START_TEST(resume_switchover_at_every_step)
 END_TEST
 
 /*
- * Which failback steps lie past the old leader's DELETE, and what is
- * forgotten of an index deleted there.
+ * Which failback steps may have deleted the old leader's index (past the
+ * DELETE, or with a DELETE sent whose outcome nothing has read), and what
+ * is forgotten of an index deleted there.
  */
 START_TEST(deleted_indices_are_forgotten)
 {
 	static const struct {
 		enum step	step, failed_step;
-		bool		deleted;
+		bool		sent, deleted;
 	} cases[] = {
-		{ STEP_FOLLOWING, STEP_FAILED, false },
-		{ STEP_DIVERGENCE, STEP_FAILED, false },
-		{ STEP_DELETE, STEP_FAILED, false },
-		{ STEP_VERIFY_DELETE, STEP_FAILED, false },
-		{ STEP_FOLLOW, STEP_FAILED, true },
-		{ STEP_RESTORE, STEP_FAILED, true },
-		{ STEP_DONE, STEP_FAILED, true },
-		{ STEP_FAILED, STEP_DIVERGENCE, false },
-		{ STEP_FAILED, STEP_FOLLOW, true },
+		{ STEP_FOLLOWING, STEP_FAILED, false, false },
+		{ STEP_DIVERGENCE, STEP_FAILED, false, false },
+		{ STEP_DELETE, STEP_FAILED, false, false },
+		{ STEP_DELETE, STEP_FAILED, true, true },
+		{ STEP_VERIFY_DELETE, STEP_FAILED, false, true },
+		{ STEP_VERIFY_DELETE, STEP_FAILED, true, true },
+		{ STEP_FOLLOW, STEP_FAILED, false, true },
+		{ STEP_RESTORE, STEP_FAILED, false, true },
+		{ STEP_DONE, STEP_FAILED, false, true },
+		{ STEP_FAILED, STEP_DIVERGENCE, false, false },
+		{ STEP_FAILED, STEP_DELETE, false, false },
+		{ STEP_FAILED, STEP_VERIFY_DELETE, false, true },
+		{ STEP_FAILED, STEP_FOLLOW, false, true },
 	};
 	struct action_index_record	ir;
 	int64_t				gcp[2] = { 10, 20 };
@@ -2936,6 +2941,7 @@ START_TEST(deleted_indices_are_forgotten)
 		memset(&ir, 0, sizeof ir);
 		ir.step = cases[k].step;
 		ir.failed_step = cases[k].failed_step;
+		ir.sent = cases[k].sent;
 		ck_assert_msg(action_index_record_deleted(&ir) ==
 		    cases[k].deleted, "case %zu", k);
 	}
