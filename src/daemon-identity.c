@@ -140,12 +140,13 @@ daemon_pinned_uuids(struct daemon *d, struct action_record *rec)
 
 /*
  * A failback (or a switchover's) that ends short of its end, cancelled at
- * its gate or failed, may have deleted old-leader indices already. What
- * state.json holds of those (the uuid pinned while they led, the
- * promotion's checkpoints) describes indices that are gone: forgotten, so
- * that a later failback meets whatever a client's write has created under
- * that name as divergent (kept until confirmed, then copied), not as
- * re-created and left for good.
+ * its gate or failed, may have deleted old-leader indices already, or sent
+ * a DELETE whose outcome nobody read. What state.json holds of those (the
+ * uuid pinned while they led, the promotion's checkpoints) may describe
+ * indices that are gone: forgotten, so that a later failback meets
+ * whatever a client's write has created under that name as divergent
+ * (kept until confirmed, then copied), not as re-created and left for
+ * good.
  */
 void
 daemon_forget_deleted(struct daemon *d, const struct action_record *rec)
@@ -183,8 +184,9 @@ daemon_forget_deleted(struct daemon *d, const struct action_record *rec)
 		state_set_promotion(&d->state, action_record_to_text(prom));
 	action_record_free(prom);
 	if (n > 0) {
-		log_info("%s: %zu indices of %s deleted before it stopped: "
-		    "whatever has their names there now is met as unknown",
+		log_info("%s: %zu indices of %s deleted, or maybe deleted, "
+		    "before it stopped: whatever has their names there now is "
+		    "met as unknown",
 		    fsm_action_name(rec->kind), n, cluster);
 		daemon_save_state(d);
 	}
