@@ -801,7 +801,7 @@ for ((run = 0; run < RUNS; run++)); do
 		TEST_PIDS=
 		FAULTS=0
 		WRITES=0
-		declare -A KILLED_IN
+		declare -A KILLED_IN=()
 		schedule "$seed"
 		rc=$?
 		if [ "$rc" -ne 0 ]; then
