@@ -76,6 +76,67 @@ switchover_half_done() {
 	faults_clear "$A"
 }
 
+# promoted_and_held NAME: clusterA dies, logs1-dr is promoted on clusterB,
+# and the failback is held while clusterA comes back.
+promoted_and_held() {
+	at_setup 1
+	at_config
+	daemon_start
+	ok "$1: replicating" wait_state 10 REPLICATING clusterA
+	at_kill clusterA KILL
+	ok "$1: promoted" wait_state 15 PROMOTED clusterB
+	ok "$1: held while clusterA comes back" ctl_ok hold
+	at_start_a
+}
+
+# delete_out_then_recreated NAME: the resumed failback's DELETE of logs1
+# reaches clusterA and hangs; the daemon is killed -9 with it out, the
+# DELETE takes effect, and four client writes create logs1 again.
+delete_out_then_recreated() {
+	fault "$A" '{"path":"/logs1","method":"DELETE","action":"hang","count":1}'
+	ok "$1: resumed" ctl_ok resume
+	ok "$1: the failback's DELETE hangs at clusterA" \
+	    wait_for 15 eval '[ "$(es_body GET "$A/_essim/faults" | jq ".faults | length")" = 0 ]'
+	ok "$1: the record says the DELETE went out" \
+	    wait_for 5 eval '[ "$(jq -r ".action.indices[0].step + \" \" +
+	    (.action.indices[0].sent | tostring)" "$DAEMON_STATE/state.json")" = "delete true" ]'
+	daemon_kill KILL
+	faults_clear "$A"
+	ok "$1: the DELETE took effect after the daemon died" \
+	    wait_for 5 eval '[ "$(es_status GET "$A/logs1")" = 404 ]'
+	recreate_logs1 "$1"
+}
+
+# recreate_logs1 NAME: four client writes create logs1 again on clusterA.
+recreate_logs1() {
+	local i
+	LATE_ACKED=
+	for i in 1 2 3 4; do
+		late_write "$1$i"
+	done
+	ok "$1: four writes re-created logs1 and were acknowledged" \
+	    [ "$(echo $LATE_ACKED | wc -w)" = 4 ]
+}
+
+# held_not_refused NAME: a new failback, started afresh, holds the new logs1
+# for the operator instead of refusing it as re-created for ever.
+held_not_refused() {
+	ok "$1: a new failback is accepted" ctl_ok failback
+	ok "$1: the new logs1 is held for the operator" \
+	    wait_state 15 AWAITING_CONFIRMATION clusterB
+	ok "$1: not refused as re-created" eval '! log_has "re-created since"'
+}
+
+# confirmed_failback_keeps_writes NAME: confirmed, the failback ends with
+# logs1 on clusterA following clusterB and every acknowledged write kept.
+confirmed_failback_keeps_writes() {
+	ok "$1: confirm is accepted" ctl_ok confirm
+	ok "$1: failed back, clusterB leads" wait_state 20 REPLICATING clusterB
+	ok "$1: logs1 on clusterA follows clusterB" \
+	    wait_for 10 eval '[ "$(ccr_info "$A" logs1)" = active ]'
+	ok "$1: the acknowledged writes are kept" kept_all $LATE_ACKED
+}
+
 # --- a retried switchover takes up each index where it stood ------------------
 at_scenario retry
 switchover_half_done retry
@@ -202,31 +263,8 @@ ok "window: a write block survives kill -9 and a restart of its cluster" \
 # there is another index (another uuid), whose writes nobody checked, so it
 # is fenced and held for the operator, then copied before it is replaced.
 at_scenario resent
-at_setup 1
-at_config
-daemon_start
-ok "resent: replicating" wait_state 10 REPLICATING clusterA
-at_kill clusterA KILL
-ok "resent: promoted" wait_state 15 PROMOTED clusterB
-ok "resent: held while clusterA comes back" ctl_ok hold
-at_start_a
-fault "$A" '{"path":"/logs1","method":"DELETE","action":"hang","count":1}'
-ok "resent: resumed" ctl_ok resume
-ok "resent: the failback's DELETE hangs at clusterA" \
-    wait_for 15 eval '[ "$(es_body GET "$A/_essim/faults" | jq ".faults | length")" = 0 ]'
-ok "resent: the record says the DELETE went out" \
-    wait_for 5 eval '[ "$(jq -r ".action.indices[0].step + \" \" +
-    (.action.indices[0].sent | tostring)" "$DAEMON_STATE/state.json")" = "delete true" ]'
-daemon_kill KILL
-faults_clear "$A"
-ok "resent: the DELETE took effect after the daemon died" \
-    wait_for 5 eval '[ "$(es_status GET "$A/logs1")" = 404 ]'
-LATE_ACKED=
-for i in 1 2 3 4; do
-	late_write "again$i"
-done
-ok "resent: four writes re-created logs1 and were acknowledged" \
-    [ "$(echo $LATE_ACKED | wc -w)" = 4 ]
+promoted_and_held resent
+delete_out_then_recreated resent
 daemon_start
 ok "resent: the new logs1 is held for the operator" \
     wait_state 15 AWAITING_CONFIRMATION clusterB
@@ -235,11 +273,7 @@ ok "resent: it was not deleted" \
     [ "$(es_body GET "$A/logs1/_count" | jq .count)" = 4 ]
 ok "resent: the daemon said why" \
     log_has "deleted and created again since"
-ok "resent: confirm is accepted" ctl_ok confirm
-ok "resent: failed back, clusterB leads" wait_state 20 REPLICATING clusterB
-ok "resent: logs1 on clusterA follows clusterB" \
-    wait_for 10 eval '[ "$(ccr_info "$A" logs1)" = active ]'
-ok "resent: the four writes are kept" kept_all $LATE_ACKED
+confirmed_failback_keeps_writes resent
 
 # --- a failback given up after its DELETE (seed 970857) ----------------------
 # The failback deletes logs1 on clusterA and fails at the follow; it is
@@ -249,14 +283,7 @@ ok "resent: the four writes are kept" kept_all $LATE_ACKED
 # afresh, must hold it as divergent and copy it, not refuse it as
 # re-created for ever.
 at_scenario given-up
-at_setup 1
-at_config
-daemon_start
-ok "given-up: replicating" wait_state 10 REPLICATING clusterA
-at_kill clusterA KILL
-ok "given-up: promoted" wait_state 15 PROMOTED clusterB
-ok "given-up: held while clusterA comes back" ctl_ok hold
-at_start_a
+promoted_and_held given-up
 fault "$A" '{"path":"/logs1/_ccr/follow","action":"error","status":400,"type":"illegal_argument_exception","reason":"refused by the test"}'
 ok "given-up: resumed" ctl_ok resume
 ok "given-up: the failback fails at the follow" wait_state 20 FAILED clusterB
@@ -265,21 +292,9 @@ ok "given-up: ... after deleting logs1 on clusterA" \
 ok "given-up: held" ctl_ok hold
 ok "given-up: the failed failback is given up" ctl_ok abort
 faults_clear "$A"
-LATE_ACKED=
-for i in 1 2 3 4; do
-	late_write "given$i"
-done
-ok "given-up: writes created logs1 again and were acknowledged" \
-    [ -n "$LATE_ACKED" ]
-ok "given-up: a new failback is accepted" ctl_ok failback
-ok "given-up: the new logs1 is held for the operator" \
-    wait_state 15 AWAITING_CONFIRMATION clusterB
-ok "given-up: not refused as re-created" eval '! log_has "re-created since"'
-ok "given-up: confirm is accepted" ctl_ok confirm
-ok "given-up: failed back, clusterB leads" wait_state 20 REPLICATING clusterB
-ok "given-up: logs1 on clusterA follows clusterB" \
-    wait_for 10 eval '[ "$(ccr_info "$A" logs1)" = active ]'
-ok "given-up: the acknowledged writes are kept" kept_all $LATE_ACKED
+recreate_logs1 given-up
+held_not_refused given-up
+confirmed_failback_keeps_writes given-up
 
 # --- a failback given up with its DELETE's outcome unread (seed 990566) -------
 # The daemon dies with the failback's DELETE out; the DELETE takes effect and
@@ -289,29 +304,8 @@ ok "given-up: the acknowledged writes are kept" kept_all $LATE_ACKED
 # one surely deleted, and the next failback must hold the new logs1 as
 # divergent, not refuse it as re-created for ever.
 at_scenario unread
-at_setup 1
-at_config
-daemon_start
-ok "unread: replicating" wait_state 10 REPLICATING clusterA
-at_kill clusterA KILL
-ok "unread: promoted" wait_state 15 PROMOTED clusterB
-ok "unread: held while clusterA comes back" ctl_ok hold
-at_start_a
-fault "$A" '{"path":"/logs1","method":"DELETE","action":"hang","count":1}'
-ok "unread: resumed" ctl_ok resume
-ok "unread: the record says the DELETE went out" \
-    wait_for 15 eval '[ "$(jq -r ".action.indices[0].step + \" \" +
-    (.action.indices[0].sent | tostring)" "$DAEMON_STATE/state.json")" = "delete true" ]'
-daemon_kill KILL
-faults_clear "$A"
-ok "unread: the DELETE took effect after the daemon died" \
-    wait_for 5 eval '[ "$(es_status GET "$A/logs1")" = 404 ]'
-LATE_ACKED=
-for i in 1 2 3 4; do
-	late_write "unread$i"
-done
-ok "unread: writes created logs1 again and were acknowledged" \
-    [ -n "$LATE_ACKED" ]
+promoted_and_held unread
+delete_out_then_recreated unread
 fault "$A" '{"path":"/logs1/_settings","method":"GET","from":"clients","header":"User-Agent: ccr-failoverd","action":"error","status":400,"type":"illegal_argument_exception","reason":"refused by the test"}'
 daemon_start
 ok "unread: the failback fails reading what its DELETE did" \
@@ -320,15 +314,8 @@ ok "unread: ... at verify_delete" log_has "failed at verify_delete"
 ok "unread: held" ctl_ok hold
 ok "unread: the failed failback is given up" ctl_ok abort
 faults_clear "$A"
-ok "unread: a new failback is accepted" ctl_ok failback
-ok "unread: the new logs1 is held for the operator" \
-    wait_state 15 AWAITING_CONFIRMATION clusterB
-ok "unread: not refused as re-created" eval '! log_has "re-created since"'
-ok "unread: confirm is accepted" ctl_ok confirm
-ok "unread: failed back, clusterB leads" wait_state 20 REPLICATING clusterB
-ok "unread: logs1 on clusterA follows clusterB" \
-    wait_for 10 eval '[ "$(ccr_info "$A" logs1)" = active ]'
-ok "unread: the acknowledged writes are kept" kept_all $LATE_ACKED
+held_not_refused unread
+confirmed_failback_keeps_writes unread
 
 at_end
 finish
