@@ -357,16 +357,20 @@ fault_kill_daemon_in_action() {
 	in_step_or_later "$step" 5000
 }
 in_step_or_later() {
-	local step=$1 at
+	local step=$1 sel kind at
 	daemon_up || return
 	if [ "$step" = any ]; then
-		at=$(state_get '.action.indices[0].step // empty')
+		sel='.action.indices[0].step'
 	else
-		at=$(state_get "[.action.indices[]?.step] | map(select(. == \"$step\")) | .[0] // empty")
+		sel="[.action.indices[]?.step] | map(select(. == \"$step\")) | .[0]"
 	fi
+	# One read for the kind and the step: read apart, the action could end
+	# between them and the kill be booked in a step of no action.
+	read -r kind at <<<"$(state_get "[.action.kind, (($sel) // empty)] |
+	    select(length == 2) | join(\" \")")"
 	if [ -n "$at" ]; then
 		KILLED_IN[$at]=$((${KILLED_IN[$at]:-0} + 1))
-		chaos_kill_daemon "in $(state_get '.action.kind') at $at"
+		chaos_kill_daemon "in $kind at $at"
 		later_at $(($(now_rel) + RANDOM % 500)) chaos_start_daemon
 	elif [ "$(now_rel)" -lt "$2" ]; then
 		later_at $(($(now_rel) + 50)) in_step_or_later "$step" "$2"
